@@ -1,0 +1,451 @@
+"""The DeepSeek wire client: one pooled `httpx.AsyncClient`, typed events, typed errors."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import random
+import ssl
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from deepseek_tui import __version__
+from deepseek_tui.api import errors
+from deepseek_tui.api.chunks import ChunkDecoder, ThinkTagSplitter
+from deepseek_tui.api.events import (
+    ContentDelta,
+    Finished,
+    ReasoningDelta,
+    Reply,
+    StreamEvent,
+    Usage,
+)
+from deepseek_tui.api.request import ChatRequest
+from deepseek_tui.api.sse import SSEParser
+
+_BACKOFF_CAP = 8.0
+_RETRY_AFTER_CAP = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    """One currency's balance; amounts are the server's strings (exact decimals)."""
+
+    currency: str
+    total: str
+    granted: str
+    topped_up: str
+
+
+@dataclass(frozen=True, slots=True)
+class BalanceReport:
+    is_available: bool
+    balances: tuple[Balance, ...]
+
+
+class DeepSeekClient:
+    """Speaks DeepSeek's chat API (and compatible gateways) over one connection pool.
+
+    Time limits (API_NOTES.md): connecting takes at most `connect_timeout`; the first
+    data line must arrive within `first_data_timeout`; once data flows, a gap longer
+    than `stall_timeout` is a stall. Keep-alive comments never extend either limit.
+    Retryable failures (429, 5xx, connection errors) are retried with exponential
+    backoff and jitter, honouring `Retry-After`, but only before any content arrived.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None,
+        *,
+        connect_timeout: float = 10.0,
+        first_data_timeout: float = 600.0,
+        stall_timeout: float = 120.0,
+        max_attempts: int = 3,
+        retry_base_delay: float = 0.5,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.api_key = api_key
+        self.first_data_timeout = first_data_timeout
+        self.stall_timeout = stall_timeout
+        self.max_attempts = max(1, max_attempts)
+        self.retry_base_delay = retry_base_delay
+        self._sleep = sleep
+        headers = {"User-Agent": f"deepseek-tui/{__version__}", "Accept": "application/json"}
+        if api_key:
+            headers["Authorization"] = f"Bearer {api_key}"
+        # Reads have no httpx limit: our own deadlines measure data, not bytes,
+        # because keep-alive comments would reset a byte-level read timeout.
+        self._http = httpx.AsyncClient(
+            timeout=httpx.Timeout(connect=connect_timeout, read=None, write=60.0, pool=30.0),
+            headers=headers,
+            transport=transport,
+            follow_redirects=True,
+        )
+        self._host = urlsplit(self.base_url).netloc or self.base_url
+
+    async def __aenter__(self) -> DeepSeekClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    def _url(self, path: str) -> str:
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    # --- chat ------------------------------------------------------------------
+
+    async def stream_chat(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        """Stream one answer as events, ending with `Usage` (if sent) and `Finished`.
+
+        Raises an `ApiError`; when it cuts an answer short, `partial_content` and
+        `partial_reasoning` hold what arrived (the caller has also seen the deltas).
+        """
+        body = request.body(stream=True)
+        attempt = 0
+        while True:
+            attempt += 1
+            progress = _Progress()
+            try:
+                async for event in self._stream_once(body, progress):
+                    yield event
+                return
+            except errors.ApiError as error:
+                error.partial_content = progress.content
+                error.partial_reasoning = progress.reasoning
+                if progress.delivered or not error.retryable or attempt >= self.max_attempts:
+                    raise
+                await self._sleep(self._backoff(attempt, error))
+
+    async def _stream_once(
+        self, body: dict[str, Any], progress: _Progress
+    ) -> AsyncIterator[StreamEvent]:
+        loop = asyncio.get_running_loop()
+        url = self._url("chat/completions")
+        headers = {"Accept": "text/event-stream"}
+        async with self._open(url, body, headers) as response:
+            if response.status_code >= 400:
+                raw = await self._read_error_body(response)
+                raise errors.error_for_status(
+                    response.status_code,
+                    raw,
+                    url=url,
+                    retry_after=response.headers.get("retry-after"),
+                )
+            parser = SSEParser()
+            decoder = ChunkDecoder()
+            deadline = loop.time() + self.first_data_timeout
+            text_iter = response.aiter_text().__aiter__()
+            while not decoder.done:
+                remaining = deadline - loop.time()
+                try:
+                    if remaining <= 0:
+                        raise TimeoutError
+                    async with asyncio.timeout(remaining):
+                        text = await anext(text_iter)
+                except StopAsyncIteration:
+                    payloads = parser.close()
+                    ended = True
+                except TimeoutError:
+                    raise self._deadline_error(decoder) from None
+                except httpx.HTTPError as error:
+                    raise self._cut_error(error, decoder) from error
+                else:
+                    payloads = parser.feed(text)
+                    ended = False
+                for payload in payloads:
+                    for event in decoder.feed(payload):
+                        progress.note(event)
+                        yield event
+                    if decoder.saw_data:
+                        deadline = loop.time() + self.stall_timeout
+                if ended:
+                    break
+            for event in decoder.close():
+                progress.note(event)
+                yield event
+            if not decoder.complete:
+                if not decoder.saw_data:
+                    raise errors.StreamInterrupted(
+                        "The server closed the connection without sending an answer."
+                    )
+                raise errors.StreamInterrupted(
+                    "The connection ended before the answer finished; what arrived is kept."
+                )
+
+    async def complete(self, request: ChatRequest) -> Reply:
+        """The non-streaming path: one whole reply."""
+        body = request.body(stream=False)
+        url = self._url("chat/completions")
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await self._complete_once(url, body)
+            except errors.ApiError as error:
+                if not error.retryable or attempt >= self.max_attempts:
+                    raise
+                await self._sleep(self._backoff(attempt, error))
+
+    async def _complete_once(self, url: str, body: dict[str, Any]) -> Reply:
+        try:
+            async with asyncio.timeout(self.first_data_timeout):
+                async with self._open(url, body, {}) as response:
+                    raw = await response.aread()
+        except TimeoutError:
+            raise errors.FirstDataTimeout(
+                f"No answer arrived within {self.first_data_timeout:g} s."
+            ) from None
+        except httpx.HTTPError as error:
+            raise self._transport_error(error) from error
+        if response.status_code >= 400:
+            raise errors.error_for_status(
+                response.status_code, raw, url=url, retry_after=response.headers.get("retry-after")
+            )
+        return parse_completion(raw)
+
+    # --- other endpoints ---------------------------------------------------------
+
+    async def list_models(self) -> list[str]:
+        """Model ids from `GET /models`, in the server's order."""
+        data = await self._get_json("models")
+        items = data.get("data") if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            raise errors.ProtocolError("The server's model list could not be understood.")
+        return [item["id"] for item in items if isinstance(item, dict) and item.get("id")]
+
+    async def balance(self) -> BalanceReport:
+        """`GET /user/balance`; amounts stay strings."""
+        data = await self._get_json("user/balance")
+        if not isinstance(data, dict):
+            raise errors.ProtocolError("The server's balance answer could not be understood.")
+        infos = data.get("balance_infos") or []
+        return BalanceReport(
+            is_available=bool(data.get("is_available")),
+            balances=tuple(
+                Balance(
+                    currency=str(info.get("currency", "")),
+                    total=str(info.get("total_balance", "")),
+                    granted=str(info.get("granted_balance", "")),
+                    topped_up=str(info.get("topped_up_balance", "")),
+                )
+                for info in infos
+                if isinstance(info, dict)
+            ),
+        )
+
+    async def _get_json(self, path: str) -> Any:
+        url = self._url(path)
+        try:
+            async with asyncio.timeout(self.first_data_timeout):
+                response = await self._http.get(url)
+        except TimeoutError:
+            raise errors.ApiTimeout(f"{self._host} did not answer in time.") from None
+        except httpx.HTTPError as error:
+            raise self._transport_error(error) from error
+        if response.status_code >= 400:
+            raise errors.error_for_status(
+                response.status_code,
+                response.content,
+                url=url,
+                retry_after=response.headers.get("retry-after"),
+            )
+        try:
+            return json.loads(response.content)
+        except ValueError:
+            raise errors.ProtocolError(
+                f"{self._host} answered with something that is not JSON."
+            ) from None
+
+    # --- plumbing ------------------------------------------------------------------
+
+    def _open(self, url: str, body: dict[str, Any], headers: dict[str, str]) -> _Opened:
+        return _Opened(self, url, body, headers)
+
+    async def _read_error_body(self, response: httpx.Response) -> bytes:
+        try:
+            async with asyncio.timeout(min(self.stall_timeout, 30.0)):
+                return await response.aread()
+        except (TimeoutError, httpx.HTTPError):
+            return b""
+
+    def _backoff(self, attempt: int, error: errors.ApiError) -> float:
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after is not None:
+            return min(retry_after, _RETRY_AFTER_CAP)
+        ceiling = min(self.retry_base_delay * 2 ** (attempt - 1), _BACKOFF_CAP)
+        # "Equal jitter": at least half the step, so retries never bunch up at zero.
+        return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+    def _deadline_error(self, decoder: ChunkDecoder) -> errors.ApiError:
+        if decoder.saw_data:
+            return errors.StallTimeout(
+                f"The answer stalled: no data for {self.stall_timeout:g} s; what arrived is kept."
+            )
+        return errors.FirstDataTimeout(
+            f"No answer started within {self.first_data_timeout:g} s "
+            "(the server only sent keep-alives)."
+        )
+
+    def _cut_error(self, error: httpx.HTTPError, decoder: ChunkDecoder) -> errors.ApiError:
+        if isinstance(error, httpx.TimeoutException):
+            return self._deadline_error(decoder)
+        if decoder.saw_data:
+            return errors.StreamInterrupted(
+                "The connection was cut before the answer finished; what arrived is kept."
+            )
+        return (
+            errors.StreamInterrupted(
+                f"The connection to {self._host} was cut before the answer started."
+            )
+            if not isinstance(error, httpx.ConnectError)
+            else self._transport_error(error)
+        )
+
+    def _transport_error(self, error: httpx.HTTPError) -> errors.ApiError:
+        return transport_error(error, self._host)
+
+
+def transport_error(error: httpx.HTTPError, host: str) -> errors.ApiError:
+    """One plain sentence for a failure to reach the server."""
+    text = str(error) or type(error).__name__
+    lowered = text.lower()
+    cause = error.__cause__ or error.__context__
+    if isinstance(error, httpx.ConnectTimeout):
+        return errors.ApiTimeout(f"Connecting to {host} timed out; check your network.")
+    if isinstance(error, httpx.TimeoutException):
+        return errors.ApiTimeout(f"{host} did not answer in time.")
+    if isinstance(cause, ssl.SSLError) or "ssl" in lowered or "certificate" in lowered:
+        return errors.TlsError(
+            f"A secure connection to {host} could not be made (TLS): {_short(text)}."
+        )
+    if any(
+        marker in lowered
+        for marker in (
+            "name or service not known",
+            "nodename nor servname",
+            "name resolution",
+            "getaddrinfo",
+            "no address associated",
+        )
+    ):
+        return errors.DnsError(f"The host name {host} could not be found; check the base URL.")
+    if isinstance(error, httpx.ConnectError) or "refused" in lowered:
+        return errors.ConnectError(
+            f"Could not connect to {host}: the connection was refused or reset; "
+            "is the base URL right and the server up?"
+        )
+    if isinstance(error, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        return errors.ConnectError(f"The base URL {host!r} is not a valid http(s) URL.")
+    if isinstance(error, httpx.RemoteProtocolError | httpx.ReadError):
+        return errors.StreamInterrupted(f"The connection to {host} was cut.")
+    return errors.TransportError(f"The request to {host} failed: {_short(text)}.")
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split()).rstrip(".")
+    return text if len(text) <= 160 else text[:159] + "…"
+
+
+class _Opened:
+    """`async with` around `client.stream(...)` that turns httpx errors into ours."""
+
+    def __init__(
+        self, client: DeepSeekClient, url: str, body: dict[str, Any], headers: dict[str, str]
+    ) -> None:
+        self._client = client
+        self._context = client._http.stream("POST", url, json=body, headers=headers)
+
+    async def __aenter__(self) -> httpx.Response:
+        try:
+            return await self._context.__aenter__()
+        except httpx.HTTPError as error:
+            raise self._client._transport_error(error) from error
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        # Closing a broken connection can fail too; the real error is already raised.
+        with contextlib.suppress(httpx.HTTPError):
+            await self._context.__aexit__(*exc_info)
+
+
+class _Progress:
+    """What one attempt delivered, to decide about retries and keep partials."""
+
+    __slots__ = ("content", "delivered", "reasoning")
+
+    def __init__(self) -> None:
+        self.content = ""
+        self.reasoning = ""
+        self.delivered = False
+
+    def note(self, event: StreamEvent) -> None:
+        if isinstance(event, ContentDelta):
+            self.content += event.text
+            self.delivered = True
+        elif isinstance(event, ReasoningDelta):
+            self.reasoning += event.text
+            self.delivered = True
+
+
+def parse_completion(raw: bytes) -> Reply:
+    """A non-streaming `chat.completion` body (leading blank lines allowed)."""
+    text = raw.decode("utf-8", "replace").strip()
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise errors.ProtocolError("The server's answer was not valid JSON.") from None
+    if isinstance(data, dict) and data.get("error"):
+        raise errors.StreamErrorEvent(
+            f"The server reported an error: {errors.error_message(data['error'])}"
+        )
+    choices = data.get("choices") if isinstance(data, dict) else None
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        raise errors.ProtocolError("The server's answer had no choices.")
+    choice = choices[0]
+    message = choice.get("message") if isinstance(choice.get("message"), dict) else {}
+    content = message.get("content") if isinstance(message.get("content"), str) else ""
+    reasoning = message.get("reasoning_content")
+    if reasoning is None:
+        reasoning = message.get("reasoning")
+    if not isinstance(reasoning, str):
+        reasoning = None
+        splitter = ThinkTagSplitter()
+        parts = [*splitter.feed(content), *splitter.flush()]
+        thought = "".join(p.text for p in parts if isinstance(p, ReasoningDelta))
+        if thought:
+            reasoning = thought
+            content = "".join(p.text for p in parts if isinstance(p, ContentDelta))
+    usage = data.get("usage")
+    return Reply(
+        content=content,
+        reasoning=reasoning,
+        finish_reason=str(choice.get("finish_reason") or "stop"),
+        usage=Usage.from_wire(usage) if isinstance(usage, dict) else None,
+        model=data.get("model") if isinstance(data.get("model"), str) else None,
+    )
+
+
+__all__ = [
+    "Balance",
+    "BalanceReport",
+    "DeepSeekClient",
+    "Finished",
+    "parse_completion",
+    "transport_error",
+]

@@ -1,0 +1,423 @@
+"""Where deepseek-tui keeps its settings and API keys, and how it reads and writes them."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import re
+import secrets
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+import tomli_w
+
+APP_NAME = "deepseek-tui"
+DEFAULT_BASE_URL = "https://api.deepseek.com"
+DEFAULT_MODEL = "deepseek-chat"
+
+ENV_API_KEY = "DEEPSEEK_API_KEY"
+ENV_BASE_URL = "DEEPSEEK_BASE_URL"
+ENV_CONFIG_DIR = "DEEPSEEK_TUI_CONFIG_DIR"
+
+
+class ConfigError(Exception):
+    """A settings or credentials file that exists but cannot be used as it is.
+
+    ``str()`` is one sentence meant for the user: it names the file and what to fix.
+    """
+
+    def __init__(self, message: str, *, path: Path) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+@dataclass(frozen=True)
+class Paths:
+    """The config directory and the files inside it."""
+
+    dir: Path
+
+    @property
+    def config_file(self) -> Path:
+        return self.dir / "config.toml"
+
+    @property
+    def credentials_file(self) -> Path:
+        return self.dir / "credentials.toml"
+
+    @property
+    def database(self) -> Path:
+        return self.dir / "conversations.db"
+
+    @property
+    def themes_dir(self) -> Path:
+        return self.dir / "themes"
+
+    @classmethod
+    def resolve(cls, override: str | os.PathLike[str] | None = None) -> Paths:
+        """Pick the directory: ``override`` > ``$DEEPSEEK_TUI_CONFIG_DIR`` > the platform's.
+
+        Nothing is created here, so read-only commands leave no trace on disk.
+        """
+        if override is not None and str(override).strip():
+            chosen = Path(override)
+        elif os.environ.get(ENV_CONFIG_DIR, "").strip():
+            chosen = Path(os.environ[ENV_CONFIG_DIR].strip())
+        else:
+            # appauthor=False: without it Windows nests the app name twice.
+            chosen = Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+        # Absolute so that every message naming a file gives the full path.
+        return cls(chosen.expanduser().absolute())
+
+    def ensure_dir(self) -> None:
+        """Create the directory (owner-only, it holds credentials) if it is missing."""
+        try:
+            self.dir.mkdir(mode=0o700, parents=True)
+        except FileExistsError:
+            if not self.dir.is_dir():
+                raise
+            # A directory the user made is theirs: we don't change its mode.
+            return
+        # mkdir's mode is filtered through the umask; make it exactly 0700.
+        os.chmod(self.dir, 0o700)
+
+
+@dataclass
+class Settings:
+    """Everything in ``config.toml``; ``None`` means "leave it to the server/model"."""
+
+    base_url: str = DEFAULT_BASE_URL
+    model: str = DEFAULT_MODEL
+    thinking: bool | None = None  # None = the model's own default
+    temperature: float | None = None  # None = don't send (server default)
+    top_p: float | None = None
+    max_tokens: int | None = None
+    system_prompt: str = ""
+    theme: str = "textual-dark"
+    reasoning_expanded: bool = False  # reasoning panel default after the answer starts
+    connect_timeout: float = 10.0
+    first_data_timeout: float = 600.0  # seconds until the first data line
+    stall_timeout: float = 120.0  # seconds without a data line once data flows
+    max_attempts: int = 3  # retries for retryable errors, incl. the first attempt
+    models: list[str] = field(default_factory=list)  # extra model ids for the picker
+
+    def validate(self) -> list[str]:
+        """Return the problems as plain sentences; an empty list means usable."""
+        problems: list[str] = []
+        # Comparisons are written so that NaN fails them too.
+        if self.temperature is not None and not 0 <= self.temperature <= 2:
+            problems.append(f"temperature must be between 0 and 2, got {self.temperature}.")
+        if self.top_p is not None and not 0 < self.top_p <= 1:
+            problems.append(f"top_p must be greater than 0 and at most 1, got {self.top_p}.")
+        if self.max_tokens is not None and not self.max_tokens >= 1:
+            problems.append(f"max_tokens must be at least 1, got {self.max_tokens}.")
+        for name in ("connect_timeout", "first_data_timeout", "stall_timeout"):
+            value = getattr(self, name)
+            if not (value > 0 and math.isfinite(value)):
+                problems.append(f"{name} must be a positive number of seconds, got {value}.")
+        if not self.max_attempts >= 1:
+            problems.append(f"max_attempts must be at least 1, got {self.max_attempts}.")
+        if not self.base_url.startswith(("http://", "https://")):
+            problems.append(f"base_url must start with http:// or https://, got {self.base_url!r}.")
+        if not self.model.strip():
+            problems.append("model must not be empty.")
+        return problems
+
+    def to_toml_dict(self) -> dict[str, Any]:
+        """The settings as a TOML-ready dict; TOML has no null, so ``None`` is left out."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is None:
+                continue
+            out[f.name] = list(value) if isinstance(value, list) else value
+        return out
+
+    @classmethod
+    def from_toml_dict(cls, data: Mapping[str, Any], *, path: Path) -> Settings:
+        """Build settings from parsed TOML; ``path`` only serves the error message.
+
+        Unknown keys are ignored so that a config written by a newer version still loads.
+        """
+        values: dict[str, Any] = {}
+        for name, kind in _FIELD_KINDS.items():
+            if name not in data:
+                continue
+            value = data[name]
+            converted = _convert(value, kind)
+            if converted is _WRONG:
+                raise ConfigError(
+                    f"Invalid value in {path}: {name!r} must be {_KIND_WORDS[kind]}, "
+                    f"got {_show(value)}.",
+                    path=path,
+                )
+            values[name] = converted
+        return cls(**values)
+
+
+# Field name -> the type named in its annotation, without "| None" (TOML cannot say null).
+# Computed from the dataclass so a new field cannot be forgotten; an unsupported type
+# fails at import instead of at a user's first load.
+_FIELD_KINDS: dict[str, str] = {
+    f.name: str(f.type).removesuffix(" | None") for f in fields(Settings)
+}
+_KIND_WORDS = {
+    "str": "a string",
+    "bool": "true or false",
+    "float": "a number",
+    "int": "a whole number",
+    "list[str]": "a list of strings",
+}
+assert set(_FIELD_KINDS.values()) <= set(_KIND_WORDS), _FIELD_KINDS
+_WRONG = object()
+
+
+def _convert(value: object, kind: str) -> object:
+    """Return ``value`` as ``kind``, or ``_WRONG``; bool is never a number here."""
+    if kind == "str":
+        return value if isinstance(value, str) else _WRONG
+    if kind == "bool":
+        return value if isinstance(value, bool) else _WRONG
+    if isinstance(value, bool):  # bool is an int subclass; `temperature = true` is a mistake
+        return _WRONG
+    if kind == "float":
+        return float(value) if isinstance(value, int | float) else _WRONG
+    if kind == "int":
+        return value if isinstance(value, int) else _WRONG
+    # list[str]
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return list(value)
+    return _WRONG
+
+
+def _show(value: object, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_TOML_POSITION = re.compile(r"\s*\(at (?:line (\d+), column \d+|(end of document))\)\s*$")
+
+
+def _read_toml(path: Path) -> dict[str, Any] | None:
+    """Parse a TOML file; ``None`` if it does not exist, ``ConfigError`` if unusable."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ConfigError(f"Cannot read {path}: {exc.strerror or exc}.", path=path) from exc
+    try:
+        # utf-8-sig: editors on Windows like to add a BOM that tomllib would reject.
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"Cannot read {path}: it is not UTF-8 text (fix or remove the file).", path=path
+        ) from exc
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # Python 3.11's TOMLDecodeError only carries the position inside its message.
+        reason = str(exc)
+        where = ""
+        match = _TOML_POSITION.search(reason)
+        if match:
+            reason = reason[: match.start()]
+            where = f"line {match[1]}: " if match[1] else "end of file: "
+        raise ConfigError(
+            f"Cannot read {path}: {where}{reason.rstrip('.')} (fix or remove the file).",
+            path=path,
+        ) from exc
+
+
+def load_settings(paths: Paths) -> Settings:
+    """Read ``config.toml``; defaults if it is missing. Never writes the file."""
+    data = _read_toml(paths.config_file)
+    if data is None:
+        return Settings()
+    return Settings.from_toml_dict(data, path=paths.config_file)
+
+
+def save_settings(paths: Paths, settings: Settings) -> None:
+    """Write ``config.toml`` in one step, so a crash leaves the old or the new file."""
+    paths.ensure_dir()
+    atomic_write(paths.config_file, tomli_w.dumps(settings.to_toml_dict()).encode("utf-8"))
+
+
+def atomic_write(path: Path, data: bytes, *, mode: int = 0o644) -> None:
+    """Replace ``path`` with ``data`` so readers see either the old or the new bytes.
+
+    The temporary file is created with ``mode`` from the start, so a secret is never
+    readable by others, not even for a moment.
+    """
+    path = Path(path)
+    flags = os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            fd = os.open(tmp, flags, mode)
+            break
+        except FileExistsError:
+            continue
+    else:  # pragma: no cover - 100 collisions of 48 random bits
+        raise FileExistsError(f"Cannot create a temporary file next to {path}.")
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) or not isinstance(exc, Exception):
+            raise  # keep OSErrors as they are, and never swallow Ctrl-C
+        raise OSError(f"Cannot write {path}: {exc}") from exc
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Persist the rename itself; without this a power cut can bring back the old file."""
+    if os.name != "posix":
+        return  # Windows cannot open a directory; NTFS journals the rename anyway
+    try:
+        dir_fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        # Some filesystems refuse fsync on directories; the new file is already in place.
+        pass
+    finally:
+        os.close(dir_fd)
+
+
+# credentials.toml: {"providers": {"<provider>": {"api_key": "…"}}}
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """An API key and where it came from; its repr never shows the secret."""
+
+    value: str = field(repr=False)
+    source: Literal["env", "file"]
+
+    @property
+    def masked(self) -> str:
+        return mask_key(self.value)
+
+
+def mask_key(key: str) -> str:
+    """Show enough of a key to recognise it (``sk-…abcd``) and never more than 4 of its end.
+
+    The "sk-" prefix is not secret; of the rest at least half always stays hidden, so
+    short keys show less (``…cd``, then ``****``).
+    """
+    prefix = "sk-" if key.startswith("sk-") else ""
+    secret = key[len(prefix) :]
+    if len(secret) >= 12:
+        return (prefix or secret[:2]) + "…" + secret[-4:]
+    if len(secret) >= 8:
+        return prefix + "…" + secret[-4:]
+    if len(secret) >= 6:
+        return prefix + "…" + secret[-2:]
+    return "****"
+
+
+def _read_credentials(path: Path) -> dict[str, Any]:
+    """The parsed credentials file (empty if missing), checked for the shape we write."""
+    data = _read_toml(path)
+    if data is None:
+        return {}
+    providers = data.get("providers", {})
+    if not isinstance(providers, dict):
+        raise ConfigError(f"Invalid value in {path}: 'providers' must be a table.", path=path)
+    for name, entry in providers.items():
+        if not isinstance(entry, dict):
+            raise ConfigError(
+                f"Invalid value in {path}: 'providers.{name}' must be a table.", path=path
+            )
+        # The value is a secret: the message never shows it.
+        if "api_key" in entry and not isinstance(entry["api_key"], str):
+            raise ConfigError(
+                f"Invalid value in {path}: 'providers.{name}.api_key' must be a string.",
+                path=path,
+            )
+    return data
+
+
+def load_api_key(
+    paths: Paths,
+    provider: str = "deepseek",
+    *,
+    environ: Mapping[str, str] | None = None,
+) -> ApiKey | None:
+    """Find the key: ``$DEEPSEEK_API_KEY`` first (for DeepSeek), then the credentials file."""
+    env = os.environ if environ is None else environ
+    if provider == "deepseek":
+        from_env = env.get(ENV_API_KEY, "").strip()
+        if from_env:
+            # The file is not even read, so a broken one cannot block an env key.
+            return ApiKey(from_env, "env")
+    data = _read_credentials(paths.credentials_file)
+    stored = data.get("providers", {}).get(provider, {}).get("api_key", "").strip()
+    return ApiKey(stored, "file") if stored else None
+
+
+def store_api_key(paths: Paths, key: str, provider: str = "deepseek") -> None:
+    """Save ``key`` for ``provider`` (file 0600, dir 0700), keeping every other entry."""
+    key = key.strip()
+    if not key:
+        raise ValueError("The API key is empty.")
+    if any(ch.isspace() or not ch.isprintable() for ch in key):
+        raise ValueError(
+            "The API key contains spaces or control characters; paste only the key itself."
+        )
+    # Read first: a file we cannot parse raises here instead of being overwritten.
+    data = _read_credentials(paths.credentials_file)
+    data.setdefault("providers", {}).setdefault(provider, {})["api_key"] = key
+    paths.ensure_dir()
+    atomic_write(paths.credentials_file, tomli_w.dumps(data).encode("utf-8"), mode=0o600)
+
+
+def delete_api_key(paths: Paths, provider: str = "deepseek") -> bool:
+    """Remove the stored key for ``provider``; True if there was one. Env is not touched."""
+    data = _read_credentials(paths.credentials_file)
+    providers = data.get("providers", {})
+    entry = providers.get(provider, {})
+    if "api_key" not in entry:
+        return False
+    del entry["api_key"]
+    if not entry:
+        del providers[provider]
+    if not providers:
+        data.pop("providers", None)
+    if data:
+        atomic_write(paths.credentials_file, tomli_w.dumps(data).encode("utf-8"), mode=0o600)
+    else:
+        # Nothing left worth keeping: an absent file is clearer than an empty one.
+        paths.credentials_file.unlink(missing_ok=True)
+    return True
+
+
+def resolve_base_url(
+    settings: Settings,
+    override: str | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+) -> str:
+    """The API base URL: ``override`` > ``$DEEPSEEK_BASE_URL`` > settings, without a trailing /."""
+    env = os.environ if environ is None else environ
+    for candidate in (override, env.get(ENV_BASE_URL), settings.base_url):
+        if candidate and candidate.strip():
+            return candidate.strip().rstrip("/")
+    return DEFAULT_BASE_URL

@@ -1,0 +1,273 @@
+"""The conversation engine, no UI: send → persist → stream → persist.
+
+The TUI and `ask` both drive a `Session`, so they behave the same. Every event from
+the wire is passed up unchanged while the session keeps the store current: the
+user's message is committed before the request goes out, the answer is created at
+its first delta and saved at most every `save_interval` seconds and at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from deepseek_tui.api import errors
+from deepseek_tui.api.client import DeepSeekClient
+from deepseek_tui.api.events import ContentDelta, Finished, ReasoningDelta, StreamEvent, Usage
+from deepseek_tui.api.models import model_traits
+from deepseek_tui.api.request import ChatRequest, build_messages
+from deepseek_tui.store import Conversation, Message, Store, StoreError
+
+SAVE_INTERVAL = 0.5
+
+
+@dataclass
+class Turn:
+    """The answer being streamed (or just finished) — what the UI shows of it."""
+
+    model: str
+    thinking: bool
+    content: str = ""
+    reasoning: str = ""
+    usage: Usage | None = None
+    finish_reason: str | None = None
+    error: errors.ApiError | None = None
+    message_id: int | None = None
+    started: float = field(default_factory=time.monotonic)
+    reasoning_seconds: float | None = None
+
+
+@dataclass
+class LocalMessage:
+    """A message kept in memory when there is no store (`--no-save`)."""
+
+    role: str
+    content: str
+    reasoning: str | None = None
+    model: str | None = None
+    finish_reason: str | None = None
+
+
+class Session:
+    """One conversation: its history, the current model, and the send loop."""
+
+    def __init__(
+        self,
+        client: DeepSeekClient,
+        store: Store | None,
+        *,
+        model: str,
+        thinking: bool | None = None,
+        system_prompt: str = "",
+        temperature: float | None = None,
+        top_p: float | None = None,
+        max_tokens: int | None = None,
+        save_interval: float = SAVE_INTERVAL,
+    ) -> None:
+        self.client = client
+        self.store = store
+        self.model = model
+        self.thinking = thinking
+        self.system_prompt = system_prompt
+        self.temperature = temperature
+        self.top_p = top_p
+        self.max_tokens = max_tokens
+        self.save_interval = save_interval
+        self.conversation: Conversation | None = None
+        self.history: list[Message | LocalMessage] = []
+        self.store_error: str | None = None
+
+    # --- conversations -------------------------------------------------------------
+
+    def open(self, conversation_id: str) -> None:
+        """Continue a stored conversation."""
+        assert self.store is not None
+        conversation = self.store.get_conversation(conversation_id)
+        if conversation is None:
+            raise KeyError(conversation_id)
+        self.conversation = conversation
+        self.history = list(self.store.messages(conversation_id))
+
+    def new(self) -> None:
+        """Start afresh; the conversation is created in the store at the first send."""
+        self.conversation = None
+        self.history = []
+
+    @property
+    def thinks(self) -> bool:
+        return model_traits(self.model).thinks(self.thinking)
+
+    # --- one turn --------------------------------------------------------------------
+
+    async def send(self, text: str, turn: Turn | None = None) -> AsyncIterator[StreamEvent]:
+        """Send `text` as the user's next message and stream the answer.
+
+        Yields the wire's events. On failure the partial answer is saved with
+        finish reason `interrupted` or `error` and the `ApiError` is raised; when
+        the consumer stops early (Esc, ctrl+c) it is saved as `stopped`.
+        """
+        parent = self._last_id()
+        user = self._persist_user(text, parent)
+        self.history.append(user)
+        async for event in self._answer(turn or self.new_turn()):
+            yield event
+
+    async def regenerate(self, turn: Turn | None = None) -> AsyncIterator[StreamEvent]:
+        """Answer the last user message again (e.g. after an error)."""
+        while self.history and self.history[-1].role != "user":
+            self.history.pop()
+        if not self.history:
+            raise ValueError("There is no question to answer again.")
+        async for event in self._answer(turn or self.new_turn()):
+            yield event
+
+    def new_turn(self) -> Turn:
+        return Turn(model=self.model, thinking=self.thinks)
+
+    def request(self) -> ChatRequest:
+        return ChatRequest(
+            model=self.model,
+            messages=build_messages(self.history, self.system_prompt),
+            thinking=self.thinking,
+            temperature=self.temperature,
+            top_p=self.top_p,
+            max_tokens=self.max_tokens,
+        )
+
+    async def _answer(self, turn: Turn) -> AsyncIterator[StreamEvent]:
+        request = self.request()
+        parent = self._last_id()
+        saved_at = 0.0
+        outcome = "stopped"
+        stream = self.client.stream_chat(request)
+        try:
+            async for event in stream:
+                if isinstance(event, ReasoningDelta):
+                    turn.reasoning += event.text
+                elif isinstance(event, ContentDelta):
+                    if turn.reasoning_seconds is None and turn.reasoning:
+                        turn.reasoning_seconds = time.monotonic() - turn.started
+                    turn.content += event.text
+                elif isinstance(event, Usage):
+                    turn.usage = event
+                elif isinstance(event, Finished):
+                    turn.finish_reason = event.reason
+                    outcome = event.reason
+                if isinstance(event, ReasoningDelta | ContentDelta):
+                    if turn.message_id is None:
+                        self._create_answer(turn, parent)
+                        saved_at = time.monotonic()
+                    elif time.monotonic() - saved_at >= self.save_interval:
+                        self._save(turn)
+                        saved_at = time.monotonic()
+                yield event
+        except errors.ApiError as error:
+            turn.error = error
+            outcome = (
+                "interrupted"
+                if isinstance(error, errors.StreamInterrupted | errors.StallTimeout)
+                else "error"
+            )
+            raise
+        except (asyncio.CancelledError, GeneratorExit):
+            outcome = "stopped"
+            raise
+        finally:
+            await stream.aclose()
+            if turn.reasoning_seconds is None and turn.reasoning:
+                turn.reasoning_seconds = time.monotonic() - turn.started
+            turn.finish_reason = outcome
+            self._finish(turn, parent)
+
+    # --- persistence -------------------------------------------------------------------
+
+    def _last_id(self) -> int | None:
+        last = self.history[-1] if self.history else None
+        return last.id if isinstance(last, Message) else None
+
+    def _persist_user(self, text: str, parent: int | None) -> Message | LocalMessage:
+        if self.store is None:
+            return LocalMessage("user", text)
+        try:
+            if self.conversation is None:
+                self.conversation = self.store.create_conversation(title=title_from(text))
+            return self.store.add_message(self.conversation.id, "user", text, parent_id=parent)
+        except (StoreError, OSError) as error:
+            self._store_failed(error)
+            return LocalMessage("user", text)
+
+    def _create_answer(self, turn: Turn, parent: int | None) -> None:
+        if self.store is None or self.conversation is None:
+            return
+        try:
+            message = self.store.add_message(
+                self.conversation.id,
+                "assistant",
+                turn.content,
+                parent_id=parent,
+                reasoning=turn.reasoning or None,
+                model=turn.model,
+                thinking=turn.thinking,
+            )
+        except (StoreError, OSError) as error:
+            self._store_failed(error)
+            return
+        turn.message_id = message.id
+
+    def _save(self, turn: Turn) -> None:
+        if self.store is None or turn.message_id is None:
+            return
+        try:
+            self.store.update_message(
+                turn.message_id, content=turn.content, reasoning=turn.reasoning or None
+            )
+        except (StoreError, OSError) as error:
+            self._store_failed(error)
+
+    def _finish(self, turn: Turn, parent: int | None) -> None:
+        reason = turn.finish_reason or "stopped"
+        if self.store is not None and self.conversation is not None:
+            try:
+                if turn.message_id is None:
+                    # No delta arrived (an error before the answer, or an empty reply):
+                    # still record the turn so the failure is visible in the history.
+                    self._create_answer(turn, parent)
+                if turn.message_id is not None:
+                    self.store.update_message(
+                        turn.message_id,
+                        content=turn.content,
+                        reasoning=turn.reasoning or None,
+                        finish_reason=reason,
+                        usage=turn.usage,
+                        error=str(turn.error) if turn.error else None,
+                    )
+                    message = self.store.get_message(turn.message_id)
+                    if message is not None:
+                        self.history.append(message)
+                        return
+            except (StoreError, OSError) as error:
+                self._store_failed(error)
+        self.history.append(
+            LocalMessage(
+                "assistant",
+                turn.content,
+                reasoning=turn.reasoning or None,
+                model=turn.model,
+                finish_reason=reason,
+            )
+        )
+
+    def _store_failed(self, error: BaseException) -> None:
+        # The conversation stays in memory; the UI shows this sentence.
+        self.store_error = f"Could not save to the history database: {str(error).rstrip('.')}."
+
+
+def title_from(text: str, limit: int = 60) -> str:
+    """A conversation title from its first message, made locally."""
+    line = " ".join(text.split())
+    if len(line) <= limit:
+        return line
+    cut = line[:limit].rsplit(" ", 1)[0] or line[:limit]
+    return cut.rstrip(" ,.;:") + "…"

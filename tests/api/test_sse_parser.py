@@ -1,0 +1,186 @@
+"""The SSE parser and chunk decoder on arbitrary chunkings and junk (hypothesis)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from deepseek_tui.api.chunks import ChunkDecoder, ThinkTagSplitter
+from deepseek_tui.api.errors import StreamErrorEvent
+from deepseek_tui.api.events import ContentDelta, Finished, ReasoningDelta, Usage
+from deepseek_tui.api.sse import SSEParser
+
+
+def chunk(delta: dict, finish: str | None = None, usage: dict | None = None) -> str:
+    body = {
+        "id": "0b5f3c1e-0000-4000-8000-000000000000",
+        "object": "chat.completion.chunk",
+        "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
+    }
+    if usage is not None:
+        body["usage"] = usage
+    return json.dumps(body, separators=(",", ":"))
+
+
+def stream_text(reasoning: list[str], content: list[str], *, eol: str = "\n") -> str:
+    lines = [": keep-alive", "", chunk({"role": "assistant", "content": None,
+                                         "reasoning_content": ""}), ""]
+    for piece in reasoning:
+        lines += ["data: " + chunk({"content": None, "reasoning_content": piece}), ""]
+    for piece in content:
+        lines += ["data:" + chunk({"content": piece, "reasoning_content": None}), ""]
+    lines += [
+        "data: " + chunk({"content": "", "reasoning_content": None}, "stop",
+                         {"prompt_tokens": 3, "completion_tokens": 9,
+                          "prompt_cache_hit_tokens": 1, "prompt_cache_miss_tokens": 2,
+                          "completion_tokens_details": {"reasoning_tokens": 4}}),
+        "",
+        "data: [DONE]",
+        "",
+    ]
+    lines[2] = "data: " + lines[2]
+    return eol.join(lines) + eol
+
+
+def run(text_pieces: list[str]) -> tuple[list, ChunkDecoder]:
+    parser, decoder = SSEParser(), ChunkDecoder()
+    events = []
+    for piece in text_pieces:
+        for payload in parser.feed(piece):
+            events += list(decoder.feed(payload))
+    for payload in parser.close():
+        events += list(decoder.feed(payload))
+    events += list(decoder.close())
+    return events, decoder
+
+
+def split_at(text: str, cuts: list[int]) -> list[str]:
+    points = sorted({c % (len(text) + 1) for c in cuts})
+    pieces, last = [], 0
+    for point in points:
+        pieces.append(text[last:point])
+        last = point
+    pieces.append(text[last:])
+    return pieces
+
+
+safe_text = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=12)
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(safe_text, max_size=6),
+    st.lists(safe_text, min_size=1, max_size=6),
+    st.lists(st.integers(min_value=0), max_size=40),
+    st.sampled_from(["\n", "\r\n", "\r"]),
+)
+def test_any_chunking_and_line_ending_gives_the_same_events(
+    reasoning: list[str], content: list[str], cuts: list[int], eol: str
+) -> None:
+    text = stream_text(reasoning, content, eol=eol)
+    events, decoder = run(split_at(text, cuts))
+    got_reasoning = "".join(e.text for e in events if isinstance(e, ReasoningDelta))
+    got_content = "".join(e.text for e in events if isinstance(e, ContentDelta))
+    assert got_reasoning == "".join(reasoning)
+    assert got_content == "".join(content)
+    assert events[-1] == Finished("stop")
+    assert isinstance(events[-2], Usage) and events[-2].reasoning_tokens == 4
+    assert decoder.skipped == 0
+
+
+junk_lines = st.sampled_from(
+    ["data: {not json", "data: [1, 2]", "data: 42", "event: ping", "id: 7", "retry: x",
+     ": comment", "data: null", "garbage without colon", "data: {\"choices\": \"nope\"}"]
+)
+
+
+@settings(max_examples=200)
+@given(st.lists(junk_lines, max_size=8), st.lists(st.integers(min_value=0), max_size=20))
+def test_junk_between_events_never_crashes_or_changes_the_answer(
+    junk: list[str], cuts: list[int]
+) -> None:
+    text = stream_text(["think"], ["answer"])
+    head, tail = text.split("data: [DONE]")
+    noisy = head + "".join(line + "\n\n" for line in junk) + "data: [DONE]" + tail
+    events, _ = run(split_at(noisy, cuts))
+    assert "".join(e.text for e in events if isinstance(e, ContentDelta)) == "answer"
+    assert isinstance(events[-1], Finished)
+
+
+@given(st.text(max_size=200), st.lists(st.integers(min_value=0), max_size=10))
+def test_arbitrary_text_never_raises_anything_but_error_events(
+    text: str, cuts: list[int]
+) -> None:
+    try:
+        run(split_at(text, cuts))
+    except StreamErrorEvent:
+        pass
+
+
+def test_eof_without_finish_is_not_complete() -> None:
+    text = "data: " + chunk({"content": "partial"}) + "\n\n"
+    events, decoder = run([text])
+    assert [e for e in events if isinstance(e, ContentDelta)] == [ContentDelta("partial")]
+    assert not any(isinstance(e, Finished) for e in events)
+    assert not decoder.complete
+
+
+def test_last_event_without_blank_line_is_dispatched_at_eof() -> None:
+    text = "data: " + chunk({"content": "x"}, "stop") + "\n\ndata: [DONE]"
+    events, decoder = run([text])
+    assert decoder.done and events[-1] == Finished("stop")
+
+
+def test_data_lines_without_blank_lines_between_are_separate_events() -> None:
+    text = "data: " + chunk({"content": "a"}) + "\ndata: " + chunk({"content": "b"}, "stop")
+    events, _ = run([text + "\n\n"])
+    assert "".join(e.text for e in events if isinstance(e, ContentDelta)) == "ab"
+
+
+def test_usage_last_non_null_wins_and_may_come_in_an_empty_choices_chunk() -> None:
+    decoder = ChunkDecoder()
+    list(decoder.feed(chunk({"content": "hi"}, usage=None)))
+    list(decoder.feed(chunk({"content": ""}, "stop")))
+    list(decoder.feed(json.dumps({"choices": [], "usage": {"prompt_tokens": 5,
+                                                            "completion_tokens": 2}})))
+    events = list(decoder.close())
+    assert events[0] == Usage(prompt_tokens=5, completion_tokens=2, total_tokens=7,
+                              prompt_cache_miss_tokens=5)
+
+
+def test_first_reasoner_chunk_with_null_content_and_empty_reasoning() -> None:
+    decoder = ChunkDecoder()
+    first = list(decoder.feed(chunk({"role": "assistant", "content": None,
+                                     "reasoning_content": ""})))
+    assert first == []
+
+
+def test_error_event_raises() -> None:
+    with pytest.raises(StreamErrorEvent, match="overloaded"):
+        list(ChunkDecoder().feed('{"error": {"message": "overloaded", "type": "x"}}'))
+
+
+@settings(max_examples=300)
+@given(safe_text, safe_text, st.lists(st.integers(min_value=0), max_size=10))
+def test_think_tags_split_anywhere(thought: str, answer: str, cuts: list[int]) -> None:
+    thought = thought.replace("<", "(")
+    answer = answer.replace("<", "(").lstrip("\r\n") or "a"
+    text = f"<think>{thought}</think>\n\n{answer}"
+    splitter = ThinkTagSplitter()
+    events = []
+    for piece in split_at(text, cuts):
+        events += list(splitter.feed(piece))
+    events += list(splitter.flush())
+    assert "".join(e.text for e in events if isinstance(e, ReasoningDelta)) == thought
+    assert "".join(e.text for e in events if isinstance(e, ContentDelta)) == answer
+
+
+@given(safe_text)
+def test_content_without_think_tags_passes_through(text: str) -> None:
+    splitter = ThinkTagSplitter()
+    events = [*splitter.feed(text), *splitter.flush()]
+    if not text.lstrip().startswith("<think>"):
+        assert "".join(e.text for e in events if isinstance(e, ContentDelta)) == text
