@@ -57,7 +57,9 @@ def _common(*, suppress: bool) -> argparse.ArgumentParser:
     default = argparse.SUPPRESS if suppress else None
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "--config-dir", metavar="DIR", default=default,
+        "--config-dir",
+        metavar="DIR",
+        default=default,
         help="keep settings, keys and history here (or $DEEPSEEK_TUI_CONFIG_DIR)",
     )
     return common
@@ -67,15 +69,21 @@ def _connection(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     default = argparse.SUPPRESS if suppress else None
     parser.add_argument("--model", metavar="ID", default=default, help="model id to use")
     parser.add_argument(
-        "--base-url", metavar="URL", default=default,
+        "--base-url",
+        metavar="URL",
+        default=default,
         help="a DeepSeek-compatible API (or $DEEPSEEK_BASE_URL)",
     )
     parser.add_argument(
-        "--provider", metavar="NAME", default=argparse.SUPPRESS if suppress else "deepseek",
+        "--provider",
+        metavar="NAME",
+        default=argparse.SUPPRESS if suppress else "deepseek",
         help="which stored key to use (default: deepseek)",
     )
     parser.add_argument(
-        "--demo", action="store_true", default=argparse.SUPPRESS if suppress else False,
+        "--demo",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
         help="no key, no network: talk to the built-in emulator",
     )
 
@@ -92,14 +100,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--theme", metavar="NAME", help="colour theme")
     resume = parser.add_mutually_exclusive_group()
     resume.add_argument(
-        "--continue", dest="continue_last", action="store_true",
+        "--continue",
+        dest="continue_last",
+        action="store_true",
         help="open the last conversation",
     )
     resume.add_argument("--conversation", metavar="ID", help="open this conversation")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     ask = commands.add_parser(
-        "ask", parents=[_common(suppress=True)],
+        "ask",
+        parents=[_common(suppress=True)],
         help="ask once and print the answer (streams to stdout)",
         description="Ask once; the answer streams to stdout, nothing else goes there.",
     )
@@ -108,33 +119,40 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--system", metavar="TEXT", help="system prompt for this question")
     thinking = ask.add_mutually_exclusive_group()
     thinking.add_argument(
-        "--thinking", dest="thinking", action="store_true", default=None,
+        "--thinking",
+        dest="thinking",
+        action="store_true",
+        default=None,
         help="ask a model that can think to think",
     )
     thinking.add_argument(
         "--no-thinking", dest="thinking", action="store_false", help="ask it not to think"
     )
-    ask.add_argument(
-        "--show-reasoning", action="store_true", help="stream the reasoning to stderr"
-    )
+    ask.add_argument("--show-reasoning", action="store_true", help="stream the reasoning to stderr")
     ask.add_argument("--no-save", action="store_true", help="don't keep it in history")
 
     key = commands.add_parser(
-        "key", parents=[_common(suppress=True)], help="set, show or delete the API key",
+        "key",
+        parents=[_common(suppress=True)],
+        help="set, show or delete the API key",
         description="Manage the stored API key (credentials.toml, mode 0600).",
     )
     key.add_argument("action", choices=("set", "show", "delete"))
     key.add_argument("--provider", metavar="NAME", default="deepseek")
 
     emulator = commands.add_parser(
-        "emulator", parents=[_common(suppress=True)],
+        "emulator",
+        parents=[_common(suppress=True)],
         help="run the built-in DeepSeek API emulator",
         description="Serve a DeepSeek-compatible API on this machine for demos and tests.",
     )
     emulator.add_argument("--host", default="127.0.0.1")
     emulator.add_argument("--port", type=int, default=8000)
     emulator.add_argument(
-        "--token-delay", type=float, default=0.0, metavar="SECONDS",
+        "--token-delay",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
         help="pause between streamed chunks",
     )
     return parser
@@ -209,7 +227,7 @@ def _read_prompt(args: argparse.Namespace, parser: argparse.ArgumentParser) -> s
     if words == ["-"] or (not words and not sys.stdin.isatty()):
         prompt = sys.stdin.read()
     elif not words:
-        _usage_error(parser, "ask needs a prompt: deepseek-tui ask \"your question\"")
+        _usage_error(parser, 'ask needs a prompt: deepseek-tui ask "your question"')
     else:
         prompt = " ".join(words)
     if not prompt.strip():

@@ -109,7 +109,7 @@ async def test_backoff_grows_with_jitter(emulator: Emulator) -> None:
         ("upstream said no", "text/plain", "upstream said no"),
         ("<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>",
          "text/html", "502 Bad Gateway"),
-        ("", "text/plain", "HTTP 400."),
+        ("", "text/plain", "(HTTP 400)."),
         ('{"detail": "Content Exists Risk"}', "application/json", "Content Exists Risk"),
     ],
     ids=["json-as-octet-stream", "plain-text", "html-page", "empty", "detail-shape"],

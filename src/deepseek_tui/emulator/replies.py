@@ -392,7 +392,8 @@ def fizzbuzz(n: int) -> str:
     return str(n)
 
 
-print(" ".join(fizzbuzz(n) for n in range(1, 16)))  # 1 2 Fizz 4 Buzz Fizz 7 8 Fizz Buzz 11 Fizz 13 14 FizzBuzz
+print(" ".join(fizzbuzz(n) for n in range(1, 16)))
+# 1 2 Fizz 4 Buzz Fizz 7 8 Fizz Buzz 11 Fizz 13 14 FizzBuzz
 ''',
         (
             "Multiples of 15 are checked first, since they are also multiples of 3 and 5.",

@@ -1,0 +1,136 @@
+"""DeepSeek's exact wire shapes (stream chunks, completion body, usage) for a finished reply."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["FINGERPRINT", "Completion", "completion_body", "encode", "error_body", "stream_chunks"]
+
+FINGERPRINT = "fp_emulator_0001"
+_THINK_OPEN = "<think>\n"
+_THINK_CLOSE = "\n</think>\n\n"
+
+
+@dataclass(frozen=True)
+class Completion:
+    """One answer, already cut into pieces; each piece counts as one completion token."""
+
+    id: str
+    created: int
+    model: str
+    thinking: bool
+    reasoning: tuple[str, ...]
+    content: tuple[str, ...]
+    finish_reason: str
+    prompt_tokens: int
+    cache_hit_tokens: int
+    reasoning_done: bool = True  # False when max_tokens ran out while still thinking
+
+    def usage(self) -> dict[str, Any]:
+        """DeepSeek's usage object: prompt = hit + miss, completion includes reasoning."""
+        completion = len(self.reasoning) + len(self.content)
+        usage: dict[str, Any] = {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": completion,
+            "total_tokens": self.prompt_tokens + completion,
+            "prompt_tokens_details": {"cached_tokens": self.cache_hit_tokens},
+        }
+        if self.thinking:
+            usage["completion_tokens_details"] = {"reasoning_tokens": len(self.reasoning)}
+        usage["prompt_cache_hit_tokens"] = self.cache_hit_tokens
+        usage["prompt_cache_miss_tokens"] = self.prompt_tokens - self.cache_hit_tokens
+        return usage
+
+
+def encode(obj: Any) -> str:
+    """Compact JSON as DeepSeek sends it (raw UTF-8, no spaces)."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def error_body(message: str, type_: str, code: str = "invalid_request_error") -> dict[str, Any]:
+    """The OpenAI-shaped error wrapper DeepSeek uses for every JSON error."""
+    return {"error": {"message": message, "type": type_, "param": None, "code": code}}
+
+
+def stream_chunks(
+    completion: Completion,
+    *,
+    include_usage: bool = False,
+    reasoning_field: str = "reasoning_content",
+    usage_chunk: str = "finish",
+) -> list[dict[str, Any]]:
+    """Every `data:` chunk of a stream, in order, without the final [DONE]."""
+    head = {
+        "id": completion.id,
+        "object": "chat.completion.chunk",
+        "created": completion.created,
+        "model": completion.model,
+        "system_fingerprint": FINGERPRINT,
+    }
+
+    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> dict[str, Any]:
+        choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
+        out = {**head, "choices": [choice]}
+        if "usage" in extra:
+            out["usage"] = extra["usage"]
+        elif include_usage:
+            out["usage"] = None
+        return out
+
+    separate = usage_chunk == "separate"
+    final = {} if separate else {"usage": completion.usage()}
+    if completion.thinking and reasoning_field != "think_tags":
+        key = reasoning_field
+        chunks = [chunk({"role": "assistant", "content": None, key: ""})]
+        chunks += [chunk({"content": None, key: piece}) for piece in completion.reasoning]
+        chunks += [chunk({"content": piece, key: None}) for piece in completion.content]
+        chunks.append(chunk({"content": "", key: None}, completion.finish_reason, **final))
+    else:
+        chunks = [chunk({"role": "assistant", "content": ""})]
+        chunks += [chunk({"content": piece}) for piece in _plain_pieces(completion)]
+        chunks.append(chunk({"content": ""}, completion.finish_reason, **final))
+    if separate:
+        # OpenAI-style gateways: usage alone, in an extra chunk with no choices.
+        chunks.append({**head, "choices": [], "usage": completion.usage()})
+    return chunks
+
+
+def _plain_pieces(completion: Completion) -> list[str]:
+    """Content pieces, with the reasoning inlined as <think>…</think> for open-weights hosts."""
+    if not completion.thinking:
+        return list(completion.content)
+    pieces = [_THINK_OPEN, *completion.reasoning]
+    if completion.reasoning_done:
+        pieces.append(_THINK_CLOSE)
+    return pieces + list(completion.content)
+
+
+def completion_body(
+    completion: Completion, *, reasoning_field: str = "reasoning_content"
+) -> dict[str, Any]:
+    """The non-streaming `chat.completion` object."""
+    message: dict[str, Any] = {"role": "assistant"}
+    if completion.thinking and reasoning_field == "think_tags":
+        message["content"] = "".join(_plain_pieces(completion))
+    else:
+        message["content"] = "".join(completion.content)
+        if completion.thinking:
+            message[reasoning_field] = "".join(completion.reasoning)
+    return {
+        "id": completion.id,
+        "object": "chat.completion",
+        "created": completion.created,
+        "model": completion.model,
+        "choices": [
+            {
+                "index": 0,
+                "message": message,
+                "logprobs": None,
+                "finish_reason": completion.finish_reason,
+            }
+        ],
+        "usage": completion.usage(),
+        "system_fingerprint": FINGERPRINT,
+    }

@@ -1,0 +1,709 @@
+"""A DeepSeek-compatible HTTP server on 127.0.0.1 with injectable faults, for --demo and tests."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import math
+import socket
+import socketserver
+import sys
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, BinaryIO
+from urllib.parse import urlsplit
+
+from deepseek_tui.emulator.chunks import (
+    Completion,
+    completion_body,
+    encode,
+    error_body,
+    stream_chunks,
+)
+from deepseek_tui.emulator.replies import count_tokens, reply_for, split_tokens
+from deepseek_tui.emulator.validation import MODELS, ChatRequest, Rejected, parse_chat_request
+
+__all__ = ["Emulator", "Faults", "RecordedRequest"]
+
+
+@dataclass
+class Faults:
+    """Misbehaviour to inject; tests may change it between requests (each request copies it)."""
+
+    keepalive_before: float = 0.0
+    keepalive_interval: float = 0.05
+    token_delay: float = 0.0
+    error_status: int | None = None
+    error_body: str | None = None
+    error_content_type: str = "application/json"
+    error_message: str | None = None
+    error_count: int = -1
+    retry_after: str | None = None
+    cut_after: int | None = None
+    stall_after: int | None = None
+    stall_seconds: float = 30.0
+    garbage_after: int | None = None
+    error_event_after: int | None = None
+    finish_length: bool = False
+    no_space: bool = False
+    crlf: bool = False
+    reasoning_field: str = "reasoning_content"
+    usage_chunk: str = "finish"
+    no_done: bool = False
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request as received; header names are lower-case, body is parsed JSON or None."""
+
+    method: str
+    path: str
+    headers: dict[str, str] = field(hash=False)
+    body: Any = field(hash=False)
+
+
+# Default bodies for injected error statuses. DeepSeek's own 429/500/503 bodies were
+# never captured; their `type` values follow OpenAI's naming (unverified).
+_FAULT_ERRORS: dict[int, tuple[str, str]] = {
+    400: ("Model Not Exist", "invalid_request_error"),
+    402: ("Insufficient Balance", "unknown_error"),
+    422: ("Invalid Parameters", "invalid_request_error"),
+    429: ("Rate Limit Reached", "rate_limit_error"),
+    500: ("Server Error", "server_error"),
+    503: ("Server Overloaded", "server_error"),
+}
+_ROUTES: dict[str, tuple[str, str]] = {
+    "/chat/completions": ("chat", "POST"),
+    "/v1/chat/completions": ("chat", "POST"),
+    "/beta/chat/completions": ("chat", "POST"),
+    "/models": ("models", "GET"),
+    "/v1/models": ("models", "GET"),
+    "/user/balance": ("balance", "GET"),
+    "/v1/user/balance": ("balance", "GET"),
+}
+_MISSING_AUTH = b"Authorization header is missing"  # 31 bytes, like the real one
+_BAD_AUTH_FORMAT = "Authentication Fails (auth header format should be Bearer sk-...)"
+
+
+class Emulator:
+    """DeepSeek's API on a local port: start(), point a client at base_url, stop()."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        faults: Faults | None = None,
+        api_keys: Collection[str] | None = None,
+        balance: str = "12.34",
+        currency: str = "USD",
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.faults = faults if faults is not None else Faults()
+        self.api_keys = frozenset(api_keys) if api_keys is not None else None
+        self.balance = balance
+        self.currency = currency
+        self.requests: list[RecordedRequest] = []
+        # Unexpected exceptions inside handlers; kept instead of printed (the TUI owns stderr).
+        self.errors: list[BaseException] = []
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._prompts: deque[str] = deque(maxlen=64)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> Emulator:
+        """Bind and serve in a daemon thread; returns self so `Emulator().start()` chains."""
+        if self._server is not None:
+            return self
+        self._stopping.clear()
+        server = _Server((self.host, self.port), self)
+        self.port = server.server_address[1]
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"deepseek-emulator-{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and drop every open connection, stalled streams included."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        self._stopping.set()  # wakes every handler that is waiting inside a fault
+        server.shutdown()
+        server.server_close()
+        server.close_connections()
+        if self._thread is not None:
+            self._thread.join(timeout=1.0)
+
+    def serve_forever(self) -> None:
+        """Serve in the foreground until KeyboardInterrupt (or stop() from another thread)."""
+        self.start()
+        try:
+            while not self._stopping.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.stop()
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # --- state shared by handler threads ---------------------------------------
+
+    def _record(self, request: RecordedRequest) -> None:
+        with self._lock:
+            self.requests.append(request)
+
+    def _take_faults(self) -> tuple[Faults, bool]:
+        """A private copy of the faults, and whether this request gets the injected error."""
+        with self._lock:
+            live = self.faults
+            inject = live.error_status is not None and live.error_count != 0
+            if inject and live.error_count > 0:
+                live.error_count -= 1  # counts down on the live object: "errors left"
+            return dataclasses.replace(live), inject
+
+    def _balance_available(self) -> bool:
+        try:
+            return float(self.balance) > 0
+        except ValueError:
+            return False
+
+    def _balance_body(self) -> dict[str, Any]:
+        return {
+            "is_available": self._balance_available(),
+            "balance_infos": [
+                {
+                    "currency": self.currency,
+                    "total_balance": self.balance,
+                    "granted_balance": "0.00",
+                    "topped_up_balance": self.balance,
+                }
+            ],
+        }
+
+    def _complete(self, request: ChatRequest, faults: Faults) -> Completion:
+        """Write the answer and cut it the way max_tokens, stop and finish_length demand."""
+        reasoning, content = reply_for(request.messages, thinking=request.thinking)
+        finish = "stop"
+        content = _apply_stop(content, request.stop)
+        thought = split_tokens(reasoning or "")
+        answer = split_tokens(content)
+        if faults.finish_length:
+            answer, finish = answer[: len(answer) // 2], "length"
+        reasoning_done = True
+        limit = request.max_tokens
+        if limit is not None and len(thought) + len(answer) > limit:
+            finish = "length"
+            # max_tokens counts reasoning too, so it can run out while still thinking.
+            reasoning_done = limit >= len(thought)
+            thought, answer = thought[:limit], answer[: max(0, limit - len(thought))]
+        prompt = _prompt_text(request.messages)
+        prompt_tokens = count_tokens(prompt)
+        return Completion(
+            id=str(uuid.uuid4()),
+            created=int(time.time()),
+            model=request.model,
+            thinking=request.thinking,
+            reasoning=tuple(thought),
+            content=tuple(answer),
+            finish_reason=finish,
+            prompt_tokens=prompt_tokens,
+            cache_hit_tokens=min(self._cache_hit(prompt), prompt_tokens),
+            reasoning_done=reasoning_done,
+        )
+
+    def _cache_hit(self, prompt: str) -> int:
+        """Tokens of the longest prefix shared with an earlier prompt, in 64-token units."""
+        with self._lock:
+            shared = max((_shared_prefix(prompt, p) for p in self._prompts), default=0)
+            self._prompts.append(prompt)
+        return shared // 4 // 64 * 64
+
+
+def _shared_prefix(a: str, b: str) -> int:
+    """Length of the common prefix; a binary search keeps the comparisons in C."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[:middle] == b[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _apply_stop(content: str, stops: tuple[str, ...]) -> str:
+    cuts = [i for i in (content.find(s) for s in stops) if i >= 0]
+    return content[: min(cuts)] if cuts else content
+
+
+def _prompt_text(messages: list[dict[str, Any]]) -> str:
+    return "".join(f"{m.get('role')}\n{m.get('content') or ''}\n\n" for m in messages)
+
+
+def _auth_failure(key: str) -> str:
+    return f"Authentication Fails, Your api key: ****{key[-4:]} is invalid"
+
+
+def _models_body() -> dict[str, Any]:
+    return {
+        "object": "list",
+        "data": [{"id": name, "object": "model", "owned_by": "deepseek"} for name in MODELS],
+    }
+
+
+# --- HTTP server ------------------------------------------------------------------
+
+
+class _Server(ThreadingHTTPServer):
+    """ThreadingHTTPServer that never blocks shutdown and can drop its open connections."""
+
+    daemon_threads = True
+    block_on_close = False
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], emulator: Emulator) -> None:
+        self.emulator = emulator
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind resolves the host name (getfqdn), which can stall offline.
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name, self.server_port = str(host), int(port)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Wake handlers blocked on idle keep-alive connections and end stalled streams."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        error = sys.exc_info()[1]
+        if error is not None and not isinstance(error, OSError):
+            self.emulator.errors.append(error)
+
+
+class _Abort(Exception):
+    """Close the connection now, without finishing the response (a cut, not an answer)."""
+
+
+class _ChunkedWriter:
+    """Writes a chunked body; batches writes when there is no delay between events."""
+
+    def __init__(self, wfile: BinaryIO, *, batch: bool) -> None:
+        self._wfile = wfile
+        self._batch = batch
+        self._buffer: list[bytes] = []
+        self._size = 0
+
+    def write(self, text: str) -> None:
+        # backslashreplace turns a lone surrogate into its JSON escape, keeping JSON valid.
+        data = text.encode("utf-8", "backslashreplace")
+        if not self._batch:
+            self._send(data)
+            return
+        self._buffer.append(data)
+        self._size += len(data)
+        if self._size >= 16384:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._buffer:
+            data = b"".join(self._buffer)
+            self._buffer.clear()
+            self._size = 0
+            self._send(data)
+
+    def finish(self) -> None:
+        self.flush()
+        self._wfile.write(b"0\r\n\r\n")
+
+    def _send(self, data: bytes) -> None:
+        self._wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+
+
+@dataclass(frozen=True)
+class _Framing:
+    """How SSE lines look on the wire under the current faults."""
+
+    no_space: bool
+    crlf: bool
+
+    @property
+    def eol(self) -> str:
+        return "\r\n" if self.crlf else "\n"
+
+    def data(self, payload: str) -> str:
+        return f"data:{'' if self.no_space else ' '}{payload}{self.eol}{self.eol}"
+
+    def comment(self) -> str:
+        return f": keep-alive{self.eol}{self.eol}"
+
+
+def _position(after: int | None, total: int) -> int | None:
+    """Where a fault fires: after N data chunks, or just before [DONE] if the reply is shorter."""
+    return None if after is None else min(max(after, 0), total)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # small SSE writes must leave at once
+    server: _Server
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def do_PUT(self) -> None:
+        self._handle()
+
+    def do_PATCH(self) -> None:
+        self._handle()
+
+    def do_DELETE(self) -> None:
+        self._handle()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # a demo runs inside the TUI: nothing may print
+
+    @property
+    def emulator(self) -> Emulator:
+        return self.server.emulator
+
+    def _handle(self) -> None:
+        try:
+            self._route()
+        except _Abort:
+            self.close_connection = True
+        except OSError:
+            self.close_connection = True  # the client went away
+
+    def _route(self) -> None:
+        raw = self._read_body()
+        path = urlsplit(self.path).path
+        if path.startswith("/_emulator/"):
+            self._control(path, raw)
+            return
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        self.emulator._record(RecordedRequest(self.command, path, headers, _json_or_none(raw)))
+        route = _ROUTES.get(path)
+        if route is None:
+            self._send(404)
+            return
+        name, method = route
+        if self.command != method:
+            self._send(405, headers={"Allow": method})
+            return
+        key = self._authorize()
+        if key is None:
+            return
+        if name == "models":
+            self._send_json(200, _models_body())
+        elif name == "balance":
+            self._send_json(200, self.emulator._balance_body())
+        else:
+            self._chat(raw, key, beta=path.startswith("/beta/"))
+
+    # --- request plumbing ------------------------------------------------------
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            return self._read_chunked()
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            self.close_connection = True
+            return b""
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _read_chunked(self) -> bytes:
+        parts: list[bytes] = []
+        while True:
+            size = int(self.rfile.readline(65537).split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return b"".join(parts)
+            parts.append(self.rfile.read(size))
+            self.rfile.readline()
+
+    def _authorize(self) -> str | None:
+        """The Bearer key, or None after answering 401 like DeepSeek does."""
+        header = self.headers.get("Authorization")
+        if header is None:
+            self._send(401, _MISSING_AUTH)  # plain bytes, no content type, like the real API
+            return None
+        scheme, _, key = header.strip().partition(" ")
+        key = key.strip()
+        if scheme.lower() != "bearer" or not key:
+            self._send_error(401, _BAD_AUTH_FORMAT, "authentication_error")
+            return None
+        keys = self.emulator.api_keys
+        if keys is not None and key not in keys:
+            self._send_error(401, _auth_failure(key), "authentication_error")
+            return None
+        return key
+
+    def _send(
+        self,
+        status: int,
+        body: bytes = b"",
+        content_type: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.send_response(status)
+        if content_type:
+            self.send_header("Content-Type", content_type)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if body:
+            self.wfile.write(body)
+
+    def _send_json(self, status: int, obj: Any, headers: dict[str, str] | None = None) -> None:
+        body = encode(obj).encode("utf-8", "backslashreplace")
+        self._send(status, body, "application/json", headers)
+
+    def _send_error(self, status: int, message: str, type_: str) -> None:
+        self._send_json(status, error_body(message, type_))
+
+    def _wait(self, seconds: float) -> None:
+        """Sleep, but end the response at once when the emulator stops."""
+        if seconds > 0 and self.emulator._stopping.wait(seconds):
+            raise _Abort
+
+    # --- chat ------------------------------------------------------------------
+
+    def _chat(self, raw: bytes, key: str, *, beta: bool) -> None:
+        faults, inject = self.emulator._take_faults()
+        if inject:
+            self._send_fault_error(faults, key)
+            return
+        if not self.emulator._balance_available():
+            self._send_error(402, "Insufficient Balance", "unknown_error")
+            return
+        content_type = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            body = b"Expected request with `Content-Type: application/json`"
+            self._send(415, body, "text/plain; charset=utf-8")
+            return
+        try:
+            request = parse_chat_request(raw, beta=beta)
+        except Rejected as rejected:
+            self._send_error(rejected.status, rejected.message, rejected.type)
+            return
+        completion = self.emulator._complete(request, faults)
+        if request.stream:
+            self._stream(completion, request, faults)
+        else:
+            self._respond(completion, faults)
+
+    def _send_fault_error(self, faults: Faults, key: str) -> None:
+        status = faults.error_status or 500
+        headers = {"Retry-After": faults.retry_after} if faults.retry_after is not None else {}
+        if faults.error_body is not None:
+            body = faults.error_body.encode("utf-8", "backslashreplace")
+        else:
+            if status == 401:
+                message, type_ = _auth_failure(key), "authentication_error"
+            else:
+                default_type = "server_error" if status >= 500 else "invalid_request_error"
+                message, type_ = _FAULT_ERRORS.get(status, (_phrase(status), default_type))
+            message = faults.error_message if faults.error_message is not None else message
+            body = encode(error_body(message, type_)).encode("utf-8", "backslashreplace")
+        self._send(status, body, faults.error_content_type, headers)
+
+    def _stream(self, completion: Completion, request: ChatRequest, faults: Faults) -> None:
+        chunks = stream_chunks(
+            completion,
+            include_usage=request.include_usage,
+            reasoning_field=faults.reasoning_field,
+            usage_chunk=faults.usage_chunk,
+        )
+        framing = _Framing(no_space=faults.no_space, crlf=faults.crlf)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        out = _ChunkedWriter(self.wfile, batch=faults.token_delay <= 0)
+        self._keep_alive(out, framing.comment(), faults.keepalive_before, faults)
+        for position in range(len(chunks) + 1):
+            if self._fault_ends_stream(position, len(chunks), out, framing, faults):
+                return
+            if position == len(chunks):
+                break
+            if position:
+                self._wait(faults.token_delay)
+            out.write(framing.data(encode(chunks[position])))
+        if not faults.no_done:
+            out.write(framing.data("[DONE]"))
+        out.finish()
+
+    def _fault_ends_stream(
+        self, position: int, total: int, out: _ChunkedWriter, framing: _Framing, faults: Faults
+    ) -> bool:
+        """Inject the faults due after `position` data chunks; True when the stream is over."""
+        if position == _position(faults.cut_after, total):
+            out.flush()
+            raise _Abort
+        if position == _position(faults.stall_after, total):
+            out.flush()
+            self._stall(out, framing.comment(), faults)
+        if position == _position(faults.error_event_after, total):
+            message = faults.error_message or "Internal server error"
+            out.write(framing.data(encode(error_body(message, "server_error"))))
+            out.finish()  # a clean end of the HTTP body, but no finish_reason and no [DONE]
+            return True
+        if position == _position(faults.garbage_after, total):
+            out.write(framing.data("{not json"))
+        return False
+
+    def _keep_alive(self, out: _ChunkedWriter, line: str, seconds: float, faults: Faults) -> None:
+        """Send `line` every keepalive_interval for `seconds`, like a queued request."""
+        if seconds <= 0:
+            return
+        interval = max(faults.keepalive_interval, 0.001)
+        for _ in range(max(1, math.ceil(seconds / interval - 1e-9))):
+            out.write(line)
+            out.flush()
+            self._wait(interval)
+
+    def _stall(self, out: _ChunkedWriter, line: str, faults: Faults) -> None:
+        """Keep the connection open with comments only, then drop it."""
+        interval = max(faults.keepalive_interval, 0.001)
+        deadline = time.monotonic() + faults.stall_seconds
+        while (remaining := deadline - time.monotonic()) > 0:
+            out.write(line)
+            out.flush()
+            self._wait(min(interval, remaining))
+        raise _Abort
+
+    def _respond(self, completion: Completion, faults: Faults) -> None:
+        """A non-streaming answer, possibly after blank lines (DeepSeek's queue keep-alive)."""
+        body = encode(completion_body(completion, reasoning_field=faults.reasoning_field))
+        data = body.encode("utf-8", "backslashreplace")
+        blank = b"\r\n" if faults.crlf else b"\n"
+        interval = max(faults.keepalive_interval, 0.001)
+        blanks = 0
+        if faults.keepalive_before > 0:
+            blanks = max(1, math.ceil(faults.keepalive_before / interval - 1e-9))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data) + blanks * len(blank)))
+        self.end_headers()
+        for _ in range(blanks):
+            self.wfile.write(blank)
+            self._wait(interval)
+        if faults.stall_after is not None:
+            self._wait(faults.stall_seconds)  # nothing arrives, then the connection drops
+            raise _Abort
+        if faults.cut_after is not None:
+            self.wfile.write(data[: len(data) // 2])
+            raise _Abort
+        self.wfile.write(data)
+
+    # --- control endpoints (for tests in another process) ---------------------------
+
+    def _control(self, path: str, raw: bytes) -> None:
+        emulator = self.emulator
+        if path == "/_emulator/faults" and self.command == "POST":
+            try:
+                emulator.faults = _faults_from_json(raw)
+            except ValueError as err:
+                self._send_error(400, str(err), "invalid_request_error")
+                return
+            self._send_json(200, dataclasses.asdict(emulator.faults))
+        elif path == "/_emulator/faults" and self.command == "GET":
+            self._send_json(200, dataclasses.asdict(emulator.faults))
+        elif path == "/_emulator/requests" and self.command == "GET":
+            with emulator._lock:
+                bodies = [r.body for r in emulator.requests if r.path.endswith("chat/completions")]
+            self._send_json(200, bodies)
+        elif path == "/_emulator/requests" and self.command == "DELETE":
+            with emulator._lock:
+                emulator.requests.clear()
+            self._send_json(200, [])
+        else:
+            self._send(404)
+
+
+def _phrase(status: int) -> str:
+    return BaseHTTPRequestHandler.responses.get(status, ("Error",))[0]
+
+
+def _json_or_none(raw: bytes) -> Any:
+    try:
+        return json.loads(raw) if raw.strip() else None
+    except ValueError:
+        return None
+
+
+_FAULT_TYPES: dict[str, tuple[type, ...]] = {
+    "float": (int, float),
+    "int": (int,),
+    "str": (str,),
+    "bool": (bool,),
+}
+
+
+def _faults_from_json(raw: bytes) -> Faults:
+    """Faults from a JSON object; unknown fields and wrong types are a ValueError."""
+    try:
+        values = json.loads(raw) if raw.strip() else {}
+    except ValueError:
+        raise ValueError("the body must be a JSON object of Faults fields") from None
+    if not isinstance(values, dict):
+        raise ValueError("the body must be a JSON object of Faults fields")
+    fields = {f.name: str(f.type) for f in dataclasses.fields(Faults)}
+    unknown = sorted(set(values) - set(fields))
+    if unknown:
+        raise ValueError(f"unknown Faults fields: {', '.join(unknown)}")
+    for name, value in values.items():
+        annotation = fields[name]
+        if value is None and "None" in annotation:
+            continue
+        allowed = _FAULT_TYPES[annotation.split("|")[0].strip()]
+        if isinstance(value, bool) != (bool in allowed) or not isinstance(value, allowed):
+            raise ValueError(f"Faults.{name} must be {annotation}, not {value!r}")
+    return Faults(**values)

@@ -1,0 +1,310 @@
+"""Check a chat request the way DeepSeek does, with DeepSeek's exact error messages."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["MODELS", "ChatRequest", "ModelSpec", "Rejected", "parse_chat_request"]
+
+_DESERIALIZE = "Failed to deserialize the JSON body into the target type: "
+_ROLES = ("system", "user", "assistant", "tool", "latest_reminder")
+_BETA_URL = 'set base_url="https://api.deepseek.com/beta"'
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What a model name means here: whether it thinks, and its max_tokens ceiling."""
+
+    name: str
+    thinking: str  # "never" | "always" | "toggle" (the request's "thinking" decides, on by default)
+    max_tokens: int
+    strict_history: bool = False  # the R1-era ordering and reasoning_content rules
+
+
+MODELS: dict[str, ModelSpec] = {
+    spec.name: spec
+    for spec in (
+        ModelSpec("deepseek-chat", "never", 8192),
+        ModelSpec("deepseek-reasoner", "always", 65536, strict_history=True),
+        ModelSpec("deepseek-v4-flash", "toggle", 65536),
+        ModelSpec("deepseek-v4-pro", "toggle", 65536),
+    )
+}
+
+
+class Rejected(Exception):
+    """The request is refused: HTTP status, the error message and its type."""
+
+    def __init__(self, status: int, message: str, type_: str = "invalid_request_error") -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.type = type_
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    """The parts of a valid chat request that shape the answer."""
+
+    model: str
+    messages: list[dict[str, Any]]
+    thinking: bool
+    stream: bool = False
+    include_usage: bool = False
+    max_tokens: int | None = None
+    stop: tuple[str, ...] = ()
+    prefix: bool = False
+
+
+def parse_chat_request(raw: bytes, *, beta: bool) -> ChatRequest:
+    """Parse and check a /chat/completions body, or raise Rejected (400)."""
+    body = _parse_json(raw)
+    if not isinstance(body, dict):
+        raise _deserialize(raw, f"invalid type: {_kind(body)}, expected a map")
+    # serde reports the first missing field in declaration order: messages before model.
+    for field in ("messages", "model"):
+        if field not in body:
+            raise _deserialize(raw, f"missing field `{field}`", _after_last(raw, b"}"))
+    messages = _check_messages(raw, body["messages"])
+    spec = _check_model(raw, body["model"])
+    thinking = _thinking(raw, body.get("thinking"), spec)
+    stream = _optional(raw, body, "stream", bool, "a boolean") or False
+    options = _optional(raw, body, "stream_options", dict, "a map") or {}
+    _check_temperature(raw, body.get("temperature"))
+    max_tokens = _check_max_tokens(raw, body.get("max_tokens"), spec)
+    stop = _check_stop(raw, body.get("stop"))
+    if thinking:
+        _reject_logprobs(body, spec)
+    prefix = _check_prefix(messages, beta=beta)
+    if spec.strict_history:
+        _check_r1_history(messages, spec.name, prefix=prefix)
+    return ChatRequest(
+        model=spec.name,
+        messages=messages,
+        thinking=thinking,
+        stream=stream,
+        include_usage=options.get("include_usage") is True,
+        max_tokens=max_tokens,
+        stop=stop,
+        prefix=prefix,
+    )
+
+
+# --- JSON and serde-style messages ----------------------------------------------
+
+
+def _parse_json(raw: bytes) -> Any:
+    if not raw.strip():
+        raise Rejected(400, _json_syntax("EOF while parsing a value", 1, 0))
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        raise Rejected(400, _json_syntax("invalid unicode code point", 1, err.start + 1)) from None
+    except json.JSONDecodeError as err:
+        raise Rejected(400, _json_syntax(_serde_wording(err.msg), err.lineno, err.colno)) from None
+
+
+def _json_syntax(what: str, line: int, column: int) -> str:
+    # The wording of axum's JSON extractor, which DeepSeek's router is built on.
+    return f"Failed to parse the request body as JSON: {what} at line {line} column {column}"
+
+
+def _serde_wording(msg: str) -> str:
+    known = {
+        "Expecting value": "expected value",
+        "Expecting property name enclosed in double quotes": "key must be a string",
+        "Expecting ',' delimiter": "expected `,` or `}`",
+        "Expecting ':' delimiter": "expected `:`",
+        "Extra data": "trailing characters",
+        "Unterminated string starting at": "EOF while parsing a string",
+    }
+    return known.get(msg, msg[:1].lower() + msg[1:])
+
+
+def _deserialize(raw: bytes, what: str, position: int | None = None) -> Rejected:
+    line, column = _line_column(raw, len(raw.rstrip()) if position is None else position)
+    return Rejected(400, f"{_DESERIALIZE}{what} at line {line} column {column}")
+
+
+def _after_last(raw: bytes, needle: bytes) -> int:
+    index = raw.rfind(needle)
+    return len(raw.rstrip()) if index < 0 else index + len(needle)
+
+
+def _line_column(raw: bytes, position: int) -> tuple[int, int]:
+    line = raw.count(b"\n", 0, position) + 1
+    return line, position - (raw.rfind(b"\n", 0, position) + 1)
+
+
+def _kind(value: Any) -> str:
+    """How serde names an unexpected JSON value."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"boolean `{str(value).lower()}`"
+    if isinstance(value, int):
+        return f"integer `{value}`"
+    if isinstance(value, float):
+        return f"floating point `{value}`"
+    if isinstance(value, str):
+        return f'string "{value}"'
+    if isinstance(value, list):
+        return "sequence"
+    return "map"
+
+
+def _optional(raw: bytes, body: dict[str, Any], field: str, kind: type, expected: str) -> Any:
+    value = body.get(field)
+    if value is not None and not isinstance(value, kind):
+        raise _deserialize(raw, f"{field}: invalid type: {_kind(value)}, expected {expected}")
+    return value
+
+
+# --- fields ---------------------------------------------------------------------
+
+
+def _check_messages(raw: bytes, messages: Any) -> list[dict[str, Any]]:
+    if not isinstance(messages, list):
+        raise _deserialize(raw, f"messages: invalid type: {_kind(messages)}, expected a sequence")
+    if not messages:
+        # Unverified wording: no capture of DeepSeek's answer to an empty list.
+        raise Rejected(400, "Invalid request: messages must not be empty")
+    for i, message in enumerate(messages):
+        _check_message(raw, i, message)
+    return messages
+
+
+def _check_message(raw: bytes, i: int, message: Any) -> None:
+    if not isinstance(message, dict):
+        raise _deserialize(raw, f"messages[{i}]: invalid type: {_kind(message)}, expected a map")
+    if "role" not in message:
+        raise _deserialize(raw, f"messages[{i}]: missing field `role`")
+    role = message["role"]
+    if role not in _ROLES:
+        expected = ", ".join(f"`{r}`" for r in _ROLES)
+        what = f"unknown variant `{role}`" if isinstance(role, str) else _kind(role)
+        position = _after_last(raw, json.dumps(role).encode()) if isinstance(role, str) else None
+        raise _deserialize(raw, f"messages[{i}].role: {what}, expected one of {expected}", position)
+    content = message.get("content")
+    if content is None and role == "assistant":
+        return  # assistant turns that only carry tool calls have no content
+    if "content" not in message:
+        raise _deserialize(raw, f"messages[{i}]: missing field `content`")
+    if not isinstance(content, str):
+        raise _deserialize(raw, f"messages[{i}]: invalid type: {_kind(content)}, expected a string")
+
+
+def _check_model(raw: bytes, model: Any) -> ModelSpec:
+    if not isinstance(model, str):
+        raise _deserialize(raw, f"model: invalid type: {_kind(model)}, expected a string")
+    spec = MODELS.get(model)
+    if spec is None:
+        raise Rejected(400, "Model Not Exist")
+    return spec
+
+
+def _thinking(raw: bytes, value: Any, spec: ModelSpec) -> bool:
+    enabled = True
+    if value is not None:
+        if not isinstance(value, dict):
+            raise _deserialize(raw, f"thinking: invalid type: {_kind(value)}, expected a map")
+        kind = value.get("type")
+        if kind not in ("enabled", "disabled"):
+            what = f"unknown variant `{kind}`" if isinstance(kind, str) else _kind(kind)
+            raise _deserialize(raw, f"thinking.type: {what}, expected `enabled` or `disabled`")
+        enabled = kind == "enabled"
+    return {"never": False, "always": True}.get(spec.thinking, enabled)
+
+
+def _check_temperature(raw: bytes, value: Any) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _deserialize(raw, f"temperature: invalid type: {_kind(value)}, expected f32")
+    if not 0 <= value <= 2:
+        raise Rejected(400, "Invalid temperature value, the valid range of temperature is [0, 2]")
+
+
+def _check_max_tokens(raw: bytes, value: Any, spec: ModelSpec) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _deserialize(raw, f"max_tokens: invalid type: {_kind(value)}, expected u32")
+    if not 1 <= value <= spec.max_tokens:
+        valid = f"[1, {spec.max_tokens}]"
+        raise Rejected(400, f"Invalid max_tokens value, the valid range of max_tokens is {valid}")
+    return value
+
+
+def _check_stop(raw: bytes, value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(s, str) for s in value):
+        return tuple(s for s in value if s)
+    raise _deserialize(raw, f"stop: invalid type: {_kind(value)}, expected a string or a sequence")
+
+
+def _reject_logprobs(body: dict[str, Any], spec: ModelSpec) -> None:
+    # Thinking mode ignores temperature & co. silently but refuses these two.
+    for field in ("logprobs", "top_logprobs"):
+        if body.get(field) not in (None, False):
+            raise Rejected(400, f"{spec.name} does not support the parameter `{field}`")
+
+
+def _check_prefix(messages: list[dict[str, Any]], *, beta: bool) -> bool:
+    """Whether the request asks for prefix completion (last message an assistant prefix)."""
+    if not any(m.get("prefix") for m in messages):
+        return False
+    if not beta:
+        raise Rejected(400, f"prefix is only available when using beta api ({_BETA_URL})")
+    last = messages[-1]
+    return last.get("role") == "assistant" and bool(last.get("prefix"))
+
+
+def _check_r1_history(messages: list[dict[str, Any]], model: str, *, prefix: bool) -> None:
+    """The R1-era rules: no reasoning_content, system first, user/assistant interleaved."""
+    if any("reasoning_content" in m for m in messages):
+        raise Rejected(
+            400,
+            "The reasoning_content is an intermediate result for display purposes only and "
+            "will not be included in the context for inference. Please remove the "
+            "reasoning_content from your message to reduce network traffic.",
+        )
+    roles = [m["role"] for m in messages]
+    seen_other = False
+    for role in roles:
+        if role == "system" and seen_other:
+            raise Rejected(
+                400,
+                f"The system message of {model} must be put on the beginning of the "
+                "message sequence",
+            )
+        seen_other = seen_other or role != "system"
+    rest = [(i, role) for i, role in enumerate(roles) if role != "system"]
+    if rest and rest[0][1] != "user":
+        article = "an" if rest[0][1][0] in "aeiou" else "a"
+        raise Rejected(
+            400,
+            f"The first message (except the system message) of {model} must be a user "
+            f"message, but {article} {rest[0][1]} message detected.",
+        )
+    for (i, first), (j, second) in itertools.pairwise(rest):
+        if first == second and first in ("user", "assistant"):
+            raise Rejected(
+                400,
+                f"{model} does not support successive user or assistant messages "
+                f"(messages[{i}] and messages[{j}] in your input). You should interleave "
+                "the user/assistant messages in the message sequence.",
+            )
+    if roles[-1] != "user" and not prefix:
+        raise Rejected(
+            400,
+            f"The last message of {model} must be a user message, or an assistant message "
+            "with prefix mode on (refer to "
+            "https://api-docs.deepseek.com/guides/chat_prefix_completion).",
+        )

@@ -1,0 +1,200 @@
+"""The Textual app: owns the settings, the store, the client and the chat screen."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gc
+from typing import TYPE_CHECKING, Any
+
+from textual.app import App
+from textual.binding import Binding
+
+from deepseek_tui.config import Paths, Settings, load_api_key, resolve_base_url
+
+if TYPE_CHECKING:
+    from deepseek_tui.api.client import DeepSeekClient
+    from deepseek_tui.emulator import Emulator
+    from deepseek_tui.session import Session
+    from deepseek_tui.store import Store
+
+
+class DeepSeekApp(App[int]):
+    """deepseek-tui. Start it with `launch()`; tests build it directly."""
+
+    TITLE = "deepseek-tui"
+    CSS_PATH = "app.tcss"
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
+
+    def __init__(
+        self,
+        *,
+        paths: Paths,
+        settings: Settings,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        demo: bool = False,
+        model: str | None = None,
+        conversation_id: str | None = None,
+        continue_last: bool = False,
+        emulator: Emulator | None = None,
+    ) -> None:
+        super().__init__()
+        self.paths = paths
+        self.settings = settings
+        self.base_url = base_url or settings.base_url
+        self.api_key = api_key
+        self.demo = demo
+        self.model_override = model
+        self.conversation_id = conversation_id
+        self.continue_last = continue_last
+        self.emulator = emulator
+        self._owns_emulator = False
+        self.store: Store | None = None
+        self.client: DeepSeekClient | None = None
+        self.session: Session | None = None
+        self.server_models: list[str] = []
+        with contextlib.suppress(Exception):
+            self.theme = settings.theme
+
+    # --- start-up ------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        # Full collections caused every stall over 200 ms while streaming (DESIGN.md).
+        gc.set_threshold(50_000, 50, 100)
+        if self.api_key or self.demo:
+            self.open_chat()
+        else:
+            from deepseek_tui.tui.screens.welcome import WelcomeScreen
+
+            self.push_screen(WelcomeScreen())
+
+    def open_chat(self) -> None:
+        from deepseek_tui.session import Session
+        from deepseek_tui.store import Store, StoreError
+        from deepseek_tui.tui.screens.chat import ChatScreen
+
+        store_problem = None
+        try:
+            self.paths.ensure_dir()
+            self.store = Store.open(self.paths.database)
+        except (StoreError, OSError) as error:
+            store_problem = f"History is off: {error}"
+        session = Session(
+            self._make_client(),
+            self.store,
+            model=self.model_override or self.settings.model,
+            thinking=self.settings.thinking,
+            system_prompt=self.settings.system_prompt,
+            temperature=self.settings.temperature,
+            top_p=self.settings.top_p,
+            max_tokens=self.settings.max_tokens,
+        )
+        if self.store is not None:
+            target = self.conversation_id
+            if target is None and self.continue_last:
+                last = self.store.last_conversation()
+                target = last.id if last else None
+            if target is not None:
+                found = self.store.find_conversation(target)
+                if found is None:
+                    self.notify(f"No conversation {target!r}; starting a new one.")
+                else:
+                    session.open(found.id)
+        self.session = session
+        self.switch_screen(ChatScreen(session)) if self.screen_stack[1:] else self.push_screen(
+            ChatScreen(session)
+        )
+        if store_problem:
+            self.notify(store_problem, severity="warning", timeout=10)
+        self.fetch_models()
+
+    def start_demo(self) -> None:
+        """Switch to the built-in emulator (from the welcome screen)."""
+        from deepseek_tui.cli import DEMO_KEY, demo_emulator
+
+        context = demo_emulator()
+        self.emulator = context.__enter__()
+        self._demo_context = context
+        self._owns_emulator = True
+        self.demo = True
+        self.base_url = self.emulator.base_url
+        self.api_key = DEMO_KEY
+
+    def _make_client(self) -> DeepSeekClient:
+        from deepseek_tui.api.client import DeepSeekClient
+
+        self.client = DeepSeekClient(
+            self.base_url,
+            self.api_key,
+            connect_timeout=self.settings.connect_timeout,
+            first_data_timeout=self.settings.first_data_timeout,
+            stall_timeout=self.settings.stall_timeout,
+            max_attempts=self.settings.max_attempts,
+        )
+        return self.client
+
+    async def ensure_client(self) -> None:
+        """The session's client, in case settings replaced it."""
+        if self.session is not None and self.client is not self.session.client:
+            self.session.client = self.client or self._make_client()
+
+    def fetch_models(self) -> None:
+        self.run_worker(self._fetch_models(), group="models", exit_on_error=False)
+
+    async def _fetch_models(self) -> None:
+        from deepseek_tui.api.errors import ApiError
+
+        if self.client is None:
+            return
+        with contextlib.suppress(ApiError):
+            self.server_models = await self.client.list_models()
+
+    def model_ids(self) -> list[str]:
+        from deepseek_tui.api.models import BUILTIN_MODELS, merge_model_ids
+
+        current = [self.session.model] if self.session else []
+        return merge_model_ids(BUILTIN_MODELS, self.server_models, self.settings.models, current)
+
+    async def on_unmount(self) -> None:
+        if self.client is not None:
+            with contextlib.suppress(Exception):
+                await self.client.aclose()
+        if self.store is not None:
+            self.store.close()
+        if self._owns_emulator:
+            self._demo_context.__exit__(None, None, None)
+
+
+def launch(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
+    """Run the TUI for the command line's options."""
+    from deepseek_tui.cli import DEMO_KEY, demo_emulator
+
+    options: dict[str, Any] = {
+        "paths": paths,
+        "settings": settings,
+        "model": args.model,
+        "conversation_id": args.conversation,
+        "continue_last": args.continue_last,
+    }
+    if args.theme:
+        settings.theme = args.theme
+    if args.demo:
+        with demo_emulator() as emulator:
+            app = DeepSeekApp(
+                base_url=emulator.base_url,
+                api_key=DEMO_KEY,
+                demo=True,
+                emulator=emulator,
+                **options,
+            )
+            app.run()
+        return app.return_code or 0
+    key = load_api_key(paths, args.provider)
+    app = DeepSeekApp(
+        base_url=resolve_base_url(settings, args.base_url),
+        api_key=key.value if key else None,
+        **options,
+    )
+    app.run()
+    return app.return_code or 0

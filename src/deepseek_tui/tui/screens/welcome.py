@@ -1,0 +1,82 @@
+"""First start with no key anywhere: enter a key, or try the offline demo."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Static
+
+from deepseek_tui.config import store_api_key
+
+if TYPE_CHECKING:
+    from deepseek_tui.tui.app import DeepSeekApp
+
+
+class WelcomeScreen(Screen[None]):
+    """Shown when there is no API key in the environment or the credentials file."""
+
+    AUTO_FOCUS = "#key"
+    BINDINGS = [Binding("ctrl+d", "demo", "Offline demo")]
+    DEFAULT_CSS = """
+    WelcomeScreen { align: center middle; }
+    WelcomeScreen > Vertical {
+        width: 72; max-width: 95%; height: auto;
+        border: round $primary; background: $surface; padding: 1 2;
+    }
+    WelcomeScreen .title { text-style: bold; color: $primary; }
+    WelcomeScreen .body { margin: 1 0; }
+    WelcomeScreen #problem { color: $error; height: auto; }
+    WelcomeScreen Horizontal { height: auto; margin-top: 1; }
+    WelcomeScreen Button { margin-right: 2; }
+    """
+
+    @property
+    def deepseek(self) -> DeepSeekApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("Welcome to deepseek-tui", classes="title")
+            yield Static(
+                "Paste your DeepSeek API key to start. It is saved in "
+                f"{self.deepseek.paths.credentials_file} (readable only by you).\n"
+                "No key yet? Try the offline demo: it talks to a built-in emulator.",
+                classes="body",
+            )
+            yield Input(placeholder="sk-…", password=True, id="key")
+            yield Static("", id="problem")
+            with Horizontal():
+                yield Button("Save key", variant="primary", id="save")
+                yield Button("Try the offline demo", id="demo")
+        yield Footer()
+
+    def on_input_submitted(self) -> None:
+        self.save_key()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            self.save_key()
+        else:
+            self.action_demo()
+
+    def save_key(self) -> None:
+        value = self.query_one("#key", Input).value
+        problem = self.query_one("#problem", Static)
+        try:
+            store_api_key(self.deepseek.paths, value)
+        except ValueError as error:
+            problem.update(str(error))
+            return
+        except OSError as error:
+            problem.update(f"Could not save the key: {error}")
+            return
+        self.deepseek.api_key = value.strip()
+        self.deepseek.open_chat()
+
+    def action_demo(self) -> None:
+        self.deepseek.start_demo()
+        self.deepseek.open_chat()

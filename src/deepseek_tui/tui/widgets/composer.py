@@ -1,0 +1,44 @@
+"""The message composer: a TextArea where Enter sends and ctrl+j adds a newline."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import TextArea
+
+
+class Composer(TextArea):
+    """Multi-line input. Enter sends; ctrl+j (any terminal) or shift+enter (terminals
+    with the kitty keyboard protocol) inserts a newline. A paste only inserts."""
+
+    BINDINGS = [
+        Binding("enter", "submit", "Send", priority=True, key_display="⏎"),
+        Binding("ctrl+j,shift+enter", "newline", "Newline", key_display="^j"),
+    ]
+
+    class Submitted(Message):
+        """The user sent `text`."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(
+            id=id,
+            soft_wrap=True,
+            show_line_numbers=False,
+            tab_behavior="focus",
+            compact=True,
+            placeholder="Ask DeepSeek…  (⏎ send · ^j newline)",
+        )
+        self.cursor_blink = False
+
+    def action_submit(self) -> None:
+        text = self.text
+        if not text.strip():
+            return
+        self.post_message(self.Submitted(text))
+
+    def action_newline(self) -> None:
+        self.insert("\n")

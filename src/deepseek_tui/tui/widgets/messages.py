@@ -1,0 +1,156 @@
+"""One widget per message: the user's question, and an answer with its reasoning."""
+
+from __future__ import annotations
+
+import time
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.reactive import reactive
+from textual.widgets import Collapsible, Markdown, Static
+from textual.widgets.markdown import MarkdownStream
+
+from deepseek_tui.api.events import Usage
+
+
+class UserMessage(Static):
+    """The user's message, shown as typed: never interpreted as markup."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(Text(text), classes="user-message", markup=False)
+        self.text = text
+
+
+class StreamingMarkdown(Markdown):
+    """A Markdown widget fed through a `MarkdownStream`.
+
+    Rich markup in the model's text is never interpreted: Markdown renders through
+    markdown-it, and we strip terminal escape sequences before they reach it.
+    """
+
+    def __init__(self, text: str = "", *, classes: str = "") -> None:
+        super().__init__(sanitize(text), classes=classes, open_links=False)
+        self._stream: MarkdownStream | None = None
+
+    async def write(self, text: str) -> None:
+        if self._stream is None:
+            self._stream = Markdown.get_stream(self)
+        await self._stream.write(sanitize(text))
+
+    async def finish(self) -> None:
+        if self._stream is not None:
+            await self._stream.stop()
+            self._stream = None
+
+
+def sanitize(text: str) -> str:
+    """Make control characters visible so ANSI/OSC sequences are shown, not run."""
+    if "\x1b" not in text and "\x07" not in text and "\x9b" not in text:
+        return text
+    return text.replace("\x1b", "␛").replace("\x07", "␇").replace("\x9b", "␛[")
+
+
+class AssistantMessage(Vertical):
+    """An answer: model badge, collapsible reasoning panel, the Markdown answer."""
+
+    status: reactive[str] = reactive("")
+
+    def __init__(
+        self,
+        *,
+        model: str,
+        content: str = "",
+        reasoning: str = "",
+        finished: bool = False,
+        reasoning_expanded: bool = False,
+        status: str = "",
+    ) -> None:
+        super().__init__(classes="assistant-message")
+        self.model = model
+        self.content = content
+        self.reasoning = reasoning
+        self.finished = finished
+        self.reasoning_expanded = reasoning_expanded
+        self.started = time.monotonic()
+        self._answer_started = bool(content)
+        self.set_reactive(AssistantMessage.status, status)
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(self.model, style="bold"), classes="badge")
+        panel = Collapsible(
+            StreamingMarkdown(self.reasoning, classes="reasoning-text"),
+            title="Thinking…" if not self.finished else "Reasoning",
+            collapsed=self.finished and not self.reasoning_expanded,
+            classes="reasoning",
+        )
+        panel.display = bool(self.reasoning) or not self.finished
+        if self.finished and self.reasoning:
+            panel.title = "Reasoning"
+        yield panel
+        yield StreamingMarkdown(self.content, classes="answer")
+        yield Static("", classes="meta")
+
+    def on_mount(self) -> None:
+        if not self.finished:
+            self.query_one(".reasoning", Collapsible).display = False
+        self._show_status()
+
+    @property
+    def panel(self) -> Collapsible:
+        return self.query_one(".reasoning", Collapsible)
+
+    async def add_reasoning(self, text: str) -> None:
+        self.reasoning += text
+        panel = self.panel
+        if not panel.display:
+            panel.display = True
+            panel.collapsed = False
+        await self.query_one(".reasoning-text", StreamingMarkdown).write(text)
+
+    async def add_content(self, text: str) -> None:
+        if not self._answer_started:
+            self._answer_started = True
+            if self.reasoning:
+                seconds = time.monotonic() - self.started
+                self.panel.title = f"Thought for {seconds:.1f} s"
+                self.panel.collapsed = not self.reasoning_expanded
+        self.content += text
+        await self.query_one(".answer", StreamingMarkdown).write(text)
+
+    async def finish(self, *, usage: Usage | None, reason: str | None, error: str = "") -> None:
+        self.finished = True
+        for part in self.query(StreamingMarkdown):
+            await part.finish()
+        panel = self.panel
+        if self.reasoning:
+            if panel.title == "Thinking…":
+                seconds = time.monotonic() - self.started
+                panel.title = f"Thought for {seconds:.1f} s"
+            if usage and usage.reasoning_tokens:
+                panel.title += f" · {usage.reasoning_tokens:,} tokens"
+        else:
+            panel.display = False
+        parts = []
+        if reason == "stopped":
+            parts.append("stopped")
+        elif reason == "interrupted":
+            parts.append("interrupted")
+        elif reason == "length":
+            parts.append("cut at max_tokens")
+        elif reason not in (None, "stop", "error"):
+            parts.append(f"finish: {reason}")
+        if usage:
+            parts.append(f"{usage.prompt_tokens:,} in · {usage.completion_tokens:,} out")
+        self.status = " · ".join(parts)
+        if error:
+            self.mount(Static(Text(error), classes="error"))
+
+    def watch_status(self) -> None:
+        if self.is_mounted:
+            self._show_status()
+
+    def _show_status(self) -> None:
+        meta = self.query_one(".meta", Static)
+        meta.update(Text(self.status, style="dim"))
+        meta.display = bool(self.status)

@@ -1,0 +1,112 @@
+"""The session engine against the emulator: persistence while streaming."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import pytest
+
+from deepseek_tui.api import ContentDelta, DeepSeekClient
+from deepseek_tui.api import errors
+from deepseek_tui.emulator import Emulator, Faults
+from deepseek_tui.session import Session, title_from
+from deepseek_tui.store import Store
+
+
+@pytest.fixture
+def store() -> Store:
+    return Store.memory()
+
+
+async def drain(events) -> None:
+    async with contextlib.aclosing(events) as stream:
+        async for _ in stream:
+            pass
+
+
+async def test_a_turn_is_saved_with_usage_and_title(client: DeepSeekClient, store: Store) -> None:
+    session = Session(client, store, model="deepseek-reasoner")
+    await drain(session.send("Why is the sky blue?"))
+    messages = store.messages(session.conversation.id)
+    assert [m.role for m in messages] == ["user", "assistant"]
+    answer = messages[1]
+    assert answer.content and answer.reasoning and answer.model == "deepseek-reasoner"
+    assert answer.finish_reason == "stop" and answer.usage.reasoning_tokens > 0
+    assert session.conversation.title == "Why is the sky blue?"
+
+
+async def test_switching_model_mid_conversation_sends_new_model_and_clean_history(
+    client: DeepSeekClient, store: Store, emulator: Emulator
+) -> None:
+    session = Session(client, store, model="deepseek-reasoner")
+    await drain(session.send("first question"))
+    session.model = "deepseek-chat"
+    await drain(session.send("second question"))
+    bodies = [r.body for r in emulator.requests if r.path.endswith("chat/completions")]
+    assert bodies[-1]["model"] == "deepseek-chat"
+    history = bodies[-1]["messages"]
+    assert [m["role"] for m in history] == ["user", "assistant", "user"]
+    assert all(set(m) == {"role", "content"} for m in history)
+    models = [m.model for m in store.messages(session.conversation.id) if m.role == "assistant"]
+    assert models == ["deepseek-reasoner", "deepseek-chat"]
+
+
+async def test_a_failed_turn_is_recorded_and_the_next_request_is_valid(
+    client: DeepSeekClient, store: Store, emulator: Emulator
+) -> None:
+    session = Session(client, store, model="deepseek-reasoner")
+    emulator.faults = Faults(error_status=400)
+    with pytest.raises(errors.BadRequestError):
+        await drain(session.send("doomed"))
+    emulator.faults = Faults()
+    await drain(session.send("again"))  # the R1-strict emulator rejects bad histories
+    stored = store.messages(session.conversation.id)
+    assert [m.finish_reason for m in stored if m.role == "assistant"] == ["error", "stop"]
+
+
+async def test_stopping_keeps_what_arrived_marked_stopped(
+    emulator: Emulator, store: Store
+) -> None:
+    emulator.faults = Faults(token_delay=0.01)
+    async with DeepSeekClient(emulator.base_url, "sk-test-0000000000000000abcd") as client:
+        session = Session(client, store, model="deepseek-chat", save_interval=0.05)
+        seen = ""
+
+        async def consume() -> None:
+            nonlocal seen
+            async with contextlib.aclosing(session.send("echo: " + "word " * 200)) as events:
+                async for event in events:
+                    if isinstance(event, ContentDelta):
+                        seen += event.text
+
+        task = asyncio.create_task(consume())
+        while len(seen) < 40:
+            await asyncio.sleep(0.01)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    answer = store.messages(session.conversation.id)[-1]
+    assert answer.finish_reason == "stopped"
+    assert answer.content.startswith(seen[:40]) and len(answer.content) >= 40
+
+
+async def test_partial_answer_is_durable_while_streaming(emulator: Emulator, store: Store) -> None:
+    emulator.faults = Faults(token_delay=0.01)
+    async with DeepSeekClient(emulator.base_url, "sk-test-0000000000000000abcd") as client:
+        session = Session(client, store, model="deepseek-chat", save_interval=0.1)
+        saved_during_stream = []
+        async with contextlib.aclosing(session.send("echo: " + "word " * 100)) as events:
+            async for _ in events:
+                if session.conversation:
+                    messages = store.messages(session.conversation.id)
+                    if len(messages) == 2:
+                        saved_during_stream.append(len(messages[1].content))
+    assert max(saved_during_stream) > 0
+    assert store.messages(session.conversation.id)[1].finish_reason == "stop"
+
+
+def test_titles_are_short_and_local() -> None:
+    assert title_from("  hello\n world ") == "hello world"
+    long = title_from("word " * 40)
+    assert len(long) <= 61 and long.endswith("…")
