@@ -67,7 +67,7 @@ def parse_chat_request(raw: bytes, *, beta: bool) -> ChatRequest:
     # serde reports the first missing field in declaration order: messages before model.
     for field in ("messages", "model"):
         if field not in body:
-            raise _deserialize(raw, f"missing field `{field}`", _after_last(raw, b"}"))
+            raise _deserialize(raw, f"missing field `{field}`")
     messages = _check_messages(raw, body["messages"])
     spec = _check_model(raw, body["model"])
     thinking = _thinking(raw, body.get("thinking"), spec)
@@ -124,19 +124,54 @@ def _serde_wording(msg: str) -> str:
     return known.get(msg, msg[:1].lower() + msg[1:])
 
 
-def _deserialize(raw: bytes, what: str, position: int | None = None) -> Rejected:
-    line, column = _line_column(raw, len(raw.rstrip()) if position is None else position)
+def _deserialize(raw: bytes, what: str, *path: str | int) -> Rejected:
+    """A serde-style error, positioned just after the value at `path` (as serde reports it)."""
+    text = raw.decode("utf-8", "replace")
+    position = _end_of(text, path)
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1)
     return Rejected(400, f"{_DESERIALIZE}{what} at line {line} column {column}")
 
 
-def _after_last(raw: bytes, needle: bytes) -> int:
-    index = raw.rfind(needle)
-    return len(raw.rstrip()) if index < 0 else index + len(needle)
+_DECODER = json.JSONDecoder()
+_SPACE = " \t\n\r"
 
 
-def _line_column(raw: bytes, position: int) -> tuple[int, int]:
-    line = raw.count(b"\n", 0, position) + 1
-    return line, position - (raw.rfind(b"\n", 0, position) + 1)
+def _end_of(text: str, path: tuple[str | int, ...]) -> int:
+    """Where the JSON value at `path` (keys and indices) ends; the body's end if not found."""
+    try:
+        start = len(text) - len(text.lstrip(_SPACE))
+        end = _DECODER.raw_decode(text, start)[1]
+        for step in path:
+            start, end = _child(text, start, step)
+        return end
+    except (ValueError, KeyError, IndexError):
+        return len(text.rstrip(_SPACE))
+
+
+def _child(text: str, start: int, step: str | int) -> tuple[int, int]:
+    """The span of one member (by key) or element (by index) of the container at `start`."""
+    i = start + 1
+    index = 0
+    while True:
+        i = _skip_space(text, i)
+        if text[i] in "]}":
+            raise KeyError(step)
+        if isinstance(step, str):
+            key, i = _DECODER.raw_decode(text, i)
+            i = _skip_space(text, i) + 1  # the colon
+        value_start = _skip_space(text, i)
+        i = _DECODER.raw_decode(text, value_start)[1]
+        if (isinstance(step, str) and key == step) or (isinstance(step, int) and index == step):
+            return value_start, i
+        index += 1
+        i = _skip_space(text, i) + 1  # the comma
+
+
+def _skip_space(text: str, i: int) -> int:
+    while text[i] in _SPACE:
+        i += 1
+    return i
 
 
 def _kind(value: Any) -> str:
@@ -159,7 +194,9 @@ def _kind(value: Any) -> str:
 def _optional(raw: bytes, body: dict[str, Any], field: str, kind: type, expected: str) -> Any:
     value = body.get(field)
     if value is not None and not isinstance(value, kind):
-        raise _deserialize(raw, f"{field}: invalid type: {_kind(value)}, expected {expected}")
+        raise _deserialize(
+            raw, f"{field}: invalid type: {_kind(value)}, expected {expected}", field
+        )
     return value
 
 
@@ -168,7 +205,9 @@ def _optional(raw: bytes, body: dict[str, Any], field: str, kind: type, expected
 
 def _check_messages(raw: bytes, messages: Any) -> list[dict[str, Any]]:
     if not isinstance(messages, list):
-        raise _deserialize(raw, f"messages: invalid type: {_kind(messages)}, expected a sequence")
+        raise _deserialize(
+            raw, f"messages: invalid type: {_kind(messages)}, expected a sequence", "messages"
+        )
     if not messages:
         # Unverified wording: no capture of DeepSeek's answer to an empty list.
         raise Rejected(400, "Invalid request: messages must not be empty")
@@ -179,27 +218,31 @@ def _check_messages(raw: bytes, messages: Any) -> list[dict[str, Any]]:
 
 def _check_message(raw: bytes, i: int, message: Any) -> None:
     if not isinstance(message, dict):
-        raise _deserialize(raw, f"messages[{i}]: invalid type: {_kind(message)}, expected a map")
+        raise _deserialize(
+            raw, f"messages[{i}]: invalid type: {_kind(message)}, expected a map", "messages", i
+        )
     if "role" not in message:
-        raise _deserialize(raw, f"messages[{i}]: missing field `role`")
+        raise _deserialize(raw, f"messages[{i}]: missing field `role`", "messages", i)
     role = message["role"]
     if role not in _ROLES:
         expected = ", ".join(f"`{r}`" for r in _ROLES)
         what = f"unknown variant `{role}`" if isinstance(role, str) else _kind(role)
-        position = _after_last(raw, json.dumps(role).encode()) if isinstance(role, str) else None
-        raise _deserialize(raw, f"messages[{i}].role: {what}, expected one of {expected}", position)
+        where = ("messages", i, "role")
+        raise _deserialize(raw, f"messages[{i}].role: {what}, expected one of {expected}", *where)
     content = message.get("content")
     if content is None and role == "assistant":
         return  # assistant turns that only carry tool calls have no content
     if "content" not in message:
-        raise _deserialize(raw, f"messages[{i}]: missing field `content`")
+        raise _deserialize(raw, f"messages[{i}]: missing field `content`", "messages", i)
     if not isinstance(content, str):
-        raise _deserialize(raw, f"messages[{i}]: invalid type: {_kind(content)}, expected a string")
+        raise _deserialize(
+            raw, f"messages[{i}]: invalid type: {_kind(content)}, expected a string", "messages", i
+        )
 
 
 def _check_model(raw: bytes, model: Any) -> ModelSpec:
     if not isinstance(model, str):
-        raise _deserialize(raw, f"model: invalid type: {_kind(model)}, expected a string")
+        raise _deserialize(raw, f"model: invalid type: {_kind(model)}, expected a string", "model")
     spec = MODELS.get(model)
     if spec is None:
         raise Rejected(400, "Model Not Exist")
@@ -210,11 +253,15 @@ def _thinking(raw: bytes, value: Any, spec: ModelSpec) -> bool:
     enabled = True
     if value is not None:
         if not isinstance(value, dict):
-            raise _deserialize(raw, f"thinking: invalid type: {_kind(value)}, expected a map")
+            raise _deserialize(
+                raw, f"thinking: invalid type: {_kind(value)}, expected a map", "thinking"
+            )
         kind = value.get("type")
         if kind not in ("enabled", "disabled"):
             what = f"unknown variant `{kind}`" if isinstance(kind, str) else _kind(kind)
-            raise _deserialize(raw, f"thinking.type: {what}, expected `enabled` or `disabled`")
+            raise _deserialize(
+                raw, f"thinking.type: {what}, expected `enabled` or `disabled`", "thinking"
+            )
         enabled = kind == "enabled"
     return {"never": False, "always": True}.get(spec.thinking, enabled)
 
@@ -223,7 +270,9 @@ def _check_temperature(raw: bytes, value: Any) -> None:
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _deserialize(raw, f"temperature: invalid type: {_kind(value)}, expected f32")
+        raise _deserialize(
+            raw, f"temperature: invalid type: {_kind(value)}, expected f32", "temperature"
+        )
     if not 0 <= value <= 2:
         raise Rejected(400, "Invalid temperature value, the valid range of temperature is [0, 2]")
 
@@ -232,7 +281,9 @@ def _check_max_tokens(raw: bytes, value: Any, spec: ModelSpec) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _deserialize(raw, f"max_tokens: invalid type: {_kind(value)}, expected u32")
+        raise _deserialize(
+            raw, f"max_tokens: invalid type: {_kind(value)}, expected u32", "max_tokens"
+        )
     if not 1 <= value <= spec.max_tokens:
         valid = f"[1, {spec.max_tokens}]"
         raise Rejected(400, f"Invalid max_tokens value, the valid range of max_tokens is {valid}")
@@ -246,7 +297,9 @@ def _check_stop(raw: bytes, value: Any) -> tuple[str, ...]:
         return (value,)
     if isinstance(value, list) and all(isinstance(s, str) for s in value):
         return tuple(s for s in value if s)
-    raise _deserialize(raw, f"stop: invalid type: {_kind(value)}, expected a string or a sequence")
+    raise _deserialize(
+        raw, f"stop: invalid type: {_kind(value)}, expected a string or a sequence", "stop"
+    )
 
 
 def _reject_logprobs(body: dict[str, Any], spec: ModelSpec) -> None:

@@ -34,8 +34,6 @@ def advice(error: errors.ApiError) -> str:
     message = str(error)
     if isinstance(error, errors.AuthenticationError):
         return f"{message} Open Settings (ctrl+s) to set your key."
-    if isinstance(error, errors.InsufficientBalanceError):
-        return f"{message} Top up your balance on the DeepSeek platform."
     if error.retryable or isinstance(error, errors.StreamError | errors.ApiTimeout):
         return f"{message} Press ctrl+r to retry."
     return message

@@ -20,7 +20,7 @@ class WelcomeScreen(Screen[None]):
     """Shown when there is no API key in the environment or the credentials file."""
 
     AUTO_FOCUS = "#key"
-    BINDINGS = [Binding("ctrl+d", "demo", "Offline demo")]
+    BINDINGS = [Binding("f2", "demo", "Offline demo")]
     DEFAULT_CSS = """
     WelcomeScreen { align: center middle; }
     WelcomeScreen > Vertical {
@@ -51,7 +51,7 @@ class WelcomeScreen(Screen[None]):
             yield Static("", id="problem")
             with Horizontal():
                 yield Button("Save key", variant="primary", id="save")
-                yield Button("Try the offline demo", id="demo")
+                yield Button("Try the offline demo (F2)", id="demo")
         yield Footer()
 
     def on_input_submitted(self) -> None:

@@ -12,7 +12,8 @@ class Composer(TextArea):
     with the kitty keyboard protocol) inserts a newline. A paste only inserts."""
 
     BINDINGS = [
-        Binding("enter", "submit", "Send", priority=True, key_display="⏎"),
+        # The placeholder already says how to send; the footer has little room.
+        Binding("enter", "submit", "Send", priority=True, show=False),
         Binding("ctrl+j,shift+enter", "newline", "Newline", key_display="^j"),
     ]
 

@@ -1,0 +1,169 @@
+"""The chat screen driven with Pilot against the emulator over loopback."""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual.widgets import Collapsible
+
+from deepseek_tui.config import Settings
+from deepseek_tui.emulator import Emulator, Faults
+from deepseek_tui.tui.screens.chat import ChatScreen
+from deepseek_tui.tui.widgets.composer import Composer
+from deepseek_tui.tui.widgets.messages import AssistantMessage, UserMessage
+
+
+async def send(pilot, text: str) -> None:
+    composer = pilot.app.screen.query_one(Composer)
+    composer.insert(text)
+    await pilot.press("enter")
+
+
+async def answered(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def chat_bodies(emulator: Emulator) -> list[dict]:
+    return [r.body for r in emulator.requests if r.path.endswith("chat/completions")]
+
+
+async def test_opens_into_a_new_conversation_with_the_composer_focused(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ChatScreen)
+        assert isinstance(app.focused, Composer)
+        status = str(app.screen.query_one("#status").render())
+        assert "deepseek-chat" in status
+
+
+async def test_send_and_see_the_answer(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "echo: Hello from the test")
+        await answered(pilot)
+        assert app.screen.query_one(UserMessage).text == "echo: Hello from the test"
+        answer = app.screen.query_one(AssistantMessage)
+        assert answer.content == "Hello from the test"
+        assert answer.model == "deepseek-chat"
+        assert app.screen.query_one(Composer).text == ""
+
+
+async def test_reasoning_panel_streams_then_collapses(make_app) -> None:
+    app = make_app(settings=Settings(model="deepseek-reasoner"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "Why is the sky blue?")
+        await answered(pilot)
+        answer = app.screen.query_one(AssistantMessage)
+        panel = answer.query_one(".reasoning", Collapsible)
+        assert answer.reasoning and answer.content
+        assert panel.display and panel.collapsed
+        assert panel.title.startswith("Thought for")
+        assert "tokens" in panel.title
+
+
+async def test_switching_model_mid_conversation(make_app, emulator: Emulator) -> None:
+    app = make_app(settings=Settings(model="deepseek-reasoner"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "first question")
+        await answered(pilot)
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        await pilot.press(*"deepseek-chat")
+        await pilot.press("enter")
+        await pilot.pause()
+        await send(pilot, "second question")
+        await answered(pilot)
+        answers = list(app.screen.query(AssistantMessage))
+        assert [a.model for a in answers] == ["deepseek-reasoner", "deepseek-chat"]
+    body = chat_bodies(emulator)[-1]
+    assert body["model"] == "deepseek-chat"
+    assert [m["role"] for m in body["messages"]] == ["user", "assistant", "user"]
+    assert all("reasoning_content" not in m for m in body["messages"])
+
+
+async def test_escape_stops_and_keeps_what_arrived(make_app, emulator: Emulator) -> None:
+    emulator.faults = Faults(token_delay=0.02)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "echo: " + "word " * 300)
+        for _ in range(200):
+            await asyncio.sleep(0.02)
+            widgets = list(app.screen.query(AssistantMessage))
+            if widgets and len(widgets[0].content) > 20:
+                break
+        await pilot.press("escape")
+        await answered(pilot)
+        answer = app.screen.query_one(AssistantMessage)
+        assert 20 < len(answer.content) < len("word " * 300)
+        assert "stopped" in answer.status
+        stored = app.store.messages(app.session.conversation.id)
+        assert stored[-1].finish_reason == "stopped"
+
+
+async def test_errors_show_in_the_conversation_with_the_next_step(
+    make_app, emulator: Emulator
+) -> None:
+    emulator.faults = Faults(error_status=401)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "hello")
+        await answered(pilot)
+        error = app.screen.query_one(".error")
+        text = str(error.render())
+        assert "HTTP 401" in text and "Settings" in text
+        assert "{" not in text
+
+
+async def test_markup_and_escapes_in_answers_are_shown_literally(make_app) -> None:
+    app = make_app()
+    payload = "[bold red]not markup[/] and \x1b[31mansi\x1b[0m"
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "echo: " + payload)
+        await answered(pilot)
+        user = app.screen.query_one(UserMessage)
+        assert "[bold red]" in str(user.render())
+        answer = app.screen.query_one(AssistantMessage)
+        rendered = answer.query_one(".answer").source
+        assert "[bold red]not markup[/]" in rendered
+        assert "\x1b" not in rendered and "␛[31m" in rendered
+
+
+async def test_new_conversation_clears_the_screen(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "echo: one")
+        await answered(pilot)
+        first = app.session.conversation.id
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert not list(app.screen.query(AssistantMessage))
+        await send(pilot, "echo: two")
+        await answered(pilot)
+        assert app.session.conversation.id != first
+
+
+async def test_welcome_offers_the_demo_without_a_key(make_app) -> None:
+    app = make_app(api_key=None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert type(app.screen).__name__ == "WelcomeScreen"
+        await pilot.click("#demo")
+        await pilot.pause()
+        assert isinstance(app.screen, ChatScreen)
+        assert app.demo
+        await send(pilot, "echo: demo works")
+        await answered(pilot)
+        assert app.screen.query_one(AssistantMessage).content == "demo works"
+
+
+async def test_welcome_saves_a_pasted_key(make_app, paths) -> None:
+    app = make_app(api_key=None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press(*"sk-test-0000000000000000abcd")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ChatScreen)
+    assert "sk-test-0000000000000000abcd" in paths.credentials_file.read_text()

@@ -1,0 +1,76 @@
+"""How the main screens look (pytest-textual-snapshot; `--snapshot-update` to renew)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from deepseek_tui.config import Paths, Settings
+from deepseek_tui.emulator import Emulator
+from deepseek_tui.tui.app import DeepSeekApp
+from deepseek_tui.tui.widgets.composer import Composer
+from tests.conftest import TEST_KEY
+
+# A fixed path: the welcome screen shows where the key will be saved.
+SNAPSHOT_DIR = Paths(Path("/tmp/deepseek-tui-snapshots"))
+
+
+@pytest.fixture
+def snapshot_app(emulator: Emulator, tmp_path: Path):
+    def make(**overrides) -> DeepSeekApp:
+        options = {
+            "paths": Paths(tmp_path / "config"),
+            "settings": Settings(),
+            "base_url": emulator.base_url,
+            "api_key": TEST_KEY,
+        }
+        options.update(overrides)
+        return DeepSeekApp(**options)
+
+    return make
+
+
+async def _ask(pilot, text: str) -> None:
+    pilot.app.screen.query_one(Composer).insert(text)
+    await pilot.press("enter")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_empty_chat(snap_compare, snapshot_app, size) -> None:
+    """A new conversation: composer focused, model and thinking in the status line."""
+    assert snap_compare(snapshot_app(), terminal_size=size)
+
+
+def test_an_answer_with_markdown(snap_compare, snapshot_app) -> None:
+    """A user message, then the model's answer with a list and a code block."""
+    text = "echo: Here is a list:\n\n- one\n- two\n\n```python\nprint('hi')\n```\n\nDone."
+
+    async def run_before(pilot) -> None:
+        await _ask(pilot, text)
+
+    assert snap_compare(snapshot_app(), run_before=run_before, terminal_size=(80, 24))
+
+
+def test_error_in_the_conversation(snap_compare, snapshot_app, emulator: Emulator) -> None:
+    """A 402 appears inside the conversation with the next step, not a crash."""
+    from deepseek_tui.emulator import Faults
+
+    emulator.faults = Faults(error_status=402)
+
+    async def run_before(pilot) -> None:
+        await _ask(pilot, "hello")
+
+    assert snap_compare(snapshot_app(), run_before=run_before, terminal_size=(80, 24))
+
+
+def test_welcome(snap_compare, snapshot_app) -> None:
+    """First start with no key: paste a key or try the offline demo."""
+    assert snap_compare(snapshot_app(api_key=None, paths=SNAPSHOT_DIR), terminal_size=(80, 24))
+
+
+def test_model_picker(snap_compare, snapshot_app) -> None:
+    """The model picker lists the built-in models with the current one marked."""
+    assert snap_compare(snapshot_app(), press=["ctrl+o"], terminal_size=(80, 24))
