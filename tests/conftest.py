@@ -38,7 +38,10 @@ def emulator() -> Iterator[Emulator]:
 @pytest.fixture
 async def client(emulator: Emulator) -> AsyncIterator[DeepSeekClient]:
     async with DeepSeekClient(
-        emulator.base_url, TEST_KEY, retry_base_delay=0.01, first_data_timeout=5,
+        emulator.base_url,
+        TEST_KEY,
+        retry_base_delay=0.01,
+        first_data_timeout=5,
         stall_timeout=5,
     ) as api:
         yield api

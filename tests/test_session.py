@@ -7,8 +7,7 @@ import contextlib
 
 import pytest
 
-from deepseek_tui.api import ContentDelta, DeepSeekClient
-from deepseek_tui.api import errors
+from deepseek_tui.api import ContentDelta, DeepSeekClient, errors
 from deepseek_tui.emulator import Emulator, Faults
 from deepseek_tui.session import Session, title_from
 from deepseek_tui.store import Store
@@ -65,9 +64,7 @@ async def test_a_failed_turn_is_recorded_and_the_next_request_is_valid(
     assert [m.finish_reason for m in stored if m.role == "assistant"] == ["error", "stop"]
 
 
-async def test_stopping_keeps_what_arrived_marked_stopped(
-    emulator: Emulator, store: Store
-) -> None:
+async def test_stopping_keeps_what_arrived_marked_stopped(emulator: Emulator, store: Store) -> None:
     emulator.faults = Faults(token_delay=0.01)
     async with DeepSeekClient(emulator.base_url, "sk-test-0000000000000000abcd") as client:
         session = Session(client, store, model="deepseek-chat", save_interval=0.05)

@@ -16,13 +16,18 @@ def test_a_conversation_with_messages_round_trips(tmp_path: Path) -> None:
     conversation = store.create_conversation("First")
     user = store.add_message(conversation.id, "user", "hi")
     answer = store.add_message(
-        conversation.id, "assistant", "", parent_id=user.id, model="deepseek-reasoner",
+        conversation.id,
+        "assistant",
+        "",
+        parent_id=user.id,
+        model="deepseek-reasoner",
         thinking=True,
     )
     assert answer.unfinished
     usage = Usage(10, 20, 30, 5, 4, 6)
-    store.update_message(answer.id, content="hello", reasoning="hmm", finish_reason="stop",
-                         usage=usage)
+    store.update_message(
+        answer.id, content="hello", reasoning="hmm", finish_reason="stop", usage=usage
+    )
     stored = store.messages(conversation.id)
     assert [m.content for m in stored] == ["hi", "hello"]
     assert stored[1].reasoning == "hmm" and stored[1].usage == usage

@@ -9,8 +9,10 @@ from deepseek_tui.api import errors
 
 
 def test_deepseek_json_error() -> None:
-    body = (b'{"error":{"message":"Authentication Fails, Your api key: ****abcd is invalid",'
-            b'"type":"authentication_error","param":null,"code":"invalid_request_error"}}')
+    body = (
+        b'{"error":{"message":"Authentication Fails, Your api key: ****abcd is invalid",'
+        b'"type":"authentication_error","param":null,"code":"invalid_request_error"}}'
+    )
     error = errors.error_for_status(401, body)
     assert isinstance(error, errors.AuthenticationError)
     assert error.server_message.startswith("Authentication Fails")

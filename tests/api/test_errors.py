@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 
 import pytest
 
-from deepseek_tui.api import ChatRequest, DeepSeekClient
-from deepseek_tui.api import errors
+from deepseek_tui.api import ChatRequest, DeepSeekClient, errors
 from deepseek_tui.emulator import Emulator, Faults
 from tests.conftest import TEST_KEY
 
@@ -104,11 +104,17 @@ async def test_backoff_grows_with_jitter(emulator: Emulator) -> None:
 @pytest.mark.parametrize(
     ("body", "content_type", "expected"),
     [
-        ('{"error": {"message": "Content Exists Risk"}}', "application/octet-stream",
-         "Content Exists Risk"),
+        (
+            '{"error": {"message": "Content Exists Risk"}}',
+            "application/octet-stream",
+            "Content Exists Risk",
+        ),
         ("upstream said no", "text/plain", "upstream said no"),
-        ("<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>",
-         "text/html", "502 Bad Gateway"),
+        (
+            "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>",
+            "text/html",
+            "502 Bad Gateway",
+        ),
         ("", "text/plain", "(HTTP 400)."),
         ('{"detail": "Content Exists Risk"}', "application/json", "Content Exists Risk"),
     ],
@@ -187,14 +193,15 @@ async def test_connect_timeout_is_a_timeout() -> None:
         for _ in range(8):
             filler = socket.socket()
             filler.setblocking(False)
-            try:
+            with contextlib.suppress(BlockingIOError):
                 filler.connect(("127.0.0.1", port))
-            except BlockingIOError:
-                pass
             fillers.append(filler)
         try:
             async with DeepSeekClient(
-                f"http://127.0.0.1:{port}", TEST_KEY, connect_timeout=0.3, max_attempts=1,
+                f"http://127.0.0.1:{port}",
+                TEST_KEY,
+                connect_timeout=0.3,
+                max_attempts=1,
                 first_data_timeout=1.0,
             ) as client:
                 with pytest.raises(errors.ApiError) as caught:

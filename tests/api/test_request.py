@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 from hypothesis import given
@@ -50,7 +51,7 @@ def test_any_history_gives_alternating_roles(history: list[M], system: str) -> N
     messages = build_messages(history, system)
     body = [m for m in messages if m["role"] != "system"]
     assert all(m["role"] == "system" for m in messages[: len(messages) - len(body)])
-    for before, after in zip(body, body[1:], strict=False):
+    for before, after in itertools.pairwise(body):
         assert before["role"] != after["role"]
     if body:
         assert body[0]["role"] == "user"
@@ -75,7 +76,10 @@ def test_thinking_requests_carry_no_sampling_or_logprobs() -> None:
 
 def test_chat_requests_carry_sampling() -> None:
     body = ChatRequest(
-        "deepseek-chat", [{"role": "user", "content": "x"}], temperature=0.3, top_p=0.9,
+        "deepseek-chat",
+        [{"role": "user", "content": "x"}],
+        temperature=0.3,
+        top_p=0.9,
         max_tokens=100,
     ).body(stream=False)
     assert body["temperature"] == 0.3 and body["top_p"] == 0.9 and body["max_tokens"] == 100

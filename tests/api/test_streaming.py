@@ -11,8 +11,8 @@ from deepseek_tui.api import (
     Finished,
     ReasoningDelta,
     Usage,
+    errors,
 )
-from deepseek_tui.api import errors
 from deepseek_tui.emulator import Emulator, Faults
 from tests.conftest import TEST_KEY
 

@@ -13,8 +13,9 @@ from deepseek_tui.emulator import Emulator, Faults
 from tests.conftest import TEST_KEY
 
 
-def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None,
-        timeout: float = 60) -> subprocess.CompletedProcess[bytes]:
+def run(
+    *args: str, stdin: str | None = None, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[bytes]:
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "deepseek_tui", *args],
@@ -41,23 +42,38 @@ def test_ask_demo_streams_a_reply() -> None:
 
 def test_stdout_is_the_answer_byte_exact(emulator: Emulator) -> None:
     tricky = "[bold red]not markup[/] \x1b[31mred\x1b[0m ünïcödé `code` *stars*"
-    result = run("ask", "--base-url", emulator.base_url, f"echo: {tricky}",
-                 env={"DEEPSEEK_API_KEY": TEST_KEY})
+    result = run(
+        "ask",
+        "--base-url",
+        emulator.base_url,
+        f"echo: {tricky}",
+        env={"DEEPSEEK_API_KEY": TEST_KEY},
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout == tricky.encode()
 
 
 def test_prompt_from_stdin(emulator: Emulator) -> None:
-    for args in (["ask", "--base-url", emulator.base_url],
-                 ["ask", "--base-url", emulator.base_url, "-"]):
+    for args in (
+        ["ask", "--base-url", emulator.base_url],
+        ["ask", "--base-url", emulator.base_url, "-"],
+    ):
         result = run(*args, stdin="echo: from stdin", env={"DEEPSEEK_API_KEY": TEST_KEY})
         assert result.returncode == 0, result.stderr
         assert result.stdout == b"from stdin"
 
 
 def test_show_reasoning_goes_to_stderr(emulator: Emulator) -> None:
-    result = run("ask", "--base-url", emulator.base_url, "--model", "deepseek-reasoner",
-                 "--show-reasoning", "Why is the sky blue?", env={"DEEPSEEK_API_KEY": TEST_KEY})
+    result = run(
+        "ask",
+        "--base-url",
+        emulator.base_url,
+        "--model",
+        "deepseek-reasoner",
+        "--show-reasoning",
+        "Why is the sky blue?",
+        env={"DEEPSEEK_API_KEY": TEST_KEY},
+    )
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip()
     assert result.stdout.strip()
@@ -65,9 +81,18 @@ def test_show_reasoning_goes_to_stderr(emulator: Emulator) -> None:
 
 
 def test_system_and_model_reach_the_server(emulator: Emulator) -> None:
-    result = run("ask", "--base-url", emulator.base_url, "--model", "deepseek-v4-flash",
-                 "--no-thinking", "--system", "Be terse.", "echo: ok",
-                 env={"DEEPSEEK_API_KEY": TEST_KEY})
+    result = run(
+        "ask",
+        "--base-url",
+        emulator.base_url,
+        "--model",
+        "deepseek-v4-flash",
+        "--no-thinking",
+        "--system",
+        "Be terse.",
+        "echo: ok",
+        env={"DEEPSEEK_API_KEY": TEST_KEY},
+    )
     assert result.returncode == 0, result.stderr
     body = [r for r in emulator.requests if r.path.endswith("chat/completions")][-1].body
     assert body["model"] == "deepseek-v4-flash"
@@ -96,8 +121,9 @@ def test_usage_errors_exit_2() -> None:
 )
 def test_server_errors_are_one_line_exit_1(emulator: Emulator, status: int, words: bytes) -> None:
     emulator.faults = Faults(error_status=status)
-    result = run("ask", "--base-url", emulator.base_url, "hello",
-                 env={"DEEPSEEK_API_KEY": TEST_KEY})
+    result = run(
+        "ask", "--base-url", emulator.base_url, "hello", env={"DEEPSEEK_API_KEY": TEST_KEY}
+    )
     assert result.returncode == 1
     assert words in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -107,8 +133,13 @@ def test_server_errors_are_one_line_exit_1(emulator: Emulator, status: int, word
 
 def test_a_cut_answer_prints_what_arrived_and_exits_1(emulator: Emulator) -> None:
     emulator.faults = Faults(cut_after=6)
-    result = run("ask", "--base-url", emulator.base_url, "echo: " + "word " * 40,
-                 env={"DEEPSEEK_API_KEY": TEST_KEY})
+    result = run(
+        "ask",
+        "--base-url",
+        emulator.base_url,
+        "echo: " + "word " * 40,
+        env={"DEEPSEEK_API_KEY": TEST_KEY},
+    )
     assert result.returncode == 1
     assert result.stdout.startswith(b"word")
     assert b"cut" in result.stderr
@@ -120,8 +151,9 @@ def test_connection_refused_is_one_line() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    result = run("ask", "--base-url", f"http://127.0.0.1:{port}", "hello",
-                 env={"DEEPSEEK_API_KEY": TEST_KEY})
+    result = run(
+        "ask", "--base-url", f"http://127.0.0.1:{port}", "hello", env={"DEEPSEEK_API_KEY": TEST_KEY}
+    )
     assert result.returncode == 1
     assert b"Could not connect" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
