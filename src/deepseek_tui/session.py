@@ -123,6 +123,16 @@ class Session:
         async for event in self._answer(turn or self.new_turn()):
             yield event
 
+    def rewind_last_question(self) -> str | None:
+        """Drop the last question and what followed from the history (they stay in
+        the store: the next send becomes a sibling branch). Returns its text."""
+        for index in range(len(self.history) - 1, -1, -1):
+            if self.history[index].role == "user":
+                text = self.history[index].content
+                del self.history[index:]
+                return text
+        return None
+
     def new_turn(self) -> Turn:
         return Turn(model=self.model, thinking=self.thinks)
 

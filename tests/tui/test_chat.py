@@ -167,3 +167,72 @@ async def test_welcome_saves_a_pasted_key(make_app, paths) -> None:
         await pilot.pause()
         assert isinstance(app.screen, ChatScreen)
     assert "sk-test-0000000000000000abcd" in paths.credentials_file.read_text()
+
+
+async def test_help_lists_the_keys(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HelpScreen"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ChatScreen)
+
+
+async def test_copy_last_answer_and_code_block(make_app) -> None:
+    app = make_app()
+    text = "Look:\n\n```python\nprint('hi')\n```\n"
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "echo: " + text)
+        await answered(pilot)
+        await pilot.press("ctrl+b")
+        assert app.clipboard == text
+        assert app.screen.code_blocks() == [("python", "print('hi')")]
+
+
+async def test_command_palette_switches_model_by_name(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"deepseek-reasoner")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.session.model == "deepseek-reasoner"
+
+
+async def test_regenerate_makes_a_sibling_and_edit_resends(make_app, emulator: Emulator) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "echo: first")
+        await answered(pilot)
+        await pilot.press("ctrl+r")
+        await answered(pilot)
+        assert len(list(app.screen.query(AssistantMessage))) == 1
+        await pilot.press("up")  # empty composer: edit the last question
+        await pilot.pause()
+        composer = app.screen.query_one(Composer)
+        assert composer.text == "echo: first"
+        composer.clear()
+        await send(pilot, "echo: edited")
+        await answered(pilot)
+        assert [w.text for w in app.screen.query(UserMessage)] == ["echo: edited"]
+        stored = app.store.messages(app.session.conversation.id)
+        assert [m.content for m in stored] == ["echo: edited", "edited"]
+    last = chat_bodies(emulator)[-1]["messages"]
+    assert last == [{"role": "user", "content": "echo: edited"}]
+
+
+async def test_toggle_reasoning_panels(make_app) -> None:
+    app = make_app(settings=Settings(model="deepseek-reasoner"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "Why?")
+        await answered(pilot)
+        panel = app.screen.query_one(".reasoning", Collapsible)
+        assert panel.collapsed
+        await pilot.press("ctrl+g")
+        assert not panel.collapsed
+        await pilot.press("ctrl+g")
+        assert panel.collapsed

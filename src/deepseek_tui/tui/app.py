@@ -11,6 +11,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from deepseek_tui.config import Paths, Settings, load_api_key, resolve_base_url
+from deepseek_tui.tui.commands import ChatCommands
 
 if TYPE_CHECKING:
     from deepseek_tui.api.client import DeepSeekClient
@@ -24,6 +25,7 @@ class DeepSeekApp(App[int]):
 
     TITLE = "deepseek-tui"
     CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {ChatCommands}
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
 
     def __init__(
@@ -133,6 +135,27 @@ class DeepSeekApp(App[int]):
             max_attempts=self.settings.max_attempts,
         )
         return self.client
+
+    def apply_settings(self) -> None:
+        """After the settings screen saved: a new client, the session's parameters."""
+        old = self.client
+        self._make_client()
+        if old is not None:
+            self.run_worker(old.aclose(), exit_on_error=False)
+        session = self.session
+        if session is not None:
+            settings = self.settings
+            session.client = self.client
+            session.system_prompt = settings.system_prompt
+            session.temperature = settings.temperature
+            session.top_p = settings.top_p
+            session.max_tokens = settings.max_tokens
+            session.thinking = settings.thinking
+            if not session.history:
+                session.model = settings.model
+        with contextlib.suppress(Exception):
+            self.theme = self.settings.theme
+        self.fetch_models()
 
     async def ensure_client(self) -> None:
         """The session's client, in case settings replaced it."""

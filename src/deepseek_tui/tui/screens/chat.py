@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Collapsible, Footer, Static
 from textual.worker import Worker, WorkerState
 
 from deepseek_tui.api import errors
@@ -47,11 +47,16 @@ class ChatScreen(Screen[None]):
 
     BINDINGS = [
         Binding("escape", "stop", "Stop", show=True),
-        Binding("ctrl+n", "new_conversation", "New"),
+        Binding("ctrl+n", "new_conversation", "New conversation", show=False),
         Binding("ctrl+o", "pick_model", "Model"),
         Binding("ctrl+t", "toggle_thinking", "Thinking"),
-        Binding("ctrl+r", "retry", "Retry", show=False),
-        Binding("end", "scroll_latest", "Latest", show=False),
+        Binding("ctrl+s", "settings", "Settings"),
+        Binding("f1", "help", "Help"),
+        Binding("question_mark", "help", "Help", show=False),
+        Binding("ctrl+r", "retry", "Regenerate / retry", show=False),
+        Binding("ctrl+g", "toggle_reasoning", "Show/hide reasoning", show=False),
+        Binding("ctrl+b", "copy_answer", "Copy last answer", show=False),
+        Binding("ctrl+down", "scroll_latest", "Jump to the latest", show=False),
     ]
 
     def __init__(self, session: Session) -> None:
@@ -68,7 +73,7 @@ class ChatScreen(Screen[None]):
         yield VerticalScroll(id="conversation")
         yield Composer(id="composer")
         yield Static(id="status")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         conversation = self.query_one("#conversation", VerticalScroll)
@@ -100,6 +105,17 @@ class ChatScreen(Screen[None]):
                 widgets.append(widget)
         if widgets:
             conversation.mount_all(widgets)
+        else:
+            conversation.mount(
+                Static(
+                    Text.assemble(
+                        ("New conversation\n", "bold"),
+                        "Type a message and press Enter. Ctrl+o picks the model, "
+                        "F1 lists every key, ctrl+p finds any action.",
+                    ),
+                    id="empty-hint",
+                )
+            )
         conversation.anchor()
 
     def update_status(self) -> None:
@@ -129,6 +145,8 @@ class ChatScreen(Screen[None]):
             return
         composer = self.query_one(Composer)
         composer.clear()
+        for hint in self.query("#empty-hint"):
+            hint.remove()
         conversation = self.query_one("#conversation", VerticalScroll)
         await conversation.mount(UserMessage(message.text))
         conversation.anchor()
@@ -191,14 +209,98 @@ class ChatScreen(Screen[None]):
 
     # --- actions --------------------------------------------------------------------
 
+    def on_composer_edit_last(self, _: Composer.EditLast) -> None:
+        self.action_edit_last()
+
     def action_stop(self) -> None:
         if self.streaming and self._reply is not None:
             self._reply.cancel()
 
     def action_retry(self) -> None:
+        """Answer the last question again (after an error, or for another take)."""
         if self.streaming or not self.session.history:
             return
+        answers = list(self.query(AssistantMessage))
+        user_messages = list(self.query(UserMessage))
+        if answers and user_messages and answers[-1].region.y >= user_messages[-1].region.y:
+            answers[-1].remove()
         self._reply = self.stream_answer("", regenerate=True)
+
+    def action_edit_last(self) -> None:
+        """Put the last question back in the composer; sending makes a new branch."""
+        if self.streaming:
+            return
+        text = self.session.rewind_last_question()
+        if text is None:
+            return
+        user_messages = list(self.query(UserMessage))
+        if user_messages:
+            last = user_messages[-1]
+            conversation = self.query_one("#conversation", VerticalScroll)
+            children = list(conversation.children)
+            for widget in children[children.index(last) :]:
+                widget.remove()
+        composer = self.query_one(Composer)
+        composer.load_text(text)
+        composer.focus()
+        composer.move_cursor(composer.document.end)
+
+    def action_toggle_reasoning(self) -> None:
+        panels = [p for p in self.query(".reasoning").results(Collapsible) if p.display]
+        if not panels:
+            self.notify("No reasoning to show in this conversation.")
+            return
+        expand = all(panel.collapsed for panel in panels)
+        for panel in panels:
+            panel.collapsed = not expand
+
+    def action_copy_answer(self) -> None:
+        answers = [a for a in self.query(AssistantMessage) if a.content]
+        if not answers:
+            self.notify("There is no answer to copy yet.")
+            return
+        self.copy_text(answers[-1].content, "the last answer")
+
+    def copy_text(self, text: str, what: str) -> None:
+        self.app.copy_to_clipboard(text)
+        self.notify(
+            f"Copied {what} ({len(text):,} characters) with OSC 52: it reaches your "
+            "clipboard if your terminal allows it (in tmux: set -g set-clipboard on)."
+        )
+
+    def code_blocks(self) -> list[tuple[str, str]]:
+        """(language, code) of each fenced block in the last answer."""
+        answers = [a for a in self.query(AssistantMessage) if a.content]
+        return fenced_blocks(answers[-1].content) if answers else []
+
+    def use_model(self, model: str) -> None:
+        self.session.model = model
+        self.update_status()
+        self.notify(f"The next message goes to {model}.")
+
+    def action_settings(self) -> None:
+        from deepseek_tui.tui.screens.settings import SettingsScreen
+
+        def saved(changed: bool | None) -> None:
+            if changed:
+                self.deepseek.apply_settings()
+                self.update_status()
+
+        self.app.push_screen(SettingsScreen(), saved)
+
+    def action_help(self) -> None:
+        from deepseek_tui.tui.app import DeepSeekApp
+        from deepseek_tui.tui.screens.help import HelpScreen
+
+        self.app.push_screen(
+            HelpScreen(
+                [
+                    ("Chat", list(ChatScreen.BINDINGS)),
+                    ("Composer", list(Composer.BINDINGS)),
+                    ("App", list(DeepSeekApp.BINDINGS)),
+                ]
+            )
+        )
 
     def action_new_conversation(self) -> None:
         self.action_stop()
@@ -227,12 +329,34 @@ class ChatScreen(Screen[None]):
 
         def chosen(model: str | None) -> None:
             if model:
-                self.session.model = model
-                self.update_status()
+                self.use_model(model)
 
         self.app.push_screen(
             ModelPicker(self.deepseek.model_ids(), current=self.session.model), chosen
         )
+
+
+def fenced_blocks(markdown: str) -> list[tuple[str, str]]:
+    """The fenced code blocks of a Markdown text, as (language, code)."""
+    blocks: list[tuple[str, str]] = []
+    fence: str | None = None
+    language = ""
+    lines: list[str] = []
+    for line in markdown.splitlines():
+        stripped = line.lstrip()
+        if fence is None:
+            if stripped.startswith(("```", "~~~")):
+                fence = stripped[:3]
+                language = stripped[3:].strip().split(" ")[0]
+                lines = []
+        elif stripped.startswith(fence) and not stripped[3:].strip():
+            blocks.append((language, "\n".join(lines)))
+            fence = None
+        else:
+            lines.append(line)
+    if fence is not None and lines:
+        blocks.append((language, "\n".join(lines)))
+    return blocks
 
 
 def _reason_label(reason: str | None) -> str:
