@@ -242,6 +242,37 @@ def test_lone_surrogates_are_echoed_as_valid_json(http: httpx.Client) -> None:
     assert response.json()["choices"][0]["message"]["content"] == text
 
 
+def test_long_answers_stream_about_n_chunks(http: httpx.Client) -> None:
+    chunks = chunks_of(stream_text(http, chat("long 2000")))
+    assert 1950 <= len(chunks) - 2 <= 2050
+    assert chunks[-1]["usage"]["completion_tokens"] == len(chunks) - 2
+
+
+def test_chunked_request_bodies_are_read(http: httpx.Client) -> None:
+    body = json.dumps(chat("echo: chunked")).encode()
+    response = http.post(
+        "/chat/completions",
+        content=iter([body[:10], body[10:]]),  # an iterator makes httpx send it chunked
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.json()["choices"][0]["message"]["content"] == "chunked"
+
+
+def test_every_api_request_is_recorded_but_control_calls_are_not(
+    server: Emulator, http: httpx.Client
+) -> None:
+    http.get("/models")
+    http.get("/user/balance")
+    http.post("/chat/completions", json=chat())
+    http.get("/_emulator/requests")
+    assert [(r.method, r.path) for r in server.requests] == [
+        ("GET", "/models"),
+        ("GET", "/user/balance"),
+        ("POST", "/chat/completions"),
+    ]
+    assert server.requests[0].body is None
+
+
 # --- faults on the wire ----------------------------------------------------------------
 
 
@@ -425,6 +456,14 @@ def test_error_status_default_bodies(
     assert response.json() == {
         "error": {"message": message, "type": type_, "param": None, "code": "invalid_request_error"}
     }
+
+
+def test_error_without_content_type(server: Emulator, http: httpx.Client) -> None:
+    server.faults = Faults(error_status=503, error_body="", error_content_type="")
+    response = http.post("/chat/completions", json=chat())
+    assert response.status_code == 503
+    assert "content-type" not in response.headers
+    assert response.content == b""
 
 
 def test_error_message_overrides_the_default(server: Emulator, http: httpx.Client) -> None:

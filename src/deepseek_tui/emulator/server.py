@@ -34,28 +34,33 @@ __all__ = ["Emulator", "Faults", "RecordedRequest"]
 
 @dataclass
 class Faults:
-    """Misbehaviour to inject; tests may change it between requests (each request copies it)."""
+    """Misbehaviour to inject. Tests may change or replace it between requests: each request
+    works on its own copy, except `error_count`, which counts down on the live object.
 
-    keepalive_before: float = 0.0
-    keepalive_interval: float = 0.05
-    token_delay: float = 0.0
-    error_status: int | None = None
-    error_body: str | None = None
-    error_content_type: str = "application/json"
-    error_message: str | None = None
-    error_count: int = -1
-    retry_after: str | None = None
-    cut_after: int | None = None
-    stall_after: int | None = None
+    "After N chunks" counts `data:` chunks (the role chunk included); when the reply is
+    shorter, the fault fires just before `[DONE]`, so it is always observable.
+    """
+
+    keepalive_before: float = 0.0  # seconds of ": keep-alive" comments (non-stream: "\n") first
+    keepalive_interval: float = 0.05  # seconds between keep-alive comments
+    token_delay: float = 0.0  # seconds between chunks
+    error_status: int | None = None  # answer chat requests with this HTTP status…
+    error_body: str | None = None  # …and this raw body (None: DeepSeek's JSON for the status)
+    error_content_type: str = "application/json"  # "" sends no Content-Type at all
+    error_message: str | None = None  # the message inside the default JSON error body
+    error_count: int = -1  # how many requests get the error; -1 = all
+    retry_after: str | None = None  # a Retry-After header value sent with the error
+    cut_after: int | None = None  # drop the connection after N chunks (no [DONE])
+    stall_after: int | None = None  # after N chunks only keep-alives for stall_seconds, then drop
     stall_seconds: float = 30.0
-    garbage_after: int | None = None
-    error_event_after: int | None = None
-    finish_length: bool = False
-    no_space: bool = False
-    crlf: bool = False
-    reasoning_field: str = "reasoning_content"
-    usage_chunk: str = "finish"
-    no_done: bool = False
+    garbage_after: int | None = None  # one "data: {not json" line after N chunks
+    error_event_after: int | None = None  # a `data: {"error": …}` event after N chunks, then end
+    finish_length: bool = False  # finish_reason "length", the answer cut at half
+    no_space: bool = False  # "data:{…}" without the space
+    crlf: bool = False  # "\r\n" line endings
+    reasoning_field: str = "reasoning_content"  # or "reasoning", or "think_tags" (in content)
+    usage_chunk: str = "finish"  # or "separate": an extra chunk with "choices": [] and usage
+    no_done: bool = False  # omit "data: [DONE]"
 
 
 @dataclass(frozen=True)
@@ -132,25 +137,23 @@ class Emulator:
         self.port = server.server_address[1]
         self._server = server
         self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"deepseek-emulator-{self.port}",
-            daemon=True,
+            target=self._serve, args=(server,), name=f"deepseek-emulator-{self.port}", daemon=True
         )
         self._thread.start()
         return self
 
     def stop(self) -> None:
         """Stop serving and drop every open connection, stalled streams included."""
-        server, self._server = self._server, None
+        with self._lock:  # stop() may race with serve_forever()'s own stop()
+            server, self._server = self._server, None
         if server is None:
             return
         self._stopping.set()  # wakes every handler that is waiting inside a fault
-        server.shutdown()
-        server.server_close()
-        server.close_connections()
+        server.wake()
         if self._thread is not None:
             self._thread.join(timeout=1.0)
+        server.server_close()
+        server.close_connections()
 
     def serve_forever(self) -> None:
         """Serve in the foreground until KeyboardInterrupt (or stop() from another thread)."""
@@ -168,6 +171,11 @@ class Emulator:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+    def _serve(self, server: _Server) -> None:
+        # handle_request() blocks in select() without polling; stop() wakes it by connecting.
+        while not self._stopping.is_set():
+            server.handle_request()
 
     # --- state shared by handler threads ---------------------------------------
 
@@ -290,6 +298,14 @@ class _Server(ThreadingHTTPServer):
         self._connections_lock = threading.Lock()
         super().__init__(address, _Handler)
 
+    # A fallback only: stop() normally wakes the accept loop at once through wake().
+    timeout = 0.5
+
+    def wake(self) -> None:
+        """Unblock handle_request() with a throw-away loopback connection."""
+        with contextlib.suppress(OSError):
+            socket.create_connection(self.server_address[:2], timeout=0.2).close()
+
     def server_bind(self) -> None:
         # HTTPServer.server_bind resolves the host name (getfqdn), which can stall offline.
         socketserver.TCPServer.server_bind(self)
@@ -387,6 +403,9 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True  # small SSE writes must leave at once
     server: _Server
 
+    def version_string(self) -> str:
+        return "CW"  # the Server header DeepSeek's edge sends
+
     def do_GET(self) -> None:
         self._handle()
 
@@ -458,7 +477,11 @@ class _Handler(BaseHTTPRequestHandler):
     def _read_chunked(self) -> bytes:
         parts: list[bytes] = []
         while True:
-            size = int(self.rfile.readline(65537).split(b";")[0].strip() or b"0", 16)
+            try:
+                size = int(self.rfile.readline(65537).split(b";")[0].strip() or b"0", 16)
+            except ValueError:
+                self.close_connection = True
+                return b"".join(parts)
             if size == 0:
                 while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
                     pass  # trailers
