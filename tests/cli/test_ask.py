@@ -184,3 +184,21 @@ def test_ask_saves_unless_no_save(tmp_path: Path) -> None:
     assert [m.role for m in messages] == ["user", "assistant"]
     assert messages[1].content == "saved" and messages[1].finish_reason == "stop"
     store.close()
+
+
+def test_emulator_command_serves_and_prints_its_url() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "deepseek_tui", "emulator", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        url = process.stdout.readline().decode().strip()
+        assert url.startswith("http://127.0.0.1:")
+        result = run(
+            "ask", "--base-url", url, "echo: standalone", env={"DEEPSEEK_API_KEY": TEST_KEY}
+        )
+        assert result.stdout == b"standalone"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

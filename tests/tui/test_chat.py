@@ -236,3 +236,18 @@ async def test_toggle_reasoning_panels(make_app) -> None:
         assert not panel.collapsed
         await pilot.press("ctrl+g")
         assert panel.collapsed
+
+
+async def test_continue_reopens_the_last_conversation_with_its_reasoning(make_app) -> None:
+    first = make_app(settings=Settings(model="deepseek-reasoner"))
+    async with first.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "Why is the sky blue?")
+        await answered(pilot)
+        reasoning = first.screen.query_one(AssistantMessage).reasoning
+    again = make_app(continue_last=True)
+    async with again.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert [w.text for w in again.screen.query(UserMessage)] == ["Why is the sky blue?"]
+        answer = again.screen.query_one(AssistantMessage)
+        assert answer.reasoning == reasoning and answer.model == "deepseek-reasoner"
+        assert answer.query_one(".reasoning", Collapsible).display

@@ -125,7 +125,7 @@ class ChatScreen(Screen[None]):
         if self.last_status:
             parts.append(self.last_status)
         if self.deepseek.demo:
-            parts.append("demo (offline emulator)")
+            parts.append("offline demo")
         if session.store_error:
             parts.append(session.store_error)
         self.query_one("#status", Static).update(Text(" · ".join(parts)))
