@@ -178,6 +178,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(error))
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`ask … | head`): quietly stop, like other CLI tools.
+        with contextlib.suppress(OSError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return 1
     except Exception as error:  # the promise: never a traceback on screen
         if os.environ.get(ENV_DEBUG):
             raise

@@ -9,6 +9,7 @@ its first delta and saved at most every `save_interval` seconds and at the end.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -111,8 +112,11 @@ class Session:
         parent = self._last_id()
         user = self._persist_user(text, parent)
         self.history.append(user)
-        async for event in self._answer(turn or self.new_turn()):
-            yield event
+        # aclosing: when our consumer stops early, the inner stream is closed now,
+        # in this task, not later by the garbage collector.
+        async with contextlib.aclosing(self._answer(turn or self.new_turn())) as events:
+            async for event in events:
+                yield event
 
     async def regenerate(self, turn: Turn | None = None) -> AsyncIterator[StreamEvent]:
         """Answer the last user message again (e.g. after an error)."""
@@ -120,8 +124,9 @@ class Session:
             self.history.pop()
         if not self.history:
             raise ValueError("There is no question to answer again.")
-        async for event in self._answer(turn or self.new_turn()):
-            yield event
+        async with contextlib.aclosing(self._answer(turn or self.new_turn())) as events:
+            async for event in events:
+                yield event
 
     def rewind_last_question(self) -> str | None:
         """Drop the last question and what followed from the history (they stay in

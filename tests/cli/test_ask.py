@@ -202,3 +202,16 @@ def test_emulator_command_serves_and_prints_its_url() -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_a_reader_that_goes_away_gets_no_traceback() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "deepseek_tui", "ask", "--demo", "--no-save", "long 20000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout.read(20)
+    process.stdout.close()  # like `| head -c 20`
+    _, stderr = process.communicate(timeout=60)
+    assert b"Traceback" not in stderr
+    assert b"asynchronous generator" not in stderr

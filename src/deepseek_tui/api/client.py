@@ -123,8 +123,9 @@ class DeepSeekClient:
             attempt += 1
             progress = _Progress()
             try:
-                async for event in self._stream_once(body, progress):
-                    yield event
+                async with contextlib.aclosing(self._stream_once(body, progress)) as events:
+                    async for event in events:
+                        yield event
                 return
             except errors.ApiError as error:
                 error.partial_content = progress.content

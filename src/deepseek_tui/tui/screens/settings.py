@@ -1,0 +1,461 @@
+"""The settings form: key, endpoint, model, sampling, system prompt, theme, reasoning panel."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass, fields, replace
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from textual import work
+from textual.app import ComposeResult, InvalidThemeError
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Button, Footer, Input, Label, Select, Static, Switch, TextArea
+
+from deepseek_tui.config import (
+    ENV_API_KEY,
+    ENV_BASE_URL,
+    ApiKey,
+    ConfigError,
+    Settings,
+    load_api_key,
+    mask_key,
+    save_settings,
+    store_api_key,
+)
+
+if TYPE_CHECKING:
+    from deepseek_tui.tui.app import DeepSeekApp
+
+# One sentence per form field, shown under it while its value cannot be used.
+FIELD_PROBLEMS = {
+    "base_url": "The base URL must start with http:// or https:// and name a host.",
+    "model": "Pick a model.",
+    "temperature": "Temperature must be a number from 0 to 2.",
+    "top_p": "Top p must be a number greater than 0 and at most 1.",
+    "max_tokens": "Max tokens must be a whole number of at least 1.",
+}
+# Problems with these names appear under their field; any other one next to Save.
+SHOWN_UNDER_FIELDS = ("api_key", *FIELD_PROBLEMS)
+KEY_PROBLEM = "The key contains spaces or control characters; paste only the key itself."
+# Seconds to wait for /models when testing a key; the chat's 600 s limit is for answers.
+KEY_TEST_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class Form:
+    """What the form's fields hold, as typed."""
+
+    base_url: str
+    model: str
+    temperature: str
+    top_p: str
+    max_tokens: str
+    system_prompt: str
+    theme: str
+    reasoning_expanded: bool
+
+
+def read_form(base: Settings, form: Form) -> tuple[Settings, dict[str, str]]:
+    """The settings the form describes, and a sentence for each field that is wrong.
+
+    Blank numbers mean "server default". ``Settings.validate`` decides what is valid;
+    fields that are not on the form (timeouts…) keep their value from ``base``.
+    """
+    problems: dict[str, str] = {}
+    numbers: dict[str, float | int | None] = {}
+    for name, kind in (("temperature", float), ("top_p", float), ("max_tokens", int)):
+        text = getattr(form, name).strip()
+        try:
+            numbers[name] = kind(text) if text else None
+        except ValueError:
+            numbers[name] = None
+            problems[name] = FIELD_PROBLEMS[name]
+    candidate = replace(
+        base,
+        base_url=form.base_url.strip(),
+        model=form.model.strip(),
+        system_prompt=form.system_prompt,
+        theme=form.theme,
+        reasoning_expanded=form.reasoning_expanded,
+        **numbers,
+    )
+    for problem in candidate.validate():
+        name = problem.split(" ", 1)[0]
+        problems.setdefault(name, FIELD_PROBLEMS.get(name, problem))
+    if "base_url" not in problems and not urlsplit(candidate.base_url).netloc:
+        problems["base_url"] = FIELD_PROBLEMS["base_url"]
+    return candidate, problems
+
+
+def key_problem(text: str) -> str | None:
+    """Why a typed key cannot be saved, or None (blank means "keep the current key")."""
+    key = text.strip()
+    if any(ch.isspace() or not ch.isprintable() for ch in key):
+        return KEY_PROBLEM
+    return None
+
+
+def key_summary(current: str | None, loaded: ApiKey | None, *, demo: bool) -> str:
+    """The line under the key field: which key is in use, masked, and where it is from."""
+    if demo:
+        saved = f"Saved key: {loaded.masked}." if loaded else "No key saved yet."
+        return f"Demo mode: chats use the offline emulator. {saved}"
+    if not current:
+        return "No key yet: paste one above."
+    if loaded is not None and loaded.value == current and loaded.source == "env":
+        return (
+            f"Current key: {mask_key(current)} from {ENV_API_KEY}. "
+            "It overrides a key saved here every time the app starts."
+        )
+    if loaded is not None and loaded.value == current:
+        return f"Current key: {mask_key(current)}, saved in credentials.toml."
+    return f"Current key: {mask_key(current)}."
+
+
+class SettingsScreen(ModalScreen[bool]):
+    """Edit and save the settings; dismisses True when saved, False when cancelled."""
+
+    CSS_PATH = "settings.tcss"
+    AUTO_FOCUS = "#api_key"
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+t", "test_key", "Test key"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._original_theme = ""
+        self._problems: dict[str, str] = {}
+
+    @property
+    def deepseek(self) -> DeepSeekApp:
+        return self.app  # type: ignore[return-value]
+
+    # --- building -------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        app = self.deepseek
+        settings = app.settings
+        with Vertical(id="panel") as panel:
+            panel.border_title = "Settings"
+            panel.border_subtitle = f"saved in {app.paths.config_file}"
+            with VerticalScroll(id="form"):
+                yield FormRow(
+                    "API key",
+                    Horizontal(
+                        Input(
+                            placeholder="paste a new key to replace it",
+                            password=True,
+                            validate_on=(),
+                            id="api_key",
+                        ),
+                        Button("Test key", id="test-key"),
+                        classes="inline",
+                    ),
+                    _problem("api_key"),
+                    _hint(self._key_summary(), id="key-summary"),
+                    Static(id="key-result"),
+                )
+                yield FormRow(
+                    "Base URL",
+                    Input(settings.base_url, validate_on=(), id="base_url"),
+                    _problem("base_url"),
+                    _hint(self._base_url_note(), id="base-url-note"),
+                )
+                yield FormRow(
+                    "Default model",
+                    Select(
+                        [(model, model) for model in self._model_choices()],
+                        value=settings.model,
+                        allow_blank=False,
+                        id="model",
+                    ),
+                    _problem("model"),
+                )
+                yield FormRow(
+                    "Temperature",
+                    _number_input(settings.temperature, "temperature", "0 to 2"),
+                    _problem("temperature"),
+                )
+                yield FormRow(
+                    "Top p",
+                    _number_input(settings.top_p, "top_p", "above 0, at most 1"),
+                    _problem("top_p"),
+                )
+                yield FormRow(
+                    "Max tokens",
+                    _number_input(settings.max_tokens, "max_tokens", "a whole number"),
+                    _problem("max_tokens"),
+                )
+                yield FormRow(
+                    "System prompt",
+                    TextArea(
+                        settings.system_prompt,
+                        soft_wrap=True,
+                        show_line_numbers=False,
+                        tab_behavior="focus",
+                        placeholder="none: the model's own behaviour",
+                        id="system_prompt",
+                    ),
+                )
+                yield FormRow(
+                    "Theme",
+                    Select(
+                        [(name, name) for name in sorted(app.available_themes)],
+                        value=self._current_theme(),
+                        allow_blank=False,
+                        id="theme",
+                    ),
+                    _hint("Shown as you pick; Esc puts it back."),
+                )
+                yield FormRow(
+                    "Reasoning",
+                    Horizontal(
+                        Switch(settings.reasoning_expanded, id="reasoning_expanded"),
+                        Static(_reasoning_words(settings.reasoning_expanded), id="reasoning-words"),
+                        classes="inline",
+                    ),
+                )
+            with Horizontal(id="actions"):
+                yield Button("Save", variant="primary", id="save")
+                yield Button("Cancel", id="cancel")
+                yield Static(id="save-problem")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._original_theme = self.app.theme
+        self.revalidate()
+
+    def _model_choices(self) -> list[str]:
+        choices = list(self.deepseek.model_ids())
+        if self.deepseek.settings.model not in choices:
+            choices.append(self.deepseek.settings.model)
+        return choices
+
+    def _current_theme(self) -> str:
+        app = self.deepseek
+        return app.theme if app.theme in app.available_themes else app.settings.theme
+
+    def _loaded_key(self) -> ApiKey | None:
+        with contextlib.suppress(ConfigError, OSError):
+            return load_api_key(self.deepseek.paths)
+        return None
+
+    def _current_key(self) -> str | None:
+        """The key a test uses when none is typed: the chat's, or the saved one in the demo."""
+        if self.deepseek.demo:
+            loaded = self._loaded_key()
+            return loaded.value if loaded else None
+        return self.deepseek.api_key
+
+    def _key_summary(self) -> str:
+        app = self.deepseek
+        return key_summary(app.api_key, self._loaded_key(), demo=app.demo)
+
+    def _base_url_note(self) -> str:
+        """Why this session talks to another URL than the saved one, if it does."""
+        app = self.deepseek
+        in_use = app.base_url.rstrip("/")
+        if in_use == app.settings.base_url.strip().rstrip("/"):
+            return ""
+        if app.demo:
+            return "This session uses the offline demo's emulator."
+        if os.environ.get(ENV_BASE_URL, "").strip():
+            return f"This session uses {in_use} from {ENV_BASE_URL}, which overrides this."
+        return f"This session uses {in_use} (from --base-url)."
+
+    # --- validating -------------------------------------------------------------------
+
+    def form(self) -> Form:
+        model = self.query_one("#model", Select).value
+        theme = self.query_one("#theme", Select).value
+        return Form(
+            base_url=self.query_one("#base_url", Input).value,
+            model=model if isinstance(model, str) else "",
+            temperature=self.query_one("#temperature", Input).value,
+            top_p=self.query_one("#top_p", Input).value,
+            max_tokens=self.query_one("#max_tokens", Input).value,
+            system_prompt=self.query_one("#system_prompt", TextArea).text,
+            theme=theme if isinstance(theme, str) else self._original_theme,
+            reasoning_expanded=self.query_one("#reasoning_expanded", Switch).value,
+        )
+
+    def revalidate(self) -> dict[str, str]:
+        """Show each field's problem under it; Save is enabled only without problems."""
+        _, problems = read_form(self.deepseek.settings, self.form())
+        typed_key = key_problem(self.query_one("#api_key", Input).value)
+        if typed_key:
+            problems["api_key"] = typed_key
+        for name in SHOWN_UNDER_FIELDS:
+            message = problems.get(name, "")
+            shown = self.query_one(f"#{name}-problem", Static)
+            shown.update(message)
+            shown.display = bool(message)
+            self.query_one(f"#{name}").set_class(bool(message), "-invalid")
+        others = [text for name, text in problems.items() if name not in SHOWN_UNDER_FIELDS]
+        summary = " ".join(others) or ("Fix the fields marked in red to save." if problems else "")
+        self.query_one("#save-problem", Static).update(summary)
+        self.query_one("#save-problem").set_class(bool(problems), "-error")
+        self.query_one("#save", Button).disabled = bool(problems)
+        self._problems = problems
+        return problems
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.revalidate()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.focus_next()
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        event.stop()
+        self.revalidate()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        if event.select.id == "theme" and isinstance(event.value, str):
+            # A preview: Esc restores the theme the screen opened with.
+            with contextlib.suppress(InvalidThemeError):
+                self.app.theme = event.value
+        self.revalidate()
+
+    def on_switch_changed(self, event: Switch.Changed) -> None:
+        event.stop()
+        self.query_one("#reasoning-words", Static).update(_reasoning_words(event.value))
+
+    # --- actions ---------------------------------------------------------------------
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "save":
+            self.action_save()
+        elif event.button.id == "cancel":
+            self.action_cancel()
+        else:
+            self.action_test_key()
+
+    def action_test_key(self) -> None:
+        typed = self.query_one("#api_key", Input).value.strip()
+        key = typed or self._current_key()
+        base_url = self.query_one("#base_url", Input).value.strip()
+        if not key:
+            self._show_key_result("There is no key to test: paste one above.", ok=False)
+        elif key_problem(typed):
+            self._show_key_result(KEY_PROBLEM, ok=False)
+        elif "base_url" in self._problems:
+            self._show_key_result("Fix the base URL before testing the key.", ok=False)
+        else:
+            self._show_key_result(f"Testing the key against {base_url}…", ok=None)
+            self.test_key(base_url, key)
+
+    @work(exclusive=True, group="test-key")
+    async def test_key(self, base_url: str, key: str) -> None:
+        """Ask the server for its model list with ``key``; the cheapest authenticated call."""
+        from deepseek_tui.api.client import DeepSeekClient
+        from deepseek_tui.api.errors import ApiError
+
+        client = DeepSeekClient(
+            base_url,
+            key,
+            connect_timeout=self.deepseek.settings.connect_timeout,
+            first_data_timeout=KEY_TEST_TIMEOUT,
+            max_attempts=1,
+        )
+        try:
+            models = await client.list_models()
+        except ApiError as error:
+            self._show_key_result(str(error), ok=False)
+        else:
+            count = f"{len(models)} model{'' if len(models) == 1 else 's'}"
+            self._show_key_result(f"Key works: {count} available.", ok=True)
+        finally:
+            await client.aclose()
+
+    def _show_key_result(self, text: str, *, ok: bool | None) -> None:
+        result = self.query_one("#key-result", Static)
+        result.update(text)
+        result.set_class(ok is True, "-ok")
+        result.set_class(ok is False, "-error")
+
+    def action_save(self) -> None:
+        if self.revalidate():
+            return
+        app = self.deepseek
+        settings, _ = read_form(app.settings, self.form())
+        key = self.query_one("#api_key", Input).value.strip()
+        failure = self._write(settings, key)
+        if failure:
+            # The form keeps everything typed, so the user can fix the cause and retry.
+            problem = self.query_one("#save-problem", Static)
+            problem.update(failure)
+            problem.add_class("-error")
+            return
+        base_url_changed = settings.base_url != app.settings.base_url
+        # In place: the chat session and screens hold this very object.
+        for item in fields(Settings):
+            value = getattr(settings, item.name)
+            setattr(app.settings, item.name, list(value) if isinstance(value, list) else value)
+        if not app.demo:
+            # The demo keeps talking to its emulator; the new values apply at the next start.
+            if key:
+                app.api_key = key
+            if base_url_changed:
+                app.base_url = settings.base_url.rstrip("/")
+        self.dismiss(True)
+
+    def _write(self, settings: Settings, key: str) -> str | None:
+        """Save the settings (and the key, if one was typed); a sentence if that failed."""
+        paths = self.deepseek.paths
+        try:
+            # The key first: if it is refused, nothing has been written yet.
+            if key:
+                store_api_key(paths, key)
+            save_settings(paths, settings)
+        except (ValueError, ConfigError) as error:
+            return str(error)
+        except OSError as error:
+            return f"Could not save the settings: {error.strerror or error}."
+        return None
+
+    def action_cancel(self) -> None:
+        if self.app.theme != self._original_theme:
+            self.app.theme = self._original_theme
+        self.dismiss(False)
+
+
+class FormRow(Horizontal):
+    """One row of the form: the label on the left, the field and its messages beside it."""
+
+    def __init__(self, label: str, *children: Widget) -> None:
+        super().__init__(
+            Label(label, classes="label"), Vertical(*children, classes="field"), classes="row"
+        )
+
+
+def _hint(text: str, *, id: str | None = None) -> Static:
+    """Muted text under a field; hidden when there is nothing to say."""
+    hint = Static(text, id=id, classes="hint")
+    hint.display = bool(text)
+    return hint
+
+
+def _problem(name: str) -> Static:
+    return Static(id=f"{name}-problem", classes="problem")
+
+
+def _number_input(value: float | int | None, name: str, hint: str) -> Input:
+    text = "" if value is None else str(value)
+    return Input(text, placeholder=f"server default ({hint})", validate_on=(), id=name)
+
+
+def _reasoning_words(expanded: bool) -> str:
+    if expanded:
+        return "Keep the reasoning panel open after the answer starts."
+    return "Collapse the reasoning panel once the answer starts."

@@ -1,0 +1,276 @@
+"""The settings screen driven with Pilot against the emulator over loopback."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+from textual.widgets import Button, Input, Select, Switch, TextArea
+
+from deepseek_tui.api import DeepSeekClient
+from deepseek_tui.api.errors import error_for_status
+from deepseek_tui.config import Paths, Settings, load_settings, save_settings
+from deepseek_tui.emulator import Emulator
+from deepseek_tui.tui.app import DeepSeekApp
+from deepseek_tui.tui.screens.chat import ChatScreen
+from deepseek_tui.tui.screens.settings import FIELD_PROBLEMS, Form, SettingsScreen, read_form
+from tests.conftest import TEST_KEY
+
+RIGHT_KEY = "sk-test-right-0000000000"
+NEW_KEY = "sk-test-new-00000000000000ef12"
+# A fixed path: the screen shows where the settings are saved.
+SNAPSHOT_DIR = Paths(Path("/tmp/deepseek-tui-snapshots"))
+
+
+def blank_form(**changes) -> Form:
+    values = {
+        "base_url": "https://api.deepseek.com",
+        "model": "deepseek-chat",
+        "temperature": "",
+        "top_p": "",
+        "max_tokens": "",
+        "system_prompt": "",
+        "theme": "textual-dark",
+        "reasoning_expanded": False,
+    }
+    values.update(changes)
+    return Form(**values)
+
+
+async def open_settings(pilot, results: list[bool] | None = None) -> SettingsScreen:
+    await pilot.pause()
+    screen = SettingsScreen()
+    pilot.app.push_screen(screen, None if results is None else results.append)
+    await pilot.pause()
+    return screen
+
+
+async def type_into(pilot, selector: str, text: str) -> None:
+    """Focus a field, empty it and type ``text`` as a user would."""
+    field = pilot.app.screen.query_one(selector, Input)
+    field.focus()
+    field.clear()
+    await pilot.press(*text)
+    await pilot.pause()
+
+
+def shown(pilot, selector: str) -> str:
+    widget = pilot.app.screen.query_one(selector)
+    return str(widget.render()) if widget.display else ""
+
+
+async def key_test_result(pilot) -> str:
+    await pilot.press("ctrl+t")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    return shown(pilot, "#key-result")
+
+
+# --- the form's rules, without a screen -----------------------------------------------
+
+
+def test_blank_numbers_mean_the_server_default() -> None:
+    settings, problems = read_form(Settings(temperature=0.3), blank_form())
+    assert problems == {}
+    assert (settings.temperature, settings.top_p, settings.max_tokens) == (None, None, None)
+
+
+def test_each_wrong_field_gets_its_own_sentence() -> None:
+    form = blank_form(base_url="api.deepseek.com", temperature="3", top_p="0", max_tokens="1.5")
+    _, problems = read_form(Settings(), form)
+    assert problems == {
+        name: FIELD_PROBLEMS[name] for name in ("base_url", "temperature", "top_p", "max_tokens")
+    }
+
+
+def test_words_and_nan_are_not_numbers() -> None:
+    _, problems = read_form(Settings(), blank_form(temperature="warm", top_p="nan"))
+    assert set(problems) == {"temperature", "top_p"}
+
+
+def test_fields_not_on_the_form_are_kept() -> None:
+    base = Settings(stall_timeout=5.0, models=["my-model"], thinking=True)
+    settings, _ = read_form(base, blank_form(temperature="0.7", max_tokens="512"))
+    assert settings.stall_timeout == 5.0 and settings.models == ["my-model"] and settings.thinking
+    assert (settings.temperature, settings.max_tokens) == (0.7, 512)
+
+
+# --- the screen -------------------------------------------------------------------------
+
+
+async def test_opens_with_the_key_field_focused_and_tab_walks_the_form(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_settings(pilot)
+        order = [app.focused.id]
+        for _ in range(11):
+            await pilot.press("tab")
+            order.append(app.focused.id)
+        assert order == [
+            "api_key",
+            "test-key",
+            "base_url",
+            "model",
+            "temperature",
+            "top_p",
+            "max_tokens",
+            "system_prompt",
+            "theme",
+            "reasoning_expanded",
+            "save",
+            "cancel",
+        ]
+        assert "sk-…abcd" in shown(pilot, "#key-summary")
+        assert TEST_KEY not in shown(pilot, "#key-summary")
+
+
+async def test_invalid_temperature_shows_a_message_and_disables_save(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_settings(pilot)
+        save = app.screen.query_one("#save", Button)
+        await type_into(pilot, "#temperature", "2.5")
+        assert shown(pilot, "#temperature-problem") == "Temperature must be a number from 0 to 2."
+        assert save.disabled
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, SettingsScreen)
+        await type_into(pilot, "#temperature", "1.5")
+        assert shown(pilot, "#temperature-problem") == ""
+        assert not save.disabled
+
+
+async def test_a_key_with_spaces_cannot_be_saved(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_settings(pilot)
+        await type_into(pilot, "#api_key", "sk-test one")
+        assert "spaces" in shown(pilot, "#api_key-problem")
+        assert app.screen.query_one("#save", Button).disabled
+
+
+async def test_saved_settings_survive_a_restart(make_app, paths: Paths) -> None:
+    settings = Settings()
+    app = make_app(settings=settings)
+    results: list[bool] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_settings(pilot, results)
+        await type_into(pilot, "#base_url", "https://gateway.example.test/v1")
+        screen.query_one("#model", Select).value = "deepseek-reasoner"
+        await type_into(pilot, "#temperature", "0.7")
+        await type_into(pilot, "#top_p", "0.9")
+        await type_into(pilot, "#max_tokens", "2048")
+        screen.query_one("#system_prompt", TextArea).focus()
+        await pilot.press(*"Be brief.")
+        screen.query_one("#theme", Select).value = "nord"
+        screen.query_one("#reasoning_expanded", Switch).focus()
+        await pilot.press("space")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert results == [True]
+        assert isinstance(app.screen, ChatScreen)
+        # Mutated in place: whoever holds the settings object sees the new values.
+        assert app.settings is settings
+        assert app.base_url == "https://gateway.example.test/v1"
+        assert app.theme == "nord"
+    reloaded = load_settings(paths)
+    assert reloaded == settings
+    assert reloaded.base_url == "https://gateway.example.test/v1"
+    assert reloaded.model == "deepseek-reasoner"
+    assert (reloaded.temperature, reloaded.top_p, reloaded.max_tokens) == (0.7, 0.9, 2048)
+    assert reloaded.system_prompt == "Be brief."
+    assert reloaded.theme == "nord"
+    assert reloaded.reasoning_expanded is True
+
+
+async def test_a_new_key_is_saved_privately_and_used(make_app, paths: Paths) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_settings(pilot)
+        await type_into(pilot, "#api_key", NEW_KEY)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ChatScreen)
+        assert app.api_key == NEW_KEY
+    assert NEW_KEY in paths.credentials_file.read_text()
+    assert stat.S_IMODE(paths.credentials_file.stat().st_mode) == 0o600
+
+
+async def test_a_key_from_the_environment_is_named(make_app, monkeypatch) -> None:
+    monkeypatch.setenv("DEEPSEEK_API_KEY", TEST_KEY)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_settings(pilot)
+        summary = shown(pilot, "#key-summary")
+        assert "from DEEPSEEK_API_KEY" in summary and "overrides" in summary
+
+
+async def test_a_disk_error_keeps_the_form_open(make_app, paths: Paths) -> None:
+    paths.ensure_dir()
+    paths.config_file.mkdir()  # the file cannot be replaced: a directory is in the way
+    app = make_app()
+    results: list[bool] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_settings(pilot, results)
+        await type_into(pilot, "#temperature", "0.4")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, SettingsScreen)
+        assert shown(pilot, "#save-problem").startswith("Could not save the settings:")
+        assert app.screen.query_one("#temperature", Input).value == "0.4"
+        assert app.settings.temperature is None
+        assert results == []
+
+
+async def test_key_test_reports_the_model_count(
+    make_app, emulator: Emulator, client: DeepSeekClient
+) -> None:
+    count = len(await client.list_models())
+    app = make_app(settings=Settings(base_url=emulator.base_url))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_settings(pilot)
+        assert await key_test_result(pilot) == f"Key works: {count} models available."
+
+
+async def test_key_test_reports_a_rejected_key(make_app) -> None:
+    rejected = str(error_for_status(401, b""))
+    with Emulator(api_keys={RIGHT_KEY}) as strict:
+        app = make_app(settings=Settings(base_url=strict.base_url), base_url=strict.base_url)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_settings(pilot)
+            assert await key_test_result(pilot) == rejected
+            await type_into(pilot, "#api_key", RIGHT_KEY)
+            assert (await key_test_result(pilot)).startswith("Key works:")
+    assert "HTTP 401" in rejected
+
+
+async def test_escape_leaves_config_untouched(make_app, paths: Paths) -> None:
+    save_settings(paths, Settings(temperature=0.5, theme="textual-dark"))
+    before = paths.config_file.read_bytes()
+    app = make_app(settings=load_settings(paths))
+    results: list[bool] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_settings(pilot, results)
+        await type_into(pilot, "#temperature", "1.2")
+        screen.query_one("#theme", Select).value = "nord"
+        await pilot.pause()
+        assert app.theme == "nord"  # previewed
+        await pilot.press("escape")
+        await pilot.pause()
+        assert results == [False]
+        assert app.theme == "textual-dark"
+        assert app.settings.temperature == 0.5
+    assert paths.config_file.read_bytes() == before
+
+
+@pytest.mark.parametrize("size", [(80, 24)], ids=["80x24"])
+def test_settings_snapshot(snap_compare, size) -> None:
+    """The form with its current values; it scrolls when the terminal is small."""
+    app = DeepSeekApp(paths=SNAPSHOT_DIR, settings=Settings(), api_key=TEST_KEY)
+    app.fetch_models = lambda: None  # no network: the default base URL is the real API
+
+    async def run_before(pilot) -> None:
+        await open_settings(pilot)
+
+    assert snap_compare(app, run_before=run_before, terminal_size=size)
