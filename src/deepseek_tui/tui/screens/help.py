@@ -14,9 +14,8 @@ from textual.widgets import Static
 def _key_label(keys: str, display: str | None) -> str:
     if display:
         return display
-    return " / ".join(
-        key.replace("ctrl+", "ctrl+").replace("escape", "esc") for key in keys.split(",")
-    )
+    names = {"escape": "esc", "question_mark": "?", "enter": "⏎"}
+    return " / ".join(names.get(key, key) for key in keys.split(","))
 
 
 class HelpScreen(ModalScreen[None]):
