@@ -251,3 +251,39 @@ async def test_continue_reopens_the_last_conversation_with_its_reasoning(make_ap
         answer = again.screen.query_one(AssistantMessage)
         assert answer.reasoning == reasoning and answer.model == "deepseek-reasoner"
         assert answer.query_one(".reasoning", Collapsible).display
+
+
+async def test_quitting_mid_stream_saves_the_answer_as_stopped(
+    make_app, emulator: Emulator, paths
+) -> None:
+    from deepseek_tui.store import Store
+
+    emulator.faults = Faults(token_delay=0.02)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "echo: " + "word " * 300)
+        for _ in range(200):
+            await asyncio.sleep(0.02)
+            widgets = list(app.screen.query(AssistantMessage))
+            if widgets and len(widgets[0].content) > 20:
+                break
+        await pilot.press("ctrl+q")
+    store = Store.open(paths.database)
+    conversation = store.last_conversation()
+    answer = store.messages(conversation.id)[-1]
+    assert answer.finish_reason == "stopped"
+    assert len(answer.content) > 20
+    store.close()
+
+
+async def test_pasting_a_multi_line_block_inserts_and_never_sends(make_app) -> None:
+    from textual import events
+
+    app = make_app()
+    block = "line one\nline two\n\nline four"
+    async with app.run_test(size=(120, 40)) as pilot:
+        composer = app.screen.query_one(Composer)
+        app.post_message(events.Paste(block))  # as the driver delivers a paste
+        await pilot.pause()
+        assert composer.text == block
+        assert not list(app.screen.query(UserMessage))
