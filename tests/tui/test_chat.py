@@ -24,6 +24,16 @@ async def answered(pilot) -> None:
     await pilot.pause()
 
 
+async def streaming_under_way(app, chars: int = 20) -> None:
+    """Wait (bounded) until the first answer has more than `chars` characters."""
+    for _ in range(200):
+        await asyncio.sleep(0.02)
+        widgets = list(app.screen.query(AssistantMessage))
+        if widgets and len(widgets[0].content) > chars:
+            return
+    raise AssertionError("the answer never started streaming")
+
+
 def chat_bodies(emulator: Emulator) -> list[dict]:
     return [r.body for r in emulator.requests if r.path.endswith("chat/completions")]
 
@@ -88,11 +98,7 @@ async def test_escape_stops_and_keeps_what_arrived(make_app, emulator: Emulator)
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await send(pilot, "echo: " + "word " * 300)
-        for _ in range(200):
-            await asyncio.sleep(0.02)
-            widgets = list(app.screen.query(AssistantMessage))
-            if widgets and len(widgets[0].content) > 20:
-                break
+        await streaming_under_way(app)
         await pilot.press("escape")
         await answered(pilot)
         answer = app.screen.query_one(AssistantMessage)
@@ -262,11 +268,7 @@ async def test_quitting_mid_stream_saves_the_answer_as_stopped(
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await send(pilot, "echo: " + "word " * 300)
-        for _ in range(200):
-            await asyncio.sleep(0.02)
-            widgets = list(app.screen.query(AssistantMessage))
-            if widgets and len(widgets[0].content) > 20:
-                break
+        await streaming_under_way(app)
         await pilot.press("ctrl+q")
     store = Store.open(paths.database)
     conversation = store.last_conversation()

@@ -6,29 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from deepseek_tui.config import Paths, Settings
+from deepseek_tui.config import Paths
 from deepseek_tui.emulator import Emulator
-from deepseek_tui.tui.app import DeepSeekApp
 from deepseek_tui.tui.widgets.composer import Composer
-from tests.conftest import TEST_KEY
 
 # A fixed path: the welcome screen shows where the key will be saved.
 SNAPSHOT_DIR = Paths(Path("/tmp/deepseek-tui-snapshots"))
 
 
 @pytest.fixture
-def snapshot_app(emulator: Emulator, tmp_path: Path):
-    def make(**overrides) -> DeepSeekApp:
-        options = {
-            "paths": Paths(tmp_path / "config"),
-            "settings": Settings(),
-            "base_url": emulator.base_url,
-            "api_key": TEST_KEY,
-        }
-        options.update(overrides)
-        return DeepSeekApp(**options)
-
-    return make
+def snapshot_app(make_app):
+    return make_app
 
 
 async def _ask(pilot, text: str) -> None:
