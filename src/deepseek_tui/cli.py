@@ -14,8 +14,8 @@ import getpass
 import os
 import sys
 import time
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, NoReturn
+from collections.abc import Sequence
+from typing import NoReturn
 
 from deepseek_tui import __version__
 from deepseek_tui.config import (
@@ -30,14 +30,7 @@ from deepseek_tui.config import (
     store_api_key,
 )
 
-if TYPE_CHECKING:
-    from deepseek_tui.emulator import Emulator
-
 PROG = "deepseek-tui"
-DEMO_KEY = "sk-demo-offline"
-# Seconds between the demo emulator's chunks: slow enough to watch it stream.
-DEMO_TOKEN_DELAY = 0.004
-ENV_DEMO_DELAY = "DEEPSEEK_TUI_DEMO_DELAY"
 ENV_DEBUG = "DEEPSEEK_TUI_DEBUG"
 
 
@@ -210,16 +203,6 @@ def _settings(paths: Paths) -> Settings:
     return settings
 
 
-@contextlib.contextmanager
-def demo_emulator() -> Iterator[Emulator]:
-    """The built-in emulator on a free loopback port, for `--demo`."""
-    from deepseek_tui.emulator import Emulator, Faults
-
-    delay = float(os.environ.get(ENV_DEMO_DELAY, DEMO_TOKEN_DELAY))
-    with Emulator(faults=Faults(token_delay=delay)) as emulator:
-        yield emulator
-
-
 def _usage_error(parser: argparse.ArgumentParser, message: str) -> NoReturn:
     parser.print_usage(sys.stderr)
     raise CliError(message, status=2)
@@ -246,6 +229,8 @@ def run_ask(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     paths = _paths(args)
     settings = _settings(paths)
     if getattr(args, "demo", False):
+        from deepseek_tui.emulator.demo import DEMO_KEY, demo_emulator
+
         with demo_emulator() as emulator:
             return asyncio.run(_ask(args, prompt, paths, settings, emulator.base_url, DEMO_KEY))
     base_url = resolve_base_url(settings, getattr(args, "base_url", None))
@@ -266,9 +251,9 @@ async def _ask(
     base_url: str,
     api_key: str,
 ) -> int:
-    from deepseek_tui.api import ContentDelta, DeepSeekClient, ReasoningDelta
+    from deepseek_tui.api import ContentDelta, ReasoningDelta
     from deepseek_tui.api.errors import ApiError
-    from deepseek_tui.session import Session
+    from deepseek_tui.session import Session, client_for
     from deepseek_tui.store import Store, StoreError
 
     store = None
@@ -278,23 +263,14 @@ async def _ask(
             store = Store.open(paths.database)
         except (StoreError, OSError) as error:
             print(f"{PROG}: not saving this answer: {error}", file=sys.stderr)
-    client = DeepSeekClient(
-        base_url,
-        api_key,
-        connect_timeout=settings.connect_timeout,
-        first_data_timeout=settings.first_data_timeout,
-        stall_timeout=settings.stall_timeout,
-        max_attempts=settings.max_attempts,
-    )
-    session = Session(
+    client = client_for(settings, base_url, api_key)
+    session = Session.from_settings(
         client,
         store,
-        model=getattr(args, "model", None) or settings.model,
-        thinking=args.thinking if args.thinking is not None else settings.thinking,
-        system_prompt=args.system if args.system is not None else settings.system_prompt,
-        temperature=settings.temperature,
-        top_p=settings.top_p,
-        max_tokens=settings.max_tokens,
+        settings,
+        model=getattr(args, "model", None),
+        thinking=args.thinking,
+        system_prompt=args.system,
     )
     out = _Output(sys.stdout)
     err = _Output(sys.stderr)

@@ -19,6 +19,7 @@ from deepseek_tui.api.client import DeepSeekClient
 from deepseek_tui.api.events import ContentDelta, Finished, ReasoningDelta, StreamEvent, Usage
 from deepseek_tui.api.models import model_traits
 from deepseek_tui.api.request import ChatRequest, build_messages
+from deepseek_tui.config import Settings
 from deepseek_tui.store import Conversation, Message, Store, StoreError
 
 SAVE_INTERVAL = 0.5
@@ -30,14 +31,26 @@ class Turn:
 
     model: str
     thinking: bool
-    content: str = ""
-    reasoning: str = ""
     usage: Usage | None = None
     finish_reason: str | None = None
     error: errors.ApiError | None = None
     message_id: int | None = None
     started: float = field(default_factory=time.monotonic)
     reasoning_seconds: float | None = None
+    # Pieces, joined on demand: `str +=` per token is quadratic on long answers.
+    _content: list[str] = field(default_factory=list, repr=False)
+    _reasoning: list[str] = field(default_factory=list, repr=False)
+
+    @property
+    def content(self) -> str:
+        return _joined(self._content)
+
+    @property
+    def reasoning(self) -> str:
+        return _joined(self._reasoning)
+
+    def add(self, event: ContentDelta | ReasoningDelta) -> None:
+        (self._content if isinstance(event, ContentDelta) else self._reasoning).append(event.text)
 
 
 @dataclass
@@ -79,6 +92,26 @@ class Session:
         self.conversation: Conversation | None = None
         self.history: list[Message | LocalMessage] = []
         self.store_error: str | None = None
+
+    @classmethod
+    def from_settings(
+        cls, client: DeepSeekClient, store: Store | None, settings: Settings, **overrides: object
+    ) -> Session:
+        """A session with the settings' model and parameters; `overrides` win."""
+        session = cls(client, store, model=settings.model)
+        session.apply_settings(settings)
+        for name, value in overrides.items():
+            if value is not None:
+                setattr(session, name, value)
+        return session
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Take the request parameters from (changed) settings; the model stays."""
+        self.thinking = settings.thinking
+        self.system_prompt = settings.system_prompt
+        self.temperature = settings.temperature
+        self.top_p = settings.top_p
+        self.max_tokens = settings.max_tokens
 
     # --- conversations -------------------------------------------------------------
 
@@ -160,11 +193,11 @@ class Session:
         try:
             async for event in stream:
                 if isinstance(event, ReasoningDelta):
-                    turn.reasoning += event.text
+                    turn.add(event)
                 elif isinstance(event, ContentDelta):
-                    if turn.reasoning_seconds is None and turn.reasoning:
+                    if turn.reasoning_seconds is None and turn._reasoning:
                         turn.reasoning_seconds = time.monotonic() - turn.started
-                    turn.content += event.text
+                    turn.add(event)
                 elif isinstance(event, Usage):
                     turn.usage = event
                 elif isinstance(event, Finished):
@@ -277,6 +310,25 @@ class Session:
     def _store_failed(self, error: BaseException) -> None:
         # The conversation stays in memory; the UI shows this sentence.
         self.store_error = f"Could not save to the history database: {str(error).rstrip('.')}."
+
+
+def _joined(parts: list[str]) -> str:
+    """Join pieces and keep the result as the only piece, so repeated reads are cheap."""
+    if len(parts) > 1:
+        parts[:] = ["".join(parts)]
+    return parts[0] if parts else ""
+
+
+def client_for(settings: Settings, base_url: str, api_key: str | None) -> DeepSeekClient:
+    """A wire client with the settings' time limits and retries."""
+    return DeepSeekClient(
+        base_url,
+        api_key,
+        connect_timeout=settings.connect_timeout,
+        first_data_timeout=settings.first_data_timeout,
+        stall_timeout=settings.stall_timeout,
+        max_attempts=settings.max_attempts,
+    )
 
 
 def title_from(text: str, limit: int = 60) -> str:

@@ -109,7 +109,9 @@ def test_no_key_is_one_clear_line() -> None:
 
 
 def test_usage_errors_exit_2() -> None:
-    assert run("ask").returncode in (1, 2)  # stdin is /dev/null: empty prompt
+    empty = run("ask")  # stdin is /dev/null: the prompt is empty
+    assert empty.returncode == 2
+    assert b"empty" in empty.stderr
     result = run("ask", "--bogus-flag", "x")
     assert result.returncode == 2
     assert b"Traceback" not in result.stderr

@@ -388,20 +388,29 @@ class _Opened:
 class _Progress:
     """What one attempt delivered, to decide about retries and keep partials."""
 
-    __slots__ = ("content", "delivered", "reasoning")
+    __slots__ = ("_content", "_reasoning")
 
     def __init__(self) -> None:
-        self.content = ""
-        self.reasoning = ""
-        self.delivered = False
+        self._content: list[str] = []
+        self._reasoning: list[str] = []
+
+    @property
+    def delivered(self) -> bool:
+        return bool(self._content or self._reasoning)
+
+    @property
+    def content(self) -> str:
+        return "".join(self._content)
+
+    @property
+    def reasoning(self) -> str:
+        return "".join(self._reasoning)
 
     def note(self, event: StreamEvent) -> None:
         if isinstance(event, ContentDelta):
-            self.content += event.text
-            self.delivered = True
+            self._content.append(event.text)
         elif isinstance(event, ReasoningDelta):
-            self.reasoning += event.text
-            self.delivered = True
+            self._reasoning.append(event.text)
 
 
 def parse_completion(raw: bytes) -> Reply:

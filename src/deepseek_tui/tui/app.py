@@ -82,15 +82,8 @@ class DeepSeekApp(App[int]):
             self.store = Store.open(self.paths.database)
         except (StoreError, OSError) as error:
             store_problem = f"History is off: {error}"
-        session = Session(
-            self._make_client(),
-            self.store,
-            model=self.model_override or self.settings.model,
-            thinking=self.settings.thinking,
-            system_prompt=self.settings.system_prompt,
-            temperature=self.settings.temperature,
-            top_p=self.settings.top_p,
-            max_tokens=self.settings.max_tokens,
+        session = Session.from_settings(
+            self._make_client(), self.store, self.settings, model=self.model_override
         )
         if self.store is not None:
             target = self.conversation_id
@@ -104,36 +97,28 @@ class DeepSeekApp(App[int]):
                 else:
                     session.open(found.id)
         self.session = session
-        self.switch_screen(ChatScreen(session)) if self.screen_stack[1:] else self.push_screen(
-            ChatScreen(session)
-        )
+        if len(self.screen_stack) > 1:  # coming from the welcome screen
+            self.switch_screen(ChatScreen(session))
+        else:
+            self.push_screen(ChatScreen(session))
         if store_problem:
             self.notify(store_problem, severity="warning", timeout=10)
         self.fetch_models()
 
     def start_demo(self) -> None:
         """Switch to the built-in emulator (from the welcome screen)."""
-        from deepseek_tui.cli import DEMO_KEY, demo_emulator
+        from deepseek_tui.emulator.demo import DEMO_KEY, demo_emulator
 
-        context = demo_emulator()
-        self.emulator = context.__enter__()
-        self._demo_context = context
+        self.emulator = demo_emulator().start()
         self._owns_emulator = True
         self.demo = True
         self.base_url = self.emulator.base_url
         self.api_key = DEMO_KEY
 
     def _make_client(self) -> DeepSeekClient:
-        from deepseek_tui.api.client import DeepSeekClient
+        from deepseek_tui.session import client_for
 
-        self.client = DeepSeekClient(
-            self.base_url,
-            self.api_key,
-            connect_timeout=self.settings.connect_timeout,
-            first_data_timeout=self.settings.first_data_timeout,
-            stall_timeout=self.settings.stall_timeout,
-            max_attempts=self.settings.max_attempts,
-        )
+        self.client = client_for(self.settings, self.base_url, self.api_key)
         return self.client
 
     def apply_settings(self) -> None:
@@ -144,23 +129,13 @@ class DeepSeekApp(App[int]):
             self.run_worker(old.aclose(), exit_on_error=False)
         session = self.session
         if session is not None:
-            settings = self.settings
             session.client = self.client
-            session.system_prompt = settings.system_prompt
-            session.temperature = settings.temperature
-            session.top_p = settings.top_p
-            session.max_tokens = settings.max_tokens
-            session.thinking = settings.thinking
+            session.apply_settings(self.settings)
             if not session.history:
-                session.model = settings.model
+                session.model = self.settings.model
         with contextlib.suppress(Exception):
             self.theme = self.settings.theme
         self.fetch_models()
-
-    async def ensure_client(self) -> None:
-        """The session's client, in case settings replaced it."""
-        if self.session is not None and self.client is not self.session.client:
-            self.session.client = self.client or self._make_client()
 
     def fetch_models(self) -> None:
         self.run_worker(self._fetch_models(), group="models", exit_on_error=False)
@@ -185,13 +160,13 @@ class DeepSeekApp(App[int]):
                 await self.client.aclose()
         if self.store is not None:
             self.store.close()
-        if self._owns_emulator:
-            self._demo_context.__exit__(None, None, None)
+        if self._owns_emulator and self.emulator is not None:
+            self.emulator.stop()
 
 
 def launch(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
     """Run the TUI for the command line's options."""
-    from deepseek_tui.cli import DEMO_KEY, demo_emulator
+    from deepseek_tui.emulator.demo import DEMO_KEY, demo_emulator
 
     options: dict[str, Any] = {
         "paths": paths,

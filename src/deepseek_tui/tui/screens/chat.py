@@ -162,7 +162,6 @@ class ChatScreen(Screen[None]):
         await conversation.mount(widget)
         conversation.anchor()
         turn = session.new_turn()
-        await self.deepseek.ensure_client()
         events = session.regenerate(turn) if regenerate else session.send(text, turn)
         pending_reasoning: list[str] = []
         pending_content: list[str] = []
