@@ -148,6 +148,8 @@ def test_every_field_survives_save_and_load(paths: Paths) -> None:
         stall_timeout=7.25,
         max_attempts=5,
         models=["deepseek-chat", "my-finetune"],
+        prices={"my-finetune": {"cache_hit": 0.01, "cache_miss": 0.2, "output": 1.0}},
+        peak_pricing=False,
     )
     # Every field differs from its default, so the round trip really tests each one.
     for name, default in Settings().__dict__.items():
@@ -610,3 +612,10 @@ def test_base_url_precedence() -> None:
 def test_base_url_reads_os_environ_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ENV_BASE_URL, "http://127.0.0.1:9/")
     assert resolve_base_url(Settings()) == "http://127.0.0.1:9"
+
+
+def test_a_bad_price_table_names_the_key(paths: Paths) -> None:
+    paths.ensure_dir()
+    paths.config_file.write_text('[prices."deepseek-chat"]\noutput = "cheap"\n')
+    with pytest.raises(ConfigError, match="'prices' must be a table of model prices"):
+        load_settings(paths)

@@ -107,3 +107,12 @@ def test_titles_are_short_and_local() -> None:
     assert title_from("  hello\n world ") == "hello world"
     long = title_from("word " * 40)
     assert len(long) <= 61 and long.endswith("…")
+
+
+async def test_the_cost_is_computed_and_saved(client: DeepSeekClient, store: Store) -> None:
+    session = Session(client, store, model="deepseek-chat")
+    session.prices = {"deepseek-chat": {"cache_hit": 0, "cache_miss": 1_000_000, "output": 0}}
+    session.peak_pricing = False
+    await drain(session.send("echo: priced"))
+    answer = store.messages(session.conversation.id)[-1]
+    assert answer.cost == pytest.approx(answer.usage.prompt_tokens)

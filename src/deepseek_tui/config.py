@@ -105,6 +105,9 @@ class Settings:
     stall_timeout: float = 120.0  # seconds without a data line once data flows
     max_attempts: int = 3  # retries for retryable errors, incl. the first attempt
     models: list[str] = field(default_factory=list)  # extra model ids for the picker
+    # USD per 1M tokens by model id: {"cache_hit": …, "cache_miss": …, "output": …}
+    prices: dict[str, dict[str, float]] = field(default_factory=dict)
+    peak_pricing: bool = True  # weekday peak hours bill at twice off-peak
 
     def validate(self) -> list[str]:
         """Return the problems as plain sentences; an empty list means usable."""
@@ -135,7 +138,13 @@ class Settings:
             value = getattr(self, f.name)
             if value is None:
                 continue
-            out[f.name] = list(value) if isinstance(value, list) else value
+            if isinstance(value, list):
+                value = list(value)
+            elif isinstance(value, dict):
+                if not value:
+                    continue  # an empty [prices] table is noise in the file
+                value = {key: dict(entry) for key, entry in value.items()}
+            out[f.name] = value
         return out
 
     @classmethod
@@ -172,7 +181,12 @@ _KIND_WORDS = {
     "float": "a number",
     "int": "a whole number",
     "list[str]": "a list of strings",
+    "dict[str, dict[str, float]]": (
+        'a table of model prices, e.g. [prices."deepseek-chat"] with numbers '
+        "cache_hit, cache_miss and output"
+    ),
 }
+_PRICE_KEYS = {"cache_hit", "cache_miss", "output"}
 assert set(_FIELD_KINDS.values()) <= set(_KIND_WORDS), _FIELD_KINDS
 _WRONG = object()
 
@@ -189,10 +203,22 @@ def _convert(value: object, kind: str) -> object:
         return float(value) if isinstance(value, int | float) else _WRONG
     if kind == "int":
         return value if isinstance(value, int) else _WRONG
-    # list[str]
-    if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return list(value)
-    return _WRONG
+    if kind == "list[str]":
+        if isinstance(value, list) and all(isinstance(item, str) for item in value):
+            return list(value)
+        return _WRONG
+    # dict[str, dict[str, float]]: the price table
+    if not isinstance(value, dict):
+        return _WRONG
+    table: dict[str, dict[str, float]] = {}
+    for model, entry in value.items():
+        if not isinstance(entry, dict) or not set(entry) <= _PRICE_KEYS:
+            return _WRONG
+        numbers = {key: _convert(number, "float") for key, number in entry.items()}
+        if any(number is _WRONG for number in numbers.values()):
+            return _WRONG
+        table[model] = numbers  # type: ignore[assignment]
+    return table
 
 
 def _show(value: object, limit: int = 40) -> str:

@@ -13,6 +13,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from deepseek_tui.api import errors
 from deepseek_tui.api.client import DeepSeekClient
@@ -20,6 +21,7 @@ from deepseek_tui.api.events import ContentDelta, Finished, ReasoningDelta, Stre
 from deepseek_tui.api.models import model_traits
 from deepseek_tui.api.request import ChatRequest, build_messages
 from deepseek_tui.config import Settings
+from deepseek_tui.pricing import cost, is_peak, price_for
 from deepseek_tui.store import Conversation, Message, Store, StoreError
 
 SAVE_INTERVAL = 0.5
@@ -32,6 +34,7 @@ class Turn:
     model: str
     thinking: bool
     usage: Usage | None = None
+    cost: float | None = None  # USD, when the model's price is known
     finish_reason: str | None = None
     error: errors.ApiError | None = None
     message_id: int | None = None
@@ -89,6 +92,8 @@ class Session:
         self.top_p = top_p
         self.max_tokens = max_tokens
         self.save_interval = save_interval
+        self.prices: dict[str, dict[str, float]] = {}
+        self.peak_pricing = True
         self.conversation: Conversation | None = None
         self.history: list[Message | LocalMessage] = []
         self.store_error: str | None = None
@@ -112,6 +117,8 @@ class Session:
         self.temperature = settings.temperature
         self.top_p = settings.top_p
         self.max_tokens = settings.max_tokens
+        self.prices = settings.prices
+        self.peak_pricing = settings.peak_pricing
 
     # --- conversations -------------------------------------------------------------
 
@@ -274,8 +281,16 @@ class Session:
         except (StoreError, OSError) as error:
             self._store_failed(error)
 
+    def _price(self, turn: Turn) -> None:
+        price = price_for(turn.model, self.prices)
+        if turn.usage is None or price is None:
+            return
+        peak = self.peak_pricing and is_peak(datetime.now(UTC))
+        turn.cost = cost(turn.usage, price, peak=peak)
+
     def _finish(self, turn: Turn, parent: int | None) -> None:
         reason = turn.finish_reason or "stopped"
+        self._price(turn)
         if self.store is not None and self.conversation is not None:
             try:
                 if turn.message_id is None:
@@ -289,6 +304,7 @@ class Session:
                         reasoning=turn.reasoning or None,
                         finish_reason=reason,
                         usage=turn.usage,
+                        cost=turn.cost,
                         error=str(turn.error) if turn.error else None,
                     )
                     message = self.store.get_message(turn.message_id)

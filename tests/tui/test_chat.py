@@ -289,3 +289,22 @@ async def test_pasting_a_multi_line_block_inserts_and_never_sends(make_app) -> N
         await pilot.pause()
         assert composer.text == block
         assert not list(app.screen.query(UserMessage))
+
+
+async def test_the_picker_turns_thinking_off_for_a_toggle_model(
+    make_app, emulator: Emulator
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        await pilot.press(*"v4-flash")
+        await pilot.pause()
+        assert "Thinking on" in str(app.screen.query_one("#thinking-label").render())
+        await pilot.press("ctrl+t")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.session.model == "deepseek-v4-flash" and app.session.thinks is False
+        await send(pilot, "echo: quick")
+        await answered(pilot)
+    assert chat_bodies(emulator)[-1]["thinking"] == {"type": "disabled"}

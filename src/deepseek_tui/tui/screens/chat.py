@@ -18,6 +18,7 @@ from textual.worker import Worker, WorkerState
 
 from deepseek_tui.api import errors
 from deepseek_tui.api.events import ContentDelta, ReasoningDelta
+from deepseek_tui.pricing import format_cost
 from deepseek_tui.session import LocalMessage, Session
 from deepseek_tui.tui.widgets.composer import Composer
 from deepseek_tui.tui.widgets.messages import AssistantMessage, UserMessage
@@ -201,7 +202,9 @@ class ChatScreen(Screen[None]):
             self.update_status()
             raise
         await flush()
-        await widget.finish(usage=turn.usage, reason=turn.finish_reason, error=error_text)
+        await widget.finish(
+            usage=turn.usage, reason=turn.finish_reason, error=error_text, cost=turn.cost
+        )
         self.last_status = _usage_label(turn)
         self.update_status()
 
@@ -274,7 +277,8 @@ class ChatScreen(Screen[None]):
     def use_model(self, model: str) -> None:
         self.session.model = model
         self.update_status()
-        self.notify(f"The next message goes to {model}.")
+        thinking = "thinking on" if self.session.thinks else "thinking off"
+        self.notify(f"The next message goes to {model} ({thinking}).")
 
     def action_settings(self) -> None:
         from deepseek_tui.tui.screens.settings import SettingsScreen
@@ -323,15 +327,18 @@ class ChatScreen(Screen[None]):
         self.update_status()
 
     def action_pick_model(self) -> None:
-        from deepseek_tui.tui.screens.model_picker import ModelPicker
+        from deepseek_tui.tui.screens.model_picker import ModelChoice, ModelPicker
 
-        def chosen(model: str | None) -> None:
-            if model:
-                self.use_model(model)
+        def chosen(choice: ModelChoice | None) -> None:
+            if choice is not None:
+                if choice.thinking is not None:
+                    self.session.thinking = choice.thinking
+                self.use_model(choice.model)
 
-        self.app.push_screen(
-            ModelPicker(self.deepseek.model_ids(), current=self.session.model), chosen
+        picker = ModelPicker(
+            self.deepseek.model_ids(), current=self.session.model, thinking=self.session.thinking
         )
+        self.app.push_screen(picker, chosen)
 
 
 def fenced_blocks(markdown: str) -> list[tuple[str, str]]:
@@ -370,4 +377,6 @@ def _usage_label(turn: object) -> str:
     usage = getattr(turn, "usage", None)
     if usage is None:
         return ""
-    return f"last: {usage.prompt_tokens:,} in · {usage.completion_tokens:,} out"
+    label = f"last: {usage.prompt_tokens:,} in · {usage.completion_tokens:,} out"
+    amount = getattr(turn, "cost", None)
+    return label if amount is None else f"{label} · {format_cost(amount)}"

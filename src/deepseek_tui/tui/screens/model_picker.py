@@ -1,73 +1,141 @@
-"""A modal listing the models; typing filters, Enter picks, Esc cancels."""
+"""A modal listing the models; typing filters, Enter picks, ctrl+t thinking, Esc cancels."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static, Switch
 from textual.widgets.option_list import Option
 
+from deepseek_tui.api.models import model_traits
 
-class ModelPicker(ModalScreen[str | None]):
-    """Pick the model for the next message of this conversation."""
+
+@dataclass(frozen=True, slots=True)
+class ModelChoice:
+    model: str
+    thinking: bool | None  # None: the model decides (it always or never thinks)
+
+
+class ModelPicker(ModalScreen[ModelChoice | None]):
+    """Pick the model (and thinking) for the next message of this conversation."""
 
     AUTO_FOCUS = "#filter"
     BINDINGS = [
         Binding("escape", "dismiss(None)", "Cancel"),
+        Binding("ctrl+t", "toggle_thinking", "Thinking on/off"),
         Binding("down", "move(1)", show=False),
         Binding("up", "move(-1)", show=False),
     ]
     DEFAULT_CSS = """
     ModelPicker { align: center middle; }
     ModelPicker > Vertical {
-        width: 60; max-width: 90%; height: auto; max-height: 80%;
+        width: 64; max-width: 95%; height: auto; max-height: 90%;
         border: round $primary; background: $surface; padding: 0 1;
     }
     ModelPicker .title { text-style: bold; padding: 0 0 1 0; }
-    ModelPicker OptionList { height: auto; max-height: 16; border: none; }
+    ModelPicker OptionList { height: auto; max-height: 14; border: none; }
     ModelPicker Input { border: none; padding: 0; margin-bottom: 1; }
+    ModelPicker #thinking-row { height: auto; margin-top: 1; }
+    ModelPicker #thinking-row Switch { border: none; padding: 0; height: 1; }
+    ModelPicker #thinking-label { padding: 0 1; width: 1fr; }
+    ModelPicker .hint { color: $text-muted; }
     """
 
-    def __init__(self, models: list[str], *, current: str) -> None:
+    def __init__(self, models: list[str], *, current: str, thinking: bool | None) -> None:
         super().__init__()
         self.models = models
         self.current = current
+        self.thinking = thinking
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static("Model for the next message", classes="title")
             yield Input(placeholder="type to filter, or a model id", id="filter")
             yield OptionList(id="models")
+            with Horizontal(id="thinking-row"):
+                yield Switch(id="thinking")
+                yield Static("", id="thinking-label")  # filled by _show_thinking
+            yield Static("⏎ pick · ctrl+t thinking · esc cancel", classes="hint")
 
     def on_mount(self) -> None:
         self._fill("")
+        self._show_thinking()
+
+    @property
+    def highlighted_model(self) -> str | None:
+        options = self.query_one(OptionList)
+        if options.highlighted is None or not options.option_count:
+            return None
+        return options.get_option_at_index(options.highlighted).id
 
     def _fill(self, text: str) -> None:
         options = self.query_one(OptionList)
         needle = text.strip().lower()
         shown = [m for m in self.models if needle in m.lower()]
-        options.set_options(
-            Option(f"{'● ' if m == self.current else '  '}{m}", id=m) for m in shown
-        )
+        options.set_options(Option(("● " if m == self.current else "○ ") + m, id=m) for m in shown)
         if shown:
             index = shown.index(self.current) if self.current in shown and not needle else 0
             options.highlighted = index
 
+    def _show_thinking(self) -> None:
+        model = self.highlighted_model or self.query_one("#filter", Input).value.strip()
+        switch = self.query_one(Switch)
+        label = self.query_one("#thinking-label", Static)
+        traits = model_traits(model) if model else None
+        mode = traits.thinking if traits else "never"
+        if traits is not None and mode == "toggle":
+            # An explicit choice carries over; otherwise the model's own default.
+            on = traits.thinks(self.thinking)
+            switch.disabled = False
+            with switch.prevent(Switch.Changed):
+                switch.value = on
+            label.update("Thinking " + ("on" if on else "off"))
+        else:
+            switch.disabled = True
+            with switch.prevent(Switch.Changed):
+                switch.value = mode == "always"
+            label.update(
+                f"{model} always thinks"
+                if mode == "always"
+                else f"{model or 'This model'} does not think"
+            )
+
     def on_input_changed(self, event: Input.Changed) -> None:
         self._fill(event.value)
+        self._show_thinking()
+
+    def on_option_list_option_highlighted(self) -> None:
+        self._show_thinking()
+
+    def on_switch_changed(self, event: Switch.Changed) -> None:
+        if not event.switch.disabled:
+            self.thinking = event.value
+            self._show_thinking()
+
+    def action_toggle_thinking(self) -> None:
+        switch = self.query_one(Switch)
+        if not switch.disabled:
+            switch.value = not switch.value
+
+    def _choose(self, model: str) -> None:
+        traits = model_traits(model)
+        toggle = traits.thinking == "toggle"
+        self.dismiss(ModelChoice(model, traits.thinks(self.thinking) if toggle else None))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        options = self.query_one(OptionList)
-        if options.highlighted is not None and options.option_count:
-            option = options.get_option_at_index(options.highlighted)
-            self.dismiss(option.id)
+        model = self.highlighted_model
+        if model:
+            self._choose(model)
         elif event.value.strip():
-            self.dismiss(event.value.strip())  # an id the server did not list
+            self._choose(event.value.strip())  # an id the server did not list
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
+        if event.option.id:
+            self._choose(event.option.id)
 
     def action_move(self, step: int) -> None:
         options = self.query_one(OptionList)

@@ -12,6 +12,7 @@ from textual.widgets import Collapsible, Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
 from deepseek_tui.api.events import Usage
+from deepseek_tui.pricing import format_cost
 
 
 class UserMessage(Static):
@@ -29,19 +30,29 @@ class StreamingMarkdown(Markdown):
     markdown-it, and we strip terminal escape sequences before they reach it.
     """
 
-    def __init__(self, text: str = "", *, classes: str = "") -> None:
-        super().__init__(sanitize(text), classes=classes, open_links=False)
+    def __init__(self, text: str = "", *, classes: str = "", id: str | None = None) -> None:
+        super().__init__(sanitize(text), classes=classes, id=id, open_links=False)
         self._stream: MarkdownStream | None = None
+        self._written: list[str] = []
 
     async def write(self, text: str) -> None:
         if self._stream is None:
             self._stream = Markdown.get_stream(self)
-        await self._stream.write(sanitize(text))
+        text = sanitize(text)
+        self._written.append(text)
+        await self._stream.write(text)
 
     async def finish(self) -> None:
-        if self._stream is not None:
-            await self._stream.stop()
-            self._stream = None
+        """End the stream. If the widget's source ever differs from what was written
+        (a known MarkdownStream pitfall in older Textual), render it once in full;
+        comparing is cheap, a full re-render of a long answer is not."""
+        if self._stream is None:
+            return
+        await self._stream.stop()
+        self._stream = None
+        expected = "".join(self._written)
+        if self.source != expected:
+            await self.update(expected)
 
 
 def sanitize(text: str) -> str:
@@ -118,7 +129,14 @@ class AssistantMessage(Vertical):
         self.content += text
         await self.query_one(".answer", StreamingMarkdown).write(text)
 
-    async def finish(self, *, usage: Usage | None, reason: str | None, error: str = "") -> None:
+    async def finish(
+        self,
+        *,
+        usage: Usage | None,
+        reason: str | None,
+        error: str = "",
+        cost: float | None = None,
+    ) -> None:
         self.finished = True
         for part in self.query(StreamingMarkdown):
             await part.finish()
@@ -142,6 +160,8 @@ class AssistantMessage(Vertical):
             parts.append(f"finish: {reason}")
         if usage:
             parts.append(f"{usage.prompt_tokens:,} in · {usage.completion_tokens:,} out")
+        if cost is not None:
+            parts.append(format_cost(cost))
         self.status = " · ".join(parts)
         if error:
             self.mount(Static(Text(error), classes="error"))
