@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from deepseek_tui.api.events import Usage
 from deepseek_tui.store import SCHEMA_VERSION, Store, StoreError
@@ -87,3 +90,515 @@ def test_two_stores_write_to_one_file(tmp_path: Path) -> None:
         first.add_message(a.id, "user", f"a{i}")
         second.add_message(b.id, "user", f"b{i}")
     assert len(first.messages(b.id)) == 20 and len(second.messages(a.id)) == 20
+
+
+# --- conversations: list, count, rename, pin ---------------------------------------------
+
+
+def test_the_list_is_pinned_first_then_newest_with_counts_and_model() -> None:
+    store = Store.memory()
+    old = store.create_conversation("old")
+    store.add_message(old.id, "user", "q")
+    store.add_message(old.id, "assistant", "a", model="deepseek-chat")
+    new = store.create_conversation("new")
+    store.add_message(new.id, "user", "q")
+    assert [s.conversation.title for s in store.list_conversations()] == ["new", "old"]
+    store.set_pinned(old.id, True)
+    listed = store.list_conversations()
+    assert [s.conversation.title for s in listed] == ["old", "new"]
+    assert listed[0].conversation.pinned and listed[0].message_count == 2
+    assert listed[0].model == "deepseek-chat" and listed[1].model is None
+    assert [s.conversation.title for s in store.list_conversations(1, 1)] == ["new"]
+    assert store.count_conversations() == 2
+    store.set_pinned(old.id, False)
+    assert store.list_conversations()[0].conversation.title == "new"
+
+
+def test_renaming_keeps_the_place_in_the_list() -> None:
+    store = Store.memory()
+    first = store.create_conversation("first")
+    store.create_conversation("second")
+    store.rename_conversation(first.id, "renamed")
+    assert [s.conversation.title for s in store.list_conversations()] == ["second", "renamed"]
+    store.set_title(first.id, "again")
+    assert store.get_conversation(first.id).title == "again"
+
+
+def test_a_prefix_that_fits_several_ids_finds_none_but_can_be_explained() -> None:
+    store = Store.memory()
+    data = export_of("x")
+    for suffix in ("1", "2"):
+        store.import_conversation({**data, "id": "abcd-" + suffix})
+    assert store.find_conversation("abcd") is None
+    assert [c.id for c in store.conversations_with_prefix("abcd")] == ["abcd-1", "abcd-2"]
+    assert store.find_conversation("abcd-2").id == "abcd-2"
+
+
+# --- branches ----------------------------------------------------------------------------
+
+
+def branchy(store: Store) -> dict[str, int]:
+    """q1 → a1 → q2 → a2, then a2 regenerated (a2b), then q2 edited (q2b → a3)."""
+    conversation = store.create_conversation()
+    ids: dict[str, int] = {}
+
+    def add(name: str, role: str, parent: str | None) -> None:
+        message = store.add_message(
+            conversation.id, role, name, parent_id=ids[parent] if parent else None
+        )
+        ids[name] = message.id
+
+    add("q1", "user", None)
+    add("a1", "assistant", "q1")
+    add("q2", "user", "a1")
+    add("a2", "assistant", "q2")
+    add("a2b", "assistant", "q2")
+    add("q2b", "user", "a1")
+    add("a3", "assistant", "q2b")
+    return ids
+
+
+def contents(messages) -> list[str]:
+    return [m.content for m in messages]
+
+
+def test_siblings_are_the_alternatives_oldest_first() -> None:
+    store = Store.memory()
+    ids = branchy(store)
+    assert contents(store.siblings(ids["a2b"])) == ["a2", "a2b"]
+    assert contents(store.siblings(ids["q2"])) == ["q2", "q2b"]
+    assert contents(store.siblings(ids["q1"])) == ["q1"]
+    assert contents(store.siblings(ids["a3"])) == ["a3"]
+    assert store.siblings(10_000) == []
+
+
+def test_a_branch_goes_through_a_message_and_follows_the_newest_child() -> None:
+    store = Store.memory()
+    ids = branchy(store)
+    assert contents(store.branch_through(ids["q2"])) == ["q1", "a1", "q2", "a2b"]
+    assert contents(store.branch_through(ids["a2"])) == ["q1", "a1", "q2", "a2"]
+    assert contents(store.branch_through(ids["a1"])) == ["q1", "a1", "q2b", "a3"]
+    assert contents(store.branch_through(ids["q1"])) == ["q1", "a1", "q2b", "a3"]
+    conversation_id = store.get_message(ids["q1"]).conversation_id
+    assert contents(store.messages(conversation_id)) == ["q1", "a1", "q2b", "a3"]
+
+
+def test_an_edited_first_question_is_a_sibling_root() -> None:
+    store = Store.memory()
+    conversation = store.create_conversation()
+    first = store.add_message(conversation.id, "user", "first")
+    store.add_message(conversation.id, "assistant", "a", parent_id=first.id)
+    edited = store.add_message(conversation.id, "user", "edited")
+    store.add_message(conversation.id, "assistant", "b", parent_id=edited.id)
+    assert contents(store.siblings(first.id)) == ["first", "edited"]
+    assert contents(store.messages(conversation.id)) == ["edited", "b"]
+    assert contents(store.branch_through(first.id)) == ["first", "a"]
+
+
+def test_messages_saved_without_parents_read_as_one_line() -> None:
+    store = Store.memory()
+    conversation = store.create_conversation()
+    for text in ("one", "two", "three"):
+        store.add_message(conversation.id, "user", text)
+    assert contents(store.messages(conversation.id)) == ["one", "two", "three"]
+    last = store.messages(conversation.id)[-1]
+    assert contents(store.siblings(last.id)) == ["three"]
+    assert contents(store.branch_through(last.id)) == ["one", "two", "three"]
+
+
+# --- search --------------------------------------------------------------------------------
+
+
+def chat(store: Store, *pairs: tuple[str, str], reasoning: str | None = None) -> str:
+    conversation = store.create_conversation(pairs[0][0][:20])
+    parent = None
+    for question, answer in pairs:
+        user = store.add_message(conversation.id, "user", question, parent_id=parent)
+        reply = store.add_message(
+            conversation.id, "assistant", answer, parent_id=user.id, reasoning=reasoning
+        )
+        parent = reply.id
+    return conversation.id
+
+
+def test_search_finds_words_anywhere_and_names_the_conversation() -> None:
+    store = Store.memory()
+    wanted = chat(store, ("How do I reverse a list in Python?", "Use reversed() or slicing."))
+    chat(store, ("What is Rust?", "A systems language."))
+    hits = store.search("reverse python")
+    assert [(h.conversation_id, h.role) for h in hits] == [(wanted, "user")]
+    assert hits[0].title == "How do I reverse a l"
+    assert "reverse a list in Python" in hits[0].snippet
+    assert store.search("slicing")[0].role == "assistant"
+    assert store.search("nothing-like-this") == []
+
+
+def test_the_last_word_is_a_prefix_unless_followed_by_a_space() -> None:
+    store = Store.memory()
+    chat(store, ("tell me about databases", "ok"))
+    assert len(store.search("databa")) == 1
+    assert store.search("databa ") == []
+    assert store.search("d") == []  # one letter is not a prefix search
+    assert len(store.search("databases ")) == 1
+
+
+def test_words_typed_in_full_come_before_longer_words() -> None:
+    store = Store.memory()
+    longer = chat(store, ("a category of things", "ok"))
+    exact = chat(store, ("my cat sleeps, my cat eats, my cat", "ok"))
+    assert [h.conversation_id for h in store.search("cat")] == [exact, longer]
+    assert [h.conversation_id for h in store.search("cat", limit=1)] == [exact]
+    assert [h.conversation_id for h in store.search("cate")] == [longer]
+
+
+def test_search_ignores_accents_and_case() -> None:
+    store = Store.memory()
+    chat(store, ("Crème BRÛLÉE recipe", "ok"))
+    assert len(store.search("creme brulee")) == 1
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        '"',
+        'say "hi',
+        "-minus",
+        "a*",
+        "*",
+        "OR",
+        "NOT AND",
+        "(x",
+        "x)",
+        "NEAR(a b)",
+        "content: x",
+        "{content}",
+        "^start",
+        "a + b",
+        "'",
+        "\\",
+        "   ",
+        "",
+        "🙂",
+        "0\x00",
+    ],
+)
+def test_search_text_is_never_syntax(typed: str) -> None:
+    store = Store.memory()
+    chat(store, ('say "hi" -minus (x) OR NOT AND content: x ^start a + b', "ok"))
+    store.search(typed)  # never raises
+    store.search(typed, include_reasoning=True)
+
+
+def test_operators_are_searched_as_words() -> None:
+    store = Store.memory()
+    chat(store, ("cats OR dogs", "ok"))
+    chat(store, ("just cats", "ok"))
+    assert len(store.search("cats OR")) == 1
+    assert len(store.search("cats")) == 2
+
+
+def test_reasoning_is_searched_only_when_asked() -> None:
+    store = Store.memory()
+    chat(store, ("question", "answer"), reasoning="pondering photosynthesis deeply")
+    assert store.search("photosynthesis") == []
+    hits = store.search("photosynthesis", include_reasoning=True)
+    assert len(hits) == 1 and "photosynthesis" in hits[0].snippet
+
+
+def test_better_matches_first_then_newest() -> None:
+    store = Store.memory()
+    older = chat(store, ("kettle", "ok"))
+    newer = chat(store, ("kettle", "ok"))
+    weaker = chat(store, ("the kettle is one word among many in a much longer message", "ok"))
+    hits = store.search("kettle")
+    assert [h.conversation_id for h in hits] == [newer, older, weaker]
+    assert len(store.search("kettle", limit=2)) == 2
+
+
+def test_search_follows_edits_and_deletes() -> None:
+    store = Store.memory()
+    conversation = store.create_conversation()
+    message = store.add_message(conversation.id, "assistant", "draft words")
+    store.update_message(message.id, content="final wording")
+    assert store.search("draft ") == []
+    assert len(store.search("final")) == 1
+    store.update_message(message.id, finish_reason="stop")  # text unchanged
+    assert len(store.search("final")) == 1
+    store.delete_conversation(conversation.id)
+    assert store.search("final") == []
+
+
+def test_a_snippet_is_cut_around_the_match_of_a_long_message() -> None:
+    store = Store.memory()
+    text = "filler " * 300 + "the needle is here " + "tail " * 300
+    chat(store, (text, "ok"))
+    snippet = store.search("needle")[0].snippet
+    assert "needle" in snippet and snippet.startswith("…") and snippet.endswith("…")
+    assert len(snippet) < 200
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=30))
+def test_any_typed_text_searches_without_error(typed: str) -> None:
+    store = _SHARED
+    store.search(typed)
+    store.search(typed, include_reasoning=True)
+
+
+_SHARED = Store.memory()
+chat(_SHARED, ('all "sorts" of (text) * - OR NOT NEAR ünïcödé 漢字', "ok"), reasoning="r")
+
+
+# --- import, export ---------------------------------------------------------------------------
+
+
+def export_of(title: str, **changes) -> dict:
+    data = {
+        "id": "11111111-2222-3333-4444-555555555555",
+        "title": title,
+        "created_at": "2026-11-23T09:00:00.000Z",
+        "updated_at": "2026-11-23T09:05:00.000Z",
+        "messages": [
+            {
+                "role": "user",
+                "content": "Why?",
+                "reasoning_content": None,
+                "model": None,
+                "finish_reason": None,
+                "usage": None,
+                "created_at": "2026-11-23T09:00:00.000Z",
+            },
+            {
+                "role": "assistant",
+                "content": "Because.",
+                "reasoning_content": "Let me think.",
+                "model": "deepseek-reasoner",
+                "finish_reason": "stop",
+                "usage": {
+                    "prompt_tokens": 10,
+                    "completion_tokens": 20,
+                    "total_tokens": 31,
+                    "reasoning_tokens": 5,
+                    "prompt_cache_hit_tokens": 4,
+                    "prompt_cache_miss_tokens": 6,
+                },
+                "created_at": "2026-11-23T09:00:01.500Z",
+            },
+        ],
+    }
+    data.update(changes)
+    return data
+
+
+def test_an_import_round_trips_exactly_and_keeps_a_free_id() -> None:
+    from deepseek_tui.export import conversation_to_json
+
+    store = Store.memory()
+    data = export_of("Round trip")
+    conversation = store.import_conversation(data)
+    assert conversation.id == data["id"]
+    messages = store.messages(conversation.id)
+    assert messages[1].parent_id == messages[0].id and messages[0].parent_id is None
+    assert messages[1].thinking is None
+    assert conversation_to_json(conversation, messages) == data
+    assert len(store.search("because")) == 1
+
+
+def test_an_import_of_a_taken_id_gets_a_new_one() -> None:
+    store = Store.memory()
+    first = store.import_conversation(export_of("a"))
+    second = store.import_conversation(export_of("a"))
+    assert first.id != second.id and store.count_conversations() == 2
+
+
+def test_delete_then_restore_is_an_undo() -> None:
+    from deepseek_tui.export import conversation_to_json
+
+    store = Store.memory()
+    conversation_id = chat(store, ("keep me", "kept"))
+    conversation = store.get_conversation(conversation_id)
+    saved = conversation_to_json(conversation, store.messages(conversation_id))
+    store.delete_conversation(conversation_id)
+    assert store.get_conversation(conversation_id) is None
+    restored = store.restore_conversation(saved)
+    assert restored == conversation
+    assert conversation_to_json(restored, store.messages(restored.id)) == saved
+
+
+def test_an_invalid_import_names_the_problem_and_adds_nothing() -> None:
+    store = Store.memory()
+    bad = export_of("bad")
+    bad["messages"][1]["role"] = "robot"
+    with pytest.raises(ValueError, match=r"messages\[1\]\.role"):
+        store.import_conversation(bad)
+    assert store.count_conversations() == 0
+
+
+def test_an_import_failing_halfway_leaves_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    from deepseek_tui import export
+
+    store = Store.memory()
+    monkeypatch.setattr(export, "validate_export", lambda data: [])
+    broken = export_of("broken")
+    broken["messages"][1]["content"] = "\ud800"  # what a "\\ud800" JSON escape gives
+    with pytest.raises(ValueError):
+        store.import_conversation(broken)
+    assert store.count_conversations() == 0
+    assert store._db.execute("SELECT count(*) FROM messages").fetchone()[0] == 0
+
+
+def test_timestamps_are_kept_as_the_store_writes_them() -> None:
+    store = Store.memory()
+    data = export_of("t", created_at="2026-11-23T09:00:00Z", updated_at="2026-11-23T10:00:00+01:00")
+    conversation = store.import_conversation(data)
+    assert conversation.created_at == "2026-11-23T09:00:00.000Z"
+    assert conversation.updated_at == "2026-11-23T09:00:00.000Z"
+
+
+# --- bad files, many writers ------------------------------------------------------------------
+
+
+def test_a_damaged_page_is_reported_with_the_command_to_move_it_aside(tmp_path: Path) -> None:
+    path = tmp_path / "c.db"
+    store = Store.open(path)
+    conversation_id = chat(store, ("x" * 5000, "y" * 5000))
+    store.close()
+    sqlite3.connect(path).execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    data = bytearray(path.read_bytes())
+    data[4096 * 2 : 4096 * 6] = b"\xff" * (4096 * 4)  # pages in the middle
+    path.write_bytes(bytes(data))
+    before = path.read_bytes()
+    with pytest.raises(StoreError) as caught:
+        damaged = Store.open(path)
+        damaged.messages(conversation_id)
+        damaged.search("x")
+        damaged.list_conversations()
+    message = str(caught.value)
+    assert "damaged" in message and "left untouched" in message
+    assert f"mv {path} {path}.broken-" in message
+    assert path.read_bytes() == before
+
+
+def test_a_database_that_cannot_be_opened_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "c.db"
+    path.mkdir()  # a directory where the file should be
+    with pytest.raises(StoreError, match="Cannot open the history database"):
+        Store.open(path)
+
+
+def test_many_stores_opening_a_new_file_at_once_all_work(tmp_path: Path) -> None:
+    path = tmp_path / "fresh.db"
+    errors: list[BaseException] = []
+
+    def open_and_write(index: int) -> None:
+        try:
+            store = Store.open(path)
+            chat(store, (f"question {index}", "answer"))
+            store.close()
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=open_and_write, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    store = Store.open(path)
+    assert store.count_conversations() == 8
+
+
+# --- export.py: the file formats ---------------------------------------------------------------
+
+
+def test_markdown_folds_reasoning_and_notes_how_answers_ended() -> None:
+    from deepseek_tui.export import conversation_to_markdown
+
+    store = Store.memory()
+    conversation = store.create_conversation("Markdown page")
+    question = store.add_message(conversation.id, "user", "Show code")
+    cut = store.add_message(
+        conversation.id,
+        "assistant",
+        "Here:\n```python\nprint(1)",
+        parent_id=question.id,
+        reasoning="Think </details> twice",
+        model="deepseek-reasoner",
+    )
+    store.update_message(cut.id, finish_reason="interrupted")
+    again = store.add_message(conversation.id, "user", "Again", parent_id=cut.id)
+    store.add_message(conversation.id, "assistant", "half", parent_id=again.id)  # unfinished
+    page = conversation_to_markdown(conversation, store.messages(conversation.id))
+    assert page.startswith("# Markdown page\n")
+    assert "## Assistant · deepseek-reasoner" in page
+    assert (
+        "<details><summary>Reasoning</summary>\n\nThink &lt;/details&gt; twice\n\n</details>"
+        in (page)
+    )
+    assert "print(1)\n```\n" in page  # the fence a cut answer left open is closed
+    assert "*Interrupted: the connection broke before the end.*" in page
+    assert "*Unfinished: the app stopped while this answer was streaming.*" in page
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"id": 7}, "id must be a non-empty string"),
+        ({"title": ["x"]}, "title must be text"),
+        ({"created_at": "soon"}, "created_at is not an ISO-8601 time"),
+        ({"messages": {}}, "messages must be a list"),
+        ({"messages": ["hi"]}, "messages[0] must be an object"),
+    ],
+)
+def test_validation_names_the_field(change: dict, problem: str) -> None:
+    from deepseek_tui.export import validate_export
+
+    problems = validate_export({**export_of("v"), **change})
+    assert any(problem in p for p in problems), problems
+
+
+def test_validation_of_message_fields() -> None:
+    from deepseek_tui.export import validate_export
+
+    data = export_of("v")
+    data["messages"][1].update(
+        usage={"prompt_tokens": -1, "completion_tokens": True},
+        model=3,
+        created_at=None,
+    )
+    del data["messages"][0]["content"]
+    problems = validate_export(data)
+    assert "messages[0].content is missing." in problems
+    assert any(
+        p.startswith("messages[1].usage.prompt_tokens must be a whole number") for p in problems
+    )
+    assert any(p.startswith("messages[1].usage.completion_tokens") for p in problems)
+    assert any(p.startswith("messages[1].model must be text or null") for p in problems)
+    assert any(p.startswith("messages[1].created_at is missing") for p in problems)
+    assert validate_export(export_of("fine")) == []
+    assert validate_export([]) and validate_export("text") and validate_export(None)
+
+
+def test_optional_fields_may_be_left_out() -> None:
+    from deepseek_tui.export import validate_export
+
+    minimal = {
+        "created_at": "2026-11-23T09:00:00Z",
+        "updated_at": "2026-11-23T09:00:00Z",
+        "messages": [{"role": "user", "content": "hi", "created_at": "2026-11-23T09:00:00Z"}],
+    }
+    assert validate_export(minimal) == []
+    conversation = Store.memory().import_conversation(minimal)
+    assert conversation.title == "" and len(conversation.id) == 36
+
+
+def test_timestamps_normalize_to_utc_milliseconds() -> None:
+    from deepseek_tui.export import normalize_timestamp
+
+    assert normalize_timestamp("2026-11-23T09:00:00.123Z") == "2026-11-23T09:00:00.123Z"
+    assert normalize_timestamp("2026-11-23T09:00:00Z") == "2026-11-23T09:00:00.000Z"
+    assert normalize_timestamp("2026-11-23T10:30:00.5+01:00") == "2026-11-23T09:30:00.500Z"
+    assert normalize_timestamp("2026-11-23 09:00") == "2026-11-23T09:00:00.000Z"
+    for bad in ("yesterday", "", "0001-01-01T00:00:00+01:00"):
+        with pytest.raises(ValueError):
+            normalize_timestamp(bad)

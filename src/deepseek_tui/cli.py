@@ -15,7 +15,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from deepseek_tui import __version__
 from deepseek_tui.config import (
@@ -29,6 +29,9 @@ from deepseek_tui.config import (
     resolve_base_url,
     store_api_key,
 )
+
+if TYPE_CHECKING:
+    from deepseek_tui.store import Conversation, Store
 
 PROG = "deepseek-tui"
 ENV_DEBUG = "DEEPSEEK_TUI_DEBUG"
@@ -124,6 +127,53 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--show-reasoning", action="store_true", help="stream the reasoning to stderr")
     ask.add_argument("--no-save", action="store_true", help="don't keep it in history")
 
+    history = commands.add_parser(
+        "history",
+        parents=[_common(suppress=True)],
+        help="list or search saved conversations",
+        description="List saved conversations, newest first (pinned ones on top), "
+        "or search every message.",
+        epilog=_DAMAGED_HELP,
+    )
+    history.add_argument("--json", action="store_true", help="print JSON for scripts")
+    history.add_argument("--search", metavar="TEXT", help="full-text search of the messages")
+    history.add_argument(
+        "--limit",
+        type=_count,
+        default=20,
+        metavar="N",
+        help="show at most N (default 20; 0 shows all)",
+    )
+
+    export = commands.add_parser(
+        "export",
+        parents=[_common(suppress=True)],
+        help="write a conversation as Markdown or JSON",
+        description="Write a saved conversation (the branch last shown) as Markdown or JSON.",
+        epilog=_DAMAGED_HELP,
+    )
+    export.add_argument(
+        "target",
+        metavar="ID|last",
+        help="a conversation id, or its first characters (4 or more), or `last`",
+    )
+    export.add_argument(
+        "--format",
+        choices=("markdown", "json"),
+        help="markdown (default) or json (the default for an --output ending in .json)",
+    )
+    export.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
+
+    importer = commands.add_parser(
+        "import",
+        parents=[_common(suppress=True)],
+        help="add a conversation from a JSON export",
+        description="Add a conversation written by `export --format json`; prints its id. "
+        "A bad file imports nothing.",
+        epilog=_DAMAGED_HELP,
+    )
+    importer.add_argument("file", metavar="FILE", help="the JSON file, or - for stdin")
+
     key = commands.add_parser(
         "key",
         parents=[_common(suppress=True)],
@@ -160,6 +210,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "ask":
             return run_ask(args, parser)
+        if args.command == "history":
+            return run_history(args)
+        if args.command == "export":
+            return run_export(args)
+        if args.command == "import":
+            return run_import(args)
         if args.command == "key":
             return run_key(args)
         if args.command == "emulator":
@@ -343,6 +399,259 @@ class _Output:
         isatty = getattr(self._stream, "isatty", None)
         if isatty is not None and isatty():
             self.end_line()
+
+
+# --- history, export, import ------------------------------------------------------------
+
+_DAMAGED_HELP = (
+    "History lives in conversations.db in the config dir. If that file is damaged or "
+    "unreadable, every command says so and leaves the file untouched (never emptied or "
+    "rewritten). To start a new history, move it aside with the command the error message "
+    "prints, e.g. `mv conversations.db conversations.db.broken-YYYYMMDD-HHMM` in the "
+    "config dir; the old file stays there for recovery."
+)
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
+
+
+def _open_store(paths: Paths, *, create: bool) -> Store | None:
+    """The history database; None when there is none yet and `create` is false
+    (so reading history leaves no trace on disk)."""
+    from deepseek_tui.store import Store, StoreError
+
+    if not create and not paths.database.exists():
+        return None
+    try:
+        if create:
+            paths.ensure_dir()
+        return Store.open(paths.database)
+    except StoreError as error:
+        raise CliError(str(error)) from None
+    except OSError as error:
+        raise CliError(f"cannot use {paths.database}: {error.strerror or error}") from None
+
+
+def _local_time(stamp: str) -> str:
+    """A stored UTC stamp as local wall-clock time, to the minute."""
+    from datetime import UTC, datetime
+
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _fit(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def run_history(args: argparse.Namespace) -> int:
+    import json
+
+    from deepseek_tui.store import StoreError
+
+    store = _open_store(_paths(args), create=False)
+    limit = args.limit or 1_000_000_000
+    out = _Output(sys.stdout)
+    try:
+        if args.search is not None:
+            hits = store.search(args.search, limit=limit) if store else []
+            if args.json:
+                rows = [
+                    {
+                        "conversation_id": hit.conversation_id,
+                        "message_id": hit.message_id,
+                        "title": hit.title,
+                        "role": hit.role,
+                        "snippet": hit.snippet,
+                        "updated_at": hit.updated_at,
+                    }
+                    for hit in hits
+                ]
+                out.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+            elif not hits:
+                out.write(f"No messages match {args.search!r}.\n")
+            else:
+                width = _terminal_width()
+                for hit in hits:
+                    title = hit.title or "(untitled)"
+                    head = f"{hit.conversation_id[:8]}  {_local_time(hit.updated_at)}  "
+                    out.write(head + _fit(title, max(width - len(head), 20)) + "\n")
+                    line = f"{hit.role}: {hit.snippet}"
+                    out.write("    " + _fit(line, max(width - 4, 20)) + "\n")
+            return 0
+        summaries = store.list_conversations(limit=limit) if store else []
+    except StoreError as error:
+        raise CliError(str(error)) from None
+    finally:
+        if store is not None:
+            store.close()
+    if args.json:
+        rows = [
+            {
+                "id": summary.conversation.id,
+                "title": summary.conversation.title,
+                "created_at": summary.conversation.created_at,
+                "updated_at": summary.conversation.updated_at,
+                "message_count": summary.message_count,
+                "model": summary.model,
+                "pinned": summary.conversation.pinned,
+            }
+            for summary in summaries
+        ]
+        out.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return 0
+    if not summaries:
+        out.write("No saved conversations yet.\n")
+        return 0
+    model_width = max(len("MODEL"), *(len(s.model or "-") for s in summaries))
+    head = f"{'ID':<8}  {'UPDATED':<16}  {'MSGS':>5}  {'MODEL':<{model_width}}  "
+    width = _terminal_width()
+    out.write(head + "TITLE\n")
+    for summary in summaries:
+        conversation = summary.conversation
+        title = ("* " if conversation.pinned else "") + (conversation.title or "(untitled)")
+        out.write(
+            f"{conversation.id[:8]:<8}  {_local_time(conversation.updated_at):<16}  "
+            f"{summary.message_count:>5}  {summary.model or '-':<{model_width}}  "
+            + _fit(title, max(width - len(head), 20))
+            + "\n"
+        )
+    return 0
+
+
+def _terminal_width() -> int:
+    """Room for a line: the terminal's width, or no limit when piped."""
+    import shutil
+
+    if not sys.stdout.isatty():
+        return 10_000
+    return shutil.get_terminal_size((100, 24)).columns
+
+
+def _conversation_for(store: Store, target: str) -> Conversation:
+    if target == "last":
+        found = store.last_conversation()
+        if found is None:
+            raise CliError("there are no saved conversations yet")
+        return found
+    found = store.find_conversation(target)
+    if found is not None:
+        return found
+    if len(target) < 4:
+        raise CliError(
+            f"give at least 4 characters of the conversation id, not {target!r} "
+            "(see `deepseek-tui history`)"
+        )
+    matches = store.conversations_with_prefix(target, limit=4)
+    if len(matches) > 1:
+        shown = ", ".join(match.id[:12] for match in matches[:3])
+        raise CliError(
+            f"{target!r} matches several conversations ({shown}"
+            f"{', …' if len(matches) > 3 else ''}); give more characters"
+        )
+    raise CliError(f"no conversation {target!r} (see `deepseek-tui history`)")
+
+
+def run_export(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from deepseek_tui.config import atomic_write
+    from deepseek_tui.export import conversation_to_json, conversation_to_markdown
+    from deepseek_tui.store import StoreError
+
+    store = _open_store(_paths(args), create=False)
+    if store is None:
+        raise CliError("there are no saved conversations yet")
+    try:
+        conversation = _conversation_for(store, args.target)
+        messages = store.messages(conversation.id)
+    except StoreError as error:
+        raise CliError(str(error)) from None
+    finally:
+        store.close()
+    chosen = args.format
+    if chosen is None:
+        chosen = "json" if (args.output or "").lower().endswith(".json") else "markdown"
+    if chosen == "json":
+        text = json.dumps(
+            conversation_to_json(conversation, messages), ensure_ascii=False, indent=2
+        )
+        text += "\n"
+    else:
+        text = conversation_to_markdown(conversation, messages)
+    if args.output is None:
+        _Output(sys.stdout).write(text)
+        return 0
+    target = Path(args.output)
+    try:
+        atomic_write(target, text.encode("utf-8"))
+    except OSError as error:
+        raise CliError(f"could not write {target}: {error.strerror or error}") from None
+    print(f"Exported {len(messages)} messages to {target}.", file=sys.stderr)
+    return 0
+
+
+def run_import(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from deepseek_tui.export import validate_export
+    from deepseek_tui.store import StoreError
+
+    name = "stdin" if args.file == "-" else args.file
+    try:
+        raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    except OSError as error:
+        raise CliError(f"cannot read {name}: {error.strerror or error}") from None
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise CliError(f"{name} is not UTF-8 text; nothing was imported") from None
+    except json.JSONDecodeError as error:
+        raise CliError(
+            f"{name} is not valid JSON (line {error.lineno}, column {error.colno}: "
+            f"{error.msg}); nothing was imported"
+        ) from None
+    except RecursionError:
+        raise CliError(
+            f"{name} is nested too deeply to be an export; nothing was imported"
+        ) from None
+    problems = validate_export(data)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise CliError(
+            f"{name} is not a deepseek-tui export: {problems[0].rstrip('.')}{more}; "
+            "nothing was imported"
+        )
+    store = _open_store(_paths(args), create=True)
+    assert store is not None
+    try:
+        conversation = store.import_conversation(data)
+    except (StoreError, ValueError) as error:
+        raise CliError(f"importing {name} failed, nothing was imported: {error}") from None
+    finally:
+        store.close()
+    if data.get("id") and conversation.id != data["id"]:
+        print(
+            f"A conversation with id {data['id']} exists already; imported under a new id.",
+            file=sys.stderr,
+        )
+    print(conversation.id)
+    return 0
 
 
 # --- key ---------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from deepseek_tui.api import errors
@@ -131,6 +131,40 @@ class Session:
         self.conversation = conversation
         self.history = list(self.store.messages(conversation_id))
 
+    def open_at(self, message_id: int) -> None:
+        """Open the conversation on the branch that goes through this message."""
+        assert self.store is not None
+        message = self.store.get_message(message_id)
+        if message is None:
+            raise KeyError(message_id)
+        conversation = self.store.get_conversation(message.conversation_id)
+        if conversation is None:
+            raise KeyError(message.conversation_id)
+        self.conversation = conversation
+        self.history = list(self.store.branch_through(message_id))
+
+    def branches(self, message: Message | LocalMessage) -> tuple[int, int]:
+        """(position, count) of the message among its siblings: (1, 1) when alone."""
+        if self.store is None or not isinstance(message, Message):
+            return (1, 1)
+        siblings = self.store.siblings(message.id)
+        ids = [sibling.id for sibling in siblings]
+        return (ids.index(message.id) + 1 if message.id in ids else 1, max(len(ids), 1))
+
+    def switch_branch(self, message: Message, step: int) -> Message | None:
+        """Show the previous (-1) or next (+1) sibling of `message` and its newest
+        continuation. Returns the sibling now shown, or None at either end."""
+        assert self.store is not None
+        siblings = self.store.siblings(message.id)
+        ids = [sibling.id for sibling in siblings]
+        if message.id not in ids:
+            return None
+        index = ids.index(message.id) + step
+        if not 0 <= index < len(ids):
+            return None
+        self.history = list(self.store.branch_through(ids[index]))
+        return siblings[index]
+
     def new(self) -> None:
         """Start afresh; the conversation is created in the store at the first send."""
         self.conversation = None
@@ -168,6 +202,33 @@ class Session:
             async for event in events:
                 yield event
 
+    CONTINUABLE = frozenset({"interrupted", "stopped", "length"})
+
+    @property
+    def can_continue(self) -> bool:
+        """The last answer was cut short and has text to continue from."""
+        last = self.history[-1] if self.history else None
+        if last is None or last.role != "assistant" or not last.content:
+            return False
+        unfinished = isinstance(last, Message) and last.unfinished
+        return unfinished or last.finish_reason in self.CONTINUABLE
+
+    async def continue_answer(self, turn: Turn | None = None) -> AsyncIterator[StreamEvent]:
+        """Continue the last, cut-short answer in place (DeepSeek's chat prefix
+        completion, under `/beta`): the model carries on from where it stopped."""
+        if not self.can_continue:
+            raise ValueError("The last answer is complete: there is nothing to continue.")
+        last = self.history.pop()
+        turn = turn or Turn(model=last.model or self.model, thinking=self.thinks)
+        turn.model = last.model or self.model
+        turn._content[:] = [last.content]
+        turn._reasoning[:] = [last.reasoning] if last.reasoning else []
+        turn.message_id = last.id if isinstance(last, Message) else None
+        request = replace(self.request(), model=turn.model, prefix=last.content)
+        async with contextlib.aclosing(self._answer(turn, request)) as events:
+            async for event in events:
+                yield event
+
     def rewind_last_question(self) -> str | None:
         """Drop the last question and what followed from the history (they stay in
         the store: the next send becomes a sibling branch). Returns its text."""
@@ -191,8 +252,10 @@ class Session:
             max_tokens=self.max_tokens,
         )
 
-    async def _answer(self, turn: Turn) -> AsyncIterator[StreamEvent]:
-        request = self.request()
+    async def _answer(
+        self, turn: Turn, request: ChatRequest | None = None
+    ) -> AsyncIterator[StreamEvent]:
+        request = request or self.request()
         parent = self._last_id()
         saved_at = 0.0
         outcome = "stopped"

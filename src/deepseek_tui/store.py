@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+import shlex
 import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,7 +15,7 @@ from typing import Any
 
 from deepseek_tui.api.events import Usage
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Each entry upgrades the schema from version N-1 to N; never edit a shipped one.
 MIGRATIONS: dict[int, str] = {
@@ -50,7 +52,50 @@ MIGRATIONS: dict[int, str] = {
     CREATE INDEX messages_by_conversation ON messages (conversation_id, id);
     CREATE INDEX messages_by_parent ON messages (parent_id);
     """,
+    # Full-text search. An *external-content* FTS5 table: the index points into
+    # `messages` instead of holding a second copy of every text (the database does
+    # not double in size), and unlike a contentless table it can still build
+    # snippets. The price is that the index must see exactly the old values on
+    # every change, which the triggers below guarantee for every writer, also
+    # cascaded deletes. Reasoning is a second column, so searching it is a choice
+    # made per query. The update trigger skips writes that leave the text alone.
+    # `total_tokens` is kept as reported, so an export round-trips exactly.
+    2: """
+    ALTER TABLE messages ADD COLUMN total_tokens INTEGER;
+    CREATE VIRTUAL TABLE messages_fts USING fts5 (
+        content,
+        reasoning,
+        content = 'messages',
+        content_rowid = 'id',
+        tokenize = 'unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_fts (rowid, content, reasoning)
+        VALUES (new.id, new.content, new.reasoning);
+    END;
+    CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, content, reasoning)
+        VALUES ('delete', old.id, old.content, old.reasoning);
+    END;
+    CREATE TRIGGER messages_fts_update AFTER UPDATE OF content, reasoning ON messages
+    WHEN old.content IS NOT new.content OR old.reasoning IS NOT new.reasoning BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, content, reasoning)
+        VALUES ('delete', old.id, old.content, old.reasoning);
+        INSERT INTO messages_fts (rowid, content, reasoning)
+        VALUES (new.id, new.content, new.reasoning);
+    END;
+    INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
+    CREATE INDEX conversations_for_sidebar
+        ON conversations (archived, pinned DESC, updated_at DESC);
+    """,
 }
+
+# Ties in a recursive walk are impossible in a database we wrote; a damaged one
+# must still not loop forever.
+_MAX_DEPTH = 1_000_000
+# How many of the newest matches a search ranks (see `Store.search`).
+RANK_WINDOW = 10_000
+_TERM = re.compile(r"[^\W_]+")
 
 
 class StoreError(Exception):
@@ -103,11 +148,24 @@ class Message:
         return self.role == "assistant" and self.finish_reason is None
 
 
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """A message that matches a search; `snippet` is plain text around the match."""
+
+    conversation_id: str
+    message_id: int
+    title: str
+    role: str
+    snippet: str
+    updated_at: str
+
+
 class Store:
     """Conversations and messages in `conversations.db` (WAL, short transactions).
 
     Several processes may write at once (two TUIs, parallel `ask`s): every write is
     its own short transaction and waits on a busy database instead of failing.
+    Every sqlite3 error leaves as a `StoreError` with a plain sentence.
     """
 
     def __init__(self, connection: sqlite3.Connection, path: Path | None) -> None:
@@ -145,25 +203,68 @@ class Store:
             db.execute("PRAGMA synchronous = NORMAL")
             db.execute("PRAGMA foreign_keys = ON")
             self._migrate()
-        except sqlite3.DatabaseError as error:
+        except sqlite3.Error as error:
             db.close()
-            raise StoreError(
-                f"The history database {self.path} is damaged or not a database ({error}); "
-                "it was left untouched."
-            ) from error
+            raise self._error(error) from error
+        except StoreError:
+            db.close()
+            raise
 
     def _migrate(self) -> None:
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        version = self._user_version()
+        while version < SCHEMA_VERSION:
+            with self._write() as db:
+                # Another process may have upgraded the file while we waited for
+                # the write lock (parallel `ask`s on a fresh config dir).
+                version = self._user_version()
+                if version >= SCHEMA_VERSION:
+                    break
+                target = version + 1
+                for statement in _statements(MIGRATIONS[target]):
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {target}")
+            version = target
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"The history database {self.path} was written by a newer deepseek-tui "
                 f"(schema {version}); upgrade deepseek-tui to open it."
             )
-        for target in range(version + 1, SCHEMA_VERSION + 1):
-            with self._write():
-                for statement in _statements(MIGRATIONS[target]):
-                    self._db.execute(statement)
-                self._db.execute(f"PRAGMA user_version = {target}")
+
+    def _user_version(self) -> int:
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    def _error(self, error: sqlite3.Error, doing: str = "") -> StoreError:
+        """One plain sentence for a sqlite3 error, naming the file and what to do."""
+        where = f" {self.path}" if self.path else ""
+        code = (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF
+        if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+            message = (
+                f"The history database{where} is damaged or not a database ({error}); "
+                "it was left untouched."
+            )
+            if self.path is not None:
+                message += (
+                    f" To start a new history, move it aside: {move_aside_command(self.path)}"
+                )
+            return StoreError(message)
+        if code == sqlite3.SQLITE_CANTOPEN:
+            return StoreError(
+                f"Cannot open the history database{where} ({error}); "
+                "check that the file and its folder are readable and writable."
+            )
+        if doing:
+            return StoreError(f"{doing}: {error}.")
+        return StoreError(f"The history database{where} cannot be used: {error}.")
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        try:
+            return self._db.execute(sql, params).fetchall()
+        except sqlite3.Error as error:
+            raise self._error(error, "Reading the history database failed") from error
+
+    def _row(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+        rows = self._rows(sql, params)
+        return rows[0] if rows else None
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -172,14 +273,14 @@ class Store:
         try:
             db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as error:
-            raise StoreError(f"The history database is not writable: {error}") from error
+            raise self._error(error, "The history database is not writable") from error
         try:
             yield db
         except BaseException as error:
             if db.in_transaction:
                 db.execute("ROLLBACK")
             if isinstance(error, sqlite3.Error):
-                raise StoreError(f"Saving to the history database failed: {error}") from error
+                raise self._error(error, "Saving to the history database failed") from error
             raise
         else:
             try:
@@ -187,7 +288,7 @@ class Store:
             except sqlite3.Error as error:
                 if db.in_transaction:
                     db.execute("ROLLBACK")
-                raise StoreError(f"Saving to the history database failed: {error}") from error
+                raise self._error(error, "Saving to the history database failed") from error
 
     # --- conversations -------------------------------------------------------------
 
@@ -202,9 +303,7 @@ class Store:
         return conversation
 
     def get_conversation(self, conversation_id: str) -> Conversation | None:
-        row = self._db.execute(
-            "SELECT * FROM conversations WHERE id = ?", (conversation_id,)
-        ).fetchone()
+        row = self._row("SELECT * FROM conversations WHERE id = ?", (conversation_id,))
         return _conversation(row) if row else None
 
     def find_conversation(self, id_or_prefix: str) -> Conversation | None:
@@ -212,40 +311,135 @@ class Store:
         found = self.get_conversation(id_or_prefix)
         if found or len(id_or_prefix) < 4:
             return found
-        rows = self._db.execute(
-            "SELECT * FROM conversations WHERE id LIKE ? ESCAPE '\\' LIMIT 2",
-            (_like_prefix(id_or_prefix),),
-        ).fetchall()
-        return _conversation(rows[0]) if len(rows) == 1 else None
+        matches = self.conversations_with_prefix(id_or_prefix, limit=2)
+        return matches[0] if len(matches) == 1 else None
+
+    def conversations_with_prefix(self, prefix: str, *, limit: int = 10) -> list[Conversation]:
+        """Conversations whose id starts with `prefix` (to explain an ambiguous one)."""
+        rows = self._rows(
+            "SELECT * FROM conversations WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT ?",
+            (_like_prefix(prefix), limit),
+        )
+        return [_conversation(row) for row in rows]
 
     def last_conversation(self) -> Conversation | None:
-        row = self._db.execute(
+        row = self._row(
             "SELECT * FROM conversations WHERE archived = 0 "
             "ORDER BY updated_at DESC, rowid DESC LIMIT 1"
-        ).fetchone()
+        )
         return _conversation(row) if row else None
 
-    def set_title(self, conversation_id: str, title: str) -> None:
+    def rename_conversation(self, conversation_id: str, title: str) -> None:
+        """Set the title; the conversation keeps its place in the list."""
         with self._write() as db:
             db.execute("UPDATE conversations SET title = ? WHERE id = ?", (title, conversation_id))
 
+    def set_title(self, conversation_id: str, title: str) -> None:
+        self.rename_conversation(conversation_id, title)
+
+    def set_pinned(self, conversation_id: str, pinned: bool) -> None:
+        with self._write() as db:
+            db.execute(
+                "UPDATE conversations SET pinned = ? WHERE id = ?", (int(pinned), conversation_id)
+            )
+
     def list_conversations(self, limit: int = 50, offset: int = 0) -> list[ConversationSummary]:
-        rows = self._db.execute(
+        """Pinned first, then newest first. The page is chosen on the index alone;
+        only its rows pay for the message count and model (so deep pages stay fast)."""
+        rows = self._rows(
             """
             SELECT c.*,
                    (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) AS n,
                    (SELECT m.model FROM messages m WHERE m.conversation_id = c.id
                       AND m.model IS NOT NULL ORDER BY m.id DESC LIMIT 1) AS model
-            FROM conversations c WHERE c.archived = 0
-            ORDER BY c.pinned DESC, c.updated_at DESC, c.rowid DESC LIMIT ? OFFSET ?
+            FROM (
+                SELECT rowid AS page_rowid FROM conversations WHERE archived = 0
+                ORDER BY pinned DESC, updated_at DESC, rowid DESC LIMIT ? OFFSET ?
+            ) AS page
+            JOIN conversations c ON c.rowid = page.page_rowid
+            ORDER BY c.pinned DESC, c.updated_at DESC, c.rowid DESC
             """,
             (limit, offset),
-        ).fetchall()
+        )
         return [ConversationSummary(_conversation(r), r["n"], r["model"]) for r in rows]
+
+    def count_conversations(self) -> int:
+        row = self._row("SELECT count(*) FROM conversations WHERE archived = 0")
+        return int(row[0]) if row else 0
 
     def delete_conversation(self, conversation_id: str) -> None:
         with self._write() as db:
             db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
+
+    def import_conversation(self, data: dict[str, Any]) -> Conversation:
+        """Add a conversation in the export format (see `export.py`), all or nothing.
+
+        Keeps the exported id when it is free (so export + import undoes a delete),
+        otherwise gives a new one. Messages are chained in order. Raises
+        `ValueError` naming the first problem when `data` is not a valid export.
+        """
+        from deepseek_tui.export import validate_export
+
+        problems = validate_export(data)
+        if problems:
+            more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+            raise ValueError(problems[0].rstrip(".") + more + ".")
+        wanted = data.get("id")
+        try:
+            conversation_id = self._import(data, wanted)
+        except (UnicodeEncodeError, OverflowError) as error:  # rolled back by _write
+            raise ValueError(f"The conversation cannot be stored: {error}.") from error
+        found = self.get_conversation(conversation_id)
+        assert found is not None
+        return found
+
+    def _import(self, data: dict[str, Any], wanted: str | None) -> str:
+        from deepseek_tui.export import normalize_timestamp, usage_from_json
+
+        with self._write() as db:
+            taken = (
+                not wanted
+                or db.execute("SELECT 1 FROM conversations WHERE id = ?", (wanted,)).fetchone()
+            )
+            conversation_id = str(uuid.uuid4()) if taken else str(wanted)
+            db.execute(
+                "INSERT INTO conversations (id, title, created_at, updated_at) VALUES (?,?,?,?)",
+                (
+                    conversation_id,
+                    data.get("title") or "",
+                    normalize_timestamp(data["created_at"]),
+                    normalize_timestamp(data["updated_at"]),
+                ),
+            )
+            parent: int | None = None
+            for message in data["messages"]:
+                stamp = normalize_timestamp(message["created_at"])
+                tokens = _usage_columns(usage_from_json(message.get("usage")))
+                cursor = db.execute(
+                    """INSERT INTO messages (conversation_id, parent_id, role, content,
+                           reasoning, model, finish_reason, prompt_tokens, completion_tokens,
+                           total_tokens, reasoning_tokens, cache_hit_tokens, cache_miss_tokens,
+                           created_at, updated_at)
+                       VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                    (
+                        conversation_id,
+                        parent,
+                        message["role"],
+                        message["content"],
+                        message.get("reasoning_content"),
+                        message.get("model"),
+                        message.get("finish_reason"),
+                        *tokens.values(),
+                        stamp,
+                        stamp,
+                    ),
+                )
+                parent = cursor.lastrowid
+        return conversation_id
+
+    def restore_conversation(self, export: dict[str, Any]) -> Conversation:
+        """Bring back a deleted conversation from its export (the undo of a delete)."""
+        return self.import_conversation(export)
 
     # --- messages ---------------------------------------------------------------------
 
@@ -308,13 +502,7 @@ class Store:
         if finish_reason is not None:
             fields["finish_reason"] = finish_reason
         if usage is not None:
-            fields.update(
-                prompt_tokens=usage.prompt_tokens,
-                completion_tokens=usage.completion_tokens,
-                reasoning_tokens=usage.reasoning_tokens,
-                cache_hit_tokens=usage.prompt_cache_hit_tokens,
-                cache_miss_tokens=usage.prompt_cache_miss_tokens,
-            )
+            fields.update(_usage_columns(usage))
         if cost is not None:
             fields["cost"] = cost
         if error is not None:
@@ -331,40 +519,269 @@ class Store:
             )
 
     def get_message(self, message_id: int) -> Message | None:
-        row = self._db.execute("SELECT * FROM messages WHERE id = ?", (message_id,)).fetchone()
+        row = self._row("SELECT * FROM messages WHERE id = ?", (message_id,))
         return _message(row) if row else None
 
     def messages(self, conversation_id: str) -> list[Message]:
-        """The conversation's messages in order (the newest branch of each fork)."""
-        rows = self._db.execute(
+        """The branch on screen: the chain from the root to the newest message."""
+        newest = self._row(
+            "SELECT max(id) FROM messages WHERE conversation_id = ?", (conversation_id,)
+        )
+        if newest is None or newest[0] is None:
+            return []
+        if self._is_flat(conversation_id):
+            return self._all_messages(conversation_id)
+        return self._chain_to(newest[0])
+
+    def siblings(self, message_id: int) -> list[Message]:
+        """The alternatives to a message (edits, regenerations), oldest first, itself
+        included: same conversation, same parent, same role."""
+        message = self.get_message(message_id)
+        if message is None:
+            return []
+        if message.parent_id is None and self._is_flat(message.conversation_id):
+            return [message]
+        rows = self._rows(
+            "SELECT * FROM messages WHERE conversation_id = ? AND parent_id IS ? AND role = ? "
+            "ORDER BY id",
+            (message.conversation_id, message.parent_id, message.role),
+        )
+        return [_message(row) for row in rows]
+
+    def branch_through(self, message_id: int) -> list[Message]:
+        """The whole branch that shows `message_id`: its ancestors, itself, then the
+        newest child at each step down to a leaf."""
+        message = self.get_message(message_id)
+        if message is None:
+            return []
+        if self._is_flat(message.conversation_id):
+            return self._all_messages(message.conversation_id)
+        down = self._rows(
+            f"""
+            WITH RECURSIVE down (id, depth) AS (
+                SELECT (SELECT max(c.id) FROM messages c WHERE c.parent_id = ?), 1
+                UNION ALL
+                SELECT (SELECT max(c.id) FROM messages c WHERE c.parent_id = down.id),
+                       down.depth + 1
+                FROM down WHERE down.id IS NOT NULL AND down.depth < {_MAX_DEPTH}
+            )
+            SELECT m.* FROM down JOIN messages m ON m.id = down.id ORDER BY down.depth
+            """,
+            (message_id,),
+        )
+        return self._chain_to(message_id) + [_message(row) for row in down]
+
+    def _chain_to(self, message_id: int) -> list[Message]:
+        """Root → `message_id`, following parent links."""
+        rows = self._rows(
+            f"""
+            WITH RECURSIVE up (id, depth) AS (
+                SELECT ?, 0
+                UNION ALL
+                SELECT m.parent_id, up.depth + 1 FROM messages m JOIN up ON m.id = up.id
+                WHERE m.parent_id IS NOT NULL AND up.depth < {_MAX_DEPTH}
+            )
+            SELECT m.* FROM up JOIN messages m ON m.id = up.id ORDER BY up.depth DESC
+            """,
+            (message_id,),
+        )
+        return [_message(row) for row in rows]
+
+    def _is_flat(self, conversation_id: str) -> bool:
+        """Messages saved without parent links (an old or hand-made history) form one
+        straight line in the order they were written."""
+        row = self._row(
+            "SELECT EXISTS (SELECT 1 FROM messages WHERE conversation_id = ? "
+            "AND parent_id IS NOT NULL)",
+            (conversation_id,),
+        )
+        return not (row and row[0])
+
+    def _all_messages(self, conversation_id: str) -> list[Message]:
+        rows = self._rows(
             "SELECT * FROM messages WHERE conversation_id = ? ORDER BY id", (conversation_id,)
-        ).fetchall()
-        return _newest_branch([_message(row) for row in rows])
+        )
+        return [_message(row) for row in rows]
+
+    # --- search -------------------------------------------------------------------------
+
+    def search(
+        self, query: str, *, limit: int = 50, include_reasoning: bool = False
+    ) -> list[SearchHit]:
+        """Messages containing every word of `query`, best match first (bm25, then
+        newest). The text is taken literally, never as search syntax.
+
+        Search as you type: the last word also matches longer words, but messages
+        with the word exactly as typed come first, and the longer words are only
+        looked up when those do not fill `limit` (expanding a prefix such as "the"
+        is the slowest thing FTS5 does on a big history).
+
+        When more than `RANK_WINDOW` messages match, the newest of them are ranked:
+        a word that common says little about relevance, and ranking every match
+        would cost time linear in the whole history.
+        """
+        exact = match_expression(query, include_reasoning=include_reasoning, prefix=False)
+        if exact is None or limit <= 0:
+            return []
+        rows = self._ranked(exact, limit)
+        if len(rows) < limit and _prefix_search(query):
+            prefixed = match_expression(query, include_reasoning=include_reasoning)
+            assert prefixed is not None
+            seen = {row["id"] for row in rows}
+            more = self._ranked(prefixed, limit + len(rows))
+            rows += [row for row in more if row["id"] not in seen][: limit - len(rows)]
+        # Snippets are cut here rather than by FTS5's snippet(): that would run
+        # the match again per row, which for a prefix costs a millisecond each.
+        pattern = _highlight_pattern(query)
+        hits = []
+        for row in rows:
+            texts = [row["content"]]
+            if include_reasoning and row["reasoning"]:
+                texts.append(row["reasoning"])
+            hits.append(
+                SearchHit(
+                    conversation_id=row["conversation_id"],
+                    message_id=row["id"],
+                    title=row["title"],
+                    role=row["role"],
+                    snippet=snippet(texts, pattern),
+                    updated_at=row["updated_at"],
+                )
+            )
+        return hits
+
+    def _ranked(self, expression: str, limit: int) -> list[sqlite3.Row]:
+        return self._rows(
+            """
+            SELECT top.id, m.conversation_id, m.role, m.updated_at, m.content, m.reasoning,
+                   c.title
+            FROM (
+                SELECT id, score FROM (
+                    SELECT rowid AS id, bm25(messages_fts, 1.0, 0.5) AS score
+                    FROM messages_fts WHERE messages_fts MATCH ?
+                    ORDER BY rowid DESC LIMIT ?
+                ) ORDER BY score, id DESC LIMIT ?
+            ) AS top
+            JOIN messages m ON m.id = top.id
+            JOIN conversations c ON c.id = m.conversation_id
+            ORDER BY top.score, top.id DESC
+            """,
+            (expression, RANK_WINDOW, limit),
+        )
 
 
-def _newest_branch(messages: list[Message]) -> list[Message]:
-    """Follow parent links from the newest leaf back to the root."""
-    if not messages:
-        return []
-    by_id = {m.id: m for m in messages}
-    if all(m.parent_id is None for m in messages):
-        return messages
-    chain: list[Message] = []
-    current: Message | None = messages[-1]
-    while current is not None:
-        chain.append(current)
-        current = by_id.get(current.parent_id) if current.parent_id is not None else None
-    chain.reverse()
-    return chain
+def match_expression(
+    query: str, *, include_reasoning: bool = False, prefix: bool = True
+) -> str | None:
+    """An FTS5 query for text as a user typed it, or None when nothing is searchable.
+
+    Each word becomes a quoted phrase, so quotes, `-`, `*`, `OR`, `NEAR` or
+    parentheses are plain text and can never be a syntax error. The last word
+    matches as a prefix unless the text ends in a space (the word is complete).
+    """
+    # A NUL would end the query string inside FTS5 ("unterminated string").
+    words = [w for w in query.replace("\0", " ").split() if any(c.isalnum() for c in w)]
+    if not words:
+        return None
+    phrases = ['"' + word.replace('"', '""') + '"' for word in words]
+    if prefix and _prefix_search(query):
+        phrases[-1] += " *"
+    expression = " ".join(phrases)
+    return expression if include_reasoning else f"content : ({expression})"
+
+
+def _prefix_search(query: str) -> bool:
+    # One letter would expand to thousands of words: only from two on.
+    words = query.split()
+    return bool(words) and not query[-1].isspace() and sum(c.isalnum() for c in words[-1]) >= 2
+
+
+def _highlight_pattern(query: str) -> re.Pattern[str] | None:
+    terms = _TERM.findall(query)
+    if not terms:
+        return None
+    last = len(terms) - 1
+    prefix = _prefix_search(query)
+    alternatives = [
+        re.escape(term) + ("" if prefix and index == last else r"(?![^\W_])")
+        for index, term in enumerate(terms)
+    ]
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(alternatives) + ")", re.IGNORECASE)
+
+
+def snippet(texts: Sequence[str], pattern: re.Pattern[str] | None, width: int = 160) -> str:
+    """About `width` characters of the first text with a match, around the match
+    (the start of the first text when none is found), on one line."""
+    for text in texts:
+        found = pattern.search(text) if pattern else None
+        if found:
+            break
+    else:
+        text, found = texts[0], None
+    start = 0
+    if found and found.start() > width // 3:
+        start = found.start() - width // 3
+        space = text.find(" ", start, found.start())
+        start = space + 1 if space != -1 else start
+    end = min(len(text), start + width)
+    if end < len(text):
+        space = text.rfind(" ", start + width // 2, end)
+        end = space if space != -1 else end
+    piece = " ".join(text[start:end].split())
+    return ("…" if start > 0 else "") + piece + ("…" if end < len(text) else "")
+
+
+def move_aside_command(path: Path) -> str:
+    """The shell command that moves a damaged database (and its journal) aside."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M")
+    target = path.with_name(f"{path.name}.broken-{stamp}")
+    commands = [f"mv {shlex.quote(str(path))} {shlex.quote(str(target))}"]
+    for suffix in ("-wal", "-shm"):
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            moved = target.with_name(target.name + suffix)
+            commands.append(f"mv {shlex.quote(str(companion))} {shlex.quote(str(moved))}")
+    return " && ".join(commands)
 
 
 def _statements(script: str) -> list[str]:
-    return [part.strip() for part in script.split(";") if part.strip()]
+    """Split a migration script into statements (trigger bodies hold `;` too)."""
+    statements: list[str] = []
+    current = ""
+    for part in script.split(";"):
+        current += part + ";"
+        if sqlite3.complete_statement(current):
+            if current.strip(" \n;"):
+                statements.append(current.strip())
+            current = ""
+    return statements
 
 
 def _like_prefix(prefix: str) -> str:
     escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return escaped + "%"
+
+
+def _usage_columns(usage: Usage | None) -> dict[str, int | None]:
+    if usage is None:
+        return dict.fromkeys(
+            (
+                "prompt_tokens",
+                "completion_tokens",
+                "total_tokens",
+                "reasoning_tokens",
+                "cache_hit_tokens",
+                "cache_miss_tokens",
+            )
+        )
+    return {
+        "prompt_tokens": usage.prompt_tokens,
+        "completion_tokens": usage.completion_tokens,
+        "total_tokens": usage.total_tokens,
+        "reasoning_tokens": usage.reasoning_tokens,
+        "cache_hit_tokens": usage.prompt_cache_hit_tokens,
+        "cache_miss_tokens": usage.prompt_cache_miss_tokens,
+    }
 
 
 def _conversation(row: sqlite3.Row) -> Conversation:
@@ -380,11 +797,14 @@ def _conversation(row: sqlite3.Row) -> Conversation:
 
 def _message(row: sqlite3.Row) -> Message:
     has_usage = row["prompt_tokens"] is not None or row["completion_tokens"] is not None
+    prompt = row["prompt_tokens"] or 0
+    completion = row["completion_tokens"] or 0
+    total = row["total_tokens"]
     usage = (
         Usage(
-            prompt_tokens=row["prompt_tokens"] or 0,
-            completion_tokens=row["completion_tokens"] or 0,
-            total_tokens=(row["prompt_tokens"] or 0) + (row["completion_tokens"] or 0),
+            prompt_tokens=prompt,
+            completion_tokens=completion,
+            total_tokens=prompt + completion if total is None else total,
             reasoning_tokens=row["reasoning_tokens"] or 0,
             prompt_cache_hit_tokens=row["cache_hit_tokens"] or 0,
             prompt_cache_miss_tokens=row["cache_miss_tokens"] or 0,

@@ -308,3 +308,29 @@ async def test_the_picker_turns_thinking_off_for_a_toggle_model(
         await send(pilot, "echo: quick")
         await answered(pilot)
     assert chat_bodies(emulator)[-1]["thinking"] == {"type": "disabled"}
+
+
+async def test_a_stopped_answer_continues_in_place(make_app, emulator: Emulator) -> None:
+    emulator.faults = Faults(token_delay=0.02)
+    app = make_app()
+    full = "word " * 300
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "echo: " + full)
+        await streaming_under_way(app)
+        await pilot.press("escape")
+        await answered(pilot)
+        cut = app.screen.query_one(AssistantMessage).content
+        assert "ctrl+f" in app.screen.query_one(AssistantMessage).status
+        emulator.faults = Faults()
+        await pilot.press("ctrl+f")
+        await answered(pilot)
+        answers = list(app.screen.query(AssistantMessage))
+        assert len(answers) == 1
+        assert answers[0].content.startswith(cut) and len(answers[0].content) > len(cut)
+        stored = app.store.messages(app.session.conversation.id)
+        assert [m.role for m in stored] == ["user", "assistant"]
+        assert stored[-1].content == answers[0].content
+        assert stored[-1].finish_reason == "stop"
+    request = [r for r in emulator.requests if r.path.endswith("chat/completions")][-1]
+    assert request.path.startswith("/beta/")
+    assert request.body["messages"][-1] == {"role": "assistant", "content": cut, "prefix": True}

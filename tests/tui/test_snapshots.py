@@ -62,3 +62,16 @@ def test_welcome(snap_compare, snapshot_app) -> None:
 def test_model_picker(snap_compare, snapshot_app) -> None:
     """The model picker lists the built-in models with the current one marked."""
     assert snap_compare(snapshot_app(), press=["ctrl+o"], terminal_size=(80, 24))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_sidebar(snap_compare, snapshot_app, paths, size) -> None:
+    """ctrl+l: conversations newest first under a day heading, with model and count."""
+    from deepseek_tui.store import Store
+    from tests.tui.test_history_ui import seed
+
+    store = Store.open(paths.database)
+    for title in ("Rust lifetimes", "Why is the sky blue?", "A long title " * 5):
+        seed(store, title, 2)
+    store.close()
+    assert snap_compare(snapshot_app(), press=["ctrl+l"], terminal_size=size)

@@ -26,7 +26,7 @@ from deepseek_tui.api.events import (
     StreamEvent,
     Usage,
 )
-from deepseek_tui.api.request import ChatRequest
+from deepseek_tui.api.request import ChatRequest, beta_base_url
 from deepseek_tui.api.sse import SSEParser
 
 _BACKOFF_CAP = 8.0
@@ -118,12 +118,13 @@ class DeepSeekClient:
         `partial_reasoning` hold what arrived (the caller has also seen the deltas).
         """
         body = request.body(stream=True)
+        url = self._chat_url(request)
         attempt = 0
         while True:
             attempt += 1
             progress = _Progress()
             try:
-                async with contextlib.aclosing(self._stream_once(body, progress)) as events:
+                async with contextlib.aclosing(self._stream_once(url, body, progress)) as events:
                     async for event in events:
                         yield event
                 return
@@ -134,11 +135,15 @@ class DeepSeekClient:
                     raise
                 await self._sleep(self._backoff(attempt, error))
 
+    def _chat_url(self, request: ChatRequest) -> str:
+        if request.prefix is not None:
+            return f"{beta_base_url(self.base_url)}/chat/completions"
+        return self._url("chat/completions")
+
     async def _stream_once(
-        self, body: dict[str, Any], progress: _Progress
+        self, url: str, body: dict[str, Any], progress: _Progress
     ) -> AsyncIterator[StreamEvent]:
         loop = asyncio.get_running_loop()
-        url = self._url("chat/completions")
         headers = {"Accept": "text/event-stream"}
         async with self._open(url, body, headers) as response:
             if response.status_code >= 400:

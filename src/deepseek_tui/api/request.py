@@ -68,6 +68,8 @@ class ChatRequest:
     temperature: float | None = None
     top_p: float | None = None
     max_tokens: int | None = None
+    # Continue this partial answer (DeepSeek's beta "chat prefix completion").
+    prefix: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -78,7 +80,10 @@ class ChatRequest:
         """The JSON body. Thinking requests get no sampling or logprobs fields:
         reasoners ignore the first and reject the second with 400."""
         traits = model_traits(self.model)
-        body: dict[str, Any] = {"model": self.model, "messages": list(self.messages)}
+        messages = list(self.messages)
+        if self.prefix is not None:
+            messages.append({"role": "assistant", "content": self.prefix, "prefix": True})
+        body: dict[str, Any] = {"model": self.model, "messages": messages}
         if traits.thinking == "toggle" and self.thinking is not None:
             body["thinking"] = {"type": "enabled" if self.thinking else "disabled"}
         if not traits.thinks(self.thinking):
@@ -104,3 +109,11 @@ class ChatRequest:
             # DeepSeek sends usage anyway; OpenAI-style gateways only when asked.
             body["stream_options"] = {"include_usage": True}
         return body
+
+
+def beta_base_url(base_url: str) -> str:
+    """The base URL for beta features: `…/beta` in place of `…` or `…/v1`."""
+    base = base_url.rstrip("/")
+    if base.endswith("/beta"):
+        return base
+    return base.removesuffix("/v1") + "/beta"

@@ -33,6 +33,7 @@ class ChatCommands(Provider):
             ("New conversation", chat.action_new_conversation, "ctrl+n"),
             ("Copy last answer", chat.action_copy_answer, "ctrl+b"),
             ("Regenerate answer", chat.action_retry, "ctrl+r"),
+            ("Continue the cut answer", chat.action_continue, "ctrl+f"),
             ("Edit last message", chat.action_edit_last, "↑ in an empty composer"),
             ("Toggle reasoning panels", chat.action_toggle_reasoning, "ctrl+g"),
             ("Help: keys", chat.action_help, "F1"),

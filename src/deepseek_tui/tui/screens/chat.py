@@ -11,21 +11,28 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Collapsible, Footer, Static
 from textual.worker import Worker, WorkerState
 
 from deepseek_tui.api import errors
 from deepseek_tui.api.events import ContentDelta, ReasoningDelta
-from deepseek_tui.pricing import format_cost
 from deepseek_tui.session import LocalMessage, Session
+from deepseek_tui.store import Conversation, Message
+from deepseek_tui.tui.screens.dialogs import Confirm, TextPrompt
 from deepseek_tui.tui.widgets.composer import Composer
-from deepseek_tui.tui.widgets.messages import AssistantMessage, UserMessage
+from deepseek_tui.tui.widgets.messages import AssistantMessage, UserMessage, status_line
+from deepseek_tui.tui.widgets.sidebar import Sidebar
 
 if TYPE_CHECKING:
     from deepseek_tui.tui.app import DeepSeekApp
 
+# Below this width the sidebar closes once a conversation is opened from it.
+NARROW = 110
+# Messages mounted when a conversation opens; older ones page in as you scroll up.
+WINDOW = 40
 # Deltas are gathered and handed to the Markdown widgets at most this often.
 BATCH_SECONDS = 0.05
 
@@ -54,9 +61,12 @@ class ChatScreen(Screen[None]):
         Binding("ctrl+s", "settings", "Settings"),
         Binding("f1,question_mark", "help", "Help"),
         Binding("ctrl+r", "retry", "Regenerate / retry", show=False),
+        Binding("ctrl+f", "continue", "Continue a cut answer", show=False),
         Binding("ctrl+g", "toggle_reasoning", "Show/hide reasoning", show=False),
         Binding("ctrl+b", "copy_answer", "Copy last answer", show=False),
         Binding("ctrl+down", "scroll_latest", "Jump to the latest", show=False),
+        Binding("ctrl+l", "toggle_sidebar", "Chats"),
+        Binding("ctrl+z", "undo_delete", "Undo delete", show=False),
     ]
 
     def __init__(self, session: Session) -> None:
@@ -64,45 +74,43 @@ class ChatScreen(Screen[None]):
         self.session = session
         self._reply: Worker[None] | None = None
         self.last_status = ""
+        self._first_shown = 0  # index in session.history of the first mounted message
+        self._deleted: dict | None = None  # the last deleted conversation, for undo
 
     @property
     def deepseek(self) -> DeepSeekApp:
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield VerticalScroll(id="conversation")
-        yield Composer(id="composer")
-        yield Static(id="status")
+        yield Sidebar(self.deepseek.store)
+        with Vertical(id="main"):
+            yield VerticalScroll(id="conversation")
+            yield Composer(id="composer")
+            yield Static(id="status")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         conversation = self.query_one("#conversation", VerticalScroll)
         conversation.anchor()
+        self.watch(conversation, "scroll_y", self._near_top, init=False)
         self.show_history()
         self.update_status()
 
     # --- showing ----------------------------------------------------------------
 
-    def show_history(self) -> None:
+    def show_history(self, focus_id: int | None = None) -> None:
+        """Mount the latest WINDOW messages (older ones page in on scrolling up)."""
         conversation = self.query_one("#conversation", VerticalScroll)
         conversation.remove_children()
-        widgets = []
-        for message in self.session.history:
-            if message.role == "user":
-                widgets.append(UserMessage(message.content))
-            elif message.role == "assistant":
-                reason = message.finish_reason
-                if not isinstance(message, LocalMessage) and message.unfinished:
-                    reason = "interrupted"
-                widget = AssistantMessage(
-                    model=message.model or "?",
-                    content=message.content,
-                    reasoning=message.reasoning or "",
-                    finished=True,
-                    reasoning_expanded=self.deepseek.settings.reasoning_expanded,
-                    status=_reason_label(reason),
-                )
-                widgets.append(widget)
+        history = self.session.history
+        start = max(0, len(history) - WINDOW)
+        focus_index = next((i for i, m in enumerate(history) if _id(m) == focus_id), None)
+        if focus_index is not None:
+            start = min(start, max(0, focus_index - 2))
+        self._first_shown = start
+        widgets: list[Widget] = [self._widget_for(m) for m in history[start:]]
+        if start:
+            widgets.insert(0, self._earlier_row())
         if widgets:
             conversation.mount_all(widgets)
         else:
@@ -111,12 +119,71 @@ class ChatScreen(Screen[None]):
                     Text.assemble(
                         ("New conversation\n", "bold"),
                         "Type a message and press Enter. Ctrl+o picks the model, "
-                        "F1 lists every key, ctrl+p finds any action.",
+                        "ctrl+l lists your conversations, F1 lists every key, "
+                        "ctrl+p finds any action.",
                     ),
                     id="empty-hint",
                 )
             )
-        conversation.anchor()
+        if focus_index is None:
+            conversation.anchor()
+        else:
+            target = widgets[focus_index - start + (1 if start else 0)]
+            conversation.release_anchor()
+            self.call_after_refresh(conversation.scroll_to_widget, target, top=True, animate=False)
+
+    def _earlier_row(self) -> Static:
+        return Static(self._earlier_text(), id="earlier")
+
+    def _earlier_text(self) -> Text:
+        count = self._first_shown
+        return Text(f"▲ {count:,} earlier messages: scroll up to load them", style="dim")
+
+    def _widget_for(self, message: Message | LocalMessage) -> Widget:
+        position, count = self.session.branches(message)
+        branch = f"‹ {position}/{count} ›" if count > 1 else ""
+        if message.role == "user":
+            return UserMessage(message.content, branch=branch)
+        reason = message.finish_reason
+        if not isinstance(message, LocalMessage) and message.unfinished:
+            reason = "interrupted"
+        return AssistantMessage(
+            model=message.model or "?",
+            content=message.content,
+            reasoning=message.reasoning or "",
+            finished=True,
+            reasoning_expanded=self.deepseek.settings.reasoning_expanded,
+            status=_reason_label(reason, message),
+            branch=branch,
+        )
+
+    def _near_top(self, scroll_y: float) -> None:
+        if scroll_y <= 1 and self._first_shown > 0:
+            self.load_earlier()
+
+    def load_earlier(self) -> None:
+        """Mount the previous page above the first message, keeping the view still."""
+        if self._first_shown <= 0:
+            return
+        conversation = self.query_one("#conversation", VerticalScroll)
+        end = self._first_shown
+        start = max(0, end - WINDOW)
+        self._first_shown = start
+        widgets = [self._widget_for(m) for m in self.session.history[start:end]]
+        earlier = self.query_one("#earlier", Static)
+        first_message = next(
+            (child for child in conversation.children if child is not earlier), None
+        )
+        if start:
+            earlier.update(self._earlier_text())
+            conversation.mount_all(widgets, after=earlier)
+        else:
+            earlier.remove()
+            conversation.mount_all(widgets, before=first_message)
+        if first_message is not None:
+            self.call_after_refresh(
+                conversation.scroll_to_widget, first_message, top=True, animate=False
+            )
 
     def update_status(self) -> None:
         session = self.session
@@ -131,6 +198,12 @@ class ChatScreen(Screen[None]):
         self.query_one("#status", Static).update(Text(" · ".join(parts)))
 
     # --- sending ------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # "Stop" is shown in the footer only while there is something to stop.
+        if action == "stop":
+            return self.streaming
+        return True
 
     @property
     def streaming(self) -> bool:
@@ -150,20 +223,35 @@ class ChatScreen(Screen[None]):
         conversation = self.query_one("#conversation", VerticalScroll)
         await conversation.mount(UserMessage(message.text))
         conversation.anchor()
-        self._reply = self.stream_answer(message.text, regenerate=False)
+        self._reply = self.stream_answer(message.text)
+        self.refresh_bindings()
 
     @work(exclusive=True, group="reply", exit_on_error=False)
-    async def stream_answer(self, text: str, *, regenerate: bool) -> None:
+    async def stream_answer(self, text: str, *, mode: str = "send") -> None:
+        """Stream an answer: `send` text, `regenerate` the last one, or `continue`
+        the last, cut-short one in place."""
         session = self.session
         conversation = self.query_one("#conversation", VerticalScroll)
-        widget = AssistantMessage(
-            model=session.model,
-            reasoning_expanded=self.deepseek.settings.reasoning_expanded,
-        )
+        turn = session.new_turn()
+        if mode == "continue":
+            last = session.history[-1]
+            for old in list(self.query(AssistantMessage))[-1:]:
+                await old.remove()
+            widget = AssistantMessage(
+                model=last.model or session.model,
+                content=last.content,
+                reasoning=last.reasoning or "",
+                reasoning_expanded=self.deepseek.settings.reasoning_expanded,
+            )
+            events = session.continue_answer(turn)
+        else:
+            widget = AssistantMessage(
+                model=session.model,
+                reasoning_expanded=self.deepseek.settings.reasoning_expanded,
+            )
+            events = session.regenerate(turn) if mode == "regenerate" else session.send(text, turn)
         await conversation.mount(widget)
         conversation.anchor()
-        turn = session.new_turn()
-        events = session.regenerate(turn) if regenerate else session.send(text, turn)
         pending_reasoning: list[str] = []
         pending_content: list[str] = []
         flushed = time.monotonic()
@@ -205,6 +293,10 @@ class ChatScreen(Screen[None]):
         await widget.finish(
             usage=turn.usage, reason=turn.finish_reason, error=error_text, cost=turn.cost
         )
+        if session.history:
+            position, count = session.branches(session.history[-1])
+            if count > 1:
+                widget.set_branch(f"‹ {position}/{count} ›")
         self.last_status = _usage_label(turn)
         self.update_status()
 
@@ -212,6 +304,114 @@ class ChatScreen(Screen[None]):
 
     def on_composer_edit_last(self, _: Composer.EditLast) -> None:
         self.action_edit_last()
+
+    def on_composer_branch(self, event: Composer.Branch) -> None:
+        self.switch_branch(event.step)
+
+    def switch_branch(self, step: int) -> None:
+        """Show another branch of the latest message that has siblings."""
+        if self.streaming or self.session.store is None:
+            return
+        for message in reversed(self.session.history[self._first_shown :]):
+            if isinstance(message, Message) and self.session.branches(message)[1] > 1:
+                shown = self.session.switch_branch(message, step)
+                if shown is None:
+                    self.notify("No more branches that way.")
+                    return
+                self.show_history(focus_id=shown.id)
+                return
+        self.notify("Nothing here has other branches (edit or regenerate to make one).")
+
+    # --- the sidebar ---------------------------------------------------------------
+
+    def action_toggle_sidebar(self) -> None:
+        sidebar = self.query_one(Sidebar)
+        sidebar.display = not sidebar.display
+        if sidebar.display:
+            sidebar.reload()
+            sidebar.focus_list()
+            # Titles are clipped to the sidebar's width, known only after layout.
+            self.call_after_refresh(sidebar.reload, keep=sidebar.highlighted_id())
+        else:
+            self.query_one(Composer).focus()
+
+    def on_sidebar_close(self, _: Sidebar.Close) -> None:
+        if self.query_one(Sidebar).display:
+            self.action_toggle_sidebar()
+
+    def on_sidebar_open(self, event: Sidebar.Open) -> None:
+        if self.streaming:
+            self.notify("An answer is still streaming: press Esc to stop it first.")
+            return
+        try:
+            if event.message_id is not None:
+                self.session.open_at(event.message_id)
+            else:
+                self.session.open(event.conversation_id)
+        except KeyError:
+            self.notify("That conversation is gone.", severity="warning")
+            self.query_one(Sidebar).reload()
+            return
+        self.last_status = ""
+        self.show_history(focus_id=event.message_id)
+        self.update_status()
+        if self.size.width < NARROW:
+            self.query_one(Sidebar).display = False  # give the conversation the room
+        self.query_one(Composer).focus()
+
+    def on_sidebar_action(self, event: Sidebar.Action) -> None:
+        store = self.session.store
+        if store is None or event.conversation_id is None:
+            return
+        conversation = store.get_conversation(event.conversation_id)
+        if conversation is None:
+            return
+        sidebar = self.query_one(Sidebar)
+        if event.action == "pin":
+            store.set_pinned(conversation.id, not conversation.pinned)
+            sidebar.reload(keep=conversation.id)
+        elif event.action == "rename":
+
+            def renamed(title: str | None) -> None:
+                if title:
+                    store.rename_conversation(conversation.id, title)
+                    sidebar.reload(keep=conversation.id)
+
+            self.app.push_screen(TextPrompt("New title", conversation.title), renamed)
+        elif event.action == "delete":
+
+            def confirmed(yes: bool | None) -> None:
+                if yes:
+                    self._delete(conversation)
+
+            title = conversation.title or "Untitled"
+            self.app.push_screen(Confirm(f"Delete “{title}” and all its messages?"), confirmed)
+
+    def _delete(self, conversation: Conversation) -> None:
+        from deepseek_tui.export import conversation_to_json
+
+        store = self.session.store
+        assert store is not None
+        self._deleted = conversation_to_json(conversation, store.messages(conversation.id))
+        store.delete_conversation(conversation.id)
+        if self.session.conversation and self.session.conversation.id == conversation.id:
+            self.action_new_conversation()
+        self.query_one(Sidebar).reload()
+        self.notify(
+            f"Deleted “{conversation.title or 'Untitled'}”. Press ctrl+z to undo.", timeout=10
+        )
+
+    def action_undo_delete(self) -> None:
+        if self._deleted is None or self.session.store is None:
+            return
+        restored = self.session.store.import_conversation(self._deleted)
+        self._deleted = None
+        self.query_one(Sidebar).reload()
+        self.notify(f"Restored “{restored.title or 'Untitled'}”.")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is self._reply:
+            self.refresh_bindings()
 
     def action_stop(self) -> None:
         if self.streaming and self._reply is not None:
@@ -225,7 +425,18 @@ class ChatScreen(Screen[None]):
         user_messages = list(self.query(UserMessage))
         if answers and user_messages and answers[-1].region.y >= user_messages[-1].region.y:
             answers[-1].remove()
-        self._reply = self.stream_answer("", regenerate=True)
+        self._reply = self.stream_answer("", mode="regenerate")
+        self.refresh_bindings()
+
+    def action_continue(self) -> None:
+        """Let the model carry on from where a cut-short answer stopped."""
+        if self.streaming:
+            return
+        if not self.session.can_continue:
+            self.notify("The last answer is complete: there is nothing to continue.")
+            return
+        self._reply = self.stream_answer("", mode="continue")
+        self.refresh_bindings()
 
     def action_edit_last(self) -> None:
         """Put the last question back in the composer; sending makes a new branch."""
@@ -364,19 +575,17 @@ def fenced_blocks(markdown: str) -> list[tuple[str, str]]:
     return blocks
 
 
-def _reason_label(reason: str | None) -> str:
-    return {
-        "stopped": "stopped",
-        "interrupted": "interrupted",
-        "length": "cut at max_tokens",
-        "error": "failed",
-    }.get(reason or "", "")
+def _id(message: Message | LocalMessage) -> int | None:
+    return message.id if isinstance(message, Message) else None
+
+
+def _reason_label(reason: str | None, message: Message | LocalMessage) -> str:
+    return status_line(reason, getattr(message, "usage", None), getattr(message, "cost", None))
 
 
 def _usage_label(turn: object) -> str:
+    """The status line's "last: …" part: tokens and cost of the latest answer."""
     usage = getattr(turn, "usage", None)
     if usage is None:
         return ""
-    label = f"last: {usage.prompt_tokens:,} in · {usage.completion_tokens:,} out"
-    amount = getattr(turn, "cost", None)
-    return label if amount is None else f"{label} · {format_cost(amount)}"
+    return "last: " + status_line(None, usage, getattr(turn, "cost", None))

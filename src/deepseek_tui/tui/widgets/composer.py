@@ -28,6 +28,13 @@ class Composer(TextArea):
     class EditLast(Message):
         """↑ in an empty composer: edit the last question."""
 
+    class Branch(Message):
+        """←/→ in an empty composer: the previous/next branch."""
+
+        def __init__(self, step: int) -> None:
+            super().__init__()
+            self.step = step
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(
             id=id,
@@ -49,9 +56,12 @@ class Composer(TextArea):
         self.insert("\n")
 
     async def _on_key(self, event: events.Key) -> None:
-        if event.key == "up" and not self.text:
+        if not self.text and event.key in ("up", "left", "right"):
             event.stop()
             event.prevent_default()
-            self.post_message(self.EditLast())
+            if event.key == "up":
+                self.post_message(self.EditLast())
+            else:
+                self.post_message(self.Branch(-1 if event.key == "left" else 1))
             return
         await super()._on_key(event)

@@ -18,9 +18,13 @@ from deepseek_tui.pricing import format_cost
 class UserMessage(Static):
     """The user's message, shown as typed: never interpreted as markup."""
 
-    def __init__(self, text: str) -> None:
-        super().__init__(Text(text), classes="user-message", markup=False)
+    def __init__(self, text: str, *, branch: str = "") -> None:
+        shown = Text(text)
+        if branch:
+            shown = Text.assemble((f"{branch}  ←/→ in an empty composer\n", "dim"), shown)
+        super().__init__(shown, classes="user-message", markup=False)
         self.text = text
+        self.branch = branch
 
 
 class StreamingMarkdown(Markdown):
@@ -55,6 +59,28 @@ class StreamingMarkdown(Markdown):
             await self.update(expected)
 
 
+REASON_LABELS = {
+    "stopped": "stopped: ctrl+f continues it",
+    "interrupted": "interrupted: ctrl+f continues it, ctrl+r regenerates it",
+    "length": "cut at max_tokens: ctrl+f continues it",
+    "error": "failed: ctrl+r retries",
+}
+
+
+def status_line(reason: str | None, usage: Usage | None, cost: float | None) -> str:
+    """The line under an answer: how it ended (with what to do), tokens, cost."""
+    parts = []
+    if reason in REASON_LABELS:
+        parts.append(REASON_LABELS[reason])
+    elif reason not in (None, "stop"):
+        parts.append(f"finish: {reason}")
+    if usage:
+        parts.append(f"{usage.prompt_tokens:,} in · {usage.completion_tokens:,} out")
+    if cost is not None:
+        parts.append(format_cost(cost))
+    return " · ".join(parts)
+
+
 def sanitize(text: str) -> str:
     """Make control characters visible so ANSI/OSC sequences are shown, not run."""
     if "\x1b" not in text and "\x07" not in text and "\x9b" not in text:
@@ -76,6 +102,7 @@ class AssistantMessage(Vertical):
         finished: bool = False,
         reasoning_expanded: bool = False,
         status: str = "",
+        branch: str = "",
     ) -> None:
         super().__init__(classes="assistant-message")
         self.model = model
@@ -83,12 +110,13 @@ class AssistantMessage(Vertical):
         self.reasoning = reasoning
         self.finished = finished
         self.reasoning_expanded = reasoning_expanded
+        self.branch = branch
         self.started = time.monotonic()
         self._answer_started = bool(content)
         self.set_reactive(AssistantMessage.status, status)
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(self.model, style="bold"), classes="badge")
+        yield Static(self._badge(), classes="badge")
         panel = Collapsible(
             StreamingMarkdown(self.reasoning, classes="reasoning-text"),
             title="Thinking…" if not self.finished else "Reasoning",
@@ -102,8 +130,18 @@ class AssistantMessage(Vertical):
         yield StreamingMarkdown(self.content, classes="answer")
         yield Static("", classes="meta")
 
+    def _badge(self) -> Text:
+        badge = Text(self.model, style="bold")
+        if self.branch:
+            badge.append(f"  {self.branch}  ←/→ in an empty composer", style="dim")
+        return badge
+
+    def set_branch(self, branch: str) -> None:
+        self.branch = branch
+        self.query_one(".badge", Static).update(self._badge())
+
     def on_mount(self) -> None:
-        if not self.finished:
+        if not self.finished and not self.reasoning:
             self.query_one(".reasoning", Collapsible).display = False
         self._show_status()
 
@@ -149,22 +187,10 @@ class AssistantMessage(Vertical):
                 panel.title += f" · {usage.reasoning_tokens:,} tokens"
         else:
             panel.display = False
-        parts = []
-        if reason == "stopped":
-            parts.append("stopped")
-        elif reason == "interrupted":
-            parts.append("interrupted")
-        elif reason == "length":
-            parts.append("cut at max_tokens")
-        elif reason not in (None, "stop", "error"):
-            parts.append(f"finish: {reason}")
-        if usage:
-            parts.append(f"{usage.prompt_tokens:,} in · {usage.completion_tokens:,} out")
-        if cost is not None:
-            parts.append(format_cost(cost))
-        self.status = " · ".join(parts)
+        # The error sentence already says what to do next; no second hint under it.
+        self.status = status_line(None if error else reason, usage, cost)
         if error:
-            self.mount(Static(Text(error), classes="error"))
+            self.mount(Static(Text(error), classes="error"), before=self.query_one(".meta"))
 
     def watch_status(self) -> None:
         if self.is_mounted:

@@ -1,0 +1,272 @@
+"""Conversations as files: the JSON export format (DESIGN.md), Markdown, and checks.
+
+Pure functions over the store's values: nothing here opens a file or a database,
+so the CLI, the TUI (export, undo of a delete) and tests share one definition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from deepseek_tui.api.events import Usage
+
+if TYPE_CHECKING:
+    from deepseek_tui.store import Conversation, Message
+
+ROLES = ("user", "assistant", "system")
+USAGE_FIELDS = (
+    "prompt_tokens",
+    "completion_tokens",
+    "total_tokens",
+    "reasoning_tokens",
+    "prompt_cache_hit_tokens",
+    "prompt_cache_miss_tokens",
+)
+# More than this many problems in one file only hides the first ones.
+MAX_PROBLEMS = 20
+
+_ENDINGS = {
+    "length": "Cut at the max_tokens limit.",
+    "stopped": "Stopped before the end.",
+    "interrupted": "Interrupted: the connection broke before the end.",
+    "error": "Failed with an error before the end.",
+    "content_filter": "Cut by the content filter.",
+    "insufficient_system_resource": "Cut short: the server was out of resources.",
+}
+_HEADINGS = {"user": "User", "assistant": "Assistant", "system": "System prompt"}
+
+
+# --- JSON -----------------------------------------------------------------------------
+
+
+def conversation_to_json(conversation: Conversation, messages: Sequence[Message]) -> dict[str, Any]:
+    """The export format of DESIGN.md; `messages` is the branch to export, in order."""
+    return {
+        "id": conversation.id,
+        "title": conversation.title,
+        "created_at": conversation.created_at,
+        "updated_at": conversation.updated_at,
+        "messages": [
+            {
+                "role": message.role,
+                "content": message.content,
+                "reasoning_content": message.reasoning,
+                "model": message.model,
+                "finish_reason": message.finish_reason,
+                "usage": message.usage.to_dict() if message.usage else None,
+                "created_at": message.created_at,
+            }
+            for message in messages
+        ],
+    }
+
+
+def normalize_timestamp(text: str) -> str:
+    """An ISO-8601 time as the store keeps it: UTC, milliseconds, `Z`.
+
+    A time without a zone is taken as UTC. Raises ValueError when `text` is not
+    a time. The store's own stamps come back unchanged, so exports round-trip.
+    """
+    moment = datetime.fromisoformat(text.strip())
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError as error:  # year 1 with a positive offset, and the like
+        raise ValueError(f"{text!r} is out of range") from error
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def usage_from_json(value: Any) -> Usage | None:
+    """The usage object of an exported message (missing counts are 0)."""
+    if not isinstance(value, dict):
+        return None
+    counts = {name: value[name] for name in USAGE_FIELDS if _is_count(value.get(name))}
+    counts.setdefault(
+        "total_tokens", counts.get("prompt_tokens", 0) + counts.get("completion_tokens", 0)
+    )
+    return Usage(**counts)
+
+
+def validate_export(data: Any) -> list[str]:
+    """What is wrong with `data` as an export (empty when it can be imported).
+
+    Each problem is one sentence naming the field, e.g. `messages[2].role`.
+    Unknown fields are ignored, so a newer export still imports.
+    """
+    if isinstance(data, list):
+        return [
+            "Expected one conversation (a JSON object, as `export --format json` writes), "
+            "found a list."
+        ]
+    if not isinstance(data, dict):
+        return [f"Expected one conversation (a JSON object), found {_kind(data)}."]
+    problems: list[str] = []
+    conversation_id = data.get("id")
+    if conversation_id is not None and (
+        not _is_text(conversation_id) or not conversation_id.strip()
+    ):
+        problems.append(f"id must be a non-empty string, not {_show(conversation_id)}.")
+    if data.get("title") is not None and not _is_text(data["title"]):
+        problems.append(f"title must be text, not {_show(data['title'])}.")
+    for name in ("created_at", "updated_at"):
+        problems += _timestamp_problems(data, name, name)
+    messages = data.get("messages")
+    if messages is None:
+        problems.append("messages is missing (a list of messages).")
+    elif not isinstance(messages, list):
+        problems.append(f"messages must be a list, not {_show(messages)}.")
+    else:
+        for index, message in enumerate(messages):
+            problems += _message_problems(message, f"messages[{index}]")
+            if len(problems) >= MAX_PROBLEMS:
+                break
+    return problems[:MAX_PROBLEMS]
+
+
+def _message_problems(message: Any, where: str) -> list[str]:
+    if not isinstance(message, dict):
+        return [f"{where} must be an object, not {_show(message)}."]
+    problems: list[str] = []
+    role = message.get("role")
+    if role not in ROLES:
+        if role is None:
+            problems.append(f"{where}.role is missing (one of {', '.join(ROLES)}).")
+        else:
+            problems.append(f"{where}.role must be one of {', '.join(ROLES)}, not {_show(role)}.")
+    if "content" not in message:
+        problems.append(f"{where}.content is missing.")
+    elif not _is_text(message["content"]):
+        problems.append(f"{where}.content must be text, not {_show(message['content'])}.")
+    for name in ("reasoning_content", "model", "finish_reason"):
+        value = message.get(name)
+        if value is not None and not _is_text(value):
+            problems.append(f"{where}.{name} must be text or null, not {_show(value)}.")
+    usage = message.get("usage")
+    if usage is not None:
+        if not isinstance(usage, dict):
+            problems.append(f"{where}.usage must be an object or null, not {_show(usage)}.")
+        else:
+            for name in USAGE_FIELDS:
+                if name in usage and not _is_count(usage[name]):
+                    problems.append(
+                        f"{where}.usage.{name} must be a whole number ≥ 0, "
+                        f"not {_show(usage[name])}."
+                    )
+    problems += _timestamp_problems(message, "created_at", f"{where}.created_at")
+    return problems
+
+
+def _timestamp_problems(container: dict[str, Any], key: str, where: str) -> list[str]:
+    value = container.get(key)
+    if value is None:
+        return [f'{where} is missing (a time such as "2026-11-23T09:00:00Z").']
+    if not _is_text(value):
+        return [f"{where} must be a time as text, not {_show(value)}."]
+    try:
+        normalize_timestamp(value)
+    except ValueError:
+        return [f'{where} is not an ISO-8601 time like "2026-11-23T09:00:00Z": {_show(value)}.']
+    return []
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
+
+
+def _is_text(value: Any) -> bool:
+    """A string SQLite can store: JSON's "\\ud800" escapes make lone surrogates."""
+    if not isinstance(value, str):
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _kind(value: Any) -> str:
+    names = {str: "a string", bool: "a boolean", int: "a number", float: "a number"}
+    if value is None:
+        return "null"
+    return names.get(type(value), type(value).__name__)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        if not _is_text(value):
+            return "text with an invalid character (a lone surrogate)"
+        shown = value if len(value) <= 40 else value[:39] + "…"
+        return repr(shown)
+    if isinstance(value, dict | list):
+        return "an object" if isinstance(value, dict) else "a list"
+    return "null" if value is None else repr(value)
+
+
+# --- Markdown ------------------------------------------------------------------------
+
+
+def conversation_to_markdown(conversation: Conversation, messages: Sequence[Message]) -> str:
+    """A readable page: title, one section per message, reasoning folded away."""
+    title = conversation.title.strip() or "Untitled conversation"
+    lines = [
+        f"# {title}",
+        "",
+        f"*Conversation `{conversation.id}` · started {_readable(conversation.created_at)} · "
+        f"last message {_readable(conversation.updated_at)} · exported from deepseek-tui*",
+        "",
+    ]
+    for message in messages:
+        heading = _HEADINGS.get(message.role, message.role.capitalize())
+        if message.role == "assistant" and message.model:
+            heading += f" · {message.model}"
+        lines += ["---", "", f"## {heading}", ""]
+        if message.reasoning:
+            # A literal closing tag inside the reasoning would end the block early.
+            reasoning = message.reasoning.strip().replace("</details>", "&lt;/details&gt;")
+            lines += [
+                "<details><summary>Reasoning</summary>",
+                "",
+                _closed_fences(reasoning),
+                "",
+                "</details>",
+                "",
+            ]
+        content = message.content.strip()
+        if content:
+            lines += [_closed_fences(content), ""]
+        ending = _ending(message)
+        if ending:
+            lines += [f"*{ending}*", ""]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _ending(message: Message) -> str | None:
+    if message.role != "assistant":
+        return None
+    if message.finish_reason is None:
+        return "Unfinished: the app stopped while this answer was streaming."
+    if message.finish_reason == "stop":
+        return None if message.content.strip() else "(An empty answer.)"
+    return _ENDINGS.get(message.finish_reason, f"Finish reason: {message.finish_reason}.")
+
+
+def _closed_fences(text: str) -> str:
+    """Close a code fence a cut answer left open, so the rest of the page renders."""
+    open_fence = False
+    for line in text.splitlines():
+        if line.lstrip().startswith("```"):
+            open_fence = not open_fence
+    return text + "\n```" if open_fence else text
+
+
+def _readable(stamp: str) -> str:
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -1,0 +1,236 @@
+"""The conversation list: newest first, grouped by day, searchable, loaded in pages."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option, OptionDoesNotExist
+
+if TYPE_CHECKING:
+    from deepseek_tui.store import ConversationSummary, SearchHit, Store
+
+PAGE = 100
+
+
+def day_label(stamp: str, today: date | None = None) -> str:
+    """ "Today", "Yesterday", a weekday this week, else the date, in local time."""
+    moment = datetime.strptime(stamp[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+    day = moment.astimezone().date()
+    today = today or datetime.now().astimezone().date()
+    if day == today:
+        return "Today"
+    if day == today - timedelta(days=1):
+        return "Yesterday"
+    if today - day < timedelta(days=7):
+        return day.strftime("%A")
+    return day.strftime("%d %b %Y")
+
+
+class ConversationList(OptionList):
+    """Options are conversations (id = conversation id) or search hits
+    (id = "conversation_id:message_id"); day headings are disabled options."""
+
+    # Shown in the sidebar's own help line, not the footer, which has no room.
+    BINDINGS = [
+        Binding("r", "rename", "Rename", show=False),
+        Binding("d,delete", "delete", "Delete", show=False),
+        Binding("p", "pin", "Pin", show=False),
+        Binding("slash", "search", "Search", show=False),
+    ]
+
+    def action_search(self) -> None:
+        self.screen.query_one("#search", Input).focus()
+
+    def action_rename(self) -> None:
+        self.post_message(Sidebar.Action("rename", self._highlighted_id()))
+
+    def action_delete(self) -> None:
+        self.post_message(Sidebar.Action("delete", self._highlighted_id()))
+
+    def action_pin(self) -> None:
+        self.post_message(Sidebar.Action("pin", self._highlighted_id()))
+
+    def _highlighted_id(self) -> str | None:
+        if self.highlighted is None or not self.option_count:
+            return None
+        option_id = self.get_option_at_index(self.highlighted).id
+        return option_id.split(":", 1)[0] if option_id else None
+
+
+class Sidebar(Vertical):
+    """Toggle with ctrl+l. Type to search every message; Enter opens."""
+
+    BINDINGS = [Binding("escape", "close", "Close", show=False)]
+
+    class Open(Message):
+        """Open a conversation, at `message_id` when it came from a search."""
+
+        def __init__(self, conversation_id: str, message_id: int | None = None) -> None:
+            super().__init__()
+            self.conversation_id = conversation_id
+            self.message_id = message_id
+
+    class Action(Message):
+        """rename / delete / pin on a conversation."""
+
+        def __init__(self, action: str, conversation_id: str | None) -> None:
+            super().__init__()
+            self.action = action
+            self.conversation_id = conversation_id
+
+    def __init__(self, store: Store | None) -> None:
+        super().__init__(id="sidebar")
+        self.store = store
+        self._loaded = 0
+        self._total = 0
+        self._last_day = ""
+        self._searching = False
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="Search all conversations…", id="search")
+        yield Static("", id="sidebar-help")
+        yield ConversationList(id="conversations")
+
+    def on_mount(self) -> None:
+        self.query_one("#sidebar-help", Static).update(
+            Text("⏎ open · / search · r rename · d del · p pin", style="dim")
+        )
+        self.reload()
+
+    class Close(Message):
+        """Esc in the sidebar: hide it, back to the composer."""
+
+    def action_close(self) -> None:
+        self.post_message(self.Close())
+
+    # --- the list -----------------------------------------------------------------
+
+    def reload(self, keep: str | None = None) -> None:
+        """Show the newest conversations again (first page only: the rest on demand),
+        with the highlight on `keep` when it is on that page."""
+        listing = self.query_one(ConversationList)
+        listing.clear_options()
+        self._loaded = 0
+        self._last_day = ""
+        self._searching = False
+        if self.store is None:
+            listing.add_option(Option("History is off", disabled=True))
+            return
+        self._total = self.store.count_conversations()
+        self._load_page()
+        if not self._total:
+            listing.add_option(Option("No conversations yet", disabled=True))
+        if keep is not None:
+            with contextlib.suppress(OptionDoesNotExist):
+                listing.highlighted = listing.get_option_index(keep)
+
+    def _load_page(self) -> None:
+        assert self.store is not None
+        listing = self.query_one(ConversationList)
+        page = self.store.list_conversations(limit=PAGE, offset=self._loaded)
+        self._loaded += len(page)
+        options: list[Option] = []
+        for summary in page:
+            conversation = summary.conversation
+            day = "Pinned" if conversation.pinned else day_label(conversation.updated_at)
+            if day != self._last_day:
+                self._last_day = day
+                options.append(Option(Text(day, style="bold underline"), disabled=True))
+            options.append(Option(_entry(summary, self._text_width()), id=conversation.id))
+        listing.add_options(options)
+
+    @on(OptionList.OptionHighlighted, "#conversations")
+    def _maybe_load_more(self, event: OptionList.OptionHighlighted) -> None:
+        listing = event.option_list
+        near_end = event.option_index >= listing.option_count - 10
+        if not self._searching and near_end and self._loaded < self._total:
+            self._load_page()
+
+    @on(OptionList.OptionSelected, "#conversations")
+    def _open(self, event: OptionList.OptionSelected) -> None:
+        option_id = event.option.id
+        if not option_id:
+            return
+        conversation_id, _, message = option_id.partition(":")
+        self.post_message(self.Open(conversation_id, int(message) if message else None))
+
+    # --- search ---------------------------------------------------------------------
+
+    @on(Input.Changed, "#search")
+    def _search(self, event: Input.Changed) -> None:
+        query = event.value.strip()
+        if not query:
+            self.reload()
+            return
+        if self.store is None:
+            return
+        hits = self.store.search(query, limit=50)
+        self._show_hits(query, hits)
+
+    def _show_hits(self, query: str, hits: list[SearchHit]) -> None:
+        self._searching = True
+        listing = self.query_one(ConversationList)
+        listing.clear_options()
+        if not hits:
+            listing.add_option(Option(f"Nothing matches “{query}”", disabled=True))
+            return
+        width = self._text_width()
+        listing.add_options(
+            Option(_hit(hit, width), id=f"{hit.conversation_id}:{hit.message_id}") for hit in hits
+        )
+
+    @on(Input.Submitted, "#search")
+    def _to_results(self) -> None:
+        listing = self.query_one(ConversationList)
+        listing.focus()
+        for index in range(listing.option_count):
+            if not listing.get_option_at_index(index).disabled:
+                listing.highlighted = index
+                break
+
+    def highlighted_id(self) -> str | None:
+        return self.query_one(ConversationList)._highlighted_id()
+
+    def _text_width(self) -> int:
+        # The list's padding, border and scrollbar take about 7 cells.
+        width = self.size.width or 0
+        return max(width - 7, 12) if width else TITLE_WIDTH
+
+    def focus_list(self) -> None:
+        listing = self.query_one(ConversationList)
+        listing.focus()
+        if listing.highlighted is None:
+            self._to_results()
+
+
+TITLE_WIDTH = 28
+
+
+def _clip(text: str, width: int = TITLE_WIDTH) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _entry(summary: ConversationSummary, width: int = TITLE_WIDTH) -> Text:
+    conversation = summary.conversation
+    title = ("📌 " if conversation.pinned else "") + (conversation.title or "Untitled")
+    text = Text(_clip(title, width))
+    count = summary.message_count
+    details = f"\n{summary.model or '—'} · {count} message{'s' if count != 1 else ''}"
+    text.append(details, style="dim")
+    return text
+
+
+def _hit(hit: SearchHit, width: int = TITLE_WIDTH) -> Text:
+    text = Text(_clip(hit.title or "Untitled", width), style="bold")
+    text.append(f"\n{_clip(f'{hit.role}: {hit.snippet}', width)}", style="dim")
+    return text

@@ -1,0 +1,222 @@
+"""Nothing is lost: kill -9 mid-stream, many writers at once, a disk that fills up."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from deepseek_tui.api import DeepSeekClient
+from deepseek_tui.config import Paths
+from deepseek_tui.emulator import Emulator, Faults
+from deepseek_tui.session import LocalMessage, Session
+from deepseek_tui.store import Store
+from tests.cli.test_ask import run
+from tests.conftest import TEST_KEY
+
+KEY_ENV = {"DEEPSEEK_API_KEY": TEST_KEY}
+
+
+class StdoutRecorder(threading.Thread):
+    """Reads a process's stdout as it comes, remembering when each byte arrived."""
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        super().__init__(daemon=True)
+        self.process = process
+        self.data = bytearray()
+        self.arrivals: list[tuple[float, int]] = []  # (monotonic time, total bytes)
+
+    def run(self) -> None:
+        assert self.process.stdout is not None
+        fd = self.process.stdout.fileno()
+        while chunk := os.read(fd, 65536):
+            self.data += chunk
+            self.arrivals.append((time.monotonic(), len(self.data)))
+
+    def printed_by(self, moment: float) -> int:
+        return max((size for at, size in self.arrivals if at <= moment), default=0)
+
+
+def test_kill_9_mid_stream_keeps_the_question_and_all_but_the_last_half_second(
+    emulator: Emulator, paths: Paths
+) -> None:
+    emulator.faults = Faults(token_delay=0.01)
+    answer = " ".join(f"word{index}" for index in range(600))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "deepseek_tui", "ask", "--base-url", emulator.base_url],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **KEY_ENV},
+    )
+    assert process.stdin is not None
+    process.stdin.write(f"echo: {answer}".encode())
+    process.stdin.close()
+    recorder = StdoutRecorder(process)
+    recorder.start()
+    deadline = time.monotonic() + 30
+    while not recorder.arrivals or time.monotonic() - recorder.arrivals[0][0] < 2.0:
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            _, err = process.communicate(timeout=10)
+            pytest.fail(f"no 2 s of streaming to interrupt: {err.decode(errors='replace')}")
+        time.sleep(0.02)
+    killed_at = time.monotonic()
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+    recorder.join(timeout=10)
+    assert process.returncode == -signal.SIGKILL
+    printed = bytes(recorder.data).decode()
+    assert answer.startswith(printed) and len(printed) < len(answer)
+
+    store = Store.open(paths.database)
+    conversation = store.last_conversation()
+    assert conversation is not None
+    question, reply = store.messages(conversation.id)
+    assert question.role == "user" and question.content == f"echo: {answer}"
+    assert reply.role == "assistant" and reply.unfinished and reply.finish_reason is None
+    # Saved at most every 0.5 s: all that was on screen 0.6 s before the kill is there.
+    # (It may hold one piece more than was printed: saved, then killed before printing.)
+    assert answer.startswith(reply.content)
+    assert len(reply.content) >= recorder.printed_by(killed_at - 0.6)
+    assert len(reply.content) <= len(printed) + len(" word999")
+    assert len(reply.content) > 0
+    store.close()
+
+    result = run("export", "last", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    exported = json.loads(result.stdout)
+    assert [m["content"] for m in exported["messages"]] == [question.content, reply.content]
+    assert exported["messages"][1]["finish_reason"] is None
+
+
+def test_twelve_parallel_asks_all_land_in_history(emulator: Emulator) -> None:
+    processes = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "deepseek_tui",
+                "ask",
+                "--base-url",
+                emulator.base_url,
+                f"echo: parallel answer {index}",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, **KEY_ENV},
+        )
+        for index in range(12)
+    ]
+    for index, process in enumerate(processes):
+        out, err = process.communicate(timeout=60)
+        assert process.returncode == 0, err.decode()
+        assert out == f"parallel answer {index}".encode()
+        assert err == b""
+    result = run("history", "--json")
+    assert result.returncode == 0, result.stderr
+    listed = json.loads(result.stdout)
+    assert len(listed) == 12
+    assert {row["title"] for row in listed} == {f"echo: parallel answer {i}" for i in range(12)}
+    assert all(row["message_count"] == 2 for row in listed)
+
+
+# --- a full disk -------------------------------------------------------------------------------
+
+
+class FillingDisk:
+    """Stands in for the store's connection: writes fail while `full` is set."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+        self.full = False
+        self.refused = 0
+
+    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+        if self.full and sql.lstrip().upper().startswith(("INSERT", "UPDATE")):
+            self.refused += 1
+            raise sqlite3.OperationalError("database or disk is full")
+        return self._connection.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._connection, name)
+
+
+async def stream_answer(session: Session, text: str, disk: FillingDisk, fill_after: int) -> str:
+    shown: list[str] = []
+    async with contextlib.aclosing(session.send(text)) as events:
+        async for event in events:
+            if type(event).__name__ == "ContentDelta":
+                shown.append(event.text)
+                if len(shown) == fill_after:
+                    disk.full = True
+    return "".join(shown)
+
+
+@pytest.fixture
+def full_disk_session(
+    client: DeepSeekClient, emulator: Emulator, tmp_path: Path
+) -> tuple[Session, Store, FillingDisk]:
+    emulator.faults = Faults(token_delay=0.003)
+    store = Store.open(tmp_path / "conversations.db")
+    disk = FillingDisk(store._db)
+    store._db = disk  # type: ignore[assignment]
+    session = Session(client, store, model="deepseek-chat", save_interval=0.02)
+    return session, store, disk
+
+
+async def test_a_full_disk_mid_stream_keeps_the_answer_in_memory_and_says_so(
+    full_disk_session: tuple[Session, Store, FillingDisk],
+) -> None:
+    session, store, disk = full_disk_session
+    answer = " ".join(f"token{index}" for index in range(150))
+    shown = await stream_answer(session, f"echo: {answer}", disk, fill_after=40)
+
+    assert shown == answer  # the stream itself never noticed
+    assert disk.refused >= 2  # periodic saves and the final one were refused
+    assert session.store_error is not None and "disk is full" in session.store_error
+    kept = session.history[-1]
+    assert isinstance(kept, LocalMessage)
+    assert kept.content == answer and kept.finish_reason == "stop"
+    # What was saved before the disk filled is in the store, marked unfinished.
+    saved = store.messages(session.conversation.id)
+    assert [m.role for m in saved] == ["user", "assistant"]
+    assert answer.startswith(saved[1].content) and len(saved[1].content) < len(answer)
+    assert saved[1].unfinished
+
+    disk.full = False  # space was freed: the next turn is saved again
+    await stream_answer(session, "echo: after the disk was freed", disk, fill_after=-1)
+    stored = store.get_message(session.history[-1].id)
+    assert stored is not None and stored.content == "after the disk was freed"
+    assert stored.finish_reason == "stop"
+    store.close()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="session.py does not yet save an answer kept in memory once the store works again",
+)
+async def test_an_answer_kept_in_memory_is_saved_when_the_disk_has_room_again(
+    full_disk_session: tuple[Session, Store, FillingDisk],
+) -> None:
+    session, store, disk = full_disk_session
+    answer = " ".join(f"token{index}" for index in range(150))
+    await stream_answer(session, f"echo: {answer}", disk, fill_after=40)
+    disk.full = False
+    await stream_answer(session, "echo: next", disk, fill_after=-1)
+    saved = store.messages(session.conversation.id)
+    assert [m.content for m in saved] == [f"echo: {answer}", answer, "echo: next", "next"]
+    assert saved[1].finish_reason == "stop"
+    assert session.store_error is None
+    store.close()

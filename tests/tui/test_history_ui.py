@@ -1,0 +1,155 @@
+"""Sidebar, search, branches and paging of long conversations, driven with Pilot."""
+
+from __future__ import annotations
+
+from textual.widgets import OptionList
+
+from deepseek_tui.store import Store
+from deepseek_tui.tui.screens.chat import WINDOW
+from deepseek_tui.tui.widgets.composer import Composer
+from deepseek_tui.tui.widgets.messages import AssistantMessage, UserMessage
+from tests.tui.test_chat import answered, send
+
+
+def seed(store: Store, title: str, pairs: int) -> str:
+    conversation = store.create_conversation(title)
+    parent = None
+    for index in range(pairs):
+        user = store.add_message(
+            conversation.id, "user", f"{title} question {index}", parent_id=parent
+        )
+        answer = store.add_message(
+            conversation.id,
+            "assistant",
+            f"{title} answer {index}",
+            parent_id=user.id,
+            model="deepseek-chat",
+            finish_reason="stop",
+        )
+        parent = answer.id
+    return conversation.id
+
+
+def option_ids(app) -> list[str]:
+    listing = app.screen.query_one("#conversations", OptionList)
+    return [
+        listing.get_option_at_index(i).id
+        for i in range(listing.option_count)
+        if listing.get_option_at_index(i).id
+    ]
+
+
+async def test_sidebar_lists_and_opens_conversations(make_app, paths) -> None:
+    store = Store.open(paths.database)
+    older = seed(store, "Older chat", 1)
+    newer = seed(store, "Newer chat", 1)
+    store.close()
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert option_ids(app) == [newer, older]
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert app.session.conversation.id == older
+        assert [w.text for w in app.screen.query(UserMessage)] == ["Older chat question 0"]
+        assert isinstance(app.focused, Composer)
+
+
+async def test_search_jumps_to_the_matching_message(make_app, paths) -> None:
+    store = Store.open(paths.database)
+    target = seed(store, "Needle", 60)
+    seed(store, "Haystack", 3)
+    store.close()
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        app.screen.query_one("#search").focus()
+        await pilot.press(*"question 3")
+        await pilot.pause()
+        await pilot.press("enter")  # to the results
+        await pilot.pause()
+        listing = app.screen.query_one("#conversations", OptionList)
+        hit = listing.get_option_at_index(listing.highlighted).id
+        await pilot.press("enter")
+        await pilot.pause()
+        conversation_id, message_id = hit.split(":")
+        assert app.session.conversation.id == conversation_id
+        shown = [w.text for w in app.screen.query(UserMessage)]
+        message = app.store.get_message(int(message_id))
+        assert message.content in shown or message.role == "assistant"
+    assert target
+
+
+async def test_rename_pin_delete_and_undo(make_app, paths) -> None:
+    store = Store.open(paths.database)
+    first = seed(store, "First", 1)
+    second = seed(store, "Second", 1)
+    store.close()
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        await pilot.press("down", "p")  # pin the older one
+        await pilot.pause()
+        assert option_ids(app) == [first, second]
+        app.screen.query_one("#conversations").focus()
+        await pilot.press("r")
+        await pilot.pause()
+        await pilot.press("ctrl+u", *"Renamed", "enter")
+        await pilot.pause()
+        assert app.store.get_conversation(first).title == "Renamed"
+        app.screen.query_one("#conversations").focus()
+        app.screen.query_one("#conversations", OptionList).highlighted = 1
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.store.get_conversation(first) is None
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        restored = app.store.get_conversation(first)
+        assert restored is not None and restored.title == "Renamed"
+        assert [m.content for m in app.store.messages(first)] == [
+            "First question 0",
+            "First answer 0",
+        ]
+        assert second
+
+
+async def test_regenerate_then_switch_branches_with_arrows(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "echo: take one")
+        await answered(pilot)
+        first = app.screen.query_one(AssistantMessage).content
+        await pilot.press("ctrl+r")
+        await answered(pilot)
+        answer = app.screen.query_one(AssistantMessage)
+        assert answer.branch == "‹ 2/2 ›"
+        await pilot.press("left")
+        await pilot.pause()
+        answer = app.screen.query_one(AssistantMessage)
+        assert answer.branch == "‹ 1/2 ›" and answer.content == first
+        await pilot.press("right")
+        await pilot.pause()
+        assert app.screen.query_one(AssistantMessage).branch == "‹ 2/2 ›"
+
+
+async def test_a_long_conversation_mounts_a_window_and_pages_in(make_app, paths) -> None:
+    store = Store.open(paths.database)
+    conversation_id = seed(store, "Long", 1000)  # 2,000 messages
+    store.close()
+    app = make_app(conversation_id=conversation_id)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        shown = len(app.screen.query(UserMessage)) + len(app.screen.query(AssistantMessage))
+        assert shown == WINDOW
+        assert app.screen.query("#earlier")
+        texts = [w.text for w in app.screen.query(UserMessage)]
+        assert texts[-1] == "Long question 999"
+        app.screen.load_earlier()
+        await pilot.pause()
+        shown = len(app.screen.query(UserMessage)) + len(app.screen.query(AssistantMessage))
+        assert shown == 2 * WINDOW
