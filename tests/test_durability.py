@@ -203,10 +203,6 @@ async def test_a_full_disk_mid_stream_keeps_the_answer_in_memory_and_says_so(
     store.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="session.py does not yet save an answer kept in memory once the store works again",
-)
 async def test_an_answer_kept_in_memory_is_saved_when_the_disk_has_room_again(
     full_disk_session: tuple[Session, Store, FillingDisk],
 ) -> None:

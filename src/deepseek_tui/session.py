@@ -58,13 +58,19 @@ class Turn:
 
 @dataclass
 class LocalMessage:
-    """A message kept in memory when there is no store (`--no-save`)."""
+    """A message kept in memory: there is no store (`--no-save`), or saving it failed
+    (disk full…) and it is saved at the next send. `id` is its row when one exists."""
 
     role: str
     content: str
     reasoning: str | None = None
     model: str | None = None
     finish_reason: str | None = None
+    id: int | None = None
+    thinking: bool | None = None
+    usage: Usage | None = None
+    cost: float | None = None
+    error: str | None = None
 
 
 class Session:
@@ -303,12 +309,55 @@ class Session:
 
     def _last_id(self) -> int | None:
         last = self.history[-1] if self.history else None
-        return last.id if isinstance(last, Message) else None
+        return last.id if last is not None else None
+
+    def _save_pending(self) -> None:
+        """Save what a failed write kept in memory, in order, chained by parent."""
+        if self.store is None:
+            return
+        if not any(isinstance(m, LocalMessage) for m in self.history):
+            return
+        parent: int | None = None
+        for index, message in enumerate(self.history):
+            if isinstance(message, LocalMessage):
+                self.history[index] = self._save_local(message, parent)
+            parent = self.history[index].id
+        self.store_error = None
+
+    def _save_local(self, message: LocalMessage, parent: int | None) -> Message:
+        assert self.store is not None
+        if self.conversation is None:
+            self.conversation = self.store.create_conversation(title_from(message.content))
+        if message.id is None:
+            stored = self.store.add_message(
+                self.conversation.id,
+                message.role,
+                message.content,
+                parent_id=parent,
+                reasoning=message.reasoning,
+                model=message.model,
+                thinking=message.thinking,
+            )
+            message.id = stored.id
+        self.store.update_message(
+            message.id,
+            content=message.content,
+            reasoning=message.reasoning,
+            finish_reason=message.finish_reason,
+            usage=message.usage,
+            cost=message.cost,
+            error=message.error,
+        )
+        saved = self.store.get_message(message.id)
+        assert saved is not None
+        return saved
 
     def _persist_user(self, text: str, parent: int | None) -> Message | LocalMessage:
         if self.store is None:
             return LocalMessage("user", text)
         try:
+            self._save_pending()
+            parent = self._last_id()
             if self.conversation is None:
                 self.conversation = self.store.create_conversation(title=title_from(text))
             return self.store.add_message(self.conversation.id, "user", text, parent_id=parent)
@@ -383,6 +432,11 @@ class Session:
                 reasoning=turn.reasoning or None,
                 model=turn.model,
                 finish_reason=reason,
+                id=turn.message_id,
+                thinking=turn.thinking,
+                usage=turn.usage,
+                cost=turn.cost,
+                error=str(turn.error) if turn.error else None,
             )
         )
 

@@ -337,6 +337,15 @@ class Store:
     def set_title(self, conversation_id: str, title: str) -> None:
         self.rename_conversation(conversation_id, title)
 
+    def set_archived(self, conversation_id: str, archived: bool) -> None:
+        """Hide (or show again) a conversation everywhere: list, search, --continue.
+        The TUI's delete archives first, so its undo loses nothing."""
+        with self._write() as db:
+            db.execute(
+                "UPDATE conversations SET archived = ? WHERE id = ?",
+                (int(archived), conversation_id),
+            )
+
     def set_pinned(self, conversation_id: str, pinned: bool) -> None:
         with self._write() as db:
             db.execute(
@@ -664,6 +673,7 @@ class Store:
             ) AS top
             JOIN messages m ON m.id = top.id
             JOIN conversations c ON c.id = m.conversation_id
+            WHERE c.archived = 0
             ORDER BY top.score, top.id DESC
             """,
             (expression, RANK_WINDOW, limit),

@@ -106,16 +106,26 @@ async def test_rename_pin_delete_and_undo(make_app, paths) -> None:
         await pilot.pause()
         await pilot.press("y")
         await pilot.pause()
-        assert app.store.get_conversation(first) is None
+        assert app.store.get_conversation(first).archived  # hidden, undoable
+        assert first not in option_ids(app)
         await pilot.press("ctrl+z")
         await pilot.pause()
         restored = app.store.get_conversation(first)
-        assert restored is not None and restored.title == "Renamed"
+        assert restored is not None and restored.title == "Renamed" and restored.pinned
         assert [m.content for m in app.store.messages(first)] == [
             "First question 0",
             "First answer 0",
         ]
-        assert second
+        app.screen.query_one("#conversations").focus()
+        app.screen.query_one("#conversations", OptionList).highlighted = 3
+        await pilot.press("d", "y")  # delete the other one, for good this time
+        await pilot.pause()
+        assert option_ids(app) == [first]
+        assert not app.store.search("Second question")
+    store = Store.open(paths.database)
+    assert store.get_conversation(second) is None, "deleted for good when the app closed"
+    assert store.get_conversation(first) is not None
+    store.close()
 
 
 async def test_regenerate_then_switch_branches_with_arrows(make_app) -> None:

@@ -20,7 +20,7 @@ from textual.worker import Worker, WorkerState
 from deepseek_tui.api import errors
 from deepseek_tui.api.events import ContentDelta, ReasoningDelta
 from deepseek_tui.session import LocalMessage, Session
-from deepseek_tui.store import Conversation, Message
+from deepseek_tui.store import Conversation, Message, StoreError
 from deepseek_tui.tui.screens.dialogs import Confirm, TextPrompt
 from deepseek_tui.tui.widgets.composer import Composer
 from deepseek_tui.tui.widgets.messages import AssistantMessage, UserMessage, status_line
@@ -75,7 +75,7 @@ class ChatScreen(Screen[None]):
         self._reply: Worker[None] | None = None
         self.last_status = ""
         self._first_shown = 0  # index in session.history of the first mounted message
-        self._deleted: dict | None = None  # the last deleted conversation, for undo
+        self._deleted: list[str] = []  # deleted in this run, undoable until the app closes
 
     @property
     def deepseek(self) -> DeepSeekApp:
@@ -388,12 +388,11 @@ class ChatScreen(Screen[None]):
             self.app.push_screen(Confirm(f"Delete “{title}” and all its messages?"), confirmed)
 
     def _delete(self, conversation: Conversation) -> None:
-        from deepseek_tui.export import conversation_to_json
-
+        """Hide it now; it is deleted for good when the app closes, unless undone."""
         store = self.session.store
         assert store is not None
-        self._deleted = conversation_to_json(conversation, store.messages(conversation.id))
-        store.delete_conversation(conversation.id)
+        store.set_archived(conversation.id, True)
+        self._deleted.append(conversation.id)
         if self.session.conversation and self.session.conversation.id == conversation.id:
             self.action_new_conversation()
         self.query_one(Sidebar).reload()
@@ -402,12 +401,21 @@ class ChatScreen(Screen[None]):
         )
 
     def action_undo_delete(self) -> None:
-        if self._deleted is None or self.session.store is None:
+        if not self._deleted or self.session.store is None:
             return
-        restored = self.session.store.import_conversation(self._deleted)
-        self._deleted = None
-        self.query_one(Sidebar).reload()
-        self.notify(f"Restored “{restored.title or 'Untitled'}”.")
+        conversation_id = self._deleted.pop()
+        self.session.store.set_archived(conversation_id, False)
+        restored = self.session.store.get_conversation(conversation_id)
+        self.query_one(Sidebar).reload(keep=conversation_id)
+        title = restored.title if restored and restored.title else "Untitled"
+        self.notify(f"Restored “{title}”.")
+
+    def on_unmount(self) -> None:
+        """Delete for good what was deleted in this run: undo lasts until the app closes."""
+        store = self.session.store
+        with contextlib.suppress(StoreError):
+            while self._deleted and store is not None:
+                store.delete_conversation(self._deleted.pop())
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker is self._reply:
