@@ -14,15 +14,18 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from deepseek_tui.api import errors
-from deepseek_tui.api.client import DeepSeekClient
 from deepseek_tui.api.events import ContentDelta, Finished, ReasoningDelta, StreamEvent, Usage
 from deepseek_tui.api.models import model_traits
 from deepseek_tui.api.request import ChatRequest, build_messages
 from deepseek_tui.config import Settings
 from deepseek_tui.pricing import cost, is_peak, price_for
 from deepseek_tui.store import Conversation, Message, Store, StoreError
+
+if TYPE_CHECKING:
+    from deepseek_tui.api.client import DeepSeekClient
 
 SAVE_INTERVAL = 0.5
 
@@ -78,7 +81,7 @@ class Session:
 
     def __init__(
         self,
-        client: DeepSeekClient,
+        client: DeepSeekClient | None,
         store: Store | None,
         *,
         model: str,
@@ -106,7 +109,11 @@ class Session:
 
     @classmethod
     def from_settings(
-        cls, client: DeepSeekClient, store: Store | None, settings: Settings, **overrides: object
+        cls,
+        client: DeepSeekClient | None,
+        store: Store | None,
+        settings: Settings,
+        **overrides: object,
     ) -> Session:
         """A session with the settings' model and parameters; `overrides` win."""
         session = cls(client, store, model=settings.model)
@@ -265,6 +272,8 @@ class Session:
         parent = self._last_id()
         saved_at = 0.0
         outcome = "stopped"
+        if self.client is None:
+            raise RuntimeError("Session.client must be set before sending")
         stream = self.client.stream_chat(request)
         try:
             async for event in stream:
@@ -454,6 +463,8 @@ def _joined(parts: list[str]) -> str:
 
 def client_for(settings: Settings, base_url: str, api_key: str | None) -> DeepSeekClient:
     """A wire client with the settings' time limits and retries."""
+    from deepseek_tui.api.client import DeepSeekClient
+
     return DeepSeekClient(
         base_url,
         api_key,

@@ -296,6 +296,8 @@ async def test_the_picker_turns_thinking_off_for_a_toggle_model(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()  # the server's model list has arrived
         await pilot.press("ctrl+o")
         await pilot.pause()
         await pilot.press(*"v4-flash")

@@ -1,6 +1,9 @@
 """The wire: requests, SSE → events, errors. Knows nothing of Textual or SQLite."""
 
-from deepseek_tui.api.client import Balance, BalanceReport, DeepSeekClient
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from deepseek_tui.api.events import (
     ContentDelta,
     Finished,
@@ -10,6 +13,21 @@ from deepseek_tui.api.events import (
     Usage,
 )
 from deepseek_tui.api.request import ChatRequest, build_messages
+
+if TYPE_CHECKING:
+    from deepseek_tui.api.client import Balance, BalanceReport, DeepSeekClient
+
+_CLIENT_NAMES = {"Balance", "BalanceReport", "DeepSeekClient"}
+
+
+def __getattr__(name: str) -> Any:
+    # The client pulls in httpx (~0.1 s); the TUI's first paint should not wait for it.
+    if name in _CLIENT_NAMES:
+        from deepseek_tui.api import client
+
+        return getattr(client, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Balance",

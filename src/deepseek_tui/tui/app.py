@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import gc
 from typing import TYPE_CHECKING, Any
@@ -11,9 +10,10 @@ from textual.app import App
 from textual.binding import Binding
 
 from deepseek_tui.config import Paths, Settings, load_api_key, resolve_base_url
-from deepseek_tui.tui.commands import ChatCommands
 
 if TYPE_CHECKING:
+    import argparse
+
     from deepseek_tui.api.client import DeepSeekClient
     from deepseek_tui.emulator import Emulator
     from deepseek_tui.session import Session
@@ -25,7 +25,7 @@ class DeepSeekApp(App[int]):
 
     TITLE = "deepseek-tui"
     CSS_PATH = "app.tcss"
-    COMMANDS = App.COMMANDS | {ChatCommands}
+    COMMANDS = App.COMMANDS | {lambda: _chat_commands()}
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
 
     def __init__(
@@ -83,7 +83,7 @@ class DeepSeekApp(App[int]):
         except (StoreError, OSError) as error:
             store_problem = f"History is off: {error}"
         session = Session.from_settings(
-            self._make_client(), self.store, self.settings, model=self.model_override
+            self.client, self.store, self.settings, model=self.model_override
         )
         if self.store is not None:
             target = self.conversation_id
@@ -103,6 +103,16 @@ class DeepSeekApp(App[int]):
             self.push_screen(ChatScreen(session))
         if store_problem:
             self.notify(store_problem, severity="warning", timeout=10)
+        # httpx and the model list come after the first frame, not before it.
+        self.call_after_refresh(self.connect)
+
+    def connect(self) -> None:
+        """Make the wire client if there is none yet, and refresh the model list."""
+        if self.client is not None:
+            return
+        client = self._make_client()
+        if self.session is not None:
+            self.session.client = client
         self.fetch_models()
 
     def start_demo(self) -> None:
@@ -162,6 +172,13 @@ class DeepSeekApp(App[int]):
             self.store.close()
         if self._owns_emulator and self.emulator is not None:
             self.emulator.stop()
+
+
+def _chat_commands() -> type:
+    # Imported when the palette first opens, not on the start path.
+    from deepseek_tui.tui.commands import ChatCommands
+
+    return ChatCommands
 
 
 def launch(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:

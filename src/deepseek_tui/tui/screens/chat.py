@@ -231,6 +231,7 @@ class ChatScreen(Screen[None]):
         """Stream an answer: `send` text, `regenerate` the last one, or `continue`
         the last, cut-short one in place."""
         session = self.session
+        self.deepseek.connect()
         conversation = self.query_one("#conversation", VerticalScroll)
         turn = session.new_turn()
         if mode == "continue":
@@ -330,8 +331,6 @@ class ChatScreen(Screen[None]):
         if sidebar.display:
             sidebar.reload()
             sidebar.focus_list()
-            # Titles are clipped to the sidebar's width, known only after layout.
-            self.call_after_refresh(sidebar.reload, keep=sidebar.highlighted_id())
         else:
             self.query_one(Composer).focus()
 

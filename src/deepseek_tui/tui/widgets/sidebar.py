@@ -201,9 +201,10 @@ class Sidebar(Vertical):
         return self.query_one(ConversationList)._highlighted_id()
 
     def _text_width(self) -> int:
-        # The list's padding, border and scrollbar take about 7 cells.
-        width = self.size.width or 0
-        return max(width - 7, 12) if width else TITLE_WIDTH
+        # Before its first layout the sidebar's width follows from its CSS
+        # (36 cells, at most 45% of the screen); padding and scrollbar take ~7.
+        width = self.size.width or min(36, int(self.app.size.width * 0.45))
+        return max(width - 7, 12)
 
     def focus_list(self) -> None:
         listing = self.query_one(ConversationList)
