@@ -143,6 +143,7 @@ class Session:
             raise KeyError(conversation_id)
         self.conversation = conversation
         self.history = list(self.store.messages(conversation_id))
+        self._adopt_model()
 
     def open_at(self, message_id: int) -> None:
         """Open the conversation on the branch that goes through this message."""
@@ -155,6 +156,14 @@ class Session:
             raise KeyError(message.conversation_id)
         self.conversation = conversation
         self.history = list(self.store.branch_through(message_id))
+        self._adopt_model()
+
+    def _adopt_model(self) -> None:
+        """A reopened conversation goes on with the model that answered last."""
+        for message in reversed(self.history):
+            if message.role == "assistant" and message.model:
+                self.model = message.model
+                return
 
     def branches(self, message: Message | LocalMessage) -> tuple[int, int]:
         """(position, count) of the message among its siblings: (1, 1) when alone."""

@@ -256,6 +256,7 @@ async def test_continue_reopens_the_last_conversation_with_its_reasoning(make_ap
         assert [w.text for w in again.screen.query(UserMessage)] == ["Why is the sky blue?"]
         answer = again.screen.query_one(AssistantMessage)
         assert answer.reasoning == reasoning and answer.model == "deepseek-reasoner"
+        assert again.session.model == "deepseek-reasoner", "goes on with the last model"
         assert answer.query_one(".reasoning", Collapsible).display
 
 

@@ -96,6 +96,8 @@ class DeepSeekApp(App[int]):
                     self.notify(f"No conversation {target!r}; starting a new one.")
                 else:
                     session.open(found.id)
+                    if self.model_override:
+                        session.model = self.model_override
         self.session = session
         if len(self.screen_stack) > 1:  # coming from the welcome screen
             self.switch_screen(ChatScreen(session))
