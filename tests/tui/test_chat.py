@@ -337,3 +337,26 @@ async def test_a_stopped_answer_continues_in_place(make_app, emulator: Emulator)
     request = [r for r in emulator.requests if r.path.endswith("chat/completions")][-1]
     assert request.path.startswith("/beta/")
     assert request.body["messages"][-1] == {"role": "assistant", "content": cut, "prefix": True}
+
+
+async def test_the_view_follows_the_answer_unless_scrolled_up(make_app, emulator: Emulator) -> None:
+    from textual.containers import VerticalScroll
+
+    emulator.faults = Faults(token_delay=0.003)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "long 1000")
+        conversation = app.screen.query_one("#conversation", VerticalScroll)
+        for _ in range(200):
+            await asyncio.sleep(0.02)
+            if conversation.max_scroll_y > 40:
+                break
+        assert conversation.scroll_y == conversation.max_scroll_y, "pinned to the bottom"
+        conversation.scroll_to(y=0, animate=False)  # the user scrolls up to read
+        await pilot.pause()
+        await asyncio.sleep(0.3)
+        assert conversation.scroll_y < 5, "stays where the user is reading"
+        await answered(pilot)
+        await pilot.press("ctrl+down")
+        await pilot.pause()
+        assert conversation.scroll_y == conversation.max_scroll_y
