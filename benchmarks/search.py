@@ -140,6 +140,8 @@ QUERIES = [
     ("punctuation and syntax", 'error -"(return OR* value', {}),
     ("with reasoning", "model example", {"include_reasoning": True}),
     ("no match", "qqqqqqqqqq", {}),
+    # CJK has no spaces: words inside a sentence fall back to a substring scan.
+    ("Chinese, no match", "排序算法", {}),
 ]
 
 

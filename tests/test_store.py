@@ -602,3 +602,15 @@ def test_timestamps_normalize_to_utc_milliseconds() -> None:
     for bad in ("yesterday", "", "0001-01-01T00:00:00+01:00"):
         with pytest.raises(ValueError):
             normalize_timestamp(bad)
+
+
+def test_chinese_words_are_found_inside_a_sentence(tmp_path) -> None:
+    store = Store.open(tmp_path / "c.db")
+    conversation = store.create_conversation("中文")
+    store.add_message(conversation.id, "user", "请解释一下快速排序算法的时间复杂度")
+    store.add_message(conversation.id, "user", "天气很好")
+    hits = store.search("排序算法")
+    assert [hit.snippet for hit in hits] and "排序算法" in hits[0].snippet
+    assert len(store.search("时间 复杂度")) == 1
+    assert store.search("100%_排序") == []  # LIKE wildcards are taken literally
+    store.close()

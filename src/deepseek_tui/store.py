@@ -639,6 +639,12 @@ class Store:
             seen = {row["id"] for row in rows}
             more = self._ranked(prefixed, limit + len(rows))
             rows += [row for row in more if row["id"] not in seen][: limit - len(rows)]
+        if len(rows) < limit and _has_cjk(query):
+            # The tokenizer sees a run of CJK characters as one word, so a word in
+            # the middle of a sentence is not found above: scan for the substring.
+            seen = {row["id"] for row in rows}
+            more = self._substring(query, limit + len(rows), include_reasoning)
+            rows += [row for row in more if row["id"] not in seen][: limit - len(rows)]
         # Snippets are cut here rather than by FTS5's snippet(): that would run
         # the match again per row, which for a prefix costs a millisecond each.
         pattern = _highlight_pattern(query)
@@ -659,6 +665,26 @@ class Store:
             )
         return hits
 
+    def _substring(self, query: str, limit: int, include_reasoning: bool) -> list[sqlite3.Row]:
+        """Newest messages containing every word of `query` as a substring."""
+        words = query.split()
+        column = (
+            "(m.content || ' ' || coalesce(m.reasoning, ''))"
+            if include_reasoning
+            else ("m.content")
+        )
+        conditions = " AND ".join(f"{column} LIKE ? ESCAPE '\\'" for _ in words)
+        return self._rows(
+            f"""
+            SELECT m.id, m.conversation_id, m.role, m.updated_at, m.content, m.reasoning,
+                   c.title
+            FROM messages m JOIN conversations c ON c.id = m.conversation_id
+            WHERE c.archived = 0 AND {conditions}
+            ORDER BY m.id DESC LIMIT ?
+            """,
+            (*(f"%{_like_escape(word)}%" for word in words), limit),
+        )
+
     def _ranked(self, expression: str, limit: int) -> list[sqlite3.Row]:
         return self._rows(
             """
@@ -678,6 +704,21 @@ class Store:
             """,
             (expression, RANK_WINDOW, limit),
         )
+
+
+def _has_cjk(text: str) -> bool:
+    """Chinese, Japanese or Korean characters, which have no spaces between words."""
+    return any(
+        "\u3040" <= char <= "\u30ff"  # kana
+        or "\u3400" <= char <= "\u9fff"  # CJK ideographs
+        or "\uac00" <= char <= "\ud7af"  # hangul
+        or "\uf900" <= char <= "\ufaff"
+        for char in text
+    )
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def match_expression(
@@ -768,8 +809,7 @@ def _statements(script: str) -> list[str]:
 
 
 def _like_prefix(prefix: str) -> str:
-    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return escaped + "%"
+    return _like_escape(prefix) + "%"
 
 
 def _usage_columns(usage: Usage | None) -> dict[str, int | None]:

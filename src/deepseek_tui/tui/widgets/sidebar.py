@@ -16,9 +16,12 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from deepseek_tui.store import ConversationSummary, SearchHit, Store
 
 PAGE = 100
+SEARCH_DELAY = 0.15  # seconds of no typing before the search runs
 
 
 def day_label(stamp: str, today: date | None = None) -> str:
@@ -94,6 +97,7 @@ class Sidebar(Vertical):
         self._total = 0
         self._last_day = ""
         self._searching = False
+        self._search_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="Search all conversations…", id="search")
@@ -167,7 +171,14 @@ class Sidebar(Vertical):
 
     @on(Input.Changed, "#search")
     def _search(self, event: Input.Changed) -> None:
-        query = event.value.strip()
+        # Search once typing pauses, not on every key.
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search_timer = self.set_timer(SEARCH_DELAY, self.run_search)
+
+    def run_search(self) -> None:
+        self._search_timer = None
+        query = self.query_one("#search", Input).value.strip()
         if not query:
             self.reload()
             return
@@ -190,6 +201,9 @@ class Sidebar(Vertical):
 
     @on(Input.Submitted, "#search")
     def _to_results(self) -> None:
+        if self._search_timer is not None:  # Enter before the pause: search now
+            self._search_timer.stop()
+            self.run_search()
         listing = self.query_one(ConversationList)
         listing.focus()
         for index in range(listing.option_count):
