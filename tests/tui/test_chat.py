@@ -136,6 +136,15 @@ async def test_markup_and_escapes_in_answers_are_shown_literally(make_app) -> No
         assert "\x1b" not in rendered and "␛[31m" in rendered
 
 
+def test_sanitize_shows_every_control_character() -> None:
+    from deepseek_tui.tui.widgets.messages import sanitize
+
+    text = "a\x1b]52;c;ZXZpbA==\x07b\x08c\x9bd\r\ne\tf"
+    shown = sanitize(text)
+    assert shown == "a␛]52;c;ZXZpbA==␇b␈c\ufffdd\ne\tf"
+    assert sanitize("plain text\n") == "plain text\n"
+
+
 async def test_new_conversation_clears_the_screen(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from rich.text import Text
@@ -19,7 +20,7 @@ class UserMessage(Static):
     """The user's message, shown as typed: never interpreted as markup."""
 
     def __init__(self, text: str, *, branch: str = "") -> None:
-        shown = Text(text)
+        shown = Text(sanitize(text))
         if branch:
             shown = Text.assemble((f"{branch}  ←/→ in an empty composer\n", "dim"), shown)
         super().__init__(shown, classes="user-message", markup=False)
@@ -81,11 +82,20 @@ def status_line(reason: str | None, usage: Usage | None, cost: float | None) -> 
     return " · ".join(parts)
 
 
+# C0 controls (but tab and newline) and C1 controls become visible symbols, so an
+# ANSI/OSC sequence or a stray backspace in a model's text is shown, never run.
+_CONTROLS = {code: 0x2400 + code for code in range(32) if code not in (9, 10)}
+_CONTROLS[0x7F] = 0x2421  # DEL
+_CONTROLS.update({code: 0xFFFD for code in range(0x80, 0xA0)})
+_CONTROLS[13] = None  # a bare carriage return: drop it (CRLF line ends)
+_HAS_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def sanitize(text: str) -> str:
     """Make control characters visible so ANSI/OSC sequences are shown, not run."""
-    if "\x1b" not in text and "\x07" not in text and "\x9b" not in text:
+    if _HAS_CONTROL.search(text) is None:
         return text
-    return text.replace("\x1b", "␛").replace("\x07", "␇").replace("\x9b", "␛[")
+    return text.translate(_CONTROLS)
 
 
 class AssistantMessage(Vertical):
