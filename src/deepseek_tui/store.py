@@ -346,6 +346,11 @@ class Store:
                 (int(archived), conversation_id),
             )
 
+    def delete_archived(self) -> int:
+        """Delete for good every hidden (archived) conversation; returns how many."""
+        with self._write() as db:
+            return db.execute("DELETE FROM conversations WHERE archived = 1").rowcount
+
     def set_pinned(self, conversation_id: str, pinned: bool) -> None:
         with self._write() as db:
             db.execute(

@@ -369,3 +369,20 @@ async def test_the_view_follows_the_answer_unless_scrolled_up(make_app, emulator
         await pilot.press("ctrl+down")
         await pilot.pause()
         assert conversation.scroll_y == conversation.max_scroll_y
+
+
+async def test_continuing_a_thinking_answer_keeps_its_panel_closed(
+    make_app, emulator: Emulator
+) -> None:
+    emulator.faults = Faults(token_delay=0.01)
+    app = make_app(settings=Settings(model="deepseek-reasoner"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "echo: " + "word " * 200)
+        await streaming_under_way(app)
+        await pilot.press("escape")
+        await answered(pilot)
+        emulator.faults = Faults()
+        await pilot.press("ctrl+f")
+        await answered(pilot)
+        panel = app.screen.query_one(AssistantMessage).query_one(".reasoning", Collapsible)
+        assert panel.collapsed and panel.title.startswith("Reasoning")

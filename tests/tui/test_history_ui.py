@@ -57,29 +57,30 @@ async def test_sidebar_lists_and_opens_conversations(make_app, paths) -> None:
 
 
 async def test_search_jumps_to_the_matching_message(make_app, paths) -> None:
+    import asyncio
+
+    from textual.containers import VerticalScroll
+
     store = Store.open(paths.database)
     target = seed(store, "Needle", 60)
     seed(store, "Haystack", 3)
     store.close()
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("ctrl+l")
-        await pilot.pause()
-        app.screen.query_one("#search").focus()
-        await pilot.press(*"question 3")
-        await pilot.pause()
-        await pilot.press("enter")  # to the results
+        await pilot.press("ctrl+l", "slash", *"Needle question 7", "enter")
         await pilot.pause()
         listing = app.screen.query_one("#conversations", OptionList)
         hit = listing.get_option_at_index(listing.highlighted).id
-        await pilot.press("enter")
-        await pilot.pause()
         conversation_id, message_id = hit.split(":")
-        assert app.session.conversation.id == conversation_id
-        shown = [w.text for w in app.screen.query(UserMessage)]
         message = app.store.get_message(int(message_id))
-        assert message.content in shown or message.role == "assistant"
-    assert target
+        assert conversation_id == target and message.content == "Needle question 7"
+        await pilot.press("enter")
+        await asyncio.sleep(0.5)  # Markdown settles over a few frames
+        await pilot.pause()
+        widget = next(w for w in app.screen.query(UserMessage) if w.text == message.content)
+        conversation = app.screen.query_one("#conversation", VerticalScroll)
+        top = widget.virtual_region.y
+        assert abs(conversation.scroll_y - top) <= 1, "the hit is at the top of the view"
 
 
 async def test_rename_pin_delete_and_undo(make_app, paths) -> None:
@@ -163,3 +164,80 @@ async def test_a_long_conversation_mounts_a_window_and_pages_in(make_app, paths)
         await pilot.pause()
         shown = len(app.screen.query(UserMessage)) + len(app.screen.query(AssistantMessage))
         assert shown == 2 * WINDOW
+
+
+async def test_nested_branches_are_all_reachable_with_arrows(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "echo: joke")
+        await answered(pilot)
+        await pilot.press("ctrl+r")  # the answer forks
+        await answered(pilot)
+        await pilot.press("up")  # edit the question: the question forks
+        await pilot.pause()
+        app.screen.query_one(Composer).load_text("echo: joke please")
+        await pilot.press("enter")
+        await answered(pilot)
+        assert app.screen.query_one(UserMessage).branch == "‹ 2/2 ›", "labelled at once"
+        await pilot.press("left")  # back to the first question (and its newest answer)
+        await pilot.pause()
+        assert app.screen.query_one(UserMessage).text == "echo: joke"
+        await pilot.press("right")  # the answer is at its last branch: the question moves
+        await pilot.pause()
+        assert app.screen.query_one(UserMessage).text == "echo: joke please"
+
+
+async def test_an_interrupted_answer_says_what_to_do_after_a_restart(make_app, paths) -> None:
+    store = Store.open(paths.database)
+    conversation = store.create_conversation("Cut")
+    user = store.add_message(conversation.id, "user", "echo: one two three four")
+    store.add_message(
+        conversation.id, "assistant", "one two", parent_id=user.id, model="deepseek-chat"
+    )  # no finish reason: the process died
+    store.close()
+    app = make_app(continue_last=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        answer = app.screen.query_one(AssistantMessage)
+        assert "interrupted" in answer.status and "ctrl+f" in answer.status
+        await pilot.press("ctrl+f")
+        await answered(pilot)
+        assert app.screen.query_one(AssistantMessage).content == "one two three four"
+
+
+async def test_reopening_the_sidebar_clears_an_old_search(make_app, paths) -> None:
+    store = Store.open(paths.database)
+    seed(store, "Alpha", 1)
+    seed(store, "Beta", 1)
+    store.close()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+l", "slash", *"Alpha", "enter", "enter")
+        await pilot.pause()
+        assert not app.screen.query_one("#sidebar").display, "narrow: closes after opening"
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert app.screen.query_one("#search").value == ""
+        assert len(option_ids(app)) == 2
+
+
+async def test_a_delete_left_by_a_crash_is_finished_at_the_next_start(make_app, paths) -> None:
+    store = Store.open(paths.database)
+    gone = seed(store, "Deleted before a crash", 1)
+    store.set_archived(gone, True)
+    store.close()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.store.get_conversation(gone) is None
+
+
+async def test_export_from_the_palette_writes_markdown(make_app, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "echo: exported text")
+        await answered(pilot)
+        app.screen.action_export()
+        written = tmp_path / f"deepseek-{app.session.conversation.id[:8]}.md"
+        assert "exported text" in written.read_text()

@@ -53,6 +53,7 @@ class DeepSeekApp(App[int]):
         self.emulator = emulator
         self._owns_emulator = False
         self.store: Store | None = None
+        self.store_problem: str | None = None  # why history is off, if it is
         self.client: DeepSeekClient | None = None
         self.session: Session | None = None
         self.server_models: list[str] = []
@@ -76,16 +77,19 @@ class DeepSeekApp(App[int]):
         from deepseek_tui.store import Store, StoreError
         from deepseek_tui.tui.screens.chat import ChatScreen
 
-        store_problem = None
+        self.store_problem = None
         try:
             self.paths.ensure_dir()
             self.store = Store.open(self.paths.database)
         except (StoreError, OSError) as error:
-            store_problem = f"History is off: {error}"
+            self.store_problem = f"History is off: {error}"
         session = Session.from_settings(
             self.client, self.store, self.settings, model=self.model_override
         )
         if self.store is not None:
+            # Conversations deleted in a run that crashed before its undo ran out.
+            with contextlib.suppress(StoreError):
+                self.store.delete_archived()
             target = self.conversation_id
             if target is None and self.continue_last:
                 last = self.store.last_conversation()
@@ -103,8 +107,8 @@ class DeepSeekApp(App[int]):
             self.switch_screen(ChatScreen(session))
         else:
             self.push_screen(ChatScreen(session))
-        if store_problem:
-            self.notify(store_problem, severity="warning", timeout=10)
+        if self.store_problem:
+            self.notify(self.store_problem, severity="warning", timeout=10)
         # httpx and the model list come after the first frame, not before it.
         self.call_after_refresh(self.connect)
 

@@ -37,6 +37,14 @@ class ChatCommands(Provider):
             ("Edit last message", chat.action_edit_last, "↑ in an empty composer"),
             ("Toggle reasoning panels", chat.action_toggle_reasoning, "ctrl+g"),
             ("Help: keys", chat.action_help, "F1"),
+            ("Conversations", chat.action_toggle_sidebar, "ctrl+l"),
+            ("Search conversations", chat.action_search, "every message, all conversations"),
+            ("Export conversation as Markdown", chat.action_export, "to the current folder"),
+            (
+                "Export conversation as JSON",
+                partial(chat.action_export, "json"),
+                "to the current folder; `deepseek-tui import` reads it",
+            ),
         ]
         for index, (language, code) in enumerate(chat.code_blocks(), start=1):
             lines = code.count("\n") + 1

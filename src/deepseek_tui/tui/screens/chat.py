@@ -32,7 +32,9 @@ if TYPE_CHECKING:
 # Below this width the sidebar closes once a conversation is opened from it.
 NARROW = 110
 # Messages mounted when a conversation opens; older ones page in as you scroll up.
-WINDOW = 40
+WINDOW = 30
+# When a message is scrolled into view after mounting (seconds).
+SETTLE_DELAYS = (0.01, 0.05, 0.15, 0.3)
 # Deltas are gathered and handed to the Markdown widgets at most this often.
 BATCH_SECONDS = 0.05
 
@@ -130,7 +132,19 @@ class ChatScreen(Screen[None]):
         else:
             target = widgets[focus_index - start + (1 if start else 0)]
             conversation.release_anchor()
-            self.call_after_refresh(conversation.scroll_to_widget, target, top=True, animate=False)
+            self.scroll_to_message(target)
+
+    def scroll_to_message(self, target: Widget) -> None:
+        """Put `target` at the top of the view. Markdown lays its blocks out over a
+        few frames after mounting, so the scroll is repeated until they settle."""
+        conversation = self.query_one("#conversation", VerticalScroll)
+
+        def scroll() -> None:
+            if target.is_attached:
+                conversation.scroll_to_widget(target, top=True, animate=False)
+
+        for delay in SETTLE_DELAYS:
+            self.set_timer(delay, scroll)
 
     def _earlier_row(self) -> Static:
         return Static(self._earlier_text(), id="earlier")
@@ -155,6 +169,7 @@ class ChatScreen(Screen[None]):
             reasoning_expanded=self.deepseek.settings.reasoning_expanded,
             status=_reason_label(reason, message),
             branch=branch,
+            reasoning_tokens=message.usage.reasoning_tokens if message.usage else 0,
         )
 
     def _near_top(self, scroll_y: float) -> None:
@@ -181,9 +196,7 @@ class ChatScreen(Screen[None]):
             earlier.remove()
             conversation.mount_all(widgets, before=first_message)
         if first_message is not None:
-            self.call_after_refresh(
-                conversation.scroll_to_widget, first_message, top=True, animate=False
-            )
+            self.scroll_to_message(first_message)
 
     def update_status(self) -> None:
         session = self.session
@@ -195,6 +208,8 @@ class ChatScreen(Screen[None]):
             parts.append("offline demo")
         if session.store_error:
             parts.append(session.store_error)
+        elif self.deepseek.store_problem:
+            parts.append("history off (ctrl+l says why)")
         self.query_one("#status", Static).update(Text(" · ".join(parts)))
 
     # --- sending ------------------------------------------------------------------
@@ -243,6 +258,7 @@ class ChatScreen(Screen[None]):
                 content=last.content,
                 reasoning=last.reasoning or "",
                 reasoning_expanded=self.deepseek.settings.reasoning_expanded,
+                reasoning_tokens=last.usage.reasoning_tokens if last.usage else 0,
             )
             events = session.continue_answer(turn)
         else:
@@ -294,10 +310,7 @@ class ChatScreen(Screen[None]):
         await widget.finish(
             usage=turn.usage, reason=turn.finish_reason, error=error_text, cost=turn.cost
         )
-        if session.history:
-            position, count = session.branches(session.history[-1])
-            if count > 1:
-                widget.set_branch(f"‹ {position}/{count} ›")
+        self._label_branches(widget)
         self.last_status = _usage_label(turn)
         self.update_status()
 
@@ -306,22 +319,41 @@ class ChatScreen(Screen[None]):
     def on_composer_edit_last(self, _: Composer.EditLast) -> None:
         self.action_edit_last()
 
+    def _label_branches(self, answer: AssistantMessage) -> None:
+        """After an edit or a regenerate, the new question and answer show n/m."""
+        history = self.session.history
+        users = list(self.query(UserMessage))
+        question = next((m for m in reversed(history) if m.role == "user"), None)
+        if history and history[-1].role == "assistant":
+            position, count = self.session.branches(history[-1])
+            if count > 1:
+                answer.set_branch(f"‹ {position}/{count} ›")
+        if question is not None and users:
+            position, count = self.session.branches(question)
+            if count > 1:
+                users[-1].set_branch(f"‹ {position}/{count} ›")
+
     def on_composer_branch(self, event: Composer.Branch) -> None:
         self.switch_branch(event.step)
 
     def switch_branch(self, step: int) -> None:
-        """Show another branch of the latest message that has siblings."""
+        """Show another branch: of the latest message on screen that has one that way
+        (so ← on an answer at its first branch moves on to its question's branches)."""
         if self.streaming or self.session.store is None:
             return
+        forked = False
         for message in reversed(self.session.history[self._first_shown :]):
-            if isinstance(message, Message) and self.session.branches(message)[1] > 1:
-                shown = self.session.switch_branch(message, step)
-                if shown is None:
-                    self.notify("No more branches that way.")
-                    return
+            if not isinstance(message, Message) or self.session.branches(message)[1] < 2:
+                continue
+            forked = True
+            shown = self.session.switch_branch(message, step)
+            if shown is not None:
                 self.show_history(focus_id=shown.id)
                 return
-        self.notify("Nothing here has other branches (edit or regenerate to make one).")
+        if forked:
+            self.notify("No more branches that way.")
+        else:
+            self.notify("Nothing here has other branches (edit or regenerate to make one).")
 
     # --- the sidebar ---------------------------------------------------------------
 
@@ -329,10 +361,45 @@ class ChatScreen(Screen[None]):
         sidebar = self.query_one(Sidebar)
         sidebar.display = not sidebar.display
         if sidebar.display:
+            sidebar.clear_search()
             sidebar.reload()
             sidebar.focus_list()
         else:
             self.query_one(Composer).focus()
+
+    def action_search(self) -> None:
+        sidebar = self.query_one(Sidebar)
+        if not sidebar.display:
+            self.action_toggle_sidebar()
+        sidebar.query_one("#search").focus()
+
+    def action_export(self, kind: str = "markdown") -> None:
+        """Write this conversation (the branch on screen) to the current directory."""
+        from pathlib import Path
+
+        from deepseek_tui.config import atomic_write
+        from deepseek_tui.export import conversation_to_json, conversation_to_markdown
+
+        conversation = self.session.conversation
+        messages = [m for m in self.session.history if isinstance(m, Message)]
+        if conversation is None or not messages:
+            self.notify("Nothing to export yet: this conversation is empty.")
+            return
+        if kind == "json":
+            import json
+
+            text = json.dumps(conversation_to_json(conversation, messages), indent=2)
+            suffix = "json"
+        else:
+            text = conversation_to_markdown(conversation, messages)
+            suffix = "md"
+        path = Path.cwd() / f"deepseek-{conversation.id[:8]}.{suffix}"
+        try:
+            atomic_write(path, text.encode("utf-8"))
+        except OSError as error:
+            self.notify(f"Could not write {path}: {error.strerror or error}", severity="error")
+            return
+        self.notify(f"Exported to {path}")
 
     def on_sidebar_close(self, _: Sidebar.Close) -> None:
         if self.query_one(Sidebar).display:

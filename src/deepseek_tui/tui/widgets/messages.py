@@ -20,12 +20,20 @@ class UserMessage(Static):
     """The user's message, shown as typed: never interpreted as markup."""
 
     def __init__(self, text: str, *, branch: str = "") -> None:
-        shown = Text(sanitize(text))
-        if branch:
-            shown = Text.assemble((f"{branch}  ←/→ in an empty composer\n", "dim"), shown)
-        super().__init__(shown, classes="user-message", markup=False)
+        super().__init__(classes="user-message", markup=False)
         self.text = text
         self.branch = branch
+        self.update(self._shown())
+
+    def _shown(self) -> Text:
+        shown = Text(sanitize(self.text))
+        if self.branch:
+            shown = Text.assemble((f"{self.branch}  ←/→ in an empty composer\n", "dim"), shown)
+        return shown
+
+    def set_branch(self, branch: str) -> None:
+        self.branch = branch
+        self.update(self._shown())
 
 
 class StreamingMarkdown(Markdown):
@@ -113,6 +121,7 @@ class AssistantMessage(Vertical):
         reasoning_expanded: bool = False,
         status: str = "",
         branch: str = "",
+        reasoning_tokens: int = 0,
     ) -> None:
         super().__init__(classes="assistant-message")
         self.model = model
@@ -121,21 +130,25 @@ class AssistantMessage(Vertical):
         self.finished = finished
         self.reasoning_expanded = reasoning_expanded
         self.branch = branch
+        self._reasoning_title = (
+            f"Reasoning · {reasoning_tokens:,} tokens" if reasoning_tokens else "Reasoning"
+        )
         self.started = time.monotonic()
         self._answer_started = bool(content)
         self.set_reactive(AssistantMessage.status, status)
 
     def compose(self) -> ComposeResult:
         yield Static(self._badge(), classes="badge")
+        # Live ("Thinking…", open) only while a new answer has not started; a stored
+        # or continued answer shows its reasoning as a closed panel.
+        live = not self.finished and not self._answer_started
         panel = Collapsible(
             StreamingMarkdown(self.reasoning, classes="reasoning-text"),
-            title="Thinking…" if not self.finished else "Reasoning",
-            collapsed=self.finished and not self.reasoning_expanded,
+            title="Thinking…" if live else self._reasoning_title,
+            collapsed=not live and not self.reasoning_expanded,
             classes="reasoning",
         )
-        panel.display = bool(self.reasoning) or not self.finished
-        if self.finished and self.reasoning:
-            panel.title = "Reasoning"
+        panel.display = bool(self.reasoning) or live
         yield panel
         yield StreamingMarkdown(self.content, classes="answer")
         yield Static("", classes="meta")
@@ -164,7 +177,7 @@ class AssistantMessage(Vertical):
         panel = self.panel
         if not panel.display:
             panel.display = True
-            panel.collapsed = False
+            panel.collapsed = self._answer_started and not self.reasoning_expanded
         await self.query_one(".reasoning-text", StreamingMarkdown).write(text)
 
     async def add_content(self, text: str) -> None:
@@ -193,7 +206,7 @@ class AssistantMessage(Vertical):
             if panel.title == "Thinking…":
                 seconds = time.monotonic() - self.started
                 panel.title = f"Thought for {seconds:.1f} s"
-            if usage and usage.reasoning_tokens:
+            if usage and usage.reasoning_tokens and panel.title.startswith("Thought for"):
                 panel.title += f" · {usage.reasoning_tokens:,} tokens"
         else:
             panel.display = False

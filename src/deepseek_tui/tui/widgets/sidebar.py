@@ -127,7 +127,8 @@ class Sidebar(Vertical):
         self._last_day = ""
         self._searching = False
         if self.store is None:
-            listing.add_option(Option("History is off", disabled=True))
+            problem = getattr(self.app, "store_problem", None) or "History is off."
+            listing.add_option(Option(Text(problem), disabled=True))
             return
         self._total = self.store.count_conversations()
         self._load_page()
@@ -211,6 +212,12 @@ class Sidebar(Vertical):
                 listing.highlighted = index
                 break
 
+    def clear_search(self) -> None:
+        search = self.query_one("#search", Input)
+        if search.value:
+            with search.prevent(Input.Changed):
+                search.value = ""
+
     def highlighted_id(self) -> str | None:
         return self.query_one(ConversationList)._highlighted_id()
 
@@ -240,8 +247,8 @@ def _entry(summary: ConversationSummary, width: int = TITLE_WIDTH) -> Text:
     title = ("📌 " if conversation.pinned else "") + (conversation.title or "Untitled")
     text = Text(_clip(title, width))
     count = summary.message_count
-    details = f"\n{summary.model or '—'} · {count} message{'s' if count != 1 else ''}"
-    text.append(details, style="dim")
+    details = f"{summary.model or '—'} · {count} message{'s' if count != 1 else ''}"
+    text.append("\n" + _clip(details, width), style="dim")
     return text
 
 
