@@ -441,15 +441,12 @@ def _open_store(paths: Paths, *, create: bool) -> Store | None:
 
 def _local_time(stamp: str) -> str:
     """A stored UTC stamp as local wall-clock time, to the minute."""
-    from datetime import UTC, datetime
+    from deepseek_tui.timestamps import parse_time
 
     try:
-        moment = datetime.fromisoformat(stamp)
+        return parse_time(stamp).astimezone().strftime("%Y-%m-%d %H:%M")
     except ValueError:
         return stamp
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def _fit(text: str, width: int) -> str:

@@ -7,10 +7,11 @@ so the CLI, the TUI (export, undo of a delete) and tests share one definition.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from deepseek_tui.api.events import Usage
+from deepseek_tui.timestamps import iso, parse_time
 
 if TYPE_CHECKING:
     from deepseek_tui.store import Conversation, Message
@@ -69,14 +70,10 @@ def normalize_timestamp(text: str) -> str:
     A time without a zone is taken as UTC. Raises ValueError when `text` is not
     a time. The store's own stamps come back unchanged, so exports round-trip.
     """
-    moment = datetime.fromisoformat(text.strip())
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
     try:
-        moment = moment.astimezone(UTC)
+        return iso(parse_time(text))
     except OverflowError as error:  # year 1 with a positive offset, and the like
         raise ValueError(f"{text!r} is out of range") from error
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def usage_from_json(value: Any) -> Usage | None:
@@ -264,9 +261,6 @@ def _closed_fences(text: str) -> str:
 
 def _readable(stamp: str) -> str:
     try:
-        moment = datetime.fromisoformat(stamp)
+        return parse_time(stamp).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     except ValueError:
         return stamp
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")

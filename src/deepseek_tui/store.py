@@ -9,11 +9,12 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from deepseek_tui.api.events import Usage
+from deepseek_tui.timestamps import now_iso
 
 SCHEMA_VERSION = 2
 
@@ -100,12 +101,6 @@ _TERM = re.compile(r"[^\W_]+")
 
 class StoreError(Exception):
     """The history database cannot be used; `str()` is one plain sentence."""
-
-
-def now_iso() -> str:
-    """UTC timestamp with milliseconds, sortable as text."""
-    moment = datetime.now(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -14,6 +14,8 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
+
+from deepseek_tui.timestamps import parse_time
 
 if TYPE_CHECKING:
     from textual.timer import Timer
@@ -26,8 +28,7 @@ SEARCH_DELAY = 0.15  # seconds of no typing before the search runs
 
 def day_label(stamp: str, today: date | None = None) -> str:
     """ "Today", "Yesterday", a weekday this week, else the date, in local time."""
-    moment = datetime.strptime(stamp[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
-    day = moment.astimezone().date()
+    day = parse_time(stamp).astimezone().date()
     today = today or datetime.now().astimezone().date()
     if day == today:
         return "Today"
