@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING, NoReturn
 
 from deepseek_tui import __version__
 from deepseek_tui.config import (
-    ENV_API_KEY,
+    PROVIDERS,
     ConfigError,
     Paths,
     Settings,
     delete_api_key,
+    env_key_name,
     load_api_key,
     load_settings,
     resolve_base_url,
@@ -289,14 +290,27 @@ def run_ask(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
         with demo_emulator() as emulator:
             return asyncio.run(_ask(args, prompt, paths, settings, emulator.base_url, DEMO_KEY))
-    base_url = resolve_base_url(settings, getattr(args, "base_url", None))
-    key = load_api_key(paths, getattr(args, "provider", "deepseek"))
+    provider = _provider(args)
+    base_url = resolve_base_url(settings, getattr(args, "base_url", None), provider=provider)
+    key = load_api_key(paths, provider)
     if key is None:
-        raise CliError(
-            f"no API key: set {ENV_API_KEY}, run `deepseek-tui key set`, "
-            "or try it offline with --demo"
-        )
+        raise CliError(_no_key(provider))
     return asyncio.run(_ask(args, prompt, paths, settings, base_url, key.value))
+
+
+def _provider(args: argparse.Namespace) -> str:
+    provider = getattr(args, "provider", None) or "deepseek"
+    if provider not in PROVIDERS:
+        raise CliError(f"unknown provider {provider!r}: choose {' or '.join(PROVIDERS)}", 2)
+    return provider
+
+
+def _no_key(provider: str) -> str:
+    flag = "" if provider == "deepseek" else f" --provider {provider}"
+    return (
+        f"no API key: set {env_key_name(provider)}, run `deepseek-tui key set{flag}`, "
+        "or try it offline with --demo"
+    )
 
 
 async def _ask(
@@ -319,7 +333,8 @@ async def _ask(
             store = Store.open(paths.database)
         except (StoreError, OSError) as error:
             print(f"{PROG}: not saving this answer: {error}", file=sys.stderr)
-    client = client_for(settings, base_url, api_key)
+    provider = "deepseek" if getattr(args, "demo", False) else _provider(args)
+    client = client_for(settings, base_url, api_key, provider)
     session = Session.from_settings(
         client,
         store,
@@ -671,14 +686,16 @@ def run_key(args: argparse.Namespace) -> int:
         stored = load_api_key(paths, provider, environ={})
         masked = stored.masked if stored else "the key"
         print(f"Saved {masked} to {paths.credentials_file}.")
-        if provider == "deepseek" and os.environ.get(ENV_API_KEY, "").strip():
-            print(f"Note: {ENV_API_KEY} is set and takes precedence over the stored key.")
+        if os.environ.get(env_key_name(provider), "").strip():
+            print(
+                f"Note: {env_key_name(provider)} is set and takes precedence over the stored key."
+            )
         return 0
     if args.action == "show":
         key = load_api_key(paths, provider)
         if key is None:
             raise CliError(f"no {provider} API key is set (run `deepseek-tui key set`)")
-        where = ENV_API_KEY if key.source == "env" else str(paths.credentials_file)
+        where = env_key_name(provider) if key.source == "env" else str(paths.credentials_file)
         print(f"{key.masked} (from {where})")
         return 0
     try:
@@ -688,8 +705,8 @@ def run_key(args: argparse.Namespace) -> int:
     if not deleted:
         raise CliError(f"no stored {provider} API key to delete")
     print(f"Deleted the stored {provider} API key.")
-    if provider == "deepseek" and os.environ.get(ENV_API_KEY, "").strip():
-        print(f"Note: {ENV_API_KEY} is still set in your environment.")
+    if os.environ.get(env_key_name(provider), "").strip():
+        print(f"Note: {env_key_name(provider)} is still set in your environment.")
     return 0
 
 
@@ -720,6 +737,7 @@ def run_emulator(args: argparse.Namespace) -> int:
 
 
 def run_tui(args: argparse.Namespace) -> int:
+    _provider(args)  # an unknown provider is a usage error before the screen opens
     paths = _paths(args)
     settings = _settings(paths)
     from deepseek_tui.tui.app import launch

@@ -18,6 +18,8 @@ import tomli_w
 
 APP_NAME = "deepseek-tui"
 DEFAULT_BASE_URL = "https://api.deepseek.com"
+SEGMIND_BASE_URL = "https://api.segmind.com"
+PROVIDERS = ("deepseek", "segmind")
 DEFAULT_MODEL = "deepseek-chat"
 
 ENV_API_KEY = "DEEPSEEK_API_KEY"
@@ -387,16 +389,21 @@ def load_api_key(
     *,
     environ: Mapping[str, str] | None = None,
 ) -> ApiKey | None:
-    """Find the key: ``$DEEPSEEK_API_KEY`` first (for DeepSeek), then the credentials file."""
+    """Find the key: the provider's environment variable first (``$DEEPSEEK_API_KEY``,
+    ``$SEGMIND_API_KEY``), then the credentials file."""
     env = os.environ if environ is None else environ
-    if provider == "deepseek":
-        from_env = env.get(ENV_API_KEY, "").strip()
-        if from_env:
-            # The file is not even read, so a broken one cannot block an env key.
-            return ApiKey(from_env, "env")
+    from_env = env.get(env_key_name(provider), "").strip()
+    if from_env:
+        # The file is not even read, so a broken one cannot block an env key.
+        return ApiKey(from_env, "env")
     data = _read_credentials(paths.credentials_file)
     stored = data.get("providers", {}).get(provider, {}).get("api_key", "").strip()
     return ApiKey(stored, "file") if stored else None
+
+
+def env_key_name(provider: str) -> str:
+    """The environment variable that holds a provider's key."""
+    return ENV_API_KEY if provider == "deepseek" else f"{provider.upper()}_API_KEY"
 
 
 def store_api_key(paths: Paths, key: str, provider: str = "deepseek") -> None:
@@ -440,10 +447,16 @@ def resolve_base_url(
     override: str | None = None,
     *,
     environ: Mapping[str, str] | None = None,
+    provider: str = "deepseek",
 ) -> str:
-    """The API base URL: ``override`` > ``$DEEPSEEK_BASE_URL`` > settings, without a trailing /."""
+    """The API base URL: ``override`` > ``$DEEPSEEK_BASE_URL`` > settings, without a trailing /.
+    Segmind has its own host (``$SEGMIND_BASE_URL`` moves it)."""
     env = os.environ if environ is None else environ
-    for candidate in (override, env.get(ENV_BASE_URL), settings.base_url):
+    if provider == "segmind":
+        candidates = (override, env.get("SEGMIND_BASE_URL"), SEGMIND_BASE_URL)
+    else:
+        candidates = (override, env.get(ENV_BASE_URL), settings.base_url)
+    for candidate in candidates:
         if candidate and candidate.strip():
             return candidate.strip().rstrip("/")
     return DEFAULT_BASE_URL

@@ -470,18 +470,23 @@ def _joined(parts: list[str]) -> str:
     return parts[0] if parts else ""
 
 
-def client_for(settings: Settings, base_url: str, api_key: str | None) -> DeepSeekClient:
-    """A wire client with the settings' time limits and retries."""
+def client_for(
+    settings: Settings, base_url: str, api_key: str | None, provider: str = "deepseek"
+) -> DeepSeekClient:
+    """A wire client with the settings' time limits and retries: DeepSeek's (and
+    compatible gateways'), or Segmind's submit-and-poll one."""
+    options = {
+        "connect_timeout": settings.connect_timeout,
+        "first_data_timeout": settings.first_data_timeout,
+        "max_attempts": settings.max_attempts,
+    }
+    if provider == "segmind":
+        from deepseek_tui.api.segmind import SegmindClient
+
+        return SegmindClient(base_url, api_key, **options)  # type: ignore[return-value]
     from deepseek_tui.api.client import DeepSeekClient
 
-    return DeepSeekClient(
-        base_url,
-        api_key,
-        connect_timeout=settings.connect_timeout,
-        first_data_timeout=settings.first_data_timeout,
-        stall_timeout=settings.stall_timeout,
-        max_attempts=settings.max_attempts,
-    )
+    return DeepSeekClient(base_url, api_key, stall_timeout=settings.stall_timeout, **options)
 
 
 def title_from(text: str, limit: int = 60) -> str:

@@ -217,3 +217,24 @@ def test_a_reader_that_goes_away_gets_no_traceback() -> None:
     _, stderr = process.communicate(timeout=60)
     assert b"Traceback" not in stderr
     assert b"asynchronous generator" not in stderr
+
+
+def test_ask_through_segmind(emulator: Emulator) -> None:
+    result = run(
+        "ask",
+        "--provider",
+        "segmind",
+        "--base-url",
+        emulator.base_url,
+        "echo: polled",
+        env={"SEGMIND_API_KEY": TEST_KEY},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == b"polled"
+    assert emulator.requests[0].path == "/v2/deepseek-chat"
+
+
+def test_an_unknown_provider_is_a_usage_error() -> None:
+    result = run("ask", "--provider", "nope", "hello")
+    assert result.returncode == 2
+    assert b"unknown provider" in result.stderr

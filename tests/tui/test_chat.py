@@ -386,3 +386,12 @@ async def test_continuing_a_thinking_answer_keeps_its_panel_closed(
         await answered(pilot)
         panel = app.screen.query_one(AssistantMessage).query_one(".reasoning", Collapsible)
         assert panel.collapsed and panel.title.startswith("Reasoning")
+
+
+async def test_a_conversation_through_segmind(make_app, emulator: Emulator) -> None:
+    app = make_app(provider="segmind")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "echo: queued, polled, answered")
+        await answered(pilot)
+        assert app.screen.query_one(AssistantMessage).content == "queued, polled, answered"
+    assert emulator.requests[0].path == "/v2/deepseek-chat"

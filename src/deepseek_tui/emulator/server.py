@@ -27,6 +27,7 @@ from deepseek_tui.emulator.chunks import (
     stream_chunks,
 )
 from deepseek_tui.emulator.replies import count_tokens, reply_for, split_tokens
+from deepseek_tui.emulator.segmind import Jobs, state, status_body, submitted
 from deepseek_tui.emulator.validation import MODELS, ChatRequest, Rejected, parse_chat_request
 
 __all__ = ["Emulator", "Faults", "RecordedRequest"]
@@ -61,6 +62,8 @@ class Faults:
     reasoning_field: str = "reasoning_content"  # or "reasoning", or "think_tags" (in content)
     usage_chunk: str = "finish"  # or "separate": an extra chunk with "choices": [] and usage
     no_done: bool = False  # omit "data: [DONE]"
+    segmind_seconds: float = 0.2  # how long a Segmind job takes (QUEUED, then PROCESSING)
+    segmind_fail: str | None = None  # a Segmind job that ends FAILED with this error
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,7 @@ class Emulator:
         api_keys: Collection[str] | None = None,
         balance: str = "12.34",
         currency: str = "USD",
+        credits: float = 100.0,
     ) -> None:
         self.host = host
         self.port = port
@@ -115,6 +119,8 @@ class Emulator:
         self.api_keys = frozenset(api_keys) if api_keys is not None else None
         self.balance = balance
         self.currency = currency
+        self.credits = credits  # Segmind's, in dollars
+        self.jobs = Jobs()
         self.requests: list[RecordedRequest] = []
         # Unexpected exceptions inside handlers; kept instead of printed (the TUI owns stderr).
         self.errors: list[BaseException] = []
@@ -444,6 +450,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         headers = {name.lower(): value for name, value in self.headers.items()}
         self.emulator._record(RecordedRequest(self.command, path, headers, _json_or_none(raw)))
+        if path.startswith("/v2/"):
+            self._segmind(path, raw)
+            return
         route = _ROUTES.get(path)
         if route is None:
             self._send(404)
@@ -534,6 +543,50 @@ class _Handler(BaseHTTPRequestHandler):
         """Sleep, but end the response at once when the emulator stops."""
         if seconds > 0 and self.emulator._stopping.wait(seconds):
             raise _Abort
+
+    # --- Segmind v2 ----------------------------------------------------------------
+
+    def _segmind(self, path: str, raw: bytes) -> None:
+        emulator = self.emulator
+        key = self.headers.get("x-api-key", "").strip()
+        credits = {"x-remaining-credits": f"{emulator.credits:.4f}"}
+        if not key or (emulator.api_keys is not None and key not in emulator.api_keys):
+            self._send_json(401, {"error": "User authentication failed"})
+            return
+        parts = path.strip("/").split("/")
+        faults, inject = emulator._take_faults()
+        if inject:
+            self._send_fault_error(faults, key)
+            return
+        if parts[1:2] == ["requests"] and self.command == "GET" and len(parts) in (3, 4):
+            job = emulator.jobs.get(parts[2])
+            if job is None or (len(parts) == 4 and parts[3] != "status"):
+                self._send_json(404, {"error": "Request not found or expired"})
+                return
+            status = state(job, faults.segmind_seconds)
+            body = status_body(job, status, with_output=len(parts) == 3)
+            self._send_json(422 if status == "FAILED" else 200, body, credits)
+            return
+        if len(parts) != 2 or self.command != "POST":
+            self._send(404)
+            return
+        if emulator.credits <= 0:
+            self._send_json(406, {"error": "Not enough credits"}, credits)
+            return
+        body = _json_or_none(raw)
+        if not isinstance(body, dict):
+            self._send_json(400, {"error": "Request body must be a JSON object"})
+            return
+        body = {**body, "model": parts[1], "stream": False}
+        try:
+            request = parse_chat_request(encode(body).encode(), beta=False)
+        except Rejected as rejected:
+            self._send_json(400, {"error": rejected.message})
+            return
+        completion = emulator._complete(request, faults)
+        output = encode(completion_body(completion, reasoning_field=faults.reasoning_field))
+        job = emulator.jobs.add(output, faults.segmind_fail)
+        self._send_json(200, submitted(job, emulator.base_url), credits)
 
     # --- chat ------------------------------------------------------------------
 

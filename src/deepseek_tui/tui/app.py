@@ -40,6 +40,7 @@ class DeepSeekApp(App[int]):
         conversation_id: str | None = None,
         continue_last: bool = False,
         emulator: Emulator | None = None,
+        provider: str = "deepseek",
     ) -> None:
         super().__init__()
         self.paths = paths
@@ -51,6 +52,7 @@ class DeepSeekApp(App[int]):
         self.conversation_id = conversation_id
         self.continue_last = continue_last
         self.emulator = emulator
+        self.provider = provider
         self._owns_emulator = False
         self.store: Store | None = None
         self.store_problem: str | None = None  # why history is off, if it is
@@ -112,6 +114,10 @@ class DeepSeekApp(App[int]):
         # httpx and the model list come after the first frame, not before it.
         self.call_after_refresh(self.connect)
 
+    @property
+    def provider_name(self) -> str:
+        return {"deepseek": "DeepSeek", "segmind": "Segmind"}.get(self.provider, self.provider)
+
     def connect(self) -> None:
         """Make the wire client if there is none yet, and refresh the model list."""
         if self.client is not None:
@@ -128,13 +134,14 @@ class DeepSeekApp(App[int]):
         self.emulator = demo_emulator().start()
         self._owns_emulator = True
         self.demo = True
+        self.provider = "deepseek"
         self.base_url = self.emulator.base_url
         self.api_key = DEMO_KEY
 
     def _make_client(self) -> DeepSeekClient:
         from deepseek_tui.session import client_for
 
-        self.client = client_for(self.settings, self.base_url, self.api_key)
+        self.client = client_for(self.settings, self.base_url, self.api_key, self.provider)
         return self.client
 
     def apply_settings(self) -> None:
@@ -211,10 +218,12 @@ def launch(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
             )
             app.run()
         return app.return_code or 0
-    key = load_api_key(paths, args.provider)
+    provider = args.provider or "deepseek"
+    key = load_api_key(paths, provider)
     app = DeepSeekApp(
-        base_url=resolve_base_url(settings, args.base_url),
+        base_url=resolve_base_url(settings, args.base_url, provider=provider),
         api_key=key.value if key else None,
+        provider=provider,
         **options,
     )
     app.run()

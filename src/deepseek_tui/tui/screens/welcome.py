@@ -42,7 +42,7 @@ class WelcomeScreen(Screen[None]):
         with Vertical():
             yield Static("Welcome to deepseek-tui", classes="title")
             yield Static(
-                "Paste your DeepSeek API key to start. It is saved in "
+                f"Paste your {self.deepseek.provider_name} API key to start. It is saved in "
                 f"{self.deepseek.paths.credentials_file} (readable only by you).\n"
                 "No key yet? Try the offline demo: it talks to a built-in emulator.",
                 classes="body",
@@ -67,7 +67,7 @@ class WelcomeScreen(Screen[None]):
         value = self.query_one("#key", Input).value
         problem = self.query_one("#problem", Static)
         try:
-            store_api_key(self.deepseek.paths, value)
+            store_api_key(self.deepseek.paths, value, self.deepseek.provider)
         except ValueError as error:
             problem.update(str(error))
             return
