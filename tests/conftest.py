@@ -18,7 +18,13 @@ TEST_KEY = "sk-test-0000000000000000abcd"
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test sees the developer's keys, settings or history."""
-    for name in ("DEEPSEEK_API_KEY", "DEEPSEEK_BASE_URL", "DEEPSEEK_TUI_DEBUG"):
+    for name in (
+        "DEEPSEEK_API_KEY",
+        "DEEPSEEK_BASE_URL",
+        "DEEPSEEK_TUI_DEBUG",
+        "SEGMIND_API_KEY",
+        "SEGMIND_BASE_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DEEPSEEK_TUI_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("DEEPSEEK_TUI_DEMO_DELAY", "0")

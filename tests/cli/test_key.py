@@ -40,3 +40,15 @@ def test_an_empty_key_is_refused() -> None:
     result = run("key", "set", stdin="\n")
     assert result.returncode == 1
     assert b"Traceback" not in result.stderr
+
+
+def test_each_provider_has_its_own_key(tmp_path: Path) -> None:
+    assert (
+        run("key", "set", "--provider", "segmind", stdin="sg-test-000000000000wxyz\n").returncode
+        == 0
+    )
+    shown = run("key", "show", "--provider", "segmind")
+    assert shown.returncode == 0 and "…wxyz" in shown.stdout.decode()
+    assert run("key", "show").returncode == 1, "the DeepSeek key is still unset"
+    from_env = run("key", "show", "--provider", "segmind", env={"SEGMIND_API_KEY": KEY})
+    assert "SEGMIND_API_KEY" in from_env.stdout.decode()
