@@ -10,7 +10,7 @@ import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 import httpx
@@ -49,7 +49,47 @@ class BalanceReport:
     balances: tuple[Balance, ...]
 
 
-class DeepSeekClient:
+class HttpClient:
+    """What every wire client shares: one pooled `httpx.AsyncClient`, used as an
+    async context manager. Subclasses add the API."""
+
+    def __init__(
+        self,
+        base_url: str,
+        auth_headers: dict[str, str],
+        *,
+        connect_timeout: float,
+        read_timeout: float | None,
+        transport: httpx.AsyncBaseTransport | None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        headers = {"User-Agent": f"deepseek-tui/{__version__}", "Accept": "application/json"}
+        self._http = httpx.AsyncClient(
+            timeout=httpx.Timeout(
+                connect=connect_timeout, read=read_timeout, write=60.0, pool=30.0
+            ),
+            headers={**headers, **auth_headers},
+            transport=transport,
+            follow_redirects=True,
+        )
+        self._host = urlsplit(self.base_url).netloc or self.base_url
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+
+class DeepSeekClient(HttpClient):
     """Speaks DeepSeek's chat API (and compatible gateways) over one connection pool.
 
     Time limits (API_NOTES.md): connecting takes at most `connect_timeout`; the first
@@ -72,39 +112,21 @@ class DeepSeekClient:
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        # Reads have no httpx limit: our own deadlines measure data, not bytes,
+        # because keep-alive comments would reset a byte-level read timeout.
+        super().__init__(
+            base_url,
+            {"Authorization": f"Bearer {api_key}"} if api_key else {},
+            connect_timeout=connect_timeout,
+            read_timeout=None,
+            transport=transport,
+        )
         self.api_key = api_key
         self.first_data_timeout = first_data_timeout
         self.stall_timeout = stall_timeout
         self.max_attempts = max(1, max_attempts)
         self.retry_base_delay = retry_base_delay
         self._sleep = sleep
-        headers = {"User-Agent": f"deepseek-tui/{__version__}", "Accept": "application/json"}
-        if api_key:
-            headers["Authorization"] = f"Bearer {api_key}"
-        # Reads have no httpx limit: our own deadlines measure data, not bytes,
-        # because keep-alive comments would reset a byte-level read timeout.
-        self._http = httpx.AsyncClient(
-            timeout=httpx.Timeout(connect=connect_timeout, read=None, write=60.0, pool=30.0),
-            headers=headers,
-            transport=transport,
-            follow_redirects=True,
-        )
-        self._host = urlsplit(self.base_url).netloc or self.base_url
-
-    async def __aenter__(self) -> DeepSeekClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
 
     def _url(self, path: str) -> str:
         return f"{self.base_url}/{path.lstrip('/')}"

@@ -10,15 +10,13 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
-from types import TracebackType
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import httpx
 
-from deepseek_tui import __version__
 from deepseek_tui.api import errors
-from deepseek_tui.api.client import parse_completion, transport_error
+from deepseek_tui.api.client import HttpClient, parse_completion, transport_error
 from deepseek_tui.api.events import ContentDelta, Finished, ReasoningDelta, Reply, StreamEvent
 from deepseek_tui.api.request import ChatRequest
 
@@ -27,7 +25,7 @@ SEGMIND_MODELS = ("deepseek-chat",)
 _NOT_FORWARDED = ("model", "stream", "stream_options")
 
 
-class SegmindClient:
+class SegmindClient(HttpClient):
     """`stream_chat`, `complete` and `list_models` over Segmind's v2 queue."""
 
     def __init__(
@@ -44,7 +42,13 @@ class SegmindClient:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         **_ignored: Any,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        super().__init__(
+            base_url,
+            {"x-api-key": api_key} if api_key else {},
+            connect_timeout=connect_timeout,
+            read_timeout=60.0,
+            transport=transport,
+        )
         self.api_key = api_key
         self.first_data_timeout = first_data_timeout
         self.max_attempts = max(1, max_attempts)
@@ -52,30 +56,6 @@ class SegmindClient:
         self.poll_interval = poll_interval
         self.remaining_credits: str | None = None
         self._sleep = sleep
-        headers = {"User-Agent": f"deepseek-tui/{__version__}", "Accept": "application/json"}
-        if api_key:
-            headers["x-api-key"] = api_key
-        self._http = httpx.AsyncClient(
-            timeout=httpx.Timeout(connect=connect_timeout, read=60.0, write=60.0, pool=30.0),
-            headers=headers,
-            transport=transport,
-            follow_redirects=True,
-        )
-        self._host = urlsplit(self.base_url).netloc or self.base_url
-
-    async def __aenter__(self) -> SegmindClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
 
     async def list_models(self) -> list[str]:
         return list(SEGMIND_MODELS)  # Segmind has no model list endpoint
