@@ -59,14 +59,33 @@ class DeepSeekApp(App[int]):
         self.client: DeepSeekClient | None = None
         self.session: Session | None = None
         self.server_models: list[str] = []
+        self.theme_problems = self._register_themes()
         with contextlib.suppress(Exception):
             self.theme = settings.theme
 
     # --- start-up ------------------------------------------------------------------
 
+    def _register_themes(self) -> list[tuple[str, str]]:
+        """Register the shipped themes, then the user's (which may replace them);
+        returns (file, reason) for each user theme that could not be loaded."""
+        from deepseek_tui.tui.themes import load_themes, shipped_themes_dir
+
+        shipped = load_themes(shipped_themes_dir())
+        user = load_themes(self.paths.themes_dir)
+        for theme in [*shipped.themes, *user.themes]:
+            self.register_theme(theme)
+        return user.failed
+
     def on_mount(self) -> None:
         # Full collections caused every stall over 200 ms while streaming (DESIGN.md).
         gc.set_threshold(50_000, 50, 100)
+        if self.theme_problems:
+            files = "; ".join(f"{name}: {reason}" for name, reason in self.theme_problems)
+            self.notify(
+                f"Some themes in {self.paths.themes_dir} were skipped ({files}).",
+                severity="warning",
+                timeout=10,
+            )
         if self.api_key or self.demo:
             self.open_chat()
         else:

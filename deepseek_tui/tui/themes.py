@@ -1,0 +1,107 @@
+"""Themes from TOML files: the ones shipped with the app and the user's own.
+
+A theme file holds the fields of Textual's `Theme` (name, primary, background…) and
+an optional `[variables]` table. A file that cannot be used is reported by name and
+reason and skipped; the others still load.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+from textual.theme import Theme
+
+_COLOURS = (
+    "primary",
+    "secondary",
+    "warning",
+    "error",
+    "success",
+    "accent",
+    "foreground",
+    "background",
+    "surface",
+    "panel",
+    "boost",
+)
+_FIELDS = {item.name for item in fields(Theme)}
+
+
+@dataclass
+class LoadedThemes:
+    """What a folder gave: themes that load, and (file name, reason) for those that don't."""
+
+    themes: list[Theme] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+
+def shipped_themes_dir() -> Traversable:
+    """The themes that come with the app: inside the installed package, or the
+    repository's top-level themes/ when running from a checkout."""
+    inside = resources.files("deepseek_tui") / "themes"
+    if inside.is_dir():
+        return inside
+    return Path(__file__).resolve().parents[2] / "themes"
+
+
+def theme_from_toml(text: str, fallback_name: str) -> Theme:
+    """A Theme from a theme file's text; ValueError says what is wrong with it."""
+    try:
+        data: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ValueError(f"not valid TOML ({error})") from None
+    unknown = sorted(set(data) - _FIELDS)
+    if unknown:
+        raise ValueError(f"unknown setting {unknown[0]!r}")
+    data.setdefault("name", fallback_name)
+    if not isinstance(data["name"], str) or not data["name"].strip():
+        raise ValueError("name must be a non-empty string")
+    if not isinstance(data.get("primary"), str):
+        raise ValueError("primary (a colour) is missing")
+    for name in _COLOURS:
+        if name in data and not isinstance(data[name], str):
+            raise ValueError(f'{name} must be a colour as text, like "#4D6BFE"')
+    variables = data.get("variables", {})
+    if not isinstance(variables, dict) or not all(
+        isinstance(value, str) for value in variables.values()
+    ):
+        raise ValueError("[variables] must map names to text values")
+    if "dark" in data and not isinstance(data["dark"], bool):
+        raise ValueError("dark must be true or false")
+    try:
+        theme = Theme(**data)
+        theme.to_color_system()  # parses every colour
+    except Exception as error:  # Textual's colour parser raises several kinds
+        raise ValueError(f"a colour cannot be read ({error})") from None
+    return theme
+
+
+def load_themes(folder: Traversable | Path) -> LoadedThemes:
+    """Every `*.toml` in `folder` (none when it does not exist), sorted by file name."""
+    loaded = LoadedThemes()
+    try:
+        entries = sorted(
+            (entry for entry in folder.iterdir() if entry.name.endswith(".toml")),
+            key=lambda entry: entry.name,
+        )
+    except (FileNotFoundError, NotADirectoryError):
+        return loaded
+    except OSError as error:
+        loaded.failed.append((str(folder), error.strerror or str(error)))
+        return loaded
+    for entry in entries:
+        try:
+            text = entry.read_text(encoding="utf-8")
+            loaded.themes.append(theme_from_toml(text, entry.name.removesuffix(".toml")))
+        except UnicodeDecodeError:
+            loaded.failed.append((entry.name, "not UTF-8 text"))
+        except OSError as error:
+            loaded.failed.append((entry.name, error.strerror or str(error)))
+        except ValueError as error:
+            loaded.failed.append((entry.name, str(error)))
+    return loaded
