@@ -1,7 +1,7 @@
 """Benchmark: how long an N-token answer takes to be fully on screen (headless TUI).
 
 The emulator streams "long N" as fast as it can over loopback; the clock runs from
-Enter to the end of the final render. Prints one line per size. Targets (DESIGN.md):
+Enter to the end of the final render. Prints one line per size. Targets:
 2,000 tokens ≤ 1 s, 20,000 tokens ≤ 5 s on the 2-core machine; keystrokes answered
 ≤ 50 ms (p95) while it streams, estimated by the event loop's lag.
 

@@ -1,7 +1,7 @@
 """Benchmark: how fast the TUI opens — first paint, a 2,000-message conversation,
 and the sidebar over 10,000 conversations. Prints figures (medians of a few runs).
 
-Targets (DESIGN.md): first paint ≤ 0.45 s · a 2,000-message conversation opens
+Targets: first paint ≤ 0.45 s · a 2,000-message conversation opens
 ≤ 0.3 s · the sidebar with 10,000 conversations ≤ 0.2 s.
 
     python benchmarks/tui_open.py

@@ -321,9 +321,10 @@ async def _ask(
     base_url: str,
     api_key: str,
 ) -> int:
-    from deepseek_tui.api import ContentDelta, ReasoningDelta
+    from deepseek_tui.api import ContentDelta, FinishReason, ReasoningDelta, finish_sentence
     from deepseek_tui.api.errors import ApiError
-    from deepseek_tui.session import Session, client_for
+    from deepseek_tui.api.providers import client_for
+    from deepseek_tui.session import Session
     from deepseek_tui.store import Store, StoreError
 
     store = None
@@ -377,11 +378,8 @@ async def _ask(
     if session.store_error:
         print(f"{PROG}: {session.store_error}", file=sys.stderr)
     reason = turn.finish_reason
-    if reason == "length":
-        print(f"{PROG}: the answer was cut at the max_tokens limit", file=sys.stderr)
-        return 1
-    if reason not in ("stop", None):
-        print(f"{PROG}: the answer ended early (finish reason: {reason})", file=sys.stderr)
+    if reason not in (FinishReason.STOP, None):
+        print(f"{PROG}: the answer ended early. {finish_sentence(reason)}", file=sys.stderr)
         return 1
     return 0
 
@@ -472,7 +470,7 @@ def _fit(text: str, width: int) -> str:
 def run_history(args: argparse.Namespace) -> int:
     import json
 
-    from deepseek_tui.store import StoreError
+    from deepseek_tui.store import UNTITLED, StoreError
 
     store = _open_store(_paths(args), create=False)
     limit = args.limit or 1_000_000_000
@@ -498,7 +496,7 @@ def run_history(args: argparse.Namespace) -> int:
             else:
                 width = _terminal_width()
                 for hit in hits:
-                    title = hit.title or "(untitled)"
+                    title = hit.title or UNTITLED
                     head = f"{hit.conversation_id[:8]}  {_local_time(hit.updated_at)}  "
                     out.write(head + _fit(title, max(width - len(head), 20)) + "\n")
                     line = f"{hit.role}: {hit.snippet}"
@@ -534,7 +532,7 @@ def run_history(args: argparse.Namespace) -> int:
     out.write(head + "TITLE\n")
     for summary in summaries:
         conversation = summary.conversation
-        title = ("* " if conversation.pinned else "") + (conversation.title or "(untitled)")
+        title = ("* " if conversation.pinned else "") + (conversation.title or UNTITLED)
         out.write(
             f"{conversation.id[:8]:<8}  {_local_time(conversation.updated_at):<16}  "
             f"{summary.message_count:>5}  {summary.model or '-':<{model_width}}  "
@@ -578,11 +576,9 @@ def _conversation_for(store: Store, target: str) -> Conversation:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    import json
     from pathlib import Path
 
-    from deepseek_tui.config import atomic_write
-    from deepseek_tui.export import conversation_to_json, conversation_to_markdown
+    from deepseek_tui.export import export_text, format_for, write_export
     from deepseek_tui.store import StoreError
 
     store = _open_store(_paths(args), create=False)
@@ -595,22 +591,13 @@ def run_export(args: argparse.Namespace) -> int:
         raise CliError(str(error)) from None
     finally:
         store.close()
-    chosen = args.format
-    if chosen is None:
-        chosen = "json" if (args.output or "").lower().endswith(".json") else "markdown"
-    if chosen == "json":
-        text = json.dumps(
-            conversation_to_json(conversation, messages), ensure_ascii=False, indent=2
-        )
-        text += "\n"
-    else:
-        text = conversation_to_markdown(conversation, messages)
+    chosen = args.format or format_for(args.output)
     if args.output is None:
-        _Output(sys.stdout).write(text)
+        _Output(sys.stdout).write(export_text(conversation, messages, chosen))
         return 0
     target = Path(args.output)
     try:
-        atomic_write(target, text.encode("utf-8"))
+        write_export(target, conversation, messages, chosen)
     except OSError as error:
         raise CliError(f"could not write {target}: {error.strerror or error}") from None
     print(f"Exported {len(messages)} messages to {target}.", file=sys.stderr)
@@ -618,10 +605,9 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    import json
     from pathlib import Path
 
-    from deepseek_tui.export import validate_export
+    from deepseek_tui.export import InvalidExport, load_export
     from deepseek_tui.store import StoreError
 
     name = "stdin" if args.file == "-" else args.file
@@ -630,36 +616,20 @@ def run_import(args: argparse.Namespace) -> int:
     except OSError as error:
         raise CliError(f"cannot read {name}: {error.strerror or error}") from None
     try:
-        data = json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise CliError(f"{name} is not UTF-8 text; nothing was imported") from None
-    except json.JSONDecodeError as error:
-        raise CliError(
-            f"{name} is not valid JSON (line {error.lineno}, column {error.colno}: "
-            f"{error.msg}); nothing was imported"
-        ) from None
-    except RecursionError:
-        raise CliError(
-            f"{name} is nested too deeply to be an export; nothing was imported"
-        ) from None
-    problems = validate_export(data)
-    if problems:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise CliError(
-            f"{name} is not a deepseek-tui export: {problems[0].rstrip('.')}{more}; "
-            "nothing was imported"
-        )
+        new = load_export(raw)
+    except InvalidExport as error:
+        raise CliError(f"{name} {error}; nothing was imported") from None
     store = _open_store(_paths(args), create=True)
     assert store is not None
     try:
-        conversation = store.import_conversation(data)
+        conversation = store.insert_conversation(new)
     except (StoreError, ValueError) as error:
         raise CliError(f"importing {name} failed, nothing was imported: {error}") from None
     finally:
         store.close()
-    if data.get("id") and conversation.id != data["id"]:
+    if new.id and conversation.id != new.id:
         print(
-            f"A conversation with id {data['id']} exists already; imported under a new id.",
+            f"A conversation with id {new.id} exists already; imported under a new id.",
             file=sys.stderr,
         )
     print(conversation.id)

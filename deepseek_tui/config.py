@@ -406,15 +406,26 @@ def env_key_name(provider: str) -> str:
     return ENV_API_KEY if provider == "deepseek" else f"{provider.upper()}_API_KEY"
 
 
+# Why a typed or pasted key cannot be used: the one sentence every front end shows.
+INVALID_KEY = "The API key contains spaces or control characters; paste only the key itself."
+
+
+def key_problem(key: str) -> str | None:
+    """Why `key` (surrounding whitespace aside) cannot be a key, or None. An empty
+    key is not judged here: the settings screen reads it as "keep the current one"."""
+    if any(ch.isspace() or not ch.isprintable() for ch in key.strip()):
+        return INVALID_KEY
+    return None
+
+
 def store_api_key(paths: Paths, key: str, provider: str = "deepseek") -> None:
     """Save ``key`` for ``provider`` (file 0600, dir 0700), keeping every other entry."""
     key = key.strip()
     if not key:
         raise ValueError("The API key is empty.")
-    if any(ch.isspace() or not ch.isprintable() for ch in key):
-        raise ValueError(
-            "The API key contains spaces or control characters; paste only the key itself."
-        )
+    problem = key_problem(key)
+    if problem:
+        raise ValueError(problem)
     # Read first: a file we cannot parse raises here instead of being overwritten.
     data = _read_credentials(paths.credentials_file)
     data.setdefault("providers", {}).setdefault(provider, {})["api_key"] = key

@@ -1,6 +1,6 @@
 """What an answer cost: a price table the user can override, peak and off-peak.
 
-Prices changed many times (API_NOTES.md "usage"), so they are data: the built-in
+Prices changed many times, so they are data: the built-in
 table below is the latest we found (USD per 1M tokens, off-peak), and
 `[prices."model-id"]` in config.toml overrides or adds a model. Since 2026-08-16
 DeepSeek bills weekday peak hours (01:00–04:00 and 06:00–10:00 UTC) at twice

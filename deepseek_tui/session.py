@@ -17,7 +17,14 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from deepseek_tui.api import errors
-from deepseek_tui.api.events import ContentDelta, Finished, ReasoningDelta, StreamEvent, Usage
+from deepseek_tui.api.events import (
+    ContentDelta,
+    Finished,
+    FinishReason,
+    ReasoningDelta,
+    StreamEvent,
+    Usage,
+)
 from deepseek_tui.api.models import model_traits
 from deepseek_tui.api.request import ChatRequest, build_messages
 from deepseek_tui.config import Settings
@@ -25,7 +32,7 @@ from deepseek_tui.pricing import cost, is_peak, price_for
 from deepseek_tui.store import Conversation, Message, Store, StoreError
 
 if TYPE_CHECKING:
-    from deepseek_tui.api.client import DeepSeekClient
+    from deepseek_tui.api.providers import ChatClient
 
 SAVE_INTERVAL = 0.5
 
@@ -38,7 +45,7 @@ class Turn:
     thinking: bool
     usage: Usage | None = None
     cost: float | None = None  # USD, when the model's price is known
-    finish_reason: str | None = None
+    finish_reason: FinishReason | str | None = None
     error: errors.ApiError | None = None
     message_id: int | None = None
     started: float = field(default_factory=time.monotonic)
@@ -68,7 +75,7 @@ class LocalMessage:
     content: str
     reasoning: str | None = None
     model: str | None = None
-    finish_reason: str | None = None
+    finish_reason: FinishReason | str | None = None
     id: int | None = None
     thinking: bool | None = None
     usage: Usage | None = None
@@ -81,7 +88,7 @@ class Session:
 
     def __init__(
         self,
-        client: DeepSeekClient | None,
+        client: ChatClient | None,
         store: Store | None,
         *,
         model: str,
@@ -110,7 +117,7 @@ class Session:
     @classmethod
     def from_settings(
         cls,
-        client: DeepSeekClient | None,
+        client: ChatClient | None,
         store: Store | None,
         settings: Settings,
         **overrides: object,
@@ -202,8 +209,8 @@ class Session:
         """Send `text` as the user's next message and stream the answer.
 
         Yields the wire's events. On failure the partial answer is saved with
-        finish reason `interrupted` or `error` and the `ApiError` is raised; when
-        the consumer stops early (Esc, ctrl+c) it is saved as `stopped`.
+        finish reason INTERRUPTED or ERROR and the `ApiError` is raised; when the
+        consumer stops early (Esc, ctrl+c) it is saved as STOPPED.
         """
         parent = self._last_id()
         user = self._persist_user(text, parent)
@@ -224,16 +231,16 @@ class Session:
             async for event in events:
                 yield event
 
-    CONTINUABLE = frozenset({"interrupted", "stopped", "length"})
-
     @property
     def can_continue(self) -> bool:
         """The last answer was cut short and has text to continue from."""
         last = self.history[-1] if self.history else None
         if last is None or last.role != "assistant" or not last.content:
             return False
-        unfinished = isinstance(last, Message) and last.unfinished
-        return unfinished or last.finish_reason in self.CONTINUABLE
+        if isinstance(last, Message) and last.unfinished:
+            return True
+        reason = FinishReason.parse(last.finish_reason or "")
+        return isinstance(reason, FinishReason) and reason.cut_short
 
     async def continue_answer(self, turn: Turn | None = None) -> AsyncIterator[StreamEvent]:
         """Continue the last, cut-short answer in place (DeepSeek's chat prefix
@@ -280,7 +287,7 @@ class Session:
         request = request or self.request()
         parent = self._last_id()
         saved_at = 0.0
-        outcome = "stopped"
+        outcome: FinishReason | str = FinishReason.STOPPED
         if self.client is None:
             raise RuntimeError("Session.client must be set before sending")
         stream = self.client.stream_chat(request)
@@ -308,13 +315,13 @@ class Session:
         except errors.ApiError as error:
             turn.error = error
             outcome = (
-                "interrupted"
+                FinishReason.INTERRUPTED
                 if isinstance(error, errors.StreamInterrupted | errors.StallTimeout)
-                else "error"
+                else FinishReason.ERROR
             )
             raise
         except (asyncio.CancelledError, GeneratorExit):
-            outcome = "stopped"
+            outcome = FinishReason.STOPPED
             raise
         finally:
             await stream.aclose()
@@ -419,7 +426,7 @@ class Session:
         turn.cost = cost(turn.usage, price, peak=peak)
 
     def _finish(self, turn: Turn, parent: int | None) -> None:
-        reason = turn.finish_reason or "stopped"
+        reason = turn.finish_reason or FinishReason.STOPPED
         self._price(turn)
         if self.store is not None and self.conversation is not None:
             try:
@@ -468,25 +475,6 @@ def _joined(parts: list[str]) -> str:
     if len(parts) > 1:
         parts[:] = ["".join(parts)]
     return parts[0] if parts else ""
-
-
-def client_for(
-    settings: Settings, base_url: str, api_key: str | None, provider: str = "deepseek"
-) -> DeepSeekClient:
-    """A wire client with the settings' time limits and retries: DeepSeek's (and
-    compatible gateways'), or Segmind's submit-and-poll one."""
-    options = {
-        "connect_timeout": settings.connect_timeout,
-        "first_data_timeout": settings.first_data_timeout,
-        "max_attempts": settings.max_attempts,
-    }
-    if provider == "segmind":
-        from deepseek_tui.api.segmind import SegmindClient
-
-        return SegmindClient(base_url, api_key, **options)  # type: ignore[return-value]
-    from deepseek_tui.api.client import DeepSeekClient
-
-    return DeepSeekClient(base_url, api_key, stall_timeout=settings.stall_timeout, **options)
 
 
 def title_from(text: str, limit: int = 60) -> str:

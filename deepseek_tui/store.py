@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from deepseek_tui.api.events import Usage
+from deepseek_tui.api.events import FinishReason, Usage
 from deepseek_tui.timestamps import now_iso
 
 SCHEMA_VERSION = 2
@@ -97,6 +97,8 @@ _MAX_DEPTH = 1_000_000
 # How many of the newest matches a search ranks (see `Store.search`).
 RANK_WINDOW = 10_000
 _TERM = re.compile(r"[^\W_]+")
+# What a conversation without a title is called, wherever it is shown.
+UNTITLED = "Untitled"
 
 
 class StoreError(Exception):
@@ -132,7 +134,7 @@ class Message:
     thinking: bool | None
     usage: Usage | None
     cost: float | None
-    finish_reason: str | None
+    finish_reason: FinishReason | str | None
     error: str | None
     created_at: str
     updated_at: str
@@ -141,6 +143,32 @@ class Message:
     def unfinished(self) -> bool:
         """An answer whose stream never ended (the process was killed)."""
         return self.role == "assistant" and self.finish_reason is None
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    """A message to add as it is, with its own time (the store's format:
+    `timestamps.iso`)."""
+
+    role: str
+    content: str
+    created_at: str
+    reasoning: str | None = None
+    model: str | None = None
+    finish_reason: FinishReason | str | None = None
+    usage: Usage | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewConversation:
+    """A whole conversation to add at once (`Store.insert_conversation`): `messages`
+    are one branch, oldest first; `id` is kept when no conversation has it."""
+
+    title: str
+    created_at: str
+    updated_at: str
+    messages: tuple[NewMessage, ...] = ()
+    id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,9 +357,6 @@ class Store:
         with self._write() as db:
             db.execute("UPDATE conversations SET title = ? WHERE id = ?", (title, conversation_id))
 
-    def set_title(self, conversation_id: str, title: str) -> None:
-        self.rename_conversation(conversation_id, title)
-
     def set_archived(self, conversation_id: str, archived: bool) -> None:
         """Hide (or show again) a conversation everywhere: list, search, --continue.
         The TUI's delete archives first, so its undo loses nothing."""
@@ -380,50 +405,36 @@ class Store:
         with self._write() as db:
             db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
 
-    def import_conversation(self, data: dict[str, Any]) -> Conversation:
-        """Add a conversation in the export format (see `export.py`), all or nothing.
+    def insert_conversation(self, new: NewConversation) -> Conversation:
+        """Add a whole conversation at once (an import), all or nothing.
 
-        Keeps the exported id when it is free (so export + import undoes a delete),
-        otherwise gives a new one. Messages are chained in order. Raises
-        `ValueError` naming the first problem when `data` is not a valid export.
+        Keeps `new.id` when it is free (so export + import undoes a delete),
+        otherwise gives a new one. The messages are chained in order. Raises
+        `ValueError` when a value cannot be stored (text with a lone surrogate, a
+        number beyond SQLite's range); nothing is added then.
         """
-        from deepseek_tui.export import validate_export
-
-        problems = validate_export(data)
-        if problems:
-            more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
-            raise ValueError(problems[0].rstrip(".") + more + ".")
-        wanted = data.get("id")
         try:
-            conversation_id = self._import(data, wanted)
+            conversation_id = self._insert(new)
         except (UnicodeEncodeError, OverflowError) as error:  # rolled back by _write
             raise ValueError(f"The conversation cannot be stored: {error}.") from error
         found = self.get_conversation(conversation_id)
         assert found is not None
         return found
 
-    def _import(self, data: dict[str, Any], wanted: str | None) -> str:
-        from deepseek_tui.export import normalize_timestamp, usage_from_json
-
+    def _insert(self, new: NewConversation) -> str:
         with self._write() as db:
             taken = (
-                not wanted
-                or db.execute("SELECT 1 FROM conversations WHERE id = ?", (wanted,)).fetchone()
+                not new.id
+                or db.execute("SELECT 1 FROM conversations WHERE id = ?", (new.id,)).fetchone()
             )
-            conversation_id = str(uuid.uuid4()) if taken else str(wanted)
+            conversation_id = str(uuid.uuid4()) if taken else str(new.id)
             db.execute(
                 "INSERT INTO conversations (id, title, created_at, updated_at) VALUES (?,?,?,?)",
-                (
-                    conversation_id,
-                    data.get("title") or "",
-                    normalize_timestamp(data["created_at"]),
-                    normalize_timestamp(data["updated_at"]),
-                ),
+                (conversation_id, new.title, new.created_at, new.updated_at),
             )
             parent: int | None = None
-            for message in data["messages"]:
-                stamp = normalize_timestamp(message["created_at"])
-                tokens = _usage_columns(usage_from_json(message.get("usage")))
+            for message in new.messages:
+                tokens = _usage_columns(message.usage)
                 cursor = db.execute(
                     """INSERT INTO messages (conversation_id, parent_id, role, content,
                            reasoning, model, finish_reason, prompt_tokens, completion_tokens,
@@ -433,22 +444,18 @@ class Store:
                     (
                         conversation_id,
                         parent,
-                        message["role"],
-                        message["content"],
-                        message.get("reasoning_content"),
-                        message.get("model"),
-                        message.get("finish_reason"),
+                        message.role,
+                        message.content,
+                        message.reasoning,
+                        message.model,
+                        message.finish_reason,
                         *tokens.values(),
-                        stamp,
-                        stamp,
+                        message.created_at,
+                        message.created_at,
                     ),
                 )
                 parent = cursor.lastrowid
         return conversation_id
-
-    def restore_conversation(self, export: dict[str, Any]) -> Conversation:
-        """Bring back a deleted conversation from its export (the undo of a delete)."""
-        return self.import_conversation(export)
 
     # --- messages ---------------------------------------------------------------------
 
@@ -462,7 +469,7 @@ class Store:
         reasoning: str | None = None,
         model: str | None = None,
         thinking: bool | None = None,
-        finish_reason: str | None = None,
+        finish_reason: FinishReason | str | None = None,
     ) -> Message:
         stamp = now_iso()
         with self._write() as db:
@@ -497,7 +504,7 @@ class Store:
         *,
         content: str | None = None,
         reasoning: str | None = None,
-        finish_reason: str | None = None,
+        finish_reason: FinishReason | str | None = None,
         usage: Usage | None = None,
         cost: float | None = None,
         error: str | None = None,
@@ -873,8 +880,12 @@ def _message(row: sqlite3.Row) -> Message:
         thinking=None if row["thinking"] is None else bool(row["thinking"]),
         usage=usage,
         cost=row["cost"],
-        finish_reason=row["finish_reason"],
+        finish_reason=_finish_reason(row["finish_reason"]),
         error=row["error"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
     )
+
+
+def _finish_reason(value: str | None) -> FinishReason | str | None:
+    return None if value is None else FinishReason.parse(value)

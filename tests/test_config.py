@@ -500,6 +500,15 @@ def test_storing_rejects_empty_or_mangled_keys(paths: Paths, bad: str) -> None:
     assert not paths.dir.exists()
 
 
+def test_a_mangled_key_gets_the_one_invalid_key_sentence(paths: Paths) -> None:
+    assert config.key_problem(f"  {FAKE_KEY}\n") is None
+    assert config.key_problem("") is None  # empty: the caller decides what that means
+    assert config.key_problem("sk-test 0000") == config.INVALID_KEY
+    with pytest.raises(ValueError, match="spaces or control characters") as caught:
+        store_api_key(paths, "sk-\ttest")
+    assert str(caught.value) == config.INVALID_KEY
+
+
 def test_delete_removes_the_stored_key(paths: Paths) -> None:
     store_api_key(paths, FAKE_KEY)
     assert delete_api_key(paths) is True

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deepseek_tui.api.events import Usage
-from deepseek_tui.store import SCHEMA_VERSION, Store, StoreError
+from deepseek_tui.api.events import FinishReason, Usage
+from deepseek_tui.store import SCHEMA_VERSION, NewConversation, NewMessage, Store, StoreError
 
 
 def test_a_conversation_with_messages_round_trips(tmp_path: Path) -> None:
@@ -120,15 +121,12 @@ def test_renaming_keeps_the_place_in_the_list() -> None:
     store.create_conversation("second")
     store.rename_conversation(first.id, "renamed")
     assert [s.conversation.title for s in store.list_conversations()] == ["second", "renamed"]
-    store.set_title(first.id, "again")
-    assert store.get_conversation(first.id).title == "again"
 
 
 def test_a_prefix_that_fits_several_ids_finds_none_but_can_be_explained() -> None:
     store = Store.memory()
-    data = export_of("x")
     for suffix in ("1", "2"):
-        store.import_conversation({**data, "id": "abcd-" + suffix})
+        store.insert_conversation(new_conversation("abcd-" + suffix))
     assert store.find_conversation("abcd") is None
     assert [c.id for c in store.conversations_with_prefix("abcd")] == ["abcd-1", "abcd-2"]
     assert store.find_conversation("abcd-2").id == "abcd-2"
@@ -349,110 +347,57 @@ _SHARED = Store.memory()
 chat(_SHARED, ('all "sorts" of (text) * - OR NOT NEAR ünïcödé 漢字', "ok"), reasoning="r")
 
 
-# --- import, export ---------------------------------------------------------------------------
+# --- adding a whole conversation (an import) -----------------------------------------------
 
 
-def export_of(title: str, **changes) -> dict:
-    data = {
-        "id": "11111111-2222-3333-4444-555555555555",
-        "title": title,
-        "created_at": "2026-11-23T09:00:00.000Z",
-        "updated_at": "2026-11-23T09:05:00.000Z",
-        "messages": [
-            {
-                "role": "user",
-                "content": "Why?",
-                "reasoning_content": None,
-                "model": None,
-                "finish_reason": None,
-                "usage": None,
-                "created_at": "2026-11-23T09:00:00.000Z",
-            },
-            {
-                "role": "assistant",
-                "content": "Because.",
-                "reasoning_content": "Let me think.",
-                "model": "deepseek-reasoner",
-                "finish_reason": "stop",
-                "usage": {
-                    "prompt_tokens": 10,
-                    "completion_tokens": 20,
-                    "total_tokens": 31,
-                    "reasoning_tokens": 5,
-                    "prompt_cache_hit_tokens": 4,
-                    "prompt_cache_miss_tokens": 6,
-                },
-                "created_at": "2026-11-23T09:00:01.500Z",
-            },
-        ],
-    }
-    data.update(changes)
-    return data
+def new_conversation(conversation_id: str | None = "11111111-2222-3333-4444-555555555555"):
+    return NewConversation(
+        id=conversation_id,
+        title="Imported",
+        created_at="2026-11-23T09:00:00.000Z",
+        updated_at="2026-11-23T09:05:00.000Z",
+        messages=(
+            NewMessage("user", "Why?", "2026-11-23T09:00:00.000Z"),
+            NewMessage(
+                "assistant",
+                "Because.",
+                "2026-11-23T09:00:01.500Z",
+                reasoning="Let me think.",
+                model="deepseek-reasoner",
+                finish_reason=FinishReason.STOP,
+                usage=Usage(10, 20, 31, 5, 4, 6),
+            ),
+        ),
+    )
 
 
-def test_an_import_round_trips_exactly_and_keeps_a_free_id() -> None:
-    from deepseek_tui.export import conversation_to_json
-
+def test_an_inserted_conversation_keeps_a_free_id_and_chains_its_messages() -> None:
     store = Store.memory()
-    data = export_of("Round trip")
-    conversation = store.import_conversation(data)
-    assert conversation.id == data["id"]
+    conversation = store.insert_conversation(new_conversation())
+    assert conversation.id == "11111111-2222-3333-4444-555555555555"
+    assert conversation.created_at == "2026-11-23T09:00:00.000Z"
     messages = store.messages(conversation.id)
     assert messages[1].parent_id == messages[0].id and messages[0].parent_id is None
-    assert messages[1].thinking is None
-    assert conversation_to_json(conversation, messages) == data
+    assert messages[1].thinking is None and messages[1].usage == Usage(10, 20, 31, 5, 4, 6)
+    assert messages[1].finish_reason == "stop" and messages[1].created_at.endswith("01.500Z")
     assert len(store.search("because")) == 1
 
 
-def test_an_import_of_a_taken_id_gets_a_new_one() -> None:
+def test_an_insert_of_a_taken_id_gets_a_new_one() -> None:
     store = Store.memory()
-    first = store.import_conversation(export_of("a"))
-    second = store.import_conversation(export_of("a"))
+    first = store.insert_conversation(new_conversation())
+    second = store.insert_conversation(new_conversation())
     assert first.id != second.id and store.count_conversations() == 2
 
 
-def test_delete_then_restore_is_an_undo() -> None:
-    from deepseek_tui.export import conversation_to_json
-
+def test_an_insert_failing_halfway_leaves_nothing() -> None:
     store = Store.memory()
-    conversation_id = chat(store, ("keep me", "kept"))
-    conversation = store.get_conversation(conversation_id)
-    saved = conversation_to_json(conversation, store.messages(conversation_id))
-    store.delete_conversation(conversation_id)
-    assert store.get_conversation(conversation_id) is None
-    restored = store.restore_conversation(saved)
-    assert restored == conversation
-    assert conversation_to_json(restored, store.messages(restored.id)) == saved
-
-
-def test_an_invalid_import_names_the_problem_and_adds_nothing() -> None:
-    store = Store.memory()
-    bad = export_of("bad")
-    bad["messages"][1]["role"] = "robot"
-    with pytest.raises(ValueError, match=r"messages\[1\]\.role"):
-        store.import_conversation(bad)
-    assert store.count_conversations() == 0
-
-
-def test_an_import_failing_halfway_leaves_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
-    from deepseek_tui import export
-
-    store = Store.memory()
-    monkeypatch.setattr(export, "validate_export", lambda data: [])
-    broken = export_of("broken")
-    broken["messages"][1]["content"] = "\ud800"  # what a "\\ud800" JSON escape gives
-    with pytest.raises(ValueError):
-        store.import_conversation(broken)
+    broken = new_conversation()
+    cut = replace(broken.messages[1], content="\ud800")  # what a "\\ud800" JSON escape gives
+    with pytest.raises(ValueError, match="cannot be stored"):
+        store.insert_conversation(replace(broken, messages=(broken.messages[0], cut)))
     assert store.count_conversations() == 0
     assert store._db.execute("SELECT count(*) FROM messages").fetchone()[0] == 0
-
-
-def test_timestamps_are_kept_as_the_store_writes_them() -> None:
-    store = Store.memory()
-    data = export_of("t", created_at="2026-11-23T09:00:00Z", updated_at="2026-11-23T10:00:00+01:00")
-    conversation = store.import_conversation(data)
-    assert conversation.created_at == "2026-11-23T09:00:00.000Z"
-    assert conversation.updated_at == "2026-11-23T09:00:00.000Z"
 
 
 # --- bad files, many writers ------------------------------------------------------------------
@@ -506,102 +451,6 @@ def test_many_stores_opening_a_new_file_at_once_all_work(tmp_path: Path) -> None
     assert errors == []
     store = Store.open(path)
     assert store.count_conversations() == 8
-
-
-# --- export.py: the file formats ---------------------------------------------------------------
-
-
-def test_markdown_folds_reasoning_and_notes_how_answers_ended() -> None:
-    from deepseek_tui.export import conversation_to_markdown
-
-    store = Store.memory()
-    conversation = store.create_conversation("Markdown page")
-    question = store.add_message(conversation.id, "user", "Show code")
-    cut = store.add_message(
-        conversation.id,
-        "assistant",
-        "Here:\n```python\nprint(1)",
-        parent_id=question.id,
-        reasoning="Think </details> twice",
-        model="deepseek-reasoner",
-    )
-    store.update_message(cut.id, finish_reason="interrupted")
-    again = store.add_message(conversation.id, "user", "Again", parent_id=cut.id)
-    store.add_message(conversation.id, "assistant", "half", parent_id=again.id)  # unfinished
-    page = conversation_to_markdown(conversation, store.messages(conversation.id))
-    assert page.startswith("# Markdown page\n")
-    assert "## Assistant · deepseek-reasoner" in page
-    assert (
-        "<details><summary>Reasoning</summary>\n\nThink &lt;/details&gt; twice\n\n</details>"
-        in (page)
-    )
-    assert "print(1)\n```\n" in page  # the fence a cut answer left open is closed
-    assert "*Interrupted: the connection broke before the end.*" in page
-    assert "*Unfinished: the app stopped while this answer was streaming.*" in page
-
-
-@pytest.mark.parametrize(
-    ("change", "problem"),
-    [
-        ({"id": 7}, "id must be a non-empty string"),
-        ({"title": ["x"]}, "title must be text"),
-        ({"created_at": "soon"}, "created_at is not an ISO-8601 time"),
-        ({"messages": {}}, "messages must be a list"),
-        ({"messages": ["hi"]}, "messages[0] must be an object"),
-    ],
-)
-def test_validation_names_the_field(change: dict, problem: str) -> None:
-    from deepseek_tui.export import validate_export
-
-    problems = validate_export({**export_of("v"), **change})
-    assert any(problem in p for p in problems), problems
-
-
-def test_validation_of_message_fields() -> None:
-    from deepseek_tui.export import validate_export
-
-    data = export_of("v")
-    data["messages"][1].update(
-        usage={"prompt_tokens": -1, "completion_tokens": True},
-        model=3,
-        created_at=None,
-    )
-    del data["messages"][0]["content"]
-    problems = validate_export(data)
-    assert "messages[0].content is missing." in problems
-    assert any(
-        p.startswith("messages[1].usage.prompt_tokens must be a whole number") for p in problems
-    )
-    assert any(p.startswith("messages[1].usage.completion_tokens") for p in problems)
-    assert any(p.startswith("messages[1].model must be text or null") for p in problems)
-    assert any(p.startswith("messages[1].created_at is missing") for p in problems)
-    assert validate_export(export_of("fine")) == []
-    assert validate_export([]) and validate_export("text") and validate_export(None)
-
-
-def test_optional_fields_may_be_left_out() -> None:
-    from deepseek_tui.export import validate_export
-
-    minimal = {
-        "created_at": "2026-11-23T09:00:00Z",
-        "updated_at": "2026-11-23T09:00:00Z",
-        "messages": [{"role": "user", "content": "hi", "created_at": "2026-11-23T09:00:00Z"}],
-    }
-    assert validate_export(minimal) == []
-    conversation = Store.memory().import_conversation(minimal)
-    assert conversation.title == "" and len(conversation.id) == 36
-
-
-def test_timestamps_normalize_to_utc_milliseconds() -> None:
-    from deepseek_tui.export import normalize_timestamp
-
-    assert normalize_timestamp("2026-11-23T09:00:00.123Z") == "2026-11-23T09:00:00.123Z"
-    assert normalize_timestamp("2026-11-23T09:00:00Z") == "2026-11-23T09:00:00.000Z"
-    assert normalize_timestamp("2026-11-23T10:30:00.5+01:00") == "2026-11-23T09:30:00.500Z"
-    assert normalize_timestamp("2026-11-23 09:00") == "2026-11-23T09:00:00.000Z"
-    for bad in ("yesterday", "", "0001-01-01T00:00:00+01:00"):
-        with pytest.raises(ValueError):
-            normalize_timestamp(bad)
 
 
 def test_chinese_words_are_found_inside_a_sentence(tmp_path) -> None:

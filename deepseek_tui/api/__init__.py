@@ -7,11 +7,14 @@ from typing import TYPE_CHECKING, Any
 from deepseek_tui.api.events import (
     ContentDelta,
     Finished,
+    FinishReason,
     ReasoningDelta,
     Reply,
     StreamEvent,
     Usage,
+    finish_sentence,
 )
+from deepseek_tui.api.providers import ChatClient, client_for
 from deepseek_tui.api.request import ChatRequest, build_messages
 
 if TYPE_CHECKING:
@@ -32,13 +35,17 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "Balance",
     "BalanceReport",
+    "ChatClient",
     "ChatRequest",
     "ContentDelta",
     "DeepSeekClient",
+    "FinishReason",
     "Finished",
     "ReasoningDelta",
     "Reply",
     "StreamEvent",
     "Usage",
     "build_messages",
+    "client_for",
+    "finish_sentence",
 ]

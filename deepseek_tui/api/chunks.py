@@ -6,7 +6,14 @@ import json
 from collections.abc import Iterator
 
 from deepseek_tui.api.errors import StreamErrorEvent, error_message
-from deepseek_tui.api.events import ContentDelta, Finished, ReasoningDelta, StreamEvent, Usage
+from deepseek_tui.api.events import (
+    ContentDelta,
+    Finished,
+    FinishReason,
+    ReasoningDelta,
+    StreamEvent,
+    Usage,
+)
 
 _OPEN = "<think>"
 _CLOSE = "</think>"
@@ -88,7 +95,7 @@ def _partial_suffix(text: str, tag: str) -> int:
 class ChunkDecoder:
     """Feed it each SSE data payload; it yields events and remembers the state.
 
-    Rules (API_NOTES.md "Streaming"): `[DONE]` ends the stream; reasoning comes in
+    Rules: `[DONE]` ends the stream; reasoning comes in
     `reasoning_content` or `reasoning` (tested with `is not None`, one of the two
     keys is null); usage may ride on the finish chunk or on an extra `choices: []`
     chunk, and the last non-null one wins; a payload that is not JSON is skipped and
@@ -97,7 +104,7 @@ class ChunkDecoder:
 
     def __init__(self) -> None:
         self.done = False
-        self.finish_reason: str | None = None
+        self.finish_reason: FinishReason | str | None = None
         self.usage: Usage | None = None
         self.model: str | None = None
         self.skipped = 0
@@ -156,7 +163,7 @@ class ChunkDecoder:
                 yield from self._tags.feed(content)
         finish = choice.get("finish_reason")
         if isinstance(finish, str) and finish:
-            self.finish_reason = finish
+            self.finish_reason = FinishReason.parse(finish)
 
     @property
     def complete(self) -> bool:
@@ -170,4 +177,4 @@ class ChunkDecoder:
             return
         if self.usage is not None:
             yield self.usage
-        yield Finished(self.finish_reason or "stop", skipped_lines=self.skipped)
+        yield Finished(self.finish_reason or FinishReason.STOP, skipped_lines=self.skipped)

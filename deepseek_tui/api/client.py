@@ -21,6 +21,7 @@ from deepseek_tui.api.chunks import ChunkDecoder, ThinkTagSplitter
 from deepseek_tui.api.events import (
     ContentDelta,
     Finished,
+    FinishReason,
     ReasoningDelta,
     Reply,
     StreamEvent,
@@ -92,7 +93,7 @@ class HttpClient:
 class DeepSeekClient(HttpClient):
     """Speaks DeepSeek's chat API (and compatible gateways) over one connection pool.
 
-    Time limits (API_NOTES.md): connecting takes at most `connect_timeout`; the first
+    Time limits: connecting takes at most `connect_timeout`; the first
     data line must arrive within `first_data_timeout`; once data flows, a gap longer
     than `stall_timeout` is a stall. Keep-alive comments never extend either limit.
     Retryable failures (429, 5xx, connection errors) are retried with exponential
@@ -472,7 +473,7 @@ def parse_completion(raw: bytes) -> Reply:
     return Reply(
         content=content,
         reasoning=reasoning,
-        finish_reason=str(choice.get("finish_reason") or "stop"),
+        finish_reason=FinishReason.parse(str(choice.get("finish_reason") or FinishReason.STOP)),
         usage=Usage.from_wire(usage) if isinstance(usage, dict) else None,
         model=data.get("model") if isinstance(data.get("model"), str) else None,
     )

@@ -194,6 +194,17 @@ def _with(message: str, said: str | None) -> str:
     return f"{message}: {said.rstrip('.')}." if said else f"{message}."
 
 
+def key_rejected(provider: str = "deepseek") -> str:
+    """The one sentence for an API key the server refused (HTTP 401), naming how to
+    set another for `provider`."""
+    flag = "" if provider == "deepseek" else f" --provider {provider}"
+    whose = "" if provider == "deepseek" else f"{provider.capitalize()} "
+    return (
+        f"The {whose}API key was rejected (HTTP 401): set a valid key with "
+        f"`deepseek-tui key set{flag}` or in Settings."
+    )
+
+
 def retry_after_seconds(value: str | None) -> float | None:
     """`Retry-After` as seconds: a number, or an HTTP date."""
     if not value:
@@ -222,11 +233,7 @@ def error_for_status(
     if status == 400:
         return BadRequestError(_with("The server rejected the request (HTTP 400)", said), **kwargs)
     if status == 401:
-        return AuthenticationError(
-            "The API key was rejected (HTTP 401): set a valid key with "
-            "`deepseek-tui key set` or in Settings.",
-            **kwargs,
-        )
+        return AuthenticationError(key_rejected(), **kwargs)
     if status in (402, 406):
         return InsufficientBalanceError(
             f"Your account has no balance left (HTTP {status}): top up your balance and try again.",

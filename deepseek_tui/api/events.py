@@ -3,7 +3,69 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
+
+
+class FinishReason(StrEnum):
+    """How an answer ended: the wire's `finish_reason`, or one of ours.
+
+    A member is a `str`, so it is stored and compared as the plain value. A reason
+    a server invents that is not listed here stays a plain string (`parse`).
+    """
+
+    # From the server.
+    STOP = "stop"
+    LENGTH = "length"
+    CONTENT_FILTER = "content_filter"
+    INSUFFICIENT_SYSTEM_RESOURCE = "insufficient_system_resource"
+    TOOL_CALLS = "tool_calls"
+    # Ours: the user stopped it, the connection broke, or the request failed.
+    STOPPED = "stopped"
+    INTERRUPTED = "interrupted"
+    ERROR = "error"
+
+    @classmethod
+    def parse(cls, value: str) -> FinishReason | str:
+        """The member for `value`, or `value` itself when it is not one we know."""
+        try:
+            return cls(value)
+        except ValueError:
+            return value
+
+    @property
+    def sentence(self) -> str:
+        """How the answer ended, as one plain sentence (no UI, no keys)."""
+        return _SENTENCES[self]
+
+    @property
+    def cut_short(self) -> bool:
+        """The answer ended before the model was done (so it can be continued)."""
+        return self in (FinishReason.LENGTH, FinishReason.STOPPED, FinishReason.INTERRUPTED)
+
+
+_SENTENCES = {
+    FinishReason.STOP: "Complete.",
+    FinishReason.LENGTH: "Cut at the max_tokens limit.",
+    FinishReason.CONTENT_FILTER: "Cut by the content filter.",
+    FinishReason.INSUFFICIENT_SYSTEM_RESOURCE: "Cut short: the server was out of resources.",
+    FinishReason.TOOL_CALLS: "Ended to call a tool.",
+    FinishReason.STOPPED: "Stopped before the end.",
+    FinishReason.INTERRUPTED: "Interrupted: the connection broke before the end.",
+    FinishReason.ERROR: "Failed with an error before the end.",
+}
+UNFINISHED = "Unfinished: the app stopped while this answer was streaming."
+
+
+def finish_sentence(reason: str | None) -> str:
+    """One plain sentence for any finish reason: ours, the wire's, one a server made
+    up, or None (the answer's stream never ended)."""
+    if reason is None:
+        return UNFINISHED
+    known = FinishReason.parse(reason)
+    if isinstance(known, FinishReason):
+        return known.sentence
+    return f"Finish reason: {reason}."
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,15 +135,12 @@ class Usage:
 
 @dataclass(frozen=True, slots=True)
 class Finished:
-    """The stream ended. `reason` is the wire's finish_reason, or one of ours:
-
-    `stop`, `length`, `content_filter`, `tool_calls`, `insufficient_system_resource`
-    come from the server; `interrupted` means the stream ended without a finish
-    (connection cut, EOF without `[DONE]`).
-    `skipped_lines` counts malformed data lines that were ignored.
+    """The stream ended, for `reason`: a `FinishReason` the server sent (a reason
+    we do not know stays a plain string). `skipped_lines` counts malformed data
+    lines that were ignored.
     """
 
-    reason: str
+    reason: FinishReason | str
     skipped_lines: int = 0
 
 
@@ -91,7 +150,7 @@ class Reply:
 
     content: str
     reasoning: str | None
-    finish_reason: str
+    finish_reason: FinishReason | str
     usage: Usage | None = None
     model: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)

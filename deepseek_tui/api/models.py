@@ -26,7 +26,7 @@ class ModelTraits:
 
 
 def model_traits(model: str) -> ModelTraits:
-    """Traits by id. Ids are data (API_NOTES.md), so this only recognises families;
+    """Traits by id. Ids are data (they change with releases), so this only recognises families;
     an unknown id is treated as plain chat and nothing model-specific is sent."""
     name = model.lower().rsplit("/", 1)[-1]
     if "reasoner" in name or "-r1" in name or name.startswith("r1") or "thinking" in name:

@@ -1,4 +1,4 @@
-"""Segmind's submit-and-poll API (v2) behind the same surface as `DeepSeekClient`.
+"""Segmind's submit-and-poll API (v2) behind the same `ChatClient` surface as DeepSeek's.
 
 Segmind does not stream: a job is submitted, polled until COMPLETED or FAILED, and
 its result fetched; the answer then comes up as one reasoning and one content event,
@@ -40,7 +40,6 @@ class SegmindClient(HttpClient):
         poll_interval: float = 1.0,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        **_ignored: Any,
     ) -> None:
         super().__init__(
             base_url,
@@ -145,10 +144,7 @@ class SegmindClient(HttpClient):
                 retry_after=response.headers.get("retry-after"),
             )
             if isinstance(error, errors.AuthenticationError):
-                error.message = (
-                    "Segmind rejected the API key (HTTP 401): set one with "
-                    "`deepseek-tui key set --provider segmind` or $SEGMIND_API_KEY."
-                )
+                error.message = errors.key_rejected("segmind")
             raise error
         if not isinstance(data, dict):
             raise errors.ProtocolError(f"{self._host} answered with something that is not JSON.")

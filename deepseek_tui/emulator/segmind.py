@@ -1,4 +1,4 @@
-"""Segmind's v2 submit-and-poll API for DeepSeek models (API_NOTES.md "Segmind").
+"""Segmind's v2 submit-and-poll API for DeepSeek models.
 
 POST /v2/{model} queues a job; GET /v2/requests/{id}/status says QUEUED, PROCESSING,
 COMPLETED or FAILED (HTTP 422 with the body still telling); GET /v2/requests/{id}

@@ -1,4 +1,4 @@
-"""Building the request from a conversation (pure): history rules of API_NOTES.md."""
+"""Building the request from a conversation (pure): the history rules."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The client against the emulator over loopback: every streaming rule of API_NOTES.md."""
+"""The client against the emulator over loopback: every streaming rule of the wire."""
 
 from __future__ import annotations
 

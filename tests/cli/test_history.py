@@ -10,7 +10,7 @@ import pytest
 
 from deepseek_tui.cli import main
 from deepseek_tui.config import Paths
-from deepseek_tui.store import Store
+from deepseek_tui.store import NewConversation, Store
 from tests.cli.test_ask import run
 
 
@@ -161,14 +161,13 @@ def test_export_of_an_unknown_or_ambiguous_id_is_one_line(
     store: Store, capsys: pytest.CaptureFixture[str], target: str, words: str
 ) -> None:
     for suffix in ("1", "2"):
-        store.import_conversation(
-            {
-                "id": "aaaa-" + suffix,
-                "title": "",
-                "created_at": "2026-11-23T09:00:00Z",
-                "updated_at": "2026-11-23T09:00:00Z",
-                "messages": [],
-            }
+        store.insert_conversation(
+            NewConversation(
+                id="aaaa-" + suffix,
+                title="",
+                created_at="2026-11-23T09:00:00.000Z",
+                updated_at="2026-11-23T09:00:00.000Z",
+            )
         )
     status, out, err = cli(capsys, "export", target)
     assert status == 1 and out == ""

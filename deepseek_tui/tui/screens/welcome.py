@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from textual import getters
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -10,7 +11,9 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Static
 
 from deepseek_tui.config import store_api_key
-from deepseek_tui.tui.app import DeepSeekApp
+
+if TYPE_CHECKING:
+    from deepseek_tui.tui.app import DeepSeekApp
 
 
 class WelcomeScreen(Screen[None]):
@@ -31,14 +34,16 @@ class WelcomeScreen(Screen[None]):
     WelcomeScreen Button { margin-right: 2; }
     """
 
-    app = getters.app(DeepSeekApp)
+    @property
+    def deepseek(self) -> DeepSeekApp:
+        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static("Welcome to deepseek-tui", classes="title")
             yield Static(
-                f"Paste your {self.app.provider_name} API key to start. It is saved in "
-                f"{self.app.paths.credentials_file} (readable only by you).\n"
+                f"Paste your {self.deepseek.provider_name} API key to start. It is saved in "
+                f"{self.deepseek.paths.credentials_file} (readable only by you).\n"
                 "No key yet? Try the offline demo: it talks to a built-in emulator.",
                 classes="body",
             )
@@ -62,16 +67,16 @@ class WelcomeScreen(Screen[None]):
         value = self.query_one("#key", Input).value
         problem = self.query_one("#problem", Static)
         try:
-            store_api_key(self.app.paths, value, self.app.provider)
+            store_api_key(self.deepseek.paths, value, self.deepseek.provider)
         except ValueError as error:
             problem.update(str(error))
             return
         except OSError as error:
             problem.update(f"Could not save the key: {error}")
             return
-        self.app.api_key = value.strip()
-        self.app.open_chat()
+        self.deepseek.api_key = value.strip()
+        self.deepseek.open_chat()
 
     def action_demo(self) -> None:
-        self.app.start_demo()
-        self.app.open_chat()
+        self.deepseek.start_demo()
+        self.deepseek.open_chat()

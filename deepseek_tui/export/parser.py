@@ -1,20 +1,14 @@
-"""Conversations as files: the JSON export format (DESIGN.md), Markdown, and checks.
-
-Pure functions over the store's values: nothing here opens a file or a database,
-so the CLI, the TUI (export, undo of a delete) and tests share one definition.
-"""
+"""Reading an export back: checks a file in the JSON export format and turns it
+into the store's plain values (`NewConversation`), naming every problem it finds."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC
-from typing import TYPE_CHECKING, Any
+import json
+from typing import Any
 
-from deepseek_tui.api.events import Usage
+from deepseek_tui.api.events import FinishReason, Usage
+from deepseek_tui.store import NewConversation, NewMessage
 from deepseek_tui.timestamps import iso, parse_time
-
-if TYPE_CHECKING:
-    from deepseek_tui.store import Conversation, Message
 
 ROLES = ("user", "assistant", "system")
 USAGE_FIELDS = (
@@ -28,40 +22,59 @@ USAGE_FIELDS = (
 # More than this many problems in one file only hides the first ones.
 MAX_PROBLEMS = 20
 
-_ENDINGS = {
-    "length": "Cut at the max_tokens limit.",
-    "stopped": "Stopped before the end.",
-    "interrupted": "Interrupted: the connection broke before the end.",
-    "error": "Failed with an error before the end.",
-    "content_filter": "Cut by the content filter.",
-    "insufficient_system_resource": "Cut short: the server was out of resources.",
-}
-_HEADINGS = {"user": "User", "assistant": "Assistant", "system": "System prompt"}
+
+class InvalidExport(ValueError):
+    """The file is not an export we can import. `str()` finishes a sentence that
+    starts with the file's name ("chat.json is not valid JSON (…)"); `problems`
+    lists every problem found, one sentence each."""
+
+    def __init__(self, reason: str, problems: list[str] | None = None) -> None:
+        super().__init__(reason)
+        self.problems = problems or []
 
 
-# --- JSON -----------------------------------------------------------------------------
+def load_export(raw: bytes) -> NewConversation:
+    """The conversation in an export file's bytes; raises `InvalidExport`."""
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise InvalidExport("is not UTF-8 text") from None
+    except json.JSONDecodeError as error:
+        raise InvalidExport(
+            f"is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
+        ) from None
+    except RecursionError:
+        raise InvalidExport("is nested too deeply to be an export") from None
+    return parse_export(data)
 
 
-def conversation_to_json(conversation: Conversation, messages: Sequence[Message]) -> dict[str, Any]:
-    """The export format of DESIGN.md; `messages` is the branch to export, in order."""
-    return {
-        "id": conversation.id,
-        "title": conversation.title,
-        "created_at": conversation.created_at,
-        "updated_at": conversation.updated_at,
-        "messages": [
-            {
-                "role": message.role,
-                "content": message.content,
-                "reasoning_content": message.reasoning,
-                "model": message.model,
-                "finish_reason": message.finish_reason,
-                "usage": message.usage.to_dict() if message.usage else None,
-                "created_at": message.created_at,
-            }
-            for message in messages
-        ],
-    }
+def parse_export(data: Any) -> NewConversation:
+    """The conversation in decoded export JSON; raises `InvalidExport` naming the
+    first problem (and how many more there are)."""
+    problems = validate_export(data)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise InvalidExport(
+            f"is not a deepseek-tui export: {problems[0].rstrip('.')}{more}", problems
+        )
+    return NewConversation(
+        id=data.get("id"),
+        title=data.get("title") or "",
+        created_at=normalize_timestamp(data["created_at"]),
+        updated_at=normalize_timestamp(data["updated_at"]),
+        messages=tuple(
+            NewMessage(
+                role=message["role"],
+                content=message["content"],
+                created_at=normalize_timestamp(message["created_at"]),
+                reasoning=message.get("reasoning_content"),
+                model=message.get("model"),
+                finish_reason=_finish_reason(message.get("finish_reason")),
+                usage=usage_from_json(message.get("usage")),
+            )
+            for message in data["messages"]
+        ),
+    )
 
 
 def normalize_timestamp(text: str) -> str:
@@ -121,6 +134,10 @@ def validate_export(data: Any) -> list[str]:
             if len(problems) >= MAX_PROBLEMS:
                 break
     return problems[:MAX_PROBLEMS]
+
+
+def _finish_reason(value: str | None) -> FinishReason | str | None:
+    return None if value is None else FinishReason.parse(value)
 
 
 def _message_problems(message: Any, where: str) -> list[str]:
@@ -200,67 +217,3 @@ def _show(value: Any) -> str:
     if isinstance(value, dict | list):
         return "an object" if isinstance(value, dict) else "a list"
     return "null" if value is None else repr(value)
-
-
-# --- Markdown ------------------------------------------------------------------------
-
-
-def conversation_to_markdown(conversation: Conversation, messages: Sequence[Message]) -> str:
-    """A readable page: title, one section per message, reasoning folded away."""
-    title = conversation.title.strip() or "Untitled conversation"
-    lines = [
-        f"# {title}",
-        "",
-        f"*Conversation `{conversation.id}` · started {_readable(conversation.created_at)} · "
-        f"last message {_readable(conversation.updated_at)} · exported from deepseek-tui*",
-        "",
-    ]
-    for message in messages:
-        heading = _HEADINGS.get(message.role, message.role.capitalize())
-        if message.role == "assistant" and message.model:
-            heading += f" · {message.model}"
-        lines += ["---", "", f"## {heading}", ""]
-        if message.reasoning:
-            # A literal closing tag inside the reasoning would end the block early.
-            reasoning = message.reasoning.strip().replace("</details>", "&lt;/details&gt;")
-            lines += [
-                "<details><summary>Reasoning</summary>",
-                "",
-                _closed_fences(reasoning),
-                "",
-                "</details>",
-                "",
-            ]
-        content = message.content.strip()
-        if content:
-            lines += [_closed_fences(content), ""]
-        ending = _ending(message)
-        if ending:
-            lines += [f"*{ending}*", ""]
-    return "\n".join(lines).rstrip("\n") + "\n"
-
-
-def _ending(message: Message) -> str | None:
-    if message.role != "assistant":
-        return None
-    if message.finish_reason is None:
-        return "Unfinished: the app stopped while this answer was streaming."
-    if message.finish_reason == "stop":
-        return None if message.content.strip() else "(An empty answer.)"
-    return _ENDINGS.get(message.finish_reason, f"Finish reason: {message.finish_reason}.")
-
-
-def _closed_fences(text: str) -> str:
-    """Close a code fence a cut answer left open, so the rest of the page renders."""
-    open_fence = False
-    for line in text.splitlines():
-        if line.lstrip().startswith("```"):
-            open_fence = not open_fence
-    return text + "\n```" if open_fence else text
-
-
-def _readable(stamp: str) -> str:
-    try:
-        return parse_time(stamp).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    except ValueError:
-        return stamp

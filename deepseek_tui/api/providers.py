@@ -1,0 +1,83 @@
+"""What every wire client offers (`ChatClient`), and the one factory that picks the
+client for a provider: DeepSeek's (and compatible gateways') or Segmind's."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from types import TracebackType
+from typing import TYPE_CHECKING, Protocol, Self
+
+from deepseek_tui.api.events import Reply, StreamEvent
+from deepseek_tui.api.request import ChatRequest
+
+if TYPE_CHECKING:
+    from deepseek_tui.config import Settings
+
+
+class ChatClient(Protocol):
+    """The surface the session, `ask` and the TUI use. Errors are `ApiError`s."""
+
+    base_url: str
+
+    def stream_chat(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        """One answer as events, ending with `Usage` (if sent) and `Finished`."""
+        ...
+
+    async def complete(self, request: ChatRequest) -> Reply:
+        """One whole answer, not streamed."""
+        ...
+
+    async def list_models(self) -> list[str]:
+        """The model ids this provider serves."""
+        ...
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+def client_for(
+    settings: Settings,
+    base_url: str,
+    api_key: str | None,
+    provider: str = "deepseek",
+    *,
+    first_data_timeout: float | None = None,
+    max_attempts: int | None = None,
+) -> ChatClient:
+    """A client for `provider` with the settings' time limits and retries;
+    `first_data_timeout` and `max_attempts` override the settings' (a key test wants
+    an answer soon and once)."""
+    connect = settings.connect_timeout
+    first_data = settings.first_data_timeout if first_data_timeout is None else first_data_timeout
+    attempts = settings.max_attempts if max_attempts is None else max_attempts
+    # Imported here: the clients pull in httpx, which the TUI's first paint need not wait for.
+    if provider == "segmind":
+        from deepseek_tui.api.segmind import SegmindClient
+
+        return SegmindClient(
+            base_url,
+            api_key,
+            connect_timeout=connect,
+            first_data_timeout=first_data,
+            max_attempts=attempts,
+        )
+    from deepseek_tui.api.client import DeepSeekClient
+
+    return DeepSeekClient(
+        base_url,
+        api_key,
+        connect_timeout=connect,
+        first_data_timeout=first_data,
+        stall_timeout=settings.stall_timeout,
+        max_attempts=attempts,
+    )

@@ -1,0 +1,140 @@
+"""Writing a conversation as a file: the JSON export format (which `import` reads
+back) and a readable Markdown page. The CLI's `export` and the TUI's export action
+both come through `export_text` / `write_export`, so they write the same bytes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from deepseek_tui.api.events import FinishReason, finish_sentence
+from deepseek_tui.config import atomic_write
+from deepseek_tui.markdown import close_open_fence
+from deepseek_tui.store import UNTITLED
+from deepseek_tui.timestamps import parse_time
+
+if TYPE_CHECKING:
+    from deepseek_tui.store import Conversation, Message
+
+ExportFormat = Literal["markdown", "json"]
+FORMATS: tuple[ExportFormat, ...] = ("markdown", "json")
+SUFFIXES: dict[ExportFormat, str] = {"markdown": "md", "json": "json"}
+
+_HEADINGS = {"user": "User", "assistant": "Assistant", "system": "System prompt"}
+
+
+def export_text(
+    conversation: Conversation, messages: Sequence[Message], fmt: ExportFormat = "markdown"
+) -> str:
+    """The whole file: `messages` (the branch to export, oldest first) as JSON or
+    Markdown. Ends with a newline."""
+    if fmt == "json":
+        data = conversation_to_json(conversation, messages)
+        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return conversation_to_markdown(conversation, messages)
+
+
+def write_export(
+    path: Path,
+    conversation: Conversation,
+    messages: Sequence[Message],
+    fmt: ExportFormat | None = None,
+) -> ExportFormat:
+    """Write the file atomically (a crash leaves the old file or the new one, never
+    half of one). Without `fmt`, a path ending in `.json` gets JSON, any other
+    Markdown. Returns the format written; raises `OSError`."""
+    chosen = fmt or format_for(path)
+    atomic_write(path, export_text(conversation, messages, chosen).encode("utf-8"))
+    return chosen
+
+
+def format_for(path: str | Path | None) -> ExportFormat:
+    """The format a file name asks for: JSON for `.json`, Markdown otherwise."""
+    return "json" if str(path or "").lower().endswith(".json") else "markdown"
+
+
+def export_filename(conversation: Conversation, fmt: ExportFormat) -> str:
+    """A file name for an export made without asking, e.g. `deepseek-1a2b3c4d.md`."""
+    return f"deepseek-{conversation.id[:8]}.{SUFFIXES[fmt]}"
+
+
+# --- JSON -----------------------------------------------------------------------------
+
+
+def conversation_to_json(conversation: Conversation, messages: Sequence[Message]) -> dict[str, Any]:
+    """The export format; `messages` is the branch to export, in order."""
+    return {
+        "id": conversation.id,
+        "title": conversation.title,
+        "created_at": conversation.created_at,
+        "updated_at": conversation.updated_at,
+        "messages": [
+            {
+                "role": message.role,
+                "content": message.content,
+                "reasoning_content": message.reasoning,
+                "model": message.model,
+                "finish_reason": message.finish_reason,
+                "usage": message.usage.to_dict() if message.usage else None,
+                "created_at": message.created_at,
+            }
+            for message in messages
+        ],
+    }
+
+
+# --- Markdown ------------------------------------------------------------------------
+
+
+def conversation_to_markdown(conversation: Conversation, messages: Sequence[Message]) -> str:
+    """A readable page: title, one section per message, reasoning folded away."""
+    title = conversation.title.strip() or UNTITLED
+    lines = [
+        f"# {title}",
+        "",
+        f"*Conversation `{conversation.id}` · started {_readable(conversation.created_at)} · "
+        f"last message {_readable(conversation.updated_at)} · exported from deepseek-tui*",
+        "",
+    ]
+    for message in messages:
+        heading = _HEADINGS.get(message.role, message.role.capitalize())
+        if message.role == "assistant" and message.model:
+            heading += f" · {message.model}"
+        lines += ["---", "", f"## {heading}", ""]
+        if message.reasoning:
+            # A literal closing tag inside the reasoning would end the block early.
+            reasoning = message.reasoning.strip().replace("</details>", "&lt;/details&gt;")
+            lines += [
+                "<details><summary>Reasoning</summary>",
+                "",
+                close_open_fence(reasoning),
+                "",
+                "</details>",
+                "",
+            ]
+        content = message.content.strip()
+        if content:
+            # A cut answer may leave a fence open; closed, the rest of the page renders.
+            lines += [close_open_fence(content), ""]
+        ending = _ending(message)
+        if ending:
+            lines += [f"*{ending}*", ""]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _ending(message: Message) -> str | None:
+    if message.role != "assistant":
+        return None
+    if message.finish_reason == FinishReason.STOP:
+        return None if message.content.strip() else "(An empty answer.)"
+    return finish_sentence(message.finish_reason)
+
+
+def _readable(stamp: str) -> str:
+    try:
+        return parse_time(stamp).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    except ValueError:
+        return stamp

@@ -1,0 +1,43 @@
+"""One factory for every caller: the provider picks the client, settings its limits."""
+
+from __future__ import annotations
+
+from deepseek_tui.api.client import DeepSeekClient
+from deepseek_tui.api.providers import ChatClient, client_for
+from deepseek_tui.api.segmind import SegmindClient
+from deepseek_tui.config import Settings
+from tests.conftest import TEST_KEY
+
+SETTINGS = Settings(connect_timeout=3, first_data_timeout=99, stall_timeout=7, max_attempts=5)
+
+
+async def test_deepseek_and_compatible_gateways_get_the_deepseek_client() -> None:
+    async with client_for(SETTINGS, "http://127.0.0.1:1/", TEST_KEY) as client:
+        assert isinstance(client, DeepSeekClient)
+        assert client.base_url == "http://127.0.0.1:1"
+        assert (client.first_data_timeout, client.stall_timeout, client.max_attempts) == (
+            99,
+            7,
+            5,
+        )
+
+
+async def test_segmind_gets_its_own_client() -> None:
+    async with client_for(SETTINGS, "http://127.0.0.1:1", TEST_KEY, "segmind") as client:
+        assert isinstance(client, SegmindClient)
+        assert (client.first_data_timeout, client.max_attempts) == (99, 5)
+
+
+async def test_a_key_test_asks_once_and_soon_whatever_the_provider() -> None:
+    for provider in ("deepseek", "segmind"):
+        client: ChatClient = client_for(
+            SETTINGS,
+            "http://127.0.0.1:1",
+            TEST_KEY,
+            provider,
+            first_data_timeout=30,
+            max_attempts=1,
+        )
+        async with client:
+            assert isinstance(client, DeepSeekClient | SegmindClient)
+            assert (client.first_data_timeout, client.max_attempts) == (30, 1)
