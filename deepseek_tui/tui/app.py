@@ -1,23 +1,44 @@
-"""The Textual app: owns the settings, the store, the client and the chat screen."""
+"""The Textual app: owns the settings, the store, the client and the session.
+
+Screens are registered by name and imported when first shown, so this module imports
+none of them: a screen reaches the app with `getters.app(DeepSeekApp)` and the import
+graph has no cycle (docs/architecture.md, "Import rules").
+"""
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import Screen
 
 from deepseek_tui.config import Paths, Settings, load_api_key, resolve_base_url
 
 if TYPE_CHECKING:
     import argparse
 
-    from deepseek_tui.api.client import DeepSeekClient
+    from deepseek_tui.api.providers import ChatClient
     from deepseek_tui.emulator import Emulator
+    from deepseek_tui.history import History
     from deepseek_tui.session import Session
     from deepseek_tui.store import Store
+
+# name -> "module:class" of the app's own screens (modals are pushed by the screens).
+SCREENS_BY_NAME = {
+    "welcome": "deepseek_tui.tui.screens.welcome:WelcomeScreen",
+    "chat": "deepseek_tui.tui.screens.chat:ChatScreen",
+}
+
+
+def new_screen(name: str, *args: Any) -> Screen[Any]:
+    """A new instance of the screen registered as `name`."""
+    module, _, cls = SCREENS_BY_NAME[name].partition(":")
+    screen: Screen[Any] = getattr(importlib.import_module(module), cls)(*args)
+    return screen
 
 
 class DeepSeekApp(App[int]):
@@ -25,7 +46,6 @@ class DeepSeekApp(App[int]):
 
     TITLE = "deepseek-tui"
     CSS_PATH = "app.tcss"
-    COMMANDS = App.COMMANDS | {lambda: _chat_commands()}
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
 
     def __init__(
@@ -55,8 +75,9 @@ class DeepSeekApp(App[int]):
         self.provider = provider
         self._owns_emulator = False
         self.store: Store | None = None
+        self.history: History | None = None
         self.store_problem: str | None = None  # why history is off, if it is
-        self.client: DeepSeekClient | None = None
+        self.client: ChatClient | None = None
         self.session: Session | None = None
         self.server_models: list[str] = []
         self.theme_problems = self._register_themes()
@@ -85,18 +106,17 @@ class DeepSeekApp(App[int]):
                 f"Some themes in {self.paths.themes_dir} were skipped ({files}).",
                 severity="warning",
                 timeout=10,
+                markup=False,
             )
         if self.api_key or self.demo:
             self.open_chat()
         else:
-            from deepseek_tui.tui.screens.welcome import WelcomeScreen
-
-            self.push_screen(WelcomeScreen())
+            self.push_screen(new_screen("welcome"))
 
     def open_chat(self) -> None:
+        from deepseek_tui.history import History
         from deepseek_tui.session import Session
         from deepseek_tui.store import Store, StoreError
-        from deepseek_tui.tui.screens.chat import ChatScreen
 
         self.store_problem = None
         try:
@@ -108,28 +128,27 @@ class DeepSeekApp(App[int]):
             self.client, self.store, self.settings, model=self.model_override
         )
         if self.store is not None:
-            # Conversations deleted in a run that crashed before its undo ran out.
-            with contextlib.suppress(StoreError):
-                self.store.delete_archived()
+            self.history = History(self.store)
+            self.history.forget_leftovers()
             target = self.conversation_id
             if target is None and self.continue_last:
-                last = self.store.last_conversation()
+                last = self.history.last()
                 target = last.id if last else None
             if target is not None:
-                found = self.store.find_conversation(target)
+                found = self.history.find(target)
                 if found is None:
-                    self.notify(f"No conversation {target!r}; starting a new one.")
+                    self.notify(f"No conversation {target!r}; starting a new one.", markup=False)
                 else:
                     session.open(found.id)
                     if self.model_override:
                         session.model = self.model_override
         self.session = session
         if len(self.screen_stack) > 1:  # coming from the welcome screen
-            self.switch_screen(ChatScreen(session))
+            self.switch_screen(new_screen("chat", session))
         else:
-            self.push_screen(ChatScreen(session))
+            self.push_screen(new_screen("chat", session))
         if self.store_problem:
-            self.notify(self.store_problem, severity="warning", timeout=10)
+            self.notify(self.store_problem, severity="warning", timeout=10, markup=False)
         # httpx and the model list come after the first frame, not before it.
         self.call_after_refresh(self.connect)
 
@@ -157,8 +176,8 @@ class DeepSeekApp(App[int]):
         self.base_url = self.emulator.base_url
         self.api_key = DEMO_KEY
 
-    def _make_client(self) -> DeepSeekClient:
-        from deepseek_tui.session import client_for
+    def _make_client(self) -> ChatClient:
+        from deepseek_tui.api.providers import client_for
 
         self.client = client_for(self.settings, self.base_url, self.api_key, self.provider)
         return self.client
@@ -200,17 +219,12 @@ class DeepSeekApp(App[int]):
         if self.client is not None:
             with contextlib.suppress(Exception):
                 await self.client.aclose()
+        if self.history is not None:
+            self.history.close()
         if self.store is not None:
             self.store.close()
         if self._owns_emulator and self.emulator is not None:
             self.emulator.stop()
-
-
-def _chat_commands() -> type:
-    # Imported when the palette first opens, not on the start path.
-    from deepseek_tui.tui.commands import ChatCommands
-
-    return ChatCommands
 
 
 def launch(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:

@@ -137,7 +137,7 @@ async def test_markup_and_escapes_in_answers_are_shown_literally(make_app) -> No
 
 
 def test_sanitize_shows_every_control_character() -> None:
-    from deepseek_tui.tui.widgets.messages import sanitize
+    from deepseek_tui.terminal import sanitize
 
     text = "a\x1b]52;c;ZXZpbA==\x07b\x08c\x9bd\r\ne\tf"
     shown = sanitize(text)

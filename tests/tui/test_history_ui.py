@@ -5,8 +5,8 @@ from __future__ import annotations
 from textual.widgets import OptionList
 
 from deepseek_tui.store import Store
-from deepseek_tui.tui.screens.chat import WINDOW
 from deepseek_tui.tui.widgets.composer import Composer
+from deepseek_tui.tui.widgets.conversation import WINDOW, Conversation
 from deepseek_tui.tui.widgets.messages import AssistantMessage, UserMessage
 from tests.tui.test_chat import answered, send
 
@@ -160,7 +160,7 @@ async def test_a_long_conversation_mounts_a_window_and_pages_in(make_app, paths)
         assert app.screen.query("#earlier")
         texts = [w.text for w in app.screen.query(UserMessage)]
         assert texts[-1] == "Long question 999"
-        app.screen.load_earlier()
+        app.screen.query_one("#conversation", Conversation).load_earlier()
         await pilot.pause()
         shown = len(app.screen.query(UserMessage)) + len(app.screen.query(AssistantMessage))
         assert shown == 2 * WINDOW

@@ -7,7 +7,7 @@ from textual.app import App, ComposeResult
 from textual.widgets import Markdown
 from textual.widgets.markdown import MarkdownBlock
 
-from deepseek_tui.tui.widgets.messages import SegmentedMarkdown, StreamingMarkdown
+from deepseek_tui.tui.widgets.markdown import SegmentedMarkdown, StreamingMarkdown
 
 DOCUMENTS = {
     "fences": "Intro\n\n```python\ndef f():\n\n    return 1\n```\n\nAfter the fence.\n",

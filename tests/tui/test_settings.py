@@ -14,7 +14,8 @@ from deepseek_tui.config import Paths, Settings, load_settings, save_settings
 from deepseek_tui.emulator import Emulator
 from deepseek_tui.tui.app import DeepSeekApp
 from deepseek_tui.tui.screens.chat import ChatScreen
-from deepseek_tui.tui.screens.settings import FIELD_PROBLEMS, Form, SettingsScreen, read_form
+from deepseek_tui.tui.screens.settings import SettingsScreen
+from deepseek_tui.tui.screens.settings_form import FIELD_PROBLEMS, Form, read_form
 from tests.conftest import TEST_KEY
 
 RIGHT_KEY = "sk-test-right-0000000000"

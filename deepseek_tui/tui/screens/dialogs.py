@@ -1,6 +1,8 @@
-"""Small modals: ask for a line of text, or confirm a destructive action."""
+"""Modal dialogs: a base with the shared frame, a line of text, a yes/no question."""
 
 from __future__ import annotations
+
+from typing import TypeVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -8,24 +10,31 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
-DIALOG_CSS = """
-{name} {{ align: center middle; }}
-{name} > Vertical {{
-    width: 60; max-width: 95%; height: auto;
-    border: round $primary; background: $surface; padding: 1 2;
-}}
-{name} .question {{ margin-bottom: 1; }}
-{name} Horizontal {{ height: auto; margin-top: 1; }}
-{name} Button {{ margin-right: 2; }}
-"""
+Result = TypeVar("Result")
 
 
-class TextPrompt(ModalScreen[str | None]):
+class Dialog(ModalScreen[Result]):
+    """A centred box over the screen below. Subclasses compose one container."""
+
+    DEFAULT_CSS = """
+    Dialog {
+        align: center middle;
+    }
+    Dialog > Vertical {
+        width: 60; max-width: 95%; height: auto;
+        border: round $primary; background: $surface; padding: 1 2;
+    }
+    Dialog .question { margin-bottom: 1; }
+    Dialog Horizontal { height: auto; margin-top: 1; }
+    Dialog Button { margin-right: 2; }
+    """
+
+
+class TextPrompt(Dialog[str | None]):
     """One line of text (e.g. a new title). Enter accepts, Esc cancels."""
 
     AUTO_FOCUS = "Input"
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
-    DEFAULT_CSS = DIALOG_CSS.format(name="TextPrompt")
 
     def __init__(self, question: str, value: str = "") -> None:
         super().__init__()
@@ -34,14 +43,14 @@ class TextPrompt(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.question, classes="question")
+            yield Static(self.question, classes="question", markup=False)
             yield Input(self.value)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip() or None)
 
 
-class Confirm(ModalScreen[bool]):
+class Confirm(Dialog[bool]):
     """Yes/no for something that cannot be taken back (or only with undo)."""
 
     AUTO_FOCUS = "#no"
@@ -49,7 +58,6 @@ class Confirm(ModalScreen[bool]):
         Binding("escape,n", "dismiss(False)", "No"),
         Binding("y", "dismiss(True)", "Yes"),
     ]
-    DEFAULT_CSS = DIALOG_CSS.format(name="Confirm")
 
     def __init__(self, question: str, yes: str = "Delete") -> None:
         super().__init__()
@@ -58,7 +66,7 @@ class Confirm(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.question, classes="question")
+            yield Static(self.question, classes="question", markup=False)
             with Horizontal():
                 yield Button(f"{self.yes} (y)", variant="error", id="yes")
                 yield Button("Keep it (n)", id="no")

@@ -1,67 +1,101 @@
-"""F1: every key of the chat, generated from the bindings so it never goes stale."""
+"""F1: every key, generated from the bindings of the classes that own them."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
 
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from deepseek_tui.tui.screens.dialogs import Dialog
+from deepseek_tui.tui.widgets.composer import Composer
+from deepseek_tui.tui.widgets.sidebar import ConversationList, Sidebar
 
-def _key_label(keys: str, display: str | None) -> str:
-    if display:
-        return display
-    names = {"escape": "esc", "question_mark": "?", "enter": "⏎"}
-    return " / ".join(names.get(key, key) for key in keys.split(","))
+KEY_NAMES = {
+    "escape": "esc",
+    "question_mark": "?",
+    "enter": "⏎",
+    "slash": "/",
+    "up": "↑",
+    "down": "↓",
+    "left": "←",
+    "right": "→",
+    "delete": "del",
+}
 
 
-class HelpScreen(ModalScreen[None]):
-    """Lists the keys of the screen below it (and of the composer and the app)."""
+def key_label(binding: Binding) -> str:
+    """How a binding's keys are written for people: "f1 / ?", "ctrl+o", "⏎"."""
+    if binding.key_display:
+        return binding.key_display
+    return " / ".join(KEY_NAMES.get(key, key) for key in binding.key.split(","))
 
-    BINDINGS = [
-        Binding("escape,f1,q,question_mark", "dismiss(None)", "Close"),
+
+def what_it_does(binding: Binding) -> str:
+    """The longer words (the tooltip) when the footer's short label needs them."""
+    return binding.tooltip or binding.description
+
+
+def described(bindings: Iterable[BindingType]) -> list[Binding]:
+    """The bindings that say what they do (a tuple binding is made a `Binding`)."""
+    result = []
+    for item in bindings:
+        binding = item if isinstance(item, Binding) else Binding(*item)
+        if binding.description:
+            result.append(binding)
+    return result
+
+
+Section = tuple[str, Iterable[BindingType]]
+
+
+def chat_sections(chat: Iterable[BindingType], app: Iterable[BindingType]) -> list[Section]:
+    """The chat's keys: its own, the composer's, the conversation list's, the app's."""
+    from textual.app import App
+
+    palette = Binding(
+        App.COMMAND_PALETTE_BINDING,
+        "command_palette",
+        "Command palette: every action, each model by name",
+    )
+    return [
+        ("Chat", chat),
+        ("Composer", Composer.BINDINGS),
+        ("Conversations (ctrl+l)", [*ConversationList.BINDINGS, *Sidebar.BINDINGS]),
+        ("App", [palette, *app]),
     ]
+
+
+class HelpScreen(Dialog[None]):
+    """Lists keys by section: (heading, bindings) pairs."""
+
+    BINDINGS = [Binding("escape,f1,q,question_mark", "dismiss(None)", "Close this help")]
     DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll {
         width: 70; max-width: 95%; height: auto; max-height: 90%;
         border: round $primary; background: $surface; padding: 0 1;
     }
     """
 
-    def __init__(self, sources: list[tuple[str, list[Binding]]]) -> None:
+    def __init__(self, sections: Sequence[Section]) -> None:
         super().__init__()
-        self.sources = sources
+        self.sections = [*sections, ("Help", HelpScreen.BINDINGS)]
 
     def compose(self) -> ComposeResult:
         table = Table.grid(padding=(0, 2))
         accent = self.app.theme_variables.get("accent", "")
         table.add_column(style=f"bold {accent}".strip(), no_wrap=True)
         table.add_column()
-        for heading, bindings in self.sources:
+        for index, (heading, bindings) in enumerate(self.sections):
+            if index:
+                table.add_row("", "")
             table.add_row(Text(heading, style="bold underline"), "")
-            for binding in bindings:
-                if not binding.description:
-                    continue
-                table.add_row(
-                    Text(_key_label(binding.key, binding.key_display)),
-                    Text(binding.description),
-                )
-            table.add_row("", "")
-        table.add_row(Text("ctrl+p"), Text("command palette: every action, each model by name"))
-        table.add_row(Text("↑"), Text("in an empty composer: edit the last message"))
-        table.add_row(Text("← / →"), Text("in an empty composer: previous / next branch"))
-        table.add_row(Text("", style="bold underline"), "")
-        table.add_row(Text("Conversations (ctrl+l)", style="bold underline"), "")
-        table.add_row(Text("⏎"), Text("open"))
-        table.add_row(Text("/"), Text("search every message"))
-        table.add_row(Text("r / p"), Text("rename / pin"))
-        table.add_row(Text("d"), Text("delete (asks first; ctrl+z undoes)"))
-        table.add_row(Text("esc"), Text("close the list"))
-        table.add_row(Text("esc / F1"), Text("close this help"))
+            for binding in described(bindings):
+                table.add_row(Text(key_label(binding)), Text(what_it_does(binding)))
         with VerticalScroll():
             yield Static(Text("Keys", style="bold"))
             yield Static(table)

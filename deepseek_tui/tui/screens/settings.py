@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-from dataclasses import dataclass, fields, replace
-from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from dataclasses import fields
 
-from textual import work
+from textual import getters, work
 from textual.app import ComposeResult, InvalidThemeError
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -17,104 +15,26 @@ from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Label, Select, Static, Switch, TextArea
 
 from deepseek_tui.config import (
-    ENV_API_KEY,
     ENV_BASE_URL,
     ApiKey,
     ConfigError,
     Settings,
     load_api_key,
-    mask_key,
     save_settings,
     store_api_key,
 )
+from deepseek_tui.tui.app import DeepSeekApp
+from deepseek_tui.tui.screens.settings_form import (
+    KEY_PROBLEM,
+    SHOWN_UNDER_FIELDS,
+    Form,
+    key_problem,
+    key_summary,
+    read_form,
+)
 
-if TYPE_CHECKING:
-    from deepseek_tui.tui.app import DeepSeekApp
-
-# One sentence per form field, shown under it while its value cannot be used.
-FIELD_PROBLEMS = {
-    "base_url": "The base URL must start with http:// or https:// and name a host.",
-    "model": "Pick a model.",
-    "temperature": "Temperature must be a number from 0 to 2.",
-    "top_p": "Top p must be a number greater than 0 and at most 1.",
-    "max_tokens": "Max tokens must be a whole number of at least 1.",
-}
-# Problems with these names appear under their field; any other one next to Save.
-SHOWN_UNDER_FIELDS = ("api_key", *FIELD_PROBLEMS)
-KEY_PROBLEM = "The key contains spaces or control characters; paste only the key itself."
 # Seconds to wait for /models when testing a key; the chat's 600 s limit is for answers.
 KEY_TEST_TIMEOUT = 30.0
-
-
-@dataclass(frozen=True)
-class Form:
-    """What the form's fields hold, as typed."""
-
-    base_url: str
-    model: str
-    temperature: str
-    top_p: str
-    max_tokens: str
-    system_prompt: str
-    theme: str
-    reasoning_expanded: bool
-
-
-def read_form(base: Settings, form: Form) -> tuple[Settings, dict[str, str]]:
-    """The settings the form describes, and a sentence for each field that is wrong.
-
-    Blank numbers mean "server default". ``Settings.validate`` decides what is valid;
-    fields that are not on the form (timeouts…) keep their value from ``base``.
-    """
-    problems: dict[str, str] = {}
-    numbers: dict[str, float | int | None] = {}
-    for name, kind in (("temperature", float), ("top_p", float), ("max_tokens", int)):
-        text = getattr(form, name).strip()
-        try:
-            numbers[name] = kind(text) if text else None
-        except ValueError:
-            numbers[name] = None
-            problems[name] = FIELD_PROBLEMS[name]
-    candidate = replace(
-        base,
-        base_url=form.base_url.strip(),
-        model=form.model.strip(),
-        system_prompt=form.system_prompt,
-        theme=form.theme,
-        reasoning_expanded=form.reasoning_expanded,
-        **numbers,
-    )
-    for problem in candidate.validate():
-        name = problem.split(" ", 1)[0]
-        problems.setdefault(name, FIELD_PROBLEMS.get(name, problem))
-    if "base_url" not in problems and not urlsplit(candidate.base_url).netloc:
-        problems["base_url"] = FIELD_PROBLEMS["base_url"]
-    return candidate, problems
-
-
-def key_problem(text: str) -> str | None:
-    """Why a typed key cannot be saved, or None (blank means "keep the current key")."""
-    key = text.strip()
-    if any(ch.isspace() or not ch.isprintable() for ch in key):
-        return KEY_PROBLEM
-    return None
-
-
-def key_summary(current: str | None, loaded: ApiKey | None, *, demo: bool) -> str:
-    """The line under the key field: which key is in use, masked, and where it is from."""
-    if demo:
-        saved = f"Saved key: {loaded.masked}." if loaded else "No key saved yet."
-        return f"Demo mode: chats use the offline emulator. {saved}"
-    if not current:
-        return "No key yet: paste one above."
-    if loaded is not None and loaded.value == current and loaded.source == "env":
-        return (
-            f"Current key: {mask_key(current)} from {ENV_API_KEY}. "
-            "It overrides a key saved here every time the app starts."
-        )
-    if loaded is not None and loaded.value == current:
-        return f"Current key: {mask_key(current)}, saved in credentials.toml."
-    return f"Current key: {mask_key(current)}."
 
 
 class SettingsScreen(ModalScreen[bool]):
@@ -133,14 +53,12 @@ class SettingsScreen(ModalScreen[bool]):
         self._original_theme = ""
         self._problems: dict[str, str] = {}
 
-    @property
-    def deepseek(self) -> DeepSeekApp:
-        return self.app  # type: ignore[return-value]
+    app = getters.app(DeepSeekApp)
 
     # --- building -------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        app = self.deepseek
+        app = self.app
         settings = app.settings
         with Vertical(id="panel") as panel:
             panel.border_title = "Settings"
@@ -233,34 +151,34 @@ class SettingsScreen(ModalScreen[bool]):
         self.revalidate()
 
     def _model_choices(self) -> list[str]:
-        choices = list(self.deepseek.model_ids())
-        if self.deepseek.settings.model not in choices:
-            choices.append(self.deepseek.settings.model)
+        choices = list(self.app.model_ids())
+        if self.app.settings.model not in choices:
+            choices.append(self.app.settings.model)
         return choices
 
     def _current_theme(self) -> str:
-        app = self.deepseek
+        app = self.app
         return app.theme if app.theme in app.available_themes else app.settings.theme
 
     def _loaded_key(self) -> ApiKey | None:
         with contextlib.suppress(ConfigError, OSError):
-            return load_api_key(self.deepseek.paths)
+            return load_api_key(self.app.paths)
         return None
 
     def _current_key(self) -> str | None:
         """The key a test uses when none is typed: the chat's, or the saved one in the demo."""
-        if self.deepseek.demo:
+        if self.app.demo:
             loaded = self._loaded_key()
             return loaded.value if loaded else None
-        return self.deepseek.api_key
+        return self.app.api_key
 
     def _key_summary(self) -> str:
-        app = self.deepseek
+        app = self.app
         return key_summary(app.api_key, self._loaded_key(), demo=app.demo)
 
     def _base_url_note(self) -> str:
         """Why this session talks to another URL than the saved one, if it does."""
-        app = self.deepseek
+        app = self.app
         in_use = app.base_url.rstrip("/")
         if in_use == app.settings.base_url.strip().rstrip("/"):
             return ""
@@ -288,7 +206,7 @@ class SettingsScreen(ModalScreen[bool]):
 
     def revalidate(self) -> dict[str, str]:
         """Show each field's problem under it; Save is enabled only without problems."""
-        _, problems = read_form(self.deepseek.settings, self.form())
+        _, problems = read_form(self.app.settings, self.form())
         typed_key = key_problem(self.query_one("#api_key", Input).value)
         if typed_key:
             problems["api_key"] = typed_key
@@ -358,13 +276,15 @@ class SettingsScreen(ModalScreen[bool]):
     @work(exclusive=True, group="test-key")
     async def test_key(self, base_url: str, key: str) -> None:
         """Ask the server for its model list with ``key``; the cheapest authenticated call."""
-        from deepseek_tui.api.client import DeepSeekClient
         from deepseek_tui.api.errors import ApiError
+        from deepseek_tui.api.providers import client_for
 
-        client = DeepSeekClient(
+        app = self.app
+        client = client_for(
+            app.settings,
             base_url,
             key,
-            connect_timeout=self.deepseek.settings.connect_timeout,
+            app.provider,
             first_data_timeout=KEY_TEST_TIMEOUT,
             max_attempts=1,
         )
@@ -387,7 +307,7 @@ class SettingsScreen(ModalScreen[bool]):
     def action_save(self) -> None:
         if self.revalidate():
             return
-        app = self.deepseek
+        app = self.app
         settings, _ = read_form(app.settings, self.form())
         key = self.query_one("#api_key", Input).value.strip()
         failure = self._write(settings, key)
@@ -412,7 +332,7 @@ class SettingsScreen(ModalScreen[bool]):
 
     def _write(self, settings: Settings, key: str) -> str | None:
         """Save the settings (and the key, if one was typed); a sentence if that failed."""
-        paths = self.deepseek.paths
+        paths = self.app.paths
         try:
             # The key first: if it is refused, nothing has been written yet.
             if key:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -11,9 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Static
 
 from deepseek_tui.config import store_api_key
-
-if TYPE_CHECKING:
-    from deepseek_tui.tui.app import DeepSeekApp
+from deepseek_tui.tui.app import DeepSeekApp
 
 
 class WelcomeScreen(Screen[None]):
@@ -34,16 +31,14 @@ class WelcomeScreen(Screen[None]):
     WelcomeScreen Button { margin-right: 2; }
     """
 
-    @property
-    def deepseek(self) -> DeepSeekApp:
-        return self.app  # type: ignore[return-value]
+    app = getters.app(DeepSeekApp)
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static("Welcome to deepseek-tui", classes="title")
             yield Static(
-                f"Paste your {self.deepseek.provider_name} API key to start. It is saved in "
-                f"{self.deepseek.paths.credentials_file} (readable only by you).\n"
+                f"Paste your {self.app.provider_name} API key to start. It is saved in "
+                f"{self.app.paths.credentials_file} (readable only by you).\n"
                 "No key yet? Try the offline demo: it talks to a built-in emulator.",
                 classes="body",
             )
@@ -67,16 +62,16 @@ class WelcomeScreen(Screen[None]):
         value = self.query_one("#key", Input).value
         problem = self.query_one("#problem", Static)
         try:
-            store_api_key(self.deepseek.paths, value, self.deepseek.provider)
+            store_api_key(self.app.paths, value, self.app.provider)
         except ValueError as error:
             problem.update(str(error))
             return
         except OSError as error:
             problem.update(f"Could not save the key: {error}")
             return
-        self.deepseek.api_key = value.strip()
-        self.deepseek.open_chat()
+        self.app.api_key = value.strip()
+        self.app.open_chat()
 
     def action_demo(self) -> None:
-        self.deepseek.start_demo()
-        self.deepseek.open_chat()
+        self.app.start_demo()
+        self.app.open_chat()

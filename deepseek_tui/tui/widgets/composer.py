@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
@@ -16,7 +15,26 @@ class Composer(TextArea):
         # The placeholder already says how to send; the footer has little room.
         Binding("enter", "submit", "Send", priority=True, show=False),
         Binding("ctrl+j,shift+enter", "newline", "Newline", key_display="^j"),
+        # In an empty composer only; with text they move the cursor as usual.
+        Binding("up", "edit_last", "Edit the last message (empty composer)", show=False),
+        Binding("left", "branch(-1)", "Previous branch (empty composer)", show=False),
+        Binding("right", "branch(1)", "Next branch (empty composer)", show=False),
     ]
+
+    DEFAULT_CSS = """
+    Composer {
+        height: auto;
+        min-height: 3;
+        max-height: 12;
+        margin: 0 1;
+        padding: 0 1;
+        border: round $primary 50%;
+        background: $surface;
+        &:focus {
+            border: round $primary;
+        }
+    }
+    """
 
     class Submitted(Message):
         """The user sent `text`."""
@@ -41,7 +59,6 @@ class Composer(TextArea):
             soft_wrap=True,
             show_line_numbers=False,
             tab_behavior="focus",
-            compact=True,
             placeholder="Ask DeepSeek…  (⏎ send · ^j newline)",
         )
         self.cursor_blink = False
@@ -55,13 +72,16 @@ class Composer(TextArea):
     def action_newline(self) -> None:
         self.insert("\n")
 
-    async def _on_key(self, event: events.Key) -> None:
-        if not self.text and event.key in ("up", "left", "right"):
-            event.stop()
-            event.prevent_default()
-            if event.key == "up":
-                self.post_message(self.EditLast())
-            else:
-                self.post_message(self.Branch(-1 if event.key == "left" else 1))
-            return
-        await super()._on_key(event)
+    def action_edit_last(self) -> None:
+        if self.text:
+            self.action_cursor_up()
+        else:
+            self.post_message(self.EditLast())
+
+    def action_branch(self, step: int) -> None:
+        if not self.text:
+            self.post_message(self.Branch(step))
+        elif step < 0:
+            self.action_cursor_left()
+        else:
+            self.action_cursor_right()

@@ -3,22 +3,39 @@
 from __future__ import annotations
 
 import asyncio
-import re
+import contextlib
 import time
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.reactive import reactive
-from textual.widgets import Collapsible, Markdown, Static
-from textual.widgets.markdown import MarkdownStream
+from textual.widgets import Collapsible, Static
 
-from deepseek_tui.api.events import Usage
+from deepseek_tui.api import errors
+from deepseek_tui.api.events import StreamEvent, Usage
 from deepseek_tui.pricing import format_cost
+from deepseek_tui.terminal import sanitize
+from deepseek_tui.tui.batching import DeltaBatcher
+from deepseek_tui.tui.widgets.markdown import SegmentedMarkdown
+
+if TYPE_CHECKING:
+    from deepseek_tui.session import Turn
 
 
 class UserMessage(Static):
     """The user's message, shown as typed: never interpreted as markup."""
+
+    DEFAULT_CSS = """
+    UserMessage {
+        margin: 1 0 0 8;
+        padding: 0 1;
+        background: $primary 15%;
+        border-left: thick $primary;
+    }
+    """
 
     def __init__(self, text: str, *, branch: str = "") -> None:
         super().__init__(classes="user-message", markup=False)
@@ -37,150 +54,22 @@ class UserMessage(Static):
         self.update(self._shown())
 
 
-class StreamingMarkdown(Markdown):
-    """A Markdown widget fed through a `MarkdownStream`.
-
-    Rich markup in the model's text is never interpreted: Markdown renders through
-    markdown-it, and we strip terminal escape sequences before they reach it.
-    """
-
-    def __init__(self, text: str = "", *, classes: str = "", id: str | None = None) -> None:
-        super().__init__(sanitize(text), classes=classes, id=id, open_links=False)
-        self._stream: MarkdownStream | None = None
-        self._written: list[str] = []
-
-    async def write(self, text: str) -> None:
-        if self._stream is None:
-            self._stream = Markdown.get_stream(self)
-        text = sanitize(text)
-        self._written.append(text)
-        await self._stream.write(text)
-
-    async def finish(self) -> None:
-        """End the stream. If the widget's source ever differs from what was written
-        (a known MarkdownStream pitfall in older Textual), render it once in full;
-        comparing is cheap, a full re-render of a long answer is not."""
-        if self._stream is None:
-            return
-        await self._stream.stop()
-        self._stream = None
-        expected = "".join(self._written)
-        if self.source != expected:
-            await self.update(expected)
-
-
-# A long answer is split into Markdown segments of about this many characters: the
-# cost of each append grows with the blocks in its widget (DESIGN.md "Streaming render").
-SEGMENT_CHARS = 4096
-_FENCES = ("```", "~~~")
-_CONTINUATION = re.compile(r"^(\s|[-*+>|]|\d+[.)])")
-
-
-class SegmentedMarkdown(Vertical):
-    """Streamed Markdown in segments: a new segment starts after a blank line, outside
-    a code fence, once the current one passes `segment_chars`, and only before a line
-    that starts a new top-level block (not a list item, quote, table row or indent)."""
-
-    DEFAULT_CSS = """
-    SegmentedMarkdown { height: auto; layout: stream; }
-    SegmentedMarkdown > StreamingMarkdown { margin: 0; padding: 0; }
-    """
-
-    def __init__(
-        self,
-        text: str = "",
-        *,
-        classes: str = "",
-        id: str | None = None,
-        segment_chars: int = SEGMENT_CHARS,
-    ) -> None:
-        super().__init__(classes=classes, id=id)
-        self._md_initial = text
-        self.segment_chars = segment_chars
-        self._md_written: list[str] = []
-        self._md_line = ""  # the line being written, for fence tracking
-        self._md_fence: str | None = None
-        self._md_size = len(text)
-        self._md_held: list[str] = []  # text after a possible split point, undecided
-        self._md_splitting = False
-        self._md_closing: list[asyncio.Future[None]] = []
-
-    def compose(self) -> ComposeResult:
-        self._md_current = StreamingMarkdown(self._md_initial)
-        yield self._md_current
-
-    @property
-    def source(self) -> str:
-        return "".join(segment.source for segment in self.query(StreamingMarkdown))
-
-    async def write(self, text: str) -> None:
-        self._md_written.append(text)
-        run: list[str] = []  # consecutive pieces for the current segment: one write
-        for piece in text.splitlines(keepends=True):
-            if self._md_splitting:
-                if run:
-                    await self._md_current.write("".join(run))
-                    run = []
-                self._md_held.append(piece)
-                await self._decide(final=False)
-            else:
-                run.append(piece)
-                self._track(piece)
-        if run:
-            await self._md_current.write("".join(run))
-
-    def _track(self, piece: str) -> None:
-        self._md_size += len(piece)
-        self._md_line += piece
-        if not piece.endswith("\n"):
-            return
-        line, self._md_line = self._md_line, ""
-        stripped = line.strip()
-        if self._md_fence is None and stripped.startswith(_FENCES):
-            self._md_fence = stripped[:3]
-        elif self._md_fence is not None and stripped.startswith(self._md_fence):
-            self._md_fence = None
-        elif not stripped and self._md_fence is None and self._md_size >= self.segment_chars:
-            self._md_splitting = True
-
-    async def _decide(self, *, final: bool) -> None:
-        held = "".join(self._md_held)
-        body = held.lstrip("\r\n")
-        if not final and (len(body) < 4 and "\n" not in body):
-            return  # not enough of the next line yet
-        self._md_held, self._md_splitting = [], False
-        if body and not _CONTINUATION.match(body):
-            # The finished segment renders its last appends on its own time: waiting
-            # for it here would stall the stream at every split.
-            self._md_closing.append(asyncio.ensure_future(self._md_current.finish()))
-            self._md_current = StreamingMarkdown()
-            await self.mount(self._md_current)
-            self._md_size = 0
-        for piece in held.splitlines(keepends=True):
-            self._track(piece)
-        await self._md_current.write(held)
-
-    async def finish(self) -> None:
-        if self._md_splitting:
-            await self._decide(final=True)
-        if self._md_closing:
-            await asyncio.gather(*self._md_closing)
-            self._md_closing.clear()
-        await self._md_current.finish()
-        expected = self._md_initial + "".join(self._md_written)
-        if self.source != sanitize(expected):
-            # Never lose text to a rendering quirk: one segment with all of it.
-            await self.remove_children()
-            self._md_current = StreamingMarkdown(expected)
-            await self.mount(self._md_current)
-
-
 REASON_LABELS = {
     "stopped": "stopped: ctrl+f continues it",
     "interrupted": "interrupted: ctrl+f continues it, ctrl+r regenerates it",
     "length": "cut at max_tokens: ctrl+f continues it",
     "error": "failed: ctrl+r retries",
 }
+
+
+def advice(error: errors.ApiError) -> str:
+    """The error's sentence plus the next step a user can take here."""
+    message = str(error)
+    if isinstance(error, errors.AuthenticationError):
+        return f"{message} Open Settings (ctrl+s) to set your key."
+    if error.retryable or isinstance(error, errors.StreamError | errors.ApiTimeout):
+        return f"{message} Press ctrl+r to retry."
+    return message
 
 
 def status_line(reason: str | None, usage: Usage | None, cost: float | None) -> str:
@@ -197,24 +86,46 @@ def status_line(reason: str | None, usage: Usage | None, cost: float | None) -> 
     return " · ".join(parts)
 
 
-# C0 controls (but tab and newline) and C1 controls become visible symbols, so an
-# ANSI/OSC sequence or a stray backspace in a model's text is shown, never run.
-_CONTROLS = {code: 0x2400 + code for code in range(32) if code not in (9, 10)}
-_CONTROLS[0x7F] = 0x2421  # DEL
-_CONTROLS.update({code: 0xFFFD for code in range(0x80, 0xA0)})
-_CONTROLS[13] = None  # a bare carriage return: drop it (CRLF line ends)
-_HAS_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def sanitize(text: str) -> str:
-    """Make control characters visible so ANSI/OSC sequences are shown, not run."""
-    if _HAS_CONTROL.search(text) is None:
-        return text
-    return text.translate(_CONTROLS)
-
-
 class AssistantMessage(Vertical):
     """An answer: model badge, collapsible reasoning panel, the Markdown answer."""
+
+    DEFAULT_CSS = """
+    AssistantMessage {
+        height: auto;
+        margin: 1 0 0 0;
+        padding: 0 0;
+        & > .badge {
+            color: $accent;
+            padding: 0 1;
+        }
+        & > .reasoning {
+            margin: 0 0 0 1;
+            padding: 0;
+            border: none;
+            border-left: thick $secondary 50%;
+            background: $surface;
+        }
+        & .reasoning-text {
+            color: $text-muted;
+            margin: 0;
+            padding: 0 1;
+        }
+        & > .answer {
+            margin: 0;
+            padding: 0 1;
+        }
+        & > .meta {
+            padding: 0 1;
+            color: $text-muted;
+        }
+        & > .error {
+            margin: 0 1;
+            padding: 0 1;
+            color: $error;
+            border-left: thick $error;
+        }
+    }
+    """
 
     status: reactive[str] = reactive("")
 
@@ -296,6 +207,25 @@ class AssistantMessage(Vertical):
                 self.panel.collapsed = not self.reasoning_expanded
         self.content += text
         await self.query_one(".answer", SegmentedMarkdown).write(text)
+
+    async def stream(self, events: AsyncIterator[StreamEvent], turn: Turn) -> None:
+        """Show an answer as its events arrive, then how it ended. `turn` (the
+        session's) holds the usage, cost and finish reason once `events` is done.
+        Cancelled (Esc), it keeps what arrived and is marked stopped."""
+        batcher = DeltaBatcher(self.add_reasoning, self.add_content)
+        error = ""
+        try:
+            async with contextlib.aclosing(events) as stream:
+                async for event in stream:
+                    await batcher.add(event)
+        except errors.ApiError as failure:
+            error = advice(failure)
+        except asyncio.CancelledError:
+            await batcher.flush()
+            await self.finish(usage=turn.usage, reason="stopped")
+            raise
+        await batcher.flush()
+        await self.finish(usage=turn.usage, reason=turn.finish_reason, error=error, cost=turn.cost)
 
     async def finish(
         self,

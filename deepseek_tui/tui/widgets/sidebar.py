@@ -1,4 +1,7 @@
-"""The conversation list: newest first, grouped by day, searchable, loaded in pages."""
+"""The conversation list: newest first, grouped by day, searchable, loaded in pages.
+
+The sidebar holds no store: it shows the rows the screen gives it and posts what the
+user asks for (`Open`, `Search`, `More`, `Action`, `Close`)."""
 
 from __future__ import annotations
 
@@ -15,14 +18,15 @@ from textual.message import Message
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
+from deepseek_tui.terminal import sanitize
 from deepseek_tui.timestamps import parse_time
 
 if TYPE_CHECKING:
     from textual.timer import Timer
 
-    from deepseek_tui.store import ConversationSummary, SearchHit, Store
+    from deepseek_tui.history import Page
+    from deepseek_tui.store import ConversationSummary, SearchHit
 
-PAGE = 100
 SEARCH_DELAY = 0.15  # seconds of no typing before the search runs
 
 
@@ -45,10 +49,13 @@ class ConversationList(OptionList):
 
     # Shown in the sidebar's own help line, not the footer, which has no room.
     BINDINGS = [
+        Binding("enter", "select", "Open", show=False),
+        Binding("slash", "search", "Search", tooltip="Search every message", show=False),
         Binding("r", "rename", "Rename", show=False),
-        Binding("d,delete", "delete", "Delete", show=False),
-        Binding("p", "pin", "Pin", show=False),
-        Binding("slash", "search", "Search", show=False),
+        Binding("p", "pin", "Pin", tooltip="Pin / unpin", show=False),
+        Binding(
+            "d,delete", "delete", "Delete", tooltip="Delete (asks first; ctrl+z undoes)", show=False
+        ),
     ]
 
     def action_search(self) -> None:
@@ -73,7 +80,38 @@ class ConversationList(OptionList):
 class Sidebar(Vertical):
     """Toggle with ctrl+l. Type to search every message; Enter opens."""
 
-    BINDINGS = [Binding("escape", "close", "Close", show=False)]
+    DEFAULT_CSS = """
+    Sidebar {
+        dock: left;
+        width: 36;
+        max-width: 45%;
+        display: none;
+        border-right: vkey $primary 40%;
+        background: $surface;
+    }
+    Sidebar > #search {
+        border: none;
+        height: 1;
+        padding: 0 1;
+        margin: 1 1 0 1;
+        background: $boost;
+    }
+    Sidebar > #conversations {
+        height: 1fr;
+        border: none;
+        background: $surface;
+    }
+    Sidebar > #sidebar-help {
+        height: auto;
+        padding: 0 1;
+        margin-bottom: 1;
+    }
+    Sidebar ConversationList > .option-list--option {
+        padding: 0 1;
+    }
+    """
+
+    BINDINGS = [Binding("escape", "close", "Close", tooltip="Close the list", show=False)]
 
     class Open(Message):
         """Open a conversation, at `message_id` when it came from a search."""
@@ -91,13 +129,27 @@ class Sidebar(Vertical):
             self.action = action
             self.conversation_id = conversation_id
 
-    def __init__(self, store: Store | None) -> None:
+    class Search(Message):
+        """Typing paused in the search box: search every message for `query`."""
+
+        def __init__(self, query: str) -> None:
+            super().__init__()
+            self.query = query
+
+    class More(Message):
+        """The highlight is near the end of the list: the next page, from `offset`."""
+
+        def __init__(self, offset: int) -> None:
+            super().__init__()
+            self.offset = offset
+
+    def __init__(self) -> None:
         super().__init__(id="sidebar")
-        self.store = store
         self._loaded = 0
         self._total = 0
         self._last_day = ""
         self._searching = False
+        self._highlight_pending = False  # Enter in the search box before its results
         self._search_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -109,7 +161,6 @@ class Sidebar(Vertical):
         self.query_one("#sidebar-help", Static).update(
             Text("⏎ open · / search · r rename · d del · p pin", style="dim")
         )
-        self.reload()
 
     class Close(Message):
         """Esc in the sidebar: hide it, back to the composer."""
@@ -119,33 +170,29 @@ class Sidebar(Vertical):
 
     # --- the list -----------------------------------------------------------------
 
-    def reload(self, keep: str | None = None) -> None:
-        """Show the newest conversations again (first page only: the rest on demand),
-        with the highlight on `keep` when it is on that page."""
+    def show_problem(self, problem: str) -> None:
+        """History is off: say why instead of listing."""
         listing = self.query_one(ConversationList)
         listing.clear_options()
-        self._loaded = 0
-        self._last_day = ""
+        self._loaded = self._total = 0
         self._searching = False
-        if self.store is None:
-            problem = getattr(self.app, "store_problem", None) or "History is off."
-            listing.add_option(Option(Text(problem), disabled=True))
-            return
-        self._total = self.store.count_conversations()
-        self._load_page()
-        if not self._total:
-            listing.add_option(Option("No conversations yet", disabled=True))
-        if keep is not None:
-            with contextlib.suppress(OptionDoesNotExist):
-                listing.highlighted = listing.get_option_index(keep)
+        listing.add_option(Option(Text(sanitize(problem)), disabled=True))
 
-    def _load_page(self) -> None:
-        assert self.store is not None
+    def show_page(self, page: Page, keep: str | None = None) -> None:
+        """Show a page of conversations: the first one replaces the list, later ones
+        are added to it. The highlight goes to `keep` when it is on the page."""
         listing = self.query_one(ConversationList)
-        page = self.store.list_conversations(limit=PAGE, offset=self._loaded)
-        self._loaded += len(page)
+        if page.offset == 0:
+            listing.clear_options()
+            self._loaded = 0
+            self._last_day = ""
+            self._searching = False
+        elif self._searching or page.offset != self._loaded:
+            return  # a page for a list that is no longer shown
+        self._total = page.total
+        self._loaded += len(page.rows)
         options: list[Option] = []
-        for summary in page:
+        for summary in page.rows:
             conversation = summary.conversation
             day = "Pinned" if conversation.pinned else day_label(conversation.updated_at)
             if day != self._last_day:
@@ -153,13 +200,20 @@ class Sidebar(Vertical):
                 options.append(Option(Text(day, style="bold underline"), disabled=True))
             options.append(Option(_entry(summary, self._text_width()), id=conversation.id))
         listing.add_options(options)
+        if not self._total:
+            listing.add_option(Option("No conversations yet", disabled=True))
+        if keep is not None:
+            with contextlib.suppress(OptionDoesNotExist):
+                listing.highlighted = listing.get_option_index(keep)
+        elif self._highlight_pending:
+            self._highlight_first()
 
     @on(OptionList.OptionHighlighted, "#conversations")
     def _maybe_load_more(self, event: OptionList.OptionHighlighted) -> None:
         listing = event.option_list
         near_end = event.option_index >= listing.option_count - 10
         if not self._searching and near_end and self._loaded < self._total:
-            self._load_page()
+            self.post_message(self.More(self._loaded))
 
     @on(OptionList.OptionSelected, "#conversations")
     def _open(self, event: OptionList.OptionSelected) -> None:
@@ -178,36 +232,45 @@ class Sidebar(Vertical):
             self._search_timer.stop()
         self._search_timer = self.set_timer(SEARCH_DELAY, self.run_search)
 
+    @property
+    def search_text(self) -> str:
+        return self.query_one("#search", Input).value.strip()
+
     def run_search(self) -> None:
         self._search_timer = None
-        query = self.query_one("#search", Input).value.strip()
-        if not query:
-            self.reload()
-            return
-        if self.store is None:
-            return
-        hits = self.store.search(query, limit=50)
-        self._show_hits(query, hits)
+        self.post_message(self.Search(self.search_text))
 
-    def _show_hits(self, query: str, hits: list[SearchHit]) -> None:
+    def show_hits(self, query: str, hits: list[SearchHit]) -> None:
+        """Show the messages that match `query` (ignored if the box says otherwise now)."""
+        if query != self.search_text:
+            return
         self._searching = True
         listing = self.query_one(ConversationList)
         listing.clear_options()
         if not hits:
-            listing.add_option(Option(f"Nothing matches “{query}”", disabled=True))
+            listing.add_option(Option(Text(f"Nothing matches “{sanitize(query)}”"), disabled=True))
             return
         width = self._text_width()
         listing.add_options(
             Option(_hit(hit, width), id=f"{hit.conversation_id}:{hit.message_id}") for hit in hits
         )
+        if self._highlight_pending:
+            self._highlight_first()
 
     @on(Input.Submitted, "#search")
     def _to_results(self) -> None:
-        if self._search_timer is not None:  # Enter before the pause: search now
-            self._search_timer.stop()
-            self.run_search()
         listing = self.query_one(ConversationList)
         listing.focus()
+        if self._search_timer is not None:  # Enter before the pause: search now
+            self._search_timer.stop()
+            self._highlight_pending = True  # the results are on their way
+            self.run_search()
+        else:
+            self._highlight_first()
+
+    def _highlight_first(self) -> None:
+        self._highlight_pending = False
+        listing = self.query_one(ConversationList)
         for index in range(listing.option_count):
             if not listing.get_option_at_index(index).disabled:
                 listing.highlighted = index
@@ -218,9 +281,6 @@ class Sidebar(Vertical):
         if search.value:
             with search.prevent(Input.Changed):
                 search.value = ""
-
-    def highlighted_id(self) -> str | None:
-        return self.query_one(ConversationList)._highlighted_id()
 
     def _text_width(self) -> int:
         # Before its first layout the sidebar's width follows from its CSS
@@ -239,7 +299,7 @@ TITLE_WIDTH = 28
 
 
 def _clip(text: str, width: int = TITLE_WIDTH) -> str:
-    text = " ".join(text.split())
+    text = " ".join(sanitize(text).split())
     return text if len(text) <= width else text[: width - 1] + "…"
 
 

@@ -1,43 +1,41 @@
-"""Command palette entries (ctrl+p): every chat action, and each model by name."""
+"""Command palette entries (ctrl+p) of the chat screen: its key bindings, the actions
+that have no key, each model by name and each code block of the last answer."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from deepseek_tui.tui.screens.help import described, key_label, what_it_does
+from deepseek_tui.tui.widgets.composer import Composer
 
 if TYPE_CHECKING:
     from deepseek_tui.tui.screens.chat import ChatScreen
 
+Command = tuple[str, Callable[[], object], str]
+# Bindings that make no sense from the palette (it is open while they would run).
+NOT_IN_PALETTE = {"stop", "scroll_latest", "undo_delete"}
+
 
 class ChatCommands(Provider):
-    """Actions of the chat screen, plus "Model: <id>" for every known model."""
+    """Listed on `ChatScreen.COMMANDS`: the palette shows them over the chat."""
 
-    def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
-        from deepseek_tui.tui.screens.chat import ChatScreen
-
-        screen = self.screen
-        if not isinstance(screen, ChatScreen):
-            return []
-        chat: ChatScreen = screen
-        commands: list[tuple[str, Callable[[], object], str]] = [
+    def _commands(self) -> list[Command]:
+        chat = cast("ChatScreen", self.screen)  # listed on ChatScreen.COMMANDS only
+        commands: list[Command] = [
             (f"Model: {model}", partial(chat.use_model, model), "switch for the next message")
-            for model in chat.deepseek.model_ids()
+            for model in chat.app.model_ids()
         ]
+        for binding in described(chat.BINDINGS):
+            if binding.action not in NOT_IN_PALETTE:
+                action = getattr(chat, f"action_{binding.action}")
+                commands.append((what_it_does(binding), action, key_label(binding)))
+        edit = next(b for b in described(Composer.BINDINGS) if b.action == "edit_last")
         commands += [
-            ("Toggle thinking", chat.action_toggle_thinking, "ctrl+t"),
-            ("Pick model…", chat.action_pick_model, "ctrl+o"),
-            ("Settings", chat.action_settings, "ctrl+s"),
-            ("New conversation", chat.action_new_conversation, "ctrl+n"),
-            ("Copy last answer", chat.action_copy_answer, "ctrl+b"),
-            ("Regenerate answer", chat.action_retry, "ctrl+r"),
-            ("Continue the cut answer", chat.action_continue, "ctrl+f"),
-            ("Edit last message", chat.action_edit_last, "↑ in an empty composer"),
-            ("Toggle reasoning panels", chat.action_toggle_reasoning, "ctrl+g"),
-            ("Help: keys", chat.action_help, "F1"),
-            ("Conversations", chat.action_toggle_sidebar, "ctrl+l"),
+            (what_it_does(edit), chat.action_edit_last, key_label(edit)),
             ("Search conversations", chat.action_search, "every message, all conversations"),
             ("Export conversation as Markdown", chat.action_export, "to the current folder"),
             (

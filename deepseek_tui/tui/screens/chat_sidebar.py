@@ -1,0 +1,153 @@
+"""The chat screen's conversation list: the sidebar's messages, answered through
+`History` (a mixin of `ChatScreen`, which owns the widgets it uses)."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.screen import Screen
+from textual.worker import get_current_worker
+
+from deepseek_tui.store import StoreError
+from deepseek_tui.tui.screens.dialogs import Confirm, TextPrompt
+from deepseek_tui.tui.widgets.sidebar import Sidebar
+
+if TYPE_CHECKING:
+    from deepseek_tui.history import History
+    from deepseek_tui.session import Session
+    from deepseek_tui.tui.app import DeepSeekApp
+    from deepseek_tui.tui.widgets.composer import Composer
+
+# Below this width the sidebar closes once a conversation is opened from it.
+NARROW = 110
+
+
+class SidebarHandlers(Screen[None]):
+    """Open, search, page, pin, rename, delete and undo, for the chat screen."""
+
+    if TYPE_CHECKING:  # provided by ChatScreen
+        app: DeepSeekApp
+        session: Session
+        sidebar: Sidebar
+        composer: Composer
+        history: History | None
+        streaming: bool
+
+        def show_history(self, focus_id: int | None = None) -> None: ...
+        def update_status(self, last: str | None = None) -> None: ...
+        def action_new_conversation(self) -> None: ...
+
+    # --- the sidebar --------------------------------------------------------------------
+
+    def action_toggle_sidebar(self) -> None:
+        sidebar = self.sidebar
+        sidebar.display = not sidebar.display
+        if sidebar.display:
+            sidebar.clear_search()
+            self.reload_sidebar()
+            sidebar.focus_list()
+        else:
+            self.composer.focus()
+
+    def action_search(self) -> None:
+        if not self.sidebar.display:
+            self.action_toggle_sidebar()
+        self.sidebar.query_one("#search").focus()
+
+    def reload_sidebar(self, keep: str | None = None) -> None:
+        """The first page of the conversation list (later pages come on demand)."""
+        if self.history is None:
+            self.sidebar.show_problem(self.app.store_problem or "History is off.")
+            return
+        try:
+            self.sidebar.show_page(self.history.page(), keep=keep)
+        except StoreError as error:
+            self.sidebar.show_problem(str(error))
+
+    def on_sidebar_more(self, event: Sidebar.More) -> None:
+        if self.history is not None:
+            with contextlib.suppress(StoreError):
+                self.sidebar.show_page(self.history.page(event.offset))
+
+    def on_sidebar_search(self, event: Sidebar.Search) -> None:
+        if not event.query:
+            self.reload_sidebar()
+        elif self.history is not None:
+            self.search_history(event.query)
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def search_history(self, query: str) -> None:
+        """Search off the event loop; a newer search cancels this one's result."""
+        assert self.history is not None
+        try:
+            hits = self.history.search(query)
+        except StoreError as error:
+            self.app.call_from_thread(self.sidebar.show_problem, str(error))
+            return
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self.sidebar.show_hits, query, hits)
+
+    def on_sidebar_close(self, _: Sidebar.Close) -> None:
+        if self.sidebar.display:
+            self.action_toggle_sidebar()
+
+    def on_sidebar_open(self, event: Sidebar.Open) -> None:
+        if self.streaming:
+            self.notify("An answer is still streaming: press Esc to stop it first.")
+            return
+        try:
+            if event.message_id is not None:
+                self.session.open_at(event.message_id)
+            else:
+                self.session.open(event.conversation_id)
+        except KeyError:
+            self.notify("That conversation is gone.", severity="warning")
+            self.reload_sidebar()
+            return
+        self.show_history(focus_id=event.message_id)
+        self.update_status(last="")
+        if self.size.width < NARROW:
+            self.sidebar.display = False  # give the conversation the room
+        self.composer.focus()
+
+    def on_sidebar_action(self, event: Sidebar.Action) -> None:
+        history = self.history
+        if history is None or event.conversation_id is None:
+            return
+        conversation = history.get(event.conversation_id)
+        if conversation is None:
+            return
+        title = conversation.title or "Untitled"
+        if event.action == "pin":
+            history.toggle_pin(conversation.id)
+            self.reload_sidebar(keep=conversation.id)
+        elif event.action == "rename":
+
+            def renamed(new_title: str | None) -> None:
+                if new_title:
+                    history.rename(conversation.id, new_title)
+                    self.reload_sidebar(keep=conversation.id)
+
+            self.app.push_screen(TextPrompt("New title", conversation.title), renamed)
+        elif event.action == "delete":
+
+            def confirmed(yes: bool | None) -> None:
+                if not yes:
+                    return
+                history.delete(conversation.id)
+                current = self.session.conversation
+                if current is not None and current.id == conversation.id:
+                    self.action_new_conversation()
+                self.reload_sidebar()
+                self.notify(f"Deleted “{title}”. Press ctrl+z to undo.", timeout=10, markup=False)
+
+            self.app.push_screen(Confirm(f"Delete “{title}” and all its messages?"), confirmed)
+
+    def action_undo_delete(self) -> None:
+        restored = self.history.undo_delete() if self.history else None
+        if restored is None:
+            return
+        self.reload_sidebar(keep=restored.id)
+        self.notify(f"Restored “{restored.title or 'Untitled'}”.", markup=False)

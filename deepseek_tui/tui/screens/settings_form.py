@@ -1,0 +1,92 @@
+"""The settings form's logic, apart from its widgets: what the fields hold, which
+values are wrong and why, and the line that says which key is in use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
+
+from deepseek_tui.config import ENV_API_KEY, ApiKey, Settings, mask_key
+
+# One sentence per form field, shown under it while its value cannot be used.
+FIELD_PROBLEMS = {
+    "base_url": "The base URL must start with http:// or https:// and name a host.",
+    "model": "Pick a model.",
+    "temperature": "Temperature must be a number from 0 to 2.",
+    "top_p": "Top p must be a number greater than 0 and at most 1.",
+    "max_tokens": "Max tokens must be a whole number of at least 1.",
+}
+# Problems with these names appear under their field; any other one next to Save.
+SHOWN_UNDER_FIELDS = ("api_key", *FIELD_PROBLEMS)
+KEY_PROBLEM = "The key contains spaces or control characters; paste only the key itself."
+
+
+@dataclass(frozen=True)
+class Form:
+    """What the form's fields hold, as typed."""
+
+    base_url: str
+    model: str
+    temperature: str
+    top_p: str
+    max_tokens: str
+    system_prompt: str
+    theme: str
+    reasoning_expanded: bool
+
+
+def read_form(base: Settings, form: Form) -> tuple[Settings, dict[str, str]]:
+    """The settings the form describes, and a sentence for each field that is wrong.
+
+    Blank numbers mean "server default". ``Settings.validate`` decides what is valid;
+    fields that are not on the form (timeouts…) keep their value from ``base``.
+    """
+    problems: dict[str, str] = {}
+    numbers: dict[str, float | int | None] = {}
+    for name, kind in (("temperature", float), ("top_p", float), ("max_tokens", int)):
+        text = getattr(form, name).strip()
+        try:
+            numbers[name] = kind(text) if text else None
+        except ValueError:
+            numbers[name] = None
+            problems[name] = FIELD_PROBLEMS[name]
+    candidate = replace(
+        base,
+        base_url=form.base_url.strip(),
+        model=form.model.strip(),
+        system_prompt=form.system_prompt,
+        theme=form.theme,
+        reasoning_expanded=form.reasoning_expanded,
+        **numbers,
+    )
+    for problem in candidate.validate():
+        name = problem.split(" ", 1)[0]
+        problems.setdefault(name, FIELD_PROBLEMS.get(name, problem))
+    if "base_url" not in problems and not urlsplit(candidate.base_url).netloc:
+        problems["base_url"] = FIELD_PROBLEMS["base_url"]
+    return candidate, problems
+
+
+def key_problem(text: str) -> str | None:
+    """Why a typed key cannot be saved, or None (blank means "keep the current key")."""
+    key = text.strip()
+    if any(ch.isspace() or not ch.isprintable() for ch in key):
+        return KEY_PROBLEM
+    return None
+
+
+def key_summary(current: str | None, loaded: ApiKey | None, *, demo: bool) -> str:
+    """The line under the key field: which key is in use, masked, and where it is from."""
+    if demo:
+        saved = f"Saved key: {loaded.masked}." if loaded else "No key saved yet."
+        return f"Demo mode: chats use the offline emulator. {saved}"
+    if not current:
+        return "No key yet: paste one above."
+    if loaded is not None and loaded.value == current and loaded.source == "env":
+        return (
+            f"Current key: {mask_key(current)} from {ENV_API_KEY}. "
+            "It overrides a key saved here every time the app starts."
+        )
+    if loaded is not None and loaded.value == current:
+        return f"Current key: {mask_key(current)}, saved in credentials.toml."
+    return f"Current key: {mask_key(current)}."

@@ -1,0 +1,138 @@
+"""The scrolling conversation: a window of message widgets over the whole history.
+
+It mounts the latest `WINDOW` messages, pages older ones in as the user scrolls to the
+top, follows a streaming answer unless the user scrolled away, and can put a message
+at the top of the view. What a message looks like is the screen's business: it hands
+in `widget_for`, which turns one history entry into a widget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
+
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Static
+
+# Messages mounted when a conversation opens; older ones page in as you scroll up.
+WINDOW = 30
+# When a message is scrolled into view after mounting (seconds): Markdown lays its
+# blocks out over a few frames, so the scroll is repeated until they settle.
+SETTLE_DELAYS = (0.01, 0.05, 0.15, 0.3)
+EMPTY_HINT = Text.assemble(
+    ("New conversation\n", "bold"),
+    "Type a message and press Enter. Ctrl+o picks the model, ctrl+l lists your "
+    "conversations, F1 lists every key, ctrl+p finds any action.",
+)
+
+Entry = TypeVar("Entry")
+
+
+class Conversation(VerticalScroll, Generic[Entry]):
+    """The messages of one conversation, oldest at the top."""
+
+    DEFAULT_CSS = """
+    Conversation {
+        layout: stream;
+        height: 1fr;
+        padding: 0 1;
+        scrollbar-size-vertical: 1;
+    }
+    Conversation > #empty-hint {
+        margin: 1 2;
+        color: $text-muted;
+    }
+    Conversation > #earlier {
+        margin: 1 2 0 2;
+        color: $text-muted;
+    }
+    """
+
+    def __init__(self, widget_for: Callable[[Entry], Widget], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._widget_for = widget_for
+        self._history: Sequence[Entry] = ()
+        self.first_shown = 0  # index in the history of the first mounted message
+
+    def on_mount(self) -> None:
+        self.anchor()
+        self.watch(self, "scroll_y", self._near_top, init=False)
+
+    def show(self, history: Sequence[Entry], focus: int | None = None) -> None:
+        """Mount the latest WINDOW entries of `history` (a list the caller keeps
+        current), or a window that holds `focus` (an index) at the top of the view."""
+        self._history = history
+        self.remove_children()
+        start = max(0, len(history) - WINDOW)
+        if focus is not None:
+            start = min(start, max(0, focus - 2))
+        self.first_shown = start
+        widgets = [self._widget_for(entry) for entry in history[start:]]
+        if start:
+            widgets.insert(0, Static(self._earlier_text(), id="earlier"))
+        if widgets:
+            self.mount_all(widgets)
+        else:
+            self.mount(Static(EMPTY_HINT, id="empty-hint"))
+        if focus is None:
+            self.anchor()
+        else:
+            self.release_anchor()
+            self.scroll_to_message(widgets[focus - start + (1 if start else 0)])
+
+    async def add(self, widget: Widget) -> None:
+        """Mount a new message at the end and follow it."""
+        for hint in self.query("#empty-hint"):
+            await hint.remove()
+        await self.mount(widget)
+        self.anchor()
+
+    async def remove_from(self, widget: Widget) -> None:
+        """Remove `widget` and everything after it."""
+        children = list(self.children)
+        if widget in children:
+            await self.remove_children(children[children.index(widget) :])
+
+    def scroll_to_message(self, target: Widget) -> None:
+        """Put `target` at the top of the view, once its Markdown has settled."""
+
+        def scroll() -> None:
+            if target.is_attached:
+                self.scroll_to_widget(target, top=True, animate=False)
+
+        for delay in SETTLE_DELAYS:
+            self.set_timer(delay, scroll)
+
+    def follow(self) -> None:
+        """Jump to the latest message and stay with it as it grows."""
+        self.scroll_end(animate=False)
+        self.anchor()
+
+    def _earlier_text(self) -> Text:
+        count = self.first_shown
+        return Text(f"▲ {count:,} earlier messages: scroll up to load them", style="dim")
+
+    def _near_top(self, scroll_y: float) -> None:
+        if scroll_y <= 1 and self.first_shown > 0:
+            self.load_earlier()
+
+    def load_earlier(self) -> None:
+        """Mount the previous page above the first message, keeping the view still."""
+        if self.first_shown <= 0:
+            return
+        end = self.first_shown
+        start = max(0, end - WINDOW)
+        self.first_shown = start
+        widgets = [self._widget_for(entry) for entry in self._history[start:end]]
+        earlier = self.query_one("#earlier", Static)
+        first_message = next((child for child in self.children if child is not earlier), None)
+        if start:
+            earlier.update(self._earlier_text())
+            self.mount_all(widgets, after=earlier)
+        else:
+            earlier.remove()
+            self.mount_all(widgets, before=first_message)
+        if first_message is not None:
+            self.scroll_to_message(first_message)
