@@ -11,6 +11,7 @@ from textual.containers import Vertical
 from textual.widgets import Markdown
 from textual.widgets.markdown import MarkdownStream
 
+from deepseek_tui.markdown import FenceScanner
 from deepseek_tui.terminal import sanitize
 
 
@@ -49,7 +50,6 @@ class StreamingMarkdown(Markdown):
 # A long answer is split into Markdown segments of about this many characters: the
 # cost of each append grows with the blocks in its widget (docs/architecture.md, "Streaming").
 SEGMENT_CHARS = 4096
-_FENCES = ("```", "~~~")
 _CONTINUATION = re.compile(r"^(\s|[-*+>|]|\d+[.)])")
 
 
@@ -76,7 +76,7 @@ class SegmentedMarkdown(Vertical):
         self.segment_chars = segment_chars
         self._md_written: list[str] = []
         self._md_line = ""  # the line being written, for fence tracking
-        self._md_fence: str | None = None
+        self._md_fences = FenceScanner()
         self._md_size = len(text)
         self._md_held: list[str] = []  # text after a possible split point, undecided
         self._md_splitting = False
@@ -112,13 +112,10 @@ class SegmentedMarkdown(Vertical):
         if not piece.endswith("\n"):
             return
         line, self._md_line = self._md_line, ""
-        stripped = line.strip()
-        if self._md_fence is None and stripped.startswith(_FENCES):
-            self._md_fence = stripped[:3]
-        elif self._md_fence is not None and stripped.startswith(self._md_fence):
-            self._md_fence = None
-        elif not stripped and self._md_fence is None and self._md_size >= self.segment_chars:
+        fences = self._md_fences
+        if not fences.inside and not line.strip() and self._md_size >= self.segment_chars:
             self._md_splitting = True
+        fences.feed(line)
 
     async def _decide(self, *, final: bool) -> None:
         held = "".join(self._md_held)

@@ -1,0 +1,77 @@
+"""Themes from files: the shipped ones load, a user's bad file is named and skipped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from deepseek_tui.config import Paths, Settings
+from deepseek_tui.tui.themes import load_themes, shipped_themes_dir, theme_from_toml
+
+GOOD = 'name = "mine"\nprimary = "#336699"\ndark = true\n[variables]\nx = "#ffffff"\n'
+
+
+def test_every_shipped_theme_loads() -> None:
+    loaded = load_themes(shipped_themes_dir())
+    assert loaded.failed == []
+    names = {theme.name for theme in loaded.themes}
+    assert {"deepseek-dark", "deepseek-light"} <= names
+
+
+def test_a_theme_file_becomes_a_textual_theme() -> None:
+    theme = theme_from_toml(GOOD, "fallback")
+    assert (
+        theme.name == "mine" and theme.primary == "#336699" and theme.variables == {"x": "#ffffff"}
+    )
+    assert theme_from_toml('primary = "#336699"', "from-the-file-name").name == (
+        "from-the-file-name"
+    )
+
+
+def test_bad_files_are_named_with_their_reason_and_the_good_ones_still_load(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "themes"
+    folder.mkdir()
+    (folder / "good.toml").write_text(GOOD)
+    (folder / "broken.toml").write_text("name = ")
+    (folder / "nocolour.toml").write_text('name = "x"\n')
+    (folder / "badcolour.toml").write_text('name = "y"\nprimary = "not a colour"\n')
+    (folder / "typo.toml").write_text('name = "z"\nprimray = "#123456"\nprimary = "#123456"\n')
+    (folder / "binary.toml").write_bytes(b"\xff\xfe\x00")
+    (folder / "notes.txt").write_text("ignored: not a theme file")
+    loaded = load_themes(folder)
+    assert [theme.name for theme in loaded.themes] == ["mine"]
+    reasons = dict(loaded.failed)
+    assert set(reasons) == {
+        "broken.toml",
+        "nocolour.toml",
+        "badcolour.toml",
+        "typo.toml",
+        "binary.toml",
+    }
+    assert "TOML" in reasons["broken.toml"]
+    assert "primary" in reasons["nocolour.toml"]
+    assert "colour" in reasons["badcolour.toml"]
+    assert "primray" in reasons["typo.toml"]
+    assert "UTF-8" in reasons["binary.toml"]
+
+
+def test_a_missing_folder_is_no_problem(tmp_path: Path) -> None:
+    loaded = load_themes(tmp_path / "nowhere")
+    assert loaded.themes == [] and loaded.failed == []
+
+
+async def test_the_app_offers_user_themes_and_says_once_which_files_it_skipped(
+    make_app, paths: Paths
+) -> None:
+    paths.themes_dir.mkdir(parents=True)
+    (paths.themes_dir / "mine.toml").write_text(GOOD)
+    (paths.themes_dir / "[bold]bad.toml").write_text("primary = 3")
+    app = make_app(settings=Settings(theme="mine"))
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert app.theme == "mine"
+        assert "deepseek-dark" in app.available_themes
+        notices = [n.message for n in app._notifications]
+        skipped = [text for text in notices if "skipped" in text]
+        assert len(skipped) == 1 and "[bold]bad.toml" in skipped[0]
