@@ -114,6 +114,11 @@ class Conversation:
     pinned: bool = False
     archived: bool = False
 
+    @property
+    def shown_title(self) -> str:
+        """The title, or what an untitled conversation is called."""
+        return self.title or UNTITLED
+
 
 @dataclass(frozen=True, slots=True)
 class ConversationSummary:
@@ -181,6 +186,11 @@ class SearchHit:
     role: str
     snippet: str
     updated_at: str
+
+    @property
+    def shown_title(self) -> str:
+        """The conversation's title, or what an untitled conversation is called."""
+        return self.title or UNTITLED
 
 
 class Store:

@@ -36,7 +36,12 @@ class FinishReason(StrEnum):
     @property
     def sentence(self) -> str:
         """How the answer ended, as one plain sentence (no UI, no keys)."""
-        return _SENTENCES[self]
+        return _TEXTS[self][1]
+
+    @property
+    def label(self) -> str:
+        """How the answer ended in a few lower-case words, for a status line."""
+        return _TEXTS[self][0]
 
     @property
     def cut_short(self) -> bool:
@@ -44,15 +49,20 @@ class FinishReason(StrEnum):
         return self in (FinishReason.LENGTH, FinishReason.STOPPED, FinishReason.INTERRUPTED)
 
 
-_SENTENCES = {
-    FinishReason.STOP: "Complete.",
-    FinishReason.LENGTH: "Cut at the max_tokens limit.",
-    FinishReason.CONTENT_FILTER: "Cut by the content filter.",
-    FinishReason.INSUFFICIENT_SYSTEM_RESOURCE: "Cut short: the server was out of resources.",
-    FinishReason.TOOL_CALLS: "Ended to call a tool.",
-    FinishReason.STOPPED: "Stopped before the end.",
-    FinishReason.INTERRUPTED: "Interrupted: the connection broke before the end.",
-    FinishReason.ERROR: "Failed with an error before the end.",
+# The one table of words for how an answer ended: a short label (status lines) and
+# a sentence (exports, `ask`).
+_TEXTS = {
+    FinishReason.STOP: ("complete", "Complete."),
+    FinishReason.LENGTH: ("cut at max_tokens", "Cut at the max_tokens limit."),
+    FinishReason.CONTENT_FILTER: ("cut by the content filter", "Cut by the content filter."),
+    FinishReason.INSUFFICIENT_SYSTEM_RESOURCE: (
+        "cut short: server out of resources",
+        "Cut short: the server was out of resources.",
+    ),
+    FinishReason.TOOL_CALLS: ("ended to call a tool", "Ended to call a tool."),
+    FinishReason.STOPPED: ("stopped", "Stopped before the end."),
+    FinishReason.INTERRUPTED: ("interrupted", "Interrupted: the connection broke before the end."),
+    FinishReason.ERROR: ("failed", "Failed with an error before the end."),
 }
 UNFINISHED = "Unfinished: the app stopped while this answer was streaming."
 
@@ -66,6 +76,12 @@ def finish_sentence(reason: str | None) -> str:
     if isinstance(known, FinishReason):
         return known.sentence
     return f"Finish reason: {reason}."
+
+
+def finish_label(reason: str) -> str:
+    """A few words for any finish reason, for a status line."""
+    known = FinishReason.parse(reason)
+    return known.label if isinstance(known, FinishReason) else f"finish: {reason}"
 
 
 @dataclass(frozen=True, slots=True)

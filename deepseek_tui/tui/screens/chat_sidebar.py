@@ -119,7 +119,7 @@ class SidebarHandlers(Screen[None]):
         conversation = history.get(event.conversation_id)
         if conversation is None:
             return
-        title = conversation.title or "Untitled"
+        title = conversation.shown_title
         if event.action == "pin":
             history.toggle_pin(conversation.id)
             self.reload_sidebar(keep=conversation.id)
@@ -150,4 +150,4 @@ class SidebarHandlers(Screen[None]):
         if restored is None:
             return
         self.reload_sidebar(keep=restored.id)
-        self.notify(f"Restored “{restored.title or 'Untitled'}”.", markup=False)
+        self.notify(f"Restored “{restored.shown_title}”.", markup=False)

@@ -16,19 +16,19 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static, Switch
 
 from deepseek_tui.config import (
     ENV_BASE_URL,
+    INVALID_KEY,
     ApiKey,
     ConfigError,
     Settings,
+    key_problem,
     load_api_key,
     save_settings,
     store_api_key,
 )
 from deepseek_tui.tui.app import DeepSeekApp
 from deepseek_tui.tui.screens.settings_form import (
-    KEY_PROBLEM,
     SHOWN_UNDER_FIELDS,
     Form,
-    key_problem,
     key_summary,
     read_form,
 )
@@ -266,7 +266,7 @@ class SettingsScreen(ModalScreen[bool]):
         if not key:
             self._show_key_result("There is no key to test: paste one above.", ok=False)
         elif key_problem(typed):
-            self._show_key_result(KEY_PROBLEM, ok=False)
+            self._show_key_result(INVALID_KEY, ok=False)
         elif "base_url" in self._problems:
             self._show_key_result("Fix the base URL before testing the key.", ok=False)
         else:

@@ -18,7 +18,6 @@ FIELD_PROBLEMS = {
 }
 # Problems with these names appear under their field; any other one next to Save.
 SHOWN_UNDER_FIELDS = ("api_key", *FIELD_PROBLEMS)
-KEY_PROBLEM = "The key contains spaces or control characters; paste only the key itself."
 
 
 @dataclass(frozen=True)
@@ -65,14 +64,6 @@ def read_form(base: Settings, form: Form) -> tuple[Settings, dict[str, str]]:
     if "base_url" not in problems and not urlsplit(candidate.base_url).netloc:
         problems["base_url"] = FIELD_PROBLEMS["base_url"]
     return candidate, problems
-
-
-def key_problem(text: str) -> str | None:
-    """Why a typed key cannot be saved, or None (blank means "keep the current key")."""
-    key = text.strip()
-    if any(ch.isspace() or not ch.isprintable() for ch in key):
-        return KEY_PROBLEM
-    return None
 
 
 def key_summary(current: str | None, loaded: ApiKey | None, *, demo: bool) -> str:

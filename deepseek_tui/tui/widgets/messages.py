@@ -15,7 +15,7 @@ from textual.reactive import reactive
 from textual.widgets import Collapsible, Static
 
 from deepseek_tui.api import errors
-from deepseek_tui.api.events import StreamEvent, Usage
+from deepseek_tui.api.events import FinishReason, StreamEvent, Usage, finish_label
 from deepseek_tui.pricing import format_cost
 from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.batching import DeltaBatcher
@@ -54,11 +54,13 @@ class UserMessage(Static):
         self.update(self._shown())
 
 
-REASON_LABELS = {
-    "stopped": "stopped: ctrl+f continues it",
-    "interrupted": "interrupted: ctrl+f continues it, ctrl+r regenerates it",
-    "length": "cut at max_tokens: ctrl+f continues it",
-    "error": "failed: ctrl+r retries",
+# The keys that help after an answer that ended early; how it ended is said by the
+# one table of words (`finish_label`).
+NEXT_STEP: dict[FinishReason | str, str] = {
+    FinishReason.STOPPED: "ctrl+f continues it",
+    FinishReason.INTERRUPTED: "ctrl+f continues it, ctrl+r regenerates it",
+    FinishReason.LENGTH: "ctrl+f continues it",
+    FinishReason.ERROR: "ctrl+r retries",
 }
 
 
@@ -73,12 +75,14 @@ def advice(error: errors.ApiError) -> str:
 
 
 def status_line(reason: str | None, usage: Usage | None, cost: float | None) -> str:
-    """The line under an answer: how it ended (with what to do), tokens, cost."""
+    """The line under an answer: how it ended (with what to do), tokens, cost.
+    `reason` None means "say nothing about the ending" (a complete answer, or one
+    whose error is shown above this line)."""
     parts = []
-    if reason in REASON_LABELS:
-        parts.append(REASON_LABELS[reason])
-    elif reason not in (None, "stop"):
-        parts.append(f"finish: {reason}")
+    if reason is not None and reason != FinishReason.STOP:
+        ending = sanitize(finish_label(reason))
+        step = NEXT_STEP.get(FinishReason.parse(reason))
+        parts.append(f"{ending}: {step}" if step else ending)
     if usage:
         parts.append(f"{usage.prompt_tokens:,} in · {usage.completion_tokens:,} out")
     if cost is not None:

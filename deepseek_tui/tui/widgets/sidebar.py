@@ -305,7 +305,7 @@ def _clip(text: str, width: int = TITLE_WIDTH) -> str:
 
 def _entry(summary: ConversationSummary, width: int = TITLE_WIDTH) -> Text:
     conversation = summary.conversation
-    title = ("📌 " if conversation.pinned else "") + (conversation.title or "Untitled")
+    title = ("📌 " if conversation.pinned else "") + conversation.shown_title
     text = Text(_clip(title, width))
     count = summary.message_count
     details = f"{summary.model or '—'} · {count} message{'s' if count != 1 else ''}"
@@ -314,6 +314,6 @@ def _entry(summary: ConversationSummary, width: int = TITLE_WIDTH) -> Text:
 
 
 def _hit(hit: SearchHit, width: int = TITLE_WIDTH) -> Text:
-    text = Text(_clip(hit.title or "Untitled", width), style="bold")
+    text = Text(_clip(hit.shown_title, width), style="bold")
     text.append(f"\n{_clip(f'{hit.role}: {hit.snippet}', width)}", style="dim")
     return text
