@@ -19,20 +19,19 @@ from textual.widget import Widget
 from textual.widgets import Collapsible, Footer
 from textual.worker import Worker, WorkerState
 
+from deepseek_tui.api.events import FinishReason
 from deepseek_tui.history import History
 from deepseek_tui.markdown import fenced_blocks
 from deepseek_tui.session import LocalMessage, Session, Turn
 from deepseek_tui.store import Message
 from deepseek_tui.tui.app import DeepSeekApp
 from deepseek_tui.tui.screens.chat_commands import ChatCommands
-from deepseek_tui.tui.screens.chat_sidebar import SidebarHandlers
+from deepseek_tui.tui.screens.chat_sidebar import STREAMING, SidebarHandlers
 from deepseek_tui.tui.widgets.composer import Composer
 from deepseek_tui.tui.widgets.conversation import Conversation
 from deepseek_tui.tui.widgets.messages import AssistantMessage, UserMessage, status_line
 from deepseek_tui.tui.widgets.sidebar import Sidebar
 from deepseek_tui.tui.widgets.status_bar import StatusBar
-
-STREAMING = "An answer is still streaming: press Esc to stop it first."
 
 Entry = Message | LocalMessage
 Mode = Literal["send", "regenerate", "continue"]
@@ -108,7 +107,7 @@ class ChatScreen(SidebarHandlers, Screen[None]):
             return UserMessage(message.content, branch=self._branch(message))
         reason = message.finish_reason
         if isinstance(message, Message) and message.unfinished:
-            reason = "interrupted"
+            reason = FinishReason.INTERRUPTED
         return AssistantMessage(
             model=message.model or "?",
             content=message.content,
@@ -188,7 +187,7 @@ class ChatScreen(SidebarHandlers, Screen[None]):
         try:
             await widget.stream(events, turn)
         except asyncio.CancelledError:
-            self.update_status(last="stopped")
+            self.update_status(last=FinishReason.STOPPED.label)
             raise
         self._label_branches(widget)
         self.update_status(last=_usage_label(turn))

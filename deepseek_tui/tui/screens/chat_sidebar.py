@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 # Below this width the sidebar closes once a conversation is opened from it.
 NARROW = 110
+STREAMING = "An answer is still streaming: press Esc to stop it first."
 
 
 class SidebarHandlers(Screen[None]):
@@ -95,7 +96,7 @@ class SidebarHandlers(Screen[None]):
 
     def on_sidebar_open(self, event: Sidebar.Open) -> None:
         if self.streaming:
-            self.notify("An answer is still streaming: press Esc to stop it first.")
+            self.notify(STREAMING)
             return
         try:
             if event.message_id is not None:

@@ -226,7 +226,7 @@ class AssistantMessage(Vertical):
             error = advice(failure)
         except asyncio.CancelledError:
             await batcher.flush()
-            await self.finish(usage=turn.usage, reason="stopped")
+            await self.finish(usage=turn.usage, reason=FinishReason.STOPPED)
             raise
         await batcher.flush()
         await self.finish(usage=turn.usage, reason=turn.finish_reason, error=error, cost=turn.cost)
@@ -254,7 +254,9 @@ class AssistantMessage(Vertical):
         # The error sentence already says what to do next; no second hint under it.
         self.status = status_line(None if error else reason, usage, cost)
         if error:
-            self.mount(Static(Text(error), classes="error"), before=self.query_one(".meta"))
+            self.mount(
+                Static(Text(sanitize(error)), classes="error"), before=self.query_one(".meta")
+            )
 
     def watch_status(self) -> None:
         if self.is_mounted:
