@@ -98,7 +98,8 @@ class DeepSeekApp(App[int]):
         return user.failed
 
     def on_mount(self) -> None:
-        # Full collections caused every stall over 200 ms while streaming (DESIGN.md).
+        # Full collections caused every stall over 200 ms while streaming
+        # (docs/architecture.md, "Streaming render").
         gc.set_threshold(50_000, 50, 100)
         if self.theme_problems:
             files = "; ".join(f"{name}: {reason}" for name, reason in self.theme_problems)
