@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
@@ -12,8 +13,10 @@ class Composer(TextArea):
     with the kitty keyboard protocol) inserts a newline. A paste only inserts."""
 
     BINDINGS = [
-        # The placeholder already says how to send; the footer has little room.
-        Binding("enter", "submit", "Send", priority=True, show=False),
+        # The placeholder already says how to send; the footer has little room. Not a
+        # priority binding: that would run before the keys that came in the same read
+        # (text + Enter from a fast client), so `_on_key` sends, in order.
+        Binding("enter", "submit", "Send", show=False),
         Binding("ctrl+j,shift+enter", "newline", "Newline", key_display="^j"),
         # In an empty composer only; with text they move the cursor as usual.
         Binding("up", "edit_last", "Edit the last message (empty composer)", show=False),
@@ -68,6 +71,14 @@ class Composer(TextArea):
         if not text.strip():
             return
         self.post_message(self.Submitted(text))
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":  # TextArea would insert a newline
+            event.stop()
+            event.prevent_default()
+            self.action_submit()
+            return
+        await super()._on_key(event)
 
     def action_newline(self) -> None:
         self.insert("\n")
