@@ -1,4 +1,5 @@
-"""The front door: the TUI by default, and `ask`, `key`, `emulator` subcommands.
+"""The front door: the TUI by default, and the `ask`, `history`, `export`, `import`,
+`key` and `emulator` subcommands.
 
 Errors end as one plain line on stderr and exit status 1 (2 for usage errors),
 never a traceback. Heavy imports (Textual, httpx, the emulator) happen only in the

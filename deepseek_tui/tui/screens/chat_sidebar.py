@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -113,22 +114,33 @@ class SidebarHandlers(Screen[None]):
             self.sidebar.display = False  # give the conversation the room
         self.composer.focus()
 
+    @contextlib.contextmanager
+    def _reported(self) -> Iterator[None]:
+        """A change the database refused is said in one sentence; nothing else breaks."""
+        try:
+            yield
+        except StoreError as error:
+            self.notify(str(error), severity="error", markup=False, timeout=10)
+
     def on_sidebar_action(self, event: Sidebar.Action) -> None:
         history = self.history
         if history is None or event.conversation_id is None:
             return
-        conversation = history.get(event.conversation_id)
+        with self._reported():
+            conversation = history.get(event.conversation_id)
         if conversation is None:
             return
         title = conversation.shown_title
         if event.action == "pin":
-            history.toggle_pin(conversation.id)
+            with self._reported():
+                history.toggle_pin(conversation.id)
             self.reload_sidebar(keep=conversation.id)
         elif event.action == "rename":
 
             def renamed(new_title: str | None) -> None:
                 if new_title:
-                    history.rename(conversation.id, new_title)
+                    with self._reported():
+                        history.rename(conversation.id, new_title)
                     self.reload_sidebar(keep=conversation.id)
 
             self.app.push_screen(TextPrompt("New title", conversation.title), renamed)
@@ -137,7 +149,11 @@ class SidebarHandlers(Screen[None]):
             def confirmed(yes: bool | None) -> None:
                 if not yes:
                     return
-                history.delete(conversation.id)
+                try:
+                    history.delete(conversation.id)
+                except StoreError as error:
+                    self.notify(str(error), severity="error", markup=False, timeout=10)
+                    return
                 current = self.session.conversation
                 if current is not None and current.id == conversation.id:
                     self.action_new_conversation()
@@ -147,7 +163,9 @@ class SidebarHandlers(Screen[None]):
             self.app.push_screen(Confirm(f"Delete “{title}” and all its messages?"), confirmed)
 
     def action_undo_delete(self) -> None:
-        restored = self.history.undo_delete() if self.history else None
+        restored = None
+        with self._reported():
+            restored = self.history.undo_delete() if self.history else None
         if restored is None:
             return
         self.reload_sidebar(keep=restored.id)

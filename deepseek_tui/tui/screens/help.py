@@ -74,12 +74,7 @@ class HelpScreen(Dialog[None]):
     """Lists keys by section: (heading, bindings) pairs."""
 
     BINDINGS = [Binding("escape,f1,q,question_mark", "dismiss(None)", "Close this help")]
-    DEFAULT_CSS = """
-    HelpScreen > VerticalScroll {
-        width: 70; max-width: 95%; height: auto; max-height: 90%;
-        border: round $primary; background: $surface; padding: 0 1;
-    }
-    """
+    CSS_PATH = "help.tcss"
 
     def __init__(self, sections: Sequence[Section]) -> None:
         super().__init__()

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static, Switch
 from textual.widgets.option_list import Option
 
 from deepseek_tui.api.models import model_traits
+from deepseek_tui.tui.screens.dialogs import Dialog
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,7 +20,7 @@ class ModelChoice:
     thinking: bool | None  # None: the model decides (it always or never thinks)
 
 
-class ModelPicker(ModalScreen[ModelChoice | None]):
+class ModelPicker(Dialog[ModelChoice | None]):
     """Pick the model (and thinking) for the next message of this conversation."""
 
     AUTO_FOCUS = "#filter"
@@ -30,20 +30,7 @@ class ModelPicker(ModalScreen[ModelChoice | None]):
         Binding("down", "move(1)", show=False),
         Binding("up", "move(-1)", show=False),
     ]
-    DEFAULT_CSS = """
-    ModelPicker { align: center middle; }
-    ModelPicker > Vertical {
-        width: 64; max-width: 95%; height: auto; max-height: 90%;
-        border: round $primary; background: $surface; padding: 0 1;
-    }
-    ModelPicker .title { text-style: bold; padding: 0 0 1 0; }
-    ModelPicker OptionList { height: auto; max-height: 14; border: none; }
-    ModelPicker Input { border: none; padding: 0; margin-bottom: 1; }
-    ModelPicker #thinking-row { height: auto; margin-top: 1; }
-    ModelPicker #thinking-row Switch { border: none; padding: 0; height: 1; }
-    ModelPicker #thinking-label { padding: 0 1; width: 1fr; }
-    ModelPicker .hint { color: $text-muted; }
-    """
+    CSS_PATH = "model_picker.tcss"
 
     def __init__(self, models: list[str], *, current: str, thinking: bool | None) -> None:
         super().__init__()

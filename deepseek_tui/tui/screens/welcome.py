@@ -18,18 +18,7 @@ class WelcomeScreen(Screen[None]):
 
     AUTO_FOCUS = "#key"
     BINDINGS = [Binding("f2", "demo", "Offline demo")]
-    DEFAULT_CSS = """
-    WelcomeScreen { align: center middle; }
-    WelcomeScreen > Vertical {
-        width: 72; max-width: 95%; height: auto;
-        border: round $primary; background: $surface; padding: 1 2;
-    }
-    WelcomeScreen .title { text-style: bold; color: $primary; }
-    WelcomeScreen .body { margin: 1 0; }
-    WelcomeScreen #problem { color: $error; height: auto; }
-    WelcomeScreen Horizontal { height: auto; margin-top: 1; }
-    WelcomeScreen Button { margin-right: 2; }
-    """
+    CSS_PATH = "welcome.tcss"
 
     app = getters.app(DeepSeekApp)
 
