@@ -464,7 +464,10 @@ def _local_time(stamp: str) -> str:
 
 
 def _fit(text: str, width: int) -> str:
-    text = " ".join(text.split())
+    """One line of at most `width` cells, its control characters made visible."""
+    from deepseek_tui.terminal import sanitize
+
+    text = " ".join(sanitize(text).split())
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
@@ -527,16 +530,17 @@ def run_history(args: argparse.Namespace) -> int:
     if not summaries:
         out.write("No saved conversations yet.\n")
         return 0
-    model_width = max(len("MODEL"), *(len(s.model or "-") for s in summaries))
+    models = [_fit(s.model or "-", 40) for s in summaries]
+    model_width = max(len("MODEL"), *(len(model) for model in models))
     head = f"{'ID':<8}  {'UPDATED':<16}  {'MSGS':>5}  {'MODEL':<{model_width}}  "
     width = _terminal_width()
     out.write(head + "TITLE\n")
-    for summary in summaries:
+    for summary, model in zip(summaries, models, strict=True):
         conversation = summary.conversation
         title = ("* " if conversation.pinned else "") + (conversation.title or UNTITLED)
         out.write(
             f"{conversation.id[:8]:<8}  {_local_time(conversation.updated_at):<16}  "
-            f"{summary.message_count:>5}  {summary.model or '-':<{model_width}}  "
+            f"{summary.message_count:>5}  {model:<{model_width}}  "
             + _fit(title, max(width - len(head), 20))
             + "\n"
         )
