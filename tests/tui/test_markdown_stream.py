@@ -1,13 +1,19 @@
-"""Streaming Markdown renders exactly what a one-shot render of the same text gives."""
+"""Streaming Markdown shows exactly what a one-shot render of the same text shows.
+
+The answer is cut into blocks that are rendered on their own (`BlockSplitter`); Rich
+renders the whole text in one piece for the reference. Every cell must match.
+"""
 
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich.style import Style
+from rich.theme import Theme as RichTheme
 from textual.app import App, ComposeResult
-from textual.widgets import Markdown
-from textual.widgets.markdown import MarkdownBlock
 
-from deepseek_tui.tui.widgets.markdown import SegmentedMarkdown, StreamingMarkdown
+from deepseek_tui.tui.widgets.markdown import BlockSplitter, MarkdownView, Renderer
 
 DOCUMENTS = {
     "fences": "Intro\n\n```python\ndef f():\n\n    return 1\n```\n\nAfter the fence.\n",
@@ -27,38 +33,125 @@ DOCUMENTS = {
 }
 
 
-def tree(markdown: Markdown) -> list[tuple[str, str, str | None]]:
+class One(App[None]):
+    def compose(self) -> ComposeResult:
+        yield MarkdownView(id="streamed")
+
+
+def cells(view: MarkdownView, lines: list) -> list[list[tuple[str, object]]]:
+    width = view.size.width
     return [
-        (type(block).__name__, block._content.plain, getattr(block, "code", None))
-        for block in markdown.query(MarkdownBlock)
+        [
+            (char, segment.style)
+            for segment in line.crop_extend(0, width, view.rich_style)
+            for char in segment.text
+        ]
+        for line in lines
     ]
 
 
-class Pair(App[None]):
-    def __init__(self, text: str, segmented: bool = False) -> None:
-        super().__init__()
-        self.text = text
-        self.segmented = segmented
-
-    def compose(self) -> ComposeResult:
-        if self.segmented:  # tiny segments, so every document is split many times
-            yield SegmentedMarkdown(id="streamed", segment_chars=40)
-        else:
-            yield StreamingMarkdown(id="streamed")
-        yield Markdown(self.text, id="whole")
-
-
-@pytest.mark.parametrize("segmented", [False, True], ids=["one-widget", "segmented"])
 @pytest.mark.parametrize("size", [1, 3, 17])
 @pytest.mark.parametrize("name", sorted(DOCUMENTS))
-async def test_streamed_equals_one_shot(name: str, size: int, segmented: bool) -> None:
+async def test_streamed_equals_one_shot(name: str, size: int) -> None:
     text = DOCUMENTS[name]
-    app = Pair(text, segmented)
-    async with app.run_test() as pilot:
-        streamed = app.query_one("#streamed")
+    app = One()
+    async with app.run_test(size=(70, 30)) as pilot:
+        view = app.query_one(MarkdownView)
         for start in range(0, len(text), size):
-            await streamed.write(text[start : start + size])
-        await streamed.finish()
+            await view.write(text[start : start + size])
+            if start % (size * 7) == 0:
+                await pilot.pause()  # render while it streams, as the app does
+        await view.finish()
         await pilot.pause()
-        assert streamed.source == text
-        assert tree(streamed) == tree(app.query_one("#whole", Markdown))
+        assert view.source == text
+        assert view._renderer is not None
+        shown = [view.render_line(y) for y in range(view.virtual_size.height)]
+        whole = view._renderer.render(text)
+        assert len(view._splitter.blocks) > 1 or len(text) < 60
+        assert cells(view, shown) == cells(view, whole)
+
+
+def test_blocks_are_cut_only_between_top_level_blocks() -> None:
+    splitter = BlockSplitter()
+    splitter.feed("# A\n\npara\n\n- x\n\n- y\n\n```\ncode\n\nmore\n```\n\n> q\n\n    ind\n\nend\n")
+    splitter.finish()
+    assert splitter.blocks == [
+        "# A\n\n",
+        "para\n\n- x\n\n- y\n\n",
+        "```\ncode\n\nmore\n```\n\n> q\n\n    ind\n\n",
+    ]
+    assert splitter.open_text == "end\n"
+
+
+LINES = [
+    "# H\n",
+    "text **b** `c`\n",
+    "\n",
+    "\n",
+    "\n",
+    "- item\n",
+    "1. one\n",
+    "> q\n",
+    "```\n",
+    "~~~py\n",
+    "| a | b |\n",
+    "| - | - |\n",
+    "    code\n",
+    "---\n",
+    "***\n",
+    "x\n",
+    "Setext\n",
+    "===\n",
+    "  - nested\n",
+    "3) three\n",
+    "![img](u)\n",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(LINES), max_size=30))
+def test_blocks_rendered_apart_join_into_the_whole_render(lines: list[str]) -> None:
+    text = "".join(lines)
+    renderer = Renderer(40, RichTheme(), code_theme="monokai", base=Style())
+    splitter = BlockSplitter()
+    splitter.feed(text)
+    splitter.finish()
+    joined, before = [], None
+    for block in [*splitter.blocks, splitter.open_text]:
+        rendered = renderer.render_block(block, before)
+        joined += rendered.strips
+        before = rendered if block.strip() else before
+    assert [s.text for s in joined] == [s.text for s in renderer.render(text)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "# H\n",
+                "text **b** `c`\n",
+                "\n",
+                "- item\n",
+                "1. one\n",
+                "> q\n",
+                "```\n",
+                "~~~py\n",
+                "| a | b |\n",
+                "| - | - |\n",
+                "    code\n",
+                "---\n",
+                "x\n",
+            ]
+        ),
+        max_size=40,
+    ),
+    st.integers(min_value=1, max_value=9),
+)
+def test_splitting_never_loses_or_reorders_text(lines: list[str], size: int) -> None:
+    text = "".join(lines)
+    splitter = BlockSplitter()
+    for start in range(0, len(text), size):
+        splitter.feed(text[start : start + size])
+    splitter.finish()
+    assert splitter.text == text

@@ -1,149 +1,339 @@
-"""Markdown that streams in: one widget fed through a `MarkdownStream`, and a long
-answer split into segments so each append stays cheap."""
+"""Markdown that streams in at any length with a bounded cost per frame.
+
+The text is cut into top-level blocks (`BlockSplitter`). A finished block is rendered
+once by Rich's Markdown into strips and kept; only the block still being written is
+rendered again as text arrives. The widget draws with Textual's line API, so a frame
+costs what the visible lines cost, not what the whole answer costs
+(docs/architecture.md, "Streaming render").
+"""
 
 from __future__ import annotations
 
-import asyncio
+import io
 import re
+from bisect import bisect_right
+from dataclasses import dataclass
 
-from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.widgets import Markdown
-from textual.widgets.markdown import MarkdownStream
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.markdown import CodeBlock, Heading, Markdown
+from rich.style import Style
+from rich.syntax import Syntax
+from rich.theme import Theme as RichTheme
+from textual.color import Color, ColorParseError
+from textual.geometry import Size
+from textual.strip import Strip
+from textual.widget import Widget
 
 from deepseek_tui.markdown import FenceScanner
 from deepseek_tui.terminal import sanitize
 
-
-class StreamingMarkdown(Markdown):
-    """A Markdown widget fed through a `MarkdownStream`.
-
-    Rich markup in the model's text is never interpreted: Markdown renders through
-    markdown-it, and we strip terminal escape sequences before they reach it.
-    """
-
-    def __init__(self, text: str = "", *, classes: str = "", id: str | None = None) -> None:
-        super().__init__(sanitize(text), classes=classes, id=id, open_links=False)
-        self._stream: MarkdownStream | None = None
-        self._written: list[str] = []
-
-    async def write(self, text: str) -> None:
-        if self._stream is None:
-            self._stream = Markdown.get_stream(self)
-        text = sanitize(text)
-        self._written.append(text)
-        await self._stream.write(text)
-
-    async def finish(self) -> None:
-        """End the stream. If the widget's source ever differs from what was written
-        (a known MarkdownStream pitfall in older Textual), render it once in full;
-        comparing is cheap, a full re-render of a long answer is not."""
-        if self._stream is None:
-            return
-        await self._stream.stop()
-        self._stream = None
-        expected = "".join(self._written)
-        if self.source != expected:
-            await self.update(expected)
-
-
-# A long answer is split into Markdown segments of about this many characters: the
-# cost of each append grows with the blocks in its widget (docs/architecture.md, "Streaming").
-SEGMENT_CHARS = 4096
+# A line that goes on the block above it rather than starting a new one: an indented
+# line, a list item, a quote, a table row.
 _CONTINUATION = re.compile(r"^(\s|[-*+>|]|\d+[.)])")
 
 
-class SegmentedMarkdown(Vertical):
-    """Streamed Markdown in segments: a new segment starts after a blank line, outside
-    a code fence, once the current one passes `segment_chars`, and only before a line
-    that starts a new top-level block (not a list item, quote, table row or indent)."""
+class BlockSplitter:
+    """Cuts Markdown text, fed in pieces, into top-level blocks.
 
-    DEFAULT_CSS = """
-    SegmentedMarkdown { height: auto; layout: stream; }
-    SegmentedMarkdown > StreamingMarkdown { margin: 0; padding: 0; }
+    A block ends at a blank line outside a code fence when the next line starts a new
+    top-level block (not a list item, quote, table row or indented line), so each
+    block renders on its own as it renders inside the whole text. Pure: no Textual.
     """
 
-    def __init__(
-        self,
-        text: str = "",
-        *,
-        classes: str = "",
-        id: str | None = None,
-        segment_chars: int = SEGMENT_CHARS,
-    ) -> None:
-        super().__init__(classes=classes, id=id)
-        self._md_initial = text
-        self.segment_chars = segment_chars
-        self._md_written: list[str] = []
-        self._md_line = ""  # the line being written, for fence tracking
-        self._md_fences = FenceScanner()
-        self._md_size = len(text)
-        self._md_held: list[str] = []  # text after a possible split point, undecided
-        self._md_splitting = False
-        self._md_closing: list[asyncio.Future[None]] = []
+    def __init__(self) -> None:
+        self.blocks: list[str] = []  # finished blocks, each ending with its blank line
+        self._open: list[str] = []  # the block being written
+        self._line = ""  # the line being written
+        self._fences = FenceScanner()
+        self._held = ""  # text after a possible split point, not yet decided
+        self._splitting = False
 
-    def compose(self) -> ComposeResult:
-        self._md_current = StreamingMarkdown(self._md_initial)
-        yield self._md_current
+    @property
+    def open_text(self) -> str:
+        return "".join(self._open) + self._held
+
+    @property
+    def text(self) -> str:
+        return "".join(self.blocks) + self.open_text
+
+    def feed(self, text: str) -> int:
+        """Take more text; returns how many blocks it finished."""
+        before = len(self.blocks)
+        for piece in text.splitlines(keepends=True):
+            if self._splitting:
+                self._held += piece
+                self._decide(final=False)
+            else:
+                self._open.append(piece)
+                self._track(piece)
+        return len(self.blocks) - before
+
+    def _track(self, piece: str) -> None:
+        self._line += piece
+        if not piece.endswith("\n"):
+            return
+        line, self._line = self._line, ""
+        if not self._fences.inside and not line.strip() and "".join(self._open).strip():
+            self._splitting = True
+        self._fences.feed(line)
+
+    def _decide(self, *, final: bool) -> None:
+        held = self._held
+        body = held.lstrip("\r\n")
+        if not final and len(body) < 4 and "\n" not in body:
+            return  # not enough of the next line yet
+        self._held, self._splitting = "", False
+        if body and not _CONTINUATION.match(body):
+            self.blocks.append("".join(self._open))
+            self._open = []
+        for piece in held.splitlines(keepends=True):
+            self._open.append(piece)
+            self._track(piece)
+
+    def finish(self) -> int:
+        """The text is complete: decide what was held back."""
+        before = len(self.blocks)
+        if self._splitting:
+            self._decide(final=True)
+        return len(self.blocks) - before
+
+
+class _Heading(Heading):
+    """Headings on the left, as in the rest of the app (Rich centres h1)."""
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        text = self.text.copy()
+        text.justify = "left"
+        yield text
+
+
+class _CodeBlock(CodeBlock):
+    """Code on its own background, wrapped, with one column of padding."""
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        code = str(self.text).rstrip()
+        yield Syntax(code, self.lexer_name, theme=self.theme, word_wrap=True, padding=(0, 1))
+
+
+class _Markdown(Markdown):
+    elements = {**Markdown.elements, "heading_open": _Heading, "fence": _CodeBlock}
+    elements["code_block"] = _CodeBlock
+
+
+def _solid(value: str | None, background: Color, foreground: Color, fallback: str) -> str:
+    """A theme variable as an opaque colour Rich can parse: alpha is blended over the
+    background, and "auto N%" is the text colour at N% (as Textual draws it)."""
+    if not value:
+        return fallback
+    try:
+        if value.startswith("auto"):
+            percent = value.removeprefix("auto").strip().rstrip("%") or "100"
+            colour = foreground.with_alpha(float(percent) / 100)
+        else:
+            colour = Color.parse(value)
+    except (ValueError, ColorParseError):
+        return fallback
+    return background.blend(colour.with_alpha(1), colour.a).hex6
+
+
+def markdown_theme(variables: dict[str, str], background: Color, foreground: Color) -> RichTheme:
+    """Rich's Markdown styles from the app theme's colours."""
+
+    def colour(name: str, fallback: str) -> str:
+        return _solid(variables.get(name), background, foreground, fallback)
+
+    accent = colour("accent", "cyan")
+    primary = colour("primary", "blue")
+    secondary = colour("text-secondary", primary)
+    muted = colour("text-muted", "grey50")
+    code_bg = colour("boost", "black")
+    return RichTheme(
+        {
+            "markdown.h1": f"bold underline {accent}",
+            "markdown.h2": f"bold {accent}",
+            "markdown.h3": f"bold {secondary}",
+            "markdown.h4": "bold",
+            "markdown.h5": "italic",
+            "markdown.h6": f"italic {muted}",
+            "markdown.code": f"{accent} on {code_bg}",
+            "markdown.block_quote": f"italic {muted}",
+            "markdown.list": primary,
+            "markdown.item.bullet": f"bold {primary}",
+            "markdown.item.number": f"bold {primary}",
+            "markdown.hr": muted,
+            "markdown.link": f"underline {primary}",
+            "markdown.link_url": f"underline {primary}",
+            "markdown.table.border": muted,
+            "markdown.table.header": f"bold {accent}",
+        },
+        inherit=True,
+    )
+
+
+class Renderer:
+    """Renders Markdown blocks into strips at one width, with one look."""
+
+    def __init__(self, width: int, theme: RichTheme, *, code_theme: str, base: Style) -> None:
+        self.width = max(width, 1)
+        self.base = base
+        self.code_theme = code_theme
+        self.console = Console(
+            width=self.width,
+            file=io.StringIO(),
+            theme=theme,
+            color_system="truecolor",
+            force_terminal=True,
+            legacy_windows=False,
+            emoji=False,
+            markup=False,
+            highlight=False,
+        )
+        self._prefix_lines: dict[str, int] = {}
+
+    def render(self, text: str) -> list[Strip]:
+        """`text` as one document."""
+        return self._render(text)[0]
+
+    def render_block(self, text: str, after: Block | None) -> Block:
+        """One block as it shows inside the whole text, after the block `after`.
+
+        Rich puts a blank line before an element when the element closed before it
+        asks for one (all but a rule do), so a block is rendered behind a stand-in
+        for the end of the block before it, and the stand-in's lines are dropped.
+        """
+        if not text.strip():
+            return Block([], False)
+        if after is None:
+            strips, ends_with_rule = self._render(text)
+            return Block(strips, ends_with_rule)
+        prefix = RULE_PREFIX if after.ends_with_rule else PARAGRAPH_PREFIX
+        skip = self._prefix_lines.get(prefix)
+        if skip is None:
+            skip = self._prefix_lines[prefix] = len(self._render(prefix)[0])
+        strips, ends_with_rule = self._render(prefix + text)
+        return Block(strips[skip:], ends_with_rule)
+
+    def _render(self, text: str) -> tuple[list[Strip], bool]:
+        if not text.strip():
+            return [], False
+        markdown = _Markdown(text, code_theme=self.code_theme, hyperlinks=False)
+        top_level = [token for token in markdown.parsed if token.level == 0]
+        ends_with_rule = bool(top_level) and top_level[-1].type == "hr"
+        options = self.console.options.update(width=self.width)
+        lines = self.console.render_lines(markdown, options, style=self.base, pad=False)
+        return [Strip(line) for line in lines], ends_with_rule
+
+
+# Stand-ins for the end of the block before: a paragraph, or a thematic break.
+PARAGRAPH_PREFIX = "x\n\n"
+RULE_PREFIX = "---\n\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A rendered block: its lines (with the blank line before it, if any)."""
+
+    strips: list[Strip]
+    ends_with_rule: bool
+
+
+class MarkdownView(Widget):
+    """Markdown text that may still be growing. `write` adds text, `finish` ends it."""
+
+    DEFAULT_CSS = """
+    MarkdownView {
+        height: auto;
+    }
+    """
+
+    def __init__(self, text: str = "", *, classes: str = "", id: str | None = None) -> None:
+        super().__init__(classes=classes, id=id)
+        self._splitter = BlockSplitter()
+        self._renderer: Renderer | None = None
+        self._look: tuple[str, int] | None = None  # (theme, width) the strips were made for
+        self._rendered: list[Block] = []  # one per finished block
+        self._open_block = Block([], False)
+        self._open_dirty = True
+        self._shown: list[list[Strip]] = []  # the non-empty pieces, in order
+        self._starts: list[int] = []  # the first line of each shown piece
+        self._lines = 0
+        self._stale = True
+        if text:
+            self._splitter.feed(sanitize(text))
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "theme", self._restyle, init=False)
+
+    def _restyle(self) -> None:
+        self._look = None
+        self.refresh(layout=True)
 
     @property
     def source(self) -> str:
-        return "".join(segment.source for segment in self.query(StreamingMarkdown))
+        return self._splitter.text
 
     async def write(self, text: str) -> None:
-        self._md_written.append(text)
-        run: list[str] = []  # consecutive pieces for the current segment: one write
-        for piece in text.splitlines(keepends=True):
-            if self._md_splitting:
-                if run:
-                    await self._md_current.write("".join(run))
-                    run = []
-                self._md_held.append(piece)
-                await self._decide(final=False)
-            else:
-                run.append(piece)
-                self._track(piece)
-        if run:
-            await self._md_current.write("".join(run))
-
-    def _track(self, piece: str) -> None:
-        self._md_size += len(piece)
-        self._md_line += piece
-        if not piece.endswith("\n"):
-            return
-        line, self._md_line = self._md_line, ""
-        fences = self._md_fences
-        if not fences.inside and not line.strip() and self._md_size >= self.segment_chars:
-            self._md_splitting = True
-        fences.feed(line)
-
-    async def _decide(self, *, final: bool) -> None:
-        held = "".join(self._md_held)
-        body = held.lstrip("\r\n")
-        if not final and (len(body) < 4 and "\n" not in body):
-            return  # not enough of the next line yet
-        self._md_held, self._md_splitting = [], False
-        if body and not _CONTINUATION.match(body):
-            # The finished segment renders its last appends on its own time: waiting
-            # for it here would stall the stream at every split.
-            self._md_closing.append(asyncio.ensure_future(self._md_current.finish()))
-            self._md_current = StreamingMarkdown()
-            await self.mount(self._md_current)
-            self._md_size = 0
-        for piece in held.splitlines(keepends=True):
-            self._track(piece)
-        await self._md_current.write(held)
+        if text:
+            self._splitter.feed(sanitize(text))
+            self._changed()
 
     async def finish(self) -> None:
-        if self._md_splitting:
-            await self._decide(final=True)
-        if self._md_closing:
-            await asyncio.gather(*self._md_closing)
-            self._md_closing.clear()
-        await self._md_current.finish()
-        expected = self._md_initial + "".join(self._md_written)
-        if self.source != sanitize(expected):
-            # Never lose text to a rendering quirk: one segment with all of it.
-            await self.remove_children()
-            self._md_current = StreamingMarkdown(expected)
-            await self.mount(self._md_current)
+        self._splitter.finish()
+        self._changed()
+
+    def _changed(self) -> None:
+        self._open_dirty = self._stale = True
+        self.refresh(layout=True)
+
+    # --- rendering ---------------------------------------------------------------
+
+    def _layout(self, width: int) -> None:
+        """Render what is new (or everything, for a new width or theme) and index it."""
+        look = (self.app.theme, max(width, 1))
+        if self._renderer is None or look != self._look:
+            app = self.app
+            theme = app.current_theme
+            dark = theme.dark if theme is not None else True
+            background, foreground = self.background_colors[1], self.styles.color
+            self._renderer = Renderer(
+                look[1],
+                markdown_theme(app.theme_variables, background, foreground),
+                code_theme="monokai" if dark else "friendly",
+                base=self.rich_style,
+            )
+            self._look = look
+            self._rendered = []
+            self._open_dirty = self._stale = True
+        renderer = self._renderer
+        blocks, rendered = self._splitter.blocks, self._rendered
+        while len(rendered) < len(blocks):
+            before = rendered[-1] if rendered else None
+            rendered.append(renderer.render_block(blocks[len(rendered)], before))
+            self._open_dirty = self._stale = True
+        if self._open_dirty:
+            before = rendered[-1] if rendered else None
+            self._open_block = renderer.render_block(self._splitter.open_text, before)
+            self._open_dirty = False
+        if self._stale:
+            self._shown = [b.strips for b in (*rendered, self._open_block) if b.strips]
+            self._starts, line = [], 0
+            for strips in self._shown:
+                self._starts.append(line)
+                line += len(strips)
+            self._lines = line
+            self._stale = False
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        self._layout(width)
+        return self._lines
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        self._layout(width)
+        index = bisect_right(self._starts, y) - 1
+        if index >= 0:
+            strips = self._shown[index]
+            offset = y - self._starts[index]
+            if offset < len(strips):
+                return strips[offset].crop_extend(0, width, self.rich_style)
+        return Strip.blank(width, self.rich_style)

@@ -19,7 +19,7 @@ from deepseek_tui.api.events import FinishReason, StreamEvent, Usage, finish_lab
 from deepseek_tui.pricing import format_cost
 from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.batching import DeltaBatcher
-from deepseek_tui.tui.widgets.markdown import SegmentedMarkdown
+from deepseek_tui.tui.widgets.markdown import MarkdownView
 
 if TYPE_CHECKING:
     from deepseek_tui.session import Turn
@@ -116,7 +116,7 @@ class AssistantMessage(Vertical):
         }
         & > .answer {
             margin: 0;
-            padding: 0 1;
+            padding: 0 1 1 1;
         }
         & > .meta {
             padding: 0 1;
@@ -165,14 +165,16 @@ class AssistantMessage(Vertical):
         # or continued answer shows its reasoning as a closed panel.
         live = not self.finished and not self._answer_started
         panel = Collapsible(
-            SegmentedMarkdown(self.reasoning, classes="reasoning-text"),
+            MarkdownView(self.reasoning, classes="reasoning-text"),
             title="Thinking…" if live else self._reasoning_title,
             collapsed=not live and not self.reasoning_expanded,
             classes="reasoning",
         )
         panel.display = bool(self.reasoning) or live
         yield panel
-        yield SegmentedMarkdown(self.content, classes="answer")
+        answer = MarkdownView(self.content, classes="answer")
+        answer.display = bool(self.content)  # no empty line under a failed answer
+        yield answer
         yield Static("", classes="meta")
 
     def _badge(self) -> Text:
@@ -200,17 +202,18 @@ class AssistantMessage(Vertical):
         if not panel.display:
             panel.display = True
             panel.collapsed = self._answer_started and not self.reasoning_expanded
-        await self.query_one(".reasoning-text", SegmentedMarkdown).write(text)
+        await self.query_one(".reasoning-text", MarkdownView).write(text)
 
     async def add_content(self, text: str) -> None:
         if not self._answer_started:
             self._answer_started = True
+            self.query_one(".answer").display = True
             if self.reasoning:
                 seconds = time.monotonic() - self.started
                 self.panel.title = f"Thought for {seconds:.1f} s"
                 self.panel.collapsed = not self.reasoning_expanded
         self.content += text
-        await self.query_one(".answer", SegmentedMarkdown).write(text)
+        await self.query_one(".answer", MarkdownView).write(text)
 
     async def stream(self, events: AsyncIterator[StreamEvent], turn: Turn) -> None:
         """Show an answer as its events arrive, then how it ended. `turn` (the
@@ -240,7 +243,7 @@ class AssistantMessage(Vertical):
         cost: float | None = None,
     ) -> None:
         self.finished = True
-        for part in self.query(SegmentedMarkdown):
+        for part in self.query(MarkdownView):
             await part.finish()
         panel = self.panel
         if self.reasoning:
