@@ -230,8 +230,6 @@ class DeepSeekApp(App[int]):
 
 def launch(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
     """Run the TUI for the command line's options."""
-    from deepseek_tui.emulator.demo import DEMO_KEY, demo_emulator
-
     options: dict[str, Any] = {
         "paths": paths,
         "settings": settings,
@@ -242,6 +240,8 @@ def launch(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
     if args.theme:
         settings.theme = args.theme
     if args.demo:
+        from deepseek_tui.emulator.demo import DEMO_KEY, demo_emulator
+
         with demo_emulator() as emulator:
             app = DeepSeekApp(
                 base_url=emulator.base_url,

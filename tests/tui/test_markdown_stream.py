@@ -109,12 +109,13 @@ LINES = [
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(LINES), max_size=30))
-def test_blocks_rendered_apart_join_into_the_whole_render(lines: list[str]) -> None:
+@given(st.lists(st.sampled_from(LINES), max_size=30), st.integers(min_value=1, max_value=12))
+def test_blocks_rendered_apart_join_into_the_whole_render(lines: list[str], size: int) -> None:
     text = "".join(lines)
     renderer = Renderer(40, RichTheme(), code_theme="monokai", base=Style())
     splitter = BlockSplitter()
-    splitter.feed(text)
+    for start in range(0, len(text), size):
+        splitter.feed(text[start : start + size])
     splitter.finish()
     joined, before = [], None
     for block in [*splitter.blocks, splitter.open_text]:
@@ -155,3 +156,36 @@ def test_splitting_never_loses_or_reorders_text(lines: list[str], size: int) -> 
         splitter.feed(text[start : start + size])
     splitter.finish()
     assert splitter.text == text
+
+
+async def test_a_huge_answer_shows_its_latest_part_and_keeps_all_of_it() -> None:
+    app = One()
+    async with app.run_test(size=(70, 30)) as pilot:
+        view = app.query_one(MarkdownView)
+        view.window_chars = 2_000
+        sections = [f"## Part {n}\n\nText of part {n}.\n\n" for n in range(400)]
+        for start in range(0, len(sections), 25):
+            await view.write("".join(sections[start : start + 25]))
+            await pilot.pause()
+        await view.finish()
+        await pilot.pause()
+        assert view.source == "".join(sections)
+        lines = [view.render_line(y).text for y in range(view.virtual_size.height)]
+        assert "earlier characters of this answer are not shown" in lines[0]
+        assert any("Part 399" in line for line in lines)
+        assert not any("Part 0" in line for line in lines)
+        assert len(lines) < 400  # bounded by the window: all 400 parts take 1,600
+        assert all(not block.strips for block in view._rendered[: view._first])
+
+
+async def test_one_enormous_block_is_shown_as_plain_text() -> None:
+    app = One()
+    async with app.run_test(size=(70, 30)) as pilot:
+        view = app.query_one(MarkdownView)
+        code = "```\n" + "".join(f"line {n}\n" for n in range(20_000))  # never closed
+        await view.write(code)
+        await view.finish()
+        await pilot.pause()
+        lines = [view.render_line(y).text.strip() for y in range(view.virtual_size.height)]
+        assert lines[-1] == "line 19999"
+        assert len(lines) < 20_000

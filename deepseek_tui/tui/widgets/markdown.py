@@ -13,11 +13,12 @@ import io
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
 
 from rich.console import Console, ConsoleOptions, RenderResult
-from rich.markdown import CodeBlock, Heading, Markdown
 from rich.style import Style
-from rich.syntax import Syntax
+from rich.text import Text
 from rich.theme import Theme as RichTheme
 from textual.color import Color, ColorParseError
 from textual.geometry import Size
@@ -26,6 +27,9 @@ from textual.widget import Widget
 
 from deepseek_tui.markdown import FenceScanner
 from deepseek_tui.terminal import sanitize
+
+if TYPE_CHECKING:
+    from rich.markdown import Markdown
 
 # A line that goes on the block above it rather than starting a new one: an indented
 # line, a list item, a quote, a table row.
@@ -68,12 +72,17 @@ class BlockSplitter:
                 self._track(piece)
         return len(self.blocks) - before
 
-    def _track(self, piece: str) -> None:
+    def _track(self, piece: str, *, may_split: bool = True) -> None:
         self._line += piece
         if not piece.endswith("\n"):
             return
         line, self._line = self._line, ""
-        if not self._fences.inside and not line.strip() and "".join(self._open).strip():
+        if (
+            may_split
+            and not self._fences.inside
+            and not line.strip()
+            and "".join(self._open).strip()
+        ):
             self._splitting = True
         self._fences.feed(line)
 
@@ -86,9 +95,13 @@ class BlockSplitter:
         if body and not _CONTINUATION.match(body):
             self.blocks.append("".join(self._open))
             self._open = []
+        # The blank lines held were just decided on: only a blank line after the
+        # next text can be a split point.
+        seen_text = False
         for piece in held.splitlines(keepends=True):
             self._open.append(piece)
-            self._track(piece)
+            seen_text = seen_text or bool(piece.strip())
+            self._track(piece, may_split=seen_text)
 
     def finish(self) -> int:
         """The text is complete: decide what was held back."""
@@ -98,26 +111,37 @@ class BlockSplitter:
         return len(self.blocks) - before
 
 
-class _Heading(Heading):
-    """Headings on the left, as in the rest of the app (Rich centres h1)."""
+@cache
+def _markdown_class() -> type[Markdown]:
+    """Rich's Markdown with our headings and code blocks. Built on first use: the
+    Markdown stack (markdown-it, Pygments) stays off the start path."""
+    from rich.markdown import CodeBlock, Heading, Markdown
+    from rich.syntax import Syntax
 
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        text = self.text.copy()
-        text.justify = "left"
-        yield text
+    class LeftHeading(Heading):
+        """Headings on the left, as in the rest of the app (Rich centres h1)."""
 
+        def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+            text = self.text.copy()
+            text.justify = "left"
+            yield text
 
-class _CodeBlock(CodeBlock):
-    """Code on its own background, wrapped, with one column of padding."""
+    class PlainCodeBlock(CodeBlock):
+        """Code on its own background, wrapped, with one column of padding."""
 
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        code = str(self.text).rstrip()
-        yield Syntax(code, self.lexer_name, theme=self.theme, word_wrap=True, padding=(0, 1))
+        def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+            code = str(self.text).rstrip()
+            yield Syntax(code, self.lexer_name, theme=self.theme, word_wrap=True, padding=(0, 1))
 
+    class AppMarkdown(Markdown):
+        elements = {
+            **Markdown.elements,
+            "heading_open": LeftHeading,
+            "fence": PlainCodeBlock,
+            "code_block": PlainCodeBlock,
+        }
 
-class _Markdown(Markdown):
-    elements = {**Markdown.elements, "heading_open": _Heading, "fence": _CodeBlock}
-    elements["code_block"] = _CodeBlock
+    return AppMarkdown
 
 
 def _solid(value: str | None, background: Color, foreground: Color, fallback: str) -> str:
@@ -213,10 +237,19 @@ class Renderer:
         strips, ends_with_rule = self._render(prefix + text)
         return Block(strips[skip:], ends_with_rule)
 
+    def render_plain(self, text: str, style: Style) -> Block:
+        """Text shown as it is, wrapped: for a block too large to render as Markdown."""
+        lines = self.console.render_lines(
+            Text(text.rstrip("\n"), style=style),
+            self.console.options.update(width=self.width),
+            pad=False,
+        )
+        return Block([Strip(line) for line in lines], False)
+
     def _render(self, text: str) -> tuple[list[Strip], bool]:
         if not text.strip():
             return [], False
-        markdown = _Markdown(text, code_theme=self.code_theme, hyperlinks=False)
+        markdown = _markdown_class()(text, code_theme=self.code_theme, hyperlinks=False)
         top_level = [token for token in markdown.parsed if token.level == 0]
         ends_with_rule = bool(top_level) and top_level[-1].type == "hr"
         options = self.console.options.update(width=self.width)
@@ -237,6 +270,14 @@ class Block:
     ends_with_rule: bool
 
 
+# Past this many characters an answer shows its latest part only (all of it is kept
+# and saved); the cost of a frame and the memory of the view stay bounded.
+WINDOW_CHARS = 256_000
+# A single block larger than this is shown as plain text, not rendered as Markdown.
+BLOCK_CHARS = 64_000
+FOLDED = Block([], False)
+
+
 class MarkdownView(Widget):
     """Markdown text that may still be growing. `write` adds text, `finish` ends it."""
 
@@ -251,7 +292,11 @@ class MarkdownView(Widget):
         self._splitter = BlockSplitter()
         self._renderer: Renderer | None = None
         self._look: tuple[str, int] | None = None  # (theme, width) the strips were made for
-        self._rendered: list[Block] = []  # one per finished block
+        self._rendered: list[Block] = []  # one per finished block (FOLDED when not shown)
+        self._sizes: list[int] = []  # characters of each finished block
+        self._first = 0  # the first finished block shown
+        self._tail_chars = 0  # characters of the finished blocks from `_first` on
+        self.window_chars = WINDOW_CHARS
         self._open_block = Block([], False)
         self._open_dirty = True
         self._shown: list[list[Strip]] = []  # the non-empty pieces, in order
@@ -304,24 +349,61 @@ class MarkdownView(Widget):
             self._look = look
             self._rendered = []
             self._open_dirty = self._stale = True
-        renderer = self._renderer
+        self._fold()
         blocks, rendered = self._splitter.blocks, self._rendered
         while len(rendered) < len(blocks):
-            before = rendered[-1] if rendered else None
-            rendered.append(renderer.render_block(blocks[len(rendered)], before))
+            index = len(rendered)
+            if index < self._first:
+                rendered.append(FOLDED)
+                continue
+            before = rendered[-1] if index > self._first else None
+            rendered.append(self._render_one(blocks[index], before))
             self._open_dirty = self._stale = True
         if self._open_dirty:
-            before = rendered[-1] if rendered else None
-            self._open_block = renderer.render_block(self._splitter.open_text, before)
+            before = rendered[-1] if len(rendered) > self._first else None
+            self._open_block = self._render_one(self._splitter.open_text, before)
             self._open_dirty = False
         if self._stale:
-            self._shown = [b.strips for b in (*rendered, self._open_block) if b.strips]
+            pieces = [*rendered[self._first :], self._open_block]
+            if self._first:
+                pieces.insert(0, self._folded_notice())
+            self._shown = [b.strips for b in pieces if b.strips]
             self._starts, line = [], 0
             for strips in self._shown:
                 self._starts.append(line)
                 line += len(strips)
             self._lines = line
             self._stale = False
+
+    def _fold(self) -> None:
+        """Leave out the oldest finished blocks while the rest is over the window."""
+        blocks = self._splitter.blocks
+        while len(self._sizes) < len(blocks):
+            size = len(blocks[len(self._sizes)])
+            self._sizes.append(size)
+            self._tail_chars += size
+        while self._first < len(blocks) and self._tail_chars > self.window_chars:
+            self._tail_chars -= self._sizes[self._first]
+            if self._first < len(self._rendered):
+                self._rendered[self._first] = FOLDED  # its strips can go
+            self._first += 1
+            self._stale = True
+
+    def _render_one(self, text: str, before: Block | None) -> Block:
+        assert self._renderer is not None
+        if len(text) > BLOCK_CHARS:
+            return self._renderer.render_plain(text[-BLOCK_CHARS:], self.rich_style)
+        return self._renderer.render_block(text, before)
+
+    def _folded_notice(self) -> Block:
+        assert self._renderer is not None
+        hidden = sum(self._sizes[: self._first])
+        words = (
+            f"⋯ {hidden:,} earlier characters of this answer are not shown here "
+            "(all of it is kept: ctrl+b copies it, export writes it)"
+        )
+        notice = self._renderer.render_plain(words, self.rich_style + Style(dim=True))
+        return Block([*notice.strips, Strip([])], False)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         self._layout(width)

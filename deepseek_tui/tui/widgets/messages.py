@@ -147,8 +147,9 @@ class AssistantMessage(Vertical):
     ) -> None:
         super().__init__(classes="assistant-message")
         self.model = model
-        self.content = content
-        self.reasoning = reasoning
+        # Pieces, joined when read: `str +=` per batch is quadratic on long answers.
+        self._content = [content] if content else []
+        self._reasoning = [reasoning] if reasoning else []
         self.finished = finished
         self.reasoning_expanded = reasoning_expanded
         self.branch = branch
@@ -158,6 +159,14 @@ class AssistantMessage(Vertical):
         self.started = time.monotonic()
         self._answer_started = bool(content)
         self.set_reactive(AssistantMessage.status, status)
+
+    @property
+    def content(self) -> str:
+        return _joined(self._content)
+
+    @property
+    def reasoning(self) -> str:
+        return _joined(self._reasoning)
 
     def compose(self) -> ComposeResult:
         yield Static(self._badge(), classes="badge")
@@ -197,7 +206,7 @@ class AssistantMessage(Vertical):
         return self.query_one(".reasoning", Collapsible)
 
     async def add_reasoning(self, text: str) -> None:
-        self.reasoning += text
+        self._reasoning.append(text)
         panel = self.panel
         if not panel.display:
             panel.display = True
@@ -212,7 +221,7 @@ class AssistantMessage(Vertical):
                 seconds = time.monotonic() - self.started
                 self.panel.title = f"Thought for {seconds:.1f} s"
                 self.panel.collapsed = not self.reasoning_expanded
-        self.content += text
+        self._content.append(text)
         await self.query_one(".answer", MarkdownView).write(text)
 
     async def stream(self, events: AsyncIterator[StreamEvent], turn: Turn) -> None:
@@ -269,3 +278,10 @@ class AssistantMessage(Vertical):
         meta = self.query_one(".meta", Static)
         meta.update(Text(self.status, style="dim"))
         meta.display = bool(self.status)
+
+
+def _joined(parts: list[str]) -> str:
+    """Join pieces and keep the result as the only piece, so repeated reads are cheap."""
+    if len(parts) > 1:
+        parts[:] = ["".join(parts)]
+    return parts[0] if parts else ""
