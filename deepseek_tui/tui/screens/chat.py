@@ -8,6 +8,7 @@ rows it is given) and `History` does the storing.
 from __future__ import annotations
 
 import asyncio
+import gc
 from typing import Literal
 
 from textual import getters, work
@@ -184,11 +185,17 @@ class ChatScreen(SidebarHandlers, Screen[None]):
             widget = AssistantMessage(model=session.model, reasoning_expanded=expanded)
             events = session.regenerate(turn) if mode == "regenerate" else session.send(text, turn)
         await self.conversation.add(widget)
+        # A full collection mid-stream stalls frames for up to a second on a long
+        # answer; the young generations are collected once the answer is in.
+        gc.disable()
         try:
             await widget.stream(events, turn)
         except asyncio.CancelledError:
             self.update_status(last=FinishReason.STOPPED.label)
             raise
+        finally:
+            gc.enable()
+            self.call_after_refresh(gc.collect, 1)
         self._label_branches(widget)
         self.update_status(last=_usage_label(turn))
 
