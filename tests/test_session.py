@@ -78,8 +78,9 @@ async def test_stopping_keeps_what_arrived_marked_stopped(emulator: Emulator, st
                         seen += event.text
 
         task = asyncio.create_task(consume())
-        while len(seen) < 40:
-            await asyncio.sleep(0.01)
+        async with asyncio.timeout(10):  # a deadline, so a broken stream fails, not hangs
+            while len(seen) < 40:
+                await asyncio.sleep(0.01)
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,20 +10,7 @@ import pytest
 
 from deepseek_tui.emulator import Emulator, Faults
 from tests.conftest import TEST_KEY
-
-
-def run(
-    *args: str, stdin: str | None = None, env: dict[str, str] | None = None, timeout: float = 60
-) -> subprocess.CompletedProcess[bytes]:
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "deepseek_tui", *args],
-        input=None if stdin is None else stdin.encode(),
-        capture_output=True,
-        env=full_env,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL if stdin is None else None,
-    )
+from tests.helpers import run
 
 
 def test_version() -> None:

@@ -11,7 +11,7 @@ import pytest
 from deepseek_tui.cli import main
 from deepseek_tui.config import Paths
 from deepseek_tui.store import NewConversation, Store
-from tests.cli.test_ask import run
+from tests.helpers import run
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from tests.cli.test_ask import run
+from tests.helpers import run
 
 KEY = "sk-test-0000000000000000wxyz"
 

@@ -869,7 +869,7 @@ def test_serve_forever_returns_when_stopped() -> None:
     server = Emulator()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 2
+    deadline = time.monotonic() + 10
     while server.port == 0 and time.monotonic() < deadline:
         time.sleep(0.01)
     assert httpx.get(f"{server.base_url}/models", headers=AUTH).status_code == 200

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-
+from textual.command import CommandList
 from textual.widgets import Collapsible
 
 from deepseek_tui.config import Settings
@@ -11,27 +10,7 @@ from deepseek_tui.emulator import Emulator, Faults
 from deepseek_tui.tui.screens.chat import ChatScreen
 from deepseek_tui.tui.widgets.composer import Composer
 from deepseek_tui.tui.widgets.messages import AssistantMessage, UserMessage
-
-
-async def send(pilot, text: str) -> None:
-    composer = pilot.app.screen.query_one(Composer)
-    composer.insert(text)
-    await pilot.press("enter")
-
-
-async def answered(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def streaming_under_way(app, chars: int = 20) -> None:
-    """Wait (bounded) until the first answer has more than `chars` characters."""
-    for _ in range(200):
-        await asyncio.sleep(0.02)
-        widgets = list(app.screen.query(AssistantMessage))
-        if widgets and len(widgets[0].content) > chars:
-            return
-    raise AssertionError("the answer never started streaming")
+from tests.helpers import answered, screen_text, send, streaming_under_way, wait_for
 
 
 def chat_bodies(emulator: Emulator) -> list[dict]:
@@ -98,7 +77,7 @@ async def test_escape_stops_and_keeps_what_arrived(make_app, emulator: Emulator)
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await send(pilot, "echo: " + "word " * 300)
-        await streaming_under_way(app)
+        await streaming_under_way(pilot)
         await pilot.press("escape")
         await answered(pilot)
         answer = app.screen.query_one(AssistantMessage)
@@ -162,8 +141,7 @@ async def test_new_conversation_clears_the_screen(make_app) -> None:
 async def test_welcome_offers_the_demo_without_a_key(make_app) -> None:
     app = make_app(api_key=None)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        assert type(app.screen).__name__ == "WelcomeScreen"
+        await wait_for(pilot, lambda: "Try the offline demo" in screen_text(app), "the welcome")
         await pilot.click("#demo")
         await pilot.pause()
         assert isinstance(app.screen, ChatScreen)
@@ -188,11 +166,15 @@ async def test_help_lists_the_keys(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("f1")
-        await pilot.pause()
-        assert type(app.screen).__name__ == "HelpScreen"
+        await wait_for(pilot, lambda: "ctrl+o" in screen_text(app), "the help lists ctrl+o")
+        shown = screen_text(app)
+        model_row = next(line for line in shown.splitlines() if "ctrl+o" in line)
+        assert "model" in model_row.lower()
+        assert "ctrl+l" in shown and "Conversations" in shown and "Composer" in shown
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, ChatScreen)
+        assert "ctrl+o" not in screen_text(app)
 
 
 async def test_copy_last_answer_and_code_block(make_app) -> None:
@@ -212,7 +194,13 @@ async def test_command_palette_switches_model_by_name(make_app) -> None:
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"deepseek-reasoner")
-        await pilot.pause(0.3)
+
+        def offered() -> bool:
+            listing = app.screen.query(CommandList)
+            option = listing.first().highlighted_option if listing else None
+            return option is not None and "deepseek-reasoner" in str(option.prompt)
+
+        await wait_for(pilot, offered, "the palette offers deepseek-reasoner")
         await pilot.press("enter")
         await pilot.pause()
         assert app.session.model == "deepseek-reasoner"
@@ -278,7 +266,7 @@ async def test_quitting_mid_stream_saves_the_answer_as_stopped(
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await send(pilot, "echo: " + "word " * 300)
-        await streaming_under_way(app)
+        await streaming_under_way(pilot)
         await pilot.press("ctrl+q")
     store = Store.open(paths.database)
     conversation = store.last_conversation()
@@ -328,7 +316,7 @@ async def test_a_stopped_answer_continues_in_place(make_app, emulator: Emulator)
     full = "word " * 300
     async with app.run_test(size=(120, 40)) as pilot:
         await send(pilot, "echo: " + full)
-        await streaming_under_way(app)
+        await streaming_under_way(pilot)
         await pilot.press("escape")
         await answered(pilot)
         cut = app.screen.query_one(AssistantMessage).content
@@ -356,14 +344,17 @@ async def test_the_view_follows_the_answer_unless_scrolled_up(make_app, emulator
     async with app.run_test(size=(80, 24)) as pilot:
         await send(pilot, "long 1000")
         conversation = app.screen.query_one("#conversation", VerticalScroll)
-        for _ in range(200):
-            await asyncio.sleep(0.02)
-            if conversation.max_scroll_y > 40:
-                break
+        await wait_for(pilot, lambda: conversation.max_scroll_y > 40, "the answer fills the view")
         assert conversation.scroll_y == conversation.max_scroll_y, "pinned to the bottom"
         conversation.scroll_to(y=0, animate=False)  # the user scrolls up to read
         await pilot.pause()
-        await asyncio.sleep(0.3)
+        answer = app.screen.query_one(AssistantMessage)
+        height = conversation.max_scroll_y
+        await wait_for(
+            pilot,
+            lambda: conversation.max_scroll_y > height or answer.finished,
+            "more of the answer arrives",
+        )
         assert conversation.scroll_y < 5, "stays where the user is reading"
         await answered(pilot)
         await pilot.press("ctrl+down")
@@ -378,7 +369,7 @@ async def test_continuing_a_thinking_answer_keeps_its_panel_closed(
     app = make_app(settings=Settings(model="deepseek-reasoner"))
     async with app.run_test(size=(120, 40)) as pilot:
         await send(pilot, "echo: " + "word " * 200)
-        await streaming_under_way(app)
+        await streaming_under_way(pilot)
         await pilot.press("escape")
         await answered(pilot)
         emulator.faults = Faults()

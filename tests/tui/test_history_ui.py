@@ -8,26 +8,7 @@ from deepseek_tui.store import Store
 from deepseek_tui.tui.widgets.composer import Composer
 from deepseek_tui.tui.widgets.conversation import WINDOW, Conversation
 from deepseek_tui.tui.widgets.messages import AssistantMessage, UserMessage
-from tests.tui.test_chat import answered, send
-
-
-def seed(store: Store, title: str, pairs: int) -> str:
-    conversation = store.create_conversation(title)
-    parent = None
-    for index in range(pairs):
-        user = store.add_message(
-            conversation.id, "user", f"{title} question {index}", parent_id=parent
-        )
-        answer = store.add_message(
-            conversation.id,
-            "assistant",
-            f"{title} answer {index}",
-            parent_id=user.id,
-            model="deepseek-chat",
-            finish_reason="stop",
-        )
-        parent = answer.id
-    return conversation.id
+from tests.helpers import answered, seed, send, wait_for
 
 
 def option_ids(app) -> list[str]:
@@ -57,8 +38,6 @@ async def test_sidebar_lists_and_opens_conversations(make_app, paths) -> None:
 
 
 async def test_search_jumps_to_the_matching_message(make_app, paths) -> None:
-    import asyncio
-
     from textual.containers import VerticalScroll
 
     store = Store.open(paths.database)
@@ -68,19 +47,38 @@ async def test_search_jumps_to_the_matching_message(make_app, paths) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("ctrl+l", "slash", *"Needle question 7", "enter")
-        await pilot.pause()
         listing = app.screen.query_one("#conversations", OptionList)
-        hit = listing.get_option_at_index(listing.highlighted).id
+
+        def a_hit_highlighted() -> bool:  # the search runs in a thread
+            option = listing.highlighted_option
+            return option is not None and ":" in (option.id or "")
+
+        await wait_for(pilot, a_hit_highlighted, "a search hit is highlighted")
+        hit = listing.highlighted_option.id
         conversation_id, message_id = hit.split(":")
         message = app.store.get_message(int(message_id))
         assert conversation_id == target and message.content == "Needle question 7"
         await pilot.press("enter")
-        await asyncio.sleep(0.5)  # Markdown settles over a few frames
-        await pilot.pause()
-        widget = next(w for w in app.screen.query(UserMessage) if w.text == message.content)
+
         conversation = app.screen.query_one("#conversation", VerticalScroll)
-        top = widget.virtual_region.y
-        assert abs(conversation.scroll_y - top) <= 1, "the hit is at the top of the view"
+
+        def hit_top() -> int | None:
+            shown = [w for w in app.screen.query(UserMessage) if w.text == message.content]
+            return shown[0].virtual_region.y if shown else None
+
+        def hit_at_the_top() -> bool:
+            top = hit_top()
+            return top is not None and abs(conversation.scroll_y - top) <= 1
+
+        await wait_for(
+            pilot,
+            hit_at_the_top,
+            lambda: (
+                f"the hit is at the top of the view: scroll_y {conversation.scroll_y}, "
+                f"hit at {hit_top()}"
+            ),
+            steady=0.5,  # Markdown lays out over a few frames: still there once settled
+        )
 
 
 async def test_rename_pin_delete_and_undo(make_app, paths) -> None:

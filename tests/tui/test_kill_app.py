@@ -35,6 +35,17 @@ def _drain(fd: int, seconds: float) -> None:
                 return
 
 
+def _wait_for_screen(fd: int, text: bytes, timeout: float = 30.0) -> None:
+    """Read what the app draws until `text` appears (the app is up and listening)."""
+    drawn = b""
+    deadline = time.monotonic() + timeout
+    while text not in drawn:
+        assert time.monotonic() < deadline, f"{text!r} never appeared on screen"
+        ready, _, _ = select.select([fd], [], [], 0.05)
+        if ready:
+            drawn = (drawn + os.read(fd, 65536))[-200_000:]
+
+
 def _stored_answer(database: Path) -> str:
     store = Store.open(database)
     try:
@@ -64,7 +75,7 @@ def test_kill_9_mid_stream_keeps_the_question_and_all_but_the_last_half_second(
             )
         try:
             fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-            _drain(fd, 3.0)  # start-up
+            _wait_for_screen(fd, b"thinking off")  # the status bar: the chat is up
             for char in QUESTION:
                 os.write(fd, char.encode())  # typed, not pasted
                 _drain(fd, 0.01)

@@ -68,7 +68,7 @@ def test_model_picker(snap_compare, snapshot_app) -> None:
 def test_sidebar(snap_compare, snapshot_app, paths, size) -> None:
     """ctrl+l: conversations newest first under a day heading, with model and count."""
     from deepseek_tui.store import Store
-    from tests.tui.test_history_ui import seed
+    from tests.helpers import seed
 
     store = Store.open(paths.database)
     for title in ("Rust lifetimes", "Why is the sky blue?", "A long title " * 5):
