@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 import unicodedata
@@ -11,8 +12,12 @@ from typing import Any
 __all__ = ["count_tokens", "reply_for", "split_tokens"]
 
 LONG_MAX = 100_000
+# "dense N" goes up to a few million tokens (a 10 MB answer for benchmarks/terminal.py).
+DENSE_MAX = 3_000_000
+DENSE_MARKER = "END-OF-ANSWER"  # the last line of every "dense N" answer, and nowhere else
 _PIECE = re.compile(r"\s*\S+|\s+")
 _LONG = re.compile(r"\blong\s+(\d+)\b", re.IGNORECASE)
+_DENSE = re.compile(r"\bdense\s+(\d+)\b", re.IGNORECASE)
 _ECHO = re.compile(r"echo: ?(.*)\Z", re.IGNORECASE | re.DOTALL)
 _CODE = re.compile(r"\b(code|coding|python|function|functions|snippet|script)\b", re.IGNORECASE)
 _TABLE = re.compile(r"\btables?\b", re.IGNORECASE)
@@ -100,8 +105,8 @@ def _is_regional(char: str) -> bool:
 @dataclass(frozen=True)
 class _Question:
     text: str
-    kind: str  # echo | long | code | table | greeting | empty | general
-    size: int = 0  # for "long N"
+    kind: str  # echo | long | dense | code | table | greeting | empty | general
+    size: int = 0  # for "long N" and "dense N"
 
 
 def reply_for(messages: list[dict[str, Any]], *, thinking: bool) -> tuple[str | None, str]:
@@ -138,6 +143,8 @@ def _last_user_text(messages: list[dict[str, Any]]) -> str:
 def _classify(text: str) -> _Question:
     if echo := _ECHO.match(text):
         return _Question(echo.group(1), "echo")
+    if dense := _DENSE.search(text):
+        return _Question(text, "dense", min(max(int(dense.group(1)), 1), DENSE_MAX))
     if long := _LONG.search(text):
         return _Question(text, "long", min(max(int(long.group(1)), 1), LONG_MAX))
     if _CODE.search(text):
@@ -158,6 +165,8 @@ def _content_for(question: _Question) -> str:
             return question.text
         case "long":
             return _long_answer(question.size)
+        case "dense":
+            return _dense_answer(question.size)
         case "code":
             return _code_answer(question.text)
         case "table":
@@ -548,6 +557,95 @@ def _long_answer(size: int) -> str:
     return text + closing
 
 
+# --- block-dense answers -------------------------------------------------------
+
+_DENSE_WORDS = (
+    "cache", "frame", "token", "layout", "widget", "buffer", "cursor", "stream", "parser",
+    "screen", "segment", "viewport",
+)  # fmt: skip
+_DENSE_STEPS = (
+    "parse the chunk",
+    "append the text",
+    "measure the lines",
+    "keep the cursor",
+    "render once",
+    "scroll to the end",
+    "skip the old blocks",
+    "flush the frame",
+)
+
+
+def _dense_code(i: int, word: str, n: int) -> str:
+    match i % 4:
+        case 0:
+            return _fence(f"def {word}_{i}(x):\n    return x * {n}\n", "python")
+        case 1:
+            return _fence(f"const {word}{i} = (x) => x + {n};\nconsole.log({word}{i}(1));\n", "js")
+        case 2:
+            return _fence(f'grep -c "{word} {i}" log.txt\necho {n}\n', "bash")
+        case _:
+            return _fence(f"fn {word}_{i}() -> u32 {{\n    {n}\n}}\n", "rust")
+
+
+def _dense_section(rng: random.Random, i: int) -> str:
+    """A heading, a paragraph with bold and code, a code block, a table and a list:
+    about 260 characters, each block varied with the section number."""
+    word, other = rng.choice(_DENSE_WORDS), rng.choice(_DENSE_WORDS)
+    n = rng.randrange(2, 1000)
+    heading = f"{'#' * (2 + i % 2)} Part {i}: {rng.choice(_TOPICS)}"
+    subject, verb, ending = rng.choice(_SUBJECTS), rng.choice(_VERBS), rng.choice(_ENDINGS)
+    paragraph = f"{subject} **{verb}** `{word}.{other}()` {ending}"
+    if i % 3 == 0:
+        table = f"| Step | Time |\n|:-----|-----:|\n| {word} | {n} ms |\n| {other} | {i} ms |"
+    else:
+        table = f"| # | Name | Size |\n|--:|:----:|------|\n| {i} | {word} | {n} |"
+    first, second = rng.sample(_DENSE_STEPS, 2)
+    match i % 3:
+        case 0:
+            items = f"- {first}\n- {second}"
+        case 1:
+            items = f"1. {first}\n2. {second}"
+        case _:
+            items = f"- {first}\n  - {second}"
+    parts = [heading, paragraph, _dense_code(i, word, n), table, items]
+    if i % 5 == 4:
+        parts.append(f"> {_sentence(rng)}")
+    return "\n\n".join(parts)
+
+
+@functools.lru_cache(maxsize=2)
+def _dense_answer(size: int) -> str:
+    """About `size` pieces of block-dense Markdown (see _dense_section), ending with the
+    line DENSE_MARKER. Section i is the same in every size, so a smaller answer is a
+    prefix of a bigger one (up to its last section)."""
+    rng = random.Random(2000)
+    closing = f"\n\n{DENSE_MARKER}"
+    budget = size - len(split_tokens(closing))
+    parts: list[str] = []
+    count = 0
+    i = 1
+    while True:
+        section = _dense_section(rng, i)
+        cost = len(split_tokens(section))  # the "\n\n" before it joins its first piece
+        if parts and count + cost > budget:
+            break
+        parts.append(section)
+        count += cost
+        i += 1
+    # Top up with a last paragraph so the size lands close to the target.
+    sentences: list[str] = []
+    while True:
+        sentence = (" " if sentences else "") + _sentence(rng)
+        cost = len(split_tokens(sentence))
+        if count + cost > budget:
+            break
+        sentences.append(sentence)
+        count += cost
+    if sentences:
+        parts.append("".join(sentences))
+    return "\n\n".join(parts) + closing
+
+
 # --- reasoning ------------------------------------------------------------------
 
 
@@ -560,6 +658,8 @@ def _reasoning_for(question: _Question) -> str:
         "echo": "They want that text echoed back exactly, with nothing added or changed.",
         "long": f"They asked for a long answer of about {question.size:,} tokens, so I will "
         "write many sections with headings, paragraphs, lists, code and tables.",
+        "dense": f"They asked for about {question.size:,} tokens of block-dense Markdown: "
+        "every few lines a heading, code, a table and a list.",
         "code": f"They want code, so a small {_snippet_for(question.text).title} in Python "
         "with a short explanation fits.",
         "table": "They want a table, so I will lay the facts out in rows and columns.",

@@ -12,7 +12,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from deepseek_tui.emulator.replies import count_tokens, reply_for, split_tokens
+from deepseek_tui.emulator.replies import (
+    DENSE_MARKER,
+    DENSE_MAX,
+    _classify,
+    _Question,
+    count_tokens,
+    reply_for,
+    split_tokens,
+)
 
 
 def ask(text: str, *, thinking: bool = False) -> tuple[str | None, str]:
@@ -119,6 +127,54 @@ def test_long_answers_mix_headings_lists_code_and_tables() -> None:
 def test_long_is_capped_at_100000() -> None:
     _, content = ask("long 5000000")
     assert len(split_tokens(content)) <= 100_000
+
+
+@pytest.mark.parametrize("size", [1, 200, 2000, 20000])
+def test_dense_answers_are_about_n_pieces(size: int) -> None:
+    _, content = ask(f"dense {size}")
+    pieces = len(split_tokens(content))
+    assert abs(pieces - size) <= max(70, size // 100)  # at least one section
+
+
+def test_dense_answers_are_deterministic_and_smaller_ones_are_a_prefix() -> None:
+    _, small = ask("dense 2000")
+    assert ask("please, dense 2000")[1] == small
+    _, large = ask("dense 20000")
+    last_section = small.rindex("\n\n## Part ") if "\n\n## Part " in small else 0
+    assert large.startswith(small[:last_section])
+
+
+def test_dense_answers_end_with_the_marker_line_and_have_it_once() -> None:
+    _, content = ask("dense 3000")
+    assert content.endswith(f"\n\n{DENSE_MARKER}")
+    assert content.count(DENSE_MARKER) == 1
+
+
+def test_dense_answers_have_every_kind_of_block_every_few_hundred_characters() -> None:
+    from markdown_it import MarkdownIt
+
+    _, content = ask("dense 5000")
+    assert len(re.findall(r"^(`{3,})", content, re.MULTILINE)) % 2 == 0
+    starts = [m.start() for m in re.finditer(r"^#{2,3} Part \d+:", content, re.MULTILINE)]
+    assert len(starts) >= 60
+    assert len(content) / len(starts) < 300  # a section (every block kind) per ~260 chars
+    parser = MarkdownIt("commonmark").enable("table")
+    kinds = set()
+    for start, end in itertools.pairwise([*starts, len(content)]):
+        tokens = parser.parse(content[start:end])
+        types = {t.type for t in tokens}
+        inline = {c.type for t in tokens if t.type == "inline" for c in t.children or []}
+        assert {"heading_open", "paragraph_open", "fence", "table_open"} <= types
+        assert types & {"bullet_list_open", "ordered_list_open"}
+        assert {"strong_open", "code_inline"} <= inline
+        kinds |= {t.info for t in tokens if t.type == "fence"}
+        kinds |= types
+    assert {"python", "js", "bash", "rust", "blockquote_open", "ordered_list_open"} <= kinds
+
+
+def test_dense_goes_far_beyond_long_but_is_capped() -> None:
+    assert _classify("dense 2500000") == _Question("dense 2500000", "dense", 2_500_000)
+    assert _classify("dense 99999999").size == DENSE_MAX
 
 
 def test_other_questions_get_a_structured_answer_about_them() -> None:
