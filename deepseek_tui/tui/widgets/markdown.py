@@ -9,6 +9,7 @@ costs what the visible lines cost, not what the whole answer costs
 
 from __future__ import annotations
 
+import copy
 import io
 import re
 from bisect import bisect_right
@@ -29,6 +30,7 @@ from deepseek_tui.markdown import FenceScanner
 from deepseek_tui.terminal import sanitize
 
 if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
     from rich.markdown import Markdown
 
 # A line that goes on the block above it rather than starting a new one: an indented
@@ -144,6 +146,27 @@ def _markdown_class() -> type[Markdown]:
     return AppMarkdown
 
 
+@cache
+def _template(code_theme: str) -> Markdown:
+    """An empty document to copy: Rich builds a new markdown-it parser for every
+    document, a sixth of the time of a block, so blocks share one parser instead."""
+    return _markdown_class()("", code_theme=code_theme, hyperlinks=False)
+
+
+@cache
+def _parser() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt().enable("strikethrough").enable("table")  # as Rich's Markdown does
+
+
+def _markdown(text: str, code_theme: str) -> Markdown:
+    markdown = copy.copy(_template(code_theme))
+    markdown.markup = text
+    markdown.parsed = _parser().parse(text)
+    return markdown
+
+
 def _solid(value: str | None, background: Color, foreground: Color, fallback: str) -> str:
     """A theme variable as an opaque colour Rich can parse: alpha is blended over the
     background, and "auto N%" is the text colour at N% (as Textual draws it)."""
@@ -249,7 +272,7 @@ class Renderer:
     def _render(self, text: str) -> tuple[list[Strip], bool]:
         if not text.strip():
             return [], False
-        markdown = _markdown_class()(text, code_theme=self.code_theme, hyperlinks=False)
+        markdown = _markdown(text, self.code_theme)
         top_level = [token for token in markdown.parsed if token.level == 0]
         ends_with_rule = bool(top_level) and top_level[-1].type == "hr"
         options = self.console.options.update(width=self.width)
@@ -291,6 +314,7 @@ class MarkdownView(Widget):
         super().__init__(classes=classes, id=id)
         self._splitter = BlockSplitter()
         self._renderer: Renderer | None = None
+        self._base = Style()  # the widget's own colours, as the strips were made with
         self._look: tuple[str, int] | None = None  # (theme, width) the strips were made for
         self._rendered: list[Block] = []  # one per finished block (FOLDED when not shown)
         self._sizes: list[int] = []  # characters of each finished block
@@ -340,11 +364,12 @@ class MarkdownView(Widget):
             theme = app.current_theme
             dark = theme.dark if theme is not None else True
             background, foreground = self.background_colors[1], self.styles.color
+            self._base = self.rich_style
             self._renderer = Renderer(
                 look[1],
                 markdown_theme(app.theme_variables, background, foreground),
                 code_theme="monokai" if dark else "friendly",
-                base=self.rich_style,
+                base=self._base,
             )
             self._look = look
             self._rendered = []
@@ -392,7 +417,7 @@ class MarkdownView(Widget):
     def _render_one(self, text: str, before: Block | None) -> Block:
         assert self._renderer is not None
         if len(text) > BLOCK_CHARS:
-            return self._renderer.render_plain(text[-BLOCK_CHARS:], self.rich_style)
+            return self._renderer.render_plain(text[-BLOCK_CHARS:], self._base)
         return self._renderer.render_block(text, before)
 
     def _folded_notice(self) -> Block:
@@ -402,7 +427,7 @@ class MarkdownView(Widget):
             f"⋯ {hidden:,} earlier characters of this answer are not shown here "
             "(all of it is kept: ctrl+b copies it, export writes it)"
         )
-        notice = self._renderer.render_plain(words, self.rich_style + Style(dim=True))
+        notice = self._renderer.render_plain(words, self._base + Style(dim=True))
         return Block([*notice.strips, Strip([])], False)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
@@ -417,5 +442,5 @@ class MarkdownView(Widget):
             strips = self._shown[index]
             offset = y - self._starts[index]
             if offset < len(strips):
-                return strips[offset].crop_extend(0, width, self.rich_style)
-        return Strip.blank(width, self.rich_style)
+                return strips[offset].crop_extend(0, width, self._base)
+        return Strip.blank(width, self._base)
