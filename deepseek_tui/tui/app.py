@@ -76,6 +76,7 @@ class DeepSeekApp(App[int]):
         self._owns_emulator = False
         self.store: Store | None = None
         self.history: History | None = None
+        self._history_opened = False
         self.store_problem: str | None = None  # why history is off, if it is
         self.client: ChatClient | None = None
         self.session: Session | None = None
@@ -115,43 +116,60 @@ class DeepSeekApp(App[int]):
             self.push_screen(new_screen("welcome"))
 
     def open_chat(self) -> None:
-        from deepseek_tui.history import History
         from deepseek_tui.session import Session
+
+        session = Session.from_settings(self.client, None, self.settings, model=self.model_override)
+        self.session = session
+        if self.conversation_id is not None or self.continue_last:
+            # The conversation is what the first frame shows: open the history now.
+            self.open_history()
+            self._reopen(session)
+        if len(self.screen_stack) > 1:  # coming from the welcome screen
+            self.switch_screen(new_screen("chat", session))
+        else:
+            self.push_screen(new_screen("chat", session))
+        # httpx and the model list come after the first frame, not before it (the chat
+        # screen opens the history then too, or at the first send, whichever is first).
+        self.call_after_refresh(self.connect)
+
+    def open_history(self) -> None:
+        """Open the history database, once; from then on the session saves to it.
+        A database that cannot be used turns history off with one sentence."""
+        if self._history_opened:
+            return
+        self._history_opened = True
+        from deepseek_tui.history import History
         from deepseek_tui.store import Store, StoreError
 
-        self.store_problem = None
         try:
             self.paths.ensure_dir()
             self.store = Store.open(self.paths.database)
         except (StoreError, OSError) as error:
             self.store_problem = f"History is off: {error}"
-        session = Session.from_settings(
-            self.client, self.store, self.settings, model=self.model_override
-        )
-        if self.store is not None:
-            self.history = History(self.store)
-            self.history.forget_leftovers()
-            target = self.conversation_id
-            if target is None and self.continue_last:
-                last = self.history.last()
-                target = last.id if last else None
-            if target is not None:
-                found = self.history.find(target)
-                if found is None:
-                    self.notify(f"No conversation {target!r}; starting a new one.", markup=False)
-                else:
-                    session.open(found.id)
-                    if self.model_override:
-                        session.model = self.model_override
-        self.session = session
-        if len(self.screen_stack) > 1:  # coming from the welcome screen
-            self.switch_screen(new_screen("chat", session))
-        else:
-            self.push_screen(new_screen("chat", session))
-        if self.store_problem:
             self.notify(self.store_problem, severity="warning", timeout=10, markup=False)
-        # httpx and the model list come after the first frame, not before it.
-        self.call_after_refresh(self.connect)
+            return
+        self.history = History(self.store)
+        self.history.forget_leftovers()
+        if self.session is not None:
+            self.session.store = self.store
+
+    def _reopen(self, session: Session) -> None:
+        """Open the conversation asked for on the command line (--conversation, --continue)."""
+        if self.history is None:
+            return
+        target = self.conversation_id
+        if target is None and self.continue_last:
+            last = self.history.last()
+            target = last.id if last else None
+        if target is None:
+            return
+        found = self.history.find(target)
+        if found is None:
+            self.notify(f"No conversation {target!r}; starting a new one.", markup=False)
+            return
+        session.open(found.id)
+        if self.model_override:
+            session.model = self.model_override
 
     @property
     def provider_name(self) -> str:

@@ -89,6 +89,11 @@ class ChatScreen(SidebarHandlers, Screen[None]):
         self.status.demo = self.app.demo
         self.show_history()
         self.update_status()
+        self.call_after_refresh(self._open_history)
+
+    def _open_history(self) -> None:
+        self.app.open_history()  # after the first frame: creating a new file takes a while
+        self.update_status()
 
     # --- showing ------------------------------------------------------------------------
 
@@ -166,6 +171,7 @@ class ChatScreen(SidebarHandlers, Screen[None]):
         """Stream an answer: `send` text, `regenerate` the last one, or `continue`
         the last, cut-short one in place."""
         session = self.session
+        self.app.open_history()  # the question is saved before it is sent
         self.app.connect()
         turn = session.new_turn()
         expanded = self.app.settings.reasoning_expanded

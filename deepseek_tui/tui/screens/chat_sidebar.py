@@ -60,6 +60,7 @@ class SidebarHandlers(Screen[None]):
 
     def reload_sidebar(self, keep: str | None = None) -> None:
         """The first page of the conversation list (later pages come on demand)."""
+        self.app.open_history()
         if self.history is None:
             self.sidebar.show_problem(self.app.store_problem or "History is off.")
             return
