@@ -251,6 +251,8 @@ class ChatScreen(SidebarHandlers, Screen[None]):
 
     def action_stop(self) -> None:
         if self.streaming and self._reply is not None:
+            # Said at once: saving what arrived of a huge answer can take a moment.
+            self.update_status(last=FinishReason.STOPPED.label)
             self._reply.cancel()
 
     def action_retry(self) -> None:
