@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import io
 import re
+import time
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cache
@@ -296,6 +297,8 @@ class Block:
 # Past this many characters an answer shows its latest part only (all of it is kept
 # and saved); the cost of a frame and the memory of the view stay bounded.
 WINDOW_CHARS = 256_000
+# How long one frame may spend rendering new blocks while an answer streams.
+FRAME_SECONDS = 0.03
 # A single block larger than this is shown as plain text, not rendered as Markdown.
 BLOCK_CHARS = 64_000
 FOLDED = Block([], False)
@@ -321,6 +324,7 @@ class MarkdownView(Widget):
         self._first = 0  # the first finished block shown
         self._tail_chars = 0  # characters of the finished blocks from `_first` on
         self.window_chars = WINDOW_CHARS
+        self._finished = bool(text)  # a stored answer renders whole; a stream in steps
         self._open_block = Block([], False)
         self._open_dirty = True
         self._shown: list[list[Strip]] = []  # the non-empty pieces, in order
@@ -343,11 +347,13 @@ class MarkdownView(Widget):
 
     async def write(self, text: str) -> None:
         if text:
+            self._finished = False
             self._splitter.feed(sanitize(text))
             self._changed()
 
     async def finish(self) -> None:
         self._splitter.finish()
+        self._finished = True
         self._changed()
 
     def _changed(self) -> None:
@@ -376,20 +382,33 @@ class MarkdownView(Widget):
             self._open_dirty = self._stale = True
         self._fold()
         blocks, rendered = self._splitter.blocks, self._rendered
+        # While text streams in faster than it renders, a frame renders what fits in
+        # FRAME_SECONDS and the rest follows in the next frames: the screen keeps
+        # moving and keys keep being read. Once finished, everything is rendered.
+        deadline = None if self._finished else time.perf_counter() + FRAME_SECONDS
         while len(rendered) < len(blocks):
             index = len(rendered)
             if index < self._first:
                 rendered.append(FOLDED)
                 continue
+            if deadline is not None and time.perf_counter() > deadline:
+                self._stale = True
+                self.call_later(self.refresh, layout=True)
+                break
             before = rendered[-1] if index > self._first else None
             rendered.append(self._render_one(blocks[index], before))
             self._open_dirty = self._stale = True
-        if self._open_dirty:
+        behind = len(rendered) < len(blocks)
+        if behind:
+            self._open_dirty = True  # the open block waits for the blocks before it
+        elif self._open_dirty:
             before = rendered[-1] if len(rendered) > self._first else None
             self._open_block = self._render_one(self._splitter.open_text, before)
             self._open_dirty = False
         if self._stale:
-            pieces = [*rendered[self._first :], self._open_block]
+            pieces = [*rendered[self._first :]]
+            if not behind:
+                pieces.append(self._open_block)
             if self._first:
                 pieces.insert(0, self._folded_notice())
             self._shown = [b.strips for b in pieces if b.strips]
