@@ -130,7 +130,7 @@ class DeepSeekApp(App[int]):
             self.push_screen(new_screen("chat", session))
         # httpx and the model list come after the first frame, not before it (the chat
         # screen opens the history then too, or at the first send, whichever is first).
-        self.call_after_refresh(self.connect)
+        self.call_after_refresh(self._warm_up)
 
     def open_history(self) -> None:
         """Open the history database, once; from then on the session saves to it.
@@ -174,6 +174,17 @@ class DeepSeekApp(App[int]):
     @property
     def provider_name(self) -> str:
         return {"deepseek": "DeepSeek", "segmind": "Segmind"}.get(self.provider, self.provider)
+
+    def _warm_up(self) -> None:
+        self.run_worker(self._import_client, thread=True, group="warm-up", exit_on_error=False)
+
+    def _import_client(self) -> None:
+        """Import the wire client (httpx: ~0.1 s) in a thread, so keys typed right after
+        the start are not kept waiting; then connect on the event loop."""
+        import deepseek_tui.api.client  # noqa: F401
+
+        with contextlib.suppress(RuntimeError):  # the app closed meanwhile
+            self.call_from_thread(self.connect)
 
     def connect(self) -> None:
         """Make the wire client if there is none yet, and refresh the model list."""
