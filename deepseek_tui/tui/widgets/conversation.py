@@ -8,19 +8,26 @@ in `widget_for`, which turns one history entry into a widget.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Static
 
+if TYPE_CHECKING:
+    from textual.timer import Timer
+
 # Messages mounted when a conversation opens; older ones page in as you scroll up.
 WINDOW = 30
-# When a message is scrolled into view after mounting (seconds): Markdown lays its
-# blocks out over a few frames, so the scroll is repeated until they settle.
-SETTLE_DELAYS = (0.01, 0.05, 0.15, 0.3)
+# A message scrolled to the top is kept there while the layout around it settles:
+# checked every PIN_TICK seconds until it has not moved for PIN_STEADY checks in a
+# row, PIN_LIMIT seconds at most (a loaded machine lays out slowly).
+PIN_TICK = 0.05
+PIN_STEADY = 3
+PIN_LIMIT = 10.0
 EMPTY_HINT = Text.assemble(
     ("New conversation\n", "bold"),
     "Type a message and press Enter. Ctrl+o picks the model, ctrl+l lists your "
@@ -55,6 +62,8 @@ class Conversation(VerticalScroll, Generic[Entry]):
         self._widget_for = widget_for
         self._history: Sequence[Entry] = ()
         self.first_shown = 0  # index in the history of the first mounted message
+        self._pin: Widget | None = None  # a message being kept at the top of the view
+        self._pin_timer: Timer | None = None
 
     def on_mount(self) -> None:
         self.anchor()
@@ -63,6 +72,7 @@ class Conversation(VerticalScroll, Generic[Entry]):
     def show(self, history: Sequence[Entry], focus: int | None = None) -> None:
         """Mount the latest WINDOW entries of `history` (a list the caller keeps
         current), or a window that holds `focus` (an index) at the top of the view."""
+        self._unpin(page=False)
         self._history = history
         self.remove_children()
         start = max(0, len(history) - WINDOW)
@@ -84,6 +94,7 @@ class Conversation(VerticalScroll, Generic[Entry]):
 
     async def add(self, widget: Widget) -> None:
         """Mount a new message at the end and follow it."""
+        self._unpin(page=False)
         for hint in self.query("#empty-hint"):
             await hint.remove()
         await self.mount(widget)
@@ -96,14 +107,34 @@ class Conversation(VerticalScroll, Generic[Entry]):
             await self.remove_children(children[children.index(widget) :])
 
     def scroll_to_message(self, target: Widget) -> None:
-        """Put `target` at the top of the view, once its Markdown has settled."""
+        """Put `target` at the top of the view, and keep it there until the messages
+        around it are laid out (no paging in meanwhile, which would move it)."""
+        self._unpin()
+        self._pin = target
+        self._pin_seen: tuple[float, float, int] | None = None
+        self._pin_steady = 0
+        self._pin_until = time.monotonic() + PIN_LIMIT
+        self._pin_timer = self.set_interval(PIN_TICK, self._keep_pinned)
 
-        def scroll() -> None:
-            if target.is_attached:
-                self.scroll_to_widget(target, top=True, animate=False)
+    def _keep_pinned(self) -> None:
+        target = self._pin
+        if target is None or not target.is_attached or time.monotonic() > self._pin_until:
+            self._unpin()
+            return
+        self.scroll_to_widget(target, top=True, animate=False, immediate=True)
+        seen = (target.virtual_region.y, self.scroll_y, self.virtual_size.height)
+        self._pin_steady = self._pin_steady + 1 if seen == self._pin_seen else 0
+        self._pin_seen = seen
+        if self._pin_steady >= PIN_STEADY:
+            self._unpin()
 
-        for delay in SETTLE_DELAYS:
-            self.set_timer(delay, scroll)
+    def _unpin(self, *, page: bool = True) -> None:
+        timer = self._pin_timer
+        self._pin, self._pin_timer = None, None
+        if timer is not None:
+            timer.stop()
+            if page:
+                self._near_top(self.scroll_y)  # paging waited for the pin
 
     def follow(self) -> None:
         """Jump to the latest message and stay with it as it grows."""
@@ -115,7 +146,7 @@ class Conversation(VerticalScroll, Generic[Entry]):
         return Text(f"▲ {count:,} earlier messages: scroll up to load them", style="dim")
 
     def _near_top(self, scroll_y: float) -> None:
-        if scroll_y <= 1 and self.first_shown > 0:
+        if scroll_y <= 1 and self.first_shown > 0 and self._pin is None:
             self.load_earlier()
 
     def load_earlier(self) -> None:
