@@ -14,6 +14,7 @@ from rich.theme import Theme as RichTheme
 from textual.app import App, ComposeResult
 
 from deepseek_tui.tui.widgets.markdown import BlockSplitter, MarkdownView, Renderer
+from tests.helpers import wait_for
 
 DOCUMENTS = {
     "fences": "Intro\n\n```python\ndef f():\n\n    return 1\n```\n\nAfter the fence.\n",
@@ -62,7 +63,7 @@ async def test_streamed_equals_one_shot(name: str, size: int) -> None:
             if start % (size * 7) == 0:
                 await pilot.pause()  # render while it streams, as the app does
         await view.finish()
-        await pilot.pause()
+        await wait_for(pilot, lambda: view.settled, "the view rendered all it was given")
         assert view.source == text
         assert view._renderer is not None
         shown = [view.render_line(y) for y in range(view.virtual_size.height)]
@@ -168,7 +169,7 @@ async def test_a_huge_answer_shows_its_latest_part_and_keeps_all_of_it() -> None
             await view.write("".join(sections[start : start + 25]))
             await pilot.pause()
         await view.finish()
-        await pilot.pause()
+        await wait_for(pilot, lambda: view.settled, "the view rendered all it was given")
         assert view.source == "".join(sections)
         lines = [view.render_line(y).text for y in range(view.virtual_size.height)]
         assert "earlier characters of this answer are not shown" in lines[0]
@@ -185,7 +186,7 @@ async def test_one_enormous_block_is_shown_as_plain_text() -> None:
         code = "```\n" + "".join(f"line {n}\n" for n in range(20_000))  # never closed
         await view.write(code)
         await view.finish()
-        await pilot.pause()
+        await wait_for(pilot, lambda: view.settled, "the view rendered all it was given")
         lines = [view.render_line(y).text.strip() for y in range(view.virtual_size.height)]
         assert lines[-1] == "line 19999"
         assert len(lines) < 20_000

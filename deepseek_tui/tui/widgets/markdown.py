@@ -324,7 +324,6 @@ class MarkdownView(Widget):
         self._first = 0  # the first finished block shown
         self._tail_chars = 0  # characters of the finished blocks from `_first` on
         self.window_chars = WINDOW_CHARS
-        self._finished = bool(text)  # a stored answer renders whole; a stream in steps
         self._open_block = Block([], False)
         self._open_dirty = True
         self._shown: list[list[Strip]] = []  # the non-empty pieces, in order
@@ -345,15 +344,22 @@ class MarkdownView(Widget):
     def source(self) -> str:
         return self._splitter.text
 
+    @property
+    def settled(self) -> bool:
+        """Everything written so far is rendered (frames render in steps)."""
+        return (
+            self._renderer is not None
+            and len(self._rendered) == len(self._splitter.blocks)
+            and not self._open_dirty
+        )
+
     async def write(self, text: str) -> None:
         if text:
-            self._finished = False
             self._splitter.feed(sanitize(text))
             self._changed()
 
     async def finish(self) -> None:
         self._splitter.finish()
-        self._finished = True
         self._changed()
 
     def _changed(self) -> None:
@@ -382,16 +388,16 @@ class MarkdownView(Widget):
             self._open_dirty = self._stale = True
         self._fold()
         blocks, rendered = self._splitter.blocks, self._rendered
-        # While text streams in faster than it renders, a frame renders what fits in
-        # FRAME_SECONDS and the rest follows in the next frames: the screen keeps
-        # moving and keys keep being read. Once finished, everything is rendered.
-        deadline = None if self._finished else time.perf_counter() + FRAME_SECONDS
+        # When more text is waiting than renders in FRAME_SECONDS (a fast stream, a
+        # long stored answer), the rest follows in the next frames: the screen keeps
+        # moving and keys (Esc too) keep being read.
+        deadline = time.perf_counter() + FRAME_SECONDS
         while len(rendered) < len(blocks):
             index = len(rendered)
             if index < self._first:
                 rendered.append(FOLDED)
                 continue
-            if deadline is not None and time.perf_counter() > deadline:
+            if time.perf_counter() > deadline:
                 self._stale = True
                 self.call_later(self.refresh, layout=True)
                 break
@@ -455,7 +461,10 @@ class MarkdownView(Widget):
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        self._layout(width)
+        if self._look != (self.app.theme, max(width, 1)):
+            self._layout(width)
+        # Otherwise draw what the last layout rendered: new text is rendered when the
+        # height is asked for, within one frame's budget, not once per visible line.
         index = bisect_right(self._starts, y) - 1
         if index >= 0:
             strips = self._shown[index]
