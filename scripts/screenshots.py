@@ -1,0 +1,158 @@
+"""Screenshots for the README, made by the app itself: headless, against the built-in
+emulator (deterministic replies, no network), saved as SVG into `screenshots/`.
+
+    python scripts/screenshots.py            # every screen, every shipped theme
+    python scripts/screenshots.py --only chat
+
+Each picture is one function below: it drives the real app with Pilot and waits for
+what it shows (never for a fixed time). Never draw or edit these files by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the checkout's package, whether or not it is installed
+
+from textual.pilot import Pilot  # noqa: E402
+from textual.widgets import OptionList  # noqa: E402
+
+from deepseek_tui.config import Paths, Settings  # noqa: E402
+from deepseek_tui.emulator import Emulator  # noqa: E402
+from deepseek_tui.store import Store  # noqa: E402
+from deepseek_tui.tui.app import DeepSeekApp  # noqa: E402
+from deepseek_tui.tui.themes import load_themes, shipped_themes_dir  # noqa: E402
+from deepseek_tui.tui.widgets.composer import Composer  # noqa: E402
+from deepseek_tui.tui.widgets.markdown import MarkdownView  # noqa: E402
+
+OUT = ROOT / "screenshots"
+KEY = "sk-demo-0000000000000000"  # the emulator takes any key; this one is plainly fake
+SIZE = (110, 34)
+Scene = Callable[[Pilot], Awaitable[None]]
+
+
+async def until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the screen never got there")
+        await pilot.pause(0.05)
+
+
+def settled(pilot: Pilot) -> bool:
+    views = [view for view in pilot.app.screen.query(MarkdownView) if view.size.width]
+    return all(view.settled for view in views)
+
+
+async def ask(pilot: Pilot, text: str) -> None:
+    pilot.app.screen.query_one(Composer).insert(text)
+    await pilot.press("enter")
+    await until(pilot, lambda: "last:" in str(pilot.app.screen.query_one("#status").render()))
+    await until(pilot, lambda: settled(pilot))
+    await pilot.pause(0.2)
+
+
+async def chat(pilot: Pilot) -> None:
+    await ask(pilot, "code")
+
+
+async def reasoning(pilot: Pilot) -> None:
+    await ask(pilot, "table")
+
+
+async def picker(pilot: Pilot) -> None:
+    await pilot.press("ctrl+o")
+    await pilot.pause(0.2)
+
+
+async def settings(pilot: Pilot) -> None:
+    await pilot.press("ctrl+s")
+    await pilot.pause(0.3)
+
+
+async def sidebar(pilot: Pilot) -> None:
+    await pilot.press("ctrl+l")
+    await pilot.pause(0.1)
+    await pilot.press("slash", *"quicksort")
+
+    def found() -> bool:
+        listing = pilot.app.screen.query_one("#conversations", OptionList)
+        prompts = (str(listing.get_option_at_index(i).prompt) for i in range(listing.option_count))
+        return any("user:" in prompt for prompt in prompts)
+
+    await until(pilot, found)
+    await pilot.pause(0.3)
+
+
+SCENES: dict[str, tuple[Scene, dict[str, object]]] = {
+    "chat": (chat, {}),
+    "reasoning": (reasoning, {"model": "deepseek-reasoner"}),
+    "model-picker": (picker, {}),
+    "settings": (settings, {}),
+    "sidebar": (sidebar, {}),
+}
+
+
+def seed_history(paths: Paths) -> None:
+    """A few earlier conversations for the sidebar picture."""
+    paths.ensure_dir()
+    store = Store.open(paths.database)
+    for title, question, answer in (
+        ("Quicksort in Python", "quicksort in python", "Here is a quicksort…"),
+        ("Why is the sky blue?", "why is the sky blue", "Rayleigh scattering…"),
+        ("Rust lifetimes", "explain rust lifetimes", "A lifetime names a scope…"),
+    ):
+        conversation = store.create_conversation(title)
+        user = store.add_message(conversation.id, "user", question)
+        store.add_message(
+            conversation.id,
+            "assistant",
+            answer,
+            parent_id=user.id,
+            model="deepseek-chat",
+            finish_reason="stop",
+        )
+    store.close()
+
+
+async def shoot(name: str, scene: Scene, theme: str, options: dict[str, object]) -> Path:
+    with Emulator() as emulator, tempfile.TemporaryDirectory() as folder:
+        paths = Paths(Path(folder))
+        seed_history(paths)
+        settings = Settings(theme=theme, **options)  # type: ignore[arg-type]
+        app = DeepSeekApp(paths=paths, settings=settings, base_url=emulator.base_url, api_key=KEY)
+        async with app.run_test(size=SIZE) as pilot:
+            for widget in app.query("*"):
+                if hasattr(widget, "cursor_blink"):
+                    widget.cursor_blink = False
+            await pilot.pause()
+            await scene(pilot)
+            OUT.mkdir(exist_ok=True)
+            path = OUT / f"{name}.svg"
+            app.save_screenshot(str(path))
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=sorted(SCENES), action="append")
+    args = parser.parse_args()
+    themes = [theme.name for theme in load_themes(shipped_themes_dir()).themes]
+    default = "deepseek-dark" if "deepseek-dark" in themes else themes[0]
+    for name in args.only or sorted(SCENES):
+        scene, options = SCENES[name]
+        print(asyncio.run(shoot(name, scene, default, options)).relative_to(ROOT))
+    if not args.only:
+        for theme in themes:
+            print(asyncio.run(shoot(f"chat-{theme}", chat, theme, {})).relative_to(ROOT))
+
+
+if __name__ == "__main__":
+    main()
