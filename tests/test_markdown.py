@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from deepseek_tui.markdown import FenceScanner, close_open_fence, fenced_blocks
+from deepseek_tui.markdown import lines as lines_of
 
 
 def scanned(*lines: str) -> FenceScanner:
@@ -146,7 +147,7 @@ def test_close_open_fence_leaves_no_fence_open_and_changes_only_the_end(
     closed = close_open_fence(text)
     assert closed.startswith(text)
     scanner = FenceScanner()
-    for line in closed.splitlines():
+    for line in lines_of(closed):  # CommonMark's line ends: not str.splitlines()'s \x1e…
         scanner.feed(line)
     assert not scanner.inside or closed != text
     assert close_open_fence(closed) == closed
