@@ -128,26 +128,7 @@ def test_blocks_rendered_apart_join_into_the_whole_render(lines: list[str], size
 
 @settings(max_examples=150, deadline=None)
 @given(
-    st.lists(
-        st.sampled_from(
-            [
-                "# H\n",
-                "text **b** `c`\n",
-                "\n",
-                "- item\n",
-                "1. one\n",
-                "> q\n",
-                "```\n",
-                "~~~py\n",
-                "| a | b |\n",
-                "| - | - |\n",
-                "    code\n",
-                "---\n",
-                "x\n",
-            ]
-        ),
-        max_size=40,
-    ),
+    st.lists(st.sampled_from(LINES), max_size=40),
     st.integers(min_value=1, max_value=9),
 )
 def test_splitting_never_loses_or_reorders_text(lines: list[str], size: int) -> None:
