@@ -1,5 +1,5 @@
-"""Where the code fences of a Markdown text are: one scanner for the chat, the
-stream segmenter and export, by CommonMark's rules for fenced code blocks.
+"""Where the code fences and the top-level blocks of a Markdown text are: one fence
+scanner for the chat, the stream's block splitter and export, by CommonMark's rules.
 
 Only top-level fences are seen: a fence inside a list item or a block quote is not
 one here (answers put their code blocks at the top level; the callers only need to
@@ -129,3 +129,83 @@ def _dedent(line: str, indent: int) -> str:
             break
         index += 1
     return " " * max(column - indent, 0) + line[index:]
+
+
+# A line that goes on the block above it rather than starting a new one: an indented
+# line, a list item, a quote, a table row.
+_CONTINUATION = re.compile(r"^(\s|[-*+>|]|\d+[.)])")
+
+
+class BlockSplitter:
+    """Cuts Markdown text, fed in pieces, into top-level blocks.
+
+    A block ends at a blank line outside a code fence when the next line starts a new
+    top-level block (not a list item, quote, table row or indented line), so each
+    block renders on its own as it renders inside the whole text. Pure: no Textual.
+    """
+
+    def __init__(self) -> None:
+        self.blocks: list[str] = []  # finished blocks, each ending with its blank line
+        self._open: list[str] = []  # the block being written
+        self._line = ""  # the line being written
+        self._fences = FenceScanner()
+        self._held = ""  # text after a possible split point, not yet decided
+        self._splitting = False
+
+    @property
+    def open_text(self) -> str:
+        return "".join(self._open) + self._held
+
+    @property
+    def text(self) -> str:
+        return "".join(self.blocks) + self.open_text
+
+    def feed(self, text: str) -> int:
+        """Take more text; returns how many blocks it finished."""
+        before = len(self.blocks)
+        for piece in text.splitlines(keepends=True):
+            if self._splitting:
+                self._held += piece
+                self._decide(final=False)
+            else:
+                self._open.append(piece)
+                self._track(piece)
+        return len(self.blocks) - before
+
+    def _track(self, piece: str, *, may_split: bool = True) -> None:
+        self._line += piece
+        if not piece.endswith("\n"):
+            return
+        line, self._line = self._line, ""
+        if (
+            may_split
+            and not self._fences.inside
+            and not line.strip()
+            and "".join(self._open).strip()
+        ):
+            self._splitting = True
+        self._fences.feed(line)
+
+    def _decide(self, *, final: bool) -> None:
+        held = self._held
+        body = held.lstrip("\r\n")
+        if not final and len(body) < 4 and "\n" not in body:
+            return  # not enough of the next line yet
+        self._held, self._splitting = "", False
+        if body and not _CONTINUATION.match(body):
+            self.blocks.append("".join(self._open))
+            self._open = []
+        # The blank lines held were just decided on: only a blank line after the
+        # next text can be a split point.
+        seen_text = False
+        for piece in held.splitlines(keepends=True):
+            self._open.append(piece)
+            seen_text = seen_text or bool(piece.strip())
+            self._track(piece, may_split=seen_text)
+
+    def finish(self) -> int:
+        """The text is complete: decide what was held back."""
+        before = len(self.blocks)
+        if self._splitting:
+            self._decide(final=True)
+        return len(self.blocks) - before

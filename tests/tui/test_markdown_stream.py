@@ -13,7 +13,8 @@ from rich.style import Style
 from rich.theme import Theme as RichTheme
 from textual.app import App, ComposeResult
 
-from deepseek_tui.tui.widgets.markdown import BlockSplitter, MarkdownView, Renderer
+from deepseek_tui.markdown import BlockSplitter
+from deepseek_tui.tui.widgets.markdown import MarkdownView, Renderer
 from tests.helpers import wait_for
 
 DOCUMENTS = {

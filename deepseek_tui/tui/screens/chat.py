@@ -323,30 +323,6 @@ class ChatScreen(SidebarHandlers, Screen[None]):
         """(language, code) of each fenced block in the last answer."""
         return fenced_blocks(self._last_answer())
 
-    def action_export(self, kind: str = "markdown") -> None:
-        """Write this conversation (the branch on screen) to the current directory."""
-        from pathlib import Path
-
-        from deepseek_tui.export import export_filename, write_export
-
-        conversation = self.session.conversation
-        messages = [m for m in self.session.history if isinstance(m, Message)]
-        if conversation is None or not messages:
-            self.notify("Nothing to export yet: this conversation is empty.")
-            return
-        fmt = "json" if kind == "json" else "markdown"
-        path = Path.cwd() / export_filename(conversation, fmt)
-        try:
-            write_export(path, conversation, messages, fmt)
-        except OSError as error:
-            self.notify(
-                f"Could not write {path}: {error.strerror or error}",
-                severity="error",
-                markup=False,
-            )
-            return
-        self.notify(f"Exported to {path}", markup=False)
-
     def use_model(self, model: str) -> None:
         self.session.model = model
         self.update_status()

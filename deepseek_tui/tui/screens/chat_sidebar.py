@@ -1,5 +1,5 @@
-"""The chat screen's conversation list: the sidebar's messages, answered through
-`History` (a mixin of `ChatScreen`, which owns the widgets it uses)."""
+"""The chat screen's stored conversations: the sidebar's messages, answered through
+`History`, and export to a file (a mixin of `ChatScreen`, which owns the widgets)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from textual import work
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
-from deepseek_tui.store import StoreError
+from deepseek_tui.store import Message, StoreError
 from deepseek_tui.tui.screens.dialogs import Confirm, TextPrompt
 from deepseek_tui.tui.widgets.sidebar import Sidebar
 
@@ -171,3 +171,27 @@ class SidebarHandlers(Screen[None]):
             return
         self.reload_sidebar(keep=restored.id)
         self.notify(f"Restored “{restored.shown_title}”.", markup=False)
+
+    def action_export(self, kind: str = "markdown") -> None:
+        """Write this conversation (the branch on screen) to the current directory."""
+        from pathlib import Path
+
+        from deepseek_tui.export import export_filename, write_export
+
+        conversation = self.session.conversation
+        messages = [m for m in self.session.history if isinstance(m, Message)]
+        if conversation is None or not messages:
+            self.notify("Nothing to export yet: this conversation is empty.")
+            return
+        fmt = "json" if kind == "json" else "markdown"
+        path = Path.cwd() / export_filename(conversation, fmt)
+        try:
+            write_export(path, conversation, messages, fmt)
+        except OSError as error:
+            self.notify(
+                f"Could not write {path}: {error.strerror or error}",
+                severity="error",
+                markup=False,
+            )
+            return
+        self.notify(f"Exported to {path}", markup=False)
