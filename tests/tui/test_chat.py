@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.command import CommandList
 from textual.widgets import Collapsible
 
@@ -386,3 +387,25 @@ async def test_a_conversation_through_segmind(make_app, emulator: Emulator) -> N
         await answered(pilot)
         assert app.screen.query_one(AssistantMessage).content == "queued, polled, answered"
     assert emulator.requests[0].path == "/v2/deepseek-chat"
+
+
+@pytest.mark.parametrize("width", [80, 110])
+async def test_a_question_that_just_wraps_shows_every_line(make_app, width: int) -> None:
+    """A question is as tall as its wrapped text (a layout that measured it without
+    its left margin once cut the last line of questions near a wrap)."""
+    from rich.text import Text
+
+    from deepseek_tui.tui.widgets.conversation import Conversation
+
+    app = make_app()
+    async with app.run_test(size=(width, 40)) as pilot:
+        conversation = app.screen.query_one(Conversation)
+        lengths = range(width - 20, width + 4)
+        for length in lengths:
+            await conversation.add(
+                UserMessage(("x" * 9 + " ") * (length // 10) + "y" * (length % 10))
+            )
+        await pilot.pause()
+        for question in app.screen.query(UserMessage):
+            lines = Text(question.text).wrap(app.console, question.content_region.width)
+            assert question.content_region.height == len(lines), question.text

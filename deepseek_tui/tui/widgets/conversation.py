@@ -41,8 +41,11 @@ class Conversation(VerticalScroll, Generic[Entry]):
     """The messages of one conversation, oldest at the top."""
 
     DEFAULT_CSS = """
+    /* Not `layout: stream`: it measures a child's height without its side margins,
+       so a question (margin-left 8) near a wrap lost its last line. With one widget
+       per message the vertical layout costs nothing measurable. */
     Conversation {
-        layout: stream;
+        layout: vertical;
         height: 1fr;
         padding: 0 1;
         scrollbar-size-vertical: 1;
