@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import sys
 import tempfile
 import time
@@ -35,6 +36,10 @@ from deepseek_tui.tui.widgets.markdown import MarkdownView  # noqa: E402
 OUT = ROOT / "screenshots"
 KEY = "sk-demo-0000000000000000"  # the emulator takes any key; this one is plainly fake
 SIZE = (110, 34)
+# Fixed, so the pictures only change when the app does: the settings screen shows
+# the config path and the base URL.
+FOLDER = Path(tempfile.gettempdir()) / "deepseek-tui-screenshots"
+PORT = 18765
 Scene = Callable[[Pilot], Awaitable[None]]
 
 
@@ -123,8 +128,9 @@ def seed_history(paths: Paths) -> None:
 
 
 async def shoot(name: str, scene: Scene, theme: str, options: dict[str, object]) -> Path:
-    with Emulator() as emulator, tempfile.TemporaryDirectory() as folder:
-        paths = Paths(Path(folder))
+    shutil.rmtree(FOLDER, ignore_errors=True)
+    with Emulator(port=PORT) as emulator:
+        paths = Paths(FOLDER)
         seed_history(paths)
         settings = Settings(theme=theme, **options)  # type: ignore[arg-type]
         app = DeepSeekApp(paths=paths, settings=settings, base_url=emulator.base_url, api_key=KEY)
