@@ -100,7 +100,7 @@ class Settings:
     top_p: float | None = None
     max_tokens: int | None = None
     system_prompt: str = ""
-    theme: str = "textual-dark"
+    theme: str = "deepseek-dark"  # shipped in themes/; Textual's own stay available
     reasoning_expanded: bool = False  # reasoning panel default after the answer starts
     connect_timeout: float = 10.0
     first_data_timeout: float = 600.0  # seconds until the first data line
