@@ -715,6 +715,14 @@ def run_tui(args: argparse.Namespace) -> int:
     _provider(args)  # an unknown provider is a usage error before the screen opens
     paths = _paths(args)
     settings = _settings(paths)
+    if args.theme:
+        from deepseek_tui.tui.themes import theme_names
+
+        known = theme_names(paths.themes_dir)
+        if args.theme not in known:
+            raise CliError(
+                f"unknown theme {args.theme!r}; the themes are: {', '.join(known)}", status=2
+            )
     from deepseek_tui.tui.app import launch
 
     return launch(args, paths, settings)

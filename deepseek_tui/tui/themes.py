@@ -105,3 +105,13 @@ def load_themes(folder: Traversable | Path) -> LoadedThemes:
         except ValueError as error:
             loaded.failed.append((entry.name, str(error)))
     return loaded
+
+
+def theme_names(user_folder: Path) -> list[str]:
+    """Every theme a user can pick: Textual's own, the shipped ones and their own."""
+    from textual.theme import BUILTIN_THEMES
+
+    names = set(BUILTIN_THEMES)
+    for folder in (shipped_themes_dir(), user_folder):
+        names.update(theme.name for theme in load_themes(folder).themes)
+    return sorted(names)
