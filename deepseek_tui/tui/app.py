@@ -21,6 +21,8 @@ from deepseek_tui.config import Paths, Settings, load_api_key, resolve_base_url
 if TYPE_CHECKING:
     import argparse
 
+    from textual.theme import Theme
+
     from deepseek_tui.api.providers import ChatClient
     from deepseek_tui.emulator import Emulator
     from deepseek_tui.history import History
@@ -102,6 +104,7 @@ class DeepSeekApp(App[int]):
         # Full collections caused every stall over 200 ms while streaming
         # (docs/architecture.md, "Streaming render").
         gc.set_threshold(50_000, 50, 100)
+        self.theme_changed_signal.subscribe(self, self._keep_theme)
         if self.theme_problems:
             files = "; ".join(f"{name}: {reason}" for name, reason in self.theme_problems)
             self.notify(
@@ -114,6 +117,21 @@ class DeepSeekApp(App[int]):
             self.open_chat()
         else:
             self.push_screen(new_screen("welcome"))
+
+    def _keep_theme(self, theme: Theme) -> None:
+        """A theme picked anywhere (the palette's "Change theme" too) is saved like one
+        picked in Settings; a screen that only previews themes says so."""
+        if theme.name == self.settings.theme:
+            return
+        if any(getattr(screen, "PREVIEWS_THEME", False) for screen in self.screen_stack):
+            return
+        from deepseek_tui.config import ConfigError, save_settings
+
+        self.settings.theme = theme.name
+        try:
+            save_settings(self.paths, self.settings)
+        except (ConfigError, OSError) as error:
+            self.notify(f"The theme could not be saved: {error}", severity="warning", markup=False)
 
     def open_chat(self) -> None:
         from deepseek_tui.session import Session

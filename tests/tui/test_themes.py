@@ -75,3 +75,25 @@ async def test_the_app_offers_user_themes_and_says_once_which_files_it_skipped(
         notices = [n.message for n in app._notifications]
         skipped = [text for text in notices if "skipped" in text]
         assert len(skipped) == 1 and "[bold]bad.toml" in skipped[0]
+
+
+async def test_a_theme_picked_from_the_palette_is_saved(make_app, paths: Paths) -> None:
+    from deepseek_tui.config import load_settings
+    from deepseek_tui.tui.screens.settings import SettingsScreen
+    from tests.helpers import wait_for
+
+    app = make_app()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        app.theme = "nord"  # what the palette's "Change theme" does
+        await wait_for(
+            pilot,
+            lambda: paths.config_file.exists() and load_settings(paths).theme == "nord",
+            "the theme saved",
+        )
+        app.push_screen(SettingsScreen())
+        await pilot.pause()
+        app.theme = "gruvbox"  # a preview inside Settings: saved only with Save
+        await pilot.pause()
+        await pilot.pause()
+        assert load_settings(paths).theme == "nord"

@@ -41,6 +41,7 @@ class SettingsScreen(ModalScreen[bool]):
     """Edit and save the settings; dismisses True when saved, False when cancelled."""
 
     CSS_PATH = "settings.tcss"
+    PREVIEWS_THEME = True  # a theme picked here is saved with Save, not at once
     AUTO_FOCUS = "#api_key"
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", priority=True),
