@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -81,16 +82,20 @@ class HelpScreen(Dialog[None]):
         self.sections = [*sections, ("Help", HelpScreen.BINDINGS)]
 
     def compose(self) -> ComposeResult:
-        table = Table.grid(padding=(0, 2))
         accent = self.app.theme_variables.get("accent", "")
-        table.add_column(style=f"bold {accent}".strip(), no_wrap=True)
-        table.add_column()
-        for index, (heading, bindings) in enumerate(self.sections):
-            if index:
-                table.add_row("", "")
-            table.add_row(Text(heading, style="bold underline"), "")
-            for binding in described(bindings):
+        sections = [(heading, described(bindings)) for heading, bindings in self.sections]
+        width = max(len(key_label(b)) for _, bindings in sections for b in bindings)
+        parts: list[Text | Table] = []
+        for heading, bindings in sections:
+            # The heading stands above its table, so the key column stays narrow.
+            parts.append(Text(heading, style="bold underline"))
+            table = Table.grid(padding=(0, 2))
+            table.add_column(style=f"bold {accent}".strip(), no_wrap=True, width=width)
+            table.add_column()
+            for binding in bindings:
                 table.add_row(Text(key_label(binding)), Text(what_it_does(binding)))
-        with VerticalScroll():
-            yield Static(Text("Keys", style="bold"))
-            yield Static(table)
+            parts += [table, Text("")]
+        with VerticalScroll() as box:
+            box.border_title = "Keys"
+            box.border_subtitle = "esc closes · ↑/↓ scroll"
+            yield Static(Group(*parts[:-1]))
