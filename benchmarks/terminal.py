@@ -257,9 +257,10 @@ class Terminal:
         return any(text in line for line in self.lines())
 
     def status_row(self) -> int | None:
+        # The status bar is the lowest line that starts with the model id (an answer's
+        # badge above it starts with it too; the footer below does not).
         for y in range(ROWS - 1, -1, -1):
-            line = self.line(y)
-            if "thinking off" in line or "thinking on" in line:
+            if self.line(y).strip().startswith("deepseek-"):
                 return y
         return None
 

@@ -75,7 +75,7 @@ def test_kill_9_mid_stream_keeps_the_question_and_all_but_the_last_half_second(
             )
         try:
             fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-            _wait_for_screen(fd, b"thinking off")  # the status bar: the chat is up
+            _wait_for_screen(fd, b"deepseek-chat")  # the status bar: the chat is up
             for char in QUESTION:
                 os.write(fd, char.encode())  # typed, not pasted
                 _drain(fd, 0.01)

@@ -87,7 +87,7 @@ def test_text_and_enter_in_one_write_sends_every_character_in_order(tmp_path: Pa
         terminal = Terminal(fd)
         try:
             fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-            terminal.wait_for(b"thinking off")  # the status bar: the chat is up
+            terminal.wait_for(b"deepseek-chat")  # the status bar: the chat is up
             for count, question in enumerate(QUESTIONS, start=1):
                 os.write(fd, question.encode() + b"\r")  # one read for the app
                 _wait_until(lambda n=count: len(_finished_questions(database)) >= n, terminal)

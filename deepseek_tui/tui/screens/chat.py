@@ -21,6 +21,7 @@ from textual.widgets import Collapsible, Footer
 from textual.worker import Worker, WorkerState
 
 from deepseek_tui.api.events import FinishReason
+from deepseek_tui.api.models import model_traits
 from deepseek_tui.history import History
 from deepseek_tui.markdown import fenced_blocks
 from deepseek_tui.session import LocalMessage, Session, Turn
@@ -129,7 +130,9 @@ class ChatScreen(SidebarHandlers, Screen[None]):
         """Bring the status bar up to date; `last` replaces the "last answer" part."""
         status = self.status
         status.model = self.session.model
-        status.thinking = self.session.thinks
+        can_think = model_traits(self.session.model).thinking != "never"
+        status.thinking = self.session.thinks if can_think else None
+        self.refresh_bindings()  # ctrl+t is offered only for models that toggle
         if last is not None:
             status.last = last
         if self.session.store_error:
@@ -145,6 +148,8 @@ class ChatScreen(SidebarHandlers, Screen[None]):
         # "Stop" is shown in the footer only while there is something to stop.
         if action == "stop":
             return self.streaming
+        if action == "toggle_thinking":
+            return model_traits(self.session.model).thinking == "toggle"
         return True
 
     @property
@@ -355,8 +360,6 @@ class ChatScreen(SidebarHandlers, Screen[None]):
         self.conversation.follow()
 
     def action_toggle_thinking(self) -> None:
-        from deepseek_tui.api.models import model_traits
-
         traits = model_traits(self.session.model)
         if traits.thinking != "toggle":
             state = "always thinks" if traits.thinking == "always" else "does not think"

@@ -22,7 +22,7 @@ class StatusBar(Static):
     """
 
     model: reactive[str] = reactive("")
-    thinking: reactive[bool] = reactive(False)
+    thinking: reactive[bool | None] = reactive(None)  # None: the model cannot think
     last: reactive[str] = reactive("")  # "last: …" tokens and cost, or "stopped"
     demo: reactive[bool] = reactive(False)
     problem: reactive[str] = reactive("")  # why history is not being saved, if it isn't
@@ -31,7 +31,9 @@ class StatusBar(Static):
         super().__init__(id=id, markup=False)
 
     def render(self) -> Text:
-        parts = [sanitize(self.model), "thinking on" if self.thinking else "thinking off"]
+        parts = [sanitize(self.model)]
+        if self.thinking is not None:
+            parts.append("thinking on" if self.thinking else "thinking off")
         if self.last:
             parts.append(self.last)
         if self.demo:
