@@ -32,6 +32,7 @@ from deepseek_tui.tui.app import DeepSeekApp  # noqa: E402
 from deepseek_tui.tui.themes import load_themes, shipped_themes_dir  # noqa: E402
 from deepseek_tui.tui.widgets.composer import Composer  # noqa: E402
 from deepseek_tui.tui.widgets.markdown import MarkdownView  # noqa: E402
+from deepseek_tui.tui.widgets.messages import AssistantMessage  # noqa: E402
 
 OUT = ROOT / "screenshots"
 KEY = "sk-demo-0000000000000000"  # the emulator takes any key; this one is plainly fake
@@ -96,9 +97,32 @@ async def sidebar(pilot: Pilot) -> None:
     await pilot.pause(0.3)
 
 
+async def thinking(pilot: Pilot) -> None:
+    """Mid-stream: the reasoning panel open and growing, the answer not begun."""
+    pilot.app.emulator_faults.token_delay = 0.05  # type: ignore[attr-defined]
+    pilot.app.screen.query_one(Composer).insert("Why is the sky blue?")
+    await pilot.press("enter")
+
+    def reasoning_shown() -> bool:
+        answers = list(pilot.app.screen.query(AssistantMessage))
+        return bool(answers) and len(answers[-1].reasoning) > 120 and not answers[-1].content
+
+    await until(pilot, reasoning_shown)
+
+
+async def error(pilot: Pilot) -> None:
+    pilot.app.emulator_faults.error_status = 402  # type: ignore[attr-defined]
+    pilot.app.screen.query_one(Composer).insert("hello")
+    await pilot.press("enter")
+    await until(pilot, lambda: bool(pilot.app.screen.query(".error")))
+    await pilot.pause(0.2)
+
+
 SCENES: dict[str, tuple[Scene, dict[str, object]]] = {
     "chat": (chat, {}),
     "reasoning": (reasoning, {"model": "deepseek-reasoner"}),
+    "reasoning-live": (thinking, {"model": "deepseek-reasoner", "reasoning_expanded": True}),
+    "error": (error, {}),
     "model-picker": (picker, {}),
     "settings": (settings, {}),
     "sidebar": (sidebar, {}),
@@ -134,6 +158,7 @@ async def shoot(name: str, scene: Scene, theme: str, options: dict[str, object])
         seed_history(paths)
         settings = Settings(theme=theme, **options)  # type: ignore[arg-type]
         app = DeepSeekApp(paths=paths, settings=settings, base_url=emulator.base_url, api_key=KEY)
+        app.emulator_faults = emulator.faults  # type: ignore[attr-defined]  # scenes set faults
         async with app.run_test(size=SIZE) as pilot:
             for widget in app.query("*"):
                 if hasattr(widget, "cursor_blink"):

@@ -75,3 +75,17 @@ def test_sidebar(snap_compare, snapshot_app, paths, size) -> None:
         seed(store, title, 2)
     store.close()
     assert snap_compare(snapshot_app(), press=["ctrl+l"], terminal_size=size)
+
+
+@pytest.mark.parametrize("theme", ["deepseek-dark", "deepseek-light", "deepseek-high-contrast"])
+def test_an_answer_in_each_shipped_theme(snap_compare, snapshot_app, theme) -> None:
+    """The same answer (a list and code) in every theme that ships in themes/."""
+    from deepseek_tui.config import Settings
+
+    text = "echo: ## Shopping\n\n- **one** and `two`\n\n```python\nprint('hi')\n```\n"
+
+    async def run_before(pilot) -> None:
+        await _ask(pilot, text)
+
+    app = snapshot_app(settings=Settings(theme=theme))
+    assert snap_compare(app, run_before=run_before, terminal_size=(80, 24))

@@ -109,9 +109,13 @@ class AssistantMessage(Vertical):
             border-left: thick $secondary 50%;
             background: $surface;
         }
+        & > .reasoning > Contents {
+            padding: 0 0 0 1;  /* Collapsible's own 1 3 made a blank line and an indent */
+        }
         & .reasoning-text {
             color: $text-muted;
-            margin: 0;
+            text-style: italic;
+            margin: 0 0 1 0;  /* a gap before the answer */
             padding: 0 1;
         }
         & > .answer {
