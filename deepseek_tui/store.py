@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shlex
 import sqlite3
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -232,7 +233,7 @@ class Store:
         try:
             db.execute("PRAGMA busy_timeout = 30000")
             if self.path is not None:
-                db.execute("PRAGMA journal_mode = WAL")
+                self._use_wal()
             db.execute("PRAGMA synchronous = NORMAL")
             db.execute("PRAGMA foreign_keys = ON")
             self._migrate()
@@ -242,6 +243,24 @@ class Store:
         except StoreError:
             db.close()
             raise
+
+    def _use_wal(self) -> None:
+        """Switch the file to WAL. When several processes open a new file at once, one
+        may find it locked while another switches, and SQLite does not wait for that
+        (no busy handler): try again, for as long as busy_timeout would have waited."""
+        deadline = time.monotonic() + 30
+        delay = 0.005
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as error:
+                code = (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF
+                busy = code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+                if not busy or time.monotonic() > deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 0.1)
 
     def _migrate(self) -> None:
         version = self._user_version()
