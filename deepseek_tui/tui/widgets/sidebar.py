@@ -159,7 +159,8 @@ class Sidebar(Vertical):
 
     def on_mount(self) -> None:
         self.query_one("#sidebar-help", Static).update(
-            Text("⏎ open · / search · r rename · d del · p pin", style="dim")
+            # Two lines that fit the sidebar's 36 cells, rather than one that wraps.
+            Text("⏎ open · / search · esc close\nr rename · p pin · d delete", style="dim")
         )
 
     class Close(Message):
