@@ -244,8 +244,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
 
 
+def _say(message: str) -> None:
+    """One line on stderr. It may carry text from outside (a server's error body, a
+    file's id, a theme's name): control characters are shown, never run."""
+    from deepseek_tui.terminal import sanitize
+
+    print(f"{PROG}: {sanitize(message)}", file=sys.stderr)
+
+
 def _fail(message: str, status: int = 1) -> int:
-    print(f"{PROG}: {message}", file=sys.stderr)
+    _say(message)
     return status
 
 
@@ -334,7 +342,7 @@ async def _ask(
             paths.ensure_dir()
             store = Store.open(paths.database)
         except (StoreError, OSError) as error:
-            print(f"{PROG}: not saving this answer: {error}", file=sys.stderr)
+            _say(f"not saving this answer: {error}")
     provider = "deepseek" if getattr(args, "demo", False) else _provider(args)
     client = client_for(settings, base_url, api_key, provider)
     session = Session.from_settings(
@@ -363,11 +371,11 @@ async def _ask(
     except ApiError as error:
         out.end_line_if_tty()
         err.end_line()
-        print(f"{PROG}: {error}", file=sys.stderr)
+        _say(str(error))
         return 1
     except (KeyboardInterrupt, asyncio.CancelledError):
         out.end_line_if_tty()
-        print(f"{PROG}: stopped; what arrived is kept", file=sys.stderr)
+        _say("stopped; what arrived is kept")
         return 130
     finally:
         await client.aclose()
@@ -377,10 +385,10 @@ async def _ask(
         err.end_line()
     out.end_line_if_tty()
     if session.store_error:
-        print(f"{PROG}: {session.store_error}", file=sys.stderr)
+        _say(session.store_error)
     reason = turn.finish_reason
     if reason not in (FinishReason.STOP, None):
-        print(f"{PROG}: the answer ended early. {finish_sentence(reason)}", file=sys.stderr)
+        _say(f"the answer ended early. {finish_sentence(reason)}")
         return 1
     return 0
 
@@ -614,6 +622,7 @@ def run_import(args: argparse.Namespace) -> int:
 
     from deepseek_tui.export import InvalidExport, load_export
     from deepseek_tui.store import StoreError
+    from deepseek_tui.terminal import sanitize
 
     name = "stdin" if args.file == "-" else args.file
     try:
@@ -634,7 +643,7 @@ def run_import(args: argparse.Namespace) -> int:
         store.close()
     if new.id and conversation.id != new.id:
         print(
-            f"A conversation with id {new.id} exists already; imported under a new id.",
+            sanitize(f"A conversation with id {new.id} exists already; imported under a new id."),
             file=sys.stderr,
         )
     print(conversation.id)

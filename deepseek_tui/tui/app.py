@@ -106,9 +106,11 @@ class DeepSeekApp(App[int]):
         gc.set_threshold(50_000, 50, 100)
         self.theme_changed_signal.subscribe(self, self._keep_theme)
         if self.theme_problems:
+            from deepseek_tui.terminal import sanitize
+
             files = "; ".join(f"{name}: {reason}" for name, reason in self.theme_problems)
             self.notify(
-                f"Some themes in {self.paths.themes_dir} were skipped ({files}).",
+                sanitize(f"Some themes in {self.paths.themes_dir} were skipped ({files})."),
                 severity="warning",
                 timeout=10,
                 markup=False,

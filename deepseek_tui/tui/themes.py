@@ -61,6 +61,8 @@ def theme_from_toml(text: str, fallback_name: str) -> Theme:
     data.setdefault("name", fallback_name)
     if not isinstance(data["name"], str) or not data["name"].strip():
         raise ValueError("name must be a non-empty string")
+    if not data["name"].isprintable():
+        raise ValueError("name must be plain text, without control characters")
     if not isinstance(data.get("primary"), str):
         raise ValueError("primary (a colour) is missing")
     for name in _COLOURS:

@@ -25,3 +25,25 @@ def test_history_and_its_search_print_no_escape_sequence(
         out = capsys.readouterr().out
         assert "\x1b" not in out and "\x07" not in out
         assert "pwned" in out  # shown, as visible symbols, not dropped
+
+
+def test_an_imported_id_reaches_stderr_inert(
+    paths: Paths, tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    export = {
+        "id": "id\x1b]0;pwned\x07\x1b[2J",
+        "title": "t",
+        "created_at": "2026-11-23T09:00:00Z",
+        "updated_at": "2026-11-23T09:00:00Z",
+        "messages": [{"role": "user", "content": "hi", "created_at": "2026-11-23T09:00:00Z"}],
+    }
+    path = tmp_path / "e.json"
+    path.write_text(json.dumps(export))
+    assert main(["--config-dir", str(paths.dir), "import", str(path)]) == 0
+    capsys.readouterr()
+    assert main(["--config-dir", str(paths.dir), "import", str(path)]) == 0  # the id is taken
+    err = capsys.readouterr().err
+    assert "exists already" in err and "pwned" in err
+    assert "\x1b" not in err and "\x07" not in err

@@ -38,6 +38,7 @@ def test_bad_files_are_named_with_their_reason_and_the_good_ones_still_load(
     (folder / "badcolour.toml").write_text('name = "y"\nprimary = "not a colour"\n')
     (folder / "typo.toml").write_text('name = "z"\nprimray = "#123456"\nprimary = "#123456"\n')
     (folder / "binary.toml").write_bytes(b"\xff\xfe\x00")
+    (folder / "escape.toml").write_text('name = "x\\u001b[2J"\nprimary = "#123456"\n')
     (folder / "notes.txt").write_text("ignored: not a theme file")
     loaded = load_themes(folder)
     assert [theme.name for theme in loaded.themes] == ["mine"]
@@ -48,6 +49,7 @@ def test_bad_files_are_named_with_their_reason_and_the_good_ones_still_load(
         "badcolour.toml",
         "typo.toml",
         "binary.toml",
+        "escape.toml",
     }
     assert "TOML" in reasons["broken.toml"]
     assert "primary" in reasons["nocolour.toml"]
