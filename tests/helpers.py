@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from deepseek_tui.store import Store
 from deepseek_tui.tui.widgets.composer import Composer
+from deepseek_tui.tui.widgets.markdown import MarkdownView
 from deepseek_tui.tui.widgets.messages import AssistantMessage
 
 # Long enough for a loaded 2-core CI machine; a wait that holds costs only its poll.
@@ -82,9 +83,17 @@ async def send(pilot, text: str) -> None:
     await pilot.press("enter")
 
 
+def rendered(app) -> bool:
+    """Every Markdown view that has been laid out has drawn all it was given (a view
+    renders new blocks within a frame budget, so a long or first answer takes frames)."""
+    views = [view for view in app.screen.query(MarkdownView) if view.size.width]
+    return all(view.settled for view in views)
+
+
 async def answered(pilot) -> None:
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+    await wait_for(pilot, lambda: rendered(pilot.app), "the answer rendered")
 
 
 async def streaming_under_way(pilot, chars: int = 20) -> None:

@@ -14,6 +14,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
+from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
 _COLOURS = (
@@ -81,6 +82,20 @@ def theme_from_toml(text: str, fallback_name: str) -> Theme:
     except Exception as error:  # Textual's colour parser raises several kinds
         raise ValueError(f"a colour cannot be read ({error})") from None
     return theme
+
+
+def solid_colour(value: str, background: Color, foreground: Color) -> Color:
+    """A theme variable as the terminal shows it: alpha blended over `background`, and
+    "auto N%" as `foreground` at N% (as Textual draws it). ValueError if unreadable."""
+    try:
+        if value.startswith("auto"):
+            percent = value.removeprefix("auto").strip().rstrip("%") or "100"
+            colour = foreground.with_alpha(float(percent) / 100)
+        else:
+            colour = Color.parse(value)
+    except ColorParseError as error:
+        raise ValueError(str(error)) from None
+    return background.blend(colour.with_alpha(1), colour.a)
 
 
 def load_themes(folder: Traversable | Path) -> LoadedThemes:

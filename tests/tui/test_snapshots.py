@@ -9,6 +9,7 @@ import pytest
 from deepseek_tui.config import Paths
 from deepseek_tui.emulator import Emulator
 from deepseek_tui.tui.widgets.composer import Composer
+from tests.helpers import answered
 
 # A fixed path: the welcome screen shows where the key will be saved.
 SNAPSHOT_DIR = Paths(Path("/tmp/deepseek-tui-snapshots"))
@@ -22,8 +23,7 @@ def snapshot_app(make_app):
 async def _ask(pilot, text: str) -> None:
     pilot.app.screen.query_one(Composer).insert(text)
     await pilot.press("enter")
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await answered(pilot)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])

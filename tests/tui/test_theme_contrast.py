@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from textual.color import Color
 
-from deepseek_tui.tui.themes import load_themes, shipped_themes_dir
+from deepseek_tui.tui.themes import load_themes, shipped_themes_dir, solid_colour
 
 THEMES = load_themes(shipped_themes_dir()).themes
 # (text, the background it is drawn on): answer text, the model badge (accent), links,
@@ -42,18 +42,6 @@ def contrast(a: Color, b: Color) -> float:
     return (high + 0.05) / (low + 0.05)
 
 
-def _solid(variables: dict[str, str], name: str, under: Color) -> Color:
-    """A variable as the terminal shows it: alpha blended over what is under it, and
-    "auto N%" as the foreground at N%."""
-    value = variables[name]
-    if value.startswith("auto"):
-        percent = value.removeprefix("auto").strip().rstrip("%") or "100"
-        colour = Color.parse(variables["foreground"]).with_alpha(float(percent) / 100)
-    else:
-        colour = Color.parse(value)
-    return under.blend(colour.with_alpha(1), colour.a)
-
-
 def test_three_themes_ship() -> None:
     names = {theme.name for theme in THEMES}
     assert {"deepseek-dark", "deepseek-light", "deepseek-high-contrast"} <= names
@@ -66,7 +54,8 @@ def test_every_text_colour_reads_at_wcag_aa(theme) -> None:
     too_low = {}
     for text, background in PAIRS:
         under = Color.parse(variables[background])
-        ratio = contrast(_solid(variables, text, under), under)
+        foreground = Color.parse(variables["foreground"])
+        ratio = contrast(solid_colour(variables[text], under, foreground), under)
         if ratio < 4.5:
             too_low[f"{text} on {background}"] = round(ratio, 2)
     assert too_low == {}

@@ -21,13 +21,14 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.style import Style
 from rich.text import Text
 from rich.theme import Theme as RichTheme
-from textual.color import Color, ColorParseError
+from textual.color import Color
 from textual.geometry import Size
 from textual.strip import Strip
 from textual.widget import Widget
 
 from deepseek_tui.markdown import BlockSplitter
 from deepseek_tui.terminal import sanitize
+from deepseek_tui.tui.themes import solid_colour
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -88,27 +89,14 @@ def _markdown(text: str, code_theme: str) -> Markdown:
     return markdown
 
 
-def _solid(value: str | None, background: Color, foreground: Color, fallback: str) -> str:
-    """A theme variable as an opaque colour Rich can parse: alpha is blended over the
-    background, and "auto N%" is the text colour at N% (as Textual draws it)."""
-    if not value:
-        return fallback
-    try:
-        if value.startswith("auto"):
-            percent = value.removeprefix("auto").strip().rstrip("%") or "100"
-            colour = foreground.with_alpha(float(percent) / 100)
-        else:
-            colour = Color.parse(value)
-    except (ValueError, ColorParseError):
-        return fallback
-    return background.blend(colour.with_alpha(1), colour.a).hex6
-
-
 def markdown_theme(variables: dict[str, str], background: Color, foreground: Color) -> RichTheme:
     """Rich's Markdown styles from the app theme's colours."""
 
     def colour(name: str, fallback: str) -> str:
-        return _solid(variables.get(name), background, foreground, fallback)
+        try:
+            return solid_colour(variables[name], background, foreground).hex6
+        except (KeyError, ValueError):
+            return fallback
 
     accent = colour("accent", "cyan")
     primary = colour("primary", "blue")
