@@ -409,3 +409,19 @@ async def test_a_question_that_just_wraps_shows_every_line(make_app, width: int)
         for question in app.screen.query(UserMessage):
             lines = Text(question.text).wrap(app.console, question.content_region.width)
             assert question.content_region.height == len(lines), question.text
+
+
+async def test_model_ids_from_outside_show_as_text_in_picker_and_palette(make_app) -> None:
+    """An id a server or config lists is shown as typed: no markup, no escapes."""
+    hostile = "[bold]evil\x1b[2J"
+    app = make_app(settings=Settings(models=[hostile]))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: "evil" in screen_text(app), "the picker lists it")
+        assert "[bold]evil" in screen_text(app) and "\x1b" not in screen_text(app)
+        await pilot.press("escape")
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"evil")
+        await wait_for(pilot, lambda: "[bold]evil" in screen_text(app), "the palette lists it")
+        assert "\x1b" not in screen_text(app)

@@ -8,7 +8,10 @@ from functools import partial
 from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.markup import escape
 
+from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.screens.help import described, key_label, what_it_does
 from deepseek_tui.tui.widgets.composer import Composer
 
@@ -26,7 +29,11 @@ class ChatCommands(Provider):
     def _commands(self) -> list[Command]:
         chat = cast("ChatScreen", self.screen)  # listed on ChatScreen.COMMANDS only
         commands: list[Command] = [
-            (f"Model: {model}", partial(chat.use_model, model), "switch for the next message")
+            (
+                f"Model: {sanitize(model)}",
+                partial(chat.use_model, model),
+                "switch for the next message",
+            )
             for model in chat.app.model_ids()
         ]
         for binding in described(chat.BINDINGS):
@@ -52,11 +59,13 @@ class ChatCommands(Provider):
 
     async def discover(self) -> Hits:
         for name, action, help_text in self._commands():
-            yield DiscoveryHit(name, action, help=help_text)
+            yield DiscoveryHit(Content(name), action, text=name, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for name, action, help_text in self._commands():
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), action, help=help_text)
+                # highlight() reads its text as markup: escape it (model ids may hold "[").
+                shown = matcher.highlight(escape(name))
+                yield Hit(score, shown, action, text=name, help=help_text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -11,6 +12,7 @@ from textual.widgets import Input, OptionList, Static, Switch
 from textual.widgets.option_list import Option
 
 from deepseek_tui.api.models import model_traits
+from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.screens.dialogs import Dialog
 
 
@@ -63,7 +65,10 @@ class ModelPicker(Dialog[ModelChoice | None]):
         options = self.query_one(OptionList)
         needle = text.strip().lower()
         shown = [m for m in self.models if needle in m.lower()]
-        options.set_options(Option(("● " if m == self.current else "○ ") + m, id=m) for m in shown)
+        # Ids come from the server: shown as text, never as markup or escapes.
+        options.set_options(
+            Option(Text(("● " if m == self.current else "○ ") + sanitize(m)), id=m) for m in shown
+        )
         if shown:
             index = shown.index(self.current) if self.current in shown and not needle else 0
             options.highlighted = index

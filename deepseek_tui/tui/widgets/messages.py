@@ -191,7 +191,7 @@ class AssistantMessage(Vertical):
         yield Static("", classes="meta")
 
     def _badge(self) -> Text:
-        badge = Text(self.model, style="bold")
+        badge = Text(sanitize(self.model), style="bold")
         if self.branch:
             badge.append(f"  {self.branch}  ←/→ in an empty composer", style="dim")
         return badge
