@@ -12,6 +12,7 @@ from deepseek_tui.api.events import (
     Reply,
     StreamEvent,
     Usage,
+    Waiting,
     finish_sentence,
 )
 from deepseek_tui.api.providers import ChatClient, client_for
@@ -45,6 +46,7 @@ __all__ = [
     "Reply",
     "StreamEvent",
     "Usage",
+    "Waiting",
     "build_messages",
     "client_for",
     "finish_sentence",

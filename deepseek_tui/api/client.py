@@ -26,6 +26,7 @@ from deepseek_tui.api.events import (
     Reply,
     StreamEvent,
     Usage,
+    Waiting,
 )
 from deepseek_tui.api.request import ChatRequest, beta_base_url
 from deepseek_tui.api.sse import SSEParser
@@ -146,6 +147,7 @@ class DeepSeekClient(HttpClient):
         while True:
             attempt += 1
             progress = _Progress()
+            yield Waiting("connecting", attempt, self.max_attempts)
             try:
                 async with contextlib.aclosing(self._stream_once(url, body, progress)) as events:
                     async for event in events:
@@ -156,7 +158,11 @@ class DeepSeekClient(HttpClient):
                 error.partial_reasoning = progress.reasoning
                 if progress.delivered or not error.retryable or attempt >= self.max_attempts:
                     raise
-                await self._sleep(self._backoff(attempt, error))
+                delay = self._backoff(attempt, error)
+                yield Waiting(
+                    "retrying", attempt + 1, self.max_attempts, delay, errors.retry_reason(error)
+                )
+                await self._sleep(delay)
 
     def _chat_url(self, request: ChatRequest) -> str:
         if request.prefix is not None:
@@ -177,6 +183,7 @@ class DeepSeekClient(HttpClient):
                     url=url,
                     retry_after=response.headers.get("retry-after"),
                 )
+            yield Waiting("waiting")
             parser = SSEParser()
             decoder = ChunkDecoder()
             deadline = loop.time() + self.first_data_timeout

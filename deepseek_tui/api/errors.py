@@ -223,6 +223,19 @@ def retry_after_seconds(value: str | None) -> float | None:
     return max((when - datetime.now(UTC)).total_seconds(), 0.0)
 
 
+def retry_reason(error: ApiError) -> str:
+    """Why an attempt is repeated, in a few lower-case words (for "… retrying 2/3")."""
+    if isinstance(error, RateLimitError):
+        return "rate limited"
+    if isinstance(error, StatusError):
+        return f"server error {error.status}"
+    if isinstance(error, ApiTimeout):
+        return "timed out"
+    if isinstance(error, TransportError):
+        return "connection failed"
+    return "failed"
+
+
 def error_for_status(
     status: int, body: bytes, *, url: str = "", retry_after: str | None = None
 ) -> StatusError:

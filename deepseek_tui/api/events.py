@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 
 class FinishReason(StrEnum):
@@ -172,4 +172,38 @@ class Reply:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-StreamEvent = ReasoningDelta | ContentDelta | Usage | Finished
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """Nothing of the answer yet, and why: the client says what it waits for, so a
+    user sees the app working between Enter and the first token.
+
+    `connecting`: the request is being sent (`attempt` of `attempts`);
+    `waiting`: the server accepted it and the model has not said anything yet;
+    `retrying`: a retryable failure, the next attempt starts in `delay` seconds;
+    `queued` / `running`: a submit-and-poll job (Segmind) is in the queue / running.
+    """
+
+    stage: Literal["connecting", "waiting", "retrying", "queued", "running"]
+    attempt: int = 1
+    attempts: int = 1
+    delay: float = 0.0
+    reason: str = ""  # why a retry is needed, in a few words ("rate limited")
+
+    def describe(self, remaining: float | None = None) -> str:
+        """A few lower-case words; `remaining` is how long a retry still waits."""
+        if self.stage == "connecting":
+            if self.attempt > 1:
+                return f"connecting (attempt {self.attempt}/{self.attempts})…"
+            return "connecting…"
+        if self.stage == "waiting":
+            return "waiting for the model"
+        if self.stage == "retrying":
+            left = self.delay if remaining is None else max(remaining, 0.0)
+            why = f"{self.reason}: " if self.reason else ""
+            return f"{why}retrying {self.attempt}/{self.attempts} in {left:.0f} s"
+        if self.stage == "queued":
+            return "queued at Segmind"
+        return "Segmind is running the job"
+
+
+StreamEvent = ReasoningDelta | ContentDelta | Usage | Finished | Waiting

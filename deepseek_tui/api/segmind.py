@@ -17,7 +17,14 @@ import httpx
 
 from deepseek_tui.api import errors
 from deepseek_tui.api.client import HttpClient, parse_completion, transport_error
-from deepseek_tui.api.events import ContentDelta, Finished, ReasoningDelta, Reply, StreamEvent
+from deepseek_tui.api.events import (
+    ContentDelta,
+    Finished,
+    ReasoningDelta,
+    Reply,
+    StreamEvent,
+    Waiting,
+)
 from deepseek_tui.api.request import ChatRequest
 
 SEGMIND_MODELS = ("deepseek-chat",)
@@ -60,7 +67,14 @@ class SegmindClient(HttpClient):
         return list(SEGMIND_MODELS)  # Segmind has no model list endpoint
 
     async def stream_chat(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
-        reply = await self.complete(request)
+        reply: Reply | None = None
+        async for step in self._run(request):
+            if isinstance(step, Waiting):
+                yield step
+            else:
+                reply = step
+        if reply is None:  # pragma: no cover - _run always ends with the reply
+            raise errors.ProtocolError("Segmind's job ended without a result.")
         if reply.reasoning:
             yield ReasoningDelta(reply.reasoning)
         if reply.content:
@@ -70,18 +84,28 @@ class SegmindClient(HttpClient):
         yield Finished(reply.finish_reason)
 
     async def complete(self, request: ChatRequest) -> Reply:
+        async for step in self._run(request):
+            if isinstance(step, Reply):
+                return step
+        raise errors.ProtocolError("Segmind's job ended without a result.")  # pragma: no cover
+
+    async def _run(self, request: ChatRequest) -> AsyncIterator[Waiting | Reply]:
+        """Submit, poll and fetch one job: what it waits for while it waits, then
+        the reply."""
         if request.prefix is not None:
             raise errors.BadRequestError(
                 "Segmind cannot continue a cut answer; regenerate it instead (ctrl+r).",
                 status=400,
             )
         body = {k: v for k, v in request.body(stream=False).items() if k not in _NOT_FORWARDED}
+        yield Waiting("connecting")
         job = await self._submit(quote(request.model, safe=""), body)
         job_id = str(job.get("request_id", ""))
         if not job_id:
             raise errors.ProtocolError("Segmind accepted the question but sent no job id.")
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.first_data_timeout
+        said = ""
         while True:
             status = await self._request("GET", f"v2/requests/{job_id}/status")
             state = status.get("status")
@@ -89,6 +113,10 @@ class SegmindClient(HttpClient):
                 break
             if state == "FAILED":
                 raise self._failed(status)
+            stage = "queued" if state in ("QUEUED", "IN_QUEUE") else "running"
+            if stage != said:
+                said = stage
+                yield Waiting(stage)
             if loop.time() >= deadline:
                 raise errors.FirstDataTimeout(
                     f"Segmind's job did not finish within {self.first_data_timeout:g} s."
@@ -102,7 +130,7 @@ class SegmindClient(HttpClient):
             output = json.dumps(output)
         if not isinstance(output, str):
             raise errors.ProtocolError("Segmind's result had no output.")
-        return parse_completion(output.encode("utf-8"))
+        yield parse_completion(output.encode("utf-8"))
 
     async def _submit(self, model: str, body: dict[str, Any]) -> dict[str, Any]:
         attempt = 0

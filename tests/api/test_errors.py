@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from deepseek_tui.api import ChatRequest, DeepSeekClient, errors
+from deepseek_tui.api import ChatRequest, DeepSeekClient, Waiting, errors
 from deepseek_tui.emulator import Emulator, Faults
 from tests.conftest import TEST_KEY
 
@@ -221,3 +221,20 @@ async def test_status_errors_from_models_and_balance(
             assert not report.is_available
             with pytest.raises(errors.InsufficientBalanceError):
                 await drain(poor)
+
+
+async def test_a_retry_is_announced_with_its_reason_attempt_and_wait(emulator: Emulator) -> None:
+    async def sleep(seconds: float) -> None:
+        pass
+
+    emulator.faults = Faults(error_status=429, error_count=1, retry_after="7")
+    async with DeepSeekClient(emulator.base_url, TEST_KEY, sleep=sleep) as client:
+        request = ChatRequest("deepseek-chat", [{"role": "user", "content": "hi"}])
+        events = [e async for e in client.stream_chat(request)]
+    waits = [e for e in events if isinstance(e, Waiting)]
+    assert [w.stage for w in waits] == ["connecting", "retrying", "connecting", "waiting"]
+    retry = waits[1]
+    assert (retry.attempt, retry.attempts, retry.delay) == (2, 3, 7.0)
+    assert retry.describe() == "rate limited: retrying 2/3 in 7 s"
+    assert retry.describe(remaining=2.4) == "rate limited: retrying 2/3 in 2 s"
+    assert waits[2].describe() == "connecting (attempt 2/3)…"

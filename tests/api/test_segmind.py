@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from deepseek_tui.api import ChatRequest, ContentDelta, Finished, Usage, errors
+from deepseek_tui.api import ChatRequest, ContentDelta, Finished, Usage, Waiting, errors
 from deepseek_tui.api.segmind import SegmindClient
 from deepseek_tui.emulator import Emulator, Faults
 from tests.conftest import TEST_KEY
@@ -66,3 +66,12 @@ async def test_submitting_is_retried_on_a_server_error(emulator: Emulator) -> No
     async with segmind(emulator, retry_base_delay=0.01) as client:
         reply = await client.complete(ask("echo: again"))
     assert reply.content == "again"
+
+
+async def test_the_stream_says_when_the_job_is_queued_and_running(emulator: Emulator) -> None:
+    emulator.faults = Faults(segmind_seconds=3.0)  # queued for the first second
+    async with segmind(emulator) as client:
+        events = [event async for event in client.stream_chat(ask("echo: queued"))]
+    stages = [e.stage for e in events if isinstance(e, Waiting)]
+    assert stages == ["connecting", "queued", "running"]
+    assert Waiting("queued").describe() == "queued at Segmind"

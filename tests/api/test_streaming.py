@@ -11,6 +11,7 @@ from deepseek_tui.api import (
     Finished,
     ReasoningDelta,
     Usage,
+    Waiting,
     errors,
 )
 from deepseek_tui.emulator import Emulator, Faults
@@ -220,3 +221,16 @@ async def test_the_request_carries_the_key_and_streams_usage(
     assert request.headers.get("authorization") == f"Bearer {TEST_KEY}"
     assert request.body["stream"] is True
     assert request.body["stream_options"] == {"include_usage": True}
+
+
+async def test_the_stream_says_what_it_waits_for_before_the_first_token(
+    client: DeepSeekClient,
+) -> None:
+    got = await collect(client, ask("echo: hi"))
+    events = got["events"]
+    first_text = next(i for i, e in enumerate(events) if isinstance(e, ContentDelta))
+    waits = [e for e in events[:first_text] if isinstance(e, Waiting)]
+    assert [w.stage for w in waits] == ["connecting", "waiting"]
+    assert waits[0].describe() == "connecting…"
+    assert waits[1].describe() == "waiting for the model"
+    assert not any(isinstance(e, Waiting) for e in events[first_text:])

@@ -15,14 +15,20 @@ from textual.reactive import reactive
 from textual.widgets import Collapsible, Static
 
 from deepseek_tui.api import errors
-from deepseek_tui.api.events import FinishReason, StreamEvent, Usage, finish_label
+from deepseek_tui.api.events import FinishReason, StreamEvent, Usage, Waiting, finish_label
 from deepseek_tui.pricing import format_cost
 from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.batching import DeltaBatcher
 from deepseek_tui.tui.widgets.markdown import MarkdownView
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from deepseek_tui.session import Turn
+
+# The waiting line's spinner, one frame per tick.
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+WAITING_TICK = 0.25  # seconds
 
 
 class UserMessage(Static):
@@ -126,6 +132,10 @@ class AssistantMessage(Vertical):
             padding: 0 1;
             color: $text-muted;
         }
+        & > .waiting {
+            padding: 0 1;
+            color: $text-muted;
+        }
         & > .error {
             margin: 0 1;
             padding: 0 1;
@@ -162,6 +172,11 @@ class AssistantMessage(Vertical):
         )
         self.started = time.monotonic()
         self._answer_started = bool(content)
+        # What the stream waits for before its first token, and since when.
+        self._waiting: Waiting | None = None
+        self._waiting_since = self.started
+        self._ticks = 0
+        self._waiting_timer: Timer | None = None
         self.set_reactive(AssistantMessage.status, status)
 
     @property
@@ -188,6 +203,9 @@ class AssistantMessage(Vertical):
         answer = MarkdownView(self.content, classes="answer")
         answer.display = bool(self.content)  # no empty line under a failed answer
         yield answer
+        waiting = Static("", classes="waiting", markup=False)
+        waiting.display = False
+        yield waiting
         yield Static("", classes="meta")
 
     def _badge(self) -> Text:
@@ -209,7 +227,43 @@ class AssistantMessage(Vertical):
     def panel(self) -> Collapsible:
         return self.query_one(".reasoning", Collapsible)
 
+    # --- before the first token -------------------------------------------------
+
+    def wait(self, event: Waiting) -> None:
+        """Show what the stream waits for, with the time since Enter, until the
+        first token (or the end) arrives."""
+        self._waiting = event
+        self._waiting_since = time.monotonic()
+        line = self.query_one(".waiting", Static)
+        line.display = True
+        if self._waiting_timer is None:
+            self._waiting_timer = self.set_interval(WAITING_TICK, self._show_waiting)
+        self._show_waiting()
+
+    def waiting_text(self) -> str:
+        """The waiting line as shown: "⠙ waiting for the model · 4 s"."""
+        event = self._waiting
+        if event is None:
+            return ""
+        now = time.monotonic()
+        remaining = event.delay - (now - self._waiting_since)
+        spinner = SPINNER[self._ticks % len(SPINNER)]
+        return f"{spinner} {event.describe(remaining)} · {now - self.started:.0f} s"
+
+    def _show_waiting(self) -> None:
+        self._ticks += 1
+        self.query_one(".waiting", Static).update(self.waiting_text())
+
+    def _stop_waiting(self) -> None:
+        if self._waiting_timer is not None:
+            self._waiting_timer.stop()
+            self._waiting_timer = None
+        if self._waiting is not None:
+            self._waiting = None
+            self.query_one(".waiting", Static).display = False
+
     async def add_reasoning(self, text: str) -> None:
+        self._stop_waiting()
         self._reasoning.append(text)
         panel = self.panel
         if not panel.display:
@@ -218,6 +272,7 @@ class AssistantMessage(Vertical):
         await self.query_one(".reasoning-text", MarkdownView).write(text)
 
     async def add_content(self, text: str) -> None:
+        self._stop_waiting()
         if not self._answer_started:
             self._answer_started = True
             self.query_one(".answer").display = True
@@ -237,7 +292,10 @@ class AssistantMessage(Vertical):
         try:
             async with contextlib.aclosing(events) as stream:
                 async for event in stream:
-                    await batcher.add(event)
+                    if isinstance(event, Waiting):
+                        self.wait(event)
+                    else:
+                        await batcher.add(event)
         except errors.ApiError as failure:
             error = advice(failure)
         except asyncio.CancelledError:
@@ -256,6 +314,7 @@ class AssistantMessage(Vertical):
         cost: float | None = None,
     ) -> None:
         self.finished = True
+        self._stop_waiting()
         for part in self.query(MarkdownView):
             await part.finish()
         panel = self.panel
