@@ -33,6 +33,7 @@ from deepseek_tui.config import (
 )
 
 if TYPE_CHECKING:
+    from deepseek_tui.session import Turn
     from deepseek_tui.store import Conversation, Store
 
 PROG = "deepseek-tui"
@@ -104,7 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="open the last conversation",
     )
     resume.add_argument("--conversation", metavar="ID", help="open this conversation")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", help="without one, the chat opens"
+    )
 
     ask = commands.add_parser(
         "ask",
@@ -126,7 +129,11 @@ def build_parser() -> argparse.ArgumentParser:
     thinking.add_argument(
         "--no-thinking", dest="thinking", action="store_false", help="ask it not to think"
     )
-    ask.add_argument("--show-reasoning", action="store_true", help="stream the reasoning to stderr")
+    ask.add_argument(
+        "--show-reasoning",
+        action="store_true",
+        help="stream the reasoning to stderr (dimmed and labelled on a terminal)",
+    )
     ask.add_argument("--no-save", action="store_true", help="don't keep it in history")
 
     history = commands.add_parser(
@@ -182,8 +189,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="set, show or delete the API key",
         description="Manage the stored API key (credentials.toml, mode 0600).",
     )
-    key.add_argument("action", choices=("set", "show", "delete"))
-    key.add_argument("--provider", metavar="NAME", default="deepseek")
+    key.add_argument(
+        "action",
+        choices=("set", "show", "delete"),
+        help="set: store a key (asked for without echo, or read from stdin); "
+        "show: print it masked and where it comes from; delete: remove the stored key",
+    )
+    key.add_argument(
+        "--provider",
+        metavar="NAME",
+        default="deepseek",
+        help=f"whose key: {' or '.join(PROVIDERS)} (default: deepseek)",
+    )
 
     emulator = commands.add_parser(
         "emulator",
@@ -191,8 +208,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the built-in DeepSeek API emulator",
         description="Serve a DeepSeek-compatible API on this machine for demos and tests.",
     )
-    emulator.add_argument("--host", default="127.0.0.1")
-    emulator.add_argument("--port", type=int, default=8000)
+    emulator.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
+    emulator.add_argument(
+        "--port",
+        type=int,
+        default=8000,
+        help="port to listen on (default: 8000; 0 picks a free one)",
+    )
     emulator.add_argument(
         "--token-delay",
         type=float,
@@ -355,18 +379,15 @@ async def _ask(
     )
     out = _Output(sys.stdout)
     err = _Output(sys.stderr)
+    reasoning = _Reasoning(err, sys.stderr)
     turn = session.new_turn()
-    in_reasoning = False
     try:
         async with contextlib.aclosing(session.send(prompt, turn)) as events:
             async for event in events:
                 if isinstance(event, ReasoningDelta) and args.show_reasoning:
-                    in_reasoning = True
-                    err.write(event.text)
+                    reasoning.write(event.text)
                 elif isinstance(event, ContentDelta):
-                    if in_reasoning:
-                        err.write("\n\n" if not turn.reasoning.endswith("\n") else "\n")
-                        in_reasoning = False
+                    reasoning.close(turn, answer_follows=True)
                     out.write(event.text)
     except ApiError as error:
         out.end_line_if_tty()
@@ -375,14 +396,14 @@ async def _ask(
         return 1
     except (KeyboardInterrupt, asyncio.CancelledError):
         out.end_line_if_tty()
+        reasoning.interrupted()
         _say("stopped; what arrived is kept")
         return 130
     finally:
         await client.aclose()
         if store is not None:
             store.close()
-    if in_reasoning:
-        err.end_line()
+    reasoning.close(turn, answer_follows=False)
     out.end_line_if_tty()
     if session.store_error:
         _say(session.store_error)
@@ -421,6 +442,102 @@ class _Output:
         isatty = getattr(self._stream, "isatty", None)
         if isatty is not None and isatty():
             self.end_line()
+
+    def write_styled(self, text: str, sgr: str) -> None:
+        """`text` in the SGR style `sgr`, reset at once after it: the terminal is never
+        left styled between writes (Ctrl-C, an error, or the answer on stdout next)."""
+        if text:
+            self.write(f"{_CSI}{sgr}m{text}{_CSI}0m")
+            self._last = text[-1]
+
+
+_CSI = "\x1b["
+_DIM = "2"
+_DIM_ITALIC = "2;3"
+
+
+def _on_terminal(stream: object) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty is not None and isatty())
+    except ValueError:  # a closed stream
+        return False
+
+
+def _colours_allowed() -> bool:
+    """https://no-color.org and dumb terminals: labels yes, escape sequences no."""
+    return not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def _thought_label(seconds: float | None, tokens: int = 0) -> str:
+    """What the finished reasoning is called: "Thought for 3.2 s · 340 tokens"."""
+    label = "Thought" if seconds is None else f"Thought for {seconds:.1f} s"
+    return f"{label} · {tokens:,} tokens" if tokens else label
+
+
+class _Reasoning:
+    """`ask --show-reasoning`: the reasoning on stderr, as it streams.
+
+    Piped or redirected, it is the plain text as it arrives, then a blank line before
+    the answer (scripts rely on that). On a terminal it is set apart from the answer:
+    a "Thinking…" line, the text dimmed and italic, a closing "Thought for 3.2 s" line
+    (with the token count when the usage is known by then) and a blank line. The
+    model's text is made inert there, so the only escape sequences that reach the
+    terminal are our own, and each write resets the style it set.
+    """
+
+    def __init__(self, err: _Output, stream: object) -> None:
+        self._err = err
+        self._terminal = _on_terminal(stream)
+        self._styled = self._terminal and _colours_allowed()
+        self._open = False
+
+    def _line(self, text: str, sgr: str) -> None:
+        if self._styled:
+            self._err.write_styled(text, sgr)
+        else:
+            self._err.write(text)
+        self._err.write("\n")
+
+    def write(self, text: str) -> None:
+        if not self._terminal:
+            self._open = True
+            self._err.write(text)
+            return
+        from deepseek_tui.terminal import sanitize
+
+        if not text:
+            return
+        if not self._open:
+            self._open = True
+            self._line("Thinking…", _DIM)
+        text = sanitize(text)
+        if self._styled:
+            self._err.write_styled(text, _DIM_ITALIC)
+        else:
+            self._err.write(text)
+
+    def close(self, turn: Turn, *, answer_follows: bool) -> None:
+        """The reasoning is over: the answer begins, or the stream ended without one."""
+        if not self._open:
+            return
+        self._open = False
+        if not self._terminal:
+            if answer_follows:
+                self._err.write("\n\n" if not turn.reasoning.endswith("\n") else "\n")
+            else:
+                self._err.end_line()
+            return
+        tokens = turn.usage.reasoning_tokens if turn.usage is not None else 0
+        self._err.end_line()
+        self._line(_thought_label(turn.reasoning_seconds, tokens), _DIM)
+        if answer_follows:
+            self._err.write("\n")
+
+    def interrupted(self) -> None:
+        """Stopped mid-reasoning: on a terminal, what follows starts on its own line."""
+        if self._open and self._terminal:
+            self._err.end_line()
 
 
 # --- history, export, import ------------------------------------------------------------
