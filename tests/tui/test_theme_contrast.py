@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from rich.default_styles import DEFAULT_STYLES
 from textual.color import Color
 
 from deepseek_tui.tui.themes import load_themes, shipped_themes_dir, solid_colour
+from deepseek_tui.tui.widgets.markdown import markdown_theme
 
 THEMES = load_themes(shipped_themes_dir()).themes
 # (text, the background it is drawn on): answer text, the model badge (accent), links,
@@ -58,4 +60,27 @@ def test_every_text_colour_reads_at_wcag_aa(theme) -> None:
         ratio = contrast(solid_colour(variables[text], under, foreground), under)
         if ratio < 4.5:
             too_low[f"{text} on {background}"] = round(ratio, 2)
+    assert too_low == {}
+
+
+@pytest.mark.parametrize("theme", THEMES, ids=[theme.name for theme in THEMES])
+def test_every_markdown_text_colour_reads_at_wcag_aa(theme) -> None:
+    """Headings of each level, table headers, links, quotes, inline code: every colour
+    an answer's Markdown draws text in, on the answer's background (or its own)."""
+    variables = theme.to_color_system().generate()
+    variables.update(theme.variables)
+    background = Color.parse(variables["background"])
+    foreground = Color.parse(variables["foreground"])
+    styles = markdown_theme(variables, background, foreground).styles
+    ours = {name for name, style in styles.items() if DEFAULT_STYLES.get(name) != style}
+    too_low = {}
+    for name in sorted(ours):
+        style = styles[name]
+        if style.color is None or name.endswith(".rule"):  # a rule is not text
+            continue
+        text = Color.from_rich_color(style.color)
+        under = Color.from_rich_color(style.bgcolor) if style.bgcolor else background
+        ratio = contrast(text, under)
+        if ratio < 4.5:
+            too_low[name] = round(ratio, 2)
     assert too_low == {}
