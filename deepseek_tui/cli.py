@@ -392,7 +392,7 @@ async def _ask(
     except ApiError as error:
         out.end_line_if_tty()
         err.end_line()
-        _say(str(error))
+        _say(f"{error} Try again in a moment." if error.retryable else str(error))
         return 1
     except (KeyboardInterrupt, asyncio.CancelledError):
         out.end_line_if_tty()

@@ -153,6 +153,10 @@ class DeepSeekClient(HttpClient):
                     async for event in events:
                         yield event
                 return
+            except errors.NotFoundError as error:
+                if request.prefix is None:
+                    raise
+                raise errors.NotFoundError(errors.NO_CONTINUE, status=404) from error
             except errors.ApiError as error:
                 error.partial_content = progress.content
                 error.partial_reasoning = progress.reasoning

@@ -200,8 +200,8 @@ def key_rejected(provider: str = "deepseek") -> str:
     flag = "" if provider == "deepseek" else f" --provider {provider}"
     whose = "" if provider == "deepseek" else f"{provider.capitalize()} "
     return (
-        f"The {whose}API key was rejected (HTTP 401): set a valid key with "
-        f"`deepseek-tui key set{flag}` or in Settings."
+        f"The {whose}API key was rejected (HTTP 401): set a valid key in Settings "
+        f"(ctrl+s) or with `deepseek-tui key set{flag}`."
     )
 
 
@@ -221,6 +221,12 @@ def retry_after_seconds(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max((when - datetime.now(UTC)).total_seconds(), 0.0)
+
+
+NO_CONTINUE = (
+    "This server does not support continuing an answer (it has no /beta endpoint); "
+    "regenerate it instead."
+)
 
 
 def retry_reason(error: ApiError) -> str:
@@ -249,7 +255,7 @@ def error_for_status(
         return AuthenticationError(key_rejected(), **kwargs)
     if status in (402, 406):
         return InsufficientBalanceError(
-            f"Your account has no balance left (HTTP {status}): top up your balance and try again.",
+            f"Your account has no balance left (HTTP {status}): top up your balance.",
             **kwargs,
         )
     if status == 404:
@@ -261,7 +267,7 @@ def error_for_status(
         )
     if status == 429:
         return RateLimitError(
-            _with("Rate or concurrency limit reached (HTTP 429); wait a moment and retry", said),
+            _with("Rate or concurrency limit reached (HTTP 429)", said),
             **kwargs,
         )
     if status >= 500:
@@ -271,5 +277,5 @@ def error_for_status(
             503: "The server is overloaded (HTTP 503)",
             504: "The gateway timed out waiting for the server (HTTP 504)",
         }.get(status, f"The server failed (HTTP {status})")
-        return ServerError(_with(f"{what}; try again shortly", said), **kwargs)
+        return ServerError(_with(what, said), **kwargs)
     return StatusError(_with(f"The server answered HTTP {status}", said), **kwargs)

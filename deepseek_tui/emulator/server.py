@@ -64,6 +64,7 @@ class Faults:
     no_done: bool = False  # omit "data: [DONE]"
     segmind_seconds: float = 0.2  # how long a Segmind job takes (QUEUED, then PROCESSING)
     segmind_fail: str | None = None  # a Segmind job that ends FAILED with this error
+    no_beta: bool = False  # /beta/… is 404, as on a gateway without DeepSeek's beta API
 
 
 @dataclass(frozen=True)
@@ -454,7 +455,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._segmind(path, raw)
             return
         route = _ROUTES.get(path)
-        if route is None:
+        if route is None or (path.startswith("/beta/") and self.emulator.faults.no_beta):
             self._send(404)
             return
         name, method = route

@@ -105,7 +105,13 @@ def test_usage_errors_exit_2() -> None:
 
 @pytest.mark.parametrize(
     ("status", "words"),
-    [(401, b"key set"), (402, b"top up"), (400, b"HTTP 400"), (503, b"HTTP 503")],
+    [
+        (401, b"key set"),
+        (402, b"top up"),
+        (400, b"HTTP 400"),
+        (503, b"HTTP 503): "),
+        (429, b"Try again"),
+    ],
 )
 def test_server_errors_are_one_line_exit_1(emulator: Emulator, status: int, words: bytes) -> None:
     emulator.faults = Faults(error_status=status)

@@ -124,6 +124,7 @@ class ChatScreen(SidebarHandlers, Screen[None]):
             status=status_line(reason, message.usage, message.cost),
             branch=self._branch(message),
             reasoning_tokens=message.usage.reasoning_tokens if message.usage else 0,
+            error=message.error or "",
         )
 
     def update_status(self, last: str | None = None) -> None:

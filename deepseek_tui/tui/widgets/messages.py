@@ -70,20 +70,9 @@ NEXT_STEP: dict[FinishReason | str, str] = {
 }
 
 
-def advice(error: errors.ApiError) -> str:
-    """The error's sentence plus the next step a user can take here."""
-    message = str(error)
-    if isinstance(error, errors.AuthenticationError):
-        return f"{message} Open Settings (ctrl+s) to set your key."
-    if error.retryable or isinstance(error, errors.StreamError | errors.ApiTimeout):
-        return f"{message} Press ctrl+r to retry."
-    return message
-
-
 def status_line(reason: str | None, usage: Usage | None, cost: float | None) -> str:
-    """The line under an answer: how it ended (with what to do), tokens, cost.
-    `reason` None means "say nothing about the ending" (a complete answer, or one
-    whose error is shown above this line)."""
+    """The line under an answer: how it ended (with the key that helps), tokens, cost.
+    `reason` None means "say nothing about the ending"."""
     parts = []
     if reason is not None and reason != FinishReason.STOP:
         ending = sanitize(finish_label(reason))
@@ -136,11 +125,13 @@ class AssistantMessage(Vertical):
             padding: 0 1;
             color: $text-muted;
         }
+        /* The app's notice, not the model's words: boxed, titled, in the error colour. */
         & > .error {
             margin: 0 1;
             padding: 0 1;
-            color: $error;
-            border-left: thick $error;
+            border: round $error;
+            border-title-color: $error;
+            border-title-style: bold;
         }
     }
     """
@@ -158,8 +149,10 @@ class AssistantMessage(Vertical):
         status: str = "",
         branch: str = "",
         reasoning_tokens: int = 0,
+        error: str = "",
     ) -> None:
         super().__init__(classes="assistant-message")
+        self.error = error  # why the request failed, as the client said it
         self.model = model
         # Pieces, joined when read: `str +=` per batch is quadratic on long answers.
         self._content = [content] if content else []
@@ -188,7 +181,9 @@ class AssistantMessage(Vertical):
         return _joined(self._reasoning)
 
     def compose(self) -> ComposeResult:
-        yield Static(self._badge(), classes="badge")
+        badge = Static(self._badge(), classes="badge")
+        badge.display = self._speaks
+        yield badge
         # Live ("Thinking…", open) only while a new answer has not started; a stored
         # or continued answer shows its reasoning as a closed panel.
         live = not self.finished and not self._answer_started
@@ -206,7 +201,20 @@ class AssistantMessage(Vertical):
         waiting = Static("", classes="waiting", markup=False)
         waiting.display = False
         yield waiting
+        if self.error:
+            yield self._notice()
         yield Static("", classes="meta")
+
+    @property
+    def _speaks(self) -> bool:
+        """Whether anything is shown under the model's name: a failure before the
+        first token is the app's notice alone."""
+        return not self.error or bool(self._content or self._reasoning or self.branch)
+
+    def _notice(self) -> Static:
+        notice = Static(Text(sanitize(self.error)), classes="error")
+        notice.border_title = "request failed" if not self._content else "answer cut short"
+        return notice
 
     def _badge(self) -> Text:
         badge = Text(sanitize(self.model), style="bold")
@@ -216,7 +224,9 @@ class AssistantMessage(Vertical):
 
     def set_branch(self, branch: str) -> None:
         self.branch = branch
-        self.query_one(".badge", Static).update(self._badge())
+        badge = self.query_one(".badge", Static)
+        badge.update(self._badge())
+        badge.display = self._speaks
 
     def on_mount(self) -> None:
         if not self.finished and not self.reasoning:
@@ -297,7 +307,7 @@ class AssistantMessage(Vertical):
                     else:
                         await batcher.add(event)
         except errors.ApiError as failure:
-            error = advice(failure)
+            error = str(failure)
         except asyncio.CancelledError:
             await batcher.flush()
             await self.finish(usage=turn.usage, reason=FinishReason.STOPPED)
@@ -326,12 +336,13 @@ class AssistantMessage(Vertical):
                 panel.title += f" · {usage.reasoning_tokens:,} tokens"
         else:
             panel.display = False
-        # The error sentence already says what to do next; no second hint under it.
-        self.status = status_line(None if error else reason, usage, cost)
+        # The notice says what went wrong; the line under it the key that helps, as
+        # it does when the conversation is opened again.
+        self.status = status_line(reason, usage, cost)
         if error:
-            self.mount(
-                Static(Text(sanitize(error)), classes="error"), before=self.query_one(".meta")
-            )
+            self.error = error
+            await self.mount(self._notice(), before=self.query_one(".meta"))
+            self.query_one(".badge").display = self._speaks
 
     def watch_status(self) -> None:
         if self.is_mounted:
