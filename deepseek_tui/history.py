@@ -83,6 +83,11 @@ class History:
         self.store.set_archived(conversation_id, True)
         self._deleted.append(conversation_id)
 
+    @property
+    def can_undo(self) -> bool:
+        """Whether a delete of this run can still be undone."""
+        return bool(self._deleted)
+
     def undo_delete(self) -> Conversation | None:
         """Bring back the conversation deleted last; None when there is none."""
         if not self._deleted:

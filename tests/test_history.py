@@ -54,13 +54,16 @@ def test_pin_rename_and_an_undone_delete_lose_nothing(paths: Paths) -> None:
     store = Store.open(paths.database)
     kept = _conversation(store, "Keep", "keep me")
     history = History(store)
+    assert not history.can_undo
     history.toggle_pin(kept)
     history.rename(kept, "Renamed")
     history.delete(kept)
+    assert history.can_undo
     assert history.page().total == 0
     assert history.search("keep") == []
     restored = history.undo_delete()
     assert restored is not None and restored.title == "Renamed" and restored.pinned
+    assert not history.can_undo
     assert history.undo_delete() is None
     history.close()
     assert [m.content for m in store.messages(kept)] == ["keep me"]

@@ -60,7 +60,7 @@ class ChatScreen(SidebarHandlers, Screen[None]):
         Binding("ctrl+b", "copy_answer", "Copy last answer", show=False),
         Binding("ctrl+down", "scroll_latest", "Jump to the latest", show=False),
         Binding("ctrl+l", "toggle_sidebar", "Chats", tooltip="Conversations: list and search"),
-        Binding("ctrl+z", "undo_delete", "Undo delete", show=False),
+        Binding("ctrl+z", "undo_delete", "Undo delete", show=False, priority=True),
     ]
 
     app = getters.app(DeepSeekApp)
@@ -142,6 +142,7 @@ class ChatScreen(SidebarHandlers, Screen[None]):
             status.problem = "history off (ctrl+l says why)"
         else:
             status.problem = ""
+        self.mark_open_conversation()
 
     # --- sending ------------------------------------------------------------------------
 

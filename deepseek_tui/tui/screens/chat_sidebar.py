@@ -1,5 +1,10 @@
 """The chat screen's stored conversations: the sidebar's messages, answered through
-`History`, and export to a file (a mixin of `ChatScreen`, which owns the widgets)."""
+`History`, and export to a file (a mixin of `ChatScreen`, which owns the widgets).
+
+Undo after a delete: ctrl+z is a priority key of the chat screen, so it reaches
+`action_undo_delete` wherever focus is. In the composer it undoes the delete only
+while that is the latest thing done (no typing since); otherwise the composer's own
+text undo gets the key."""
 
 from __future__ import annotations
 
@@ -7,8 +12,10 @@ import contextlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from textual import work
+from textual import on, work
+from textual.actions import SkipAction
 from textual.screen import Screen
+from textual.widgets import OptionList, TextArea
 from textual.worker import get_current_worker
 
 from deepseek_tui.store import Message, StoreError
@@ -28,6 +35,9 @@ STREAMING = "An answer is still streaming: press Esc to stop it first."
 
 class SidebarHandlers(Screen[None]):
     """Open, search, page, pin, rename, delete and undo, for the chat screen."""
+
+    # A delete is the latest thing done: ctrl+z in the composer undoes it, not text.
+    _undo_armed = False
 
     if TYPE_CHECKING:  # provided by ChatScreen
         app: DeepSeekApp
@@ -60,6 +70,7 @@ class SidebarHandlers(Screen[None]):
 
     def reload_sidebar(self, keep: str | None = None) -> None:
         """The first page of the conversation list (later pages come on demand)."""
+        self.sidebar.current = self._open_id()
         self.app.open_history()
         if self.history is None:
             self.sidebar.show_problem(self.app.store_problem or "History is off.")
@@ -68,6 +79,32 @@ class SidebarHandlers(Screen[None]):
             self.sidebar.show_page(self.history.page(), keep=keep)
         except StoreError as error:
             self.sidebar.show_problem(str(error))
+
+    def refresh_sidebar(self, keep: str | None = None) -> None:
+        """Show the list again after a change: the search's results while the search
+        box has text (the box and the list never disagree), else the first page."""
+        query = self.sidebar.search_text
+        if query and self.history is not None:
+            self.search_history(query, keep=keep)
+        else:
+            self.reload_sidebar(keep=keep)
+
+    def _open_id(self) -> str | None:
+        conversation = self.session.conversation
+        return conversation.id if conversation is not None else None
+
+    def mark_open_conversation(self) -> None:
+        """The sidebar marks the conversation on screen (after open, new, first send);
+        one that was just created is listed, if the plain list is shown."""
+        open_id = self._open_id()
+        sidebar = self.sidebar
+        if sidebar.current == open_id:
+            return
+        sidebar.current = open_id
+        shown = sidebar.display and not sidebar.search_text
+        if open_id is not None and shown and not sidebar.is_listed(open_id):
+            option = sidebar.query_one("#conversations", OptionList).highlighted_option
+            self.reload_sidebar(keep=option.id if option is not None else None)
 
     def on_sidebar_more(self, event: Sidebar.More) -> None:
         if self.history is not None:
@@ -81,7 +118,7 @@ class SidebarHandlers(Screen[None]):
             self.search_history(event.query)
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
-    def search_history(self, query: str) -> None:
+    def search_history(self, query: str, keep: str | None = None) -> None:
         """Search off the event loop; a newer search cancels this one's result."""
         assert self.history is not None
         try:
@@ -90,7 +127,7 @@ class SidebarHandlers(Screen[None]):
             self.app.call_from_thread(self.sidebar.show_problem, str(error))
             return
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self.sidebar.show_hits, query, hits)
+            self.app.call_from_thread(self.sidebar.show_hits, query, hits, keep)
 
     def on_sidebar_close(self, _: Sidebar.Close) -> None:
         if self.sidebar.display:
@@ -109,6 +146,7 @@ class SidebarHandlers(Screen[None]):
             self.notify("That conversation is gone.", severity="warning")
             self.reload_sidebar()
             return
+        self.sidebar.current = self._open_id()
         self.show_history(focus_id=event.message_id)
         self.update_status(last="")
         if self.size.width < NARROW:
@@ -135,17 +173,19 @@ class SidebarHandlers(Screen[None]):
         if event.action == "pin":
             with self._reported():
                 history.toggle_pin(conversation.id)
-            self.reload_sidebar(keep=conversation.id)
+            self.refresh_sidebar(keep=conversation.id)
         elif event.action == "rename":
 
             def renamed(new_title: str | None) -> None:
                 if new_title:
                     with self._reported():
                         history.rename(conversation.id, new_title)
-                    self.reload_sidebar(keep=conversation.id)
+                    self.refresh_sidebar(keep=conversation.id)
 
             self.app.push_screen(TextPrompt("New title", conversation.title), renamed)
         elif event.action == "delete":
+            # The highlight stays in place: on the row after the deleted one.
+            after = self._neighbour(conversation.id)
 
             def confirmed(yes: bool | None) -> None:
                 if not yes:
@@ -155,21 +195,48 @@ class SidebarHandlers(Screen[None]):
                 except StoreError as error:
                     self.notify(str(error), severity="error", markup=False, timeout=10)
                     return
-                current = self.session.conversation
-                if current is not None and current.id == conversation.id:
+                if self._open_id() == conversation.id:
                     self.action_new_conversation()
-                self.reload_sidebar()
-                self.notify(f"Deleted “{title}”. Press ctrl+z to undo.", timeout=10, markup=False)
+                self._undo_armed = True
+                self.refresh_sidebar(keep=after)
+                self.notify(
+                    f"Deleted “{title}”. Press ctrl+z to bring it back.", timeout=10, markup=False
+                )
 
-            self.app.push_screen(Confirm(f"Delete “{title}” and all its messages?"), confirmed)
+            self.app.push_screen(
+                Confirm(f"Delete “{title}” and all its messages? (ctrl+z undoes)"), confirmed
+            )
+
+    def _neighbour(self, conversation_id: str) -> str | None:
+        """The conversation listed after (else before) this one's rows."""
+        listing = self.sidebar.query_one("#conversations", OptionList)
+        ids = [listing.get_option_at_index(i).id for i in range(listing.option_count)]
+        others = [i.partition(":")[0] for i in ids if i]
+        if conversation_id not in others:
+            return None
+        start = others.index(conversation_id)
+        after = [i for i in others[start:] if i != conversation_id]
+        before = [i for i in others[:start] if i != conversation_id]
+        return (after or before[-1:] or [None])[0]
+
+    @on(TextArea.Changed, "#composer")
+    def _typed_since_delete(self) -> None:
+        self._undo_armed = False
 
     def action_undo_delete(self) -> None:
+        """Bring back the conversation deleted last (ctrl+z, wherever focus is)."""
+        history = self.history
+        if history is None or not history.can_undo:
+            raise SkipAction()  # nothing to bring back: the composer's text undo
+        if not self._undo_armed and isinstance(self.focused, TextArea):
+            raise SkipAction()  # typed since the delete: ctrl+z undoes the typing
         restored = None
         with self._reported():
-            restored = self.history.undo_delete() if self.history else None
+            restored = history.undo_delete()
+        self._undo_armed = self._undo_armed and history.can_undo
         if restored is None:
             return
-        self.reload_sidebar(keep=restored.id)
+        self.refresh_sidebar(keep=restored.id)
         self.notify(f"Restored “{restored.shown_title}”.", markup=False)
 
     def action_export(self, kind: str = "markdown") -> None:

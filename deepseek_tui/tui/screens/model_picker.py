@@ -14,6 +14,11 @@ from textual.widgets.option_list import Option
 from deepseek_tui.api.models import model_traits
 from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.screens.dialogs import Dialog
+from deepseek_tui.tui.widgets.status_bar import clip_middle
+
+# Cells a model id may take in the list and the thinking line: the dialog's 64 less
+# its padding, the list's, the marker and a scrollbar (CSS ellipsis catches the rest).
+ID_WIDTH = 54
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +70,10 @@ class ModelPicker(Dialog[ModelChoice | None]):
         options = self.query_one(OptionList)
         needle = text.strip().lower()
         shown = [m for m in self.models if needle in m.lower()]
-        # Ids come from the server: shown as text, never as markup or escapes.
+        # Ids come from the server: shown as text, never as markup or escapes; a long
+        # one loses its middle, so ids that differ only at the end stay apart.
         options.set_options(
-            Option(Text(("● " if m == self.current else "○ ") + sanitize(m)), id=m) for m in shown
+            Option(Text(("● " if m == self.current else "○ ") + _shown(m)), id=m) for m in shown
         )
         if shown:
             index = shown.index(self.current) if self.current in shown and not needle else 0
@@ -90,10 +96,9 @@ class ModelPicker(Dialog[ModelChoice | None]):
             switch.disabled = True
             with switch.prevent(Switch.Changed):
                 switch.value = mode == "always"
+            name = _shown(model, ID_WIDTH - 16) if model else "This model"
             label.update(
-                f"{model} always thinks"
-                if mode == "always"
-                else f"{model or 'This model'} does not think"
+                Text(f"{name} always thinks" if mode == "always" else f"{name} does not think")
             )
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -134,3 +139,7 @@ class ModelPicker(Dialog[ModelChoice | None]):
         if options.option_count:
             current = options.highlighted or 0
             options.highlighted = (current + step) % options.option_count
+
+
+def _shown(model: str, width: int = ID_WIDTH) -> str:
+    return clip_middle(sanitize(model), width)

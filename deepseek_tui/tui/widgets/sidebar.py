@@ -1,11 +1,13 @@
 """The conversation list: newest first, grouped by day, searchable, loaded in pages.
 
-The sidebar holds no store: it shows the rows the screen gives it and posts what the
-user asks for (`Open`, `Search`, `More`, `Action`, `Close`)."""
+The sidebar holds no store: it shows the rows the screen gives it, marks the one that
+is open (`current`), and posts what the user asks for (`Open`, `Search`, `More`,
+`Action`, `Close`)."""
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -14,7 +16,9 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.message import Message
+from textual.reactive import var
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
@@ -83,6 +87,7 @@ class Sidebar(Vertical):
     DEFAULT_CSS = """
     Sidebar {
         dock: left;
+        margin-bottom: 1;  /* docks overlap: the footer's row would hide the last entry */
         width: 36;
         max-width: 45%;
         display: none;
@@ -97,17 +102,23 @@ class Sidebar(Vertical):
         background: $boost;
     }
     Sidebar > #conversations {
+        width: 100%;
         height: 1fr;
+        padding: 0;
+        scrollbar-size-vertical: 1;
         border: none;
         background: $surface;
+        /* Titles are cut to the cells there are (CJK, emoji, the scrollbar). */
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+        & > .option-list--option {
+            padding: 0 1 0 0;  /* the left cell is the open conversation's mark */
+        }
     }
     Sidebar > #sidebar-help {
         height: auto;
         padding: 0 1;
         margin-bottom: 1;
-    }
-    Sidebar ConversationList > .option-list--option {
-        padding: 0 1;
     }
     """
 
@@ -143,8 +154,13 @@ class Sidebar(Vertical):
             super().__init__()
             self.offset = offset
 
+    current: var[str | None] = var(None)
+    """The id of the conversation open in the chat, marked with ▌ in the list."""
+
     def __init__(self) -> None:
         super().__init__(id="sidebar")
+        self._rows: dict[str, ConversationSummary] = {}  # shown, by option id
+        self._hits: dict[str, SearchHit] = {}
         self._loaded = 0
         self._total = 0
         self._last_day = ""
@@ -177,7 +193,10 @@ class Sidebar(Vertical):
         listing.clear_options()
         self._loaded = self._total = 0
         self._searching = False
-        listing.add_option(Option(Text(sanitize(problem)), disabled=True))
+        # The one note that wraps: it says why history is off and what to do.
+        width = max(listing.scrollable_content_region.width - 2, 20)
+        lines = Text(sanitize(problem)).wrap(self.app.console, width)
+        listing.add_option(Option(_note_lines(line.plain for line in lines), disabled=True))
 
     def show_page(self, page: Page, keep: str | None = None) -> None:
         """Show a page of conversations: the first one replaces the list, later ones
@@ -185,6 +204,7 @@ class Sidebar(Vertical):
         listing = self.query_one(ConversationList)
         if page.offset == 0:
             listing.clear_options()
+            self._rows.clear()
             self._loaded = 0
             self._last_day = ""
             self._searching = False
@@ -198,11 +218,14 @@ class Sidebar(Vertical):
             day = "Pinned" if conversation.pinned else day_label(conversation.updated_at)
             if day != self._last_day:
                 self._last_day = day
-                options.append(Option(Text(day, style="bold underline"), disabled=True))
-            options.append(Option(_entry(summary, self._text_width()), id=conversation.id))
+                options.append(Option(_note(day, "bold underline"), disabled=True))
+            self._rows[conversation.id] = summary
+            options.append(
+                Option(_entry(summary, conversation.id == self.current), id=conversation.id)
+            )
         listing.add_options(options)
         if not self._total:
-            listing.add_option(Option("No conversations yet", disabled=True))
+            listing.add_option(Option(_note("No conversations yet"), disabled=True))
         if keep is not None:
             with contextlib.suppress(OptionDoesNotExist):
                 listing.highlighted = listing.get_option_index(keep)
@@ -241,22 +264,50 @@ class Sidebar(Vertical):
         self._search_timer = None
         self.post_message(self.Search(self.search_text))
 
-    def show_hits(self, query: str, hits: list[SearchHit]) -> None:
-        """Show the messages that match `query` (ignored if the box says otherwise now)."""
+    def show_hits(self, query: str, hits: list[SearchHit], keep: str | None = None) -> None:
+        """Show the messages that match `query` (ignored if the box says otherwise now).
+        The highlight goes to the first hit in conversation `keep`, if there is one."""
         if query != self.search_text:
             return
         self._searching = True
         listing = self.query_one(ConversationList)
         listing.clear_options()
+        self._hits = {f"{hit.conversation_id}:{hit.message_id}": hit for hit in hits}
         if not hits:
-            listing.add_option(Option(Text(f"Nothing matches “{sanitize(query)}”"), disabled=True))
+            listing.add_option(Option(_note(f"Nothing matches “{query}”"), disabled=True))
             return
-        width = self._text_width()
         listing.add_options(
-            Option(_hit(hit, width), id=f"{hit.conversation_id}:{hit.message_id}") for hit in hits
+            Option(_hit(hit, hit.conversation_id == self.current), id=option_id)
+            for option_id, hit in self._hits.items()
         )
-        if self._highlight_pending:
+        kept = [i for i, hit in enumerate(self._hits.values()) if hit.conversation_id == keep]
+        if kept:
+            self._highlight_pending = False
+            listing.highlighted = kept[0]
+        elif self._highlight_pending:
             self._highlight_first()
+
+    def watch_current(self, old: str | None, new: str | None) -> None:
+        """Move the mark: redraw the entries and hits of the two conversations."""
+        listing = self.query_one(ConversationList)
+        for conversation_id in {old, new} - {None}:
+            with contextlib.suppress(OptionDoesNotExist):
+                if conversation_id in self._rows and not self._searching:
+                    summary = self._rows[conversation_id]
+                    listing.replace_option_prompt(
+                        conversation_id, _entry(summary, conversation_id == new)
+                    )
+            if self._searching:
+                for option_id, hit in self._hits.items():
+                    if hit.conversation_id == conversation_id:
+                        with contextlib.suppress(OptionDoesNotExist):
+                            listing.replace_option_prompt(
+                                option_id, _hit(hit, hit.conversation_id == new)
+                            )
+
+    def is_listed(self, conversation_id: str) -> bool:
+        """Whether the list (not a search) shows this conversation now."""
+        return not self._searching and conversation_id in self._rows
 
     @on(Input.Submitted, "#search")
     def _to_results(self) -> None:
@@ -283,12 +334,6 @@ class Sidebar(Vertical):
             with search.prevent(Input.Changed):
                 search.value = ""
 
-    def _text_width(self) -> int:
-        # Before its first layout the sidebar's width follows from its CSS
-        # (36 cells, at most 45% of the screen); padding and scrollbar take ~7.
-        width = self.size.width or min(36, int(self.app.size.width * 0.45))
-        return max(width - 7, 12)
-
     def focus_list(self) -> None:
         listing = self.query_one(ConversationList)
         listing.focus()
@@ -296,25 +341,42 @@ class Sidebar(Vertical):
             self._to_results()
 
 
-TITLE_WIDTH = 28
+# The mark in the left cell of the open conversation's lines; $accent is contrast-
+# tested on $surface, the list's background.
+MARK = ("▌", "$accent")
 
 
-def _clip(text: str, width: int = TITLE_WIDTH) -> str:
-    text = " ".join(sanitize(text).split())
-    return text if len(text) <= width else text[: width - 1] + "…"
+def _one_line(text: str) -> str:
+    """Outside text as one inert line (the list cuts it to its width in cells)."""
+    return " ".join(sanitize(text).split())
 
 
-def _entry(summary: ConversationSummary, width: int = TITLE_WIDTH) -> Text:
+def _note(text: str, style: str = "") -> Content:
+    """A line that is not a conversation: a day heading, "no results", a problem."""
+    return Content.assemble(" ", (_one_line(text), style))
+
+
+def _note_lines(lines: Iterable[str]) -> Content:
+    return Content("\n".join(f" {line}" for line in lines))
+
+
+def _entry(summary: ConversationSummary, current: bool = False) -> Content:
     conversation = summary.conversation
     title = ("📌 " if conversation.pinned else "") + conversation.shown_title
-    text = Text(_clip(title, width))
     count = summary.message_count
     details = f"{summary.model or '—'} · {count} message{'s' if count != 1 else ''}"
-    text.append("\n" + _clip(details, width), style="dim")
-    return text
+    mark = MARK if current else " "
+    return Content.assemble(
+        mark, (_one_line(title), "bold" if current else ""), "\n", mark, (_one_line(details), "dim")
+    )
 
 
-def _hit(hit: SearchHit, width: int = TITLE_WIDTH) -> Text:
-    text = Text(_clip(hit.shown_title, width), style="bold")
-    text.append(f"\n{_clip(f'{hit.role}: {hit.snippet}', width)}", style="dim")
-    return text
+def _hit(hit: SearchHit, current: bool = False) -> Content:
+    mark = MARK if current else " "
+    return Content.assemble(
+        mark,
+        (_one_line(hit.shown_title), "bold"),
+        "\n",
+        mark,
+        (_one_line(f"{hit.role}: {hit.snippet}"), "dim"),
+    )

@@ -2,11 +2,68 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
 from deepseek_tui.terminal import sanitize
+
+SEPARATOR = " · "
+MODEL_MIN = 20  # cells a long model id keeps before other parts give way
+
+
+def clip_middle(text: str, width: int) -> str:
+    """`text` in at most `width` terminal cells, an ellipsis replacing its middle.
+
+    For model ids: a gateway's "accounts/fireworks/models/…" prefix says less than
+    the end, so the end keeps two thirds of the room."""
+    if cell_len(text) <= width:
+        return text
+    if width <= 1:
+        return "…"[:width]
+    head_room = (width - 1) // 3
+    head = _take(text, head_room)
+    tail = _take(text[::-1], width - 1 - cell_len(head))[::-1]
+    return f"{head}…{tail}"
+
+
+def _take(text: str, width: int) -> str:
+    """The longest start of `text` that fits in `width` cells (wide characters whole)."""
+    used = 0
+    for index, char in enumerate(text):
+        used += cell_len(char)
+        if used > width:
+            return text[:index]
+    return text
+
+
+def status_text(
+    model: str, parts: list[tuple[int, str]], width: int, *, model_min: int = MODEL_MIN
+) -> Text:
+    """The status line in `width` cells: `model` first, then `parts` in order.
+
+    Each part comes with its rank (lower gives way first). When the line is too
+    long, the model id is shortened in the middle down to `model_min` cells, then
+    the lowest-ranked parts are left out, and whatever still overflows is cut with an
+    ellipsis; nothing wraps."""
+    model = sanitize(model)
+    kept = list(parts)
+
+    def line(model_text: str) -> str:
+        return SEPARATOR.join([model_text, *(text for _, text in kept)])
+
+    while True:
+        rest = cell_len(line("")) if kept else 0
+        room = max(width - rest, min(model_min, cell_len(model)))
+        shown = clip_middle(model, room)
+        if cell_len(line(shown)) <= width or not kept:
+            break
+        lowest = min(rank for rank, _ in kept)
+        kept = [part for part in kept if part[0] != lowest]
+    text = Text(line(shown))
+    text.truncate(width, overflow="ellipsis")
+    return text
 
 
 class StatusBar(Static):
@@ -31,13 +88,15 @@ class StatusBar(Static):
         super().__init__(id=id, markup=False)
 
     def render(self) -> Text:
-        parts = [sanitize(self.model)]
+        # Rank: what goes first when the line is too narrow (history off goes last).
+        parts: list[tuple[int, str]] = []
         if self.thinking is not None:
-            parts.append("thinking on" if self.thinking else "thinking off")
+            parts.append((2, "thinking on" if self.thinking else "thinking off"))
         if self.last:
-            parts.append(self.last)
+            parts.append((3, sanitize(self.last)))
         if self.demo:
-            parts.append("offline demo")
+            parts.append((1, "offline demo"))
         if self.problem:
-            parts.append(self.problem)
-        return Text(" · ".join(parts))
+            parts.append((4, sanitize(self.problem)))
+        width = self.content_region.width or self.app.size.width
+        return status_text(self.model, parts, width)
