@@ -49,6 +49,7 @@ class ChatScreen(SidebarHandlers, Screen[None]):
     # The footer shows the short description; help and the palette the tooltip.
     BINDINGS = [
         Binding("escape", "stop", "Stop", tooltip="Stop the answer that is streaming"),
+        Binding("escape", "cancel_edit", "Cancel edit", tooltip="Stop editing; nothing changes"),
         Binding("ctrl+n", "new_conversation", "New conversation", show=False),
         Binding("ctrl+o", "pick_model", "Model", tooltip="Pick the model for the next message"),
         Binding("ctrl+t", "toggle_thinking", "Thinking", tooltip="Thinking on/off"),
@@ -73,6 +74,8 @@ class ChatScreen(SidebarHandlers, Screen[None]):
         super().__init__()
         self.session = session
         self._reply: Worker[None] | None = None
+        # While ↑ edits an earlier question: the history as it was, for Esc.
+        self._before_edit: list[Entry] | None = None
 
     @property
     def history(self) -> History | None:
@@ -99,6 +102,7 @@ class ChatScreen(SidebarHandlers, Screen[None]):
     # --- showing ------------------------------------------------------------------------
 
     def show_history(self, focus_id: int | None = None) -> None:
+        self._end_edit()  # another conversation or branch: the edit is abandoned
         history = self.session.history
         focus = next(
             (i for i, m in enumerate(history) if focus_id is not None and m.id == focus_id), None
@@ -150,6 +154,8 @@ class ChatScreen(SidebarHandlers, Screen[None]):
         # "Stop" is shown in the footer only while there is something to stop.
         if action == "stop":
             return self.streaming
+        if action == "cancel_edit":
+            return self._before_edit is not None and not self.streaming
         if action == "toggle_thinking":
             return model_traits(self.session.model).thinking == "toggle"
         return True
@@ -170,6 +176,7 @@ class ChatScreen(SidebarHandlers, Screen[None]):
             self.notify(STREAMING)
             return
         self.composer.clear()
+        self._end_edit()
         await self.conversation.add(UserMessage(message.text))
         self._start(message.text, "send")
 
@@ -288,16 +295,38 @@ class ChatScreen(SidebarHandlers, Screen[None]):
         """Put the last question back in the composer; sending makes a new branch."""
         if self.streaming:
             return
+        before = list(self.session.history)
         text = self.session.rewind_last_question()
         if text is None:
             return
+        if self._before_edit is None:  # ↑ again goes further back; Esc undoes all
+            self._before_edit = before
         questions = list(self.query(UserMessage))
         if questions:
             await self.conversation.remove_from(questions[-1])
         composer = self.composer
         composer.load_text(text)
+        composer.set_editing(True)
         composer.focus()
         composer.move_cursor(composer.document.end)
+        self.refresh_bindings()
+
+    def action_cancel_edit(self) -> None:
+        """Esc while editing: the conversation as it was, an empty composer."""
+        before = self._before_edit
+        if before is None:
+            return
+        self.session.history[:] = before
+        self.composer.clear()
+        self.show_history()
+        self.composer.focus()
+
+    def _end_edit(self) -> None:
+        if self._before_edit is None:
+            return
+        self._before_edit = None
+        self.composer.set_editing(False)
+        self.refresh_bindings()
 
     def action_toggle_reasoning(self) -> None:
         panels = [p for p in self.query(".reasoning").results(Collapsible) if p.display]

@@ -17,7 +17,8 @@ class Composer(TextArea):
         # priority binding: that would run before the keys that came in the same read
         # (text + Enter from a fast client), so `_on_key` sends, in order.
         Binding("enter", "submit", "Send", show=False),
-        Binding("ctrl+j,shift+enter", "newline", "Newline", key_display="^j"),
+        # In the placeholder, not the footer: at 80 columns every other key must fit.
+        Binding("ctrl+j,shift+enter", "newline", "Newline", key_display="^j", show=False),
         # In an empty composer only; with text they move the cursor as usual.
         Binding("up", "edit_last", "Edit the last message (empty composer)", show=False),
         Binding("left", "branch(-1)", "Previous branch (empty composer)", show=False),
@@ -36,8 +37,15 @@ class Composer(TextArea):
         &:focus {
             border: round $primary;
         }
+        /* Editing an earlier question: said on the border, in the warning colour. */
+        &.editing, &.editing:focus {
+            border: round $warning;
+            border-title-color: $warning;
+        }
     }
     """
+
+    EDITING = "editing · ⏎ sends it as a new branch · esc cancels"
 
     class Submitted(Message):
         """The user sent `text`."""
@@ -65,6 +73,15 @@ class Composer(TextArea):
             placeholder="Ask DeepSeek…  (⏎ send · ^j newline)",
         )
         self.cursor_blink = False
+
+    @property
+    def editing(self) -> bool:
+        return self.has_class("editing")
+
+    def set_editing(self, editing: bool) -> None:
+        """Show (or stop showing) that the text is an earlier question being edited."""
+        self.set_class(editing, "editing")
+        self.border_title = self.EDITING if editing else None
 
     def action_submit(self) -> None:
         text = self.text

@@ -1,0 +1,23 @@
+"""At 80 columns the footer keeps every key it offers, in the busiest state."""
+
+from __future__ import annotations
+
+from deepseek_tui.config import Settings
+from deepseek_tui.emulator import Emulator, Faults
+from tests.helpers import screen_text, send, streaming_under_way
+
+
+async def test_every_footer_key_fits_at_80_columns_while_streaming(
+    make_app, emulator: Emulator
+) -> None:
+    emulator.faults = Faults(token_delay=0.05)
+    # A model that toggles thinking: ^t is offered too, the longest footer there is.
+    app = make_app(settings=Settings(model="deepseek-v4-flash"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "echo: " + "word " * 200)
+        await streaming_under_way(pilot)
+        footer = screen_text(app).splitlines()[-1]
+        for key in ("esc Stop", "^o Model", "^t Thinking", "^s Settings", "f1 Help", "^l Chats"):
+            assert key in footer, footer
+        assert "^q Quit" in footer and "^p palette" in footer, footer
+        await pilot.press("escape")
