@@ -77,10 +77,13 @@ def cost(usage: Usage, price: Price, *, peak: bool = False) -> float:
     return amount * (PEAK_FACTOR if peak else 1.0)
 
 
-def format_cost(amount: float) -> str:
-    """$0.0012-style: small amounts keep two significant digits."""
+def format_cost(amount: float, *, exact: bool = True) -> str:
+    """$0.0012-style: small amounts keep two significant digits. Not `exact`, an
+    amount under a cent is "<$0.01" (the status bar shows the figure)."""
     if amount == 0:
         return "$0"
+    if not exact and amount < 0.01:
+        return "<$0.01"
     if amount >= 0.01:
         return f"${amount:,.2f}"
     digits = 2

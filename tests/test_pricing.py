@@ -44,3 +44,10 @@ def test_the_users_table_wins_and_unknown_models_have_no_price() -> None:
 )
 def test_costs_read_well(amount: float, shown: str) -> None:
     assert format_cost(amount) == shown
+
+
+def test_a_cost_under_a_cent_can_be_shown_as_less_than_a_cent() -> None:
+    assert format_cost(0.0000021, exact=False) == "<$0.01"
+    assert format_cost(0.0000021) == "$0.0000021"
+    assert format_cost(0.25, exact=False) == "$0.25"
+    assert format_cost(0, exact=False) == "$0"

@@ -201,7 +201,7 @@ def key_rejected(provider: str = "deepseek") -> str:
     whose = "" if provider == "deepseek" else f"{provider.capitalize()} "
     return (
         f"The {whose}API key was rejected (HTTP 401): set a valid key in Settings "
-        f"(ctrl+s) or with `deepseek-tui key set{flag}`."
+        f"(^s) or with `deepseek-tui key set{flag}`."
     )
 
 

@@ -94,7 +94,7 @@ class SegmindClient(HttpClient):
         the reply."""
         if request.prefix is not None:
             raise errors.BadRequestError(
-                "Segmind cannot continue a cut answer; regenerate it instead (ctrl+r).",
+                "Segmind cannot continue a cut answer; regenerate it instead (^r).",
                 status=400,
             )
         body = {k: v for k, v in request.body(stream=False).items() if k not in _NOT_FORWARDED}

@@ -226,6 +226,13 @@ class DeepSeekApp(App[int]):
         self.base_url = self.emulator.base_url
         self.api_key = DEMO_KEY
 
+    def leave_demo(self, api_key: str, base_url: str) -> None:
+        """A real key was saved during the demo: use it, at `base_url`, from the next
+        request on (`apply_settings` makes the client). The emulator is stopped at exit."""
+        self.demo = False
+        self.api_key = api_key
+        self.base_url = base_url.rstrip("/")
+
     def _make_client(self) -> ChatClient:
         from deepseek_tui.api.providers import client_for
 

@@ -167,15 +167,15 @@ async def test_help_lists_the_keys(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("f1")
-        await wait_for(pilot, lambda: "ctrl+o" in screen_text(app), "the help lists ctrl+o")
+        await wait_for(pilot, lambda: "^o" in screen_text(app), "the help lists ^o")
         shown = screen_text(app)
-        model_row = next(line for line in shown.splitlines() if "ctrl+o" in line)
+        model_row = next(line for line in shown.splitlines() if "^o " in line and "│" in line)
         assert "model" in model_row.lower()
-        assert "ctrl+l" in shown and "Conversations" in shown and "Composer" in shown
+        assert "^l" in shown and "Conversations" in shown and "Composer" in shown
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, ChatScreen)
-        assert "ctrl+o" not in screen_text(app)
+        assert "Pick the model for the next message" not in screen_text(app)
 
 
 async def test_copy_last_answer_and_code_block(make_app) -> None:
@@ -321,7 +321,7 @@ async def test_a_stopped_answer_continues_in_place(make_app, emulator: Emulator)
         await pilot.press("escape")
         await answered(pilot)
         cut = app.screen.query_one(AssistantMessage).content
-        assert "ctrl+f" in app.screen.query_one(AssistantMessage).status
+        assert "^f" in app.screen.query_one(AssistantMessage).status
         emulator.faults = Faults()
         await pilot.press("ctrl+f")
         await answered(pilot)

@@ -197,7 +197,7 @@ async def test_an_interrupted_answer_says_what_to_do_after_a_restart(make_app, p
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         answer = app.screen.query_one(AssistantMessage)
-        assert "interrupted" in answer.status and "ctrl+f" in answer.status
+        assert "interrupted" in answer.status and "^f" in answer.status
         await pilot.press("ctrl+f")
         await answered(pilot)
         assert app.screen.query_one(AssistantMessage).content == "one two three four"

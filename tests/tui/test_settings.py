@@ -275,3 +275,30 @@ def test_settings_snapshot(snap_compare, size) -> None:
         await open_settings(pilot)
 
     assert snap_compare(app, run_before=run_before, terminal_size=size)
+
+
+async def test_a_key_saved_during_the_demo_ends_the_demo(
+    make_app, emulator: Emulator, paths: Paths
+) -> None:
+    from tests.helpers import answered, screen_text, send, wait_for
+
+    app = make_app(api_key=None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: "platform.deepseek.com" in screen_text(app), "where")
+        await pilot.click("#demo")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen), "the chat")
+        assert "offline demo" in str(app.screen.query_one("#status").render())
+        await pilot.press("ctrl+s")  # from the chat, as a user opens it
+        await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen), "settings")
+        assert "ends the demo" in shown(pilot, "#key-summary")
+        await type_into(pilot, "#api_key", NEW_KEY)
+        await type_into(pilot, "#base_url", emulator.base_url)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen), "back in the chat")
+        assert not app.demo
+        assert "offline demo" not in str(app.screen.query_one("#status").render())
+        await send(pilot, "echo: for real")
+        await answered(pilot)
+    chats = [r for r in emulator.requests if r.path.endswith("/chat/completions")]
+    assert chats and chats[-1].headers["authorization"] == f"Bearer {NEW_KEY}"
+    assert NEW_KEY in paths.credentials_file.read_text()

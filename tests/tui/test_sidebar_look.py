@@ -101,7 +101,7 @@ def test_a_long_model_id_keeps_its_end_and_the_status_line_fits() -> None:
     assert cell_len(line.plain) <= 76
     assert line.plain.endswith(last), "tokens and cost stay in view"
     assert "very-long" in line.plain
-    narrow = status_text(GATEWAY_ID, [(3, last), (4, "history off (ctrl+l says why)")], 40)
+    narrow = status_text(GATEWAY_ID, [(3, last), (4, "history off (^l says why)")], 40)
     assert cell_len(narrow.plain) <= 40
 
 
@@ -154,7 +154,7 @@ async def test_ctrl_z_undoes_a_delete_from_the_composer_and_the_search_box(make_
         await _delete_highlighted(pilot)
         assert option_ids(app) == [first]
         notices = [n.message for n in app._notifications]
-        assert any("ctrl+z" in message for message in notices), notices
+        assert any("^z" in message for message in notices), notices
         app.screen.query_one(Composer).focus()
         await pilot.press("ctrl+z")
         await wait_for(pilot, lambda: option_ids(app) == [second, first], "back, from the composer")

@@ -34,6 +34,7 @@ from deepseek_tui.tui.widgets.conversation import Conversation
 from deepseek_tui.tui.widgets.messages import AssistantMessage, UserMessage, status_line
 from deepseek_tui.tui.widgets.sidebar import Sidebar
 from deepseek_tui.tui.widgets.status_bar import StatusBar
+from deepseek_tui.tui.widgets.title_bar import TitleBar
 
 Entry = Message | LocalMessage
 Mode = Literal["send", "regenerate", "continue"]
@@ -68,6 +69,7 @@ class ChatScreen(SidebarHandlers, Screen[None]):
     conversation = getters.query_one("#conversation", Conversation)
     composer = getters.query_one("#composer", Composer)
     status = getters.query_one("#status", StatusBar)
+    title_bar = getters.query_one("#title", TitleBar)
     sidebar = getters.query_one(Sidebar)
 
     def __init__(self, session: Session) -> None:
@@ -84,13 +86,13 @@ class ChatScreen(SidebarHandlers, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Sidebar()
         with Vertical(id="main"):
+            yield TitleBar(id="title")
             yield Conversation(self._widget_for, id="conversation")
             yield Composer(id="composer")
             yield StatusBar(id="status")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.status.demo = self.app.demo
         self.show_history()
         self.update_status()
         self.call_after_refresh(self._open_history)
@@ -133,7 +135,10 @@ class ChatScreen(SidebarHandlers, Screen[None]):
 
     def update_status(self, last: str | None = None) -> None:
         """Bring the status bar up to date; `last` replaces the "last answer" part."""
+        conversation = self.session.conversation
+        self.title_bar.title = conversation.shown_title if conversation is not None else ""
         status = self.status
+        status.demo = self.app.demo
         status.model = self.session.model
         can_think = model_traits(self.session.model).thinking != "never"
         status.thinking = self.session.thinks if can_think else None
@@ -143,7 +148,7 @@ class ChatScreen(SidebarHandlers, Screen[None]):
         if self.session.store_error:
             status.problem = self.session.store_error
         elif self.app.store_problem:
-            status.problem = "history off (ctrl+l says why)"
+            status.problem = "history off (^l says why)"
         else:
             status.problem = ""
         self.mark_open_conversation()
@@ -420,4 +425,4 @@ def _usage_label(turn: Turn) -> str:
     """The status bar's "last: …" part: tokens and cost of the latest answer."""
     if turn.usage is None:
         return ""
-    return "last: " + status_line(None, turn.usage, turn.cost)
+    return "last: " + status_line(None, turn.usage, turn.cost, exact_cost=True)

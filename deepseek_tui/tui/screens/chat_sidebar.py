@@ -9,6 +9,7 @@ text undo gets the key."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -92,6 +93,13 @@ class SidebarHandlers(Screen[None]):
     def _open_id(self) -> str | None:
         conversation = self.session.conversation
         return conversation.id if conversation is not None else None
+
+    def _renamed_open(self, conversation_id: str, title: str) -> None:
+        """A rename of the conversation on screen shows in its title bar at once."""
+        conversation = self.session.conversation
+        if conversation is not None and conversation.id == conversation_id:
+            self.session.conversation = dataclasses.replace(conversation, title=title)
+            self.update_status()
 
     def mark_open_conversation(self) -> None:
         """The sidebar marks the conversation on screen (after open, new, first send);
@@ -180,6 +188,7 @@ class SidebarHandlers(Screen[None]):
                 if new_title:
                     with self._reported():
                         history.rename(conversation.id, new_title)
+                    self._renamed_open(conversation.id, new_title)
                     self.refresh_sidebar(keep=conversation.id)
 
             self.app.push_screen(TextPrompt("New title", conversation.title), renamed)
@@ -200,11 +209,11 @@ class SidebarHandlers(Screen[None]):
                 self._undo_armed = True
                 self.refresh_sidebar(keep=after)
                 self.notify(
-                    f"Deleted “{title}”. Press ctrl+z to bring it back.", timeout=10, markup=False
+                    f"Deleted “{title}”. Press ^z to bring it back.", timeout=10, markup=False
                 )
 
             self.app.push_screen(
-                Confirm(f"Delete “{title}” and all its messages? (ctrl+z undoes)"), confirmed
+                Confirm(f"Delete “{title}” and all its messages? (^z undoes)"), confirmed
             )
 
     def _neighbour(self, conversation_id: str) -> str | None:

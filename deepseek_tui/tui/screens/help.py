@@ -29,11 +29,20 @@ KEY_NAMES = {
 }
 
 
+def key_text(key: str) -> str:
+    """One key as the footer writes it, the app's one notation: "^o", "^↓", "esc"."""
+    modifiers, _, name = key.rpartition("+")
+    name = KEY_NAMES.get(name, name)
+    if modifiers == "ctrl":
+        return f"^{name}"
+    return f"{modifiers}+{name}" if modifiers else name
+
+
 def key_label(binding: Binding) -> str:
-    """How a binding's keys are written for people: "f1 / ?", "ctrl+o", "⏎"."""
+    """How a binding's keys are written for people: "f1 / ?", "^o", "⏎"."""
     if binding.key_display:
         return binding.key_display
-    return " / ".join(KEY_NAMES.get(key, key) for key in binding.key.split(","))
+    return " / ".join(key_text(key) for key in binding.key.split(","))
 
 
 def what_it_does(binding: Binding) -> str:
@@ -66,7 +75,7 @@ def chat_sections(chat: Iterable[BindingType], app: Iterable[BindingType]) -> li
     return [
         ("Chat", chat),
         ("Composer", Composer.BINDINGS),
-        ("Conversations (ctrl+l)", [*ConversationList.BINDINGS, *Sidebar.BINDINGS]),
+        ("Conversations (^l)", [*ConversationList.BINDINGS, *Sidebar.BINDINGS]),
         ("App", [palette, *app]),
     ]
 

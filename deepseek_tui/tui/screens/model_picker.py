@@ -53,7 +53,7 @@ class ModelPicker(Dialog[ModelChoice | None]):
             with Horizontal(id="thinking-row"):
                 yield Switch(id="thinking")
                 yield Static("", id="thinking-label")  # filled by _show_thinking
-            yield Static("⏎ pick · ctrl+t thinking · esc cancel", classes="hint")
+            yield Static("⏎ pick · ^t thinking · esc cancel", classes="hint")
 
     def on_mount(self) -> None:
         self._fill("")

@@ -323,8 +323,13 @@ class SettingsScreen(ModalScreen[bool]):
         for item in fields(Settings):
             value = getattr(settings, item.name)
             setattr(app.settings, item.name, list(value) if isinstance(value, list) else value)
-        if not app.demo:
-            # The demo keeps talking to its emulator; the new values apply at the next start.
+        if app.demo and key:
+            # A real key ends the demo: chats go to the saved base URL from now on.
+            app.leave_demo(key, settings.base_url)
+            self.notify(
+                f"Key saved: the demo is over, chats now go to {app.base_url}.", markup=False
+            )
+        elif not app.demo:
             if key:
                 app.api_key = key
             if base_url_changed:

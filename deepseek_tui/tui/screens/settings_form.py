@@ -70,7 +70,9 @@ def key_summary(current: str | None, loaded: ApiKey | None, *, demo: bool) -> st
     """The line under the key field: which key is in use, masked, and where it is from."""
     if demo:
         saved = f"Saved key: {loaded.masked}." if loaded else "No key saved yet."
-        return f"Demo mode: chats use the offline emulator. {saved}"
+        return (
+            f"Demo mode: chats use the offline emulator. {saved} Saving a key here ends the demo."
+        )
     if not current:
         return "No key yet: paste one above."
     if loaded is not None and loaded.value == current and loaded.source == "env":

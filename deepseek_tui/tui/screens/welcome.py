@@ -12,6 +12,9 @@ from textual.widgets import Button, Footer, Input, Static
 from deepseek_tui.config import store_api_key
 from deepseek_tui.tui.app import DeepSeekApp
 
+# Where a new user gets a key, by provider (a gateway's own page we cannot know).
+KEY_PAGES = {"deepseek": "https://platform.deepseek.com/api_keys"}
+
 
 class WelcomeScreen(Screen[None]):
     """Shown when there is no API key in the environment or the credentials file."""
@@ -25,17 +28,21 @@ class WelcomeScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static("Welcome to deepseek-tui", classes="title")
+            page = KEY_PAGES.get(self.app.provider)
+            where = f"Get one at {page}, or try" if page else "No key yet? Try"
             yield Static(
                 f"Paste your {self.app.provider_name} API key to start. It is saved in "
-                f"{self.app.paths.credentials_file} (readable only by you).\n"
-                "No key yet? Try the offline demo: it talks to a built-in emulator.",
+                f"{self.app.paths.credentials_file} (readable only by you).\n\n"
+                f"{where} the offline demo: it talks to a built-in emulator, and a key "
+                "saved later in Settings (^s) takes over from it.",
                 classes="body",
+                markup=False,
             )
             yield Input(placeholder="sk-…", password=True, id="key")
-            yield Static("", id="problem")
+            yield Static("", id="problem", markup=False)
             with Horizontal():
                 yield Button("Save key", variant="primary", id="save")
-                yield Button("Try the offline demo (F2)", id="demo")
+                yield Button("Try the offline demo (f2)", id="demo")
         yield Footer()
 
     def on_input_submitted(self) -> None:

@@ -28,10 +28,21 @@ WINDOW = 30
 PIN_TICK = 0.05
 PIN_STEADY = 3
 PIN_LIMIT = 10.0
-EMPTY_HINT = Text.assemble(
-    ("New conversation\n", "bold"),
-    "Type a message and press Enter. Ctrl+o picks the model, ctrl+l lists your "
-    "conversations, F1 lists every key, ctrl+p finds any action.",
+# The empty conversation: our own constant text, so Textual markup with theme
+# variables is safe here (nothing from outside is ever put into it).
+_KEYS = (
+    ("^o", "pick the model", "^l", "your conversations"),
+    ("^t", "thinking on/off", "f1", "every key"),
+    ("^s", "settings", "^p", "any action"),
+)
+EMPTY_HINT = "\n".join(
+    [
+        "[b $text]New conversation[/]",
+        "",
+        "Type a question and press [b $accent]⏎[/]; [b $accent]^j[/] starts a new line.",
+        "",
+        *(f"[b $accent]{k1}[/] {d1:<18} [b $accent]{k2}[/] {d2:<18}" for k1, d1, k2, d2 in _KEYS),
+    ]
 )
 
 Entry = TypeVar("Entry")
@@ -51,7 +62,10 @@ class Conversation(VerticalScroll, Generic[Entry]):
         scrollbar-size-vertical: 1;
     }
     Conversation > #empty-hint {
-        margin: 1 2;
+        width: 1fr;
+        height: 1fr;
+        content-align: center middle;
+        text-align: left;
         color: $text-muted;
     }
     Conversation > #earlier {

@@ -450,7 +450,7 @@ class MarkdownView(Widget):
         hidden = sum(self._sizes[: self._first])
         words = (
             f"⋯ {hidden:,} earlier characters of this answer are not shown here "
-            "(all of it is kept: ctrl+b copies it, export writes it)"
+            "(all of it is kept: ^b copies it, export writes it)"
         )
         notice = self._renderer.render_plain(words, self._base + Style(dim=True))
         return Block([*notice.strips, Strip([])], False)

@@ -63,14 +63,16 @@ class UserMessage(Static):
 # The keys that help after an answer that ended early; how it ended is said by the
 # one table of words (`finish_label`).
 NEXT_STEP: dict[FinishReason | str, str] = {
-    FinishReason.STOPPED: "ctrl+f continues it",
-    FinishReason.INTERRUPTED: "ctrl+f continues it, ctrl+r regenerates it",
+    FinishReason.STOPPED: "^f continues it",
+    FinishReason.INTERRUPTED: "^f continues it, ^r regenerates it",
     FinishReason.LENGTH: "ctrl+f continues it",
-    FinishReason.ERROR: "ctrl+r retries",
+    FinishReason.ERROR: "^r retries",
 }
 
 
-def status_line(reason: str | None, usage: Usage | None, cost: float | None) -> str:
+def status_line(
+    reason: str | None, usage: Usage | None, cost: float | None, *, exact_cost: bool = False
+) -> str:
     """The line under an answer: how it ended (with the key that helps), tokens, cost.
     `reason` None means "say nothing about the ending"."""
     parts = []
@@ -81,7 +83,7 @@ def status_line(reason: str | None, usage: Usage | None, cost: float | None) -> 
     if usage:
         parts.append(f"{usage.prompt_tokens:,} in · {usage.completion_tokens:,} out")
     if cost is not None:
-        parts.append(format_cost(cost))
+        parts.append(format_cost(cost, exact=exact_cost))
     return " · ".join(parts)
 
 
@@ -96,6 +98,8 @@ class AssistantMessage(Vertical):
         & > .badge {
             color: $accent;
             padding: 0 1;
+            text-wrap: nowrap;  /* a long gateway id ends in "…" rather than wrapping */
+            text-overflow: ellipsis;
         }
         & > .reasoning {
             margin: 0 0 0 1;

@@ -58,7 +58,7 @@ class ConversationList(OptionList):
         Binding("r", "rename", "Rename", show=False),
         Binding("p", "pin", "Pin", tooltip="Pin / unpin", show=False),
         Binding(
-            "d,delete", "delete", "Delete", tooltip="Delete (asks first; ctrl+z undoes)", show=False
+            "d,delete", "delete", "Delete", tooltip="Delete (asks first; ^z undoes)", show=False
         ),
     ]
 

@@ -1,0 +1,118 @@
+"""Where am I: the open conversation's title above it, a designed empty state, and
+costs that read well."""
+
+from __future__ import annotations
+
+from deepseek_tui.store import Store
+from deepseek_tui.tui.widgets.messages import AssistantMessage
+from deepseek_tui.tui.widgets.title_bar import TitleBar
+from tests.helpers import answered, screen_text, seed, send, wait_for
+
+
+def title_row(app) -> str:
+    return screen_text(app).splitlines()[0].strip()
+
+
+async def test_the_empty_state_says_how_to_start(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: "New conversation" in screen_text(app), "the empty state")
+        shown = screen_text(app)
+        for words in ("press ⏎", "^o pick the model", "^l your conversations", "f1 every key"):
+            assert words in shown, shown
+        assert title_row(app) == "New conversation"
+        await send(pilot, "echo: hi")
+        await answered(pilot)
+        assert "^o pick the model" not in screen_text(app)
+
+
+async def test_the_title_follows_send_open_rename_and_new(make_app, paths) -> None:
+    store = Store.open(paths.database)
+    seeded = seed(store, "[bold]Seeded[/] \x1b[31mtitle", 1)
+    store.close()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "echo: first words")
+        await answered(pilot)
+        await wait_for(pilot, lambda: title_row(app) == "echo: first words", "the title shows")
+        # Open the seeded one from the sidebar: its title is shown as text.
+        await pilot.press("ctrl+l")
+        await wait_for(pilot, lambda: seeded in _option_ids(app), "the list")
+        app.screen.query_one("#conversations").focus()
+        _highlight(app, seeded)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "Seeded" in title_row(app), lambda: screen_text(app))
+        assert "[bold]Seeded[/] ␛[31mtitle" in title_row(app)
+        # Rename the open one: the bar follows at once.
+        await pilot.press("ctrl+l")
+        await wait_for(pilot, lambda: app.screen.query("#conversations"), "the list again")
+        app.screen.query_one("#conversations").focus()
+        _highlight(app, seeded)
+        await pilot.press("r")
+        await pilot.pause()
+        await pilot.press("ctrl+u", *"Renamed", "enter")
+        await wait_for(pilot, lambda: "Renamed" in title_row(app), lambda: screen_text(app))
+        await pilot.press("escape", "ctrl+n")
+        await wait_for(pilot, lambda: title_row(app) == "New conversation", "a new one")
+        assert app.screen.query_one(TitleBar).has_class("new")
+
+
+async def test_a_long_title_is_one_line_cut_in_cells(make_app, paths) -> None:
+    store = Store.open(paths.database)
+    seeded = seed(store, "日本語のタイトルがとても長い会話 " * 6, 1)
+    store.close()
+    app = make_app(conversation_id=seeded)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: "日本語" in title_row(app), "the title")
+        row = screen_text(app).splitlines()[0]
+        assert row.rstrip().endswith("…")
+        assert "日本語" not in screen_text(app).splitlines()[1]
+
+
+async def test_a_cost_under_a_cent_reads_as_such_with_the_figure_in_the_status(
+    make_app,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "echo: cheap")
+        await answered(pilot)
+        assert app.screen.query_one(AssistantMessage).status.endswith("<$0.01")
+        status = str(app.screen.query_one("#status").render())
+        assert "$0.00000" in status and "<$" not in status
+
+
+def _option_ids(app) -> list[str]:
+    from textual.widgets import OptionList
+
+    found = app.screen.query("#conversations")
+    if not found:
+        return []
+    options = found.first(OptionList)
+    return [
+        (options.get_option_at_index(i).id or "").split(":", 1)[0]
+        for i in range(options.option_count)
+    ]
+
+
+def _highlight(app, conversation_id: str) -> None:
+    from textual.widgets import OptionList
+
+    options = app.screen.query_one("#conversations", OptionList)
+    options.highlighted = _option_ids(app).index(conversation_id)
+
+
+async def test_a_long_model_id_is_one_line_above_its_answer(make_app, emulator) -> None:
+    from deepseek_tui.config import Settings
+
+    app = make_app(settings=Settings(model="deepseek-chat"))
+    long_id = "accounts/fireworks/models/deepseek-chat-" + "very-long-" * 8
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "echo: hi")
+        await answered(pilot)
+        answer = app.screen.query_one(AssistantMessage)
+        answer.model = long_id
+        answer.set_branch("")
+        await pilot.pause()
+        badge = answer.query_one(".badge")
+        assert badge.size.height == 1
+        assert str(badge.render_line(0).text).rstrip().endswith("…")
