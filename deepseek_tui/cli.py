@@ -304,7 +304,9 @@ def _usage_error(parser: argparse.ArgumentParser, message: str) -> NoReturn:
 def _read_prompt(args: argparse.Namespace, parser: argparse.ArgumentParser) -> str:
     words: list[str] = args.prompt
     if words == ["-"] or (not words and not sys.stdin.isatty()):
-        prompt = sys.stdin.read()
+        # Bytes, decoded here: invalid UTF-8 becomes U+FFFD instead of an error (a
+        # UTF-8 locale reads stdin strictly) or a lone surrogate (the C locale).
+        prompt = sys.stdin.buffer.read().decode("utf-8", "replace")
     elif not words:
         _usage_error(parser, 'ask needs a prompt: deepseek-tui ask "your question"')
     else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
@@ -213,6 +214,7 @@ class Session:
         consumer stops early (Esc, ctrl+c) it is saved as STOPPED.
         """
         parent = self._last_id()
+        text = valid_text(text)
         user = self._persist_user(text, parent)
         self.history.append(user)
         # aclosing: when our consumer stops early, the inner stream is closed now,
@@ -294,6 +296,8 @@ class Session:
         try:
             async for event in stream:
                 if isinstance(event, ReasoningDelta):
+                if isinstance(event, ReasoningDelta | ContentDelta):
+                    event = _valid_delta(event)
                     turn.add(event)
                 elif isinstance(event, ContentDelta):
                     if turn.reasoning_seconds is None and turn._reasoning:
@@ -481,6 +485,24 @@ def title_from(text: str, limit: int = 60) -> str:
     """A conversation title from its first message, made locally."""
     line = " ".join(text.split())
     if len(line) <= limit:
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid_text(text: str) -> str:
+    """`text` as valid Unicode: a lone surrogate (a JSON escape such as "\\ud800", or a
+    byte of invalid UTF-8 that Python kept as one) becomes U+FFFD, a split pair is
+    joined. Such a character could be neither stored nor printed, and the answer
+    around it would be lost."""
+    if _SURROGATE.search(text) is None:
+        return text
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def _valid_delta(event: ReasoningDelta | ContentDelta) -> ReasoningDelta | ContentDelta:
+    text = valid_text(event.text)
+    return event if text is event.text else type(event)(text)
+
+
         return line
     cut = line[:limit].rsplit(" ", 1)[0] or line[:limit]
     return cut.rstrip(" ,.;:") + "…"

@@ -65,6 +65,8 @@ class Faults:
     segmind_seconds: float = 0.2  # how long a Segmind job takes (QUEUED, then PROCESSING)
     segmind_fail: str | None = None  # a Segmind job that ends FAILED with this error
     no_beta: bool = False  # /beta/… is 404, as on a gateway without DeepSeek's beta API
+    extra_delta: str | None = None  # one more content delta after extra_delta_after chunks;
+    extra_delta_after: int = 1  # a lone surrogate in it goes out as its JSON escape ("\\ud800")
 
 
 @dataclass(frozen=True)
@@ -674,6 +676,11 @@ class _Handler(BaseHTTPRequestHandler):
             return True
         if position == _position(faults.garbage_after, total):
             out.write(framing.data("{not json"))
+        if faults.extra_delta is not None and position == _position(
+            faults.extra_delta_after, total
+        ):
+            delta = {"index": 0, "delta": {"content": faults.extra_delta}, "finish_reason": None}
+            out.write(framing.data(encode({"object": "chat.completion.chunk", "choices": [delta]})))
         return False
 
     def _keep_alive(self, out: _ChunkedWriter, line: str, seconds: float, faults: Faults) -> None:
