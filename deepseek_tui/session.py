@@ -82,6 +82,7 @@ class LocalMessage:
     usage: Usage | None = None
     cost: float | None = None
     error: str | None = None
+    reasoning_seconds: float | None = None
 
 
 class Session:
@@ -376,6 +377,7 @@ class Session:
             usage=message.usage,
             cost=message.cost,
             error=message.error,
+            reasoning_seconds=message.reasoning_seconds,
         )
         saved = self.store.get_message(message.id)
         assert saved is not None
@@ -447,6 +449,7 @@ class Session:
                         usage=turn.usage,
                         cost=turn.cost,
                         error=str(turn.error) if turn.error else None,
+                        reasoning_seconds=turn.reasoning_seconds,
                     )
                     message = self.store.get_message(turn.message_id)
                     if message is not None:
@@ -466,6 +469,7 @@ class Session:
                 usage=turn.usage,
                 cost=turn.cost,
                 error=str(turn.error) if turn.error else None,
+                reasoning_seconds=turn.reasoning_seconds,
             )
         )
 

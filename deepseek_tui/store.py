@@ -17,7 +17,7 @@ from typing import Any
 from deepseek_tui.api.events import FinishReason, Usage
 from deepseek_tui.timestamps import now_iso
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Each entry upgrades the schema from version N-1 to N; never edit a shipped one.
 MIGRATIONS: dict[int, str] = {
@@ -90,6 +90,11 @@ MIGRATIONS: dict[int, str] = {
     CREATE INDEX conversations_for_sidebar
         ON conversations (archived, pinned DESC, updated_at DESC);
     """,
+    # How long the model thought before answering, so a reopened answer is labelled
+    # as it was live ("Thought for 12 s").
+    3: """
+    ALTER TABLE messages ADD COLUMN reasoning_seconds REAL;
+    """,
 }
 
 # Ties in a recursive walk are impossible in a database we wrote; a damaged one
@@ -144,6 +149,7 @@ class Message:
     error: str | None
     created_at: str
     updated_at: str
+    reasoning_seconds: float | None = None
 
     @property
     def unfinished(self) -> bool:
@@ -537,6 +543,7 @@ class Store:
         usage: Usage | None = None,
         cost: float | None = None,
         error: str | None = None,
+        reasoning_seconds: float | None = None,
     ) -> None:
         """Set the given fields (None leaves a field as it is)."""
         fields: dict[str, Any] = {"updated_at": now_iso()}
@@ -552,6 +559,8 @@ class Store:
             fields["cost"] = cost
         if error is not None:
             fields["error"] = error
+        if reasoning_seconds is not None:
+            fields["reasoning_seconds"] = reasoning_seconds
         assignments = ", ".join(f"{name} = ?" for name in fields)
         with self._write() as db:
             db.execute(
@@ -913,6 +922,7 @@ def _message(row: sqlite3.Row) -> Message:
         error=row["error"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        reasoning_seconds=row["reasoning_seconds"],
     )
 
 

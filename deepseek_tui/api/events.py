@@ -67,6 +67,22 @@ _TEXTS = {
 UNFINISHED = "Unfinished: the app stopped while this answer was streaming."
 
 
+def thought_label(seconds: float | None, tokens: int = 0) -> str:
+    """What finished reasoning is called, everywhere (live, reopened, `ask`):
+    "Thought for 12 s · 340 tokens". Without a time (saved before times were kept)
+    it is "Reasoning · 340 tokens"."""
+    if seconds is None:
+        label = "Reasoning"
+    elif seconds < 10:
+        label = f"Thought for {seconds:.1f} s"
+    elif seconds < 60:
+        label = f"Thought for {seconds:.0f} s"
+    else:
+        minutes, rest = divmod(round(seconds), 60)
+        label = f"Thought for {minutes} min {rest} s"
+    return f"{label} · {tokens:,} tokens" if tokens else label
+
+
 def finish_sentence(reason: str | None) -> str:
     """One plain sentence for any finish reason: ours, the wire's, one a server made
     up, or None (the answer's stream never ended)."""

@@ -377,7 +377,7 @@ async def test_continuing_a_thinking_answer_keeps_its_panel_closed(
         await pilot.press("ctrl+f")
         await answered(pilot)
         panel = app.screen.query_one(AssistantMessage).query_one(".reasoning", Collapsible)
-        assert panel.collapsed and panel.title.startswith("Reasoning")
+        assert panel.collapsed and panel.title.startswith("Thought for")
 
 
 async def test_a_conversation_through_segmind(make_app, emulator: Emulator) -> None:

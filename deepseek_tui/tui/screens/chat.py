@@ -130,6 +130,7 @@ class ChatScreen(SidebarHandlers, Screen[None]):
             status=status_line(reason, message.usage, message.cost),
             branch=self._branch(message),
             reasoning_tokens=message.usage.reasoning_tokens if message.usage else 0,
+            reasoning_seconds=message.reasoning_seconds,
             error=message.error or "",
         )
 
@@ -204,6 +205,7 @@ class ChatScreen(SidebarHandlers, Screen[None]):
                 reasoning=last.reasoning or "",
                 reasoning_expanded=expanded,
                 reasoning_tokens=last.usage.reasoning_tokens if last.usage else 0,
+                reasoning_seconds=last.reasoning_seconds,
             )
             events = session.continue_answer(turn)
         else:

@@ -15,7 +15,14 @@ from textual.reactive import reactive
 from textual.widgets import Collapsible, Static
 
 from deepseek_tui.api import errors
-from deepseek_tui.api.events import FinishReason, StreamEvent, Usage, Waiting, finish_label
+from deepseek_tui.api.events import (
+    FinishReason,
+    StreamEvent,
+    Usage,
+    Waiting,
+    finish_label,
+    thought_label,
+)
 from deepseek_tui.pricing import format_cost
 from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.batching import DeltaBatcher
@@ -153,6 +160,7 @@ class AssistantMessage(Vertical):
         status: str = "",
         branch: str = "",
         reasoning_tokens: int = 0,
+        reasoning_seconds: float | None = None,
         error: str = "",
     ) -> None:
         super().__init__(classes="assistant-message")
@@ -164,9 +172,7 @@ class AssistantMessage(Vertical):
         self.finished = finished
         self.reasoning_expanded = reasoning_expanded
         self.branch = branch
-        self._reasoning_title = (
-            f"Reasoning · {reasoning_tokens:,} tokens" if reasoning_tokens else "Reasoning"
-        )
+        self._reasoning_title = thought_label(reasoning_seconds, reasoning_tokens)
         self.started = time.monotonic()
         self._answer_started = bool(content)
         # What the stream waits for before its first token, and since when.
@@ -291,8 +297,7 @@ class AssistantMessage(Vertical):
             self._answer_started = True
             self.query_one(".answer").display = True
             if self.reasoning:
-                seconds = time.monotonic() - self.started
-                self.panel.title = f"Thought for {seconds:.1f} s"
+                self.panel.title = thought_label(time.monotonic() - self.started)
                 self.panel.collapsed = not self.reasoning_expanded
         self._content.append(text)
         await self.query_one(".answer", MarkdownView).write(text)
@@ -317,7 +322,13 @@ class AssistantMessage(Vertical):
             await self.finish(usage=turn.usage, reason=FinishReason.STOPPED)
             raise
         await batcher.flush()
-        await self.finish(usage=turn.usage, reason=turn.finish_reason, error=error, cost=turn.cost)
+        await self.finish(
+            usage=turn.usage,
+            reason=turn.finish_reason,
+            error=error,
+            cost=turn.cost,
+            seconds=turn.reasoning_seconds,
+        )
 
     async def finish(
         self,
@@ -326,18 +337,21 @@ class AssistantMessage(Vertical):
         reason: str | None,
         error: str = "",
         cost: float | None = None,
+        seconds: float | None = None,
     ) -> None:
+        """How the answer ended. `seconds`: how long the model thought (the session's
+        measure, which is what is saved, so the label reads the same when reopened)."""
         self.finished = True
         self._stop_waiting()
         for part in self.query(MarkdownView):
             await part.finish()
         panel = self.panel
         if self.reasoning:
-            if panel.title == "Thinking…":
+            if seconds is None and panel.title == "Thinking…":
                 seconds = time.monotonic() - self.started
-                panel.title = f"Thought for {seconds:.1f} s"
-            if usage and usage.reasoning_tokens and panel.title.startswith("Thought for"):
-                panel.title += f" · {usage.reasoning_tokens:,} tokens"
+            if seconds is not None:
+                tokens = usage.reasoning_tokens if usage else 0
+                panel.title = thought_label(seconds, tokens)
         else:
             panel.display = False
         # The notice says what went wrong; the line under it the key that helps, as
