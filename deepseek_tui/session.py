@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -112,6 +112,9 @@ class Session:
         self.save_interval = save_interval
         self.prices: dict[str, dict[str, float]] = {}
         self.peak_pricing = True
+        # Where the reasoning time and save intervals are read; a fixed clock makes
+        # the screenshots and tests independent of the machine's speed.
+        self.clock: Callable[[], float] = time.monotonic
         self.conversation: Conversation | None = None
         self.history: list[Message | LocalMessage] = []
         self.store_error: str | None = None
@@ -214,8 +217,8 @@ class Session:
         finish reason INTERRUPTED or ERROR and the `ApiError` is raised; when the
         consumer stops early (Esc, ctrl+c) it is saved as STOPPED.
         """
-        parent = self._last_id()
         text = valid_text(text)
+        parent = self._last_id()
         user = self._persist_user(text, parent)
         self.history.append(user)
         # aclosing: when our consumer stops early, the inner stream is closed now,
@@ -272,7 +275,7 @@ class Session:
         return None
 
     def new_turn(self) -> Turn:
-        return Turn(model=self.model, thinking=self.thinks)
+        return Turn(model=self.model, thinking=self.thinks, started=self.clock())
 
     def request(self) -> ChatRequest:
         return ChatRequest(
@@ -296,13 +299,13 @@ class Session:
         stream = self.client.stream_chat(request)
         try:
             async for event in stream:
-                if isinstance(event, ReasoningDelta):
                 if isinstance(event, ReasoningDelta | ContentDelta):
                     event = _valid_delta(event)
+                if isinstance(event, ReasoningDelta):
                     turn.add(event)
                 elif isinstance(event, ContentDelta):
                     if turn.reasoning_seconds is None and turn._reasoning:
-                        turn.reasoning_seconds = time.monotonic() - turn.started
+                        turn.reasoning_seconds = self.clock() - turn.started
                     turn.add(event)
                 elif isinstance(event, Usage):
                     turn.usage = event
@@ -312,10 +315,10 @@ class Session:
                 if isinstance(event, ReasoningDelta | ContentDelta):
                     if turn.message_id is None:
                         self._create_answer(turn, parent)
-                        saved_at = time.monotonic()
-                    elif time.monotonic() - saved_at >= self.save_interval:
+                        saved_at = self.clock()
+                    elif self.clock() - saved_at >= self.save_interval:
                         self._save(turn)
-                        saved_at = time.monotonic()
+                        saved_at = self.clock()
                 yield event
         except errors.ApiError as error:
             turn.error = error
@@ -331,7 +334,7 @@ class Session:
         finally:
             await stream.aclose()
             if turn.reasoning_seconds is None and turn.reasoning:
-                turn.reasoning_seconds = time.monotonic() - turn.started
+                turn.reasoning_seconds = self.clock() - turn.started
             turn.finish_reason = outcome
             self._finish(turn, parent)
 
@@ -485,10 +488,6 @@ def _joined(parts: list[str]) -> str:
     return parts[0] if parts else ""
 
 
-def title_from(text: str, limit: int = 60) -> str:
-    """A conversation title from its first message, made locally."""
-    line = " ".join(text.split())
-    if len(line) <= limit:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -507,6 +506,10 @@ def _valid_delta(event: ReasoningDelta | ContentDelta) -> ReasoningDelta | Conte
     return event if text is event.text else type(event)(text)
 
 
+def title_from(text: str, limit: int = 60) -> str:
+    """A conversation title from its first message, made locally."""
+    line = " ".join(text.split())
+    if len(line) <= limit:
         return line
     cut = line[:limit].rsplit(" ", 1)[0] or line[:limit]
     return cut.rstrip(" ,.;:") + "…"
