@@ -321,6 +321,8 @@ class Session:
                         saved_at = self.clock()
                 yield event
         except errors.ApiError as error:
+            # A server may echo the key in its error: masked before it is shown or saved.
+            error.hide(getattr(self.client, "api_key", None))
             turn.error = error
             outcome = (
                 FinishReason.INTERRUPTED

@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from deepseek_tui.config import mask_key
+
 
 class ApiError(Exception):
     """Anything the wire can go wrong with. `str(err)` is the user-facing sentence."""
@@ -29,6 +31,15 @@ class ApiError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+    def hide(self, key: str | None) -> None:
+        """Mask `key` wherever the server echoed it into this error (its sentence and
+        what the server said), so it is neither shown nor saved."""
+        self.message = hide_keys(self.message, key)
+        self.args = (self.message,)
+        said = getattr(self, "server_message", None)
+        if isinstance(said, str):
+            self.server_message = hide_keys(said, key)
 
 
 # --- the server answered with an error status ---------------------------------
@@ -180,13 +191,27 @@ def error_message(error: Any) -> str:
         for key in ("message", "msg", "detail", "error"):
             value = error.get(key)
             if isinstance(value, str) and value.strip():
-                return value.strip()
+                return hide_keys(value.strip())
         return _clip(json.dumps(error, ensure_ascii=False))
     return _clip(str(error))
 
 
+# DeepSeek's keys: "sk-" and 32 hex digits; anything of that shape in a server's
+# words is taken for a key (servers echo the one they were sent, or part of it).
+_KEY_SHAPED = re.compile(r"\bsk-[A-Za-z0-9_-]{12,}")
+_SHORTEST_KEY = 8  # below this, replacing a "key" everywhere would mangle words
+
+
+def hide_keys(text: str, key: str | None = None) -> str:
+    """`text` with API keys masked as `mask_key` shows them (``sk-…abcd``): `key`
+    wherever it appears, and anything shaped like a DeepSeek key."""
+    if key and len(key) >= _SHORTEST_KEY and key in text:
+        text = text.replace(key, mask_key(key))
+    return _KEY_SHAPED.sub(lambda found: mask_key(found.group()), text)
+
+
 def _clip(text: str) -> str:
-    text = " ".join(text.split())
+    text = hide_keys(" ".join(text.split()))
     return text if len(text) <= _MAX_SERVER_TEXT else text[: _MAX_SERVER_TEXT - 1] + "…"
 
 
