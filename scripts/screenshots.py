@@ -41,6 +41,22 @@ SIZE = (110, 34)
 # the config path and the base URL.
 FOLDER = Path(tempfile.gettempdir()) / "deepseek-tui-screenshots"
 PORT = 18765
+LIVE_CHUNKS = 40  # the live-reasoning picture: chunks sent before the emulator stalls
+STALLED = 1.0  # seconds without a new chunk that mean the emulator has stalled
+
+
+class SteadyClock:
+    """The session's clock for the pictures: 0.1 s per reading, so "Thought for 1.2 s"
+    depends on the reply (how many chunks), never on the machine's speed."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        self.now += 0.1
+        return self.now
+
+
 Scene = Callable[[Pilot], Awaitable[None]]
 
 
@@ -98,16 +114,26 @@ async def sidebar(pilot: Pilot) -> None:
 
 
 async def thinking(pilot: Pilot) -> None:
-    """Mid-stream: the reasoning panel open and growing, the answer not begun."""
-    pilot.app.emulator_faults.token_delay = 0.05  # type: ignore[attr-defined]
+    """Mid-stream: the reasoning panel open, the answer not begun. The emulator stops
+    sending (keep-alives only) after a fixed number of chunks, so the picture is the
+    same on every run."""
+    faults = pilot.app.emulator_faults  # type: ignore[attr-defined]
+    faults.stall_after = LIVE_CHUNKS
+    faults.stall_seconds = 120
     pilot.app.screen.query_one(Composer).insert("Why is the sky blue?")
     await pilot.press("enter")
 
-    def reasoning_shown() -> bool:
+    def reasoning() -> str:
         answers = list(pilot.app.screen.query(AssistantMessage))
-        return bool(answers) and len(answers[-1].reasoning) > 120 and not answers[-1].content
+        return answers[-1].reasoning if answers else ""
 
-    await until(pilot, reasoning_shown)
+    await until(pilot, lambda: bool(reasoning()))
+    # Stalled: the reasoning stops growing (keep-alives only) and is drawn.
+    seen, since = "", time.monotonic()
+    while time.monotonic() - since < STALLED or not settled(pilot):
+        if reasoning() != seen:
+            seen, since = reasoning(), time.monotonic()
+        await pilot.pause(0.05)
 
 
 async def error(pilot: Pilot) -> None:
@@ -156,7 +182,8 @@ async def shoot(name: str, scene: Scene, theme: str, options: dict[str, object])
     with Emulator(port=PORT) as emulator:
         paths = Paths(FOLDER)
         seed_history(paths)
-        settings = Settings(theme=theme, **options)  # type: ignore[arg-type]
+        # Standard prices: the costs shown do not depend on the hour (peak bills double).
+        settings = Settings(theme=theme, peak_pricing=False, **options)  # type: ignore[arg-type]
         app = DeepSeekApp(paths=paths, settings=settings, base_url=emulator.base_url, api_key=KEY)
         app.emulator_faults = emulator.faults  # type: ignore[attr-defined]  # scenes set faults
         async with app.run_test(size=SIZE) as pilot:
@@ -164,6 +191,8 @@ async def shoot(name: str, scene: Scene, theme: str, options: dict[str, object])
                 if hasattr(widget, "cursor_blink"):
                     widget.cursor_blink = False
             await pilot.pause()
+            if app.session is not None:
+                app.session.clock = SteadyClock()
             await scene(pilot)
             OUT.mkdir(exist_ok=True)
             path = OUT / f"{name}.svg"

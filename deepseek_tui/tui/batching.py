@@ -48,12 +48,19 @@ class DeltaBatcher:
             self._content.append(event.text)
         else:
             return
-        if self._clock() - self._flushed >= self.interval:
+        if self.due:
             await self.flush()
-            self._flushed = self._clock()
+
+    @property
+    def due(self) -> bool:
+        """Something is pending and `interval` has passed since the last hand-on: a
+        stream that pauses (a stall, a slow model) should still show what came."""
+        pending = bool(self._reasoning or self._content)
+        return pending and self._clock() - self._flushed >= self.interval
 
     async def flush(self) -> None:
         """Hand on whatever is pending (at the end of a stream, or when stopped)."""
+        self._flushed = self._clock()
         await self._flush_reasoning()
         if self._content:
             chunk = "".join(self._content)

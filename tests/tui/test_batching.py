@@ -68,3 +68,14 @@ async def test_every_character_arrives_in_order_whatever_the_timing() -> None:
     await batcher.flush()
     assert "".join(text for kind, text in recorder.calls) == "".join(sent)
     assert 10 < len(recorder.calls) < 100
+
+
+async def test_pending_text_is_due_once_the_interval_passes_without_a_delta() -> None:
+    recorder = Recorder()
+    batcher = recorder.batcher()
+    await batcher.add(ContentDelta("first"))  # interval not yet passed: held
+    assert not batcher.due and recorder.calls == []
+    recorder.now = 0.06  # no delta came: a stall
+    assert batcher.due
+    await batcher.flush()
+    assert recorder.calls == [("content", "first")] and not batcher.due

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from deepseek_tui.config import Paths
+from deepseek_tui.config import Paths, Settings
 from deepseek_tui.emulator import Emulator
 from deepseek_tui.tui.widgets.composer import Composer
 from tests.helpers import answered
@@ -17,7 +17,15 @@ SNAPSHOT_DIR = Paths(Path("/tmp/deepseek-tui-snapshots"))
 
 @pytest.fixture
 def snapshot_app(make_app):
-    return make_app
+    """The app as the snapshots take it: costs at the standard price, so the picture
+    does not depend on the hour it is taken (peak hours bill double)."""
+
+    def make(**options):
+        settings = options.pop("settings", None) or Settings()
+        settings.peak_pricing = False
+        return make_app(settings=settings, **options)
+
+    return make
 
 
 async def _ask(pilot, text: str) -> None:

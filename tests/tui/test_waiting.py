@@ -52,3 +52,22 @@ async def test_a_rate_limit_shows_the_retry_then_the_answer(make_app, emulator: 
         assert answer.content == "after the retry"
         assert not waiting_line(app).display
         assert "retrying" not in screen_text(app)
+
+
+async def test_text_that_came_before_a_stall_is_shown_during_it(
+    make_app, emulator: Emulator
+) -> None:
+    # Twelve chunks in one burst, then only keep-alives: nothing new to flush on.
+    emulator.faults = Faults(stall_after=12, stall_seconds=60)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "echo: " + " ".join(f"w{i}" for i in range(40)))
+        await wait_for(
+            pilot,
+            lambda: "w5" in app.screen.query_one(AssistantMessage).content
+            and "w5" in screen_text(app),
+            lambda: screen_text(app),
+        )
+        assert app.screen.streaming  # still inside the stall
+        await pilot.press("escape")
+        await answered(pilot)

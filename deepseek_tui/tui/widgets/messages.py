@@ -307,6 +307,16 @@ class AssistantMessage(Vertical):
         session's) holds the usage, cost and finish reason once `events` is done.
         Cancelled (Esc), it keeps what arrived and is marked stopped."""
         batcher = DeltaBatcher(self.add_reasoning, self.add_content)
+        # The batcher hands text on when the next delta comes; when none comes for a
+        # while (a stall, keep-alives only), a timer hands on what is waiting.
+        handing_on = asyncio.Lock()
+
+        async def hand_on_stalled() -> None:
+            if batcher.due and not handing_on.locked():
+                async with handing_on:
+                    await batcher.flush()
+
+        timer = self.set_interval(batcher.interval, hand_on_stalled)
         error = ""
         try:
             async with contextlib.aclosing(events) as stream:
@@ -314,14 +324,20 @@ class AssistantMessage(Vertical):
                     if isinstance(event, Waiting):
                         self.wait(event)
                     else:
-                        await batcher.add(event)
+                        async with handing_on:
+                            await batcher.add(event)
         except errors.ApiError as failure:
             error = str(failure)
         except asyncio.CancelledError:
-            await batcher.flush()
+            timer.stop()
+            async with handing_on:
+                await batcher.flush()
             await self.finish(usage=turn.usage, reason=FinishReason.STOPPED)
             raise
-        await batcher.flush()
+        finally:
+            timer.stop()
+        async with handing_on:
+            await batcher.flush()
         await self.finish(
             usage=turn.usage,
             reason=turn.finish_reason,
