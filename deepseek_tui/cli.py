@@ -28,6 +28,7 @@ from deepseek_tui.config import (
     env_key_name,
     load_api_key,
     load_settings,
+    remove_leftover_temp_files,
     resolve_base_url,
     store_api_key,
 )
@@ -262,10 +263,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # the promise: never a traceback on screen
         if os.environ.get(ENV_DEBUG):
             raise
-        return _fail(
-            f"unexpected error: {type(error).__name__}: {error} "
-            f"(set {ENV_DEBUG}=1 to see the details)"
-        )
+        return _fail(_crashed(args, error))
+
+
+def _crashed(args: argparse.Namespace, error: Exception) -> str:
+    """Write a crash report (no local variables, keys masked) to the config dir and
+    say what happened and where the report is."""
+    from deepseek_tui.config import hide_keys, write_crash_report
+
+    said = hide_keys(f"unexpected error: {type(error).__name__}: {error}")
+    try:
+        report = write_crash_report(Paths.resolve(getattr(args, "config_dir", None)), error)
+    except Exception:  # a crash while reporting one: say what we can
+        return f"{said} (set {ENV_DEBUG}=1 to see the details)"
+    return f"{said}; a crash report is in {report}"
 
 
 def _say(message: str) -> None:
@@ -282,7 +293,9 @@ def _fail(message: str, status: int = 1) -> int:
 
 
 def _paths(args: argparse.Namespace) -> Paths:
-    return Paths.resolve(getattr(args, "config_dir", None))
+    paths = Paths.resolve(getattr(args, "config_dir", None))
+    remove_leftover_temp_files(paths)
+    return paths
 
 
 def _settings(paths: Paths) -> Settings:

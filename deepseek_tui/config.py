@@ -312,6 +312,69 @@ def atomic_write(path: Path, data: bytes, *, mode: int = 0o644) -> None:
     _fsync_dir(path.parent)
 
 
+# What `atomic_write` names its temporary files: ".<name>.<12 hex digits>.tmp".
+_TEMP_FILE = re.compile(r"\..+\.[0-9a-f]{12}\.tmp")
+# A save takes milliseconds; a temporary file this old belongs to no running save.
+LEFTOVER_AGE = 60.0
+
+
+def remove_leftover_temp_files(paths: Paths, *, older_than: float = LEFTOVER_AGE) -> list[Path]:
+    """Delete the temporary files of saves that were interrupted (a kill, a power cut):
+    a half-written ``.credentials.toml.….tmp`` may hold a key. Files younger than
+    ``older_than`` seconds are left alone: another process may be saving right now.
+    Returns what was removed."""
+    import time
+
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(paths.dir))
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        if not _TEMP_FILE.fullmatch(entry.name):
+            continue
+        with contextlib.suppress(OSError):
+            if entry.is_file(follow_symlinks=False) and (
+                now - entry.stat(follow_symlinks=False).st_mtime >= older_than
+            ):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+    return removed
+
+
+def write_crash_report(paths: Paths, error: BaseException, *, key: str | None = None) -> Path:
+    """Write what a bug report needs about `error` to a new file in the config dir and
+    return its path: the version, the platform and the traceback, without local
+    variables (they hold keys and messages) and with keys masked."""
+    import platform
+    import time
+    import traceback
+
+    from deepseek_tui import __version__
+
+    lines = [
+        f"deepseek-tui {__version__} crashed at {time.strftime('%Y-%m-%d %H:%M:%S %z')}",
+        f"Python {platform.python_version()} on {platform.platform()}",
+        "",
+        *traceback.format_exception(error),
+    ]
+    report = hide_keys("".join(line if line.endswith("\n") else line + "\n" for line in lines), key)
+    paths.ensure_dir()
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    flags = os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_BINARY", 0)
+    for attempt in range(100):
+        path = paths.dir / f"crash-{stamp}{f'-{attempt}' if attempt else ''}.txt"
+        try:
+            fd = os.open(path, flags, 0o600)
+        except FileExistsError:
+            continue
+        with os.fdopen(fd, "w", encoding="utf-8", errors="replace") as file:
+            file.write(report)
+        return path
+    raise FileExistsError(f"Cannot create a crash report in {paths.dir}.")  # pragma: no cover
+
+
 def _fsync_dir(directory: Path) -> None:
     """Persist the rename itself; without this a power cut can bring back the old file."""
     if os.name != "posix":
@@ -359,6 +422,20 @@ def mask_key(key: str) -> str:
     if len(secret) >= 6:
         return prefix + "…" + secret[-2:]
     return "****"
+
+
+# DeepSeek's keys: "sk-" and 32 hex digits; anything of that shape in text from
+# outside (a server's words, an exception's message) is taken for a key.
+_KEY_SHAPED = re.compile(r"\bsk-[A-Za-z0-9_-]{12,}")
+_SHORTEST_KEY = 8  # below this, replacing a "key" everywhere would mangle words
+
+
+def hide_keys(text: str, key: str | None = None) -> str:
+    """`text` with API keys masked as `mask_key` shows them (``sk-…abcd``): `key`
+    wherever it appears, and anything shaped like a DeepSeek key."""
+    if key and len(key) >= _SHORTEST_KEY and key in text:
+        text = text.replace(key, mask_key(key))
+    return _KEY_SHAPED.sub(lambda found: mask_key(found.group()), text)
 
 
 def _read_credentials(path: Path) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from deepseek_tui.config import mask_key
+from deepseek_tui.config import hide_keys
 
 
 class ApiError(Exception):
@@ -194,20 +194,6 @@ def error_message(error: Any) -> str:
                 return hide_keys(value.strip())
         return _clip(json.dumps(error, ensure_ascii=False))
     return _clip(str(error))
-
-
-# DeepSeek's keys: "sk-" and 32 hex digits; anything of that shape in a server's
-# words is taken for a key (servers echo the one they were sent, or part of it).
-_KEY_SHAPED = re.compile(r"\bsk-[A-Za-z0-9_-]{12,}")
-_SHORTEST_KEY = 8  # below this, replacing a "key" everywhere would mangle words
-
-
-def hide_keys(text: str, key: str | None = None) -> str:
-    """`text` with API keys masked as `mask_key` shows them (``sk-…abcd``): `key`
-    wherever it appears, and anything shaped like a DeepSeek key."""
-    if key and len(key) >= _SHORTEST_KEY and key in text:
-        text = text.replace(key, mask_key(key))
-    return _KEY_SHAPED.sub(lambda found: mask_key(found.group()), text)
 
 
 def _clip(text: str) -> str:
