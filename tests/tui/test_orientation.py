@@ -116,3 +116,16 @@ async def test_a_long_model_id_is_one_line_above_its_answer(make_app, emulator) 
         badge = answer.query_one(".badge")
         assert badge.size.height == 1
         assert str(badge.render_line(0).text).rstrip().endswith("…")
+
+
+async def test_the_title_shows_as_soon_as_the_question_is_sent(make_app, emulator) -> None:
+    from deepseek_tui.emulator import Faults
+
+    emulator.faults = Faults(keepalive_before=60)  # the model never starts
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "echo: titled early")
+        await wait_for(pilot, lambda: title_row(app) == "echo: titled early", "the title")
+        assert app.screen.streaming
+        await pilot.press("escape")
+        await answered(pilot)

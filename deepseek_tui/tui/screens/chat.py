@@ -8,7 +8,9 @@ rows it is given) and `History` does the storing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
+from collections.abc import AsyncIterator
 from typing import Literal
 
 from textual import getters, work
@@ -20,7 +22,7 @@ from textual.widget import Widget
 from textual.widgets import Collapsible, Footer
 from textual.worker import Worker, WorkerState
 
-from deepseek_tui.api.events import FinishReason
+from deepseek_tui.api.events import FinishReason, StreamEvent
 from deepseek_tui.api.models import model_traits
 from deepseek_tui.history import History
 from deepseek_tui.markdown import fenced_blocks
@@ -216,7 +218,7 @@ class ChatScreen(SidebarHandlers, Screen[None]):
         # answer; the young generations are collected once the answer is in.
         gc.disable()
         try:
-            await widget.stream(events, turn)
+            await widget.stream(self._status_on_start(events), turn)
         except asyncio.CancelledError:
             self.update_status(last=FinishReason.STOPPED.label)
             raise
@@ -225,6 +227,19 @@ class ChatScreen(SidebarHandlers, Screen[None]):
             self.call_after_refresh(gc.collect, 1)
         self._label_branches(widget)
         self.update_status(last=_usage_label(turn))
+
+    async def _status_on_start(
+        self, events: AsyncIterator[StreamEvent]
+    ) -> AsyncIterator[StreamEvent]:
+        """The events, with the title bar and the sidebar brought up to date once the
+        first arrives (by then the question is saved, a new conversation made)."""
+        async with contextlib.aclosing(events) as stream:
+            started = False
+            async for event in stream:
+                if not started:
+                    started = True
+                    self.update_status()
+                yield event
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker is self._reply:

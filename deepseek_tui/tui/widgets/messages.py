@@ -109,7 +109,7 @@ class AssistantMessage(Vertical):
             text-overflow: ellipsis;
         }
         & > .reasoning {
-            margin: 0 0 0 1;
+            margin: 0 0 1 1;  /* a gap before the answer, open or closed */
             padding: 0;
             border: none;
             border-left: thick $secondary 50%;
@@ -121,7 +121,6 @@ class AssistantMessage(Vertical):
         & .reasoning-text {
             color: $text-muted;
             text-style: italic;
-            margin: 0 0 1 0;  /* a gap before the answer */
             padding: 0 1;
         }
         & > .answer {
