@@ -284,7 +284,7 @@ def _say(message: str) -> None:
     file's id, a theme's name): control characters are shown, never run."""
     from deepseek_tui.terminal import sanitize
 
-    print(f"{PROG}: {sanitize(message)}", file=sys.stderr)
+    print(f"{PROG}: {sanitize(message, name=True)}", file=sys.stderr)
 
 
 def _fail(message: str, status: int = 1) -> int:
@@ -430,14 +430,21 @@ async def _ask(
 
 
 class _Output:
-    """Writes text byte-exact as UTF-8, whatever the locale, and flushes at once."""
+    """Writes text as UTF-8, whatever the locale, and flushes at once: byte-exact to a
+    pipe or a file; on a terminal made inert (`sanitize`), so a model's or a file's
+    escape sequences are shown, never run (no clipboard write, no title, no reply
+    typed into the shell)."""
 
     def __init__(self, stream: object) -> None:
         self._stream = stream
         self._buffer = getattr(stream, "buffer", None)
         self._last = "\n"
+        self._inert = _on_terminal(stream)
 
     def write(self, text: str) -> None:
+        self._emit(self._inert_text(text))
+
+    def _emit(self, text: str) -> None:
         if not text:
             return
         if self._buffer is not None:
@@ -462,8 +469,13 @@ class _Output:
         """`text` in the SGR style `sgr`, reset at once after it: the terminal is never
         left styled between writes (Ctrl-C, an error, or the answer on stdout next)."""
         if text:
-            self.write(f"{_CSI}{sgr}m{text}{_CSI}0m")
+            self._emit(f"{_CSI}{sgr}m{self._inert_text(text)}{_CSI}0m")
             self._last = text[-1]
+
+    def _inert_text(self, text: str) -> str:
+        from deepseek_tui.terminal import sanitize
+
+        return sanitize(text) if self._inert else text
 
 
 _CSI = "\x1b["
@@ -607,7 +619,7 @@ def _fit(text: str, width: int) -> str:
     """One line of at most `width` cells, its control characters made visible."""
     from deepseek_tui.terminal import sanitize
 
-    text = " ".join(sanitize(text).split())
+    text = " ".join(sanitize(text, name=True).split())
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
@@ -812,7 +824,9 @@ def run_key(args: argparse.Namespace) -> int:
         if key is None:
             raise CliError(f"no {provider} API key is set (run `deepseek-tui key set`)")
         where = env_key_name(provider) if key.source == "env" else str(paths.credentials_file)
-        print(f"{key.masked} (from {where})")
+        from deepseek_tui.terminal import sanitize
+
+        print(sanitize(f"{key.masked} (from {where})", name=True))
         return 0
     try:
         deleted = delete_api_key(paths, provider)
