@@ -31,19 +31,36 @@ PIN_LIMIT = 10.0
 # The empty conversation: our own constant text, so Textual markup with theme
 # variables is safe here (nothing from outside is ever put into it).
 _KEYS = (
-    ("^o", "pick the model", "^l", "your conversations"),
-    ("^t", "thinking on/off", "f1", "every key"),
-    ("^s", "settings", "^p", "any action"),
+    ("^o", "pick the model"),
+    ("^t", "thinking on/off"),
+    ("^s", "settings"),
+    ("^l", "your conversations"),
+    ("f1", "every key"),
+    ("^p", "any action"),
 )
-EMPTY_HINT = "\n".join(
-    [
-        "[b $text]New conversation[/]",
-        "",
-        "Type a question and press [b $accent]⏎[/]; [b $accent]^j[/] starts a new line.",
-        "",
-        *(f"[b $accent]{k1}[/] {d1:<18} [b $accent]{k2}[/] {d2:<18}" for k1, d1, k2, d2 in _KEYS),
-    ]
-)
+_START = [
+    "[b $text]New conversation[/]",
+    "",
+    "Type a question and press [b $accent]⏎[/].",
+    "[b $accent]^j[/] starts a new line.",
+    "",
+]
+_KEY_WIDTH = 22  # one key and its words
+
+
+class EmptyHint(Static):
+    """What an empty conversation shows: how to start, and the keys to know; the
+    keys in two columns where they fit, else in one."""
+
+    def render(self) -> str:
+        keys = [f"[b $accent]{key}[/] {words:<{_KEY_WIDTH - 3}}" for key, words in _KEYS]
+        if self.size.width >= 2 * _KEY_WIDTH + 2:
+            half = (len(keys) + 1) // 2
+            rows = [f"{left} {right}" for left, right in zip(keys[:half], keys[half:], strict=True)]
+        else:
+            rows = keys
+        return "\n".join([*_START, *rows])
+
 
 Entry = TypeVar("Entry")
 
@@ -102,7 +119,7 @@ class Conversation(VerticalScroll, Generic[Entry]):
         if widgets:
             self.mount_all(widgets)
         else:
-            self.mount(Static(EMPTY_HINT, id="empty-hint"))
+            self.mount(EmptyHint(id="empty-hint"))
         if focus is None:
             self.anchor()
         else:
