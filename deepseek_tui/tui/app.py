@@ -10,9 +10,10 @@ from __future__ import annotations
 import contextlib
 import gc
 import importlib
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
@@ -220,6 +221,15 @@ class DeepSeekApp(App[int]):
     @property
     def provider_name(self) -> str:
         return {"deepseek": "DeepSeek", "segmind": "Segmind"}.get(self.provider, self.provider)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's commands, with "Keys" opening our one help (f1) rather than
+        Textual's own keys panel: one help, not two."""
+        for command in super().get_system_commands(screen):
+            if command.title != "Keys":
+                yield command
+            elif callable(getattr(screen, "action_help", None)):
+                yield SystemCommand("Keys", "Every key and what it does (f1)", screen.action_help)
 
     def _warm_up(self) -> None:
         self.run_worker(self._import_client, thread=True, group="warm-up", exit_on_error=False)

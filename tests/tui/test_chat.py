@@ -425,3 +425,17 @@ async def test_model_ids_from_outside_show_as_text_in_picker_and_palette(make_ap
         await pilot.press(*"evil")
         await wait_for(pilot, lambda: "[bold]evil" in screen_text(app), "the palette lists it")
         assert "\x1b" not in screen_text(app)
+
+
+async def test_the_palettes_keys_command_opens_our_help(make_app) -> None:
+    from deepseek_tui.tui.screens.help import HelpScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: "Search for commands" in screen_text(app), "the palette")
+        await pilot.press(*"Keys")
+        await wait_for(pilot, lambda: "Every key and what it does" in screen_text(app), "Keys")
+        assert "Show help for the focused widget" not in screen_text(app)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "our help")
