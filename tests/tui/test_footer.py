@@ -21,3 +21,25 @@ async def test_every_footer_key_fits_at_80_columns_while_streaming(
             assert key in footer, footer
         assert "^q Quit" in footer and "^p palette" in footer, footer
         await pilot.press("escape")
+
+
+async def test_a_notice_does_not_cover_the_composer_at_80x24(make_app) -> None:
+    from textual.widgets._toast import Toast
+
+    from deepseek_tui.tui.widgets.composer import Composer
+    from tests.helpers import answered, wait_for
+
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await send(pilot, "echo: hi")
+        await answered(pilot)
+        await pilot.press("ctrl+b")  # "Copied the last answer…"
+
+        def shown() -> list:
+            return [t for t in app.screen.query(Toast) if t.region.height]
+
+        await wait_for(pilot, shown, "the notice")
+        composer = app.screen.query_one(Composer).region
+        for toast in shown():
+            assert not toast.region.overlaps(composer), (toast.region, composer)
+            assert toast.region.height <= 3

@@ -129,7 +129,9 @@ class ChatScreen(SidebarHandlers, Screen[None]):
             reasoning=message.reasoning or "",
             finished=True,
             reasoning_expanded=self.app.settings.reasoning_expanded,
-            status=status_line(reason, message.usage, message.cost),
+            status=status_line(
+                reason, message.usage, message.cost, continuable=bool(message.content.strip())
+            ),
             branch=self._branch(message),
             reasoning_tokens=message.usage.reasoning_tokens if message.usage else 0,
             reasoning_seconds=message.reasoning_seconds,
@@ -373,8 +375,8 @@ class ChatScreen(SidebarHandlers, Screen[None]):
     def copy_text(self, text: str, what: str) -> None:
         self.app.copy_to_clipboard(text)
         self.notify(
-            f"Copied {what} ({len(text):,} characters) with OSC 52: it reaches your "
-            "clipboard if your terminal allows it (in tmux: set -g set-clipboard on)."
+            f"Copied {what}: {len(text):,} characters, by OSC 52 "
+            "(in tmux: set -g set-clipboard on)."
         )
 
     def code_blocks(self) -> list[tuple[str, str]]:
