@@ -129,3 +129,16 @@ async def test_the_title_shows_as_soon_as_the_question_is_sent(make_app, emulato
         assert app.screen.streaming
         await pilot.press("escape")
         await answered(pilot)
+
+
+async def test_bidi_and_invisible_characters_in_names_are_written_out(make_app, paths) -> None:
+    store = Store.open(paths.database)
+    seeded = seed(store, "evil\u202etxt.exe\u200b", 1)
+    store.close()
+    app = make_app(conversation_id=seeded)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: "evil" in title_row(app), "the title")
+        assert "evil<U+202E>txt.exe<U+200B>" in title_row(app)
+        await pilot.press("ctrl+l")
+        await wait_for(pilot, lambda: "evil<U+202E>" in screen_text(app), "the sidebar row")
+        assert "\u202e" not in screen_text(app) and "\u200b" not in screen_text(app)

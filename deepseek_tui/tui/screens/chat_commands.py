@@ -30,7 +30,7 @@ class ChatCommands(Provider):
         chat = cast("ChatScreen", self.screen)  # listed on ChatScreen.COMMANDS only
         commands: list[Command] = [
             (
-                f"Model: {sanitize(model)}",
+                f"Model: {sanitize(model, name=True)}",
                 partial(chat.use_model, model),
                 "switch for the next message",
             )

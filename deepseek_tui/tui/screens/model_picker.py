@@ -142,4 +142,4 @@ class ModelPicker(Dialog[ModelChoice | None]):
 
 
 def _shown(model: str, width: int = ID_WIDTH) -> str:
-    return clip_middle(sanitize(model), width)
+    return clip_middle(sanitize(model, name=True), width)

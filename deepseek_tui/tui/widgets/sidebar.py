@@ -348,7 +348,7 @@ MARK = ("▌", "$accent")
 
 def _one_line(text: str) -> str:
     """Outside text as one inert line (the list cuts it to its width in cells)."""
-    return " ".join(sanitize(text).split())
+    return " ".join(sanitize(text, name=True).split())
 
 
 def _note(text: str, style: str = "") -> Content:

@@ -47,7 +47,7 @@ def status_text(
     long, the model id is shortened in the middle down to `model_min` cells, then
     the lowest-ranked parts are left out, and whatever still overflows is cut with an
     ellipsis; nothing wraps."""
-    model = sanitize(model)
+    model = sanitize(model, name=True)
     kept = list(parts)
 
     def line(model_text: str) -> str:

@@ -37,7 +37,7 @@ class TitleBar(Static):
         super().__init__(id=id, markup=False)
 
     def render(self) -> Text:
-        shown = " ".join(sanitize(self.title).split()) or NEW
+        shown = " ".join(sanitize(self.title, name=True).split()) or NEW
         return Text(shown, end="")
 
     def watch_title(self, title: str) -> None:
