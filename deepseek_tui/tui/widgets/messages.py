@@ -72,7 +72,7 @@ class UserMessage(Static):
 NEXT_STEP: dict[FinishReason | str, str] = {
     FinishReason.STOPPED: "^f continues it",
     FinishReason.INTERRUPTED: "^f continues it, ^r regenerates it",
-    FinishReason.LENGTH: "ctrl+f continues it",
+    FinishReason.LENGTH: "^f continues it",
     FinishReason.ERROR: "^r retries",
 }
 
@@ -226,7 +226,7 @@ class AssistantMessage(Vertical):
         return notice
 
     def _badge(self) -> Text:
-        badge = Text(sanitize(self.model), style="bold")
+        badge = Text(sanitize(self.model, name=True), style="bold")
         if self.branch:
             badge.append(f"  {self.branch}  ←/→ in an empty composer", style="dim")
         return badge
