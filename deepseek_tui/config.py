@@ -103,6 +103,8 @@ class Settings:
     theme: str = "deepseek-dark"  # shipped in themes/; Textual's own stay available
     reasoning_expanded: bool = False  # reasoning panel default after the answer starts
     connect_timeout: float = 10.0
+    write_timeout: float = 60.0  # seconds the server may stop reading the request
+    headers_timeout: float = 60.0  # seconds from sending until the answer's headers
     first_data_timeout: float = 600.0  # seconds until the first data line
     stall_timeout: float = 120.0  # seconds without a data line once data flows
     max_attempts: int = 3  # retries for retryable errors, incl. the first attempt
@@ -121,7 +123,13 @@ class Settings:
             problems.append(f"top_p must be greater than 0 and at most 1, got {self.top_p}.")
         if self.max_tokens is not None and not self.max_tokens >= 1:
             problems.append(f"max_tokens must be at least 1, got {self.max_tokens}.")
-        for name in ("connect_timeout", "first_data_timeout", "stall_timeout"):
+        for name in (
+            "connect_timeout",
+            "write_timeout",
+            "headers_timeout",
+            "first_data_timeout",
+            "stall_timeout",
+        ):
             value = getattr(self, name)
             if not (value > 0 and math.isfinite(value)):
                 problems.append(f"{name} must be a positive number of seconds, got {value}.")

@@ -144,6 +144,8 @@ def test_every_field_survives_save_and_load(paths: Paths) -> None:
         theme="nord",
         reasoning_expanded=True,
         connect_timeout=3.5,
+        write_timeout=2.5,
+        headers_timeout=4.5,
         first_data_timeout=42.0,
         stall_timeout=7.25,
         max_attempts=5,

@@ -63,12 +63,14 @@ class HttpClient:
         connect_timeout: float,
         read_timeout: float | None,
         transport: httpx.AsyncBaseTransport | None,
+        write_timeout: float = 60.0,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.write_timeout = write_timeout
         headers = {"User-Agent": f"deepseek-tui/{__version__}", "Accept": "application/json"}
         self._http = httpx.AsyncClient(
             timeout=httpx.Timeout(
-                connect=connect_timeout, read=read_timeout, write=60.0, pool=30.0
+                connect=connect_timeout, read=read_timeout, write=write_timeout, pool=30.0
             ),
             headers={**headers, **auth_headers},
             transport=transport,
@@ -94,9 +96,12 @@ class HttpClient:
 class DeepSeekClient(HttpClient):
     """Speaks DeepSeek's chat API (and compatible gateways) over one connection pool.
 
-    Time limits: connecting takes at most `connect_timeout`; the first
-    data line must arrive within `first_data_timeout`; once data flows, a gap longer
-    than `stall_timeout` is a stall. Keep-alive comments never extend either limit.
+    Time limits, one per phase: connecting takes at most `connect_timeout`; the
+    server must keep reading the request (no write waits longer than
+    `write_timeout`); the answer's headers must be complete within `headers_timeout`
+    of sending it, however slowly they trickle in; the first data line must arrive
+    within `first_data_timeout` of sending it; once data flows, a gap longer than
+    `stall_timeout` is a stall. Keep-alive comments never extend a limit.
     Retryable failures (429, 5xx, connection errors) are retried with exponential
     backoff and jitter, honouring `Retry-After`, but only before any content arrived.
     """
@@ -107,6 +112,8 @@ class DeepSeekClient(HttpClient):
         api_key: str | None,
         *,
         connect_timeout: float = 10.0,
+        write_timeout: float = 60.0,
+        headers_timeout: float = 60.0,
         first_data_timeout: float = 600.0,
         stall_timeout: float = 120.0,
         max_attempts: int = 3,
@@ -115,15 +122,18 @@ class DeepSeekClient(HttpClient):
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         # Reads have no httpx limit: our own deadlines measure data, not bytes,
-        # because keep-alive comments would reset a byte-level read timeout.
+        # because keep-alive comments (or headers sent a byte at a time) would reset
+        # a byte-level read timeout.
         super().__init__(
             base_url,
             {"Authorization": f"Bearer {api_key}"} if api_key else {},
             connect_timeout=connect_timeout,
             read_timeout=None,
             transport=transport,
+            write_timeout=write_timeout,
         )
         self.api_key = api_key
+        self.headers_timeout = headers_timeout
         self.first_data_timeout = first_data_timeout
         self.stall_timeout = stall_timeout
         self.max_attempts = max(1, max_attempts)
@@ -178,7 +188,11 @@ class DeepSeekClient(HttpClient):
     ) -> AsyncIterator[StreamEvent]:
         loop = asyncio.get_running_loop()
         headers = {"Accept": "text/event-stream"}
-        async with self._open(url, body, headers) as response:
+        # Both limits count from sending the request: a server that is slow to send
+        # its headers gets no extra time for the first data.
+        deadline = loop.time() + self.first_data_timeout
+        headers_limit = min(self.headers_timeout, self.first_data_timeout)
+        async with self._open(url, body, headers, headers_limit) as response:
             if response.status_code >= 400:
                 raw = await self._read_error_body(response)
                 raise errors.error_for_status(
@@ -190,7 +204,6 @@ class DeepSeekClient(HttpClient):
             yield Waiting("waiting")
             parser = SSEParser()
             decoder = ChunkDecoder()
-            deadline = loop.time() + self.first_data_timeout
             text_iter = response.aiter_text().__aiter__()
             while not decoder.done:
                 remaining = deadline - loop.time()
@@ -246,7 +259,9 @@ class DeepSeekClient(HttpClient):
     async def _complete_once(self, url: str, body: dict[str, Any]) -> Reply:
         try:
             async with asyncio.timeout(self.first_data_timeout):
-                async with self._open(url, body, {}) as response:
+                # A non-streaming gateway may hold its headers until the whole answer
+                # is ready: here only the overall limit applies.
+                async with self._open(url, body, {}, None) as response:
                     raw = await response.aread()
         except TimeoutError:
             raise errors.FirstDataTimeout(
@@ -315,8 +330,14 @@ class DeepSeekClient(HttpClient):
 
     # --- plumbing ------------------------------------------------------------------
 
-    def _open(self, url: str, body: dict[str, Any], headers: dict[str, str]) -> _Opened:
-        return _Opened(self, url, body, headers)
+    def _open(
+        self,
+        url: str,
+        body: dict[str, Any],
+        headers: dict[str, str],
+        headers_limit: float | None,
+    ) -> _Opened:
+        return _Opened(self, url, body, headers, headers_limit)
 
     async def _read_error_body(self, response: httpx.Response) -> bytes:
         try:
@@ -404,19 +425,53 @@ def _short(text: str) -> str:
 
 
 class _Opened:
-    """`async with` around `client.stream(...)` that turns httpx errors into ours."""
+    """`async with` around `client.stream(...)` that turns httpx errors into ours and
+    holds the whole exchange up to the complete headers to `headers_limit` seconds."""
 
     def __init__(
-        self, client: DeepSeekClient, url: str, body: dict[str, Any], headers: dict[str, str]
+        self,
+        client: DeepSeekClient,
+        url: str,
+        body: dict[str, Any],
+        headers: dict[str, str],
+        headers_limit: float | None,
     ) -> None:
         self._client = client
-        self._context = client._http.stream("POST", url, json=body, headers=headers)
+        self._limit = headers_limit
+        self._phase = ""  # the last step httpcore began, to say where time ran out
+        self._context = client._http.stream(
+            "POST", url, json=body, headers=headers, extensions={"trace": self._trace}
+        )
+
+    async def _trace(self, name: str, info: dict[str, Any]) -> None:
+        # Only steps begun: a cancelled step still reports ".failed" and a close.
+        if name.endswith(".started") and "response_closed" not in name:
+            self._phase = name
 
     async def __aenter__(self) -> httpx.Response:
+        host = self._client._host
         try:
-            return await self._context.__aenter__()
+            async with asyncio.timeout(self._limit):
+                return await self._context.__aenter__()
+        except TimeoutError:
+            raise self._late(host) from None
+        except httpx.WriteTimeout as error:
+            raise errors.WriteTimeout(
+                f"{host} stopped reading the request: nothing more could be sent "
+                f"for {self._client.write_timeout:g} s."
+            ) from error
         except httpx.HTTPError as error:
             raise self._client._transport_error(error) from error
+
+    def _late(self, host: str) -> errors.ApiError:
+        limit = f"{self._limit:g} s"
+        if self._phase.startswith("connection.") or not self._phase:
+            return errors.ApiTimeout(f"Connecting to {host} took longer than {limit}.")
+        if "send_request" in self._phase:
+            return errors.WriteTimeout(
+                f"{host} stopped reading the request: it was not sent within {limit}."
+            )
+        return errors.HeadersTimeout(f"{host} took the request but did not answer within {limit}.")
 
     async def __aexit__(self, *exc_info: Any) -> None:
         # Closing a broken connection can fail too; the real error is already raised.

@@ -133,6 +133,19 @@ class StallTimeout(ApiTimeout):
     retryable = False
 
 
+class WriteTimeout(ApiTimeout):
+    """The server stopped reading the request for longer than the write limit."""
+
+    retryable = False
+
+
+class HeadersTimeout(ApiTimeout):
+    """The server took the request but its answer's headers did not come in time
+    (silent, or dripping them a byte at a time)."""
+
+    retryable = False
+
+
 # --- failures after the answer began ----------------------------------------
 
 

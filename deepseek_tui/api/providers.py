@@ -77,6 +77,8 @@ def client_for(
         base_url,
         api_key,
         connect_timeout=connect,
+        write_timeout=settings.write_timeout,
+        headers_timeout=settings.headers_timeout,
         first_data_timeout=first_data,
         stall_timeout=settings.stall_timeout,
         max_attempts=attempts,

@@ -56,6 +56,10 @@ class Faults:
     stall_seconds: float = 30.0
     garbage_after: int | None = None  # one "data: {not json" line after N chunks
     error_event_after: int | None = None  # a `data: {"error": …}` event after N chunks, then end
+    # Chat requests that hang: "silent" (read the request, never answer), "no_read" (never
+    # read the body) or "drip_headers" (headers one byte every drip_interval, forever).
+    hang: str | None = None
+    drip_interval: float = 0.02
     finish_length: bool = False  # finish_reason "length", the answer cut at half
     no_space: bool = False  # "data:{…}" without the space
     crlf: bool = False  # "\r\n" line endings
@@ -446,8 +450,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True  # the client went away
 
     def _route(self) -> None:
-        raw = self._read_body()
         path = urlsplit(self.path).path
+        if _ROUTES.get(path, ("", ""))[0] == "chat" and self.emulator.faults.hang == "no_read":
+            self._hang("no_read")  # the body stays in the socket; the client's write blocks
+        raw = self._read_body()
         if path.startswith("/_emulator/"):
             self._control(path, raw)
             return
@@ -457,6 +463,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._segmind(path, raw)
             return
         route = _ROUTES.get(path)
+        hang = self.emulator.faults.hang if route is not None and route[0] == "chat" else None
+        if hang is not None:
+            self._hang(hang)
+            return
         if route is None or (path.startswith("/beta/") and self.emulator.faults.no_beta):
             self._send(404)
             return
@@ -541,6 +551,18 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send_error(self, status: int, message: str, type_: str) -> None:
         self._send_json(status, error_body(message, type_))
+
+    def _hang(self, mode: str) -> None:
+        """Never finish answering; end (cutting the connection) only when the emulator stops."""
+        if mode == "drip_headers":
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            for number in range(sys.maxsize):
+                for byte in b"X-Drip-%d: 1\r\n" % number:
+                    self.wfile.write(bytes((byte,)))
+                    self.wfile.flush()
+                    self._wait(max(self.emulator.faults.drip_interval, 0.001))
+        self.emulator._stopping.wait()
+        raise _Abort
 
     def _wait(self, seconds: float) -> None:
         """Sleep, but end the response at once when the emulator stops."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 import uuid
@@ -351,6 +352,51 @@ def test_error_event_ends_the_stream_without_done(server: Emulator, http: httpx.
             "code": "invalid_request_error",
         }
     }
+
+
+def _raw_exchange(server: Emulator, body: bytes, *, until: bytes, limit: int) -> bytes:
+    """Send a chat request on a bare socket; read until `until` or `limit` bytes."""
+    head = (
+        f"POST /chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"Authorization: Bearer {TEST_KEY}\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    with socket.create_connection((server.host, server.port), timeout=5) as connection:
+        connection.sendall(head + body)
+        received = b""
+        while until not in received and len(received) < limit:
+            piece = connection.recv(limit)
+            if not piece:
+                break
+            received += piece
+    return received
+
+
+def test_hang_drip_headers_sends_them_one_byte_at_a_time(server: Emulator) -> None:
+    server.faults = Faults(hang="drip_headers", drip_interval=0.001)
+    body = json.dumps(chat()).encode()
+    received = _raw_exchange(server, body, until=b"X-Drip-2: 1\r\n", limit=200)
+    assert received.startswith(b"HTTP/1.1 200 OK\r\nX-Drip-0: 1\r\nX-Drip-1: 1\r\n")
+    assert b"\r\n\r\n" not in received  # the headers never end
+
+
+def test_hang_silent_reads_the_request_and_never_answers(server: Emulator) -> None:
+    server.faults = Faults(hang="silent")
+    with (
+        httpx.Client(base_url=server.base_url, headers=AUTH, timeout=0.3) as http,
+        pytest.raises(httpx.ReadTimeout),
+    ):
+        http.post("/chat/completions", json=chat())
+    assert [r.body for r in server.requests] == [chat()]
+
+
+def test_hang_no_read_leaves_the_request_unread(server: Emulator) -> None:
+    server.faults = Faults(hang="no_read")
+    with (
+        httpx.Client(base_url=server.base_url, headers=AUTH, timeout=0.3) as http,
+        pytest.raises(httpx.ReadTimeout),
+    ):
+        http.post("/chat/completions", json=chat())
+    assert server.requests == []  # it never got as far as reading the body
 
 
 def test_finish_length_cuts_the_answer_at_half(server: Emulator, http: httpx.Client) -> None:
