@@ -75,17 +75,28 @@ NEXT_STEP: dict[FinishReason | str, str] = {
     FinishReason.LENGTH: "^f continues it",
     FinishReason.ERROR: "^r retries",
 }
+# ^f continues from the answer's text: with none, regenerating is what helps.
+_CONTINUED = (FinishReason.STOPPED, FinishReason.INTERRUPTED, FinishReason.LENGTH)
 
 
 def status_line(
-    reason: str | None, usage: Usage | None, cost: float | None, *, exact_cost: bool = False
+    reason: str | None,
+    usage: Usage | None,
+    cost: float | None,
+    *,
+    exact_cost: bool = False,
+    continuable: bool = True,
 ) -> str:
     """The line under an answer: how it ended (with the key that helps), tokens, cost.
-    `reason` None means "say nothing about the ending"."""
+    `reason` None means "say nothing about the ending"; `continuable` False (no text
+    to continue from) offers regenerating instead of ^f."""
     parts = []
     if reason is not None and reason != FinishReason.STOP:
         ending = sanitize(finish_label(reason))
-        step = NEXT_STEP.get(FinishReason.parse(reason))
+        parsed = FinishReason.parse(reason)
+        step = NEXT_STEP.get(parsed)
+        if not continuable and parsed in _CONTINUED:
+            step = "^r regenerates it"
         parts.append(f"{ending}: {step}" if step else ending)
     if usage:
         parts.append(f"{usage.prompt_tokens:,} in · {usage.completion_tokens:,} out")
@@ -371,7 +382,7 @@ class AssistantMessage(Vertical):
             panel.display = False
         # The notice says what went wrong; the line under it the key that helps, as
         # it does when the conversation is opened again.
-        self.status = status_line(reason, usage, cost)
+        self.status = status_line(reason, usage, cost, continuable=bool(self.content.strip()))
         if error:
             self.error = error
             await self.mount(self._notice(), before=self.query_one(".meta"))
