@@ -496,12 +496,6 @@ def _colours_allowed() -> bool:
     return not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
 
 
-def _thought_label(seconds: float | None, tokens: int = 0) -> str:
-    """What the finished reasoning is called: "Thought for 3.2 s · 340 tokens"."""
-    label = "Thought" if seconds is None else f"Thought for {seconds:.1f} s"
-    return f"{label} · {tokens:,} tokens" if tokens else label
-
-
 class _Reasoning:
     """`ask --show-reasoning`: the reasoning on stderr, as it streams.
 
@@ -555,9 +549,11 @@ class _Reasoning:
             else:
                 self._err.end_line()
             return
+        from deepseek_tui.api.events import thought_label
+
         tokens = turn.usage.reasoning_tokens if turn.usage is not None else 0
         self._err.end_line()
-        self._line(_thought_label(turn.reasoning_seconds, tokens), _DIM)
+        self._line(thought_label(turn.reasoning_seconds, tokens), _DIM)
         if answer_follows:
             self._err.write("\n")
 
