@@ -92,6 +92,20 @@ def _partial_suffix(text: str, tag: str) -> int:
     return 0
 
 
+def error_event(data: str) -> StreamErrorEvent:
+    """The error an `event: error` frame reports: its JSON's message, or its text."""
+    try:
+        value = json.loads(data)
+    except ValueError:
+        value = data.strip()
+    if isinstance(value, dict) and "error" in value:
+        value = value["error"]
+    said = error_message(value) if value not in ("", None, {}) else ""
+    if not said:
+        return StreamErrorEvent("The server reported an error mid-answer.")
+    return StreamErrorEvent(f"The server reported an error mid-answer: {said}")
+
+
 class ChunkDecoder:
     """Feed it each SSE data payload; it yields events and remembers the state.
 

@@ -17,7 +17,7 @@ import httpx
 
 from deepseek_tui import __version__
 from deepseek_tui.api import errors
-from deepseek_tui.api.chunks import ChunkDecoder, ThinkTagSplitter
+from deepseek_tui.api.chunks import ChunkDecoder, ThinkTagSplitter, error_event
 from deepseek_tui.api.events import (
     ContentDelta,
     Finished,
@@ -213,17 +213,19 @@ class DeepSeekClient(HttpClient):
                     async with asyncio.timeout(remaining):
                         text = await anext(text_iter)
                 except StopAsyncIteration:
-                    payloads = parser.close()
+                    sent = parser.close()
                     ended = True
                 except TimeoutError:
                     raise self._deadline_error(decoder) from None
                 except httpx.HTTPError as error:
                     raise self._cut_error(error, decoder) from error
                 else:
-                    payloads = parser.feed(text)
+                    sent = parser.feed(text)
                     ended = False
-                for payload in payloads:
-                    for event in decoder.feed(payload):
+                for sse in sent:
+                    if sse.event == "error":
+                        raise error_event(sse.data)
+                    for event in decoder.feed(sse.data):
                         progress.note(event)
                         yield event
                     if decoder.saw_data:

@@ -165,6 +165,10 @@ class ProtocolError(StreamError):
     """The server's answer could not be understood at all."""
 
 
+class StreamLineTooLong(StreamError):
+    """One line of the stream grew past the limit without ending."""
+
+
 # --- turning an HTTP error answer into one of the above ----------------------
 
 _MAX_SERVER_TEXT = 300

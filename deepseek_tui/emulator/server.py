@@ -56,6 +56,12 @@ class Faults:
     stall_seconds: float = 30.0
     garbage_after: int | None = None  # one "data: {not json" line after N chunks
     error_event_after: int | None = None  # a `data: {"error": …}` event after N chunks, then end
+    # How that error is framed: "data" (`data: {"error": {…}}`, DeepSeek's), "event"
+    # (`event: error` + `data: {"message": …}`, a gateway's) or "event_text" (`event:
+    # error` + the message as plain text).
+    error_event_style: str = "data"
+    bom: bool = False  # a UTF-8 byte-order mark before the stream's first byte
+    long_line: int = 0  # one `data:` line this many characters long that never ends, then silence
     # Chat requests that hang: "silent" (read the request, never answer), "no_read" (never
     # read the body) or "drip_headers" (headers one byte every drip_interval, forever).
     hang: str | None = None
@@ -668,7 +674,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
         out = _ChunkedWriter(self.wfile, batch=faults.token_delay <= 0)
+        if faults.bom:
+            out.write("\ufeff")
         self._keep_alive(out, framing.comment(), faults.keepalive_before, faults)
+        if faults.long_line > 0:
+            self._endless_line(out, faults.long_line)
         for position in range(len(chunks) + 1):
             if self._fault_ends_stream(position, len(chunks), out, framing, faults):
                 return
@@ -693,7 +703,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._stall(out, framing.comment(), faults)
         if position == _position(faults.error_event_after, total):
             message = faults.error_message or "Internal server error"
-            out.write(framing.data(encode(error_body(message, "server_error"))))
+            if faults.error_event_style == "data":
+                out.write(framing.data(encode(error_body(message, "server_error"))))
+            else:
+                text = message
+                if faults.error_event_style == "event":
+                    text = encode({"message": message, "code": "upstream_error"})
+                out.write(f"event: error{framing.eol}{framing.data(text)}")
             out.finish()  # a clean end of the HTTP body, but no finish_reason and no [DONE]
             return True
         if position == _position(faults.garbage_after, total):
@@ -704,6 +720,15 @@ class _Handler(BaseHTTPRequestHandler):
             delta = {"index": 0, "delta": {"content": faults.extra_delta}, "finish_reason": None}
             out.write(framing.data(encode({"object": "chat.completion.chunk", "choices": [delta]})))
         return False
+
+    def _endless_line(self, out: _ChunkedWriter, size: int) -> None:
+        """`data: xxx…` of `size` characters and no line end; then nothing until stop."""
+        out.write("data: ")
+        for start in range(0, size, 65536):
+            out.write("x" * min(65536, size - start))
+        out.flush()
+        self.emulator._stopping.wait()
+        raise _Abort
 
     def _keep_alive(self, out: _ChunkedWriter, line: str, seconds: float, faults: Faults) -> None:
         """Send `line` every keepalive_interval for `seconds`, like a queued request."""

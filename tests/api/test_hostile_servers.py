@@ -1,5 +1,5 @@
-"""Servers that never answer, never read or drip their headers: each meets a deadline
-and says so in one sentence (issue 11 §1)."""
+"""Servers that never answer, never read, drip their headers or send endless lines:
+each meets a deadline or a limit and says so in one sentence (issue 11 §1, §7)."""
 
 from __future__ import annotations
 
@@ -106,6 +106,18 @@ def test_time_limits_in_the_settings_must_be_positive() -> None:
         "write_timeout must be a positive number of seconds, got 0.",
         "headers_timeout must be a positive number of seconds, got nan.",
     ]
+
+
+async def test_a_line_that_never_ends_is_stopped_at_8_mb_not_called_keep_alives(
+    emulator: Emulator,
+) -> None:
+    emulator.faults = Faults(long_line=8 * 1024 * 1024 + 1)
+    async with client(emulator) as api:
+        with pytest.raises(errors.StreamLineTooLong) as caught:
+            await drain(api, ask())
+    assert str(caught.value) == (
+        "The server sent a line longer than 8 MB; the answer was stopped there."
+    )
 
 
 async def test_a_healthy_answer_still_streams_with_every_limit_short(emulator: Emulator) -> None:

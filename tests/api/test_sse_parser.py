@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deepseek_tui.api.chunks import ChunkDecoder, ThinkTagSplitter
-from deepseek_tui.api.errors import StreamErrorEvent
+from deepseek_tui.api.chunks import ChunkDecoder, ThinkTagSplitter, error_event
+from deepseek_tui.api.errors import StreamErrorEvent, StreamLineTooLong
 from deepseek_tui.api.events import ContentDelta, Finished, ReasoningDelta, Usage
-from deepseek_tui.api.sse import SSEParser
+from deepseek_tui.api.sse import ServerSentEvent, SSEParser
 
 
 def chunk(delta: dict, finish: str | None = None, usage: dict | None = None) -> str:
@@ -62,10 +62,10 @@ def run(text_pieces: list[str]) -> tuple[list, ChunkDecoder]:
     parser, decoder = SSEParser(), ChunkDecoder()
     events = []
     for piece in text_pieces:
-        for payload in parser.feed(piece):
-            events += list(decoder.feed(payload))
-    for payload in parser.close():
-        events += list(decoder.feed(payload))
+        for sse in parser.feed(piece):
+            events += list(decoder.feed(sse.data))
+    for sse in parser.close():
+        events += list(decoder.feed(sse.data))
     events += list(decoder.close())
     return events, decoder
 
@@ -208,3 +208,98 @@ def test_content_without_think_tags_passes_through(text: str) -> None:
     events = [*splitter.feed(text), *splitter.flush()]
     if not text.lstrip().startswith("<think>"):
         assert "".join(e.text for e in events if isinstance(e, ContentDelta)) == text
+
+
+# --- wire bugs found by outside clients (issue 10 §7, issue 11 §7) -------------------
+
+
+def test_an_empty_feed_between_cr_and_lf_does_not_split_the_event() -> None:
+    parser = SSEParser()
+    events = [*parser.feed("data: a\r"), *parser.feed(""), *parser.feed("\ndata: b\r\n\r\n")]
+    assert events == [ServerSentEvent("a\nb")]
+
+
+@pytest.mark.parametrize("pieces", [["\ufeffdata: x\n\n"], ["\ufeff", "data: x\n\n"]])
+def test_a_byte_order_mark_at_the_start_of_the_stream_is_stripped(pieces: list[str]) -> None:
+    parser = SSEParser()
+    assert [event for piece in pieces for event in parser.feed(piece)] == [ServerSentEvent("x")]
+
+
+def test_only_the_first_byte_order_mark_is_stripped() -> None:
+    # The SSE spec strips one at the start; later it makes an unknown field name.
+    parser = SSEParser()
+    assert parser.feed("\ufeffdata: x\n\n\ufeffdata: y\n\n") == [ServerSentEvent("x")]
+
+
+def test_an_error_event_keeps_its_name_and_the_name_resets_after_it() -> None:
+    parser = SSEParser()
+    events = parser.feed("event: error\ndata: upstream timed out\n\ndata: {}\n\nevent: error\n\n")
+    assert events == [
+        ServerSentEvent("upstream timed out", "error"),
+        ServerSentEvent("{}"),
+        ServerSentEvent("", "error"),  # no data, still an error
+    ]
+
+
+@pytest.mark.parametrize(
+    ("data", "said"),
+    [
+        ('{"message": "Upstream overloaded", "code": 503}', ": Upstream overloaded"),
+        ('{"error": {"message": "Upstream overloaded"}}', ": Upstream overloaded"),
+        ("Upstream overloaded", ": Upstream overloaded"),
+        ("", "."),
+    ],
+)
+def test_an_error_event_says_what_the_gateway_said(data: str, said: str) -> None:
+    assert str(error_event(data)) == "The server reported an error mid-answer" + said
+
+
+def test_a_line_longer_than_the_limit_is_an_error_however_it_arrives() -> None:
+    parser = SSEParser(max_line=100)
+    parser.feed("data: " + "x" * 94)  # exactly at the limit, not yet an error
+    with pytest.raises(StreamLineTooLong, match="longer than 100 characters"):
+        for _ in range(20):
+            parser.feed("x" * 10)
+    with pytest.raises(StreamLineTooLong):
+        SSEParser(max_line=100).feed("data: " + "x" * 200 + "\n\n")
+
+
+def test_a_line_at_the_limit_parses() -> None:
+    parser = SSEParser(max_line=100)
+    line = "data: " + "x" * 94
+    assert [*parser.feed(line[:50]), *parser.feed(line[50:] + "\n\n")] == [
+        ServerSentEvent("x" * 94)
+    ]
+
+
+def test_the_default_limit_is_8_mb() -> None:
+    with pytest.raises(StreamLineTooLong, match="longer than 8 MB"):
+        SSEParser().feed("x" * (8 * 1024 * 1024 + 1))
+
+
+class _CountedPiece(str):
+    """A piece of input that counts the characters copied by `+` on it."""
+
+    copied = 0
+
+    def __add__(self, other: str) -> str:
+        _CountedPiece.copied += len(self) + len(other)
+        return str.__add__(self, other)
+
+    def __radd__(self, other: str) -> str:
+        _CountedPiece.copied += len(self) + len(other)
+        return str.__add__(other, self)
+
+
+def test_a_long_line_in_small_pieces_is_joined_once_not_copied_per_piece() -> None:
+    # Linear time without timing anything: gluing every new piece to the buffer (the
+    # old way) copies the line's prefix again for each piece, O(n²) characters.
+    line = "data: " + json.dumps({"x": "a" * (2 * 1024 * 1024)})
+    _CountedPiece.copied = 0
+    parser = SSEParser()
+    events = []
+    for start in range(0, len(line), 1024):
+        events += parser.feed(_CountedPiece(line[start : start + 1024]))
+    events += parser.feed(_CountedPiece("\n\n"))
+    assert events == [ServerSentEvent(line.removeprefix("data: "))]
+    assert _CountedPiece.copied <= 2 * len(line)

@@ -155,6 +155,28 @@ async def test_an_error_event_mid_stream_raises_with_the_partial(
     assert caught.value.partial_content
 
 
+@pytest.mark.parametrize("style", ["event", "event_text"])
+async def test_a_gateways_event_error_shows_the_gateways_message(
+    client: DeepSeekClient, emulator: Emulator, style: str
+) -> None:
+    emulator.faults = Faults(
+        error_event_after=4, error_message="upstream timed out", error_event_style=style
+    )
+    with pytest.raises(errors.StreamErrorEvent) as caught:
+        await collect(client, ask("echo: " + "word " * 20))
+    assert str(caught.value) == "The server reported an error mid-answer: upstream timed out"
+    assert caught.value.partial_content
+
+
+async def test_a_byte_order_mark_before_the_stream_changes_nothing(
+    client: DeepSeekClient, emulator: Emulator
+) -> None:
+    emulator.faults = Faults(bom=True)
+    result = await collect(client, ask("echo: with a BOM"))
+    assert result["content"] == "with a BOM"
+    assert result["finished"] == [Finished("stop")]
+
+
 async def test_keep_alives_do_not_extend_the_first_data_limit(emulator: Emulator) -> None:
     emulator.faults = Faults(keepalive_before=3.0, keepalive_interval=0.05)
     async with DeepSeekClient(

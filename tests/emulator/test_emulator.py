@@ -354,6 +354,47 @@ def test_error_event_ends_the_stream_without_done(server: Emulator, http: httpx.
     }
 
 
+@pytest.mark.parametrize(
+    ("style", "frame"),
+    [
+        ("event", 'event: error\ndata: {"message":"upstream failed","code":"upstream_error"}\n\n'),
+        ("event_text", "event: error\ndata: upstream failed\n\n"),
+    ],
+)
+def test_error_event_can_come_as_a_gateways_event_error_frame(
+    server: Emulator, http: httpx.Client, style: str, frame: str
+) -> None:
+    server.faults = Faults(
+        error_event_after=2, error_message="upstream failed", error_event_style=style
+    )
+    raw = stream_text(http, chat("echo: a b c"))
+    assert raw.endswith(frame)
+    assert len(payloads(raw.removesuffix(frame))) == 2  # after two chunks, no [DONE]
+
+
+def test_bom_comes_before_the_first_byte_of_the_stream(
+    server: Emulator, http: httpx.Client
+) -> None:
+    server.faults = Faults(bom=True)
+    with http.stream("POST", "/chat/completions", json={**chat(), "stream": True}) as response:
+        raw = response.read()
+    assert raw.startswith(b"\xef\xbb\xbfdata: {")
+    assert raw.endswith(b"data: [DONE]\n\n")
+
+
+def test_long_line_sends_one_data_line_that_never_ends(
+    server: Emulator, http: httpx.Client
+) -> None:
+    server.faults = Faults(long_line=100_000)
+    received = b""
+    with http.stream("POST", "/chat/completions", json={**chat(), "stream": True}) as response:
+        for piece in response.iter_bytes():
+            received += piece
+            if len(received) >= len("data: ") + 100_000:
+                break
+    assert received == b"data: " + b"x" * 100_000
+
+
 def _raw_exchange(server: Emulator, body: bytes, *, until: bytes, limit: int) -> bytes:
     """Send a chat request on a bare socket; read until `until` or `limit` bytes."""
     head = (
