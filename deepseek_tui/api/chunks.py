@@ -180,6 +180,11 @@ class ChunkDecoder:
             self.finish_reason = FinishReason.parse(finish)
 
     @property
+    def finished_with_usage(self) -> bool:
+        """True once the finish reason and the usage both came: nothing else is due."""
+        return self.finish_reason is not None and self.usage is not None
+
+    @property
     def complete(self) -> bool:
         """True when the stream ended properly: a finish reason or `[DONE]`."""
         return self.done or self.finish_reason is not None

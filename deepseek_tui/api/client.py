@@ -205,7 +205,9 @@ class DeepSeekClient(HttpClient):
             parser = SSEParser()
             decoder = ChunkDecoder()
             text_iter = response.aiter_text().__aiter__()
-            while not decoder.done:
+            # An answer is over at [DONE], or once its finish reason and usage came:
+            # a server that then only sends keep-alives must not keep it waiting.
+            while not (decoder.done or decoder.finished_with_usage):
                 remaining = deadline - loop.time()
                 try:
                     if remaining <= 0:
@@ -216,6 +218,8 @@ class DeepSeekClient(HttpClient):
                     sent = parser.close()
                     ended = True
                 except TimeoutError:
+                    if decoder.complete:
+                        break  # finished, only the usage or [DONE] never came
                     raise self._deadline_error(decoder) from None
                 except httpx.HTTPError as error:
                     raise self._cut_error(error, decoder) from error

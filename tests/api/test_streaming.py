@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from deepseek_tui.api import (
@@ -166,6 +167,45 @@ async def test_a_gateways_event_error_shows_the_gateways_message(
         await collect(client, ask("echo: " + "word " * 20))
     assert str(caught.value) == "The server reported an error mid-answer: upstream timed out"
     assert caught.value.partial_content
+
+
+@pytest.mark.parametrize("usage_chunk", ["finish", "separate"])
+async def test_a_finished_answer_followed_only_by_keep_alives_ends_at_once(
+    emulator: Emulator, usage_chunk: str
+) -> None:
+    # After the finish reason and the usage: keep-alives for minutes, no [DONE]. The
+    # limits are long, so waiting for them would fail (StallTimeout), not just be slow.
+    emulator.faults = Faults(
+        stall_after=10_000, stall_seconds=300, keepalive_interval=0.05, usage_chunk=usage_chunk
+    )
+    async with DeepSeekClient(
+        emulator.base_url, TEST_KEY, first_data_timeout=60, stall_timeout=60
+    ) as client:
+        result = await collect(client, ask("echo: all done"))
+    assert result["content"] == "all done"
+    assert result["finished"] == [Finished("stop")]
+    assert result["usage"] and result["usage"][-1].completion_tokens > 0
+
+
+async def test_a_finish_without_usage_then_only_keep_alives_ends_as_finished_at_the_stall_limit(
+    emulator: Emulator,
+) -> None:
+    request = ask("echo: all done")
+    emulator.faults = Faults(usage_chunk="separate")
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {TEST_KEY}"}) as http:
+        url = f"{emulator.base_url}/chat/completions"
+        raw = await http.post(url, json=request.body(stream=True))
+    chunks = raw.text.count("data: {")  # role, words, finish, then the usage alone
+    emulator.faults = Faults(
+        usage_chunk="separate", stall_after=chunks - 1, stall_seconds=300, keepalive_interval=0.05
+    )
+    async with DeepSeekClient(
+        emulator.base_url, TEST_KEY, first_data_timeout=60, stall_timeout=0.5
+    ) as client:
+        result = await collect(client, request)
+    assert result["content"] == "all done"
+    assert result["finished"] == [Finished("stop")]
+    assert result["usage"] == []
 
 
 async def test_a_byte_order_mark_before_the_stream_changes_nothing(
