@@ -64,8 +64,9 @@ async def test_text_that_came_before_a_stall_is_shown_during_it(
         await send(pilot, "echo: " + " ".join(f"w{i}" for i in range(40)))
         await wait_for(
             pilot,
-            lambda: "w5" in app.screen.query_one(AssistantMessage).content
-            and "w5" in screen_text(app),
+            lambda: (
+                "w5" in app.screen.query_one(AssistantMessage).content and "w5" in screen_text(app)
+            ),
             lambda: screen_text(app),
         )
         assert app.screen.streaming  # still inside the stall
