@@ -353,12 +353,7 @@ class DeepSeekClient(HttpClient):
             return b""
 
     def _backoff(self, attempt: int, error: errors.ApiError) -> float:
-        retry_after = getattr(error, "retry_after", None)
-        if retry_after is not None:
-            return min(retry_after, _RETRY_AFTER_CAP)
-        ceiling = min(self.retry_base_delay * 2 ** (attempt - 1), _BACKOFF_CAP)
-        # "Equal jitter": at least half the step, so retries never bunch up at zero.
-        return ceiling / 2 + random.uniform(0, ceiling / 2)
+        return retry_delay(attempt, error, self.retry_base_delay)
 
     def _deadline_error(self, decoder: ChunkDecoder) -> errors.ApiError:
         if decoder.saw_data:
@@ -387,6 +382,17 @@ class DeepSeekClient(HttpClient):
 
     def _transport_error(self, error: httpx.HTTPError) -> errors.ApiError:
         return transport_error(error, self._host)
+
+
+def retry_delay(attempt: int, error: errors.ApiError, base_delay: float) -> float:
+    """Seconds before attempt `attempt + 1`: the server's `Retry-After` if it sent one
+    (capped), else exponential backoff from `base_delay` with jitter."""
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after is not None:
+        return min(retry_after, _RETRY_AFTER_CAP)
+    ceiling = min(base_delay * 2 ** (attempt - 1), _BACKOFF_CAP)
+    # "Equal jitter": at least half the step, so retries never bunch up at zero.
+    return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
 def transport_error(error: httpx.HTTPError, host: str) -> errors.ApiError:

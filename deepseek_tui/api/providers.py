@@ -53,10 +53,11 @@ def client_for(
     *,
     first_data_timeout: float | None = None,
     max_attempts: int | None = None,
+    api: str = "v2",
 ) -> ChatClient:
     """A client for `provider` with the settings' time limits and retries;
     `first_data_timeout` and `max_attempts` override the settings' (a key test wants
-    an answer soon and once)."""
+    an answer soon and once). `api` is Segmind's: "v1" (synchronous) or "v2"."""
     connect = settings.connect_timeout
     first_data = settings.first_data_timeout if first_data_timeout is None else first_data_timeout
     attempts = settings.max_attempts if max_attempts is None else max_attempts
@@ -67,7 +68,10 @@ def client_for(
         return SegmindClient(
             base_url,
             api_key,
+            api=api,
             connect_timeout=connect,
+            write_timeout=settings.write_timeout,
+            headers_timeout=settings.headers_timeout,
             first_data_timeout=first_data,
             max_attempts=attempts,
         )

@@ -1,6 +1,7 @@
-"""Segmind's v2 submit-and-poll API for DeepSeek models.
+"""Segmind's APIs for DeepSeek models: v1 synchronous, v2 submit-and-poll.
 
-POST /v2/{model} queues a job; GET /v2/requests/{id}/status says QUEUED, PROCESSING,
+POST /v1/{model} answers with the chat.completion itself once it is done. POST
+/v2/{model} queues a job; GET /v2/requests/{id}/status says QUEUED, PROCESSING,
 COMPLETED or FAILED (HTTP 422 with the body still telling); GET /v2/requests/{id}
 gives the result, whose `output` is the chat.completion JSON *as a string*. Auth is
 the `x-api-key` header; credits left ride on `x-remaining-credits`; 406 means no

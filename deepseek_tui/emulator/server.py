@@ -74,6 +74,10 @@ class Faults:
     no_done: bool = False  # omit "data: [DONE]"
     segmind_seconds: float = 0.2  # how long a Segmind job takes (QUEUED, then PROCESSING)
     segmind_fail: str | None = None  # a Segmind job that ends FAILED with this error
+    # Segmind polls (GET /v2/requests/…) answered with this status (429, 502…), with
+    # `retry_after` as its Retry-After; counts down on the live object like error_count.
+    segmind_poll_error: int | None = None
+    segmind_poll_error_count: int = 1
     no_beta: bool = False  # /beta/… is 404, as on a gateway without DeepSeek's beta API
     extra_delta: str | None = None  # one more content delta after extra_delta_after chunks;
     extra_delta_after: int = 1  # a lone surrogate in it goes out as its JSON escape ("\\ud800")
@@ -211,6 +215,16 @@ class Emulator:
                 live.error_count -= 1  # counts down on the live object: "errors left"
             return dataclasses.replace(live), inject
 
+    def _take_poll_fault(self) -> int | None:
+        """The status a Segmind poll gets instead of its answer, if any is left."""
+        with self._lock:
+            live = self.faults
+            if live.segmind_poll_error is None or live.segmind_poll_error_count == 0:
+                return None
+            if live.segmind_poll_error_count > 0:
+                live.segmind_poll_error_count -= 1
+            return live.segmind_poll_error
+
     def _balance_available(self) -> bool:
         try:
             return float(self.balance) > 0
@@ -288,6 +302,11 @@ def _apply_stop(content: str, stops: tuple[str, ...]) -> str:
 
 def _prompt_text(messages: list[dict[str, Any]]) -> str:
     return "".join(f"{m.get('role')}\n{m.get('content') or ''}\n\n" for m in messages)
+
+
+def _segmind_v1(path: str) -> bool:
+    """`/v1/{model}` that is not one of DeepSeek's own /v1 routes: Segmind's sync API."""
+    return path.startswith("/v1/") and path not in _ROUTES and path.count("/") == 2
 
 
 def _auth_failure(key: str) -> str:
@@ -465,7 +484,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         headers = {name.lower(): value for name, value in self.headers.items()}
         self.emulator._record(RecordedRequest(self.command, path, headers, _json_or_none(raw)))
-        if path.startswith("/v2/"):
+        if path.startswith("/v2/") or _segmind_v1(path):
             self._segmind(path, raw)
             return
         route = _ROUTES.get(path)
@@ -575,7 +594,7 @@ class _Handler(BaseHTTPRequestHandler):
         if seconds > 0 and self.emulator._stopping.wait(seconds):
             raise _Abort
 
-    # --- Segmind v2 ----------------------------------------------------------------
+    # --- Segmind v1 and v2 --------------------------------------------------------
 
     def _segmind(self, path: str, raw: bytes) -> None:
         emulator = self.emulator
@@ -589,14 +608,8 @@ class _Handler(BaseHTTPRequestHandler):
         if inject:
             self._send_fault_error(faults, key)
             return
-        if parts[1:2] == ["requests"] and self.command == "GET" and len(parts) in (3, 4):
-            job = emulator.jobs.get(parts[2])
-            if job is None or (len(parts) == 4 and parts[3] != "status"):
-                self._send_json(404, {"error": "Request not found or expired"})
-                return
-            status = state(job, faults.segmind_seconds)
-            body = status_body(job, status, with_output=len(parts) == 3)
-            self._send_json(422 if status == "FAILED" else 200, body, credits)
+        if parts[:2] == ["v2", "requests"] and self.command == "GET" and len(parts) in (3, 4):
+            self._segmind_poll(parts, faults, credits)
             return
         if len(parts) != 2 or self.command != "POST":
             self._send(404)
@@ -615,9 +628,28 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(400, {"error": rejected.message})
             return
         completion = emulator._complete(request, faults)
-        output = encode(completion_body(completion, reasoning_field=faults.reasoning_field))
-        job = emulator.jobs.add(output, faults.segmind_fail)
+        answer = completion_body(completion, reasoning_field=faults.reasoning_field)
+        if parts[0] == "v1":  # synchronous: the answer itself, once the job is done
+            self._wait(faults.segmind_seconds)
+            self._send_json(200, answer, credits)
+            return
+        job = emulator.jobs.add(encode(answer), faults.segmind_fail)
         self._send_json(200, submitted(job, emulator.base_url), credits)
+
+    def _segmind_poll(self, parts: list[str], faults: Faults, credits: dict[str, str]) -> None:
+        """GET /v2/requests/{id}[/status]: the job's state, or its result."""
+        failing = self.emulator._take_poll_fault()
+        if failing is not None:
+            headers = {"Retry-After": faults.retry_after} if faults.retry_after is not None else {}
+            self._send_json(failing, {"error": _phrase(failing)}, headers)
+            return
+        job = self.emulator.jobs.get(parts[2])
+        if job is None or (len(parts) == 4 and parts[3] != "status"):
+            self._send_json(404, {"error": "Request not found or expired"})
+            return
+        status = state(job, faults.segmind_seconds)
+        body = status_body(job, status, with_output=len(parts) == 3)
+        self._send_json(422 if status == "FAILED" else 200, body, credits)
 
     # --- chat ------------------------------------------------------------------
 
