@@ -208,6 +208,12 @@ class Session:
     def thinks(self) -> bool:
         return model_traits(self.model).thinks(self.thinking)
 
+    @property
+    def remaining_credits(self) -> str | None:
+        """What the provider last said is left on the account (Segmind's
+        `x-remaining-credits`), as it said it; None when it does not say."""
+        return getattr(self.client, "remaining_credits", None)
+
     # --- one turn --------------------------------------------------------------------
 
     async def send(self, text: str, turn: Turn | None = None) -> AsyncIterator[StreamEvent]:

@@ -150,6 +150,7 @@ class ChatScreen(SidebarHandlers, Screen[None]):
         self.refresh_bindings()  # ctrl+t is offered only for models that toggle
         if last is not None:
             status.last = last
+        status.credits = self.session.remaining_credits or ""
         if self.session.store_error:
             status.problem = self.session.store_error
         elif self.app.store_problem:

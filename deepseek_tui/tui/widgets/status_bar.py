@@ -66,6 +66,15 @@ def status_text(
     return text
 
 
+def credits_text(credits: str) -> str:
+    """A provider's credits left ("credits 12.35"), to the cent when it is a number."""
+    try:
+        amount = float(credits)
+    except ValueError:
+        return f"credits {sanitize(credits, name=True)}"
+    return f"credits {amount:.2f}"
+
+
 class StatusBar(Static):
     """Shows its reactive attributes; the screen sets them, the bar redraws itself."""
 
@@ -83,6 +92,7 @@ class StatusBar(Static):
     last: reactive[str] = reactive("")  # "last: …" tokens and cost, or "stopped"
     demo: reactive[bool] = reactive(False)
     problem: reactive[str] = reactive("")  # why history is not being saved, if it isn't
+    credits: reactive[str] = reactive("")  # what the provider says is left (Segmind's)
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
@@ -94,6 +104,8 @@ class StatusBar(Static):
             parts.append((2, "thinking on" if self.thinking else "thinking off"))
         if self.last:
             parts.append((3, sanitize(self.last)))
+        if self.credits:
+            parts.append((1, credits_text(self.credits)))
         if self.demo:
             parts.append((1, "offline demo"))
         if self.problem:

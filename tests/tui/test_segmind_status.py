@@ -1,0 +1,28 @@
+"""Segmind in the TUI: the credits it reports in the status line."""
+
+from __future__ import annotations
+
+from deepseek_tui.emulator import Emulator
+from deepseek_tui.tui.widgets.status_bar import StatusBar, credits_text
+from tests.helpers import answered, send, wait_for
+
+
+def status(app) -> str:
+    return str(app.screen.query_one(StatusBar).render())
+
+
+def test_credits_are_shown_to_the_cent_or_as_sent() -> None:
+    assert credits_text("42.5000") == "credits 42.50"
+    assert credits_text("lots") == "credits lots"
+
+
+async def test_segmind_credits_show_in_the_status_line_after_an_answer(
+    make_app, emulator: Emulator
+) -> None:
+    emulator.credits = 42.5
+    app = make_app(provider="segmind")
+    async with app.run_test(size=(100, 24)) as pilot:
+        assert "credits" not in status(app)
+        await send(pilot, "echo: hello")
+        await answered(pilot)
+        await wait_for(pilot, lambda: "credits 42.50" in status(app), lambda: status(app))
