@@ -25,12 +25,12 @@ from deepseek_tui.config import (
     Paths,
     Settings,
     delete_api_key,
-    env_key_name,
     load_api_key,
     load_settings,
     remove_leftover_temp_files,
     resolve_base_url,
     store_api_key,
+    unknown_provider,
 )
 
 if TYPE_CHECKING:
@@ -77,8 +77,9 @@ def _connection(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     parser.add_argument(
         "--provider",
         metavar="NAME",
-        default=argparse.SUPPRESS if suppress else "deepseek",
-        help="which stored key to use (default: deepseek)",
+        default=default,
+        help="the provider profile: deepseek, segmind or a [providers.NAME] of config.toml "
+        "(default: the settings' provider, deepseek); its own URL, models and key",
     )
     parser.add_argument(
         "--demo",
@@ -200,7 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--provider",
         metavar="NAME",
         default="deepseek",
-        help=f"whose key: {' or '.join(PROVIDERS)} (default: deepseek)",
+        help=f"whose key: {', '.join(PROVIDERS)} or a [providers.NAME] of config.toml "
+        "(default: deepseek)",
     )
 
     emulator = commands.add_parser(
@@ -338,26 +340,28 @@ def run_ask(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
         with demo_emulator() as emulator:
             return asyncio.run(_ask(args, prompt, paths, settings, emulator.base_url, DEMO_KEY))
-    provider = _provider(args)
+    provider = _provider(args, settings)
     base_url = resolve_base_url(settings, getattr(args, "base_url", None), provider=provider)
-    key = load_api_key(paths, provider)
+    key = load_api_key(paths, provider, key_env=settings.profile(provider).key_env)
     if key is None:
-        raise CliError(_no_key(provider))
+        raise CliError(_no_key(settings, provider))
     return asyncio.run(_ask(args, prompt, paths, settings, base_url, key.value))
 
 
-def _provider(args: argparse.Namespace) -> str:
-    provider = getattr(args, "provider", None) or "deepseek"
-    if provider not in PROVIDERS:
-        raise CliError(f"unknown provider {provider!r}: choose {' or '.join(PROVIDERS)}", 2)
+def _provider(args: argparse.Namespace, settings: Settings) -> str:
+    """The provider profile asked for (--provider, else the settings' default); an
+    unknown name is a usage error that lists the known ones."""
+    provider = getattr(args, "provider", None) or settings.provider
+    if provider not in settings.provider_names():
+        raise CliError(unknown_provider(provider, settings.provider_names()), 2)
     return provider
 
 
-def _no_key(provider: str) -> str:
+def _no_key(settings: Settings, provider: str) -> str:
     flag = "" if provider == "deepseek" else f" --provider {provider}"
     return (
-        f"no API key: set {env_key_name(provider)}, run `deepseek-tui key set{flag}`, "
-        "or try it offline with --demo"
+        f"no API key for {provider}: set {settings.profile(provider).key_env}, "
+        f"run `deepseek-tui key set{flag}`, or try it offline with --demo"
     )
 
 
@@ -382,12 +386,13 @@ async def _ask(
             store = Store.open(paths.database)
         except (StoreError, OSError) as error:
             _say(f"not saving this answer: {error}")
-    provider = "deepseek" if getattr(args, "demo", False) else _provider(args)
+    provider = "deepseek" if getattr(args, "demo", False) else _provider(args, settings)
     client = client_for(settings, base_url, api_key, provider)
     session = Session.from_settings(
         client,
         store,
         settings,
+        provider=provider,
         model=getattr(args, "model", None),
         thinking=args.thinking,
         system_prompt=args.system,
@@ -795,7 +800,14 @@ def run_import(args: argparse.Namespace) -> int:
 
 def run_key(args: argparse.Namespace) -> int:
     paths = _paths(args)
-    provider = args.provider
+    try:
+        settings = load_settings(paths)
+    except ConfigError:
+        if args.provider not in PROVIDERS:
+            raise  # only config.toml knows this provider, and it cannot be read
+        settings = Settings()  # a broken config.toml must not keep a key from being set
+    provider = _provider(args, settings)
+    key_env = settings.profile(provider).key_env
     if args.action == "set":
         if sys.stdin.isatty():
             value = getpass.getpass(f"{provider} API key (input hidden): ")
@@ -807,19 +819,18 @@ def run_key(args: argparse.Namespace) -> int:
             raise CliError(str(error)) from None
         except OSError as error:
             raise CliError(f"could not save the key to {paths.credentials_file}: {error}") from None
-        stored = load_api_key(paths, provider, environ={})
+        stored = load_api_key(paths, provider, environ={}, key_env=key_env)
         masked = stored.masked if stored else "the key"
         print(f"Saved {masked} to {paths.credentials_file}.")
-        if os.environ.get(env_key_name(provider), "").strip():
-            print(
-                f"Note: {env_key_name(provider)} is set and takes precedence over the stored key."
-            )
+        if os.environ.get(key_env, "").strip():
+            print(f"Note: {key_env} is set and takes precedence over the stored key.")
         return 0
     if args.action == "show":
-        key = load_api_key(paths, provider)
+        key = load_api_key(paths, provider, key_env=key_env)
         if key is None:
-            raise CliError(f"no {provider} API key is set (run `deepseek-tui key set`)")
-        where = env_key_name(provider) if key.source == "env" else str(paths.credentials_file)
+            flag = "" if provider == "deepseek" else f" --provider {provider}"
+            raise CliError(f"no {provider} API key is set (run `deepseek-tui key set{flag}`)")
+        where = key_env if key.source == "env" else str(paths.credentials_file)
         from deepseek_tui.terminal import sanitize
 
         print(sanitize(f"{key.masked} (from {where})", name=True))
@@ -831,8 +842,8 @@ def run_key(args: argparse.Namespace) -> int:
     if not deleted:
         raise CliError(f"no stored {provider} API key to delete")
     print(f"Deleted the stored {provider} API key.")
-    if os.environ.get(env_key_name(provider), "").strip():
-        print(f"Note: {env_key_name(provider)} is still set in your environment.")
+    if os.environ.get(key_env, "").strip():
+        print(f"Note: {key_env} is still set in your environment.")
     return 0
 
 
@@ -863,9 +874,9 @@ def run_emulator(args: argparse.Namespace) -> int:
 
 
 def run_tui(args: argparse.Namespace) -> int:
-    _provider(args)  # an unknown provider is a usage error before the screen opens
     paths = _paths(args)
     settings = _settings(paths)
+    _provider(args, settings)  # an unknown provider is a usage error before the screen opens
     if args.theme:
         from deepseek_tui.tui.themes import theme_names
 

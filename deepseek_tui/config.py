@@ -9,7 +9,7 @@ import re
 import secrets
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,8 +19,12 @@ import tomli_w
 APP_NAME = "deepseek-tui"
 DEFAULT_BASE_URL = "https://api.deepseek.com"
 SEGMIND_BASE_URL = "https://api.segmind.com"
-PROVIDERS = ("deepseek", "segmind")
+PROVIDERS = ("deepseek", "segmind")  # the built-in profiles; config.toml may add more
+DEFAULT_PROVIDER = "deepseek"
 DEFAULT_MODEL = "deepseek-chat"
+# The ids DeepSeek's own API is known to serve (its /models adds the rest).
+DEEPSEEK_MODELS = ("deepseek-chat", "deepseek-reasoner")
+SEGMIND_MODELS = ("deepseek-chat",)
 
 ENV_API_KEY = "DEEPSEEK_API_KEY"
 ENV_BASE_URL = "DEEPSEEK_BASE_URL"
@@ -112,6 +116,9 @@ class Settings:
     # USD per 1M tokens by model id: {"cache_hit": …, "cache_miss": …, "output": …}
     prices: dict[str, dict[str, float]] = field(default_factory=dict)
     peak_pricing: bool = True  # weekday peak hours bill at twice off-peak
+    provider: str = DEFAULT_PROVIDER  # the profile used when --provider is not given
+    # [providers.NAME] tables as written (checked when read): see `profile()`.
+    providers: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def validate(self) -> list[str]:
         """Return the problems as plain sentences; an empty list means usable."""
@@ -139,7 +146,75 @@ class Settings:
             problems.append(f"base_url must start with http:// or https://, got {self.base_url!r}.")
         if not self.model.strip():
             problems.append("model must not be empty.")
+        if self.provider not in self.provider_names():
+            problems.append(unknown_provider(self.provider, self.provider_names()))
+        for name in self.providers:
+            url = self.profile(name).base_url
+            if not url.startswith(("http://", "https://")):
+                problems.append(
+                    f"providers.{name}.base_url must start with http:// or https://, got {url!r}."
+                )
         return problems
+
+    # --- provider profiles --------------------------------------------------------------
+
+    def provider_names(self) -> list[str]:
+        """The built-in profiles, then the ones config.toml adds, in the file's order."""
+        return [*PROVIDERS, *(name for name in self.providers if name not in PROVIDERS)]
+
+    def profile(self, name: str) -> Provider:
+        """The profile called `name`: a built-in one (`deepseek` from the top-level
+        base_url, model, models and prices; `segmind`) with its [providers.NAME] table
+        on top, or one config.toml defines. `UnknownProvider` for any other name."""
+        table = self.providers.get(name, {})
+        if name == "deepseek":
+            base = Provider(
+                name,
+                title="DeepSeek",
+                base_url=self.base_url,
+                model=self.model,
+                models=(*DEEPSEEK_MODELS, *self.models),
+                key_env=ENV_API_KEY,
+                supports_prefix=True,
+                prices=self.prices,
+                builtin_prices=True,
+            )
+        elif name == "segmind":
+            base = Provider(
+                name,
+                kind="segmind",
+                title="Segmind",
+                base_url=SEGMIND_BASE_URL,
+                model=SEGMIND_MODELS[0],
+                models=SEGMIND_MODELS,
+                key_env="SEGMIND_API_KEY",
+                supports_prefix=False,
+            )
+        elif name in self.providers:
+            base = Provider(name, title=name, key_env=env_key_name(name))
+        else:
+            raise UnknownProvider(unknown_provider(name, self.provider_names()))
+        changes: dict[str, Any] = {
+            key: tuple(value) if key == "models" else value for key, value in table.items()
+        }
+        profile = replace(base, **changes)
+        if not profile.model and profile.models:
+            profile = replace(profile, model=profile.models[0])
+        if "models" in table and profile.model not in profile.models:
+            profile = replace(profile, models=(*profile.models, profile.model))
+        return profile
+
+    def set_profile_value(self, name: str, key: str, value: Any) -> None:
+        """Change one value of a profile where it is kept: DeepSeek's base_url and
+        model at the top level (unless its table sets them), others in their table."""
+        if (
+            name == "deepseek"
+            and key in ("base_url", "model")
+            and key not in self.providers.get(name, {})
+        ):
+            setattr(self, key, value)
+            return
+        self.providers.setdefault(name, {})[key] = value
 
     def to_toml_dict(self) -> dict[str, Any]:
         """The settings as a TOML-ready dict; TOML has no null, so ``None`` is left out."""
@@ -153,7 +228,7 @@ class Settings:
             elif isinstance(value, dict):
                 if not value:
                     continue  # an empty [prices] table is noise in the file
-                value = {key: dict(entry) for key, entry in value.items()}
+                value = _copy_tables(value)
             out[f.name] = value
         return out
 
@@ -164,8 +239,10 @@ class Settings:
         Unknown keys are ignored so that a config written by a newer version still loads.
         """
         values: dict[str, Any] = {}
+        if "providers" in data:
+            values["providers"] = _read_providers(data["providers"], path)
         for name, kind in _FIELD_KINDS.items():
-            if name not in data:
+            if name not in data or name == "providers":
                 continue
             value = data[name]
             converted = _convert(value, kind)
@@ -177,6 +254,124 @@ class Settings:
                 )
             values[name] = converted
         return cls(**values)
+
+
+ProviderKind = Literal["openai", "segmind"]
+PROVIDER_KINDS: tuple[ProviderKind, ...] = ("openai", "segmind")
+SEGMIND_APIS = ("v1", "v2")
+
+
+class UnknownProvider(ValueError):
+    """A provider name that is neither built in nor in config.toml; `str()` lists
+    the known ones."""
+
+
+def unknown_provider(name: str, known: list[str]) -> str:
+    """The one sentence for a provider name nobody defined."""
+    return (
+        f"unknown provider {name!r}: choose {_either(known)} "
+        "(or add a [providers.NAME] table to config.toml)"
+    )
+
+
+def _either(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+@dataclass(frozen=True)
+class Provider:
+    """A named API: how to talk to it (`kind`), where, which models, and where its key
+    is. Built from the built-ins and config.toml by `Settings.profile`."""
+
+    name: str
+    kind: ProviderKind = "openai"  # "openai": OpenAI-compatible streaming (DeepSeek too)
+    title: str = ""  # how the UI names it ("DeepSeek", "serevix")
+    base_url: str = ""
+    model: str = ""  # the default model
+    models: tuple[str, ...] = ()  # ids it serves besides what its /models lists
+    key_env: str = ""  # the environment variable that holds its key (wins over the file)
+    supports_prefix: bool = True  # `/beta` chat prefix completion (continue a cut answer)
+    # Per 1M tokens by model id, in `currency`: {"cache_hit": …, "cache_miss": …, "output": …}
+    prices: dict[str, dict[str, float]] = field(default_factory=dict, hash=False)
+    currency: str = "USD"
+    api: str | None = None  # Segmind only: "v1" (synchronous) or "v2" (submit and poll)
+    # DeepSeek's own price table (and its peak hours) applies: only to DeepSeek itself;
+    # a gateway's answer is priced from its own table or not at all.
+    builtin_prices: bool = False
+
+
+# [providers.NAME] keys -> the kind of value they take.
+_PROVIDER_KEYS = {
+    "kind": "str",
+    "title": "str",
+    "base_url": "str",
+    "model": "str",
+    "models": "list[str]",
+    "key_env": "str",
+    "supports_prefix": "bool",
+    "prices": "dict[str, dict[str, float]]",
+    "currency": "str",
+    "api": "str",
+}
+_PROVIDER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _read_providers(value: object, path: Path) -> dict[str, dict[str, Any]]:
+    """Check the [providers.NAME] tables; a `ConfigError` names the first wrong value."""
+
+    def wrong(message: str) -> ConfigError:
+        return ConfigError(f"Invalid value in {path}: {message}", path=path)
+
+    if not isinstance(value, dict):
+        raise wrong("'providers' must be a table of [providers.NAME] tables.")
+    out: dict[str, dict[str, Any]] = {}
+    for name, table in value.items():
+        if not _PROVIDER_NAME.fullmatch(name):
+            raise wrong(f"the provider name {_show(name)} may hold only letters, digits, - and _.")
+        where = f"'providers.{name}"
+        if not isinstance(table, dict):
+            raise wrong(f"{where}' must be a table.")
+        entry: dict[str, Any] = {}
+        for key, item in table.items():
+            kind = _PROVIDER_KEYS.get(key)
+            if kind is None:
+                known = ", ".join(_PROVIDER_KEYS)
+                raise wrong(f"{where}' has no setting {key!r} (it takes {known}).")
+            converted = _convert(item, kind)
+            if converted is _WRONG:
+                raise wrong(f"{where}.{key}' must be {_KIND_WORDS[kind]}, got {_show(item)}.")
+            entry[key] = converted
+        if entry.get("kind", "openai") not in PROVIDER_KINDS:
+            raise wrong(
+                f'{where}.kind\' must be "openai" or "segmind", got {_show(entry["kind"])}.'
+            )
+        if "api" in entry and entry["api"] not in SEGMIND_APIS:
+            raise wrong(f'{where}.api\' must be "v1" or "v2", got {_show(entry["api"])}.')
+        if "key_env" in entry and not _ENV_NAME.fullmatch(entry["key_env"]):
+            shown = _show(entry["key_env"])
+            raise wrong(f"{where}.key_env' must name an environment variable, got {shown}.")
+        if "base_url" in entry:
+            entry["base_url"] = entry["base_url"].strip().rstrip("/")
+        if name not in PROVIDERS:
+            if not entry.get("base_url"):
+                raise wrong(f'{where}\' needs base_url = "https://…" (where its API is).')
+            if not entry.get("model") and not entry.get("models"):
+                raise wrong(f'{where}\' needs model = "…" (the model id to use by default).')
+        out[name] = entry
+    return out
+
+
+def _copy_tables(value: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy of nested tables (lists copied too), for writing TOML."""
+    return {
+        key: _copy_tables(item)
+        if isinstance(item, dict)
+        else list(item)
+        if isinstance(item, list | tuple)
+        else item
+        for key, item in value.items()
+    }
 
 
 # Field name -> the type named in its annotation, without "| None" (TOML cannot say null).
@@ -197,7 +392,7 @@ _KIND_WORDS = {
     ),
 }
 _PRICE_KEYS = {"cache_hit", "cache_miss", "output"}
-assert set(_FIELD_KINDS.values()) <= set(_KIND_WORDS), _FIELD_KINDS
+assert set(_FIELD_KINDS.values()) - {"dict[str, dict[str, Any]]"} <= set(_KIND_WORDS), _FIELD_KINDS
 _WRONG = object()
 
 
@@ -473,11 +668,13 @@ def load_api_key(
     provider: str = "deepseek",
     *,
     environ: Mapping[str, str] | None = None,
+    key_env: str | None = None,
 ) -> ApiKey | None:
-    """Find the key: the provider's environment variable first (``$DEEPSEEK_API_KEY``,
-    ``$SEGMIND_API_KEY``), then the credentials file."""
+    """Find the key: the provider's environment variable first (``key_env``, by default
+    ``$DEEPSEEK_API_KEY``, ``$SEGMIND_API_KEY``, ``$NAME_API_KEY``), then the
+    credentials file. Each provider has its own entry: one's key is never another's."""
     env = os.environ if environ is None else environ
-    from_env = env.get(env_key_name(provider), "").strip()
+    from_env = env.get(key_env or env_key_name(provider), "").strip()
     if from_env:
         # The file is not even read, so a broken one cannot block an env key.
         return ApiKey(from_env, "env")
@@ -487,8 +684,11 @@ def load_api_key(
 
 
 def env_key_name(provider: str) -> str:
-    """The environment variable that holds a provider's key."""
-    return ENV_API_KEY if provider == "deepseek" else f"{provider.upper()}_API_KEY"
+    """The environment variable that holds a provider's key unless its profile names
+    another (`key_env`)."""
+    if provider == "deepseek":
+        return ENV_API_KEY
+    return re.sub(r"[^A-Z0-9_]", "_", provider.upper()) + "_API_KEY"
 
 
 # Why a typed or pasted key cannot be used: the one sentence every front end shows.
@@ -545,13 +745,13 @@ def resolve_base_url(
     environ: Mapping[str, str] | None = None,
     provider: str = "deepseek",
 ) -> str:
-    """The API base URL: ``override`` > ``$DEEPSEEK_BASE_URL`` > settings, without a trailing /.
-    Segmind has its own host (``$SEGMIND_BASE_URL`` moves it)."""
+    """The provider's API base URL, without a trailing /: ``override`` (--base-url) >
+    its environment variable (``$DEEPSEEK_BASE_URL`` for DeepSeek, ``$SEGMIND_BASE_URL``
+    for Segmind; a gateway has none) > its profile."""
     env = os.environ if environ is None else environ
-    if provider == "segmind":
-        candidates = (override, env.get("SEGMIND_BASE_URL"), SEGMIND_BASE_URL)
-    else:
-        candidates = (override, env.get(ENV_BASE_URL), settings.base_url)
+    profile = settings.profile(provider)
+    from_env = {"deepseek": ENV_BASE_URL, "segmind": "SEGMIND_BASE_URL"}.get(provider)
+    candidates = (override, env.get(from_env) if from_env else None, profile.base_url)
     for candidate in candidates:
         if candidate and candidate.strip():
             return candidate.strip().rstrip("/")

@@ -42,19 +42,24 @@ DEFAULT_PRICES: dict[str, Price] = {
 
 
 def price_for(
-    model: str, overrides: Mapping[str, Mapping[str, float]] | None = None
+    model: str,
+    overrides: Mapping[str, Mapping[str, float]] | None = None,
+    *,
+    builtin: bool = True,
 ) -> Price | None:
-    """The model's price: the user's table first, then ours; None when unknown
-    (a gateway's own id): we show no cost rather than a wrong one."""
+    """The model's price: the user's table first, then ours (unless `builtin` is
+    false: a gateway's prices are its own, even for an id DeepSeek also uses); None
+    when unknown (a gateway's own id): we show no cost rather than a wrong one."""
+    defaults: Mapping[str, Price] = DEFAULT_PRICES if builtin else {}
     if overrides and model in overrides:
         entry = overrides[model]
-        base = DEFAULT_PRICES.get(model, Price(0.0, 0.0, 0.0))
+        base = defaults.get(model, Price(0.0, 0.0, 0.0))
         return Price(
             cache_hit=float(entry.get("cache_hit", base.cache_hit)),
             cache_miss=float(entry.get("cache_miss", base.cache_miss)),
             output=float(entry.get("output", base.output)),
         )
-    return DEFAULT_PRICES.get(model)
+    return defaults.get(model)
 
 
 def is_peak(moment: datetime) -> bool:

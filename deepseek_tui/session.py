@@ -112,6 +112,11 @@ class Session:
         self.save_interval = save_interval
         self.prices: dict[str, dict[str, float]] = {}
         self.peak_pricing = True
+        # The provider profile this session talks to: its prices, and whether it can
+        # continue a cut answer (`supports_prefix`). DeepSeek's own until `use_provider`.
+        self.provider = "deepseek"
+        self.builtin_prices = True
+        self.supports_prefix = True
         # Where the reasoning time and save intervals are read; a fixed clock makes
         # the screenshots and tests independent of the machine's speed.
         self.clock: Callable[[], float] = time.monotonic
@@ -127,8 +132,11 @@ class Session:
         settings: Settings,
         **overrides: object,
     ) -> Session:
-        """A session with the settings' model and parameters; `overrides` win."""
-        session = cls(client, store, model=settings.model)
+        """A session with the settings' parameters and the model of its provider
+        (`provider=` among the overrides, else the settings' default); `overrides` win."""
+        provider = str(overrides.pop("provider", None) or settings.provider)
+        session = cls(client, store, model=settings.profile(provider).model)
+        session.provider = provider
         session.apply_settings(settings)
         for name, value in overrides.items():
             if value is not None:
@@ -142,8 +150,19 @@ class Session:
         self.temperature = settings.temperature
         self.top_p = settings.top_p
         self.max_tokens = settings.max_tokens
-        self.prices = settings.prices
-        self.peak_pricing = settings.peak_pricing
+        profile = settings.profile(self.provider)
+        self.prices = profile.prices
+        self.builtin_prices = profile.builtin_prices
+        # Peak hours are DeepSeek's billing; a gateway bills by its own table.
+        self.peak_pricing = settings.peak_pricing and profile.builtin_prices
+        self.supports_prefix = profile.supports_prefix
+
+    def use_provider(self, settings: Settings, provider: str, model: str | None = None) -> None:
+        """Talk to another provider from the next request on (the caller sets
+        `client`): its prices and abilities, and `model` or the profile's default."""
+        self.provider = provider
+        self.apply_settings(settings)
+        self.model = model or settings.profile(provider).model
 
     # --- conversations -------------------------------------------------------------
 
@@ -259,6 +278,8 @@ class Session:
         completion, under `/beta`): the model carries on from where it stopped."""
         if not self.can_continue:
             raise ValueError("The last answer is complete: there is nothing to continue.")
+        if not self.supports_prefix:
+            raise ValueError(errors.NO_CONTINUE)  # said before anything is sent
         last = self.history.pop()
         turn = turn or Turn(model=last.model or self.model, thinking=self.thinks)
         turn.model = last.model or self.model
@@ -436,7 +457,7 @@ class Session:
             self._store_failed(error)
 
     def _price(self, turn: Turn) -> None:
-        price = price_for(turn.model, self.prices)
+        price = price_for(turn.model, self.prices, builtin=self.builtin_prices)
         if turn.usage is None or price is None:
             return
         peak = self.peak_pricing and is_peak(datetime.now(UTC))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tomllib
 from pathlib import Path
@@ -23,6 +24,7 @@ from deepseek_tui.config import (
     ConfigError,
     Paths,
     Settings,
+    UnknownProvider,
     atomic_write,
     delete_api_key,
     load_api_key,
@@ -152,6 +154,21 @@ def test_every_field_survives_save_and_load(paths: Paths) -> None:
         models=["deepseek-chat", "my-finetune"],
         prices={"my-finetune": {"cache_hit": 0.01, "cache_miss": 0.2, "output": 1.0}},
         peak_pricing=False,
+        provider="serevix",
+        providers={
+            "serevix": {
+                "kind": "openai",
+                "title": "Serevix",
+                "base_url": "https://gateway.serevixai.ai/v1",
+                "model": "deepseek-v3",
+                "models": ["deepseek-r1"],
+                "key_env": "SEREVIX_API_KEY",
+                "supports_prefix": False,
+                "prices": {"deepseek-v3": {"cache_miss": 0.3, "output": 1.1}},
+                "currency": "CNY",
+            },
+            "segmind": {"api": "v1"},
+        },
     )
     # Every field differs from its default, so the round trip really tests each one.
     for name, default in Settings().__dict__.items():
@@ -630,3 +647,98 @@ def test_a_bad_price_table_names_the_key(paths: Paths) -> None:
     paths.config_file.write_text('[prices."deepseek-chat"]\noutput = "cheap"\n')
     with pytest.raises(ConfigError, match="'prices' must be a table of model prices"):
         load_settings(paths)
+
+
+# --- provider profiles ------------------------------------------------------------------
+
+
+SEREVIX = """
+[providers.serevix]
+base_url = "https://gateway.serevixai.ai/v1/"
+model = "deepseek-v3"
+models = ["deepseek-r1"]
+key_env = "SEREVIX_API_KEY"
+supports_prefix = false
+currency = "CNY"
+
+[providers.serevix.prices."deepseek-v3"]
+cache_miss = 2.0
+output = 8.0
+"""
+
+
+def test_a_gateway_profile_from_config_toml(paths: Paths) -> None:
+    paths.ensure_dir()
+    paths.config_file.write_text(SEREVIX)
+    settings = load_settings(paths)
+    assert settings.provider_names() == ["deepseek", "segmind", "serevix"]
+    profile = settings.profile("serevix")
+    assert profile.kind == "openai"
+    assert profile.base_url == "https://gateway.serevixai.ai/v1"
+    assert (profile.model, profile.models) == ("deepseek-v3", ("deepseek-r1", "deepseek-v3"))
+    assert (profile.key_env, profile.supports_prefix, profile.currency) == (
+        "SEREVIX_API_KEY",
+        False,
+        "CNY",
+    )
+    assert profile.prices == {"deepseek-v3": {"cache_miss": 2.0, "output": 8.0}}
+    assert not profile.builtin_prices, "DeepSeek's price table is not the gateway's"
+    assert resolve_base_url(settings, provider="serevix", environ={ENV_BASE_URL: "http://x"}) == (
+        "https://gateway.serevixai.ai/v1"
+    )
+    assert resolve_base_url(settings, "http://flag/", provider="serevix") == "http://flag"
+    save_settings(paths, settings)
+    assert load_settings(paths) == settings
+
+
+def test_built_in_profiles_and_their_tables() -> None:
+    settings = Settings(
+        base_url="http://ds", model="deepseek-reasoner", providers={"segmind": {"api": "v1"}}
+    )
+    deepseek = settings.profile("deepseek")
+    assert (deepseek.base_url, deepseek.model, deepseek.key_env) == (
+        "http://ds",
+        "deepseek-reasoner",
+        ENV_API_KEY,
+    )
+    assert deepseek.supports_prefix and deepseek.builtin_prices
+    segmind = settings.profile("segmind")
+    assert (segmind.kind, segmind.api, segmind.key_env) == ("segmind", "v1", "SEGMIND_API_KEY")
+    assert "deepseek-reasoner" not in segmind.models
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ('[providers.x]\nmodel = "m"\n', "'providers.x' needs base_url"),
+        ('[providers.x]\nbase_url = "http://h"\n', "'providers.x' needs model"),
+        ('[providers.x]\nbase_url = "http://h"\nmodel = "m"\nkind = "grpc"\n', "kind' must be"),
+        ('[providers.x]\nbase_url = "http://h"\nmodel = "m"\nbase-url = "y"\n', "no setting"),
+        ('[providers.segmind]\napi = "v3"\n', '\'providers.segmind.api\' must be "v1" or "v2"'),
+        ('[providers.x]\nbase_url = "http://h"\nmodel = "m"\nkey_env = "A B"\n', "key_env"),
+        ('[providers.x]\nbase_url = "http://h"\nmodel = 3\n', "'providers.x.model' must be a"),
+        ("providers = 1\n", "'providers' must be a table"),
+    ],
+)
+def test_a_wrong_profile_is_named_precisely(paths: Paths, table: str, message: str) -> None:
+    paths.ensure_dir()
+    paths.config_file.write_text(table)
+    with pytest.raises(ConfigError, match=re.escape(message)) as caught:
+        load_settings(paths)
+    assert str(paths.config_file) in str(caught.value)
+
+
+def test_an_unknown_provider_names_the_known_ones() -> None:
+    settings = Settings(providers={"serevix": {"base_url": "http://h", "model": "m"}})
+    with pytest.raises(UnknownProvider, match="choose deepseek, segmind or serevix"):
+        settings.profile("nope")
+    settings.provider = "nope"
+    assert any("unknown provider 'nope'" in problem for problem in settings.validate())
+
+
+def test_each_provider_reads_its_own_key_variable(paths: Paths) -> None:
+    store_api_key(paths, FAKE_KEY)
+    environ = {"SEREVIX_API_KEY": OTHER_FAKE_KEY}
+    assert load_api_key(paths, "serevix", environ={}, key_env="SEREVIX_API_KEY") is None
+    found = load_api_key(paths, "serevix", environ=environ, key_env="SEREVIX_API_KEY")
+    assert found is not None and found.value == OTHER_FAKE_KEY

@@ -61,8 +61,12 @@ def client_for(
     connect = settings.connect_timeout
     first_data = settings.first_data_timeout if first_data_timeout is None else first_data_timeout
     attempts = settings.max_attempts if max_attempts is None else max_attempts
+    # The profile's kind picks the wire; an unknown name raises `UnknownProvider`.
+    profile = settings.profile(provider)
+    kind = profile.kind
+    api = profile.api or api  # `[providers.segmind] api = "v1"` in config.toml
     # Imported here: the clients pull in httpx, which the TUI's first paint need not wait for.
-    if provider == "segmind":
+    if kind == "segmind":
         from deepseek_tui.api.segmind import SegmindClient
 
         return SegmindClient(

@@ -17,7 +17,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from deepseek_tui.config import Paths, Settings, load_api_key, resolve_base_url
+from deepseek_tui.config import Paths, Provider, Settings, load_api_key, resolve_base_url
 
 if TYPE_CHECKING:
     import argparse
@@ -63,19 +63,23 @@ class DeepSeekApp(App[int]):
         conversation_id: str | None = None,
         continue_last: bool = False,
         emulator: Emulator | None = None,
-        provider: str = "deepseek",
+        provider: str | None = None,
     ) -> None:
         super().__init__()
         self.paths = paths
         self.settings = settings
-        self.base_url = base_url or settings.base_url
+        # The provider profile in use (`settings.profile(provider)`), its URL and key.
+        self.provider = provider or settings.provider
+        self.base_url = base_url or resolve_base_url(settings, provider=self.provider)
         self.api_key = api_key
+        # What the command line gave for the first provider (--base-url, its key), so
+        # switching back to it mid-session finds them again.
+        self._started_with = (self.provider, self.base_url, api_key)
         self.demo = demo
         self.model_override = model
         self.conversation_id = conversation_id
         self.continue_last = continue_last
         self.emulator = emulator
-        self.provider = provider
         self._owns_emulator = False
         self.store: Store | None = None
         self.history: History | None = None
@@ -83,7 +87,9 @@ class DeepSeekApp(App[int]):
         self.store_problem: str | None = None  # why history is off, if it is
         self.client: ChatClient | None = None
         self.session: Session | None = None
-        self.server_models: list[str] = []
+        # What each provider's /models listed, by provider name: fetched for the
+        # active one after start, for another when the picker shows it, again on ^r.
+        self.server_models: dict[str, list[str]] = {}
         self.theme_problems = self._register_themes()
         with contextlib.suppress(Exception):
             self.theme = settings.theme
@@ -165,7 +171,9 @@ class DeepSeekApp(App[int]):
     def open_chat(self) -> None:
         from deepseek_tui.session import Session
 
-        session = Session.from_settings(self.client, None, self.settings, model=self.model_override)
+        session = Session.from_settings(
+            self.client, None, self.settings, provider=self.provider, model=self.model_override
+        )
         self.session = session
         if self.conversation_id is not None or self.continue_last:
             # The conversation is what the first frame shows: open the history now.
@@ -219,8 +227,13 @@ class DeepSeekApp(App[int]):
             session.model = self.model_override
 
     @property
+    def profile(self) -> Provider:
+        """The active provider's profile."""
+        return self.settings.profile(self.provider)
+
+    @property
     def provider_name(self) -> str:
-        return {"deepseek": "DeepSeek", "segmind": "Segmind"}.get(self.provider, self.provider)
+        return self.profile.title or self.provider
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Textual's commands, with "Keys" opening our one help (f1) rather than
@@ -261,6 +274,8 @@ class DeepSeekApp(App[int]):
         self.provider = "deepseek"
         self.base_url = self.emulator.base_url
         self.api_key = DEMO_KEY
+        if self.session is not None:
+            self.session.use_provider(self.settings, "deepseek", self.session.model)
 
     def leave_demo(self, api_key: str, base_url: str) -> None:
         """A real key was saved during the demo: use it, at `base_url`, from the next
@@ -268,6 +283,7 @@ class DeepSeekApp(App[int]):
         self.demo = False
         self.api_key = api_key
         self.base_url = base_url.rstrip("/")
+        self._started_with = (self.provider, self.base_url, api_key)
 
     def _make_client(self) -> ChatClient:
         from deepseek_tui.api.providers import client_for
@@ -286,27 +302,107 @@ class DeepSeekApp(App[int]):
             session.client = self.client
             session.apply_settings(self.settings)
             if not session.history:
-                session.model = self.settings.model
+                session.model = self.profile.model
         with contextlib.suppress(Exception):
             self.theme = self.settings.theme
         self.fetch_models()
 
     def fetch_models(self) -> None:
-        self.run_worker(self._fetch_models(), group="models", exit_on_error=False)
+        self.run_worker(self.load_models(self.provider), group="models", exit_on_error=False)
 
-    async def _fetch_models(self) -> None:
+    async def load_models(self, provider: str) -> str | None:
+        """Ask `provider` which models it serves and keep the answer (`server_models`);
+        a sentence when it could not be asked, or None. The active provider is asked
+        with the chat's client; another with a client of its own, with its own key."""
         from deepseek_tui.api.errors import ApiError
+        from deepseek_tui.api.providers import client_for
 
-        if self.client is None:
-            return
-        with contextlib.suppress(ApiError):
-            self.server_models = await self.client.list_models()
+        if provider == self.provider:
+            if self.client is None:
+                return None
+            client, own = self.client, False
+        else:
+            key, base_url = self._key_for(provider), self._base_url_for(provider)
+            if key is None:
+                return self._no_key(provider)
+            client, own = client_for(self.settings, base_url, key, provider, max_attempts=1), True
+        try:
+            self.server_models[provider] = await client.list_models()
+        except ApiError as error:
+            return str(error)
+        finally:
+            if own:
+                await client.aclose()
+        return None
 
-    def model_ids(self) -> list[str]:
-        from deepseek_tui.api.models import BUILTIN_MODELS, merge_model_ids
+    def model_ids(self, provider: str | None = None) -> list[str]:
+        """The ids to offer for `provider` (the active one by default): what it is
+        known to serve (built in or configured), what its /models listed, and the
+        model in use. Only that provider's: a gateway is not offered DeepSeek's ids."""
+        from deepseek_tui.api.models import merge_model_ids
 
-        current = [self.session.model] if self.session else []
-        return merge_model_ids(BUILTIN_MODELS, self.server_models, self.settings.models, current)
+        provider = provider or self.provider
+        profile = self.settings.profile(provider)
+        current = [self.session.model] if self.session and provider == self.provider else []
+        listed = self.server_models.get(provider, [])
+        return merge_model_ids(profile.models, [profile.model], listed, current)
+
+    # --- switching provider -------------------------------------------------------------
+
+    def _key_for(self, provider: str) -> str | None:
+        """`provider`'s own key: its environment variable or credentials.toml, else the
+        one the app started with if it started with this provider. Never another's."""
+        from deepseek_tui.config import ConfigError
+
+        with contextlib.suppress(ConfigError, OSError):
+            key = load_api_key(
+                self.paths, provider, key_env=self.settings.profile(provider).key_env
+            )
+            if key is not None:
+                return key.value
+        started, _, key_given = self._started_with
+        return key_given if provider == started else None
+
+    def _base_url_for(self, provider: str) -> str:
+        started, url, _ = self._started_with
+        if provider == started:
+            return url  # --base-url applies to the provider it was given with
+        return resolve_base_url(self.settings, provider=provider)
+
+    def _no_key(self, provider: str) -> str:
+        profile = self.settings.profile(provider)
+        flag = "" if provider == "deepseek" else f" --provider {provider}"
+        return (
+            f"There is no {profile.title or provider} key: set {profile.key_env}, run "
+            f"`deepseek-tui key set{flag}`, or paste it in Settings (^s)."
+        )
+
+    def switch_provider(self, provider: str, model: str | None = None) -> str | None:
+        """Talk to `provider` from the next request on, with its own URL and key, and
+        `model` (else its default); the conversation stays. A sentence saying why
+        not (no key for it, the demo), or None when switched."""
+        if provider == self.provider:
+            if model and self.session is not None:
+                self.session.model = model
+            return None
+        if self.demo:
+            return "The demo talks only to the built-in emulator; save a key in Settings first."
+        key = self._key_for(provider)
+        if key is None:
+            return self._no_key(provider)
+        old = self.client
+        self.provider = provider
+        self.base_url = self._base_url_for(provider)
+        self.api_key = key
+        self._make_client()
+        if old is not None:
+            self.run_worker(old.aclose(), exit_on_error=False)
+        if self.session is not None:
+            self.session.client = self.client
+            self.session.use_provider(self.settings, provider, model)
+        if provider not in self.server_models:
+            self.fetch_models()
+        return None
 
     async def on_unmount(self) -> None:
         if self.client is not None:
@@ -344,8 +440,8 @@ def launch(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
             )
             app.run()
         return app.return_code or 0
-    provider = args.provider or "deepseek"
-    key = load_api_key(paths, provider)
+    provider = args.provider or settings.provider
+    key = load_api_key(paths, provider, key_env=settings.profile(provider).key_env)
     app = DeepSeekApp(
         base_url=resolve_base_url(settings, args.base_url, provider=provider),
         api_key=key.value if key else None,

@@ -41,3 +41,19 @@ async def test_a_key_test_asks_once_and_soon_whatever_the_provider() -> None:
         async with client:
             assert isinstance(client, DeepSeekClient | SegmindClient)
             assert (client.first_data_timeout, client.max_attempts) == (30, 1)
+
+
+async def test_the_profile_picks_the_wire_and_segmind_api() -> None:
+    settings = Settings(
+        providers={
+            "segmind": {"api": "v1"},
+            "serevix": {"base_url": "http://127.0.0.1:1/v1", "model": "deepseek-v3"},
+            "mysegmind": {"kind": "segmind", "base_url": "http://127.0.0.1:1", "model": "m"},
+        }
+    )
+    async with client_for(settings, "http://127.0.0.1:1", TEST_KEY, "segmind") as client:
+        assert isinstance(client, SegmindClient) and client.api == "v1"
+    async with client_for(settings, "http://127.0.0.1:1", TEST_KEY, "serevix") as client:
+        assert isinstance(client, DeepSeekClient)
+    async with client_for(settings, "http://127.0.0.1:1", TEST_KEY, "mysegmind") as client:
+        assert isinstance(client, SegmindClient) and client.api == "v2"

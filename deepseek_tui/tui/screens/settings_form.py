@@ -32,6 +32,7 @@ class Form:
     system_prompt: str
     theme: str
     reasoning_expanded: bool
+    provider: str = "deepseek"  # whose key, base URL and model the form shows
 
 
 def read_form(base: Settings, form: Form) -> tuple[Settings, dict[str, str]]:
@@ -51,23 +52,32 @@ def read_form(base: Settings, form: Form) -> tuple[Settings, dict[str, str]]:
             problems[name] = FIELD_PROBLEMS[name]
     candidate = replace(
         base,
-        base_url=form.base_url.strip(),
-        model=form.model.strip(),
+        provider=form.provider,
+        # A copy: the base URL and model below go into the provider's own table.
+        providers={name: dict(table) for name, table in base.providers.items()},
         system_prompt=form.system_prompt,
         theme=form.theme,
         reasoning_expanded=form.reasoning_expanded,
         **numbers,
     )
+    candidate.set_profile_value(form.provider, "base_url", form.base_url.strip())
+    candidate.set_profile_value(form.provider, "model", form.model.strip())
+    profile = f"providers.{form.provider}."
     for problem in candidate.validate():
-        name = problem.split(" ", 1)[0]
+        name = problem.split(" ", 1)[0].removeprefix(profile)
         problems.setdefault(name, FIELD_PROBLEMS.get(name, problem))
-    if "base_url" not in problems and not urlsplit(candidate.base_url).netloc:
+    if not form.model.strip():
+        problems["model"] = FIELD_PROBLEMS["model"]
+    if "base_url" not in problems and not urlsplit(form.base_url.strip()).netloc:
         problems["base_url"] = FIELD_PROBLEMS["base_url"]
     return candidate, problems
 
 
-def key_summary(current: str | None, loaded: ApiKey | None, *, demo: bool) -> str:
-    """The line under the key field: which key is in use, masked, and where it is from."""
+def key_summary(
+    current: str | None, loaded: ApiKey | None, *, demo: bool, key_env: str = ENV_API_KEY
+) -> str:
+    """The line under the key field: which key is in use, masked, and where it is from
+    (`key_env`: the provider's environment variable)."""
     if demo:
         saved = f"Saved key: {loaded.masked}." if loaded else "No key saved yet."
         return (
@@ -77,7 +87,7 @@ def key_summary(current: str | None, loaded: ApiKey | None, *, demo: bool) -> st
         return "No key yet: paste one above."
     if loaded is not None and loaded.value == current and loaded.source == "env":
         return (
-            f"Current key: {mask_key(current)} from {ENV_API_KEY}. "
+            f"Current key: {mask_key(current)} from {key_env}. "
             "It overrides a key saved here every time the app starts."
         )
     if loaded is not None and loaded.value == current:
