@@ -30,6 +30,7 @@ from deepseek_tui.emulator import Emulator  # noqa: E402
 from deepseek_tui.store import Store  # noqa: E402
 from deepseek_tui.tui.app import DeepSeekApp  # noqa: E402
 from deepseek_tui.tui.themes import load_themes, shipped_themes_dir  # noqa: E402
+from deepseek_tui.tui.widgets import messages  # noqa: E402
 from deepseek_tui.tui.widgets.composer import Composer  # noqa: E402
 from deepseek_tui.tui.widgets.markdown import MarkdownView  # noqa: E402
 from deepseek_tui.tui.widgets.messages import AssistantMessage  # noqa: E402
@@ -43,6 +44,18 @@ FOLDER = Path(tempfile.gettempdir()) / "deepseek-tui-screenshots"
 PORT = 18765
 LIVE_CHUNKS = 40  # the live-reasoning picture: chunks sent before the emulator stalls
 STALLED = 1.0  # seconds without a new chunk that mean the emulator has stalled
+
+
+class HeldClock:
+    """The widgets' clock for the pictures: 0 at the first reading, then 7 s for ever
+    ("⠋ Thinking… 7 s" on every run, however fast the machine drew it)."""
+
+    def __init__(self) -> None:
+        self.read = False
+
+    def __call__(self) -> float:
+        now, self.read = (7.0 if self.read else 0.0), True
+        return now
 
 
 class SteadyClock:
@@ -193,6 +206,8 @@ async def shoot(name: str, scene: Scene, theme: str, options: dict[str, object])
             await pilot.pause()
             if app.session is not None:
                 app.session.clock = SteadyClock()
+            messages.clock = HeldClock()
+            messages.SPINNER = "⠋"  # one frame: the spinner turns with wall time
             await scene(pilot)
             OUT.mkdir(exist_ok=True)
             path = OUT / f"{name}.svg"

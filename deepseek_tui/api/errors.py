@@ -219,7 +219,15 @@ def _clip(text: str) -> str:
 
 
 def _with(message: str, said: str | None) -> str:
-    return f"{message}: {said.rstrip('.')}." if said else f"{message}."
+    """Our sentence, then what the server said, unless that only repeats it ("Rate
+    limit reached" after "Rate or concurrency limit reached (HTTP 429)")."""
+    if said and not set(_words(said)) <= set(_words(message)):
+        return f"{message}: {said.rstrip('.')}."
+    return f"{message}."
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
 
 
 def key_rejected(provider: str = "deepseek") -> str:

@@ -132,3 +132,23 @@ def theme_names(user_folder: Path) -> list[str]:
     for folder in (shipped_themes_dir(), user_folder):
         names.update(theme.name for theme in load_themes(folder).themes)
     return sorted(names)
+
+
+DEFAULT_CODE_THEMES = {True: "lightbulb", False: "xcode"}  # by `dark`; both pass WCAG AA
+
+
+def code_theme(variables: dict[str, str], dark: bool) -> str:
+    """The Pygments style for code blocks: the theme's `code-theme` variable when it
+    names a style that exists (a user's theme file may say anything), else ours."""
+    from pygments.styles import get_style_by_name
+    from pygments.util import ClassNotFound
+
+    wanted = variables.get("code-theme", "")
+    if wanted:
+        try:
+            get_style_by_name(wanted)
+        except ClassNotFound:
+            pass
+        else:
+            return wanted
+    return DEFAULT_CODE_THEMES[dark]

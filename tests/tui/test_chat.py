@@ -171,7 +171,7 @@ async def test_help_lists_the_keys(make_app) -> None:
         shown = screen_text(app)
         model_row = next(line for line in shown.splitlines() if "^o " in line and "│" in line)
         assert "model" in model_row.lower()
-        assert "^l" in shown and "Conversations" in shown and "Composer" in shown
+        assert "^l" in shown and "Chats" in shown and "Composer" in shown
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, ChatScreen)
@@ -439,3 +439,15 @@ async def test_the_palettes_keys_command_opens_our_help(make_app) -> None:
         assert "Show help for the focused widget" not in screen_text(app)
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "our help")
+
+
+async def test_ctrl_t_on_a_model_that_cannot_toggle_says_why(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        assert "^t" not in screen_text(app).splitlines()[-1]  # not offered in the footer
+        await pilot.press("ctrl+t")
+        await wait_for(
+            pilot,
+            lambda: any("does not think" in str(n.message) for n in app._notifications),
+            "a notice",
+        )

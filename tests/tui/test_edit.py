@@ -10,7 +10,12 @@ from tests.helpers import answered, screen_text, send, wait_for
 
 
 def questions(app) -> list[str]:
-    return [w.text for w in app.screen.query(UserMessage)]
+    """The questions as they stand (not the faded ones an edit will replace)."""
+    return [w.text for w in app.screen.query(UserMessage) if not w.has_class("-replaced")]
+
+
+def faded(app) -> list[str]:
+    return [w.text for w in app.screen.query(UserMessage) if w.has_class("-replaced")]
 
 
 async def test_editing_shows_and_escape_restores_the_conversation(
@@ -29,11 +34,14 @@ async def test_editing_shows_and_escape_restores_the_conversation(
         assert composer.editing
         assert "esc cancels" in screen_text(app)
         assert questions(app) == ["echo: one"]
+        # What the edit replaces is still there to read, faded.
+        assert faded(app) == ["echo: two"] and "two" in screen_text(app)
         composer.clear()
         await pilot.press("up")  # emptied, ↑ goes further back: the first question
         await wait_for(pilot, lambda: composer.text == "echo: one", "the first question")
         await pilot.press("escape")
         await wait_for(pilot, lambda: questions(app) == ["echo: one", "echo: two"], "restored")
+        assert faded(app) == []
         assert composer.text == "" and not composer.editing
         assert "esc cancels" not in screen_text(app)
         assert app.session.history == history
@@ -54,6 +62,7 @@ async def test_an_edit_is_a_branch_that_switches_at_once(make_app, emulator: Emu
         await send(pilot, "echo: second")
         await answered(pilot)
         assert not composer.editing
+        assert faded(app) == []  # the replaced question and answer are gone
         user = app.screen.query_one(UserMessage)
         assert user.text == "echo: second" and user.branch == "‹ 2/2 ›"
         await pilot.press("left")  # empty composer: the other branch

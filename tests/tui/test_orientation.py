@@ -16,11 +16,12 @@ def title_row(app) -> str:
 async def test_the_empty_state_says_how_to_start(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: "New conversation" in screen_text(app), "the empty state")
+        await wait_for(pilot, lambda: "press ⏎" in screen_text(app), "the empty state")
         shown = screen_text(app)
-        for words in ("press ⏎", "^o pick the model", "^l your conversations", "f1 every key"):
+        for words in ("press ⏎", "^o pick the model", "^l chats: list, search", "f1 every key"):
             assert words in shown, shown
         assert title_row(app) == "New conversation"
+        assert screen_text(app).count("New conversation") == 1  # the bar says it, once
         await send(pilot, "echo: hi")
         await answered(pilot)
         assert "^o pick the model" not in screen_text(app)

@@ -84,3 +84,32 @@ def test_every_markdown_text_colour_reads_at_wcag_aa(theme) -> None:
         if ratio < 4.5:
             too_low[name] = round(ratio, 2)
     assert too_low == {}
+
+
+@pytest.mark.parametrize("theme", THEMES, ids=[theme.name for theme in THEMES])
+def test_every_code_colour_reads_at_wcag_aa(theme) -> None:
+    """Code blocks: each token colour of the theme's Pygments style on that style's
+    own background (Monokai and friendly fell to 2.6:1 on comments)."""
+    from pygments.styles import get_style_by_name
+
+    from deepseek_tui.tui.themes import code_theme
+
+    name = code_theme(theme.variables, theme.dark)
+    assert name == theme.variables.get("code-theme"), "a shipped theme names its code style"
+    style = get_style_by_name(name)
+    under = Color.parse(style.background_color)
+    too_low = {}
+    for token, spec in style.styles.items():
+        for part in (spec or "").split():
+            if part.startswith("#"):
+                ratio = contrast(Color.parse(part), under)
+                if ratio < 4.5:
+                    too_low[str(token)] = round(ratio, 2)
+    assert too_low == {}
+
+
+def test_an_unknown_code_style_in_a_user_theme_falls_back() -> None:
+    from deepseek_tui.tui.themes import code_theme
+
+    assert code_theme({"code-theme": "no-such-style"}, dark=True) == "lightbulb"
+    assert code_theme({}, dark=False) == "xcode"

@@ -72,3 +72,28 @@ async def test_text_that_came_before_a_stall_is_shown_during_it(
         assert app.screen.streaming  # still inside the stall
         await pilot.press("escape")
         await answered(pilot)
+
+
+async def test_a_model_that_pauses_mid_thought_still_looks_alive(
+    make_app, emulator: Emulator
+) -> None:
+    from textual.widgets import Collapsible
+
+    from deepseek_tui.config import Settings
+
+    emulator.faults = Faults(stall_after=8, stall_seconds=60)
+    app = make_app(settings=Settings(model="deepseek-reasoner"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "Why is the sky blue?")
+
+        def title() -> str:
+            answers = list(app.screen.query(AssistantMessage))
+            return answers[0].query_one(".reasoning", Collapsible).title if answers else ""
+
+        await wait_for(pilot, lambda: "Thinking…" in title() and title()[0] != "T", title)
+        first = title()
+        await wait_for(pilot, lambda: title() != first, "the title moves during the stall")
+        assert title().endswith(" s")
+        await pilot.press("escape")
+        await answered(pilot)
+        assert "Thinking" not in title()

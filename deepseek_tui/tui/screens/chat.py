@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import os
 from collections.abc import AsyncIterator
 from typing import Literal
 
@@ -52,10 +53,12 @@ class ChatScreen(SidebarHandlers, Screen[None]):
     # The footer shows the short description; help and the palette the tooltip.
     BINDINGS = [
         Binding("escape", "stop", "Stop", tooltip="Stop the answer that is streaming"),
-        Binding("escape", "cancel_edit", "Cancel edit", tooltip="Stop editing; nothing changes"),
+        Binding("escape", "cancel_edit", "Cancel edit", tooltip="Cancel an edit: nothing changes"),
         Binding("ctrl+n", "new_conversation", "New conversation", show=False),
         Binding("ctrl+o", "pick_model", "Model", tooltip="Pick the model for the next message"),
         Binding("ctrl+t", "toggle_thinking", "Thinking", tooltip="Thinking on/off"),
+        # When the model cannot toggle, ^t is not offered but still says why.
+        Binding("ctrl+t", "thinking_fixed", show=False),
         Binding("ctrl+s", "settings", "Settings"),
         Binding("f1,question_mark", "help", "Help", tooltip="Help: every key"),
         Binding("ctrl+r", "retry", "Regenerate / retry", show=False),
@@ -63,7 +66,7 @@ class ChatScreen(SidebarHandlers, Screen[None]):
         Binding("ctrl+g", "toggle_reasoning", "Show/hide reasoning", show=False),
         Binding("ctrl+b", "copy_answer", "Copy last answer", show=False),
         Binding("ctrl+down", "scroll_latest", "Jump to the latest", show=False),
-        Binding("ctrl+l", "toggle_sidebar", "Chats", tooltip="Conversations: list and search"),
+        Binding("ctrl+l", "toggle_sidebar", "Chats", tooltip="Chats: list, search"),
         Binding("ctrl+z", "undo_delete", "Undo delete", show=False, priority=True),
     ]
 
@@ -130,7 +133,11 @@ class ChatScreen(SidebarHandlers, Screen[None]):
             finished=True,
             reasoning_expanded=self.app.settings.reasoning_expanded,
             status=status_line(
-                reason, message.usage, message.cost, continuable=bool(message.content.strip())
+                reason,
+                message.usage,
+                message.cost,
+                continuable=bool(message.content.strip()),
+                error=message.error or "",
             ),
             branch=self._branch(message),
             reasoning_tokens=message.usage.reasoning_tokens if message.usage else 0,
@@ -187,6 +194,8 @@ class ChatScreen(SidebarHandlers, Screen[None]):
             self.notify(STREAMING)
             return
         self.composer.clear()
+        if self._before_edit is not None:
+            await self.conversation.remove_replaced()
         self._end_edit()
         await self.conversation.add(UserMessage(message.text))
         self._start(message.text, "send")
@@ -294,9 +303,16 @@ class ChatScreen(SidebarHandlers, Screen[None]):
             self.update_status(last=FinishReason.STOPPED.label)
             self._reply.cancel()
 
+    def _editing_blocks(self) -> bool:
+        """Whether an edit under way keeps another action from running (said so)."""
+        if self._before_edit is None:
+            return False
+        self.notify("An edit is under way: ⏎ sends it, esc cancels it.")
+        return True
+
     def action_retry(self) -> None:
         """Answer the last question again (after an error, or for another take)."""
-        if self.streaming or not self.session.history:
+        if self.streaming or not self.session.history or self._editing_blocks():
             return
         answers = list(self.query(AssistantMessage))
         questions = list(self.query(UserMessage))
@@ -306,7 +322,7 @@ class ChatScreen(SidebarHandlers, Screen[None]):
 
     def action_continue(self) -> None:
         """Let the model carry on from where a cut-short answer stopped."""
-        if self.streaming:
+        if self.streaming or self._editing_blocks():
             return
         if not self.session.can_continue:
             self.notify("The last answer is complete: there is nothing to continue.")
@@ -326,9 +342,11 @@ class ChatScreen(SidebarHandlers, Screen[None]):
             return
         if self._before_edit is None:  # ↑ again goes further back; Esc undoes all
             self._before_edit = before
-        questions = list(self.query(UserMessage))
+        # What the edit replaces stays on screen, faded, until it is sent (Esc brings
+        # it back as it was).
+        questions = [q for q in self.query(UserMessage) if not q.has_class("-replaced")]
         if questions:
-            await self.conversation.remove_from(questions[-1])
+            self.conversation.set_replaced_from(questions[-1])
         composer = self.composer
         composer.load_text(text)
         composer.set_editing(True)
@@ -375,10 +393,9 @@ class ChatScreen(SidebarHandlers, Screen[None]):
 
     def copy_text(self, text: str, what: str) -> None:
         self.app.copy_to_clipboard(text)
-        self.notify(
-            f"Copied {what}: {len(text):,} characters, by OSC 52 "
-            "(in tmux: set -g set-clipboard on)."
-        )
+        # The clipboard is the terminal's (OSC 52); tmux passes it on only when told.
+        tip = " If it is not there: set -g set-clipboard on." if os.environ.get("TMUX") else ""
+        self.notify(f"Copied {what} ({len(text):,} characters).{tip}")
 
     def code_blocks(self) -> list[tuple[str, str]]:
         """(language, code) of each fenced block in the last answer."""
@@ -414,6 +431,11 @@ class ChatScreen(SidebarHandlers, Screen[None]):
 
     def action_scroll_latest(self) -> None:
         self.conversation.follow()
+
+    def action_thinking_fixed(self) -> None:
+        """^t on a model that always or never thinks: say so (the notice is in
+        `action_toggle_thinking`)."""
+        self.action_toggle_thinking()
 
     def action_toggle_thinking(self) -> None:
         traits = model_traits(self.session.model)

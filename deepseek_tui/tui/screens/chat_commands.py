@@ -37,7 +37,8 @@ class ChatCommands(Provider):
             for model in chat.app.model_ids()
         ]
         for binding in described(chat.BINDINGS):
-            if binding.action not in NOT_IN_PALETTE:
+            # As the footer does: only what can run now (no "cancel edit" unless editing).
+            if binding.action not in NOT_IN_PALETTE and chat.check_action(binding.action, ()):
                 action = getattr(chat, f"action_{binding.action}")
                 commands.append((what_it_does(binding), action, key_label(binding)))
         edit = next(b for b in described(Composer.BINDINGS) if b.action == "edit_last")

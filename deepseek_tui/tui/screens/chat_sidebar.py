@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 # Below this width the sidebar closes once a conversation is opened from it.
 NARROW = 110
-STREAMING = "An answer is still streaming: press Esc to stop it first."
+STREAMING = "An answer is still streaming: press esc to stop it first."
 
 
 class SidebarHandlers(Screen[None]):

@@ -75,7 +75,7 @@ def chat_sections(chat: Iterable[BindingType], app: Iterable[BindingType]) -> li
     return [
         ("Chat", chat),
         ("Composer", Composer.BINDINGS),
-        ("Conversations (^l)", [*ConversationList.BINDINGS, *Sidebar.BINDINGS]),
+        ("Chats (^l)", [*ConversationList.BINDINGS, *Sidebar.BINDINGS]),
         ("App", [palette, *app]),
     ]
 
@@ -101,8 +101,17 @@ class HelpScreen(Dialog[None]):
             table = Table.grid(padding=(0, 2))
             table.add_column(style=f"bold {accent}".strip(), no_wrap=True, width=width)
             table.add_column()
+            # One row per key: a key with two meanings by state (esc: stop a stream,
+            # cancel an edit) says both on its row.
+            rows: dict[str, list[str]] = {}
             for binding in bindings:
-                table.add_row(Text(key_label(binding)), Text(what_it_does(binding)))
+                said = rows.setdefault(key_label(binding), [])
+                if what_it_does(binding) not in said:
+                    said.append(what_it_does(binding))
+            for key, meanings in rows.items():
+                first, *more = meanings
+                said = "; ".join([first, *(m[:1].lower() + m[1:] for m in more)])
+                table.add_row(Text(key), Text(said))
             parts += [table, Text("")]
         with VerticalScroll() as box:
             box.border_title = "Keys"

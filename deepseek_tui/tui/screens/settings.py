@@ -131,7 +131,7 @@ class SettingsScreen(ModalScreen[bool]):
                         allow_blank=False,
                         id="theme",
                     ),
-                    _hint("Shown as you pick; Esc puts it back."),
+                    _hint("Shown as you pick; esc puts it back."),
                 )
                 yield FormRow(
                     "Reasoning",
@@ -145,7 +145,7 @@ class SettingsScreen(ModalScreen[bool]):
                 yield Button("Save", variant="primary", id="save")
                 yield Button("Cancel", id="cancel")
                 yield Static(id="save-problem")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self._original_theme = self.app.theme
@@ -382,6 +382,6 @@ def _number_input(value: float | int | None, name: str, hint: str) -> Input:
 
 
 def _reasoning_words(expanded: bool) -> str:
-    if expanded:
-        return "Keep the reasoning panel open after the answer starts."
-    return "Collapse the reasoning panel once the answer starts."
+    """The switch's label: one sentence that on/off answers (it used to flip with the
+    switch, so "off" beside "Collapse…" read as "does not collapse")."""
+    return "Keep the reasoning open after the answer starts (off: it folds away)."

@@ -43,7 +43,7 @@ class WelcomeScreen(Screen[None]):
             with Horizontal():
                 yield Button("Save key", variant="primary", id="save")
                 yield Button("Try the offline demo (f2)", id="demo")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_input_submitted(self) -> None:
         self.save_key()

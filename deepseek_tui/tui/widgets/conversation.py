@@ -32,16 +32,14 @@ PIN_LIMIT = 10.0
 # variables is safe here (nothing from outside is ever put into it).
 _KEYS = (
     ("^o", "pick the model"),
-    ("^t", "thinking on/off"),
+    ("^n", "new conversation"),
     ("^s", "settings"),
-    ("^l", "your conversations"),
+    ("^l", "chats: list, search"),
     ("f1", "every key"),
     ("^p", "any action"),
 )
 _START = [
-    "[b $text]New conversation[/]",
-    "",
-    "Type a question and press [b $accent]⏎[/].",
+    "[b $text]Type a question and press [$accent]⏎[/].[/]",
     "[b $accent]^j[/] starts a new line.",
     "",
 ]
@@ -84,6 +82,9 @@ class Conversation(VerticalScroll, Generic[Entry]):
         content-align: center middle;
         text-align: left;
         color: $text-muted;
+    }
+    Conversation > .-replaced {
+        opacity: 45%;
     }
     Conversation > #earlier {
         margin: 1 2 0 2;
@@ -139,6 +140,18 @@ class Conversation(VerticalScroll, Generic[Entry]):
         children = list(self.children)
         if widget in children:
             await self.remove_children(children[children.index(widget) :])
+
+    def set_replaced_from(self, widget: Widget) -> None:
+        """Show `widget` and everything after it as about to be replaced (an edit of
+        that question is under way): still there to read, but faded."""
+        children = list(self.children)
+        if widget in children:
+            for child in children[children.index(widget) :]:
+                child.add_class("-replaced")
+
+    async def remove_replaced(self) -> None:
+        """Remove what `set_replaced_from` marked (the edit was sent)."""
+        await self.remove_children(self.query_children(".-replaced"))
 
     def scroll_to_message(self, target: Widget) -> None:
         """Put `target` at the top of the view, and keep it there until the messages

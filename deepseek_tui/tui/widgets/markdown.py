@@ -29,7 +29,7 @@ from textual.widget import Widget
 
 from deepseek_tui.markdown import BlockSplitter
 from deepseek_tui.terminal import sanitize
-from deepseek_tui.tui.themes import solid_colour
+from deepseek_tui.tui.themes import code_theme, solid_colour
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -380,7 +380,7 @@ class MarkdownView(Widget):
             self._renderer = Renderer(
                 look[1],
                 markdown_theme(app.theme_variables, background, foreground),
-                code_theme="monokai" if dark else "friendly",
+                code_theme=code_theme(app.theme_variables, dark),
                 base=self._base,
             )
             self._look = look

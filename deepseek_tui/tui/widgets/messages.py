@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 
     from deepseek_tui.session import Turn
 
+# Where the widgets read the time (elapsed seconds, the live label); the screenshot
+# script holds it still so the pictures do not depend on the machine's speed.
+clock = time.monotonic
 # The waiting line's spinner, one frame per tick.
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 WAITING_TICK = 0.25  # seconds
@@ -79,6 +82,16 @@ NEXT_STEP: dict[FinishReason | str, str] = {
 _CONTINUED = (FinishReason.STOPPED, FinishReason.INTERRUPTED, FinishReason.LENGTH)
 
 
+def error_step(error: str) -> str:
+    """The key that helps after a failed request, from the error's sentence (so an
+    answer reopened from the history gets the same words as it did live)."""
+    if "(HTTP 401)" in error:
+        return "^s sets the key, then ^r retries"
+    if "(HTTP 402)" in error or "(HTTP 406)" in error:
+        return "top up your balance, then ^r retries"
+    return "^r retries"
+
+
 def status_line(
     reason: str | None,
     usage: Usage | None,
@@ -86,12 +99,16 @@ def status_line(
     *,
     exact_cost: bool = False,
     continuable: bool = True,
+    error: str = "",
 ) -> str:
     """The line under an answer: how it ended (with the key that helps), tokens, cost.
     `reason` None means "say nothing about the ending"; `continuable` False (no text
-    to continue from) offers regenerating instead of ^f."""
+    to continue from) offers regenerating instead of ^f. With `error` (shown in its
+    own notice above the line) the line gives only the step that helps."""
     parts = []
-    if reason is not None and reason != FinishReason.STOP:
+    if error and FinishReason.parse(reason or "") == FinishReason.ERROR:
+        parts.append(error_step(error))
+    elif reason is not None and reason != FinishReason.STOP:
         ending = sanitize(finish_label(reason))
         parsed = FinishReason.parse(reason)
         step = NEXT_STEP.get(parsed)
@@ -183,13 +200,14 @@ class AssistantMessage(Vertical):
         self.reasoning_expanded = reasoning_expanded
         self.branch = branch
         self._reasoning_title = thought_label(reasoning_seconds, reasoning_tokens)
-        self.started = time.monotonic()
+        self.started = clock()
         self._answer_started = bool(content)
         # What the stream waits for before its first token, and since when.
         self._waiting: Waiting | None = None
         self._waiting_since = self.started
         self._ticks = 0
         self._waiting_timer: Timer | None = None
+        self._thinking_timer: Timer | None = None
         self.set_reactive(AssistantMessage.status, status)
 
     @property
@@ -263,7 +281,7 @@ class AssistantMessage(Vertical):
         """Show what the stream waits for, with the time since Enter, until the
         first token (or the end) arrives."""
         self._waiting = event
-        self._waiting_since = time.monotonic()
+        self._waiting_since = clock()
         line = self.query_one(".waiting", Static)
         line.display = True
         if self._waiting_timer is None:
@@ -275,9 +293,11 @@ class AssistantMessage(Vertical):
         event = self._waiting
         if event is None:
             return ""
-        now = time.monotonic()
+        now = clock()
         remaining = event.delay - (now - self._waiting_since)
         spinner = SPINNER[self._ticks % len(SPINNER)]
+        if event.stage == "retrying":  # its own countdown is the time that matters
+            return f"{spinner} {event.describe(remaining)}"
         return f"{spinner} {event.describe(remaining)} · {now - self.started:.0f} s"
 
     def _show_waiting(self) -> None:
@@ -292,8 +312,25 @@ class AssistantMessage(Vertical):
             self._waiting = None
             self.query_one(".waiting", Static).display = False
 
+    def _show_thinking(self) -> None:
+        """The live panel's title turns and counts, so a model that pauses mid-thought
+        does not look frozen: "⠙ Thinking… 12 s"."""
+        if self._answer_started or self.finished:
+            self._stop_thinking()
+            return
+        self._ticks += 1
+        spinner = SPINNER[self._ticks % len(SPINNER)]
+        self.panel.title = f"{spinner} Thinking… {clock() - self.started:.0f} s"
+
+    def _stop_thinking(self) -> None:
+        if self._thinking_timer is not None:
+            self._thinking_timer.stop()
+            self._thinking_timer = None
+
     async def add_reasoning(self, text: str) -> None:
         self._stop_waiting()
+        if self._thinking_timer is None and not self._answer_started and not self.finished:
+            self._thinking_timer = self.set_interval(WAITING_TICK, self._show_thinking)
         self._reasoning.append(text)
         panel = self.panel
         if not panel.display:
@@ -303,11 +340,12 @@ class AssistantMessage(Vertical):
 
     async def add_content(self, text: str) -> None:
         self._stop_waiting()
+        self._stop_thinking()
         if not self._answer_started:
             self._answer_started = True
             self.query_one(".answer").display = True
             if self.reasoning:
-                self.panel.title = thought_label(time.monotonic() - self.started)
+                self.panel.title = thought_label(clock() - self.started)
                 self.panel.collapsed = not self.reasoning_expanded
         self._content.append(text)
         await self.query_one(".answer", MarkdownView).write(text)
@@ -369,12 +407,13 @@ class AssistantMessage(Vertical):
         measure, which is what is saved, so the label reads the same when reopened)."""
         self.finished = True
         self._stop_waiting()
+        self._stop_thinking()
         for part in self.query(MarkdownView):
             await part.finish()
         panel = self.panel
         if self.reasoning:
-            if seconds is None and panel.title == "Thinking…":
-                seconds = time.monotonic() - self.started
+            if seconds is None and "Thinking…" in panel.title:
+                seconds = clock() - self.started
             if seconds is not None:
                 tokens = usage.reasoning_tokens if usage else 0
                 panel.title = thought_label(seconds, tokens)
@@ -382,7 +421,9 @@ class AssistantMessage(Vertical):
             panel.display = False
         # The notice says what went wrong; the line under it the key that helps, as
         # it does when the conversation is opened again.
-        self.status = status_line(reason, usage, cost, continuable=bool(self.content.strip()))
+        self.status = status_line(
+            reason, usage, cost, continuable=bool(self.content.strip()), error=error
+        )
         if error:
             self.error = error
             await self.mount(self._notice(), before=self.query_one(".meta"))
@@ -394,7 +435,7 @@ class AssistantMessage(Vertical):
 
     def _show_status(self) -> None:
         meta = self.query_one(".meta", Static)
-        meta.update(Text(self.status, style="dim"))
+        meta.update(Text(self.status))  # $text-muted already: "dim" on top fell below AA
         meta.display = bool(self.status)
 
 

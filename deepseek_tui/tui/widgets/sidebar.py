@@ -114,6 +114,20 @@ class Sidebar(Vertical):
         & > .option-list--option {
             padding: 0 1 0 0;  /* the left cell is the open conversation's mark */
         }
+        /* A tint, not a solid block: the row's muted details and the ▌ mark stay
+           readable on it (on a solid $primary block they fell to 1.1:1). */
+        & > .option-list--option-highlighted {
+            background: $primary 15%;
+            color: $foreground;
+            text-style: none;
+        }
+        &:focus > .option-list--option-highlighted {
+            background: $primary 20%;
+        }
+        & > .option-list--option-disabled {
+            color: $text-muted;  /* day headings: text, not greyed-out options */
+            text-style: bold;
+        }
     }
     Sidebar > #sidebar-help {
         height: auto;
@@ -367,7 +381,11 @@ def _entry(summary: ConversationSummary, current: bool = False) -> Content:
     details = f"{summary.model or '—'} · {count} message{'s' if count != 1 else ''}"
     mark = MARK if current else " "
     return Content.assemble(
-        mark, (_one_line(title), "bold" if current else ""), "\n", mark, (_one_line(details), "dim")
+        mark,
+        (_one_line(title), "bold" if current else ""),
+        "\n",
+        mark,
+        (_one_line(details), "$text-muted"),
     )
 
 
@@ -378,5 +396,5 @@ def _hit(hit: SearchHit, current: bool = False) -> Content:
         (_one_line(hit.shown_title), "bold"),
         "\n",
         mark,
-        (_one_line(f"{hit.role}: {hit.snippet}"), "dim"),
+        (_one_line(f"{hit.role}: {hit.snippet}"), "$text-muted"),
     )
