@@ -79,7 +79,7 @@ class SettingsScreen(ModalScreen[bool]):
                     ),
                     _problem("api_key"),
                     _hint(self._key_summary(), id="key-summary"),
-                    Static(id="key-result"),
+                    Static(id="key-result", markup=False),  # a server's words, a URL
                 )
                 yield FormRow(
                     "Base URL",
@@ -144,7 +144,7 @@ class SettingsScreen(ModalScreen[bool]):
             with Horizontal(id="actions"):
                 yield Button("Save", variant="primary", id="save")
                 yield Button("Cancel", id="cancel")
-                yield Static(id="save-problem")
+                yield Static(id="save-problem", markup=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -367,13 +367,15 @@ class FormRow(Horizontal):
 
 def _hint(text: str, *, id: str | None = None) -> Static:
     """Muted text under a field; hidden when there is nothing to say."""
-    hint = Static(text, id=id, classes="hint")
+    # Hints and problems quote outside text (a base URL, a path, an env variable's
+    # name): never read as markup.
+    hint = Static(text, id=id, classes="hint", markup=False)
     hint.display = bool(text)
     return hint
 
 
 def _problem(name: str) -> Static:
-    return Static(id=f"{name}-problem", classes="problem")
+    return Static(id=f"{name}-problem", classes="problem", markup=False)
 
 
 def _number_input(value: float | int | None, name: str, hint: str) -> Input:

@@ -1,0 +1,74 @@
+"""Rich/Textual markup in data never reaches a parser: a title, a first message, a
+model id from /models, a base URL shown by "Test key", a --conversation id."""
+
+from __future__ import annotations
+
+import asyncio
+
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from deepseek_tui.config import Settings
+from deepseek_tui.store import Store
+from deepseek_tui.tui.screens.chat import ChatScreen
+from deepseek_tui.tui.screens.settings import SettingsScreen
+from tests.helpers import screen_text, seed, wait_for
+
+MARKUP = st.one_of(
+    st.sampled_from(["[/]", "[bold", "[/bold]", "[link=x]y", "[@click=app.quit]x[/]", "[$accent]"]),
+    st.text(alphabet="[]/=@$#:bold x", min_size=1, max_size=14),
+)
+
+
+@settings(
+    max_examples=5,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(text=MARKUP)
+@example(text="[/]")
+def test_markup_in_data_is_shown_as_text_everywhere(make_app, paths, text: str) -> None:
+    asyncio.run(_every_place(make_app, paths, text))
+
+
+async def _every_place(make_app, paths, text: str) -> None:
+    store = Store.open(paths.database)
+    conversation_id = seed(store, text, 1)
+    store.close()
+    # A base URL nothing listens on (loopback only): "Test key" shows its error.
+    app = make_app(
+        conversation_id=conversation_id,
+        settings=Settings(base_url=f"http://127.0.0.1:9/{text}"),
+        base_url=f"http://127.0.0.1:9/{text}",
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen), "the chat")
+        app.server_models[app.provider] = [text, "deepseek-chat"]
+        await pilot.press("ctrl+l")  # the title in the list
+        await pilot.pause()
+        await pilot.press("escape", "ctrl+o")  # the model id in the picker
+        await pilot.pause()
+        await pilot.press("escape", "ctrl+p")  # ... and in the palette
+        await pilot.pause()
+        await pilot.press(*"Model", "escape")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen), "settings")
+        await pilot.press("ctrl+t")  # Test key: the error names the URL
+        await wait_for(
+            pilot, lambda: str(app.screen.query_one("#key-result").render()).strip(), "a result"
+        )
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.return_code is None  # still running: nothing crashed
+        assert text.strip() in screen_text(app) or not text.strip()
+
+
+def test_a_conversation_id_with_markup_is_a_plain_message(make_app) -> None:
+    async def run() -> None:
+        app = make_app(conversation_id="[/]x[bold")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen), "the chat")
+            await pilot.pause()
+            assert app.return_code is None
+
+    asyncio.run(run())
