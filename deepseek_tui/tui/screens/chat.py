@@ -23,6 +23,7 @@ from textual.widget import Widget
 from textual.widgets import Collapsible, Footer
 from textual.worker import Worker, WorkerState
 
+from deepseek_tui.api.errors import NO_CONTINUE
 from deepseek_tui.api.events import FinishReason, StreamEvent
 from deepseek_tui.api.models import model_traits
 from deepseek_tui.history import History
@@ -151,7 +152,11 @@ class ChatScreen(SidebarHandlers, Screen[None]):
         self.title_bar.title = conversation.shown_title if conversation is not None else ""
         status = self.status
         status.demo = self.app.demo
-        status.model = self.session.model
+        model = self.session.model
+        # Which API the next message goes to, when it is not DeepSeek's own.
+        status.model = (
+            model if self.app.provider == "deepseek" else f"{self.app.provider_name}: {model}"
+        )
         can_think = model_traits(self.session.model).thinking != "never"
         status.thinking = self.session.thinks if can_think else None
         self.refresh_bindings()  # ctrl+t is offered only for models that toggle
@@ -327,6 +332,9 @@ class ChatScreen(SidebarHandlers, Screen[None]):
         if not self.session.can_continue:
             self.notify("The last answer is complete: there is nothing to continue.")
             return
+        if not self.session.supports_prefix:  # the profile says it has no /beta
+            self.notify(NO_CONTINUE, severity="warning", markup=False)
+            return
         self._start("", "continue")
 
     async def on_composer_edit_last(self, _: Composer.EditLast) -> None:
@@ -401,6 +409,12 @@ class ChatScreen(SidebarHandlers, Screen[None]):
         """(language, code) of each fenced block in the last answer."""
         return fenced_blocks(self._last_answer())
 
+    def switch_provider(self, provider: str, model: str | None = None) -> str | None:
+        """Talk to `provider` (its URL, its key) from the next message on; why not, if not."""
+        if self.streaming:
+            return "An answer is streaming: wait for it (or Esc) before switching provider."
+        return self.app.switch_provider(provider, model)
+
     def use_model(self, model: str) -> None:
         self.session.model = model
         self.update_status()
@@ -453,12 +467,20 @@ class ChatScreen(SidebarHandlers, Screen[None]):
 
         def chosen(choice: ModelChoice | None) -> None:
             if choice is not None:
+                if choice.provider not in (None, self.app.provider):
+                    problem = self.switch_provider(choice.provider, choice.model)
+                    if problem:
+                        self.notify(problem, severity="warning", timeout=10, markup=False)
+                        return
                 if choice.thinking is not None:
                     self.session.thinking = choice.thinking
                 self.use_model(choice.model)
 
         picker = ModelPicker(
-            self.app.model_ids(), current=self.session.model, thinking=self.session.thinking
+            self.app.model_ids(),
+            current=self.session.model,
+            thinking=self.session.thinking,
+            provider=self.app.provider,
         )
         self.app.push_screen(picker, chosen)
 

@@ -6,6 +6,7 @@ import contextlib
 import os
 from dataclasses import fields
 
+from rich.text import Text
 from textual import getters, work
 from textual.app import ComposeResult, InvalidThemeError
 from textual.binding import Binding
@@ -19,12 +20,14 @@ from deepseek_tui.config import (
     INVALID_KEY,
     ApiKey,
     ConfigError,
+    Provider,
     Settings,
     key_problem,
     load_api_key,
     save_settings,
     store_api_key,
 )
+from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.app import DeepSeekApp
 from deepseek_tui.tui.screens.settings_form import (
     SHOWN_UNDER_FIELDS,
@@ -53,8 +56,14 @@ class SettingsScreen(ModalScreen[bool]):
         super().__init__()
         self._original_theme = ""
         self._problems: dict[str, str] = {}
+        self.provider = ""  # the provider the form shows; set in compose
 
     app = getters.app(DeepSeekApp)
+
+    @property
+    def profile(self) -> Provider:
+        """The profile of the provider the form shows (as saved)."""
+        return self.app.settings.profile(self.provider or self.app.provider)
 
     # --- building -------------------------------------------------------------------
 
@@ -65,6 +74,22 @@ class SettingsScreen(ModalScreen[bool]):
             panel.border_title = "Settings"
             panel.border_subtitle = f"saved in {app.paths.config_file}"
             with VerticalScroll(id="form"):
+                yield FormRow(
+                    "Provider",
+                    Select(
+                        [
+                            (Text(sanitize(settings.profile(name).title or name, name=True)), name)
+                            for name in settings.provider_names()
+                        ],
+                        value=app.provider,
+                        allow_blank=False,
+                        id="provider",
+                    ),
+                    _hint(
+                        "Whose key, base URL and model these are; saving makes it the "
+                        "default and switches this chat to it.",
+                    ),
+                )
                 yield FormRow(
                     "API key",
                     Horizontal(
@@ -83,7 +108,7 @@ class SettingsScreen(ModalScreen[bool]):
                 )
                 yield FormRow(
                     "Base URL",
-                    Input(settings.base_url, validate_on=(), id="base_url"),
+                    Input(self.profile.base_url, validate_on=(), id="base_url"),
                     _problem("base_url"),
                     _hint(self._base_url_note(), id="base-url-note"),
                 )
@@ -91,7 +116,7 @@ class SettingsScreen(ModalScreen[bool]):
                     "Default model",
                     Select(
                         [(model, model) for model in self._model_choices()],
-                        value=settings.model,
+                        value=self.profile.model,
                         allow_blank=False,
                         id="model",
                     ),
@@ -152,9 +177,9 @@ class SettingsScreen(ModalScreen[bool]):
         self.revalidate()
 
     def _model_choices(self) -> list[str]:
-        choices = list(self.app.model_ids())
-        if self.app.settings.model not in choices:
-            choices.append(self.app.settings.model)
+        choices = list(self.app.model_ids(self.profile.name))
+        if self.profile.model not in choices:
+            choices.append(self.profile.model)
         return choices
 
     def _current_theme(self) -> str:
@@ -162,26 +187,34 @@ class SettingsScreen(ModalScreen[bool]):
         return app.theme if app.theme in app.available_themes else app.settings.theme
 
     def _loaded_key(self) -> ApiKey | None:
+        profile = self.profile
         with contextlib.suppress(ConfigError, OSError):
-            return load_api_key(self.app.paths)
+            return load_api_key(self.app.paths, profile.name, key_env=profile.key_env)
         return None
 
+    def _in_use(self) -> bool:
+        """Whether the form shows the provider this chat talks to."""
+        return self.profile.name == self.app.provider
+
     def _current_key(self) -> str | None:
-        """The key a test uses when none is typed: the chat's, or the saved one in the demo."""
-        if self.app.demo:
+        """The key a test uses when none is typed: the chat's, or the saved one in the
+        demo or for another provider than the chat's."""
+        if self.app.demo or not self._in_use():
             loaded = self._loaded_key()
             return loaded.value if loaded else None
         return self.app.api_key
 
     def _key_summary(self) -> str:
         app = self.app
-        return key_summary(app.api_key, self._loaded_key(), demo=app.demo)
+        current = self._current_key() if not app.demo else app.api_key
+        key_env = self.profile.key_env
+        return key_summary(current, self._loaded_key(), demo=app.demo, key_env=key_env)
 
     def _base_url_note(self) -> str:
         """Why this session talks to another URL than the saved one, if it does."""
         app = self.app
         in_use = app.base_url.rstrip("/")
-        if in_use == app.settings.base_url.strip().rstrip("/"):
+        if not self._in_use() or in_use == self.profile.base_url.strip().rstrip("/"):
             return ""
         if app.demo:
             return "This session uses the offline demo's emulator."
@@ -195,6 +228,7 @@ class SettingsScreen(ModalScreen[bool]):
         model = self.query_one("#model", Select).value
         theme = self.query_one("#theme", Select).value
         return Form(
+            provider=self.profile.name,
             base_url=self.query_one("#base_url", Input).value,
             model=model if isinstance(model, str) else "",
             temperature=self.query_one("#temperature", Input).value,
@@ -239,10 +273,31 @@ class SettingsScreen(ModalScreen[bool]):
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()
+        if event.select.id == "provider" and isinstance(event.value, str):
+            if event.value != self.profile.name:
+                self._show_provider(event.value)
+            return
         if event.select.id == "theme" and isinstance(event.value, str):
             # A preview: Esc restores the theme the screen opened with.
             with contextlib.suppress(InvalidThemeError):
                 self.app.theme = event.value
+        self.revalidate()
+
+    def _show_provider(self, name: str) -> None:
+        """Show `name`'s key, base URL and models (as saved) in the form."""
+        self.provider = name
+        self.query_one("#api_key", Input).value = ""
+        self._show_key_result("", ok=None)
+        summary = self.query_one("#key-summary", Static)
+        summary.update(self._key_summary())
+        summary.display = True
+        self.query_one("#base_url", Input).value = self.profile.base_url
+        note = self.query_one("#base-url-note", Static)
+        note.update(self._base_url_note())
+        note.display = bool(self._base_url_note())
+        models = self.query_one("#model", Select)
+        models.set_options([(model, model) for model in self._model_choices()])
+        models.value = self.profile.model
         self.revalidate()
 
     def on_switch_changed(self, event: Switch.Changed) -> None:
@@ -285,7 +340,7 @@ class SettingsScreen(ModalScreen[bool]):
             app.settings,
             base_url,
             key,
-            app.provider,
+            self.profile.name,
             first_data_timeout=KEY_TEST_TIMEOUT,
             max_attempts=1,
         )
@@ -311,6 +366,14 @@ class SettingsScreen(ModalScreen[bool]):
         app = self.app
         settings, _ = read_form(app.settings, self.form())
         key = self.query_one("#api_key", Input).value.strip()
+        provider = self.profile.name
+        switching = provider != app.provider
+        if switching and not key and self._loaded_key() is None:
+            # Never fall back to another provider's key: ask for this one's.
+            problem = self.query_one("#save-problem", Static)
+            problem.update(f"Paste the {self.profile.title or provider} API key to switch to it.")
+            problem.add_class("-error")
+            return
         failure = self._write(settings, key)
         if failure:
             # The form keeps everything typed, so the user can fix the cause and retry.
@@ -318,22 +381,28 @@ class SettingsScreen(ModalScreen[bool]):
             problem.update(failure)
             problem.add_class("-error")
             return
-        base_url_changed = settings.base_url != app.settings.base_url
+        base_url_changed = settings.profile(provider).base_url != self.profile.base_url
         # In place: the chat session and screens hold this very object.
         for item in fields(Settings):
             value = getattr(settings, item.name)
             setattr(app.settings, item.name, list(value) if isinstance(value, list) else value)
         if app.demo and key:
             # A real key ends the demo: chats go to the saved base URL from now on.
-            app.leave_demo(key, settings.base_url)
+            app.leave_demo(key, settings.profile("deepseek").base_url)
+            if switching:
+                app.switch_provider(provider)
             self.notify(
                 f"Key saved: the demo is over, chats now go to {app.base_url}.", markup=False
             )
+        elif switching and not app.demo:
+            problem = app.switch_provider(provider)
+            if problem:
+                self.notify(problem, severity="warning", markup=False)
         elif not app.demo:
             if key:
                 app.api_key = key
             if base_url_changed:
-                app.base_url = settings.base_url.rstrip("/")
+                app.base_url = settings.profile(provider).base_url.rstrip("/")
         self.dismiss(True)
 
     def _write(self, settings: Settings, key: str) -> str | None:
@@ -342,7 +411,7 @@ class SettingsScreen(ModalScreen[bool]):
         try:
             # The key first: if it is refused, nothing has been written yet.
             if key:
-                store_api_key(paths, key)
+                store_api_key(paths, key, self.profile.name)
             save_settings(paths, settings)
         except (ValueError, ConfigError) as error:
             return str(error)
