@@ -24,6 +24,7 @@ from deepseek_tui.config import (
     ConfigError,
     Paths,
     Settings,
+    base_url_problem,
     delete_api_key,
     load_api_key,
     load_settings,
@@ -237,6 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        _check_values(args, parser)
         if args.command == "ask":
             return run_ask(args, parser)
         if args.command == "history":
@@ -266,6 +268,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get(ENV_DEBUG):
             raise
         return _fail(_crashed(args, error))
+
+
+def _check_values(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    """Values argparse lets through that can never work: a usage error, said before
+    anything starts (a bad port used to end in "unexpected error: ExceptionGroup")."""
+    base_url = getattr(args, "base_url", None)
+    if base_url is not None:
+        problem = base_url_problem(base_url)
+        if problem:
+            _usage_error(parser, f"--base-url: {problem}")
+    model = getattr(args, "model", None)
+    if model is not None and not model.strip():
+        _usage_error(parser, "--model needs a model id, e.g. deepseek-chat")
+    output = getattr(args, "output", None)
+    if output is not None and not output.strip():
+        _usage_error(parser, '--output needs a file name (or "-" for stdout)')
 
 
 def _crashed(args: argparse.Namespace, error: Exception) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import platformdirs
 import tomli_w
@@ -142,8 +143,9 @@ class Settings:
                 problems.append(f"{name} must be a positive number of seconds, got {value}.")
         if not self.max_attempts >= 1:
             problems.append(f"max_attempts must be at least 1, got {self.max_attempts}.")
-        if not self.base_url.startswith(("http://", "https://")):
-            problems.append(f"base_url must start with http:// or https://, got {self.base_url!r}.")
+        url_problem = base_url_problem(self.base_url)
+        if url_problem:
+            problems.append(f"base_url: {url_problem}")
         if not self.model.strip():
             problems.append("model must not be empty.")
         if self.provider not in self.provider_names():
@@ -736,6 +738,24 @@ def delete_api_key(paths: Paths, provider: str = "deepseek") -> bool:
         # Nothing left worth keeping: an absent file is clearer than an empty one.
         paths.credentials_file.unlink(missing_ok=True)
     return True
+
+
+def base_url_problem(url: str) -> str | None:
+    """Why `url` cannot be an API base URL, as one plain sentence; None when it can
+    (http or https, a host, a port that exists, brackets that close)."""
+    url = url.strip()
+    shown = url if len(url) <= 80 else url[:79] + "…"
+    example = "give one like https://api.deepseek.com"
+    if not url:
+        return f"The base URL is empty: {example}."
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises for a port out of range or not a number
+    except ValueError as error:
+        return f"The base URL {shown!r} is not a valid URL ({error}): {example}."
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"The base URL {shown!r} is not an http(s) URL: {example}."
+    return None
 
 
 def resolve_base_url(

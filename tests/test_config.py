@@ -317,7 +317,9 @@ def test_defaults_are_valid() -> None:
         ({"first_data_timeout": -1.0}, "first_data_timeout must be a positive number"),
         ({"stall_timeout": float("inf")}, "stall_timeout must be a positive number"),
         ({"max_attempts": 0}, "max_attempts must be at least 1, got 0."),
-        ({"base_url": "api.deepseek.com"}, "base_url must start with http:// or https://"),
+        ({"base_url": "api.deepseek.com"}, "base_url: The base URL 'api.deepseek.com' is not"),
+        ({"base_url": "http://127.0.0.1:99999"}, "base_url: The base URL 'http://127.0.0.1:99"),
+        ({"base_url": "http://[::1"}, "base_url: The base URL 'http://[::1' is not a valid"),
         ({"model": " "}, "model must not be empty."),
     ],
 )

@@ -30,6 +30,7 @@ from deepseek_tui.api.events import (
 )
 from deepseek_tui.api.request import ChatRequest, beta_base_url
 from deepseek_tui.api.sse import SSEParser
+from deepseek_tui.config import base_url_problem
 
 _BACKOFF_CAP = 8.0
 _RETRY_AFTER_CAP = 60.0
@@ -76,7 +77,17 @@ class HttpClient:
             transport=transport,
             follow_redirects=True,
         )
-        self._host = urlsplit(self.base_url).netloc or self.base_url
+        # Checked here, said at the first request: the client is made before anything
+        # can show an error (the TUI's first frame, ask's argument parsing).
+        self.url_problem = base_url_problem(self.base_url)
+        try:
+            self._host = urlsplit(self.base_url).netloc or self.base_url
+        except ValueError:
+            self._host = self.base_url
+
+    def _check_url(self) -> None:
+        if self.url_problem is not None:
+            raise errors.InvalidBaseUrl(self.url_problem)
 
     async def __aenter__(self) -> Self:
         return self
@@ -315,6 +326,7 @@ class DeepSeekClient(HttpClient):
         url = self._url(path)
         try:
             async with asyncio.timeout(self.first_data_timeout):
+                self._check_url()
                 response = await self._http.get(url)
         except TimeoutError:
             raise errors.ApiTimeout(f"{self._host} did not answer in time.") from None
@@ -425,7 +437,7 @@ def transport_error(error: httpx.HTTPError, host: str) -> errors.ApiError:
             "is the base URL right and the server up?"
         )
     if isinstance(error, httpx.UnsupportedProtocol | httpx.InvalidURL):
-        return errors.ConnectError(f"The base URL {host!r} is not a valid http(s) URL.")
+        return errors.InvalidBaseUrl(f"The base URL for {host!r} is not a valid http(s) URL.")
     if isinstance(error, httpx.RemoteProtocolError | httpx.ReadError):
         return errors.StreamInterrupted(f"The connection to {host} was cut.")
     return errors.TransportError(f"The request to {host} failed: {_short(text)}.")
@@ -462,6 +474,7 @@ class _Opened:
 
     async def __aenter__(self) -> httpx.Response:
         host = self._client._host
+        self._client._check_url()
         try:
             async with asyncio.timeout(self._limit):
                 return await self._context.__aenter__()

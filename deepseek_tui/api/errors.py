@@ -107,6 +107,12 @@ class ConnectError(TransportError):
     """Connection refused or reset before an answer."""
 
 
+class InvalidBaseUrl(ConnectError):
+    """The base URL cannot be used at all (not http(s), no host, a bad port)."""
+
+    retryable = False
+
+
 class DnsError(TransportError):
     """The host name did not resolve."""
 

@@ -256,6 +256,7 @@ class SegmindClient(HttpClient):
         url = f"{self.base_url}/{path}"
         try:
             async with asyncio.timeout(limit):
+                self._check_url()
                 response = await self._http.request(method, url, json=json_body)
         except TimeoutError:
             raise errors.HeadersTimeout(

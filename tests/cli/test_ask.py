@@ -109,7 +109,7 @@ def test_usage_errors_exit_2() -> None:
         (401, b"key set"),
         (402, b"top up"),
         (400, b"HTTP 400"),
-        (503, b"HTTP 503): "),
+        (503, b"(HTTP 503)"),
         (429, b"Try again"),
     ],
 )

@@ -79,3 +79,16 @@ async def test_continuing_on_a_server_without_beta_says_it_cannot(
         assert "does not support continuing" in said
         # What was there is still there.
         assert app.screen.query_one(AssistantMessage).content.startswith(cut)
+
+
+async def test_a_base_url_that_cannot_work_is_a_notice_not_a_crash(make_app) -> None:
+    app = make_app(base_url="http://127.0.0.1:99999")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "hello")
+        await answered(pilot)
+        said = str(notice(app).render())
+        assert "127.0.0.1:99999" in said and "Port out of range" in said
+        answer = app.screen.query_one(AssistantMessage)
+        assert "stopped" not in answer.status
+        stored = app.store.messages(app.session.conversation.id)
+        assert stored[-1].finish_reason == "error" and "99999" in (stored[-1].error or "")
