@@ -347,6 +347,7 @@ class SettingsScreen(ModalScreen[bool]):
         try:
             models = await client.list_models()
         except ApiError as error:
+            error.hide(key)  # a server may echo the key it refused: never shown
             self._show_key_result(str(error), ok=False)
         else:
             count = f"{len(models)} model{'' if len(models) == 1 else 's'}"
