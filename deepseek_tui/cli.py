@@ -31,6 +31,7 @@ from deepseek_tui.config import (
     remove_leftover_temp_files,
     resolve_base_url,
     store_api_key,
+    tighten_permissions,
     unknown_provider,
 )
 
@@ -174,7 +175,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("markdown", "json"),
         help="markdown (default) or json (the default for an --output ending in .json)",
     )
-    export.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
+    export.add_argument(
+        "--output",
+        metavar="FILE",
+        help="write to FILE instead of stdout (- is stdout); a symlink is written "
+        "through, a device, pipe or folder is refused",
+    )
 
     importer = commands.add_parser(
         "import",
@@ -315,6 +321,9 @@ def _fail(message: str, status: int = 1) -> int:
 def _paths(args: argparse.Namespace) -> Paths:
     paths = Paths.resolve(getattr(args, "config_dir", None))
     remove_leftover_temp_files(paths)
+    tightened = tighten_permissions(paths)
+    if tightened:
+        _say(tightened)
     return paths
 
 
@@ -767,8 +776,9 @@ def run_export(args: argparse.Namespace) -> int:
         raise CliError(str(error)) from None
     finally:
         store.close()
-    chosen = args.format or format_for(args.output)
-    if args.output is None:
+    stdout = args.output is None or args.output == "-"
+    chosen = args.format or format_for(None if stdout else args.output)
+    if stdout:
         _Output(sys.stdout).write(export_text(conversation, messages, chosen))
         return 0
     target = Path(args.output)

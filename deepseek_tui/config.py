@@ -88,7 +88,8 @@ class Paths:
         except FileExistsError:
             if not self.dir.is_dir():
                 raise
-            # A directory the user made is theirs: we don't change its mode.
+            # A directory the user made is theirs: we don't change its mode here
+            # (`tighten_permissions` takes group/other access away once it holds ours).
             return
         # mkdir's mode is filtered through the umask; make it exactly 0700.
         os.chmod(self.dir, 0o700)
@@ -515,6 +516,38 @@ def atomic_write(path: Path, data: bytes, *, mode: int = 0o644) -> None:
             raise  # keep OSErrors as they are, and never swallow Ctrl-C
         raise OSError(f"Cannot write {path}: {exc}") from exc
     _fsync_dir(path.parent)
+
+
+def tighten_permissions(paths: Paths) -> str | None:
+    """Take group and other access away from the config dir (it holds keys and
+    history) and from `credentials.toml` when they have it; returns one line saying
+    what changed, or None. Only what the user owns is changed, and only those bits
+    (a read-only dir stays read-only). The history's files are reached through the
+    dir only, and are not touched (a damaged one is left exactly as it is). A folder
+    holding none of our files is left alone (`--config-dir .` must not chmod it)."""
+    if os.name != "posix":
+        return None
+    ours = (paths.credentials_file, paths.database, paths.config_file)
+    if not any(file.is_file() for file in ours):
+        return None
+    candidates = [paths.dir]
+    if paths.credentials_file.is_file():
+        candidates.append(paths.credentials_file)
+    changed: list[str] = []
+    for path in candidates:
+        try:
+            found = path.stat()
+            mode = found.st_mode & 0o7777
+            if found.st_uid != os.geteuid() or not mode & 0o077:
+                continue
+            os.chmod(path, mode & ~0o077)
+        except OSError:
+            continue
+        name = str(path) if path == paths.dir else path.name
+        changed.append(f"{name} {mode & 0o777:o}→{mode & ~0o077 & 0o777:o}")
+    if not changed:
+        return None
+    return "Made private what other users could read: " + ", ".join(changed) + "."
 
 
 # What `atomic_write` names its temporary files: ".<name>.<12 hex digits>.tmp".

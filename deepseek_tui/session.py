@@ -388,6 +388,17 @@ class Session:
 
     def _save_local(self, message: LocalMessage, parent: int | None) -> Message:
         assert self.store is not None
+        if self.conversation is None and message.id is None:
+            # One transaction: a full disk leaves no conversation without messages.
+            self.conversation, stored = self.store.start_conversation(
+                title_from(message.content),
+                message.role,
+                message.content,
+                reasoning=message.reasoning,
+                model=message.model,
+                thinking=message.thinking,
+            )
+            message.id = stored.id
         if self.conversation is None:
             self.conversation = self.store.create_conversation(title_from(message.content))
         if message.id is None:
@@ -422,7 +433,11 @@ class Session:
             self._save_pending()
             parent = self._last_id()
             if self.conversation is None:
-                self.conversation = self.store.create_conversation(title=title_from(text))
+                # One transaction: a full disk leaves no conversation without messages.
+                self.conversation, first = self.store.start_conversation(
+                    title_from(text), "user", text
+                )
+                return first
             return self.store.add_message(self.conversation.id, "user", text, parent_id=parent)
         except (StoreError, OSError) as error:
             self._store_failed(error)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import sqlite3
@@ -13,11 +14,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from deepseek_tui.api.events import FinishReason, Usage
 from deepseek_tui.timestamps import now_iso
 
 SCHEMA_VERSION = 3
+# `PRAGMA application_id` of our files ("DSTU"), so another program's SQLite file is
+# told apart before anything is written to it.
+APPLICATION_ID = 0x44535455
+# Columns only our `messages` table has: a file from before APPLICATION_ID is ours
+# when it holds them (another chat program may well have "conversations" and
+# "messages" tables of its own).
+_OUR_MESSAGE_COLUMNS = frozenset(
+    {"conversation_id", "parent_id", "role", "content", "reasoning", "thinking", "finish_reason"}
+)
 
 # Each entry upgrades the schema from version N-1 to N; never edit a shipped one.
 MIGRATIONS: dict[int, str] = {
@@ -211,16 +222,29 @@ class Store:
     def __init__(self, connection: sqlite3.Connection, path: Path | None) -> None:
         self._db = connection
         self.path = path
+        self.read_only = False
 
     @classmethod
-    def open(cls, path: Path | str) -> Store:
+    def open(cls, path: Path | str, *, read_only: bool | None = None) -> Store:
+        """Open (or create, 0600) the database. `read_only` None: read-only when the
+        file exists but it or its folder cannot be written (a read-only config dir
+        still lists and exports), read-write otherwise."""
         path = Path(path)
+        if read_only is None:
+            read_only = path.exists() and not _writable(path)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+            if read_only:
+                db = sqlite3.connect(
+                    _read_only_uri(path), timeout=30.0, isolation_level=None, uri=True
+                )
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                _create_private(path)
+                db = sqlite3.connect(path, timeout=30.0, isolation_level=None)
         except (OSError, sqlite3.Error) as error:
             raise StoreError(f"Cannot open the history database {path}: {error}.") from error
         store = cls(db, path)
+        store.read_only = read_only
         store._prepare()
         return store
 
@@ -238,7 +262,9 @@ class Store:
         db.row_factory = sqlite3.Row
         try:
             db.execute("PRAGMA busy_timeout = 30000")
-            if self.path is not None:
+            # Before anything that writes (WAL is a write to the file's header).
+            self._check_ours()
+            if self.path is not None and not self.read_only:
                 self._use_wal()
             db.execute("PRAGMA synchronous = NORMAL")
             db.execute("PRAGMA foreign_keys = ON")
@@ -268,8 +294,40 @@ class Store:
                 time.sleep(delay)
                 delay = min(delay * 2, 0.1)
 
+    def _check_ours(self) -> None:
+        """Refuse a SQLite file some other program wrote, before writing to it."""
+        db = self._db
+        # One read transaction: another process may be creating the schema meanwhile.
+        db.execute("BEGIN")
+        try:
+            application_id = self._application_id()
+            tables = {
+                row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
+            version = self._user_version()
+            columns = {row[1] for row in db.execute("PRAGMA table_info(messages)")}
+        finally:
+            db.execute("ROLLBACK")
+        if application_id == APPLICATION_ID:
+            return
+        if not tables and version == 0:
+            return  # a new, empty file
+        if version >= 1 and "conversations" in tables and columns >= _OUR_MESSAGE_COLUMNS:
+            return  # ours, from before the application id
+        raise StoreError(
+            f"{self.path or 'The database'} is not a deepseek-tui history database "
+            "(another program's SQLite file?); it was left untouched. Use --config-dir "
+            "to keep the history somewhere else."
+        )
+
     def _migrate(self) -> None:
         version = self._user_version()
+        if self.read_only and version < SCHEMA_VERSION:
+            raise StoreError(
+                f"The history database {self.path} needs an upgrade by this version "
+                "of deepseek-tui, but it is read-only; make it and its folder "
+                "writable once."
+            )
         while version < SCHEMA_VERSION:
             with self._write() as db:
                 # Another process may have upgraded the file while we waited for
@@ -287,6 +345,12 @@ class Store:
                 f"The history database {self.path} was written by a newer deepseek-tui "
                 f"(schema {version}); upgrade deepseek-tui to open it."
             )
+        if not self.read_only and self._application_id() != APPLICATION_ID:
+            with self._write() as db:
+                db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+    def _application_id(self) -> int:
+        return int(self._db.execute("PRAGMA application_id").fetchone()[0])
 
     def _user_version(self) -> int:
         return int(self._db.execute("PRAGMA user_version").fetchone()[0])
@@ -305,6 +369,11 @@ class Store:
                     f" To start a new history, move it aside: {move_aside_command(self.path)}"
                 )
             return StoreError(message)
+        if code == sqlite3.SQLITE_READONLY:
+            return StoreError(
+                f"The history database{where} is not writable (read-only); "
+                "it can be listed and exported, but nothing new is saved."
+            )
         if code == sqlite3.SQLITE_CANTOPEN:
             return StoreError(
                 f"Cannot open the history database{where} ({error}); "
@@ -508,30 +577,57 @@ class Store:
     ) -> Message:
         stamp = now_iso()
         with self._write() as db:
-            cursor = db.execute(
-                """INSERT INTO messages (conversation_id, parent_id, role, content, reasoning,
-                       model, thinking, finish_reason, created_at, updated_at)
-                   VALUES (?,?,?,?,?,?,?,?,?,?)""",
-                (
-                    conversation_id,
-                    parent_id,
-                    role,
-                    content,
-                    reasoning,
-                    model,
-                    None if thinking is None else int(thinking),
-                    finish_reason,
-                    stamp,
-                    stamp,
-                ),
+            message_id = _insert_message(
+                db,
+                conversation_id,
+                role,
+                content,
+                stamp,
+                parent_id=parent_id,
+                reasoning=reasoning,
+                model=model,
+                thinking=thinking,
+                finish_reason=finish_reason,
             )
             db.execute(
                 "UPDATE conversations SET updated_at = ? WHERE id = ?", (stamp, conversation_id)
             )
-            message_id = cursor.lastrowid
-        message = self.get_message(int(message_id or 0))
+        message = self.get_message(message_id)
         assert message is not None
         return message
+
+    def start_conversation(
+        self,
+        title: str,
+        role: str,
+        content: str,
+        *,
+        reasoning: str | None = None,
+        model: str | None = None,
+        thinking: bool | None = None,
+    ) -> tuple[Conversation, Message]:
+        """A new conversation and its first message, in one transaction: a write that
+        fails (a full disk) leaves neither, never a conversation without messages."""
+        stamp = now_iso()
+        conversation = Conversation(str(uuid.uuid4()), title, stamp, stamp)
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO conversations (id, title, created_at, updated_at) VALUES (?,?,?,?)",
+                (conversation.id, title, stamp, stamp),
+            )
+            message_id = _insert_message(
+                db,
+                conversation.id,
+                role,
+                content,
+                stamp,
+                reasoning=reasoning,
+                model=model,
+                thinking=thinking,
+            )
+        message = self.get_message(message_id)
+        assert message is not None
+        return conversation, message
 
     def update_message(
         self,
@@ -825,6 +921,61 @@ def snippet(texts: Sequence[str], pattern: re.Pattern[str] | None, width: int = 
         end = space if space != -1 else end
     piece = " ".join(text[start:end].split())
     return ("…" if start > 0 else "") + piece + ("…" if end < len(text) else "")
+
+
+def _insert_message(
+    db: sqlite3.Connection,
+    conversation_id: str,
+    role: str,
+    content: str,
+    stamp: str,
+    *,
+    parent_id: int | None = None,
+    reasoning: str | None = None,
+    model: str | None = None,
+    thinking: bool | None = None,
+    finish_reason: FinishReason | str | None = None,
+) -> int:
+    cursor = db.execute(
+        """INSERT INTO messages (conversation_id, parent_id, role, content, reasoning,
+               model, thinking, finish_reason, created_at, updated_at)
+           VALUES (?,?,?,?,?,?,?,?,?,?)""",
+        (
+            conversation_id,
+            parent_id,
+            role,
+            content,
+            reasoning,
+            model,
+            None if thinking is None else int(thinking),
+            finish_reason,
+            stamp,
+            stamp,
+        ),
+    )
+    return int(cursor.lastrowid or 0)
+
+
+def _writable(path: Path) -> bool:
+    """Whether the file and its folder (WAL keeps files beside it) can be written."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
+
+
+def _create_private(path: Path) -> None:
+    """Create the file owner-only (0600) before SQLite does with 0644; SQLite gives its
+    -wal and -shm files the same mode. An existing file is left as it is."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
+    os.close(os.open(path, flags, 0o600))
+
+
+def _read_only_uri(path: Path) -> str:
+    """A URI that opens the file for reading only. Without a -wal file (the last
+    writer closed cleanly) everything is in the file itself and SQLite may not create
+    its -shm in a read-only folder: then `immutable`, which needs no companion files."""
+    uri = "file:" + quote(str(path.absolute())) + "?mode=ro"
+    if not path.with_name(path.name + "-wal").exists():
+        uri += "&immutable=1"
+    return uri
 
 
 def move_aside_command(path: Path) -> str:

@@ -5,6 +5,8 @@ both come through `export_text` / `write_export`, so they write the same bytes."
 from __future__ import annotations
 
 import json
+import os
+import stat
 from collections.abc import Sequence
 from datetime import UTC
 from pathlib import Path
@@ -45,10 +47,35 @@ def write_export(
 ) -> ExportFormat:
     """Write the file atomically (a crash leaves the old file or the new one, never
     half of one). Without `fmt`, a path ending in `.json` gets JSON, any other
-    Markdown. Returns the format written; raises `OSError`."""
+    Markdown. Returns the format written; raises `OSError` (`NotAFile` for a device,
+    a pipe or a folder)."""
     chosen = fmt or format_for(path)
-    atomic_write(path, export_text(conversation, messages, chosen).encode("utf-8"))
+    target, mode = export_target(path)
+    atomic_write(target, export_text(conversation, messages, chosen).encode("utf-8"), mode=mode)
     return chosen
+
+
+class NotAFile(OSError):
+    """The export's path names something that is not a regular file."""
+
+
+def export_target(path: Path) -> tuple[Path, int]:
+    """Where an export to `path` really goes, and the mode to give it.
+
+    A symlink is written through (its target is replaced, the link stays a link);
+    an existing file keeps its mode. A device, a pipe, a socket or a folder is
+    refused with `NotAFile`: replacing `/dev/null` or a named pipe by a file is never
+    what was meant (stdout is `-`).
+    """
+    target = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
+    try:
+        found = target.stat()
+    except FileNotFoundError:
+        return target, 0o644
+    if not stat.S_ISREG(found.st_mode):
+        what = "a folder" if stat.S_ISDIR(found.st_mode) else "not a regular file"
+        raise NotAFile(f"it is {what}; name a file, or - for stdout")
+    return target, stat.S_IMODE(found.st_mode)
 
 
 def format_for(path: str | Path | None) -> ExportFormat:
