@@ -152,11 +152,9 @@ class Settings:
         if self.provider not in self.provider_names():
             problems.append(unknown_provider(self.provider, self.provider_names()))
         for name in self.providers:
-            url = self.profile(name).base_url
-            if not url.startswith(("http://", "https://")):
-                problems.append(
-                    f"providers.{name}.base_url must start with http:// or https://, got {url!r}."
-                )
+            url_problem = base_url_problem(self.profile(name).base_url)
+            if url_problem:
+                problems.append(f"providers.{name}.base_url: {url_problem}")
         return problems
 
     # --- provider profiles --------------------------------------------------------------

@@ -744,3 +744,13 @@ def test_each_provider_reads_its_own_key_variable(paths: Paths) -> None:
     assert load_api_key(paths, "serevix", environ={}, key_env="SEREVIX_API_KEY") is None
     found = load_api_key(paths, "serevix", environ=environ, key_env="SEREVIX_API_KEY")
     assert found is not None and found.value == OTHER_FAKE_KEY
+
+
+def test_a_profiles_base_url_gets_the_same_check(paths: Paths) -> None:
+    paths.ensure_dir()
+    paths.config_file.write_text('[providers.x]\nbase_url = "http://[::1"\nmodel = "m"\n')
+    try:
+        problems = load_settings(paths).validate()
+    except ConfigError as error:  # refused at load: also fine, if it says why
+        problems = [str(error)]
+    assert any("providers.x" in p and "Invalid IPv6 URL" in p for p in problems), problems
