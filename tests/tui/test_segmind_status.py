@@ -1,4 +1,4 @@
-"""Segmind in the TUI: the credits it reports in the status line."""
+"""Segmind in the TUI: the credits it reports in the status line, its answers unpriced."""
 
 from __future__ import annotations
 
@@ -26,3 +26,17 @@ async def test_segmind_credits_show_in_the_status_line_after_an_answer(
         await send(pilot, "echo: hello")
         await answered(pilot)
         await wait_for(pilot, lambda: "credits 42.50" in status(app), lambda: status(app))
+
+
+async def test_a_segmind_answer_is_not_priced_from_deepseeks_table(
+    make_app, emulator: Emulator
+) -> None:
+    app = make_app(provider="segmind")
+    async with app.run_test(size=(100, 24)) as pilot:
+        await send(pilot, "echo: hello")
+        await answered(pilot)
+        await wait_for(pilot, lambda: "last:" in status(app), lambda: status(app))
+        line = status(app)
+        turn_cost = app.session.history[-1].cost
+    assert "$" not in line, line
+    assert turn_cost is None
