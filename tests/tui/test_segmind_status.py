@@ -40,3 +40,17 @@ async def test_a_segmind_answer_is_not_priced_from_deepseeks_table(
         turn_cost = app.session.history[-1].cost
     assert "$" not in line, line
     assert turn_cost is None
+
+
+async def test_settings_say_what_segmind_credits_are_left(make_app, emulator: Emulator) -> None:
+    from deepseek_tui.tui.screens.settings import SettingsScreen
+
+    emulator.credits = 7.25
+    app = make_app(provider="segmind")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "echo: hello")
+        await answered(pilot)
+        app.push_screen(SettingsScreen())
+        await wait_for(pilot, lambda: app.screen.query("#key-summary"), "settings open")
+        summary = str(app.screen.query_one("#key-summary").render())
+    assert "Account: credits 7.25 left" in summary, summary

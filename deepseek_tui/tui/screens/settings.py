@@ -35,6 +35,7 @@ from deepseek_tui.tui.screens.settings_form import (
     key_summary,
     read_form,
 )
+from deepseek_tui.tui.widgets.status_bar import credits_text
 
 # Seconds to wait for /models when testing a key; the chat's 600 s limit is for answers.
 KEY_TEST_TIMEOUT = 30.0
@@ -208,7 +209,12 @@ class SettingsScreen(ModalScreen[bool]):
         app = self.app
         current = self._current_key() if not app.demo else app.api_key
         key_env = self.profile.key_env
-        return key_summary(current, self._loaded_key(), demo=app.demo, key_env=key_env)
+        summary = key_summary(current, self._loaded_key(), demo=app.demo, key_env=key_env)
+        # What the provider in use said is left (Segmind's credits), not a guess for another.
+        credits = app.session.remaining_credits if app.session is not None else None
+        if credits and self.profile.name == app.provider:
+            return f"{summary} Account: {credits_text(credits)} left (at the last answer)."
+        return summary
 
     def _base_url_note(self) -> str:
         """Why this session talks to another URL than the saved one, if it does."""
