@@ -64,7 +64,8 @@ def read_form(base: Settings, form: Form) -> tuple[Settings, dict[str, str]]:
     candidate.set_profile_value(form.provider, "model", form.model.strip())
     profile = f"providers.{form.provider}."
     for problem in candidate.validate():
-        name = problem.split(" ", 1)[0].removeprefix(profile)
+        # "temperature must be…", "base_url: The base URL…": the field comes first.
+        name = problem.split(" ", 1)[0].rstrip(":").removeprefix(profile)
         problems.setdefault(name, FIELD_PROBLEMS.get(name, problem))
     if not form.model.strip():
         problems["model"] = FIELD_PROBLEMS["model"]
