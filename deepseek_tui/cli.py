@@ -64,6 +64,19 @@ def _common(*, suppress: bool) -> argparse.ArgumentParser:
         default=default,
         help="keep settings, keys and history here (or $DEEPSEEK_TUI_CONFIG_DIR)",
     )
+    common.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="write a log for bug reports to debug.log in the config dir: request ids, "
+        f"timings, retries, errors; never keys or message text (or ${ENV_DEBUG}=1)",
+    )
+    common.add_argument(
+        "--debug-text",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help=f"like --debug, and the log holds the messages' text too (or ${ENV_DEBUG}=text)",
+    )
     return common
 
 
@@ -245,6 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         _check_values(args, parser)
+        _start_debug_log(args)
         if args.command == "ask":
             return run_ask(args, parser)
         if args.command == "history":
@@ -290,6 +304,33 @@ def _check_values(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
     output = getattr(args, "output", None)
     if output is not None and not output.strip():
         _usage_error(parser, '--output needs a file name (or "-" for stdout)')
+
+
+def _start_debug_log(args: argparse.Namespace) -> None:
+    """`--debug`, `--debug-text` or $DEEPSEEK_TUI_DEBUG: the log for bug reports
+    (debuglog.py); the TUI runs in this process, so this serves it too."""
+    if not (args.debug or args.debug_text or os.environ.get(ENV_DEBUG)):
+        return  # the common case: not even `logging` is imported
+    from deepseek_tui.debuglog import debug_mode, start_debug_log
+
+    mode = debug_mode(flag=args.debug, text=args.debug_text)
+    if mode is None:
+        return
+    paths = Paths.resolve(getattr(args, "config_dir", None))
+    keys = [os.environ.get(name, "") for name in ("DEEPSEEK_API_KEY", "SEGMIND_API_KEY")]
+    for provider in PROVIDERS:
+        with contextlib.suppress(Exception):
+            found = load_api_key(paths, provider)
+            keys.append(found.value if found else "")
+    try:
+        path = start_debug_log(paths, mode, keys=keys)
+    except OSError as error:
+        _say(f"no debug log: {error.strerror or error}")
+        return
+    import logging
+
+    logging.getLogger("deepseek_tui").info("command: %s", args.command or "chat")
+    _say(f"debug log: {path}")
 
 
 def _crashed(args: argparse.Namespace, error: Exception) -> str:

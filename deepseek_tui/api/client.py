@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import random
 import ssl
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from types import TracebackType
@@ -34,6 +36,22 @@ from deepseek_tui.config import base_url_problem
 
 _BACKOFF_CAP = 8.0
 _RETRY_AFTER_CAP = 60.0
+# Request ids, timings, retries, errors; never keys or message text (debuglog.py).
+log = logging.getLogger("deepseek_tui.wire")
+# Nothing reaches stderr when no log was asked for (logging's last resort would).
+log.addHandler(logging.NullHandler())
+# Message text, logged only when the user asked for it (`--debug-text`).
+text_log = logging.getLogger("deepseek_tui.wire.text")
+# Where servers put the id a bug report to them needs.
+_REQUEST_ID_HEADERS = ("x-request-id", "x-ds-trace-id", "request-id", "x-amzn-requestid", "cf-ray")
+
+
+def request_id(headers: httpx.Headers) -> str:
+    """The server's id for this request (for a bug report), or "none"."""
+    for name in _REQUEST_ID_HEADERS:
+        if name in headers:
+            return f"{name}={headers[name]}"
+    return "none"
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,17 +182,31 @@ class DeepSeekClient(HttpClient):
         """
         body = request.body(stream=True)
         url = self._chat_url(request)
+        text_log.debug("request messages: %s", json.dumps(body.get("messages"), ensure_ascii=False))
+        started = time.monotonic()
         attempt = 0
         while True:
             attempt += 1
             progress = _Progress()
+            log.info(
+                "POST %s model=%s stream, attempt %d of %d",
+                url,
+                request.model,
+                attempt,
+                self.max_attempts,
+            )
             yield Waiting("connecting", attempt, self.max_attempts)
             try:
                 async with contextlib.aclosing(self._stream_once(url, body, progress)) as events:
                     async for event in events:
+                        if isinstance(event, Finished):
+                            _log_finished(event, time.monotonic() - started, progress)
+                        elif isinstance(event, Usage):
+                            log.info("usage: %s", event.to_dict())
                         yield event
                 return
             except errors.NotFoundError as error:
+                log.error("POST %s failed: %s: %s", url, type(error).__name__, error)
                 if request.prefix is None:
                     raise
                 raise errors.NotFoundError(errors.NO_CONTINUE, status=404) from error
@@ -182,8 +214,17 @@ class DeepSeekClient(HttpClient):
                 error.partial_content = progress.content
                 error.partial_reasoning = progress.reasoning
                 if progress.delivered or not error.retryable or attempt >= self.max_attempts:
+                    log.error(
+                        "POST %s failed after %.3f s, attempt %d: %s: %s",
+                        url,
+                        time.monotonic() - started,
+                        attempt,
+                        type(error).__name__,
+                        error,
+                    )
                     raise
                 delay = self._backoff(attempt, error)
+                _log_retry(delay, attempt + 1, self.max_attempts, error)
                 yield Waiting(
                     "retrying", attempt + 1, self.max_attempts, delay, errors.retry_reason(error)
                 )
@@ -203,7 +244,14 @@ class DeepSeekClient(HttpClient):
         # its headers gets no extra time for the first data.
         deadline = loop.time() + self.first_data_timeout
         headers_limit = min(self.headers_timeout, self.first_data_timeout)
+        asked = loop.time()
         async with self._open(url, body, headers, headers_limit) as response:
+            log.info(
+                "HTTP %d after %.3f s, request id %s",
+                response.status_code,
+                loop.time() - asked,
+                request_id(response.headers),
+            )
             if response.status_code >= 400:
                 raw = await self._read_error_body(response)
                 raise errors.error_for_status(
@@ -244,6 +292,13 @@ class DeepSeekClient(HttpClient):
                         progress.note(event)
                         yield event
                     if decoder.saw_data:
+                        if not progress.started:
+                            progress.started = True
+                            log.info(
+                                "first data after %.3f s, id %s",
+                                loop.time() - asked,
+                                _chunk_id(sse.data),
+                            )
                         deadline = loop.time() + self.stall_timeout
                 if ended:
                     break
@@ -263,23 +318,37 @@ class DeepSeekClient(HttpClient):
         """The non-streaming path: one whole reply."""
         body = request.body(stream=False)
         url = self._url("chat/completions")
+        text_log.debug("request messages: %s", json.dumps(body.get("messages"), ensure_ascii=False))
         attempt = 0
         while True:
             attempt += 1
+            log.info(
+                "POST %s model=%s, attempt %d of %d", url, request.model, attempt, self.max_attempts
+            )
             try:
                 return await self._complete_once(url, body)
             except errors.ApiError as error:
                 if not error.retryable or attempt >= self.max_attempts:
+                    log.error("POST %s failed: %s: %s", url, type(error).__name__, error)
                     raise
-                await self._sleep(self._backoff(attempt, error))
+                delay = self._backoff(attempt, error)
+                _log_retry(delay, attempt + 1, self.max_attempts, error)
+                await self._sleep(delay)
 
     async def _complete_once(self, url: str, body: dict[str, Any]) -> Reply:
         try:
             async with asyncio.timeout(self.first_data_timeout):
                 # A non-streaming gateway may hold its headers until the whole answer
                 # is ready: here only the overall limit applies.
+                asked = time.monotonic()
                 async with self._open(url, body, {}, None) as response:
                     raw = await response.aread()
+                log.info(
+                    "HTTP %d after %.3f s, request id %s",
+                    response.status_code,
+                    time.monotonic() - asked,
+                    request_id(response.headers),
+                )
         except TimeoutError:
             raise errors.FirstDataTimeout(
                 f"No answer arrived within {self.first_data_timeout:g} s."
@@ -324,14 +393,24 @@ class DeepSeekClient(HttpClient):
 
     async def _get_json(self, path: str) -> Any:
         url = self._url(path)
+        asked = time.monotonic()
         try:
             async with asyncio.timeout(self.first_data_timeout):
                 self._check_url()
                 response = await self._http.get(url)
         except TimeoutError:
+            log.error("GET %s: no answer within %g s", url, self.first_data_timeout)
             raise errors.ApiTimeout(f"{self._host} did not answer in time.") from None
         except httpx.HTTPError as error:
+            log.error("GET %s failed: %s: %s", url, type(error).__name__, error)
             raise self._transport_error(error) from error
+        log.info(
+            "GET %s: HTTP %d after %.3f s, request id %s",
+            url,
+            response.status_code,
+            time.monotonic() - asked,
+            request_id(response.headers),
+        )
         if response.status_code >= 400:
             raise errors.error_for_status(
                 response.status_code,
@@ -394,6 +473,38 @@ class DeepSeekClient(HttpClient):
 
     def _transport_error(self, error: httpx.HTTPError) -> errors.ApiError:
         return transport_error(error, self._host)
+
+
+def _chunk_id(data: str) -> str:
+    """The completion's id in a stream chunk (DeepSeek's `chatcmpl-…`), or "-"."""
+    try:
+        found = json.loads(data).get("id")
+    except (ValueError, AttributeError):
+        return "-"
+    return str(found)[:100] if found else "-"
+
+
+def _log_retry(delay: float, attempt: int, attempts: int, error: errors.ApiError) -> None:
+    log.warning(
+        "retrying in %.2f s (attempt %d of %d) after %s: %s",
+        delay,
+        attempt,
+        attempts,
+        type(error).__name__,
+        error,
+    )
+
+
+def _log_finished(event: Finished, seconds: float, progress: _Progress) -> None:
+    log.info(
+        "answer finished (%s) after %.3f s: %d reasoning and %d content characters",
+        event.reason,
+        seconds,
+        len(progress.reasoning),
+        len(progress.content),
+    )
+    text_log.debug("answer reasoning: %s", progress.reasoning)
+    text_log.debug("answer content: %s", progress.content)
 
 
 def retry_delay(attempt: int, error: errors.ApiError, base_delay: float) -> float:
@@ -507,11 +618,12 @@ class _Opened:
 class _Progress:
     """What one attempt delivered, to decide about retries and keep partials."""
 
-    __slots__ = ("_content", "_reasoning")
+    __slots__ = ("_content", "_reasoning", "started")
 
     def __init__(self) -> None:
         self._content: list[str] = []
         self._reasoning: list[str] = []
+        self.started = False  # the first data line came (logged once)
 
     @property
     def delivered(self) -> bool:

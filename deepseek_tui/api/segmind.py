@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 from urllib.parse import quote
@@ -18,7 +19,15 @@ from urllib.parse import quote
 import httpx
 
 from deepseek_tui.api import errors
-from deepseek_tui.api.client import HttpClient, parse_completion, retry_delay, transport_error
+from deepseek_tui.api.client import (
+    HttpClient,
+    log,
+    parse_completion,
+    request_id,
+    retry_delay,
+    text_log,
+    transport_error,
+)
 from deepseek_tui.api.events import (
     ContentDelta,
     Finished,
@@ -106,6 +115,8 @@ class SegmindClient(HttpClient):
                 reply = step
         if reply is None:  # pragma: no cover - _run always ends with the reply
             raise errors.ProtocolError("Segmind's job ended without a result.")
+        text_log.debug("answer reasoning: %s", reply.reasoning)
+        text_log.debug("answer content: %s", reply.content)
         if reply.reasoning:
             yield ReasoningDelta(reply.reasoning)
         if reply.content:
@@ -129,6 +140,8 @@ class SegmindClient(HttpClient):
             )
         body = {k: v for k, v in request.body(stream=False).items() if k not in _NOT_FORWARDED}
         model = quote(request.model, safe="")
+        log.info("segmind %s model=%s", self.api, request.model)
+        text_log.debug("request messages: %s", json.dumps(body.get("messages"), ensure_ascii=False))
         deadline = asyncio.get_running_loop().time() + self.first_data_timeout
         if self.api == "v1":
             async for step in self._v1(model, body, deadline):
@@ -164,6 +177,7 @@ class SegmindClient(HttpClient):
         job_id = str(job.get("request_id", ""))
         if not job_id:
             raise errors.ProtocolError("Segmind accepted the question but sent no job id.")
+        log.info("segmind job %s submitted", job_id)
         said = ""
         interval = self.poll_interval
         while True:
@@ -175,6 +189,7 @@ class SegmindClient(HttpClient):
                 else:
                     status = step
             state = status.get("status")
+            log.info("segmind job %s: %s", job_id, state)
             if state == "COMPLETED":
                 break
             if state == "FAILED":
@@ -235,10 +250,29 @@ class SegmindClient(HttpClient):
                     method == "GET" and isinstance(error, errors.ApiTimeout)
                 )
                 if not again or attempt >= tries:
+                    log.error(
+                        "%s %s failed, attempt %d: %s: %s",
+                        method,
+                        path,
+                        attempt,
+                        type(error).__name__,
+                        error,
+                    )
                     raise
                 delay = retry_delay(attempt, error, self.retry_base_delay)
                 if loop.time() + delay >= deadline:
+                    log.error("%s %s: the answer's time is up (job %s)", method, path, job_id)
                     raise self._late(job_id) from error
+                log.warning(
+                    "retrying %s %s in %.2f s (attempt %d of %d) after %s: %s",
+                    method,
+                    path,
+                    delay,
+                    attempt + 1,
+                    tries,
+                    type(error).__name__,
+                    error,
+                )
                 yield Waiting("retrying", attempt + 1, tries, delay, errors.retry_reason(error))
                 await self._sleep(delay)
             else:
@@ -254,6 +288,7 @@ class SegmindClient(HttpClient):
         json_body: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         url = f"{self.base_url}/{path}"
+        sent = time.monotonic()
         try:
             async with asyncio.timeout(limit):
                 self._check_url()
@@ -269,6 +304,14 @@ class SegmindClient(HttpClient):
             ) from error
         except httpx.HTTPError as error:
             raise transport_error(error, self._host) from error
+        log.info(
+            "%s %s: HTTP %d after %.3f s, request id %s",
+            method,
+            url,
+            response.status_code,
+            time.monotonic() - sent,
+            request_id(response.headers),
+        )
         self.remaining_credits = response.headers.get("x-remaining-credits", self.remaining_credits)
         try:
             data = json.loads(response.content) if response.content.strip() else {}
