@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import stat
 from pathlib import Path
 
@@ -20,8 +21,14 @@ from tests.conftest import TEST_KEY
 
 RIGHT_KEY = "sk-test-right-0000000000"
 NEW_KEY = "sk-test-new-00000000000000ef12"
-# A fixed path: the screen shows where the settings are saved.
-SNAPSHOT_DIR = Paths(Path("/tmp/deepseek-tui-snapshots"))
+# A fixed path (the screen shows where the settings are saved), emptied before the
+# picture: a database left there by another run would show a notice in it.
+SNAPSHOT_DIR = Path("/tmp/deepseek-tui-snapshots/settings")
+
+
+def fresh_snapshot_dir() -> Paths:
+    shutil.rmtree(SNAPSHOT_DIR, ignore_errors=True)
+    return Paths(SNAPSHOT_DIR)
 
 
 def blank_form(**changes) -> Form:
@@ -268,7 +275,7 @@ async def test_escape_leaves_config_untouched(make_app, paths: Paths) -> None:
 @pytest.mark.parametrize("size", [(80, 24)], ids=["80x24"])
 def test_settings_snapshot(snap_compare, size) -> None:
     """The form with its current values; it scrolls when the terminal is small."""
-    app = DeepSeekApp(paths=SNAPSHOT_DIR, settings=Settings(), api_key=TEST_KEY)
+    app = DeepSeekApp(paths=fresh_snapshot_dir(), settings=Settings(), api_key=TEST_KEY)
     app.fetch_models = lambda: None  # no network: the default base URL is the real API
 
     async def run_before(pilot) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,8 @@ from deepseek_tui.tui.widgets.composer import Composer
 from tests.helpers import answered
 
 # A fixed path: the welcome screen shows where the key will be saved.
-SNAPSHOT_DIR = Paths(Path("/tmp/deepseek-tui-snapshots"))
+# Its own folder, emptied first: another test's or run's files there would show.
+SNAPSHOT_DIR = Path("/tmp/deepseek-tui-snapshots/welcome")
 
 
 @pytest.fixture
@@ -64,7 +66,9 @@ def test_error_in_the_conversation(snap_compare, snapshot_app, emulator: Emulato
 
 def test_welcome(snap_compare, snapshot_app) -> None:
     """First start with no key: paste a key or try the offline demo."""
-    assert snap_compare(snapshot_app(api_key=None, paths=SNAPSHOT_DIR), terminal_size=(80, 24))
+    shutil.rmtree(SNAPSHOT_DIR, ignore_errors=True)
+    app = snapshot_app(api_key=None, paths=Paths(SNAPSHOT_DIR))
+    assert snap_compare(app, terminal_size=(80, 24))
 
 
 def test_model_picker(snap_compare, snapshot_app) -> None:
