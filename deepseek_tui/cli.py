@@ -36,7 +36,7 @@ from deepseek_tui.config import (
 )
 
 if TYPE_CHECKING:
-    from deepseek_tui.session import Turn
+    from deepseek_tui.session import Session, Turn
     from deepseek_tui.store import Conversation, Store
 
 PROG = "deepseek-tui"
@@ -80,9 +80,10 @@ def _common(*, suppress: bool) -> argparse.ArgumentParser:
     return common
 
 
-def _connection(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+def _connection(parser: argparse.ArgumentParser, *, suppress: bool, model: bool = True) -> None:
     default = argparse.SUPPRESS if suppress else None
-    parser.add_argument("--model", metavar="ID", default=default, help="model id to use")
+    if model:
+        parser.add_argument("--model", metavar="ID", default=default, help="model id to use")
     parser.add_argument(
         "--base-url",
         metavar="URL",
@@ -104,6 +105,38 @@ def _connection(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     )
 
 
+def _resume(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    """--continue and --conversation: the chat opens it, `ask` appends to it. On `ask`
+    they don't reset what was given before the command (`--continue ask …`)."""
+    default = argparse.SUPPRESS if suppress else None
+    what = "ask in" if suppress else "open"
+    resume = parser.add_mutually_exclusive_group()
+    resume.add_argument(
+        "--continue",
+        dest="continue_last",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help=f"{what} the last conversation"
+        + (" (its history is sent, the answer appended)" if suppress else ""),
+    )
+    resume.add_argument(
+        "--conversation",
+        metavar="ID",
+        default=default,
+        help=f"{what} this conversation (an id or its first 4+ characters)",
+    )
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -114,14 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     _connection(parser, suppress=False)
     parser.add_argument("--theme", metavar="NAME", help="colour theme")
-    resume = parser.add_mutually_exclusive_group()
-    resume.add_argument(
-        "--continue",
-        dest="continue_last",
-        action="store_true",
-        help="open the last conversation",
-    )
-    resume.add_argument("--conversation", metavar="ID", help="open this conversation")
+    _resume(parser, suppress=False)
     commands = parser.add_subparsers(
         dest="command", metavar="COMMAND", help="without one, the chat opens"
     )
@@ -152,6 +178,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="stream the reasoning to stderr (dimmed and labelled on a terminal)",
     )
     ask.add_argument("--no-save", action="store_true", help="don't keep it in history")
+    _resume(ask, suppress=True)
+    ask.add_argument(
+        "--json-mode",
+        action="store_true",
+        default=None,
+        help="ask for a JSON object as the answer (response_format json_object); the "
+        "prompt or --system must mention JSON, DeepSeek's rule",
+    )
+    ask.add_argument(
+        "--stop",
+        action="append",
+        metavar="TEXT",
+        help="end the answer where TEXT would appear (repeatable, up to 16)",
+    )
+    ask.add_argument(
+        "--max-tokens",
+        type=_positive,
+        metavar="N",
+        help="at most N tokens in the answer, reasoning included (up to the model's limit)",
+    )
 
     history = commands.add_parser(
         "history",
@@ -225,6 +271,15 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: deepseek)",
     )
 
+    balance = commands.add_parser(
+        "balance",
+        parents=[_common(suppress=True)],
+        help="print the account's balance, each currency's total",
+        description="Ask the provider what is left on the account (GET /user/balance) "
+        "and print each currency's total, one a line.",
+    )
+    _connection(balance, suppress=True, model=False)
+
     emulator = commands.add_parser(
         "emulator",
         parents=[_common(suppress=True)],
@@ -269,6 +324,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_import(args)
         if args.command == "key":
             return run_key(args)
+        if args.command == "balance":
+            return run_balance(args)
         if args.command == "emulator":
             return run_emulator(args)
         return run_tui(args)
@@ -293,6 +350,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _check_values(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
     """Values argparse lets through that can never work: a usage error, said before
     anything starts (a bad port used to end in "unexpected error: ExceptionGroup")."""
+    resume = "--continue" if args.continue_last else "--conversation" if args.conversation else ""
+    if resume and args.command not in (None, "ask"):
+        _usage_error(parser, f"{resume} applies to the chat and to ask, not to {args.command}")
+    if resume and args.command == "ask" and args.no_save:
+        _usage_error(parser, f"{resume} appends to a saved conversation; drop --no-save")
     base_url = getattr(args, "base_url", None)
     if base_url is not None:
         problem = base_url_problem(base_url)
@@ -448,16 +510,20 @@ async def _ask(
     from deepseek_tui.store import Store, StoreError
 
     store = None
-    if not args.no_save:
+    resume = args.continue_last or args.conversation
+    if resume:
+        store = _open_store(paths, create=False)
+        if store is None:
+            raise CliError("there are no saved conversations yet")
+    elif not args.no_save:
         try:
             paths.ensure_dir()
             store = Store.open(paths.database)
         except (StoreError, OSError) as error:
             _say(f"not saving this answer: {error}")
     provider = "deepseek" if getattr(args, "demo", False) else _provider(args, settings)
-    client = client_for(settings, base_url, api_key, provider)
     session = Session.from_settings(
-        client,
+        None,
         store,
         settings,
         provider=provider,
@@ -465,6 +531,14 @@ async def _ask(
         thinking=args.thinking,
         system_prompt=args.system,
     )
+    try:
+        _ask_in(session, args, prompt)
+    except (CliError, StoreError) as error:
+        if store is not None:
+            store.close()
+        raise CliError(str(error), getattr(error, "status", 1)) from None
+    client = client_for(settings, base_url, api_key, provider)
+    session.client = client
     out = _Output(sys.stdout)
     err = _Output(sys.stderr)
     reasoning = _Reasoning(err, sys.stderr)
@@ -500,6 +574,36 @@ async def _ask(
         _say(f"the answer ended early. {finish_sentence(reason)}")
         return 1
     return 0
+
+
+def _ask_in(session: Session, args: argparse.Namespace, prompt: str) -> None:
+    """Set the session up as the options say: the conversation it goes on (its
+    history is sent, the answer appended), then this question's parameters. A
+    parameter that cannot work, or JSON mode without "json" in the prompt, is a
+    usage error before anything is sent."""
+    from dataclasses import replace
+
+    if args.continue_last or args.conversation:
+        assert session.store is not None
+        target = "last" if args.continue_last else args.conversation
+        session.open(_conversation_for(session.store, target).id)
+        if getattr(args, "model", None):
+            session.model = args.model  # --model wins over the model that answered last
+    changes: dict[str, object] = {}
+    if args.json_mode:
+        changes["json_mode"] = True
+    if args.stop:
+        changes["stop"] = tuple(args.stop)
+    if args.max_tokens is not None:
+        changes["max_tokens"] = args.max_tokens
+    parameters = replace(session.parameters, **changes)  # type: ignore[arg-type]
+    problems = parameters.problems(session.model)
+    if problems:
+        raise CliError(problems[0], 2)
+    session.parameters = parameters
+    problem = session.json_mode_problem(prompt)
+    if problem:
+        raise CliError(problem, 2)
 
 
 class _Output:
@@ -913,6 +1017,57 @@ def run_key(args: argparse.Namespace) -> int:
     print(f"Deleted the stored {provider} API key.")
     if os.environ.get(key_env, "").strip():
         print(f"Note: {key_env} is still set in your environment.")
+    return 0
+
+
+# --- balance ------------------------------------------------------------------------------
+
+
+def run_balance(args: argparse.Namespace) -> int:
+    paths = _paths(args)
+    settings = _settings(paths)
+    if getattr(args, "demo", False):
+        from deepseek_tui.emulator.demo import DEMO_KEY, demo_emulator
+
+        with demo_emulator() as emulator:
+            return asyncio.run(_balance(settings, "deepseek", emulator.base_url, DEMO_KEY))
+    provider = _provider(args, settings)
+    if settings.profile(provider).kind == "segmind":
+        raise CliError(
+            f"{provider} has no balance to ask for: its credits left are shown after each "
+            "answer (the TUI's status line)"
+        )
+    base_url = resolve_base_url(settings, getattr(args, "base_url", None), provider=provider)
+    key = load_api_key(paths, provider, key_env=settings.profile(provider).key_env)
+    if key is None:
+        raise CliError(_no_key(settings, provider))
+    return asyncio.run(_balance(settings, provider, base_url, key.value))
+
+
+async def _balance(settings: Settings, provider: str, base_url: str, api_key: str) -> int:
+    """Print each currency's total, one a line ("12.34 USD"); a note on stderr when the
+    server says the balance is not enough to use the API."""
+    from deepseek_tui.api.errors import ApiError, NotFoundError
+    from deepseek_tui.api.providers import client_for
+
+    client = client_for(settings, base_url, api_key, provider)
+    try:
+        report = await client.balance()  # type: ignore[attr-defined]
+    except NotFoundError:
+        raise CliError(
+            f"{provider} does not tell the balance (no /user/balance at {base_url})"
+        ) from None
+    except ApiError as error:
+        raise CliError(str(error)) from None
+    finally:
+        await client.aclose()
+    out = _Output(sys.stdout)
+    for balance in report.balances:
+        out.write(f"{_fit(balance.total, 40)} {_fit(balance.currency, 10)}\n")
+    if not report.balances:
+        _say("the server listed no balance")
+    if not report.is_available:
+        _say("the balance is not enough to use the API: top it up on the provider's site")
     return 0
 
 

@@ -26,6 +26,10 @@ DEFAULT_MODEL = "deepseek-chat"
 # The ids DeepSeek's own API is known to serve (its /models adds the rest).
 DEEPSEEK_MODELS = ("deepseek-chat", "deepseek-reasoner")
 SEGMIND_MODELS = ("deepseek-chat",)
+# DeepSeek V4's `reasoning_effort`: two real tiers (it maps low/medium to high and
+# xhigh to max, so offering those would only mislead). At most 16 stop sequences.
+REASONING_EFFORTS = ("high", "max")
+MAX_STOP = 16
 
 ENV_API_KEY = "DEEPSEEK_API_KEY"
 ENV_BASE_URL = "DEEPSEEK_BASE_URL"
@@ -105,6 +109,13 @@ class Settings:
     temperature: float | None = None  # None = don't send (server default)
     top_p: float | None = None
     max_tokens: int | None = None
+    # The defaults of a new conversation's request parameters (each conversation
+    # keeps its own): JSON mode, stop sequences, penalties, V4's reasoning effort.
+    json_mode: bool = False
+    stop: list[str] = field(default_factory=list)
+    frequency_penalty: float | None = None
+    presence_penalty: float | None = None
+    reasoning_effort: str | None = None  # "high" or "max"
     system_prompt: str = ""
     theme: str = "deepseek-dark"  # shipped in themes/; Textual's own stay available
     reasoning_expanded: bool = False  # reasoning panel default after the answer starts
@@ -132,6 +143,17 @@ class Settings:
             problems.append(f"top_p must be greater than 0 and at most 1, got {self.top_p}.")
         if self.max_tokens is not None and not self.max_tokens >= 1:
             problems.append(f"max_tokens must be at least 1, got {self.max_tokens}.")
+        for name in ("frequency_penalty", "presence_penalty"):
+            value = getattr(self, name)
+            if value is not None and not -2 <= value <= 2:
+                problems.append(f"{name} must be between -2 and 2, got {value}.")
+        if len(self.stop) > MAX_STOP or not all(self.stop):
+            problems.append(f"stop takes up to {MAX_STOP} sequences, none of them empty.")
+        if self.reasoning_effort is not None and self.reasoning_effort not in REASONING_EFFORTS:
+            problems.append(
+                f"reasoning_effort must be {' or '.join(REASONING_EFFORTS)}, "
+                f"got {self.reasoning_effort!r}."
+            )
         for name in (
             "connect_timeout",
             "write_timeout",

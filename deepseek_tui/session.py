@@ -27,7 +27,13 @@ from deepseek_tui.api.events import (
     Usage,
 )
 from deepseek_tui.api.models import model_traits
-from deepseek_tui.api.request import ChatRequest, build_messages
+from deepseek_tui.api.request import (
+    JSON_MODE_MISSING,
+    ChatRequest,
+    Parameters,
+    build_messages,
+    mentions_json,
+)
 from deepseek_tui.config import Settings
 from deepseek_tui.pricing import cost, is_peak, price_for
 from deepseek_tui.store import Conversation, Message, Store, StoreError
@@ -108,7 +114,11 @@ class Session:
         self.system_prompt = system_prompt
         self.temperature = temperature
         self.top_p = top_p
-        self.max_tokens = max_tokens
+        # This conversation's request parameters (saved with it), and what a new
+        # conversation starts with (the settings').
+        self.default_parameters = Parameters(max_tokens=max_tokens)
+        self.parameters = self.default_parameters
+        self._saved_parameters: Parameters | None = None
         self.save_interval = save_interval
         self.prices: dict[str, dict[str, float]] = {}
         self.peak_pricing = True
@@ -143,13 +153,24 @@ class Session:
                 setattr(session, name, value)
         return session
 
-    def apply_settings(self, settings: Settings) -> None:
-        """Take the request parameters from (changed) settings; the model stays."""
+    @property
+    def max_tokens(self) -> int | None:
+        return self.parameters.max_tokens
+
+    @max_tokens.setter
+    def max_tokens(self, value: int | None) -> None:
+        self.parameters = replace(self.parameters, max_tokens=value)
+
+    def apply_settings(self, settings: Settings, *, parameters: bool = True) -> None:
+        """Take the request parameters from (changed) settings; the model stays.
+        `parameters` False keeps this conversation's own (a provider switch)."""
         self.thinking = settings.thinking
         self.system_prompt = settings.system_prompt
         self.temperature = settings.temperature
         self.top_p = settings.top_p
-        self.max_tokens = settings.max_tokens
+        self.default_parameters = parameters_from(settings)
+        if parameters:
+            self.set_parameters(self.default_parameters)
         profile = settings.profile(self.provider)
         self.prices = profile.prices
         self.builtin_prices = profile.builtin_prices
@@ -161,7 +182,7 @@ class Session:
         """Talk to another provider from the next request on (the caller sets
         `client`): its prices and abilities, and `model` or the profile's default."""
         self.provider = provider
-        self.apply_settings(settings)
+        self.apply_settings(settings, parameters=False)
         self.model = model or settings.profile(provider).model
 
     # --- conversations -------------------------------------------------------------
@@ -175,6 +196,7 @@ class Session:
         self.conversation = conversation
         self.history = list(self.store.messages(conversation_id))
         self._adopt_model()
+        self._load_parameters()
 
     def open_at(self, message_id: int) -> None:
         """Open the conversation on the branch that goes through this message."""
@@ -188,6 +210,7 @@ class Session:
         self.conversation = conversation
         self.history = list(self.store.branch_through(message_id))
         self._adopt_model()
+        self._load_parameters()
 
     def _adopt_model(self) -> None:
         """A reopened conversation goes on with the model that answered last."""
@@ -222,6 +245,46 @@ class Session:
         """Start afresh; the conversation is created in the store at the first send."""
         self.conversation = None
         self.history = []
+        self.parameters = self.default_parameters
+        self._saved_parameters = None
+
+    # --- request parameters --------------------------------------------------------
+
+    def set_parameters(self, parameters: Parameters) -> None:
+        """This conversation's parameters from now on, saved with it (a new one saves
+        them at its first send)."""
+        self.parameters = parameters
+        self._save_parameters()
+
+    def _load_parameters(self) -> None:
+        """A reopened conversation goes on with its own parameters; one saved before
+        they were kept gets the settings' defaults."""
+        assert self.store is not None and self.conversation is not None
+        saved = self.store.conversation_parameters(self.conversation.id)
+        self.parameters = self.default_parameters if saved is None else Parameters.from_json(saved)
+        self._saved_parameters = None if saved is None else self.parameters
+
+    def _save_parameters(self) -> None:
+        if self.store is None or self.conversation is None:
+            return
+        if self._saved_parameters == self.parameters:
+            return
+        try:
+            self.store.set_conversation_parameters(self.conversation.id, self.parameters.to_json())
+        except (StoreError, OSError) as error:
+            self._store_failed(error)
+            return
+        self._saved_parameters = self.parameters
+
+    def json_mode_problem(self, text: str) -> str | None:
+        """JSON mode's rule, checked before `text` is sent: DeepSeek refuses JSON
+        mode unless the prompt mentions JSON. A sentence when it is broken."""
+        request = self.request()
+        if not request.json_mode_sent:
+            return None
+        if mentions_json([*request.messages, {"content": text}]):
+            return None
+        return JSON_MODE_MISSING
 
     @property
     def thinks(self) -> bool:
@@ -243,9 +306,13 @@ class Session:
         consumer stops early (Esc, ctrl+c) it is saved as STOPPED.
         """
         text = valid_text(text)
+        problem = self.json_mode_problem(text)
+        if problem:
+            raise ValueError(problem)  # said before anything is saved or sent
         parent = self._last_id()
         user = self._persist_user(text, parent)
         self.history.append(user)
+        self._save_parameters()
         # aclosing: when our consumer stops early, the inner stream is closed now,
         # in this task, not later by the garbage collector.
         async with contextlib.aclosing(self._answer(turn or self.new_turn())) as events:
@@ -305,13 +372,13 @@ class Session:
         return Turn(model=self.model, thinking=self.thinks, started=self.clock())
 
     def request(self) -> ChatRequest:
-        return ChatRequest(
-            model=self.model,
-            messages=build_messages(self.history, self.system_prompt),
+        return ChatRequest.with_parameters(
+            self.model,
+            build_messages(self.history, self.system_prompt),
+            self.parameters,
             thinking=self.thinking,
             temperature=self.temperature,
             top_p=self.top_p,
-            max_tokens=self.max_tokens,
         )
 
     async def _answer(
@@ -523,6 +590,18 @@ class Session:
     def _store_failed(self, error: BaseException) -> None:
         # The conversation stays in memory; the UI shows this sentence.
         self.store_error = f"Could not save to the history database: {str(error).rstrip('.')}."
+
+
+def parameters_from(settings: Settings) -> Parameters:
+    """A new conversation's parameters: the settings' defaults."""
+    return Parameters(
+        json_mode=settings.json_mode,
+        stop=tuple(settings.stop),
+        frequency_penalty=settings.frequency_penalty,
+        presence_penalty=settings.presence_penalty,
+        max_tokens=settings.max_tokens,
+        reasoning_effort=settings.reasoning_effort,
+    )
 
 
 def _joined(parts: list[str]) -> str:

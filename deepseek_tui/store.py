@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -19,7 +20,7 @@ from urllib.parse import quote
 from deepseek_tui.api.events import FinishReason, Usage
 from deepseek_tui.timestamps import now_iso
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # `PRAGMA application_id` of our files ("DSTU"), so another program's SQLite file is
 # told apart before anything is written to it.
 APPLICATION_ID = 0x44535455
@@ -105,6 +106,12 @@ MIGRATIONS: dict[int, str] = {
     # as it was live ("Thought for 12 s").
     3: """
     ALTER TABLE messages ADD COLUMN reasoning_seconds REAL;
+    """,
+    # The request parameters a conversation was set up with (JSON mode, stop
+    # sequences, penalties, max_tokens, reasoning effort), as a JSON object; NULL
+    # means the settings' defaults.
+    4: """
+    ALTER TABLE conversations ADD COLUMN parameters TEXT;
     """,
 }
 
@@ -455,6 +462,27 @@ class Store:
             "ORDER BY updated_at DESC, rowid DESC LIMIT 1"
         )
         return _conversation(row) if row else None
+
+    def conversation_parameters(self, conversation_id: str) -> dict[str, Any] | None:
+        """The parameters saved with a conversation (`set_conversation_parameters`),
+        or None when it has none (or what is there is not a JSON object)."""
+        row = self._row("SELECT parameters FROM conversations WHERE id = ?", (conversation_id,))
+        if row is None or row["parameters"] is None:
+            return None
+        try:
+            value = json.loads(row["parameters"])
+        except ValueError:
+            return None
+        return value if isinstance(value, dict) else None
+
+    def set_conversation_parameters(self, conversation_id: str, parameters: dict[str, Any]) -> None:
+        """Save the request parameters with the conversation (a JSON object); the
+        conversation keeps its place in the list."""
+        with self._write() as db:
+            db.execute(
+                "UPDATE conversations SET parameters = ? WHERE id = ?",
+                (json.dumps(parameters, ensure_ascii=False), conversation_id),
+            )
 
     def rename_conversation(self, conversation_id: str, title: str) -> None:
         """Set the title; the conversation keeps its place in the list."""

@@ -147,3 +147,33 @@ def test_migration_scripts_split_into_whole_statements() -> None:
     triggers = [s for s in statements if s.startswith("CREATE TRIGGER")]
     assert len(triggers) == 3 and all(s.endswith("END;") for s in triggers)
     assert all(sqlite3.complete_statement(s) for s in statements)
+
+
+def test_a_v3_conversation_has_no_parameters_until_some_are_saved(tmp_path: Path) -> None:
+    path = tmp_path / "conversations.db"
+    db = database_at(path, 3)
+    fill_v1(db)
+    db.close()
+    store = Store.open(path)
+    assert store.conversation_parameters("c1") is None  # the settings' defaults apply
+    store.set_conversation_parameters("c1", {"json_mode": True, "stop": ["END"]})
+    assert store.conversation_parameters("c1") == {"json_mode": True, "stop": ["END"]}
+    assert store.conversation_parameters("c2") is None
+    # Saving them is not news: the conversation keeps its time and place.
+    assert store.get_conversation("c1").updated_at == "2026-01-01T09:10:00.000Z"
+    store.close()
+
+
+def test_parameters_that_are_not_a_json_object_read_as_none(tmp_path: Path) -> None:
+    path = tmp_path / "conversations.db"
+    store = Store.open(path)
+    conversation = store.create_conversation("t")
+    store.close()
+    db = sqlite3.connect(path)
+    for junk in ("not json", "[1, 2]", "null"):
+        db.execute("UPDATE conversations SET parameters = ?", (junk,))
+        db.commit()
+        store = Store.open(path)
+        assert store.conversation_parameters(conversation.id) is None, junk
+        store.close()
+    db.close()

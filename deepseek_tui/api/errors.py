@@ -296,8 +296,10 @@ def error_for_status(
     if status == 401:
         return AuthenticationError(key_rejected(), **kwargs)
     if status in (402, 406):
+        # 402 is DeepSeek's (its /user/balance tells what is left); 406 Segmind's.
+        see = "; `deepseek-tui balance` shows what is left" if status == 402 else ""
         return InsufficientBalanceError(
-            f"Your account has no balance left (HTTP {status}): top up your balance.",
+            f"Your account has no balance left (HTTP {status}): top up your balance{see}.",
             **kwargs,
         )
     if status == 404:

@@ -1,9 +1,14 @@
-"""What we know of a model from its id: whether it thinks, and how to ask it to."""
+"""What we know of a model from its id: whether it thinks, how to ask it to, and
+which of the API's parameters it takes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
+
+from deepseek_tui.config import REASONING_EFFORTS
+
+__all__ = ["BUILTIN_MODELS", "REASONING_EFFORTS", "ModelTraits", "merge_model_ids", "model_traits"]
 
 BUILTIN_MODELS = ("deepseek-chat", "deepseek-reasoner")
 
@@ -13,10 +18,17 @@ ThinkingMode = Literal["never", "always", "toggle"]
 @dataclass(frozen=True, slots=True)
 class ModelTraits:
     """`thinking`: never (plain chat), always (a reasoner), toggle (takes the
-    `thinking` request field). `default_thinking` applies to toggle models."""
+    `thinking` request field). `default_thinking` applies to toggle models.
+    `max_tokens`: the highest `max_tokens` the model takes, None when unknown (a
+    gateway's id). `json_output`: takes `response_format` json_object (the R1-era
+    reasoner answers 400 "does not support Json Output"). `effort`: takes
+    `reasoning_effort` while it thinks."""
 
     thinking: ThinkingMode
     default_thinking: bool = False
+    max_tokens: int | None = None
+    json_output: bool = True
+    effort: bool = False
 
     def thinks(self, requested: bool | None) -> bool:
         """Whether a request with this thinking setting makes the model think."""
@@ -30,12 +42,14 @@ def model_traits(model: str) -> ModelTraits:
     an unknown id is treated as plain chat and nothing model-specific is sent."""
     name = model.lower().rsplit("/", 1)[-1]
     if "reasoner" in name or "-r1" in name or name.startswith("r1") or "thinking" in name:
-        return ModelTraits("always")
+        limit = 65536 if name == "deepseek-reasoner" else None
+        return ModelTraits("always", max_tokens=limit, json_output=False)
     if name.startswith(("deepseek-v4", "deepseek-flash", "deepseek-pro")):
-        return ModelTraits("toggle", default_thinking=True)
+        limit = 384_000 if name.startswith("deepseek-v4") else None
+        return ModelTraits("toggle", default_thinking=True, max_tokens=limit, effort=True)
     if name.startswith(("deepseek-v3.1", "deepseek-v3.2", "deepseek-v3p1", "deepseek-v3p2")):
         return ModelTraits("toggle", default_thinking=False)
-    return ModelTraits("never")
+    return ModelTraits("never", max_tokens=8192 if name == "deepseek-chat" else None)
 
 
 def merge_model_ids(*groups: list[str] | tuple[str, ...]) -> list[str]:

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 from deepseek_tui.api.models import model_traits
+from deepseek_tui.config import MAX_STOP, REASONING_EFFORTS
+
+# The rule of JSON mode, said wherever it is switched on: DeepSeek refuses
+# `response_format: json_object` unless the prompt mentions JSON ("Prompt must
+# contain the word 'json' in some form…").
+JSON_MODE_RULE = (
+    "JSON mode: the answer is a JSON object. Your message or the system prompt must "
+    'mention JSON (e.g. "reply in JSON") and should show the shape you want.'
+)
+# Said when a message would break that rule, before anything is sent.
+JSON_MODE_MISSING = (
+    "JSON mode is on, and DeepSeek answers only when the prompt mentions JSON: "
+    'say "JSON" in your message (or the system prompt), or turn JSON mode off.'
+)
 
 
 class HistoryMessage(Protocol):
@@ -59,6 +74,106 @@ def build_messages(
 
 
 @dataclass(frozen=True)
+class Parameters:
+    """The request parameters a conversation keeps (saved with it): JSON mode, stop
+    sequences, penalties, max_tokens and reasoning effort. None or empty means "not
+    sent" (the server's default). What a model does not take is left out of its
+    request by `ChatRequest.body`, so switching model never makes a request fail."""
+
+    json_mode: bool = False
+    stop: tuple[str, ...] = ()
+    frequency_penalty: float | None = None
+    presence_penalty: float | None = None
+    max_tokens: int | None = None
+    reasoning_effort: str | None = None
+
+    def problems(self, model: str | None = None) -> list[str]:
+        """What is wrong, as sentences; with `model`, also what it cannot take."""
+        problems = []
+        for name in ("frequency_penalty", "presence_penalty"):
+            value = getattr(self, name)
+            # Written so that NaN fails too.
+            if value is not None and not -2 <= value <= 2:
+                problems.append(f"{name} must be between -2 and 2, got {value}.")
+        if len(self.stop) > MAX_STOP:
+            problems.append(f"At most {MAX_STOP} stop sequences, got {len(self.stop)}.")
+        if any(not text for text in self.stop):
+            problems.append("A stop sequence must not be empty.")
+        if self.reasoning_effort is not None and self.reasoning_effort not in REASONING_EFFORTS:
+            problems.append(
+                f"reasoning_effort must be {' or '.join(REASONING_EFFORTS)}, "
+                f"got {self.reasoning_effort!r}."
+            )
+        if self.max_tokens is not None:
+            limit = model_traits(model).max_tokens if model else None
+            if self.max_tokens < 1:
+                problems.append(f"max_tokens must be at least 1, got {self.max_tokens}.")
+            elif limit is not None and self.max_tokens > limit:
+                problems.append(
+                    f"{model} takes max_tokens up to {limit:,}, not {self.max_tokens:,}."
+                )
+        return problems
+
+    def to_json(self) -> dict[str, Any]:
+        """What differs from the defaults, JSON-ready (stored with the conversation)."""
+        return {
+            name: list(value) if isinstance(value, tuple) else value
+            for name, value in asdict(self).items()
+            if value is not None and value is not False and value != ()
+        }
+
+    @classmethod
+    def from_json(cls, data: object) -> Parameters:
+        """Back from `to_json`. A value of the wrong kind is dropped, not an error: a
+        conversation must open whatever a newer version or a hand edit saved."""
+        if not isinstance(data, Mapping):
+            return cls()
+        values: dict[str, Any] = {}
+        if isinstance(data.get("json_mode"), bool):
+            values["json_mode"] = data["json_mode"]
+        stop = data.get("stop")
+        if isinstance(stop, list) and all(isinstance(text, str) and text for text in stop):
+            values["stop"] = tuple(stop[:MAX_STOP])
+        for name in ("frequency_penalty", "presence_penalty"):
+            value = data.get(name)
+            if _number(value) and -2 <= value <= 2:
+                values[name] = float(value)
+        max_tokens = data.get("max_tokens")
+        if isinstance(max_tokens, int) and not isinstance(max_tokens, bool) and max_tokens >= 1:
+            values["max_tokens"] = max_tokens
+        if data.get("reasoning_effort") in REASONING_EFFORTS:
+            values["reasoning_effort"] = data["reasoning_effort"]
+        return cls(**values)
+
+    def summary(self) -> str:
+        """A few words for the status bar and palette ("json · stop ×2 · max 512");
+        empty when everything is the default."""
+        parts = []
+        if self.json_mode:
+            parts.append("json")
+        if self.stop:
+            parts.append(f"stop ×{len(self.stop)}")
+        if self.max_tokens is not None:
+            parts.append(f"max {self.max_tokens}")
+        if self.frequency_penalty is not None:
+            parts.append(f"freq {self.frequency_penalty:g}")
+        if self.presence_penalty is not None:
+            parts.append(f"pres {self.presence_penalty:g}")
+        if self.reasoning_effort is not None:
+            parts.append(f"effort {self.reasoning_effort}")
+        return " · ".join(parts)
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def mentions_json(messages: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether the prompt says "json" somewhere, as JSON mode demands."""
+    return any("json" in str(m.get("content") or "").lower() for m in messages)
+
+
+@dataclass(frozen=True)
 class ChatRequest:
     """One chat completion request, before it becomes JSON."""
 
@@ -71,30 +186,62 @@ class ChatRequest:
     # Continue this partial answer (DeepSeek's beta "chat prefix completion").
     prefix: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    json_mode: bool = False
+    stop: tuple[str, ...] = ()
+    frequency_penalty: float | None = None
+    presence_penalty: float | None = None
+    reasoning_effort: str | None = None
+
+    @classmethod
+    def with_parameters(
+        cls, model: str, messages: Sequence[dict[str, Any]], parameters: Parameters, **more: Any
+    ) -> ChatRequest:
+        """A request carrying a conversation's `Parameters`."""
+        return cls(model, messages, **asdict(parameters), **more)
 
     @property
     def thinks(self) -> bool:
         return model_traits(self.model).thinks(self.thinking)
 
+    @property
+    def json_mode_sent(self) -> bool:
+        """JSON mode is on and this model takes it (so the JSON rule applies)."""
+        return self.json_mode and model_traits(self.model).json_output
+
     def body(self, *, stream: bool) -> dict[str, Any]:
-        """The JSON body. Thinking requests get no sampling or logprobs fields:
-        reasoners ignore the first and reject the second with 400."""
+        """The JSON body. Thinking requests get no sampling, penalty or logprobs
+        fields: reasoners ignore the first two and reject the last with 400. A
+        parameter the model does not take is left out (JSON mode for the reasoner,
+        `reasoning_effort` unless a V4 model thinks), and `max_tokens` is held to the
+        model's known limit (a conversation may have been set up for another model)."""
         traits = model_traits(self.model)
+        thinks = traits.thinks(self.thinking)
         messages = list(self.messages)
         if self.prefix is not None:
             messages.append({"role": "assistant", "content": self.prefix, "prefix": True})
         body: dict[str, Any] = {"model": self.model, "messages": messages}
         if traits.thinking == "toggle" and self.thinking is not None:
             body["thinking"] = {"type": "enabled" if self.thinking else "disabled"}
-        if not traits.thinks(self.thinking):
+        if not thinks:
             if self.temperature is not None:
                 body["temperature"] = self.temperature
             if self.top_p is not None:
                 body["top_p"] = self.top_p
+            if self.frequency_penalty is not None:
+                body["frequency_penalty"] = self.frequency_penalty
+            if self.presence_penalty is not None:
+                body["presence_penalty"] = self.presence_penalty
         if self.max_tokens is not None:
-            body["max_tokens"] = self.max_tokens
+            limit = traits.max_tokens
+            body["max_tokens"] = self.max_tokens if limit is None else min(self.max_tokens, limit)
+        if self.json_mode_sent:
+            body["response_format"] = {"type": "json_object"}
+        if self.stop:
+            body["stop"] = list(self.stop[:MAX_STOP])
+        if self.reasoning_effort is not None and traits.effort and thinks:
+            body["reasoning_effort"] = self.reasoning_effort
         body.update(self.extra)
-        if traits.thinks(self.thinking):
+        if thinks:
             for key in (
                 "logprobs",
                 "top_logprobs",

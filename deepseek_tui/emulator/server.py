@@ -248,6 +248,10 @@ class Emulator:
         """Write the answer and cut it the way max_tokens, stop and finish_length demand."""
         reasoning, content = reply_for(request.messages, thinking=request.thinking)
         finish = "stop"
+        if request.json_mode:
+            # JSON mode: the answer is one JSON object (compact, so stop sequences and
+            # max_tokens still cut it where a test expects).
+            content = json.dumps({"answer": content}, ensure_ascii=False)
         content = _apply_stop(content, request.stop)
         thought = split_tokens(reasoning or "")
         answer = split_tokens(content)

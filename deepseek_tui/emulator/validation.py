@@ -29,8 +29,8 @@ MODELS: dict[str, ModelSpec] = {
     for spec in (
         ModelSpec("deepseek-chat", "never", 8192),
         ModelSpec("deepseek-reasoner", "always", 65536, strict_history=True),
-        ModelSpec("deepseek-v4-flash", "toggle", 65536),
-        ModelSpec("deepseek-v4-pro", "toggle", 65536),
+        ModelSpec("deepseek-v4-flash", "toggle", 384_000),
+        ModelSpec("deepseek-v4-pro", "toggle", 384_000),
     )
 }
 
@@ -57,6 +57,7 @@ class ChatRequest:
     max_tokens: int | None = None
     stop: tuple[str, ...] = ()
     prefix: bool = False
+    json_mode: bool = False
 
 
 def parse_chat_request(raw: bytes, *, beta: bool) -> ChatRequest:
@@ -76,6 +77,10 @@ def parse_chat_request(raw: bytes, *, beta: bool) -> ChatRequest:
     _check_temperature(raw, body.get("temperature"))
     max_tokens = _check_max_tokens(raw, body.get("max_tokens"), spec)
     stop = _check_stop(raw, body.get("stop"))
+    for penalty in ("frequency_penalty", "presence_penalty"):
+        _check_penalty(raw, penalty, body.get(penalty))
+    _check_reasoning_effort(raw, body.get("reasoning_effort"))
+    json_mode = _check_response_format(raw, body.get("response_format"), messages, spec)
     if thinking:
         _reject_logprobs(body, spec)
     prefix = _check_prefix(messages, beta=beta)
@@ -90,6 +95,7 @@ def parse_chat_request(raw: bytes, *, beta: bool) -> ChatRequest:
         max_tokens=max_tokens,
         stop=stop,
         prefix=prefix,
+        json_mode=json_mode,
     )
 
 
@@ -300,6 +306,63 @@ def _check_stop(raw: bytes, value: Any) -> tuple[str, ...]:
     raise _deserialize(
         raw, f"stop: invalid type: {_kind(value)}, expected a string or a sequence", "stop"
     )
+
+
+def _check_penalty(raw: bytes, field: str, value: Any) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _deserialize(raw, f"{field}: invalid type: {_kind(value)}, expected f32", field)
+    if not -2 <= value <= 2:
+        # Worded as DeepSeek words the temperature range (this one was not captured).
+        raise Rejected(400, f"Invalid {field} value, the valid range of {field} is [-2, 2]")
+
+
+# V4 takes high and max; it maps low/medium to high and xhigh to max.
+_EFFORTS = ("low", "medium", "high", "xhigh", "max")
+
+
+def _check_reasoning_effort(raw: bytes, value: Any) -> None:
+    if value is None or value in _EFFORTS:
+        return
+    what = f"unknown variant `{value}`" if isinstance(value, str) else _kind(value)
+    expected = ", ".join(f"`{e}`" for e in _EFFORTS)
+    raise _deserialize(
+        raw, f"reasoning_effort: {what}, expected one of {expected}", "reasoning_effort"
+    )
+
+
+def _check_response_format(
+    raw: bytes, value: Any, messages: list[dict[str, Any]], spec: ModelSpec
+) -> bool:
+    """Whether JSON mode is asked for; DeepSeek's refusals when it cannot be."""
+    if value is None:
+        return False
+    if not isinstance(value, dict):
+        raise _deserialize(
+            raw, f"response_format: invalid type: {_kind(value)}, expected a map", "response_format"
+        )
+    kind = value.get("type")
+    if kind == "text":
+        return False
+    if kind == "json_schema":
+        raise Rejected(400, "This response_format type is unavailable now")
+    if kind != "json_object":
+        what = f"unknown variant `{kind}`" if isinstance(kind, str) else _kind(kind)
+        raise _deserialize(
+            raw,
+            f"response_format.type: {what}, expected one of `text`, `json_object`, `json_schema`",
+            "response_format",
+        )
+    if spec.strict_history:
+        raise Rejected(400, f"{spec.name} does not support Json Output.")
+    if not any("json" in str(m.get("content") or "").lower() for m in messages):
+        raise Rejected(
+            400,
+            "Prompt must contain the word 'json' in some form to use 'response_format' of "
+            "type 'json_object'.",
+        )
+    return True
 
 
 def _reject_logprobs(body: dict[str, Any], spec: ModelSpec) -> None:

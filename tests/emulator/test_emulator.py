@@ -646,6 +646,28 @@ def test_malformed_bodies_get_deepseeks_messages(
             chat(model="deepseek-v4-flash", top_logprobs=2),
             "deepseek-v4-flash does not support the parameter `top_logprobs`",
         ),
+        (chat(model="deepseek-v4-pro", max_tokens=384_001), _MAX_TOKENS + "[1, 384000]"),
+        (
+            chat(frequency_penalty=2.5),
+            "Invalid frequency_penalty value, the valid range of frequency_penalty is [-2, 2]",
+        ),
+        (
+            chat(presence_penalty=-3),
+            "Invalid presence_penalty value, the valid range of presence_penalty is [-2, 2]",
+        ),
+        (
+            chat("hello", response_format={"type": "json_object"}),
+            "Prompt must contain the word 'json' in some form to use 'response_format' of "
+            "type 'json_object'.",
+        ),
+        (
+            chat("reply in JSON", "deepseek-reasoner", response_format={"type": "json_object"}),
+            "deepseek-reasoner does not support Json Output.",
+        ),
+        (
+            chat("json", response_format={"type": "json_schema"}),
+            "This response_format type is unavailable now",
+        ),
     ],
     ids=[
         "temperature",
@@ -654,6 +676,12 @@ def test_malformed_bodies_get_deepseeks_messages(
         "max-tokens-reasoner",
         "logprobs",
         "top-logprobs",
+        "max-tokens-v4",
+        "frequency-penalty",
+        "presence-penalty",
+        "json-mode-without-json",
+        "json-mode-reasoner",
+        "json-schema",
     ],
 )
 def test_parameter_ranges_are_checked(
@@ -975,3 +1003,22 @@ def test_start_returns_self_with_the_bound_port() -> None:
     finally:
         server.stop()
         server.stop()  # idempotent too
+
+
+def test_json_mode_answers_one_json_object(http: httpx.Client) -> None:
+    body = chat("echo: reply in JSON", response_format={"type": "json_object"})
+    response = http.post("/chat/completions", json=body)
+    assert response.status_code == 200
+    answer = response.json()["choices"][0]["message"]["content"]
+    assert json.loads(answer) == {"answer": "reply in JSON"}
+
+
+def test_v4_takes_reasoning_effort_and_penalties(http: httpx.Client) -> None:
+    for effort in ("high", "max", "low", "xhigh"):
+        body = chat(model="deepseek-v4-flash", reasoning_effort=effort)
+        assert http.post("/chat/completions", json=body).status_code == 200, effort
+    body = chat(frequency_penalty=-2, presence_penalty=2, stop=["x"])
+    assert http.post("/chat/completions", json=body).status_code == 200
+    refused = http.post("/chat/completions", json=chat(reasoning_effort="extreme"))
+    assert refused.status_code == 400
+    assert "reasoning_effort: unknown variant `extreme`" in refused.json()["error"]["message"]

@@ -1,0 +1,95 @@
+"""A conversation keeps its own request parameters (issue 10 §4): set from the
+settings or the palette, saved with it, sent with every request of it."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+
+from deepseek_tui.api import DeepSeekClient
+from deepseek_tui.api.request import JSON_MODE_MISSING, Parameters
+from deepseek_tui.config import Settings
+from deepseek_tui.emulator import Emulator
+from deepseek_tui.session import Session
+from deepseek_tui.store import Store
+
+
+@pytest.fixture
+def store() -> Store:
+    return Store.memory()
+
+
+async def drain(events) -> None:
+    async with contextlib.aclosing(events) as stream:
+        async for _ in stream:
+            pass
+
+
+def chat_bodies(emulator: Emulator) -> list[dict]:
+    return [r.body for r in emulator.requests if r.path.endswith("chat/completions")]
+
+
+async def test_a_new_conversation_starts_from_the_settings_and_saves_them(
+    client: DeepSeekClient, store: Store, emulator: Emulator
+) -> None:
+    settings = Settings(json_mode=True, stop=["END"], frequency_penalty=0.25)
+    session = Session.from_settings(client, store, settings)
+    await drain(session.send("answer in JSON please"))
+    body = chat_bodies(emulator)[-1]
+    assert body["response_format"] == {"type": "json_object"}
+    assert body["stop"] == ["END"] and body["frequency_penalty"] == 0.25
+    saved = store.conversation_parameters(session.conversation.id)
+    assert saved == {"json_mode": True, "stop": ["END"], "frequency_penalty": 0.25}
+
+
+async def test_parameters_changed_mid_conversation_are_saved_and_reopened(
+    client: DeepSeekClient, store: Store, emulator: Emulator
+) -> None:
+    session = Session.from_settings(client, store, Settings())
+    await drain(session.send("first"))
+    session.set_parameters(Parameters(stop=("STOP",), max_tokens=100))
+    await drain(session.send("second"))
+    assert chat_bodies(emulator)[-1]["stop"] == ["STOP"]
+
+    # Another session (the TUI reopening it, or `ask --continue`), other settings.
+    again = Session.from_settings(client, store, Settings(json_mode=True, max_tokens=5))
+    assert again.parameters.json_mode, "a new conversation would use the settings'"
+    again.open(session.conversation.id)
+    assert again.parameters == Parameters(stop=("STOP",), max_tokens=100)
+    await drain(again.send("third"))
+    body = chat_bodies(emulator)[-1]
+    assert body["stop"] == ["STOP"] and body["max_tokens"] == 100
+    assert "response_format" not in body
+    again.new()
+    assert again.parameters.json_mode and again.parameters.max_tokens == 5
+
+
+async def test_json_mode_without_json_is_refused_before_anything_is_saved_or_sent(
+    client: DeepSeekClient, store: Store, emulator: Emulator
+) -> None:
+    session = Session(client, store, model="deepseek-chat")
+    session.set_parameters(Parameters(json_mode=True))
+    assert session.json_mode_problem("hello") == JSON_MODE_MISSING
+    with pytest.raises(ValueError, match="mentions JSON"):
+        await drain(session.send("hello"))
+    assert chat_bodies(emulator) == [] and store.list_conversations() == []
+    # The system prompt may say it; a model without JSON mode has no such rule.
+    session.system_prompt = "You reply in JSON."
+    assert session.json_mode_problem("hello") is None
+    session.system_prompt = ""
+    session.model = "deepseek-reasoner"
+    assert session.json_mode_problem("hello") is None
+
+
+async def test_switching_provider_keeps_the_conversations_parameters(
+    client: DeepSeekClient, store: Store
+) -> None:
+    settings = Settings()
+    session = Session.from_settings(client, store, settings)
+    session.set_parameters(Parameters(stop=("END",)))
+    session.use_provider(settings, "segmind")
+    assert session.parameters.stop == ("END",)
+    # Saving the settings applies their parameters to the open conversation too.
+    session.apply_settings(Settings(presence_penalty=1.0))
+    assert session.parameters == Parameters(presence_penalty=1.0)
