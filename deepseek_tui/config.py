@@ -314,6 +314,8 @@ class Provider:
     models: tuple[str, ...] = ()  # ids it serves besides what its /models lists
     key_env: str = ""  # the environment variable that holds its key (wins over the file)
     supports_prefix: bool = True  # `/beta` chat prefix completion (continue a cut answer)
+    # Tokens its models take in one request; None: the model table's (api/models.py).
+    context_window: int | None = None
     # Per 1M tokens by model id, in `currency`: {"cache_hit": …, "cache_miss": …, "output": …}
     prices: dict[str, dict[str, float]] = field(default_factory=dict, hash=False)
     currency: str = "USD"
@@ -332,6 +334,7 @@ _PROVIDER_KEYS = {
     "models": "list[str]",
     "key_env": "str",
     "supports_prefix": "bool",
+    "context_window": "int",
     "prices": "dict[str, dict[str, float]]",
     "currency": "str",
     "api": "str",
@@ -374,6 +377,8 @@ def _read_providers(value: object, path: Path) -> dict[str, dict[str, Any]]:
         if "key_env" in entry and not _ENV_NAME.fullmatch(entry["key_env"]):
             shown = _show(entry["key_env"])
             raise wrong(f"{where}.key_env' must name an environment variable, got {shown}.")
+        if entry.get("context_window", 1) < 1:
+            raise wrong(f"{where}.context_window' must be a number of tokens, at least 1.")
         if "base_url" in entry:
             entry["base_url"] = entry["base_url"].strip().rstrip("/")
         if name not in PROVIDERS:

@@ -26,7 +26,7 @@ from deepseek_tui.api.events import (
     StreamEvent,
     Usage,
 )
-from deepseek_tui.api.models import model_traits
+from deepseek_tui.api.models import context_window, model_traits
 from deepseek_tui.api.request import (
     JSON_MODE_MISSING,
     ChatRequest,
@@ -35,6 +35,15 @@ from deepseek_tui.api.request import (
     mentions_json,
 )
 from deepseek_tui.config import Settings
+from deepseek_tui.context import (
+    ANSWER_ROOM,
+    Calibration,
+    Gauge,
+    estimate_messages,
+    omit_oldest_turns,
+    prompt_tokens_from_error,
+    window_from_error,
+)
 from deepseek_tui.pricing import cost, is_peak, price_for
 from deepseek_tui.store import Conversation, Message, Store, StoreError
 
@@ -42,6 +51,12 @@ if TYPE_CHECKING:
     from deepseek_tui.api.providers import ChatClient
 
 SAVE_INTERVAL = 0.5
+# What the model is asked for when a conversation goes on in a new one from a summary.
+SUMMARY_REQUEST = (
+    "Summarize our conversation so far for a fresh start: the goal, what was decided or "
+    "found, open questions, and any code, names or figures still needed. Write it as "
+    "notes to yourself, without a preamble."
+)
 
 
 @dataclass
@@ -133,6 +148,13 @@ class Session:
         self.conversation: Conversation | None = None
         self.history: list[Message | LocalMessage] = []
         self.store_error: str | None = None
+        # The context window: the profile's figure (None: the model table's), the
+        # oldest turns left out of requests (for one history: another conversation or
+        # branch starts whole), the last real count of a request as sent.
+        self.context_size: int | None = None
+        self._omitted: tuple[list[Message | LocalMessage], int] = (self.history, 0)
+        self._counted: tuple[list[Message | LocalMessage], Calibration] | None = None
+        self._refused_at: tuple[str, int] | None = None  # (model, the window its 400 named)
 
     @classmethod
     def from_settings(
@@ -177,6 +199,7 @@ class Session:
         # Peak hours are DeepSeek's billing; a gateway bills by its own table.
         self.peak_pricing = settings.peak_pricing and profile.builtin_prices
         self.supports_prefix = profile.supports_prefix
+        self.context_size = profile.context_window
 
     def use_provider(self, settings: Settings, provider: str, model: str | None = None) -> None:
         """Talk to another provider from the next request on (the caller sets
@@ -296,6 +319,95 @@ class Session:
         `x-remaining-credits`), as it said it; None when it does not say."""
         return getattr(self.client, "remaining_credits", None)
 
+    # --- the context window --------------------------------------------------------------
+
+    @property
+    def context_window(self) -> int | None:
+        """Tokens the current model takes in one request (as its server last said, else
+        the profile's, else the model table's); None when unknown."""
+        if self._refused_at is not None and self._refused_at[0] == self.model:
+            return self._refused_at[1]
+        return self.context_size or context_window(self.model)
+
+    @property
+    def omitted_turns(self) -> int:
+        """How many of the oldest turns requests leave out (they stay in the history)."""
+        history, turns = self._omitted
+        return turns if history is self.history else 0
+
+    def omit_oldest_turns(self, turns: int) -> None:
+        """Leave the `turns` oldest turns out of this conversation's requests from now
+        on (another conversation or branch is sent whole again)."""
+        self._omitted = (self.history, max(0, turns))
+
+    def next_messages(self, draft: str = "", *, omitted: int | None = None) -> list[dict]:
+        """The messages the next request would carry with `draft` as the question (or,
+        with no draft, to answer the history's last question again)."""
+        history = [*self.history, LocalMessage("user", draft)] if draft.strip() else self.history
+        turns = self.omitted_turns if omitted is None else omitted
+        return omit_oldest_turns(build_messages(history, self.system_prompt), turns)
+
+    def gauge(
+        self, draft: str = "", extra_tokens: float = 0, *, omitted: int | None = None
+    ) -> Gauge:
+        """How full the next request is: `draft` is the question being typed and
+        `extra_tokens` what rides along with it (attachments' estimate)."""
+        estimated = estimate_messages(self.next_messages(draft, omitted=omitted), extra_tokens)
+        counted = self._calibration()
+        used = counted.tokens(estimated) if counted else round(estimated)
+        return Gauge(used, self.context_window, self.max_tokens or ANSWER_ROOM)
+
+    def turns_to_omit(self, draft: str = "", extra_tokens: float = 0) -> int | None:
+        """The fewest oldest turns to leave out so the next request fits; None when
+        even the question alone (with the system prompt) does not."""
+        # The last question (the draft, or the one answered again) always stays.
+        turns = sum(1 for m in self.next_messages(draft, omitted=0) if m["role"] == "user")
+        for omitted in range(self.omitted_turns, turns):
+            if self.gauge(draft, extra_tokens, omitted=omitted).fits:
+                return omitted - self.omitted_turns
+        return None
+
+    def _learn(self, request: ChatRequest, prompt_tokens: int) -> None:
+        """A real count of the request just sent: the gauge's anchor and scale."""
+        messages = list(request.messages)
+        if request.prefix is not None:
+            messages.append({"role": "assistant", "content": request.prefix})
+        self._counted = (self.history, Calibration(prompt_tokens, estimate_messages(messages)))
+
+    def _calibration(self) -> Calibration | None:
+        """The last real count: of the request this history last sent, else the last
+        answer in the history that has one (a reopened conversation)."""
+        if self._counted is not None and self._counted[0] is self.history:
+            return self._counted[1]
+        for index in range(len(self.history) - 1, -1, -1):
+            message = self.history[index]
+            if message.role != "assistant":
+                continue
+            tokens = message.usage.prompt_tokens if message.usage else 0
+            tokens = tokens or prompt_tokens_from_error(message.error or "") or 0
+            if tokens:
+                sent = build_messages(self.history[:index], self.system_prompt)
+                return Calibration(tokens, estimate_messages(sent))
+        return self._counted[1] if self._counted is not None else None
+
+    async def summarize(self) -> str:
+        """The model's summary of this conversation, to start a new one from; not
+        saved. The oldest turns are left out as far as the request needs to fit."""
+        if self.client is None:
+            raise RuntimeError("Session.client must be set before sending")
+        omitted = self.omitted_turns + (self.turns_to_omit(SUMMARY_REQUEST) or 0)
+        request = replace(
+            self.request(),
+            messages=self.next_messages(SUMMARY_REQUEST, omitted=omitted),
+            prefix=None,
+        )
+        parts: list[str] = []
+        async with contextlib.aclosing(self.client.stream_chat(request)) as events:
+            async for event in events:
+                if isinstance(event, ContentDelta):
+                    parts.append(event.text)
+        return valid_text("".join(parts)).strip()
+
     # --- one turn --------------------------------------------------------------------
 
     async def send(self, text: str, turn: Turn | None = None) -> AsyncIterator[StreamEvent]:
@@ -385,6 +497,9 @@ class Session:
         self, turn: Turn, request: ChatRequest | None = None
     ) -> AsyncIterator[StreamEvent]:
         request = request or self.request()
+        if self.omitted_turns:
+            messages = omit_oldest_turns(request.messages, self.omitted_turns)
+            request = replace(request, messages=messages)
         parent = self._last_id()
         saved_at = 0.0
         outcome: FinishReason | str = FinishReason.STOPPED
@@ -403,6 +518,8 @@ class Session:
                     turn.add(event)
                 elif isinstance(event, Usage):
                     turn.usage = event
+                    if event.prompt_tokens:
+                        self._learn(request, event.prompt_tokens)
                 elif isinstance(event, Finished):
                     turn.finish_reason = event.reason
                     outcome = event.reason
@@ -418,6 +535,12 @@ class Session:
             # A server may echo the key in its error: masked before it is shown or saved.
             error.hide(getattr(self.client, "api_key", None))
             turn.error = error
+            counted = prompt_tokens_from_error(str(error))
+            if counted:
+                self._learn(request, counted)
+            window = window_from_error(str(error))
+            if window:
+                self._refused_at = (request.model, window)
             outcome = (
                 FinishReason.INTERRUPTED
                 if isinstance(error, errors.StreamInterrupted | errors.StallTimeout)

@@ -61,3 +61,17 @@ def merge_model_ids(*groups: list[str] | tuple[str, ...]) -> list[str]:
             if model:
                 seen.setdefault(model, None)
     return list(seen)
+
+
+def context_window(model: str) -> int | None:
+    """The model's context window in tokens, by family; None when unknown (a gateway's
+    id: its profile may say, `[providers.NAME] context_window`). DeepSeek's own 400
+    says "maximum context length is 131072 tokens" for the 128K models; V4 has 1M."""
+    name = model.lower().rsplit("/", 1)[-1]
+    if name in ("deepseek-chat", "deepseek-reasoner") or name.startswith(
+        ("deepseek-v3.1", "deepseek-v3.2")
+    ):
+        return 131_072
+    if name.startswith(("deepseek-v4", "deepseek-flash")):
+        return 1_048_576
+    return None

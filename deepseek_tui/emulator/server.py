@@ -28,7 +28,13 @@ from deepseek_tui.emulator.chunks import (
 )
 from deepseek_tui.emulator.replies import count_tokens, reply_for, split_tokens
 from deepseek_tui.emulator.segmind import Jobs, state, status_body, submitted
-from deepseek_tui.emulator.validation import MODELS, ChatRequest, Rejected, parse_chat_request
+from deepseek_tui.emulator.validation import (
+    MODELS,
+    ChatRequest,
+    Rejected,
+    check_context,
+    parse_chat_request,
+)
 
 __all__ = ["Emulator", "Faults", "RecordedRequest"]
 
@@ -146,6 +152,8 @@ class Emulator:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._prompts: deque[str] = deque(maxlen=64)
+        # Every model's context window in tokens, when a test wants a small one.
+        self.context_window: int | None = None
 
     @property
     def base_url(self) -> str:
@@ -672,6 +680,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         try:
             request = parse_chat_request(raw, beta=beta)
+            prompt_tokens = count_tokens(_prompt_text(request.messages))
+            check_context(request, prompt_tokens, self.emulator.context_window)
         except Rejected as rejected:
             self._send_error(rejected.status, rejected.message, rejected.type)
             return

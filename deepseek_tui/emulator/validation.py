@@ -7,7 +7,14 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["MODELS", "ChatRequest", "ModelSpec", "Rejected", "parse_chat_request"]
+__all__ = [
+    "MODELS",
+    "ChatRequest",
+    "ModelSpec",
+    "Rejected",
+    "check_context",
+    "parse_chat_request",
+]
 
 _DESERIALIZE = "Failed to deserialize the JSON body into the target type: "
 _ROLES = ("system", "user", "assistant", "tool", "latest_reminder")
@@ -33,6 +40,13 @@ MODELS: dict[str, ModelSpec] = {
         ModelSpec("deepseek-v4-pro", "toggle", 384_000),
     )
 }
+
+
+# Context windows in tokens: the 128K models say 131072 in their 400; V4 takes 1M.
+CONTEXT_WINDOW = 131_072
+CONTEXT_WINDOWS = {"deepseek-v4-flash": 1_048_576, "deepseek-v4-pro": 1_048_576}
+# The answer's room counted against the window when the request sends no max_tokens.
+DEFAULT_ANSWER_ROOM = 4096
 
 
 class Rejected(Exception):
@@ -423,4 +437,19 @@ def _check_r1_history(messages: list[dict[str, Any]], model: str, *, prefix: boo
             f"The last message of {model} must be a user message, or an assistant message "
             "with prefix mode on (refer to "
             "https://api-docs.deepseek.com/guides/chat_prefix_completion).",
+        )
+
+
+def check_context(request: ChatRequest, prompt_tokens: int, window: int | None = None) -> None:
+    """DeepSeek's 400 when the messages plus the answer's room (max_tokens, 4096 when
+    not sent) exceed the model's window; `window` overrides the model's."""
+    window = window or CONTEXT_WINDOWS.get(request.model, CONTEXT_WINDOW)
+    completion = request.max_tokens or DEFAULT_ANSWER_ROOM
+    if prompt_tokens + completion > window:
+        raise Rejected(
+            400,
+            f"This model's maximum context length is {window} tokens. However, you "
+            f"requested {prompt_tokens + completion} tokens ({prompt_tokens} in the messages, "
+            f"{completion} in the completion). Please reduce the length of the messages or "
+            "completion.",
         )

@@ -26,12 +26,14 @@ from textual.worker import Worker, WorkerState
 from deepseek_tui.api.errors import NO_CONTINUE
 from deepseek_tui.api.events import FinishReason, StreamEvent
 from deepseek_tui.api.models import model_traits
+from deepseek_tui.context import is_context_overflow
 from deepseek_tui.history import History
 from deepseek_tui.markdown import fenced_blocks
 from deepseek_tui.session import LocalMessage, Session, Turn
 from deepseek_tui.store import Message
 from deepseek_tui.tui.app import DeepSeekApp
 from deepseek_tui.tui.screens.chat_commands import ChatCommands
+from deepseek_tui.tui.screens.chat_context import ContextHandlers
 from deepseek_tui.tui.screens.chat_sidebar import STREAMING, SidebarHandlers
 from deepseek_tui.tui.widgets.composer import Composer
 from deepseek_tui.tui.widgets.conversation import Conversation
@@ -44,7 +46,7 @@ Entry = Message | LocalMessage
 Mode = Literal["send", "regenerate", "continue"]
 
 
-class ChatScreen(SidebarHandlers, Screen[None]):
+class ChatScreen(SidebarHandlers, ContextHandlers, Screen[None]):
     """One conversation at a time; keyboard first."""
 
     CSS_PATH = "chat.tcss"
@@ -169,6 +171,7 @@ class ChatScreen(SidebarHandlers, Screen[None]):
             status.problem = "history off (^l says why)"
         else:
             status.problem = ""
+        self.update_gauge()
         self.mark_open_conversation()
 
     # --- sending ------------------------------------------------------------------------
@@ -198,6 +201,13 @@ class ChatScreen(SidebarHandlers, Screen[None]):
         if self.streaming:
             self.notify(STREAMING)
             return
+        problem = self.session.json_mode_problem(message.text)
+        if problem:
+            # Said before anything is sent; the text stays in the composer.
+            self.notify(problem, severity="warning", timeout=10, markup=False)
+            return
+        if not self.room_for(message.text):
+            return  # it would not fit: the user chooses what to do, nothing is sent
         self.composer.clear()
         if self._before_edit is not None:
             await self.conversation.remove_replaced()
@@ -244,6 +254,8 @@ class ChatScreen(SidebarHandlers, Screen[None]):
             self.call_after_refresh(gc.collect, 1)
         self._label_branches(widget)
         self.update_status(last=_usage_label(turn))
+        if turn.error is not None and is_context_overflow(str(turn.error)):
+            self.offer_room("", refused=str(turn.error))
 
     async def _status_on_start(
         self, events: AsyncIterator[StreamEvent]

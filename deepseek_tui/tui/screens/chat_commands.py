@@ -12,6 +12,7 @@ from textual.content import Content
 from textual.markup import escape
 
 from deepseek_tui.terminal import sanitize
+from deepseek_tui.tui.screens.chat_parameters import parameter_commands
 from deepseek_tui.tui.screens.help import described, key_label, what_it_does
 from deepseek_tui.tui.widgets.composer import Composer
 
@@ -52,6 +53,7 @@ class ChatCommands(Provider):
                 "to the current folder; `deepseek-tui import` reads it",
             ),
         ]
+        commands += parameter_commands(chat)
         for index, (language, code) in enumerate(chat.code_blocks(), start=1):
             lines = code.count("\n") + 1
             label = f"Copy code block {index} ({language or 'text'}, {lines} lines)"

@@ -1,4 +1,5 @@
-"""The line under the composer: model, thinking, the last answer's tokens and cost."""
+"""The line under the composer: model, thinking, the last answer's tokens and cost,
+how full the context window is."""
 
 from __future__ import annotations
 
@@ -78,12 +79,17 @@ def credits_text(credits: str) -> str:
 class StatusBar(Static):
     """Shows its reactive attributes; the screen sets them, the bar redraws itself."""
 
+    COMPONENT_CLASSES = {"status-bar--warning"}
     DEFAULT_CSS = """
     StatusBar {
         height: 1;
         padding: 0 2;
         color: $text-muted;
         background: $panel;
+    }
+    StatusBar > .status-bar--warning {
+        color: $text-warning;
+        text-style: bold;
     }
     """
 
@@ -93,6 +99,8 @@ class StatusBar(Static):
     demo: reactive[bool] = reactive(False)
     problem: reactive[str] = reactive("")  # why history is not being saved, if it isn't
     credits: reactive[str] = reactive("")  # what the provider says is left (Segmind's)
+    context: reactive[str] = reactive("")  # the context gauge, "ctx 12.4k/128k"
+    context_warning: reactive[bool] = reactive(False)  # the window is nearly full
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
@@ -108,7 +116,15 @@ class StatusBar(Static):
             parts.append((1, credits_text(self.credits)))
         if self.demo:
             parts.append((1, "offline demo"))
+        if self.context:
+            parts.append((4, self.context))
         if self.problem:
             parts.append((4, sanitize(self.problem)))
         width = self.content_region.width or self.app.size.width
-        return status_text(self.model, parts, width)
+        text = status_text(self.model, parts, width)
+        if self.context and self.context_warning:
+            start = text.plain.rfind(self.context)
+            if start >= 0:
+                style = self.get_component_rich_style("status-bar--warning")
+                text.stylize(style, start, start + len(self.context))
+        return text
