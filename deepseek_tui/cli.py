@@ -302,6 +302,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="pause between streamed chunks",
     )
+    emulator.add_argument(
+        "--api-key",
+        action="append",
+        metavar="KEY",
+        help="accept only this key (repeatable); any other gets DeepSeek's 401 "
+        "(default: any key is accepted)",
+    )
     return parser
 
 
@@ -1078,7 +1085,12 @@ def run_emulator(args: argparse.Namespace) -> int:
     from deepseek_tui.emulator import Emulator, Faults
 
     try:
-        emulator = Emulator(args.host, args.port, faults=Faults(token_delay=args.token_delay))
+        emulator = Emulator(
+            args.host,
+            args.port,
+            faults=Faults(token_delay=args.token_delay),
+            api_keys=args.api_key,
+        )
         emulator.start()
     except OSError as error:
         raise CliError(f"cannot listen on {args.host}:{args.port}: {error.strerror}") from None
