@@ -82,18 +82,30 @@ def cost(usage: Usage, price: Price, *, peak: bool = False) -> float:
     return amount * (PEAK_FACTOR if peak else 1.0)
 
 
-def format_cost(amount: float, *, exact: bool = True) -> str:
+_SYMBOLS = {"USD": "$", "CNY": "¥"}
+
+
+def format_cost(amount: float, *, exact: bool = True, currency: str = "USD") -> str:
     """$0.0012-style: small amounts keep two significant digits. Not `exact`, an
-    amount under a cent is "<$0.01" (the status bar shows the figure)."""
+    amount under a cent is "<$0.01" (the status bar shows the figure). A currency
+    other than USD and CNY is written after the amount ("0.0012 EUR")."""
+    symbol = _SYMBOLS.get(currency.upper())
+    shown = _amount(amount, exact)
+    if symbol is not None:
+        return shown[0] + symbol + shown[1:] if shown.startswith("<") else symbol + shown
+    return f"{shown} {currency}"
+
+
+def _amount(amount: float, exact: bool) -> str:
     if amount == 0:
-        return "$0"
+        return "0"
     if not exact and amount < 0.01:
-        return "<$0.01"
+        return "<0.01"
     if amount >= 0.01:
-        return f"${amount:,.2f}"
+        return f"{amount:,.2f}"
     digits = 2
     scaled = amount
     while scaled < 0.1:
         scaled *= 10
         digits += 1
-    return f"${amount:.{digits}f}"
+    return f"{amount:.{digits}f}"

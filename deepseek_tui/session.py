@@ -66,7 +66,8 @@ class Turn:
     model: str
     thinking: bool
     usage: Usage | None = None
-    cost: float | None = None  # USD, when the model's price is known
+    cost: float | None = None  # in `currency`, when the model's price is known
+    currency: str = "USD"  # the provider's prices' currency
     finish_reason: FinishReason | str | None = None
     error: errors.ApiError | None = None
     message_id: int | None = None
@@ -134,6 +135,8 @@ class Session:
         self.default_parameters = Parameters(max_tokens=max_tokens)
         self.parameters = self.default_parameters
         self._saved_parameters: Parameters | None = None
+        # The settings last applied: where a conversation's preset is looked up.
+        self.settings: Settings | None = None
         self.save_interval = save_interval
         self.prices: dict[str, dict[str, float]] = {}
         self.peak_pricing = True
@@ -141,6 +144,7 @@ class Session:
         # continue a cut answer (`supports_prefix`). DeepSeek's own until `use_provider`.
         self.provider = "deepseek"
         self.builtin_prices = True
+        self.currency = "USD"  # of `prices` (a gateway's profile may bill in another)
         self.supports_prefix = True
         # Where the reasoning time and save intervals are read; a fixed clock makes
         # the screenshots and tests independent of the machine's speed.
@@ -167,9 +171,12 @@ class Session:
         """A session with the settings' parameters and the model of its provider
         (`provider=` among the overrides, else the settings' default); `overrides` win."""
         provider = str(overrides.pop("provider", None) or settings.provider)
+        preset = overrides.pop("preset", None)
         session = cls(client, store, model=settings.profile(provider).model)
         session.provider = provider
         session.apply_settings(settings)
+        if preset is not None:
+            session.new(str(preset))
         for name, value in overrides.items():
             if value is not None:
                 setattr(session, name, value)
@@ -183,19 +190,25 @@ class Session:
     def max_tokens(self, value: int | None) -> None:
         self.parameters = replace(self.parameters, max_tokens=value)
 
+    @property
+    def preset(self) -> str | None:
+        """The name of the preset this conversation started from, if any."""
+        return self.parameters.preset
+
     def apply_settings(self, settings: Settings, *, parameters: bool = True) -> None:
-        """Take the request parameters from (changed) settings; the model stays.
-        `parameters` False keeps this conversation's own (a provider switch)."""
-        self.thinking = settings.thinking
-        self.system_prompt = settings.system_prompt
-        self.temperature = settings.temperature
-        self.top_p = settings.top_p
+        """Take the request parameters from (changed) settings, and this
+        conversation's preset on top; the model stays. `parameters` False keeps this
+        conversation's own (a provider switch)."""
+        self.settings = settings
+        chosen = self._with_preset(self.preset) or settings
+        self._take(chosen, thinking=True)
         self.default_parameters = parameters_from(settings)
         if parameters:
-            self.set_parameters(self.default_parameters)
+            self.set_parameters(parameters_from(chosen, self.preset))
         profile = settings.profile(self.provider)
         self.prices = profile.prices
         self.builtin_prices = profile.builtin_prices
+        self.currency = profile.currency
         # Peak hours are DeepSeek's billing; a gateway bills by its own table.
         self.peak_pricing = settings.peak_pricing and profile.builtin_prices
         self.supports_prefix = profile.supports_prefix
@@ -264,12 +277,42 @@ class Session:
         self.history = list(self.store.branch_through(ids[index]))
         return siblings[index]
 
-    def new(self) -> None:
-        """Start afresh; the conversation is created in the store at the first send."""
+    def new(self, preset: str | None = None) -> None:
+        """Start afresh, from `preset` (its system prompt, model, thinking, temperature
+        and parameters) or from the settings alone; the conversation is created in the
+        store at the first send. `UnknownPreset` for a name nobody defined."""
+        previous = self.preset
+        if preset is not None and self.settings is not None:
+            chosen = self.settings.with_preset(preset)  # an unknown name raises here
+            self.parameters = parameters_from(chosen, preset)
+            if "model" in self.settings.preset(preset):
+                self.model = chosen.model
+        else:
+            self.parameters = self.default_parameters
         self.conversation = None
         self.history = []
-        self.parameters = self.default_parameters
         self._saved_parameters = None
+        # ^t's choice outlives a conversation, except where a preset says otherwise.
+        self._take(self._with_preset(self.preset), thinking=(previous or preset) is not None)
+
+    def _with_preset(self, name: str | None) -> Settings | None:
+        """The settings with preset `name` on top; a name no longer defined (removed
+        from config.toml since) leaves the settings alone. None without settings."""
+        if self.settings is None:
+            return None
+        if name is None or name not in self.settings.preset_names():
+            return self.settings
+        return self.settings.with_preset(name)
+
+    def _take(self, chosen: Settings | None, *, thinking: bool) -> None:
+        """The conversation's system prompt, temperature, top_p (and thinking)."""
+        if chosen is None:
+            return
+        self.system_prompt = chosen.system_prompt
+        self.temperature = chosen.temperature
+        self.top_p = chosen.top_p
+        if thinking:
+            self.thinking = chosen.thinking
 
     # --- request parameters --------------------------------------------------------
 
@@ -284,8 +327,10 @@ class Session:
         they were kept gets the settings' defaults."""
         assert self.store is not None and self.conversation is not None
         saved = self.store.conversation_parameters(self.conversation.id)
+        previous = self.preset
         self.parameters = self.default_parameters if saved is None else Parameters.from_json(saved)
         self._saved_parameters = None if saved is None else self.parameters
+        self._take(self._with_preset(self.preset), thinking=(previous or self.preset) is not None)
 
     def _save_parameters(self) -> None:
         if self.store is None or self.conversation is None:
@@ -481,7 +526,9 @@ class Session:
         return None
 
     def new_turn(self) -> Turn:
-        return Turn(model=self.model, thinking=self.thinks, started=self.clock())
+        return Turn(
+            model=self.model, thinking=self.thinks, started=self.clock(), currency=self.currency
+        )
 
     def request(self) -> ChatRequest:
         return ChatRequest.with_parameters(
@@ -715,9 +762,11 @@ class Session:
         self.store_error = f"Could not save to the history database: {str(error).rstrip('.')}."
 
 
-def parameters_from(settings: Settings) -> Parameters:
-    """A new conversation's parameters: the settings' defaults."""
+def parameters_from(settings: Settings, preset: str | None = None) -> Parameters:
+    """A new conversation's parameters: the settings' defaults (with a preset's
+    values on top: `Settings.with_preset`), and the preset's name."""
     return Parameters(
+        preset=preset,
         json_mode=settings.json_mode,
         stop=tuple(settings.stop),
         frequency_penalty=settings.frequency_penalty,

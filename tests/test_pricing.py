@@ -51,3 +51,10 @@ def test_a_cost_under_a_cent_can_be_shown_as_less_than_a_cent() -> None:
     assert format_cost(0.0000021) == "$0.0000021"
     assert format_cost(0.25, exact=False) == "$0.25"
     assert format_cost(0, exact=False) == "$0"
+
+
+def test_costs_carry_their_currency() -> None:
+    assert format_cost(0.5, currency="CNY") == "¥0.50"
+    assert format_cost(0.0000021, exact=False, currency="CNY") == "<¥0.01"
+    assert format_cost(0.0012, currency="EUR") == "0.0012 EUR"
+    assert format_cost(0.0012, exact=False, currency="EUR") == "<0.01 EUR"

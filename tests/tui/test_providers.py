@@ -187,3 +187,16 @@ async def test_switching_back_to_deepseek_uses_the_deepseek_key_again(
         await answered(pilot)
     assert chat_requests(emulator)[0].headers["authorization"] == f"Bearer {TEST_KEY}"
     assert_never_saw_the_deepseek_key(gateway)
+
+
+async def test_a_gateway_that_bills_in_yuan_shows_yuan(make_app, gateway: Emulator) -> None:
+    price = {"cache_hit": 1.0, "cache_miss": 2.0, "output": 8.0}  # per 1M tokens, in CNY
+    settings = with_gateway(gateway, prices={"deepseek-v4-pro": price}, currency="CNY")
+    app = make_app(settings=settings, provider="serevix", base_url=None, api_key=GATEWAY_KEY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "echo: priced")
+        await answered(pilot)
+        answer = app.screen.query_one(AssistantMessage)
+        assert "<¥0.01" in answer.status, answer.status
+        status = str(app.screen.query_one("#status").render())
+        assert "¥0.000" in status and "$" not in status, status

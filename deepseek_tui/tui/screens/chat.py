@@ -26,11 +26,13 @@ from textual.worker import Worker, WorkerState
 from deepseek_tui.api.errors import NO_CONTINUE
 from deepseek_tui.api.events import FinishReason, StreamEvent
 from deepseek_tui.api.models import model_traits
+from deepseek_tui.config import UnknownPreset
 from deepseek_tui.context import is_context_overflow
 from deepseek_tui.history import History
 from deepseek_tui.markdown import fenced_blocks
 from deepseek_tui.session import LocalMessage, Session, Turn
 from deepseek_tui.store import Message
+from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.app import DeepSeekApp
 from deepseek_tui.tui.screens.chat_commands import ChatCommands
 from deepseek_tui.tui.screens.chat_context import ContextHandlers
@@ -57,7 +59,13 @@ class ChatScreen(SidebarHandlers, ContextHandlers, Screen[None]):
     BINDINGS = [
         Binding("escape", "stop", "Stop", tooltip="Stop the answer that is streaming"),
         Binding("escape", "cancel_edit", "Cancel edit", tooltip="Cancel an edit: nothing changes"),
-        Binding("ctrl+n", "new_conversation", "New conversation", show=False),
+        Binding(
+            "ctrl+n",
+            "pick_new_conversation",
+            "New conversation",
+            show=False,
+            tooltip="New conversation: blank, or from a preset",
+        ),
         Binding("ctrl+o", "pick_model", "Model", tooltip="Pick the model for the next message"),
         Binding("ctrl+t", "toggle_thinking", "Thinking", tooltip="Thinking on/off"),
         # When the model cannot toggle, ^t is not offered but still says why.
@@ -141,6 +149,7 @@ class ChatScreen(SidebarHandlers, ContextHandlers, Screen[None]):
                 message.cost,
                 continuable=bool(message.content.strip()),
                 error=message.error or "",
+                currency=self.session.currency,
             ),
             branch=self._branch(message),
             reasoning_tokens=message.usage.reasoning_tokens if message.usage else 0,
@@ -448,12 +457,39 @@ class ChatScreen(SidebarHandlers, ContextHandlers, Screen[None]):
 
         self.app.push_screen(HelpScreen(chat_sections(self.BINDINGS, self.app.BINDINGS)))
 
-    def action_new_conversation(self) -> None:
+    def action_new_conversation(self, preset: str | None = None) -> None:
+        """A blank conversation, or one from `preset` (config.py, `Settings.preset`)."""
         self.action_stop()
-        self.session.new()
+        try:
+            self.session.new(preset)
+        except UnknownPreset as error:
+            self.notify(sanitize(str(error), name=True), severity="warning", markup=False)
+            return
         self.show_history()
         self.update_status(last="")
         self.composer.focus()
+        if preset is not None:
+            shown = sanitize(preset, name=True)
+            self.notify(f"New conversation from the preset {shown}.", markup=False)
+
+    def presets(self) -> list[tuple[str, str]]:
+        """(name, what it is for) of each preset, for the picker and the palette."""
+        settings = self.app.settings
+        rows = []
+        for name in settings.preset_names():
+            table = settings.preset(name)
+            about = table.get("description") or table.get("system_prompt", "")
+            rows.append((name, " ".join(str(about).split())))
+        return rows
+
+    def action_pick_new_conversation(self) -> None:
+        from deepseek_tui.tui.screens.preset_picker import NewConversation, PresetPicker
+
+        def chosen(choice: NewConversation | None) -> None:
+            if choice is not None:
+                self.action_new_conversation(choice.preset)
+
+        self.app.push_screen(PresetPicker(self.presets()), chosen)
 
     def action_scroll_latest(self) -> None:
         self.conversation.follow()
@@ -501,4 +537,6 @@ def _usage_label(turn: Turn) -> str:
     """The status bar's "last: …" part: tokens and cost of the latest answer."""
     if turn.usage is None:
         return ""
-    return "last: " + status_line(None, turn.usage, turn.cost, exact_cost=True)
+    return "last: " + status_line(
+        None, turn.usage, turn.cost, exact_cost=True, currency=turn.currency
+    )

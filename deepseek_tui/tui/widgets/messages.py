@@ -100,6 +100,7 @@ def status_line(
     exact_cost: bool = False,
     continuable: bool = True,
     error: str = "",
+    currency: str = "USD",
 ) -> str:
     """The line under an answer: how it ended (with the key that helps), tokens, cost.
     `reason` None means "say nothing about the ending"; `continuable` False (no text
@@ -118,7 +119,7 @@ def status_line(
     if usage:
         parts.append(f"{usage.prompt_tokens:,} in · {usage.completion_tokens:,} out")
     if cost is not None:
-        parts.append(format_cost(cost, exact=exact_cost))
+        parts.append(format_cost(cost, exact=exact_cost, currency=currency))
     return " · ".join(parts)
 
 
@@ -392,6 +393,7 @@ class AssistantMessage(Vertical):
             error=error,
             cost=turn.cost,
             seconds=turn.reasoning_seconds,
+            currency=turn.currency,
         )
 
     async def finish(
@@ -402,6 +404,7 @@ class AssistantMessage(Vertical):
         error: str = "",
         cost: float | None = None,
         seconds: float | None = None,
+        currency: str = "USD",
     ) -> None:
         """How the answer ended. `seconds`: how long the model thought (the session's
         measure, which is what is saved, so the label reads the same when reopened)."""
@@ -422,7 +425,12 @@ class AssistantMessage(Vertical):
         # The notice says what went wrong; the line under it the key that helps, as
         # it does when the conversation is opened again.
         self.status = status_line(
-            reason, usage, cost, continuable=bool(self.content.strip()), error=error
+            reason,
+            usage,
+            cost,
+            continuable=bool(self.content.strip()),
+            error=error,
+            currency=currency,
         )
         if error:
             self.error = error
