@@ -32,6 +32,7 @@ from deepseek_tui.config import (
     resolve_base_url,
     store_api_key,
     tighten_permissions,
+    unknown_preset,
     unknown_provider,
 )
 
@@ -137,6 +138,12 @@ def _positive(text: str) -> int:
     return value
 
 
+PRESET_HELP = (
+    "start from a preset: its system prompt, model and parameters (built in: coder, "
+    "translator, concise; more as [presets.NAME] in config.toml)"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -147,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     _connection(parser, suppress=False)
     parser.add_argument("--theme", metavar="NAME", help="colour theme")
+    parser.add_argument("--preset", metavar="NAME", help=PRESET_HELP)
     _resume(parser, suppress=False)
     commands = parser.add_subparsers(
         dest="command", metavar="COMMAND", help="without one, the chat opens"
@@ -161,6 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("prompt", nargs="*", metavar="PROMPT", help="the question, or - for stdin")
     _connection(ask, suppress=True)
     ask.add_argument("--system", metavar="TEXT", help="system prompt for this question")
+    # SUPPRESS: `deepseek-tui --preset coder ask …` keeps the top level's value.
+    ask.add_argument("--preset", metavar="NAME", default=argparse.SUPPRESS, help=PRESET_HELP)
     thinking = ask.add_mutually_exclusive_group()
     thinking.add_argument(
         "--thinking",
@@ -362,6 +372,8 @@ def _check_values(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
         _usage_error(parser, f"{resume} applies to the chat and to ask, not to {args.command}")
     if resume and args.command == "ask" and args.no_save:
         _usage_error(parser, f"{resume} appends to a saved conversation; drop --no-save")
+    if resume and getattr(args, "preset", None) is not None:
+        _usage_error(parser, f"--preset starts a new conversation; drop {resume}")
     base_url = getattr(args, "base_url", None)
     if base_url is not None:
         problem = base_url_problem(base_url)
@@ -472,6 +484,7 @@ def run_ask(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     prompt = _read_prompt(args, parser)
     paths = _paths(args)
     settings = _settings(paths)
+    _preset(args, settings)  # an unknown preset is a usage error before anything starts
     if getattr(args, "demo", False):
         from deepseek_tui.emulator.demo import DEMO_KEY, demo_emulator
 
@@ -483,6 +496,15 @@ def run_ask(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if key is None:
         raise CliError(_no_key(settings, provider))
     return asyncio.run(_ask(args, prompt, paths, settings, base_url, key.value))
+
+
+def _preset(args: argparse.Namespace, settings: Settings) -> str | None:
+    """The preset asked for (--preset), if any; an unknown name is a usage error that
+    lists the known ones."""
+    preset: str | None = getattr(args, "preset", None)
+    if preset is not None and preset not in settings.preset_names():
+        raise CliError(unknown_preset(preset, settings.preset_names()), 2)
+    return preset
 
 
 def _provider(args: argparse.Namespace, settings: Settings) -> str:
@@ -534,6 +556,7 @@ async def _ask(
         store,
         settings,
         provider=provider,
+        preset=_preset(args, settings),
         model=getattr(args, "model", None),
         thinking=args.thinking,
         system_prompt=args.system,
@@ -596,6 +619,11 @@ def _ask_in(session: Session, args: argparse.Namespace, prompt: str) -> None:
         session.open(_conversation_for(session.store, target).id)
         if getattr(args, "model", None):
             session.model = args.model  # --model wins over the model that answered last
+        # The options win over what the conversation's preset brought back.
+        if args.system is not None:
+            session.system_prompt = args.system
+        if args.thinking is not None:
+            session.thinking = args.thinking
     changes: dict[str, object] = {}
     if args.json_mode:
         changes["json_mode"] = True
@@ -1113,6 +1141,7 @@ def run_tui(args: argparse.Namespace) -> int:
     paths = _paths(args)
     settings = _settings(paths)
     _provider(args, settings)  # an unknown provider is a usage error before the screen opens
+    _preset(args, settings)  # and so is an unknown preset
     if args.theme:
         from deepseek_tui.tui.themes import theme_names
 

@@ -132,6 +132,8 @@ class Settings:
     provider: str = DEFAULT_PROVIDER  # the profile used when --provider is not given
     # [providers.NAME] tables as written (checked when read): see `profile()`.
     providers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # [presets.NAME] tables as written (checked when read): see `preset()`.
+    presets: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def validate(self) -> list[str]:
         """Return the problems as plain sentences; an empty list means usable."""
@@ -177,7 +179,39 @@ class Settings:
             url_problem = base_url_problem(self.profile(name).base_url)
             if url_problem:
                 problems.append(f"providers.{name}.base_url: {url_problem}")
+        for name in self.presets:
+            # Its values alone, over the defaults: the top level's problems are said above.
+            values = Settings().with_preset(name, self.presets[name])
+            problems.extend(f"presets.{name}: {problem}" for problem in values.validate())
         return problems
+
+    # --- presets --------------------------------------------------------------------------
+
+    def preset_names(self) -> list[str]:
+        """The built-in presets, then the ones config.toml adds, in the file's order."""
+        return [*BUILTIN_PRESETS, *(name for name in self.presets if name not in BUILTIN_PRESETS)]
+
+    def preset(self, name: str) -> dict[str, Any]:
+        """The [presets.NAME] table called `name`: config.toml's, else the built-in one
+        (a user table replaces a built-in one whole). `UnknownPreset` for any other."""
+        if name in self.presets:
+            return self.presets[name]
+        if name in BUILTIN_PRESETS:
+            return BUILTIN_PRESETS[name]
+        raise UnknownPreset(unknown_preset(name, self.preset_names()))
+
+    def with_preset(self, name: str | None, table: Mapping[str, Any] | None = None) -> Settings:
+        """These settings with preset `name`'s values on top (`table` instead of the
+        named one when given); `name` None: a copy of these."""
+        if name is None:
+            return replace(self)
+        chosen = self.preset(name) if table is None else table
+        changes = {
+            key: list(value) if isinstance(value, list) else value
+            for key, value in chosen.items()
+            if key != "description"
+        }
+        return replace(self, **changes)
 
     # --- provider profiles --------------------------------------------------------------
 
@@ -264,8 +298,10 @@ class Settings:
         values: dict[str, Any] = {}
         if "providers" in data:
             values["providers"] = _read_providers(data["providers"], path)
+        if "presets" in data:
+            values["presets"] = _read_presets(data["presets"], path)
         for name, kind in _FIELD_KINDS.items():
-            if name not in data or name == "providers":
+            if name not in data or name in ("providers", "presets"):
                 continue
             value = data[name]
             converted = _convert(value, kind)
@@ -323,6 +359,53 @@ class Provider:
     # DeepSeek's own price table (and its peak hours) applies: only to DeepSeek itself;
     # a gateway's answer is priced from its own table or not at all.
     builtin_prices: bool = False
+
+
+class UnknownPreset(ValueError):
+    """A preset name that is neither built in nor in config.toml; `str()` lists the
+    known ones."""
+
+
+def unknown_preset(name: str, known: list[str]) -> str:
+    """The one sentence for a preset name nobody defined."""
+    return (
+        f"unknown preset {name!r}: choose {_either(known)} "
+        "(or add a [presets.NAME] table to config.toml)"
+    )
+
+
+# The presets every install has; a [presets.NAME] table of the same name replaces one.
+# Temperatures as DeepSeek's docs advise for the task (0.0 code, 1.3 translation).
+BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
+    "coder": {
+        "description": "code that runs, then why",
+        "system_prompt": (
+            "You are an expert programmer. Answer with correct, complete code in fenced "
+            "blocks that name the language, then explain briefly what matters and why. "
+            "Follow the conventions of the code you are shown. Say what you assume when "
+            "the request is ambiguous, and say so when you are unsure: never invent an API."
+        ),
+        "temperature": 0.0,
+    },
+    "translator": {
+        "description": "into English, or from English into the language named",
+        "system_prompt": (
+            "You are a professional translator. Translate the user's text into English; "
+            "text already in English goes into the language the user names (ask if none "
+            "is named). Keep the meaning, tone, formatting and Markdown; leave code, names "
+            "and URLs as they are. Reply with the translation only, without notes."
+        ),
+        "temperature": 1.3,
+    },
+    "concise": {
+        "description": "the answer first, nothing around it",
+        "system_prompt": (
+            "Answer as briefly as the question allows: the answer first, in plain words, "
+            "then only what the reader needs. No preamble, no restating the question, no "
+            "closing summary. Use a list or code only when it is clearer."
+        ),
+    },
+}
 
 
 # [providers.NAME] keys -> the kind of value they take.
@@ -386,6 +469,52 @@ def _read_providers(value: object, path: Path) -> dict[str, dict[str, Any]]:
                 raise wrong(f'{where}\' needs base_url = "https://…" (where its API is).')
             if not entry.get("model") and not entry.get("models"):
                 raise wrong(f'{where}\' needs model = "…" (the model id to use by default).')
+        out[name] = entry
+    return out
+
+
+# [presets.NAME] keys: a line for the picker, then the settings a conversation takes.
+_PRESET_SETTINGS = (
+    "system_prompt",
+    "model",
+    "thinking",
+    "temperature",
+    "top_p",
+    "max_tokens",
+    "json_mode",
+    "stop",
+    "frequency_penalty",
+    "presence_penalty",
+    "reasoning_effort",
+)
+
+
+def _read_presets(value: object, path: Path) -> dict[str, dict[str, Any]]:
+    """Check the [presets.NAME] tables; a `ConfigError` names the first wrong value
+    (the values' ranges are `Settings.validate`'s)."""
+
+    def wrong(message: str) -> ConfigError:
+        return ConfigError(f"Invalid value in {path}: {message}", path=path)
+
+    if not isinstance(value, dict):
+        raise wrong("'presets' must be a table of [presets.NAME] tables.")
+    kinds = {"description": "str", **{key: _FIELD_KINDS[key] for key in _PRESET_SETTINGS}}
+    out: dict[str, dict[str, Any]] = {}
+    for name, table in value.items():
+        if not _PROVIDER_NAME.fullmatch(name):
+            raise wrong(f"the preset name {_show(name)} may hold only letters, digits, - and _.")
+        where = f"'presets.{name}"
+        if not isinstance(table, dict):
+            raise wrong(f"{where}' must be a table.")
+        entry: dict[str, Any] = {}
+        for key, item in table.items():
+            kind = kinds.get(key)
+            if kind is None:
+                raise wrong(f"{where}' has no setting {key!r} (it takes {', '.join(kinds)}).")
+            converted = _convert(item, kind)
+            if converted is _WRONG:
+                raise wrong(f"{where}.{key}' must be {_KIND_WORDS[kind]}, got {_show(item)}.")
+            entry[key] = converted
         out[name] = entry
     return out
 

@@ -174,6 +174,7 @@ def test_every_field_survives_save_and_load(paths: Paths) -> None:
             },
             "segmind": {"api": "v1"},
         },
+        presets={"reviewer": {"system_prompt": "Review.", "stop": ["END"], "thinking": True}},
     )
     # Every field differs from its default, so the round trip really tests each one.
     for name, default in Settings().__dict__.items():

@@ -78,7 +78,9 @@ class Parameters:
     """The request parameters a conversation keeps (saved with it): JSON mode, stop
     sequences, penalties, max_tokens and reasoning effort. None or empty means "not
     sent" (the server's default). What a model does not take is left out of its
-    request by `ChatRequest.body`, so switching model never makes a request fail."""
+    request by `ChatRequest.body`, so switching model never makes a request fail.
+    `preset` is the name of the preset the conversation started from (never sent):
+    its system prompt, thinking and temperature come back from it when reopened."""
 
     json_mode: bool = False
     stop: tuple[str, ...] = ()
@@ -86,6 +88,7 @@ class Parameters:
     presence_penalty: float | None = None
     max_tokens: int | None = None
     reasoning_effort: str | None = None
+    preset: str | None = None
 
     def problems(self, model: str | None = None) -> list[str]:
         """What is wrong, as sentences; with `model`, also what it cannot take."""
@@ -143,6 +146,8 @@ class Parameters:
             values["max_tokens"] = max_tokens
         if data.get("reasoning_effort") in REASONING_EFFORTS:
             values["reasoning_effort"] = data["reasoning_effort"]
+        if isinstance(data.get("preset"), str) and data["preset"]:
+            values["preset"] = data["preset"]
         return cls(**values)
 
     def summary(self) -> str:
@@ -196,8 +201,11 @@ class ChatRequest:
     def with_parameters(
         cls, model: str, messages: Sequence[dict[str, Any]], parameters: Parameters, **more: Any
     ) -> ChatRequest:
-        """A request carrying a conversation's `Parameters`."""
-        return cls(model, messages, **asdict(parameters), **more)
+        """A request carrying a conversation's `Parameters` (its preset's name is
+        the conversation's, not the wire's)."""
+        values = asdict(parameters)
+        del values["preset"]
+        return cls(model, messages, **values, **more)
 
     @property
     def thinks(self) -> bool:

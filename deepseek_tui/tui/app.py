@@ -64,6 +64,7 @@ class DeepSeekApp(App[int]):
         continue_last: bool = False,
         emulator: Emulator | None = None,
         provider: str | None = None,
+        preset: str | None = None,
     ) -> None:
         super().__init__()
         self.paths = paths
@@ -77,6 +78,7 @@ class DeepSeekApp(App[int]):
         self._started_with = (self.provider, self.base_url, api_key)
         self.demo = demo
         self.model_override = model
+        self.preset = preset  # --preset: the first conversation starts from it
         self.conversation_id = conversation_id
         self.continue_last = continue_last
         self.emulator = emulator
@@ -172,7 +174,12 @@ class DeepSeekApp(App[int]):
         from deepseek_tui.session import Session
 
         session = Session.from_settings(
-            self.client, None, self.settings, provider=self.provider, model=self.model_override
+            self.client,
+            None,
+            self.settings,
+            provider=self.provider,
+            preset=self.preset,
+            model=self.model_override,
         )
         self.session = session
         if self.conversation_id is not None or self.continue_last:
@@ -424,6 +431,7 @@ def launch(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
         "model": args.model,
         "conversation_id": args.conversation,
         "continue_last": args.continue_last,
+        "preset": args.preset,
     }
     if args.theme:
         settings.theme = args.theme

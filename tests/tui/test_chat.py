@@ -131,7 +131,7 @@ async def test_new_conversation_clears_the_screen(make_app) -> None:
         await send(pilot, "echo: one")
         await answered(pilot)
         first = app.session.conversation.id
-        await pilot.press("ctrl+n")
+        await pilot.press("ctrl+n", "enter")  # ^n: the first row is blank
         await pilot.pause()
         assert not list(app.screen.query(AssistantMessage))
         await send(pilot, "echo: two")

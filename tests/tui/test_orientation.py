@@ -53,7 +53,7 @@ async def test_the_title_follows_send_open_rename_and_new(make_app, paths) -> No
         await pilot.pause()
         await pilot.press("ctrl+u", *"Renamed", "enter")
         await wait_for(pilot, lambda: "Renamed" in title_row(app), lambda: screen_text(app))
-        await pilot.press("escape", "ctrl+n")
+        await pilot.press("escape", "ctrl+n", "enter")  # ^n: the first row is blank
         await wait_for(pilot, lambda: title_row(app) == "New conversation", "a new one")
         assert app.screen.query_one(TitleBar).has_class("new")
 

@@ -262,7 +262,7 @@ async def test_the_sidebar_marks_the_open_conversation_and_the_mark_follows(
         )
         assert not any("Older chat" in row for row in marked(app))
 
-        await pilot.press("ctrl+n")
+        await pilot.press("ctrl+n", "enter")  # ^n: the first row is blank
         await wait_for(pilot, lambda: marked(app) == [], "a new conversation: no mark")
         await send(pilot, "echo: a fresh start")
         await answered(pilot)

@@ -53,6 +53,15 @@ class ChatCommands(Provider):
                 "to the current folder; `deepseek-tui import` reads it",
             ),
         ]
+        commands += [
+            (
+                f"New conversation: {sanitize(name, name=True)}",
+                partial(chat.action_new_conversation, name),
+                # The palette reads help as markup: a description from config.toml is escaped.
+                escape(sanitize(about, name=True)),
+            )
+            for name, about in chat.presets()
+        ]
         commands += parameter_commands(chat)
         for index, (language, code) in enumerate(chat.code_blocks(), start=1):
             lines = code.count("\n") + 1

@@ -1,0 +1,160 @@
+"""Presets in the chat (issue 12 §3): ^n offers them in a picker, the palette lists
+them, `--preset` starts from one, and a reopened conversation keeps its own. Pilot
+drives the app; the emulator over loopback records what was sent."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import OptionList
+
+from deepseek_tui.config import BUILTIN_PRESETS, Settings
+from deepseek_tui.emulator import Emulator
+from deepseek_tui.tui.screens.chat import ChatScreen
+from deepseek_tui.tui.screens.preset_picker import PresetPicker
+from deepseek_tui.tui.widgets.messages import AssistantMessage
+from tests.helpers import answered, send, wait_for
+from tests.tui.test_parameters import palette
+
+REVIEWER = {
+    "description": "code review",
+    "system_prompt": "You review code.",
+    "model": "deepseek-reasoner",
+    "stop": ["END"],
+}
+
+
+def settings() -> Settings:
+    return Settings(system_prompt="Top level.", presets={"reviewer": dict(REVIEWER)})
+
+
+def chat_bodies(emulator: Emulator) -> list[dict]:
+    return [r.body for r in emulator.requests if r.path.endswith("chat/completions")]
+
+
+def system_of(body: dict) -> str | None:
+    first = body["messages"][0]
+    return first["content"] if first["role"] == "system" else None
+
+
+async def open_picker(pilot) -> PresetPicker:
+    await pilot.press("ctrl+n")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, PresetPicker), "the picker")
+    return pilot.app.screen
+
+
+async def test_ctrl_n_then_enter_is_a_blank_conversation_as_before(
+    make_app, emulator: Emulator
+) -> None:
+    app = make_app(settings=settings())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "echo: one")
+        await answered(pilot)
+        first = app.session.conversation.id
+        picker = await open_picker(pilot)
+        # A modal like the others: the chat stays visible, dimmed, behind it.
+        assert picker.styles.background.a < 1
+        rows = picker.query_one(OptionList)
+        assert rows.highlighted == 0
+        assert str(rows.get_option_at_index(0).prompt) == "Blank conversation"
+        names = [rows.get_option_at_index(i).id for i in range(1, rows.option_count)]
+        assert names == ["coder", "translator", "concise", "reviewer"]
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen), "the chat again")
+        assert not list(app.screen.query(AssistantMessage))
+        assert app.session.preset is None
+        await send(pilot, "echo: two")
+        await answered(pilot)
+        assert app.session.conversation.id != first
+        assert system_of(chat_bodies(emulator)[-1]) == "Top level."
+
+
+async def test_ctrl_n_starts_from_a_preset_whose_prompt_and_model_are_sent(
+    make_app, emulator: Emulator
+) -> None:
+    app = make_app(settings=settings())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_picker(pilot)
+        await pilot.press("down", "down", "down", "down", "enter")  # the fourth preset
+        await wait_for(pilot, lambda: app.session.preset == "reviewer", "the preset")
+        assert app.session.model == "deepseek-reasoner"
+        await send(pilot, "echo: look")
+        await answered(pilot)
+        body = chat_bodies(emulator)[-1]
+        assert body["model"] == "deepseek-reasoner"
+        assert system_of(body) == "You review code."
+        assert body["stop"] == ["END"]
+
+
+async def test_ctrl_n_twice_is_a_blank_conversation(make_app) -> None:
+    app = make_app(settings=settings(), preset="coder")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_picker(pilot)
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen), "the chat again")
+        assert app.session.preset is None and app.session.system_prompt == "Top level."
+
+
+async def test_esc_in_the_picker_keeps_the_conversation(make_app) -> None:
+    app = make_app(settings=settings())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "echo: keep me")
+        await answered(pilot)
+        kept = app.session.conversation.id
+        await open_picker(pilot)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen), "the chat again")
+        assert app.session.conversation.id == kept
+
+
+async def test_the_palette_lists_new_conversation_from_each_preset(
+    make_app, emulator: Emulator
+) -> None:
+    app = make_app(settings=settings())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await palette(pilot, "New conversation: translator")
+        await wait_for(pilot, lambda: app.session.preset == "translator", "the preset")
+        await send(pilot, "echo: bonjour")
+        await answered(pilot)
+        body = chat_bodies(emulator)[-1]
+        assert system_of(body) == BUILTIN_PRESETS["translator"]["system_prompt"]
+        assert body["temperature"] == 1.3
+
+
+async def test_the_chat_opened_with_a_preset_sends_it(make_app, emulator: Emulator) -> None:
+    app = make_app(settings=settings(), preset="coder")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "echo: code")
+        await answered(pilot)
+        assert system_of(chat_bodies(emulator)[-1]) == BUILTIN_PRESETS["coder"]["system_prompt"]
+
+
+async def test_a_reopened_conversation_keeps_its_preset_and_parameters(
+    make_app, emulator: Emulator
+) -> None:
+    app = make_app(settings=settings(), preset="reviewer")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "echo: first")
+        await answered(pilot)
+        kept = app.session.conversation.id
+    again = make_app(settings=settings(), conversation_id=kept)
+    async with again.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: again.session.conversation is not None, "reopened")
+        assert again.session.preset == "reviewer"
+        assert again.session.parameters.stop == ("END",)
+        await send(pilot, "echo: second")
+        await answered(pilot)
+        body = chat_bodies(emulator)[-1]
+        assert system_of(body) == "You review code."
+        assert body["model"] == "deepseek-reasoner" and body["stop"] == ["END"]
+        assert again.session.conversation.id == kept
+
+
+async def test_a_preset_description_from_the_config_is_shown_as_text(make_app) -> None:
+    hostile = "[bold]loud[/] \x1b[31mred"
+    app = make_app(settings=Settings(presets={"odd": {"description": hostile}}))
+    async with app.run_test(size=(100, 30)) as pilot:
+        picker = await open_picker(pilot)
+        rows = picker.query_one(OptionList)
+        prompt = rows.get_option_at_index(rows.option_count - 1).prompt
+        assert isinstance(prompt, Text)
+        assert "[bold]loud[/]" in prompt.plain and "\x1b" not in prompt.plain
