@@ -76,7 +76,7 @@ class Conversation(VerticalScroll, Generic[Entry]):
         padding: 0 1;
         scrollbar-size-vertical: 1;
     }
-    Conversation > #empty-hint {
+    Conversation > EmptyHint {
         width: 1fr;
         height: 1fr;
         content-align: center middle;
@@ -120,7 +120,9 @@ class Conversation(VerticalScroll, Generic[Entry]):
         if widgets:
             self.mount_all(widgets)
         else:
-            self.mount(EmptyHint(id="empty-hint"))
+            # No id: the hint being replaced is removed only later, and a second with
+            # the same id would be refused (ctrl+n in an empty chat crashed the app).
+            self.mount(EmptyHint())
         if focus is None:
             self.anchor()
         else:
@@ -130,7 +132,7 @@ class Conversation(VerticalScroll, Generic[Entry]):
     async def add(self, widget: Widget) -> None:
         """Mount a new message at the end and follow it."""
         self._unpin(page=False)
-        for hint in self.query("#empty-hint"):
+        for hint in self.query(EmptyHint):
             await hint.remove()
         await self.mount(widget)
         self.anchor()
