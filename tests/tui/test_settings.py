@@ -97,6 +97,34 @@ def test_words_and_nan_are_not_numbers() -> None:
     assert set(problems) == {"temperature", "top_p"}
 
 
+def test_a_new_conversations_parameters_are_read_from_the_form() -> None:
+    form = blank_form(
+        json_mode=True,
+        stop="END | ### | ",
+        frequency_penalty="0.5",
+        presence_penalty="-1",
+        reasoning_effort="max",
+    )
+    settings, problems = read_form(Settings(), form)
+    assert problems == {}
+    assert settings.json_mode and settings.stop == ["END", "###"]
+    assert (settings.frequency_penalty, settings.presence_penalty) == (0.5, -1.0)
+    assert settings.reasoning_effort == "max"
+    blank, _ = read_form(settings, blank_form())
+    assert blank.frequency_penalty is None and blank.presence_penalty is None
+    assert blank.reasoning_effort is None and not blank.json_mode and blank.stop == []
+
+
+def test_wrong_penalties_and_too_many_stops_get_their_sentences() -> None:
+    form = blank_form(
+        frequency_penalty="2.5", presence_penalty="much", stop=" | ".join("abcdefghijklmnopq")
+    )
+    _, problems = read_form(Settings(), form)
+    assert problems == {
+        name: FIELD_PROBLEMS[name] for name in ("frequency_penalty", "presence_penalty", "stop")
+    }
+
+
 def test_fields_not_on_the_form_are_kept() -> None:
     base = Settings(stall_timeout=5.0, models=["my-model"], thinking=True)
     settings, _ = read_form(base, blank_form(temperature="0.7", max_tokens="512"))
@@ -112,7 +140,7 @@ async def test_opens_with_the_key_field_focused_and_tab_walks_the_form(make_app)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_settings(pilot)
         order = [app.focused.id]
-        for _ in range(11):
+        for _ in range(16):
             await pilot.press("tab")
             order.append(app.focused.id)
         assert order == [
@@ -123,6 +151,11 @@ async def test_opens_with_the_key_field_focused_and_tab_walks_the_form(make_app)
             "temperature",
             "top_p",
             "max_tokens",
+            "json_mode",
+            "stop",
+            "frequency_penalty",
+            "presence_penalty",
+            "reasoning_effort",
             "system_prompt",
             "theme",
             "reasoning_expanded",
@@ -273,10 +306,12 @@ async def test_escape_leaves_config_untouched(make_app, paths: Paths) -> None:
 
 
 @pytest.mark.parametrize("size", [(80, 24)], ids=["80x24"])
-def test_settings_snapshot(snap_compare, size) -> None:
+def test_settings_snapshot(snap_compare, size, monkeypatch) -> None:
     """The form with its current values; it scrolls when the terminal is small."""
     app = DeepSeekApp(paths=fresh_snapshot_dir(), settings=Settings(), api_key=TEST_KEY)
-    app.fetch_models = lambda: None  # no network: the default base URL is the real API
+    # No network: the default base URL is the real API.
+    app.fetch_models = lambda: None
+    monkeypatch.setattr(SettingsScreen, "load_balance", lambda screen: None)
 
     async def run_before(pilot) -> None:
         await open_settings(pilot)
@@ -309,3 +344,150 @@ async def test_a_key_saved_during_the_demo_ends_the_demo(
     chats = [r for r in emulator.requests if r.path.endswith("/chat/completions")]
     assert chats and chats[-1].headers["authorization"] == f"Bearer {NEW_KEY}"
     assert NEW_KEY in paths.credentials_file.read_text()
+
+
+# --- a new conversation's parameters, and the balance ---------------------------------
+
+
+def chat_bodies(emulator: Emulator) -> list[dict]:
+    return [r.body for r in emulator.requests if r.path.endswith("/chat/completions")]
+
+
+async def set_parameter_defaults(pilot, screen: SettingsScreen) -> None:
+    """JSON mode on, two stop sequences, both penalties, maximum reasoning effort."""
+    screen.query_one("#json_mode", Switch).focus()
+    await pilot.press("space")
+    await type_into(pilot, "#stop", "END | ###")
+    await type_into(pilot, "#frequency_penalty", "0.5")
+    await type_into(pilot, "#presence_penalty", "-1")
+    screen.query_one("#reasoning_effort", Select).value = "max"
+    await pilot.pause()
+
+
+async def test_a_new_conversations_parameters_are_saved_and_reloaded(
+    make_app, paths: Paths
+) -> None:
+    app = make_app()
+    results: list[bool] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_settings(pilot, results)
+        assert "must mention JSON" in shown(pilot, "#json-mode-words")
+        await set_parameter_defaults(pilot, screen)
+        assert shown(pilot, "#stop-note").endswith("Read as 2: 'END', '###'.")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert results == [True]
+    reloaded = load_settings(paths)
+    assert reloaded.json_mode is True
+    assert reloaded.stop == ["END", "###"]
+    assert (reloaded.frequency_penalty, reloaded.presence_penalty) == (0.5, -1.0)
+    assert reloaded.reasoning_effort == "max"
+
+    # The form shows them again, and blanking them goes back to the server's default.
+    app = make_app(settings=reloaded)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_settings(pilot)
+        assert screen.query_one("#json_mode", Switch).value is True
+        assert screen.query_one("#stop", Input).value == "END | ###"
+        assert screen.query_one("#frequency_penalty", Input).value == "0.5"
+        assert screen.query_one("#reasoning_effort", Select).value == "max"
+        await type_into(pilot, "#stop", "")
+        await type_into(pilot, "#frequency_penalty", "")
+        screen.query_one("#reasoning_effort", Select).value = "default"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    reloaded = load_settings(paths)
+    assert reloaded.stop == [] and reloaded.frequency_penalty is None
+    assert reloaded.reasoning_effort is None and reloaded.presence_penalty == -1.0
+
+
+async def test_a_wrong_penalty_is_named_and_blocks_save(make_app, paths: Paths) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_settings(pilot)
+        save = app.screen.query_one("#save", Button)
+        await type_into(pilot, "#presence_penalty", "2.5")
+        assert shown(pilot, "#presence_penalty-problem") == (
+            "Presence penalty must be a number from -2 to 2."
+        )
+        assert save.disabled
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, SettingsScreen)
+        await type_into(pilot, "#presence_penalty", "-2")
+        assert shown(pilot, "#presence_penalty-problem") == ""
+        assert not save.disabled
+    assert not paths.config_file.exists()
+
+
+async def test_saved_defaults_reach_a_new_conversation_only_where_the_model_takes_them(
+    make_app, emulator: Emulator
+) -> None:
+    from tests.helpers import answered, send, wait_for
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen), "the chat")
+        chat = app.screen
+        await pilot.press("ctrl+s")  # from the chat, as a user opens it
+        await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen), "settings")
+        await set_parameter_defaults(pilot, app.screen)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen is chat, "back in the chat")
+        sent = []
+        for model in ("deepseek-chat", "deepseek-reasoner", "deepseek-v4-flash"):
+            await pilot.press("ctrl+n", "enter")  # ^n: the first row is blank
+            await pilot.pause()
+            chat.use_model(model)
+            await send(pilot, "echo: reply in JSON")
+            await answered(pilot)
+            sent.append(chat_bodies(emulator)[-1])
+    chat_body, reasoner_body, v4_body = sent
+    assert chat_body["response_format"] == {"type": "json_object"}
+    assert chat_body["stop"] == ["END", "###"]
+    assert (chat_body["frequency_penalty"], chat_body["presence_penalty"]) == (0.5, -1.0)
+    assert "reasoning_effort" not in chat_body  # V4 only
+    # The reasoner takes no JSON mode and no penalties; stop sequences it does.
+    assert reasoner_body["stop"] == ["END", "###"]
+    for name in ("response_format", "frequency_penalty", "presence_penalty", "reasoning_effort"):
+        assert name not in reasoner_body
+    # A thinking V4 model takes the effort, and no penalties.
+    assert v4_body["reasoning_effort"] == "max"
+    assert v4_body["response_format"] == {"type": "json_object"}
+    assert "frequency_penalty" not in v4_body and "presence_penalty" not in v4_body
+
+
+async def test_settings_show_the_balance_of_the_provider_in_use(
+    make_app, emulator: Emulator
+) -> None:
+    from tests.helpers import wait_for
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_settings(pilot)
+        await wait_for(
+            pilot, lambda: shown(pilot, "#balance") == "Balance: 12.34 USD", "the balance"
+        )
+        assert any(r.path.endswith("/user/balance") for r in emulator.requests)
+        # Another provider's form shows no balance of the one in use.
+        screen.query_one("#provider", Select).value = "segmind"
+        await wait_for(pilot, lambda: shown(pilot, "#balance") == "", "no balance for segmind")
+        screen.query_one("#provider", Select).value = "deepseek"
+        await wait_for(pilot, lambda: shown(pilot, "#balance") != "", "the balance again")
+
+
+async def test_a_balance_that_cannot_be_fetched_is_one_plain_line(make_app) -> None:
+    from tests.helpers import wait_for
+
+    with Emulator(api_keys={RIGHT_KEY}) as strict:
+        app = make_app(settings=Settings(base_url=strict.base_url), base_url=strict.base_url)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_settings(pilot)
+            await wait_for(
+                pilot, lambda: shown(pilot, "#balance").startswith("Balance unknown:"), "why"
+            )
+            line = shown(pilot, "#balance")
+            assert "401" in line and "\n" not in line and TEST_KEY not in line
+            # The form stayed usable meanwhile.
+            await type_into(pilot, "#temperature", "0.3")
+            assert not app.screen.query_one("#save", Button).disabled

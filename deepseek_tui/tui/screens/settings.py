@@ -1,4 +1,5 @@
-"""The settings form: key, endpoint, model, sampling, system prompt, theme, reasoning panel."""
+"""The settings form: key and balance, endpoint, model, sampling, a new conversation's
+request parameters, system prompt, theme, reasoning panel."""
 
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Label, Select, Static, Switch, TextArea
 
+from deepseek_tui.api.models import model_traits
 from deepseek_tui.config import (
     ENV_BASE_URL,
     INVALID_KEY,
+    MAX_STOP,
     ApiKey,
     ConfigError,
     Provider,
@@ -30,10 +33,15 @@ from deepseek_tui.config import (
 from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.app import DeepSeekApp
 from deepseek_tui.tui.screens.settings_form import (
+    DEFAULT_EFFORT,
+    EFFORT_CHOICES,
     SHOWN_UNDER_FIELDS,
+    STOP_SEPARATOR,
     Form,
     key_summary,
     read_form,
+    stop_line,
+    stop_sequences,
 )
 from deepseek_tui.tui.widgets.status_bar import credits_text
 
@@ -57,6 +65,7 @@ class SettingsScreen(ModalScreen[bool]):
         super().__init__()
         self._original_theme = ""
         self._problems: dict[str, str] = {}
+        self._balance_text = ""  # "Balance: 12.34 USD", once asked
         self.provider = ""  # the provider the form shows; set in compose
 
     app = getters.app(DeepSeekApp)
@@ -105,6 +114,7 @@ class SettingsScreen(ModalScreen[bool]):
                     ),
                     _problem("api_key"),
                     _hint(self._key_summary(), id="key-summary"),
+                    _hint("", id="balance"),  # filled by `load_balance`
                     Static(id="key-result", markup=False),  # a server's words, a URL
                 )
                 yield FormRow(
@@ -133,10 +143,63 @@ class SettingsScreen(ModalScreen[bool]):
                     _number_input(settings.top_p, "top_p", "above 0, at most 1"),
                     _problem("top_p"),
                 )
+                yield Static(
+                    "Each new conversation starts with these; in the chat, ctrl+p changes "
+                    "the open one's own.",
+                    classes="section",
+                )
                 yield FormRow(
                     "Max tokens",
                     _number_input(settings.max_tokens, "max_tokens", "a whole number"),
                     _problem("max_tokens"),
+                    _hint("", id="max-tokens-note"),
+                )
+                yield FormRow(
+                    "JSON mode",
+                    Horizontal(
+                        Switch(settings.json_mode, id="json_mode"),
+                        Static(
+                            "The answer is a JSON object. Your message or the system prompt "
+                            'must mention JSON (e.g. "reply in JSON").',
+                            id="json-mode-words",
+                            classes="switch-words",
+                        ),
+                        classes="inline",
+                    ),
+                    _hint("Not sent to models that cannot take it (the reasoner)."),
+                )
+                yield FormRow(
+                    "Stop sequences",
+                    Input(
+                        stop_line(settings.stop),
+                        placeholder=f"none (e.g. END{STOP_SEPARATOR}###)",
+                        validate_on=(),
+                        id="stop",
+                    ),
+                    _problem("stop"),
+                    _hint(_stop_note(stop_line(settings.stop)), id="stop-note"),
+                )
+                yield FormRow(
+                    "Frequency penalty",
+                    _number_input(settings.frequency_penalty, "frequency_penalty", "-2 to 2"),
+                    _problem("frequency_penalty"),
+                )
+                yield FormRow(
+                    "Presence penalty",
+                    _number_input(settings.presence_penalty, "presence_penalty", "-2 to 2"),
+                    _problem("presence_penalty"),
+                    _hint("Penalties are not sent while a model thinks."),
+                )
+                yield FormRow(
+                    "Reasoning effort",
+                    Select(
+                        [(choice, choice) for choice in EFFORT_CHOICES],
+                        value=settings.reasoning_effort or DEFAULT_EFFORT,
+                        allow_blank=False,
+                        id="reasoning_effort",
+                    ),
+                    _problem("reasoning_effort"),
+                    _hint("Only V4 models take it, while they think; others are sent nothing."),
                 )
                 yield FormRow(
                     "System prompt",
@@ -163,7 +226,11 @@ class SettingsScreen(ModalScreen[bool]):
                     "Reasoning",
                     Horizontal(
                         Switch(settings.reasoning_expanded, id="reasoning_expanded"),
-                        Static(_reasoning_words(settings.reasoning_expanded), id="reasoning-words"),
+                        Static(
+                            _reasoning_words(settings.reasoning_expanded),
+                            id="reasoning-words",
+                            classes="switch-words",
+                        ),
                         classes="inline",
                     ),
                 )
@@ -176,6 +243,7 @@ class SettingsScreen(ModalScreen[bool]):
     def on_mount(self) -> None:
         self._original_theme = self.app.theme
         self.revalidate()
+        self.load_balance()
 
     def _model_choices(self) -> list[str]:
         choices = list(self.app.model_ids(self.profile.name))
@@ -243,6 +311,11 @@ class SettingsScreen(ModalScreen[bool]):
             system_prompt=self.query_one("#system_prompt", TextArea).text,
             theme=theme if isinstance(theme, str) else self._original_theme,
             reasoning_expanded=self.query_one("#reasoning_expanded", Switch).value,
+            json_mode=self.query_one("#json_mode", Switch).value,
+            stop=self.query_one("#stop", Input).value,
+            frequency_penalty=self.query_one("#frequency_penalty", Input).value,
+            presence_penalty=self.query_one("#presence_penalty", Input).value,
+            reasoning_effort=str(self.query_one("#reasoning_effort", Select).value),
         )
 
     def revalidate(self) -> dict[str, str]:
@@ -263,7 +336,20 @@ class SettingsScreen(ModalScreen[bool]):
         self.query_one("#save-problem").set_class(bool(problems), "-error")
         self.query_one("#save", Button).disabled = bool(problems)
         self._problems = problems
+        self._show_notes()
         return problems
+
+    def _show_notes(self) -> None:
+        """The hints that follow what is typed: the model's max_tokens limit, and how the
+        stop line is read."""
+        model = self.query_one("#model", Select).value
+        limit = model_traits(model).max_tokens if isinstance(model, str) else None
+        note = self.query_one("#max-tokens-note", Static)
+        text = f"{model} takes up to {limit:,}; a larger value is held to that." if limit else ""
+        note.update(text)
+        note.display = bool(text)
+        stop = self.query_one("#stop-note", Static)
+        stop.update(_stop_note(self.query_one("#stop", Input).value))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
@@ -297,6 +383,7 @@ class SettingsScreen(ModalScreen[bool]):
         summary = self.query_one("#key-summary", Static)
         summary.update(self._key_summary())
         summary.display = True
+        self._show_balance()
         self.query_one("#base_url", Input).value = self.profile.base_url
         note = self.query_one("#base-url-note", Static)
         note.update(self._base_url_note())
@@ -308,7 +395,9 @@ class SettingsScreen(ModalScreen[bool]):
 
     def on_switch_changed(self, event: Switch.Changed) -> None:
         event.stop()
-        self.query_one("#reasoning-words", Static).update(_reasoning_words(event.value))
+        if event.switch.id == "reasoning_expanded":
+            self.query_one("#reasoning-words", Static).update(_reasoning_words(event.value))
+        self.revalidate()
 
     # --- actions ---------------------------------------------------------------------
 
@@ -360,6 +449,37 @@ class SettingsScreen(ModalScreen[bool]):
             self._show_key_result(f"Key works: {count} available.", ok=True)
         finally:
             await client.aclose()
+
+    @work(exclusive=True, group="balance", exit_on_error=False)
+    async def load_balance(self) -> None:
+        """Ask the provider in use what is left on the account, while the form is usable.
+        Segmind has no such call: its credits are in the key summary already."""
+        from deepseek_tui.api.errors import ApiError
+        from deepseek_tui.tui.screens.chat_parameters import balance_text
+
+        app = self.app
+        if app.demo or app.api_key is None:
+            return  # the demo's emulator has no account; no key, no account to ask about
+        app.connect()
+        balance = getattr(app.client, "balance", None)
+        if balance is None:
+            return
+        self._balance_text = "Balance: asking…"
+        self._show_balance()
+        try:
+            report = await balance()
+        except ApiError as error:
+            error.hide(app.api_key)
+            self._balance_text = "Balance unknown: " + " ".join(str(error).split())
+        else:
+            self._balance_text = f"Balance: {balance_text(report)}"
+        self._show_balance()
+
+    def _show_balance(self) -> None:
+        """The balance is the provider in use's: not shown while the form shows another."""
+        shown = self.query_one("#balance", Static)
+        shown.update(self._balance_text)
+        shown.display = bool(self._balance_text) and self._in_use()
 
     def _show_key_result(self, text: str, *, ok: bool | None) -> None:
         result = self.query_one("#key-result", Static)
@@ -457,6 +577,15 @@ def _problem(name: str) -> Static:
 def _number_input(value: float | int | None, name: str, hint: str) -> Input:
     text = "" if value is None else str(value)
     return Input(text, placeholder=f"server default ({hint})", validate_on=(), id=name)
+
+
+def _stop_note(text: str) -> str:
+    """How the stop line is read, so a missing space around the separator shows."""
+    stop = stop_sequences(text)
+    rule = f"Up to {MAX_STOP}, separated by {STOP_SEPARATOR.strip()!r}."
+    if not stop:
+        return rule
+    return f"{rule} Read as {len(stop)}: {', '.join(map(repr, stop))}."
 
 
 def _reasoning_words(expanded: bool) -> str:

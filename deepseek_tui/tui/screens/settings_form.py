@@ -6,7 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
-from deepseek_tui.config import ENV_API_KEY, ApiKey, Settings, mask_key
+from deepseek_tui.config import ENV_API_KEY, MAX_STOP, REASONING_EFFORTS, ApiKey, Settings, mask_key
+
+# Stop sequences are typed on one line, separated by this (as in the chat's palette).
+STOP_SEPARATOR = " | "
+# The reasoning effort picker's first choice: nothing sent, the model's own default.
+DEFAULT_EFFORT = "default"
+EFFORT_CHOICES = (DEFAULT_EFFORT, *REASONING_EFFORTS)
 
 # One sentence per form field, shown under it while its value cannot be used.
 FIELD_PROBLEMS = {
@@ -15,6 +21,10 @@ FIELD_PROBLEMS = {
     "temperature": "Temperature must be a number from 0 to 2.",
     "top_p": "Top p must be a number greater than 0 and at most 1.",
     "max_tokens": "Max tokens must be a whole number of at least 1.",
+    "frequency_penalty": "Frequency penalty must be a number from -2 to 2.",
+    "presence_penalty": "Presence penalty must be a number from -2 to 2.",
+    "stop": f"At most {MAX_STOP} stop sequences, separated by {STOP_SEPARATOR.strip()!r}.",
+    "reasoning_effort": f"Pick {DEFAULT_EFFORT}, {' or '.join(REASONING_EFFORTS)}.",
 }
 # Problems with these names appear under their field; any other one next to Save.
 SHOWN_UNDER_FIELDS = ("api_key", *FIELD_PROBLEMS)
@@ -33,6 +43,22 @@ class Form:
     theme: str
     reasoning_expanded: bool
     provider: str = "deepseek"  # whose key, base URL and model the form shows
+    # A new conversation's request parameters.
+    json_mode: bool = False
+    stop: str = ""  # sequences separated by STOP_SEPARATOR
+    frequency_penalty: str = ""
+    presence_penalty: str = ""
+    reasoning_effort: str = DEFAULT_EFFORT
+
+
+def stop_sequences(text: str) -> list[str]:
+    """The stop sequences typed on one line; empty pieces are dropped (the palette's rule)."""
+    return [piece for piece in text.split(STOP_SEPARATOR) if piece]
+
+
+def stop_line(stop: list[str] | tuple[str, ...]) -> str:
+    """The stop sequences as the field shows them."""
+    return STOP_SEPARATOR.join(stop)
 
 
 def read_form(base: Settings, form: Form) -> tuple[Settings, dict[str, str]]:
@@ -43,7 +69,13 @@ def read_form(base: Settings, form: Form) -> tuple[Settings, dict[str, str]]:
     """
     problems: dict[str, str] = {}
     numbers: dict[str, float | int | None] = {}
-    for name, kind in (("temperature", float), ("top_p", float), ("max_tokens", int)):
+    for name, kind in (
+        ("temperature", float),
+        ("top_p", float),
+        ("max_tokens", int),
+        ("frequency_penalty", float),
+        ("presence_penalty", float),
+    ):
         text = getattr(form, name).strip()
         try:
             numbers[name] = kind(text) if text else None
@@ -58,6 +90,9 @@ def read_form(base: Settings, form: Form) -> tuple[Settings, dict[str, str]]:
         system_prompt=form.system_prompt,
         theme=form.theme,
         reasoning_expanded=form.reasoning_expanded,
+        json_mode=form.json_mode,
+        stop=stop_sequences(form.stop),
+        reasoning_effort=None if form.reasoning_effort == DEFAULT_EFFORT else form.reasoning_effort,
         **numbers,
     )
     candidate.set_profile_value(form.provider, "base_url", form.base_url.strip())
