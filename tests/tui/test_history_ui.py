@@ -6,7 +6,7 @@ from textual.widgets import OptionList
 
 from deepseek_tui.store import Store
 from deepseek_tui.tui.widgets.composer import Composer
-from deepseek_tui.tui.widgets.conversation import WINDOW, Conversation
+from deepseek_tui.tui.widgets.conversation import WINDOW, Conversation, Earlier
 from deepseek_tui.tui.widgets.messages import AssistantMessage, UserMessage
 from tests.helpers import answered, seed, send, wait_for
 
@@ -155,7 +155,7 @@ async def test_a_long_conversation_mounts_a_window_and_pages_in(make_app, paths)
         await pilot.pause()
         shown = len(app.screen.query(UserMessage)) + len(app.screen.query(AssistantMessage))
         assert shown == WINDOW
-        assert app.screen.query("#earlier")
+        assert app.screen.query(Earlier)
         texts = [w.text for w in app.screen.query(UserMessage)]
         assert texts[-1] == "Long question 999"
         app.screen.query_one("#conversation", Conversation).load_earlier()

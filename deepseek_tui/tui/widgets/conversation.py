@@ -63,6 +63,11 @@ class EmptyHint(Static):
 Entry = TypeVar("Entry")
 
 
+class Earlier(Static):
+    """ "▲ N earlier messages": found by its type, not an id (a conversation shown
+    twice in a row would mount a second before the first is gone)."""
+
+
 class Conversation(VerticalScroll, Generic[Entry]):
     """The messages of one conversation, oldest at the top."""
 
@@ -86,7 +91,7 @@ class Conversation(VerticalScroll, Generic[Entry]):
     Conversation > .-replaced {
         opacity: 45%;
     }
-    Conversation > #earlier {
+    Conversation > Earlier {
         margin: 1 2 0 2;
         color: $text-muted;
     }
@@ -116,7 +121,7 @@ class Conversation(VerticalScroll, Generic[Entry]):
         self.first_shown = start
         widgets = [self._widget_for(entry) for entry in history[start:]]
         if start:
-            widgets.insert(0, Static(self._earlier_text(), id="earlier"))
+            widgets.insert(0, Earlier(self._earlier_text()))
         if widgets:
             self.mount_all(widgets)
         else:
@@ -192,7 +197,7 @@ class Conversation(VerticalScroll, Generic[Entry]):
 
     def _earlier_text(self) -> Text:
         count = self.first_shown
-        return Text(f"▲ {count:,} earlier messages: scroll up to load them", style="dim")
+        return Text(f"▲ {count:,} earlier messages: scroll up to load them")  # muted by CSS
 
     def _near_top(self, scroll_y: float) -> None:
         if scroll_y <= 1 and self.first_shown > 0 and self._pin is None:
@@ -206,7 +211,7 @@ class Conversation(VerticalScroll, Generic[Entry]):
         start = max(0, end - WINDOW)
         self.first_shown = start
         widgets = [self._widget_for(entry) for entry in self._history[start:end]]
-        earlier = self.query_one("#earlier", Static)
+        earlier = self.query_one(Earlier)
         first_message = next((child for child in self.children if child is not earlier), None)
         if start:
             earlier.update(self._earlier_text())

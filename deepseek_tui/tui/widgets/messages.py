@@ -268,6 +268,8 @@ class AssistantMessage(Vertical):
         badge.display = self._speaks
 
     def on_mount(self) -> None:
+        if not self.children:  # removed before its parts were mounted (shown twice)
+            return
         if not self.finished and not self.reasoning:
             self.query_one(".reasoning", Collapsible).display = False
         self._show_status()
@@ -442,7 +444,10 @@ class AssistantMessage(Vertical):
             self._show_status()
 
     def _show_status(self) -> None:
-        meta = self.query_one(".meta", Static)
+        found = self.query(".meta").results(Static)
+        meta = next(found, None)
+        if meta is None:  # being removed: a conversation shown again in the meantime
+            return
         meta.update(Text(self.status))  # $text-muted already: "dim" on top fell below AA
         meta.display = bool(self.status)
 
