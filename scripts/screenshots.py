@@ -107,6 +107,13 @@ async def picker(pilot: Pilot) -> None:
     await pilot.pause(0.2)
 
 
+async def presets(pilot: Pilot) -> None:
+    """^n: start from a preset (or a blank conversation)."""
+    await ask(pilot, "echo: an earlier question")
+    await pilot.press("ctrl+n")
+    await pilot.pause(0.3)
+
+
 async def settings(pilot: Pilot) -> None:
     await pilot.press("ctrl+s")
     await pilot.pause(0.3)
@@ -164,6 +171,7 @@ SCENES: dict[str, tuple[Scene, dict[str, object]]] = {
     "error": (error, {}),
     "model-picker": (picker, {}),
     "settings": (settings, {}),
+    "presets": (presets, {}),
     "sidebar": (sidebar, {}),
 }
 

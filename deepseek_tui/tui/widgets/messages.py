@@ -88,7 +88,7 @@ def error_step(error: str) -> str:
     if "(HTTP 401)" in error:
         return "^s sets the key, then ^r retries"
     if "(HTTP 402)" in error or "(HTTP 406)" in error:
-        return "top up your balance, then ^r retries"
+        return "^p Show balance · ^r retries"  # the notice already says to top up
     return "^r retries"
 
 
