@@ -116,6 +116,17 @@ def close_open_fence(text: str) -> str:
     return text + ("" if ends_a_line else "\n") + scanner.fence
 
 
+def fence_for(code: str) -> str:
+    """A backtick fence that `code` cannot close: longer than every line of it that
+    is a closing fence of backticks (at least three)."""
+    longest = 0
+    for line in lines(code):
+        closing = _CLOSING.fullmatch(line)
+        if closing and closing.group(1)[0] == "`":
+            longest = max(longest, len(closing.group(1)))
+    return "`" * max(3, longest + 1)
+
+
 def _dedent(line: str, indent: int) -> str:
     """Remove up to `indent` columns of indentation, as CommonMark does inside an
     indented fence (a tab reaches the next multiple of four columns)."""

@@ -11,16 +11,17 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from deepseek_tui.api.events import FinishReason, Usage
+from deepseek_tui.attachments import Attachment
 from deepseek_tui.timestamps import now_iso
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # `PRAGMA application_id` of our files ("DSTU"), so another program's SQLite file is
 # told apart before anything is written to it.
 APPLICATION_ID = 0x44535455
@@ -113,6 +114,19 @@ MIGRATIONS: dict[int, str] = {
     4: """
     ALTER TABLE conversations ADD COLUMN parameters TEXT;
     """,
+    # Files attached to a message: the text actually sent (the message's `content`
+    # is what was typed), with the file's name, size and hash as they were read.
+    5: """
+    CREATE TABLE attachments (
+        id INTEGER PRIMARY KEY,
+        message_id INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        text TEXT NOT NULL
+    );
+    CREATE INDEX attachments_by_message ON attachments (message_id, id);
+    """,
 }
 
 # Ties in a recursive walk are impossible in a database we wrote; a damaged one
@@ -168,6 +182,7 @@ class Message:
     created_at: str
     updated_at: str
     reasoning_seconds: float | None = None
+    attachments: tuple[Attachment, ...] = ()
 
     @property
     def unfinished(self) -> bool:
@@ -187,6 +202,7 @@ class NewMessage:
     model: str | None = None
     finish_reason: FinishReason | str | None = None
     usage: Usage | None = None
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -587,6 +603,7 @@ class Store:
                     ),
                 )
                 parent = cursor.lastrowid
+                _insert_attachments(db, int(parent or 0), message.attachments)
         return conversation_id
 
     # --- messages ---------------------------------------------------------------------
@@ -602,6 +619,7 @@ class Store:
         model: str | None = None,
         thinking: bool | None = None,
         finish_reason: FinishReason | str | None = None,
+        attachments: Sequence[Attachment] = (),
     ) -> Message:
         stamp = now_iso()
         with self._write() as db:
@@ -617,6 +635,7 @@ class Store:
                 thinking=thinking,
                 finish_reason=finish_reason,
             )
+            _insert_attachments(db, message_id, attachments)
             db.execute(
                 "UPDATE conversations SET updated_at = ? WHERE id = ?", (stamp, conversation_id)
             )
@@ -633,6 +652,7 @@ class Store:
         reasoning: str | None = None,
         model: str | None = None,
         thinking: bool | None = None,
+        attachments: Sequence[Attachment] = (),
     ) -> tuple[Conversation, Message]:
         """A new conversation and its first message, in one transaction: a write that
         fails (a full disk) leaves neither, never a conversation without messages."""
@@ -653,6 +673,7 @@ class Store:
                 model=model,
                 thinking=thinking,
             )
+            _insert_attachments(db, message_id, attachments)
         message = self.get_message(message_id)
         assert message is not None
         return conversation, message
@@ -698,7 +719,7 @@ class Store:
 
     def get_message(self, message_id: int) -> Message | None:
         row = self._row("SELECT * FROM messages WHERE id = ?", (message_id,))
-        return _message(row) if row else None
+        return self._attached([_message(row)])[0] if row else None
 
     def messages(self, conversation_id: str) -> list[Message]:
         """The branch on screen: the chain from the root to the newest message."""
@@ -724,7 +745,7 @@ class Store:
             "ORDER BY id",
             (message.conversation_id, message.parent_id, message.role),
         )
-        return [_message(row) for row in rows]
+        return self._attached([_message(row) for row in rows])
 
     def branch_through(self, message_id: int) -> list[Message]:
         """The whole branch that shows `message_id`: its ancestors, itself, then the
@@ -747,7 +768,7 @@ class Store:
             """,
             (message_id,),
         )
-        return self._chain_to(message_id) + [_message(row) for row in down]
+        return self._chain_to(message_id) + self._attached([_message(row) for row in down])
 
     def _chain_to(self, message_id: int) -> list[Message]:
         """Root → `message_id`, following parent links."""
@@ -763,7 +784,31 @@ class Store:
             """,
             (message_id,),
         )
-        return [_message(row) for row in rows]
+        return self._attached([_message(row) for row in rows])
+
+    def _attached(self, messages: list[Message]) -> list[Message]:
+        """`messages` with their attachments (only questions carry any)."""
+        ids = [m.id for m in messages if m.role == "user"]
+        if not ids:
+            return messages
+        found: dict[int, list[Attachment]] = {}
+        # In chunks: SQLite limits the number of parameters of one statement.
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            rows = self._rows(
+                "SELECT message_id, name, size, sha256, text FROM attachments "
+                f"WHERE message_id IN ({','.join('?' * len(chunk))}) ORDER BY id",
+                chunk,
+            )
+            for row in rows:
+                found.setdefault(row["message_id"], []).append(
+                    Attachment(row["name"], row["size"], row["sha256"], row["text"])
+                )
+        if not found:
+            return messages
+        return [
+            replace(m, attachments=tuple(found[m.id])) if m.id in found else m for m in messages
+        ]
 
     def _is_flat(self, conversation_id: str) -> bool:
         """Messages saved without parent links (an old or hand-made history) form one
@@ -779,7 +824,7 @@ class Store:
         rows = self._rows(
             "SELECT * FROM messages WHERE conversation_id = ? ORDER BY id", (conversation_id,)
         )
-        return [_message(row) for row in rows]
+        return self._attached([_message(row) for row in rows])
 
     # --- search -------------------------------------------------------------------------
 
@@ -982,6 +1027,15 @@ def _insert_message(
         ),
     )
     return int(cursor.lastrowid or 0)
+
+
+def _insert_attachments(
+    db: sqlite3.Connection, message_id: int, attachments: Sequence[Attachment]
+) -> None:
+    db.executemany(
+        "INSERT INTO attachments (message_id, name, size, sha256, text) VALUES (?,?,?,?,?)",
+        [(message_id, a.name, a.size, a.sha256, a.text) for a in attachments],
+    )
 
 
 def _writable(path: Path) -> bool:

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from deepseek_tui.api.events import FinishReason, Usage
+from deepseek_tui.attachments import Attachment
 from deepseek_tui.store import NewConversation, NewMessage
 from deepseek_tui.timestamps import iso, parse_time
 
@@ -71,6 +72,10 @@ def parse_export(data: Any) -> NewConversation:
                 model=message.get("model"),
                 finish_reason=_finish_reason(message.get("finish_reason")),
                 usage=usage_from_json(message.get("usage")),
+                attachments=tuple(
+                    Attachment(a["name"], a["size"], a["sha256"], a["text"])
+                    for a in message.get("attachments") or ()
+                ),
             )
             for message in data["messages"]
         ),
@@ -170,6 +175,28 @@ def _message_problems(message: Any, where: str) -> list[str]:
                         f"not {_show(usage[name])}."
                     )
     problems += _timestamp_problems(message, "created_at", f"{where}.created_at")
+    problems += _attachments_problems(message.get("attachments"), f"{where}.attachments")
+    return problems
+
+
+def _attachments_problems(attachments: Any, where: str) -> list[str]:
+    if attachments is None:
+        return []
+    if not isinstance(attachments, list):
+        return [f"{where} must be a list or null, not {_show(attachments)}."]
+    problems: list[str] = []
+    for index, attachment in enumerate(attachments):
+        here = f"{where}[{index}]"
+        if not isinstance(attachment, dict):
+            problems.append(f"{here} must be an object, not {_show(attachment)}.")
+            continue
+        for name in ("name", "sha256", "text"):
+            if not _is_text(attachment.get(name)):
+                problems.append(f"{here}.{name} must be text, not {_show(attachment.get(name))}.")
+        if not _is_count(attachment.get("size")):
+            problems.append(
+                f"{here}.size must be a whole number ≥ 0, not {_show(attachment.get('size'))}."
+            )
     return problems
 
 

@@ -4,6 +4,7 @@ both come through `export_text` / `write_export`, so they write the same bytes."
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import stat
@@ -13,8 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from deepseek_tui.api.events import FinishReason, finish_sentence
+from deepseek_tui.attachments import Attachment
 from deepseek_tui.config import atomic_write
-from deepseek_tui.markdown import close_open_fence
+from deepseek_tui.markdown import close_open_fence, fence_for
 from deepseek_tui.store import UNTITLED
 from deepseek_tui.timestamps import parse_time
 
@@ -98,19 +100,27 @@ def conversation_to_json(conversation: Conversation, messages: Sequence[Message]
         "title": conversation.title,
         "created_at": conversation.created_at,
         "updated_at": conversation.updated_at,
-        "messages": [
-            {
-                "role": message.role,
-                "content": message.content,
-                "reasoning_content": message.reasoning,
-                "model": message.model,
-                "finish_reason": message.finish_reason,
-                "usage": message.usage.to_dict() if message.usage else None,
-                "created_at": message.created_at,
-            }
-            for message in messages
-        ],
+        "messages": [_message_to_json(message) for message in messages],
     }
+
+
+def _message_to_json(message: Message) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "role": message.role,
+        "content": message.content,
+        "reasoning_content": message.reasoning,
+        "model": message.model,
+        "finish_reason": message.finish_reason,
+        "usage": message.usage.to_dict() if message.usage else None,
+        "created_at": message.created_at,
+    }
+    if message.attachments:
+        # Only where there are some: exports without files keep their old shape.
+        data["attachments"] = [
+            {"name": a.name, "size": a.size, "sha256": a.sha256, "text": a.text}
+            for a in message.attachments
+        ]
+    return data
 
 
 # --- Markdown ------------------------------------------------------------------------
@@ -146,10 +156,27 @@ def conversation_to_markdown(conversation: Conversation, messages: Sequence[Mess
         if content:
             # A cut answer may leave a fence open; closed, the rest of the page renders.
             lines += [close_open_fence(content), ""]
+        for attachment in message.attachments:
+            lines += _attachment_markdown(attachment)
         ending = _ending(message)
         if ending:
             lines += [f"*{ending}*", ""]
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _attachment_markdown(attachment: Attachment) -> list[str]:
+    """A file folded away under its name, its text in a fence it cannot close."""
+    fence = fence_for(attachment.text)
+    return [
+        f"<details><summary>{html.escape(attachment.label)}</summary>",
+        "",
+        f"{fence}{attachment.language}",
+        attachment.text.rstrip("\n"),
+        fence,
+        "",
+        "</details>",
+        "",
+    ]
 
 
 def _ending(message: Message) -> str | None:

@@ -1,0 +1,158 @@
+"""Files attached to a message: read and checked (text only, a size limit, UTF-8 or
+said otherwise), kept as the text actually sent, and written into the question as
+fenced blocks named after the file."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+
+from deepseek_tui.markdown import fence_for
+
+DEFAULT_LIMIT_KB = 200
+# How much of a file is looked at for a NUL byte (as git and grep do).
+_SNIFF = 8000
+
+# Fence languages by extension; anything else gets none (shown as plain text).
+_LANGUAGES = {
+    "py": "python", "pyi": "python", "js": "javascript", "mjs": "javascript",
+    "cjs": "javascript", "ts": "typescript", "tsx": "tsx", "jsx": "jsx", "rs": "rust",
+    "go": "go", "c": "c", "h": "c", "cc": "cpp", "cpp": "cpp", "cxx": "cpp", "hpp": "cpp",
+    "java": "java", "kt": "kotlin", "swift": "swift", "rb": "ruby", "php": "php",
+    "cs": "csharp", "sh": "bash", "bash": "bash", "zsh": "zsh", "fish": "fish",
+    "ps1": "powershell", "sql": "sql", "html": "html", "htm": "html", "css": "css",
+    "scss": "scss", "json": "json", "jsonl": "json", "toml": "toml", "yaml": "yaml",
+    "yml": "yaml", "xml": "xml", "md": "markdown", "markdown": "markdown", "rst": "rst",
+    "tex": "latex", "r": "r", "lua": "lua", "pl": "perl", "hs": "haskell", "ex": "elixir",
+    "exs": "elixir", "erl": "erlang", "clj": "clojure", "scala": "scala", "dart": "dart",
+    "zig": "zig", "nim": "nim", "vue": "vue", "svelte": "svelte", "ini": "ini", "cfg": "ini",
+    "diff": "diff", "patch": "diff", "csv": "csv", "txt": "text", "log": "text",
+    "dockerfile": "dockerfile", "makefile": "makefile", "tcss": "css",
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file as it was attached: its name (as shown and sent, no folders), its size
+    in bytes on disk, the SHA-256 of those bytes, and the text sent."""
+
+    name: str
+    size: int
+    sha256: str
+    text: str
+
+    @property
+    def language(self) -> str:
+        return language_for(self.name)
+
+    @property
+    def label(self) -> str:
+        """E.g. `📎 notes.py · 12 KB` (the name as it is: the caller makes it safe)."""
+        return f"📎 {self.name} · {format_size(self.size)}"
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    """An attachment read from disk, with what the user should be told about it:
+    `note` is a sentence when the text was changed on the way (not UTF-8)."""
+
+    attachment: Attachment
+    note: str = ""
+
+
+class AttachError(Exception):
+    """A file that cannot be attached; `str()` is one sentence saying why."""
+
+
+class TooLarge(AttachError):
+    """Larger than the limit: it may still be attached when the user confirms."""
+
+    def __init__(self, path: Path, size: int, limit_kb: int, how: str) -> None:
+        super().__init__(
+            f"{path.name} is {format_size(size)}, over the {limit_kb} KB limit for "
+            f"attachments; {how}"
+        )
+        self.size = size
+
+
+def read_attachment(
+    path: str | Path,
+    *,
+    limit_kb: int = DEFAULT_LIMIT_KB,
+    allow_large: bool = False,
+    how_to_allow: str = "confirm to attach it anyway.",
+) -> Read:
+    """Read `path` as an attachment. Raises `AttachError` with a sentence for a file
+    that is missing, not a file, binary (a NUL byte), or — unless `allow_large` —
+    larger than `limit_kb` (`TooLarge`, ending with `how_to_allow`). Text that is not
+    UTF-8 is decoded with U+FFFD for what cannot be read, and `Read.note` says so."""
+    path = Path(path)
+    name = path.name or str(path)
+    try:
+        if not path.is_file():
+            what = "a folder" if path.is_dir() else "not a regular file"
+            if not path.exists():
+                raise AttachError(f"{name} does not exist.")
+            raise AttachError(f"{name} is {what}; only files can be attached.")
+        size = path.stat().st_size
+        if size > limit_kb * 1024 and not allow_large:
+            raise TooLarge(path, size, limit_kb, how_to_allow)
+        raw = path.read_bytes()
+    except OSError as error:
+        raise AttachError(f"{name} cannot be read: {error.strerror or error}.") from None
+    return attachment_from_bytes(name, raw)
+
+
+def attachment_from_bytes(name: str, raw: bytes) -> Read:
+    """The attachment `raw` makes under `name`; `AttachError` for binary content."""
+    if b"\0" in raw[:_SNIFF]:
+        raise AttachError(f"{name} looks binary (a NUL byte); only text files can be attached.")
+    note = ""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("utf-8", "replace")
+        note = f"{name} is not UTF-8: what could not be read was replaced by �."
+    digest = hashlib.sha256(raw).hexdigest()
+    return Read(Attachment(name, len(raw), digest, text), note)
+
+
+def language_for(name: str) -> str:
+    """The fence language for a file name, from its extension ("" when unknown)."""
+    pure = PurePath(name)
+    lowered = pure.name.lower()
+    if lowered in ("dockerfile", "makefile"):
+        return lowered
+    return _LANGUAGES.get(pure.suffix.lower().lstrip("."), "")
+
+
+def fenced(attachment: Attachment) -> str:
+    """The attachment as a fenced block headed by its name; the fence is longer than
+    any run of backticks in the text that could close it."""
+    text = attachment.text if attachment.text.endswith("\n") else attachment.text + "\n"
+    fence = fence_for(attachment.text)
+    info = attachment.language
+    return f"{attachment.name}\n{fence}{info}\n{text}{fence}"
+
+
+def message_text(text: str, attachments: Sequence[Attachment]) -> str:
+    """What a question with attachments sends: its text, then each file's block."""
+    if not attachments:
+        return text
+    blocks = "\n\n".join(fenced(attachment) for attachment in attachments)
+    return f"{text.rstrip()}\n\n{blocks}" if text.strip() else blocks
+
+
+def total_size(attachments: Iterable[Attachment]) -> int:
+    return sum(attachment.size for attachment in attachments)
+
+
+def format_size(size: int) -> str:
+    """Bytes for people: `812 B`, `12 KB`, `1.4 MB`."""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{round(size / 1024)} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
