@@ -119,6 +119,9 @@ class Settings:
     system_prompt: str = ""
     theme: str = "deepseek-dark"  # shipped in themes/; Textual's own stay available
     reasoning_expanded: bool = False  # reasoning panel default after the answer starts
+    # Ask the model for a short title after a new conversation's first answer (one
+    # small request each); off: the title is the question's first words.
+    model_titles: bool = False
     connect_timeout: float = 10.0
     write_timeout: float = 60.0  # seconds the server may stop reading the request
     headers_timeout: float = 60.0  # seconds from sending until the answer's headers
@@ -372,6 +375,20 @@ def unknown_preset(name: str, known: list[str]) -> str:
         f"unknown preset {name!r}: choose {_either(known)} "
         "(or add a [presets.NAME] table to config.toml)"
     )
+
+
+def preset_name_problem(name: str, taken: list[str]) -> str | None:
+    """Why `name` cannot be a new preset's name (one sentence), or None. `taken`: the
+    names already in use (a built-in one is replaced by editing it, not by a new one)."""
+    if not name:
+        return "Give the preset a name."
+    if not _PROVIDER_NAME.fullmatch(name):
+        return (
+            "A preset name is up to 40 letters, digits, - and _, starting with a letter or digit."
+        )
+    if name in taken:
+        return f"There is a preset called {name} already: pick it above to edit it."
+    return None
 
 
 # The presets every install has; a [presets.NAME] table of the same name replaces one.

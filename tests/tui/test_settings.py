@@ -140,7 +140,7 @@ async def test_opens_with_the_key_field_focused_and_tab_walks_the_form(make_app)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_settings(pilot)
         order = [app.focused.id]
-        for _ in range(16):
+        for _ in range(18):
             await pilot.press("tab")
             order.append(app.focused.id)
         assert order == [
@@ -157,8 +157,10 @@ async def test_opens_with_the_key_field_focused_and_tab_walks_the_form(make_app)
             "presence_penalty",
             "reasoning_effort",
             "system_prompt",
+            "edit-presets",
             "theme",
             "reasoning_expanded",
+            "model_titles",
             "save",
             "cancel",
         ]

@@ -37,6 +37,7 @@ from deepseek_tui.tui.app import DeepSeekApp
 from deepseek_tui.tui.screens.chat_commands import ChatCommands
 from deepseek_tui.tui.screens.chat_context import ContextHandlers
 from deepseek_tui.tui.screens.chat_sidebar import STREAMING, SidebarHandlers
+from deepseek_tui.tui.screens.chat_titles import TitleHandlers
 from deepseek_tui.tui.widgets.composer import Composer
 from deepseek_tui.tui.widgets.conversation import Conversation
 from deepseek_tui.tui.widgets.messages import AssistantMessage, UserMessage, status_line
@@ -48,7 +49,7 @@ Entry = Message | LocalMessage
 Mode = Literal["send", "regenerate", "continue"]
 
 
-class ChatScreen(SidebarHandlers, ContextHandlers, Screen[None]):
+class ChatScreen(SidebarHandlers, ContextHandlers, TitleHandlers, Screen[None]):
     """One conversation at a time; keyboard first."""
 
     CSS_PATH = "chat.tcss"
@@ -263,6 +264,8 @@ class ChatScreen(SidebarHandlers, ContextHandlers, Screen[None]):
             self.call_after_refresh(gc.collect, 1)
         self._label_branches(widget)
         self.update_status(last=_usage_label(turn))
+        if mode == "send":
+            self.after_first_answer(turn)
         if turn.error is not None and is_context_overflow(str(turn.error)):
             self.offer_room("", refused=str(turn.error))
 

@@ -39,6 +39,7 @@ from deepseek_tui.tui.screens.settings_form import (
     STOP_SEPARATOR,
     Form,
     key_summary,
+    preset_summary,
     read_form,
     stop_line,
     stop_sequences,
@@ -213,6 +214,11 @@ class SettingsScreen(ModalScreen[bool]):
                     ),
                 )
                 yield FormRow(
+                    "Presets",
+                    Horizontal(Button("Edit presets…", id="edit-presets"), classes="inline"),
+                    _hint(preset_summary(settings), id="presets-summary"),
+                )
+                yield FormRow(
                     "Theme",
                     Select(
                         [(name, name) for name in sorted(app.available_themes)],
@@ -233,6 +239,19 @@ class SettingsScreen(ModalScreen[bool]):
                         ),
                         classes="inline",
                     ),
+                )
+                yield FormRow(
+                    "Titles",
+                    Horizontal(
+                        Switch(settings.model_titles, id="model_titles"),
+                        Static(
+                            "Ask the model for a short title after a new conversation's "
+                            "first answer (off: the question's first words).",
+                            classes="switch-words",
+                        ),
+                        classes="inline",
+                    ),
+                    _hint("Costs one small request per conversation, added to the last cost."),
                 )
             with Horizontal(id="actions"):
                 yield Button("Save", variant="primary", id="save")
@@ -311,6 +330,7 @@ class SettingsScreen(ModalScreen[bool]):
             system_prompt=self.query_one("#system_prompt", TextArea).text,
             theme=theme if isinstance(theme, str) else self._original_theme,
             reasoning_expanded=self.query_one("#reasoning_expanded", Switch).value,
+            model_titles=self.query_one("#model_titles", Switch).value,
             json_mode=self.query_one("#json_mode", Switch).value,
             stop=self.query_one("#stop", Input).value,
             frequency_penalty=self.query_one("#frequency_penalty", Input).value,
@@ -407,8 +427,22 @@ class SettingsScreen(ModalScreen[bool]):
             self.action_save()
         elif event.button.id == "cancel":
             self.action_cancel()
+        elif event.button.id == "edit-presets":
+            self.action_edit_presets()
         else:
             self.action_test_key()
+
+    def action_edit_presets(self) -> None:
+        """Create or edit a preset; it is saved to config.toml by the editor itself."""
+        from deepseek_tui.tui.screens.preset_editor import PresetEditor
+
+        def saved(name: str | None) -> None:
+            if name:
+                summary = self.query_one("#presets-summary", Static)
+                summary.update(preset_summary(self.app.settings))
+                self.notify(f"Preset {sanitize(name, name=True)} saved.", markup=False)
+
+        self.app.push_screen(PresetEditor(), saved)
 
     def action_test_key(self) -> None:
         typed = self.query_one("#api_key", Input).value.strip()
