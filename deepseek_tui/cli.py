@@ -37,6 +37,7 @@ from deepseek_tui.config import (
 )
 
 if TYPE_CHECKING:
+    from deepseek_tui.attachments import Attachment
     from deepseek_tui.session import Session, Turn
     from deepseek_tui.store import Conversation, Store
 
@@ -167,6 +168,18 @@ def build_parser() -> argparse.ArgumentParser:
         description="Ask once; the answer streams to stdout, nothing else goes there.",
     )
     ask.add_argument("prompt", nargs="*", metavar="PROMPT", help="the question, or - for stdin")
+    ask.add_argument(
+        "--attach",
+        action="append",
+        metavar="FILE",
+        help="send a text file with the question, as a fenced block named after it "
+        "(repeatable); binary files are refused",
+    )
+    ask.add_argument(
+        "--attach-large",
+        action="store_true",
+        help="attach files larger than attach_limit_kb (200 KB unless config.toml says)",
+    )
     _connection(ask, suppress=True)
     ask.add_argument("--system", metavar="TEXT", help="system prompt for this question")
     # SUPPRESS: `deepseek-tui --preset coder ask …` keeps the top level's value.
@@ -467,6 +480,9 @@ def _usage_error(parser: argparse.ArgumentParser, message: str) -> NoReturn:
 
 def _read_prompt(args: argparse.Namespace, parser: argparse.ArgumentParser) -> str:
     words: list[str] = args.prompt
+    attaching = bool(getattr(args, "attach", None))
+    if attaching and not words and sys.stdin.isatty():
+        return ""  # the files are the question
     if words == ["-"] or (not words and not sys.stdin.isatty()):
         # Bytes, decoded here: invalid UTF-8 becomes U+FFFD instead of an error (a
         # UTF-8 locale reads stdin strictly) or a lone surrogate (the C locale).
@@ -475,9 +491,31 @@ def _read_prompt(args: argparse.Namespace, parser: argparse.ArgumentParser) -> s
         _usage_error(parser, 'ask needs a prompt: deepseek-tui ask "your question"')
     else:
         prompt = " ".join(words)
-    if not prompt.strip():
+    if not prompt.strip() and not attaching:
         _usage_error(parser, "the prompt is empty")
     return prompt
+
+
+def _read_attachments(args: argparse.Namespace, settings: Settings) -> tuple[Attachment, ...]:
+    """The files of --attach, read and checked before anything is sent; a file that
+    cannot go is an error naming it (and how to send one over the limit)."""
+    from deepseek_tui.attachments import AttachError, read_attachment
+
+    found: list[Attachment] = []
+    for name in getattr(args, "attach", None) or ():
+        try:
+            read = read_attachment(
+                name,
+                limit_kb=settings.attach_limit_kb,
+                allow_large=args.attach_large,
+                how_to_allow="add --attach-large to send it anyway.",
+            )
+        except AttachError as error:
+            raise CliError(str(error)) from None
+        if read.note:
+            _say(read.note)
+        found.append(read.attachment)
+    return tuple(found)
 
 
 def run_ask(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -485,6 +523,7 @@ def run_ask(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     paths = _paths(args)
     settings = _settings(paths)
     _preset(args, settings)  # an unknown preset is a usage error before anything starts
+    args.attachments = _read_attachments(args, settings)
     if getattr(args, "demo", False):
         from deepseek_tui.emulator.demo import DEMO_KEY, demo_emulator
 
@@ -574,7 +613,8 @@ async def _ask(
     reasoning = _Reasoning(err, sys.stderr)
     turn = session.new_turn()
     try:
-        async with contextlib.aclosing(session.send(prompt, turn)) as events:
+        sending = session.send(prompt, turn, args.attachments)
+        async with contextlib.aclosing(sending) as events:
             async for event in events:
                 if isinstance(event, ReasoningDelta) and args.show_reasoning:
                     reasoning.write(event.text)

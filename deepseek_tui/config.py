@@ -119,6 +119,7 @@ class Settings:
     system_prompt: str = ""
     theme: str = "deepseek-dark"  # shipped in themes/; Textual's own stay available
     reasoning_expanded: bool = False  # reasoning panel default after the answer starts
+    attach_limit_kb: int = 200  # a larger attached file is sent only when confirmed
     # Ask the model for a short title after a new conversation's first answer (one
     # small request each); off: the title is the question's first words.
     model_titles: bool = False
@@ -171,6 +172,8 @@ class Settings:
                 problems.append(f"{name} must be a positive number of seconds, got {value}.")
         if not self.max_attempts >= 1:
             problems.append(f"max_attempts must be at least 1, got {self.max_attempts}.")
+        if not self.attach_limit_kb >= 1:
+            problems.append(f"attach_limit_kb must be at least 1, got {self.attach_limit_kb}.")
         url_problem = base_url_problem(self.base_url)
         if url_problem:
             problems.append(f"base_url: {url_problem}")

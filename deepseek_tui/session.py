@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import re
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -34,6 +34,7 @@ from deepseek_tui.api.request import (
     build_messages,
     mentions_json,
 )
+from deepseek_tui.attachments import Attachment, message_text
 from deepseek_tui.config import Settings
 from deepseek_tui.context import (
     ANSWER_ROOM,
@@ -119,6 +120,7 @@ class LocalMessage:
     cost: float | None = None
     error: str | None = None
     reasoning_seconds: float | None = None
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -415,7 +417,7 @@ class Session:
         with no draft, to answer the history's last question again)."""
         history = [*self.history, LocalMessage("user", draft)] if draft.strip() else self.history
         turns = self.omitted_turns if omitted is None else omitted
-        return omit_oldest_turns(build_messages(history, self.system_prompt), turns)
+        return omit_oldest_turns(build_messages(sendable(history), self.system_prompt), turns)
 
     def gauge(
         self, draft: str = "", extra_tokens: float = 0, *, omitted: int | None = None
@@ -456,7 +458,7 @@ class Session:
             tokens = message.usage.prompt_tokens if message.usage else 0
             tokens = tokens or prompt_tokens_from_error(message.error or "") or 0
             if tokens:
-                sent = build_messages(self.history[:index], self.system_prompt)
+                sent = build_messages(sendable(self.history[:index]), self.system_prompt)
                 return Calibration(tokens, estimate_messages(sent))
         return self._counted[1] if self._counted is not None else None
 
@@ -506,8 +508,11 @@ class Session:
 
     # --- one turn --------------------------------------------------------------------
 
-    async def send(self, text: str, turn: Turn | None = None) -> AsyncIterator[StreamEvent]:
-        """Send `text` as the user's next message and stream the answer.
+    async def send(
+        self, text: str, turn: Turn | None = None, attachments: Sequence[Attachment] = ()
+    ) -> AsyncIterator[StreamEvent]:
+        """Send `text` (with `attachments`, as fenced blocks after it) as the user's
+        next message and stream the answer.
 
         Yields the wire's events. On failure the partial answer is saved with
         finish reason INTERRUPTED or ERROR and the `ApiError` is raised; when the
@@ -518,7 +523,7 @@ class Session:
         if problem:
             raise ValueError(problem)  # said before anything is saved or sent
         parent = self._last_id()
-        user = self._persist_user(text, parent)
+        user = self._persist_user(text, parent, tuple(attachments))
         self.history.append(user)
         self._save_parameters()
         # aclosing: when our consumer stops early, the inner stream is closed now,
@@ -584,7 +589,7 @@ class Session:
     def request(self) -> ChatRequest:
         return ChatRequest.with_parameters(
             self.model,
-            build_messages(self.history, self.system_prompt),
+            build_messages(sendable(self.history), self.system_prompt),
             self.parameters,
             thinking=self.thinking,
             temperature=self.temperature,
@@ -679,16 +684,19 @@ class Session:
         if self.conversation is None and message.id is None:
             # One transaction: a full disk leaves no conversation without messages.
             self.conversation, stored = self.store.start_conversation(
-                title_from(message.content),
+                _title(message.content, message.attachments),
                 message.role,
                 message.content,
                 reasoning=message.reasoning,
                 model=message.model,
                 thinking=message.thinking,
+                attachments=message.attachments,
             )
             message.id = stored.id
         if self.conversation is None:
-            self.conversation = self.store.create_conversation(title_from(message.content))
+            self.conversation = self.store.create_conversation(
+                _title(message.content, message.attachments)
+            )
         if message.id is None:
             stored = self.store.add_message(
                 self.conversation.id,
@@ -698,6 +706,7 @@ class Session:
                 reasoning=message.reasoning,
                 model=message.model,
                 thinking=message.thinking,
+                attachments=message.attachments,
             )
             message.id = stored.id
         self.store.update_message(
@@ -714,22 +723,26 @@ class Session:
         assert saved is not None
         return saved
 
-    def _persist_user(self, text: str, parent: int | None) -> Message | LocalMessage:
+    def _persist_user(
+        self, text: str, parent: int | None, attachments: tuple[Attachment, ...] = ()
+    ) -> Message | LocalMessage:
         if self.store is None:
-            return LocalMessage("user", text)
+            return LocalMessage("user", text, attachments=attachments)
         try:
             self._save_pending()
             parent = self._last_id()
             if self.conversation is None:
                 # One transaction: a full disk leaves no conversation without messages.
                 self.conversation, first = self.store.start_conversation(
-                    title_from(text), "user", text
+                    _title(text, attachments), "user", text, attachments=attachments
                 )
                 return first
-            return self.store.add_message(self.conversation.id, "user", text, parent_id=parent)
+            return self.store.add_message(
+                self.conversation.id, "user", text, parent_id=parent, attachments=attachments
+            )
         except (StoreError, OSError) as error:
             self._store_failed(error)
-            return LocalMessage("user", text)
+            return LocalMessage("user", text, attachments=attachments)
 
     def _create_answer(self, turn: Turn, parent: int | None) -> None:
         if self.store is None or self.conversation is None:
@@ -850,6 +863,22 @@ def valid_text(text: str) -> str:
 def _valid_delta(event: ReasoningDelta | ContentDelta) -> ReasoningDelta | ContentDelta:
     text = valid_text(event.text)
     return event if text is event.text else type(event)(text)
+
+
+def sendable(history: Sequence[Message | LocalMessage]) -> list[Message | LocalMessage]:
+    """The history as requests carry it: a question's attachments written into its
+    text as fenced blocks (the history keeps them apart, as typed and as read)."""
+    return [
+        LocalMessage(m.role, message_text(m.content, m.attachments)) if m.attachments else m
+        for m in history
+    ]
+
+
+def _title(text: str, attachments: Sequence[Attachment]) -> str:
+    """A new conversation's title: from the question, else the files it attached."""
+    if text.strip() or not attachments:
+        return title_from(text)
+    return title_from(", ".join(attachment.name for attachment in attachments))
 
 
 def title_from(text: str, limit: int = 60) -> str:

@@ -150,6 +150,7 @@ def test_every_field_survives_save_and_load(paths: Paths) -> None:
         system_prompt='Be brief.\nQuote "exactly" — and use ünïcode.',
         theme="nord",
         reasoning_expanded=True,
+        attach_limit_kb=64,
         model_titles=True,
         connect_timeout=3.5,
         write_timeout=2.5,

@@ -26,6 +26,7 @@ from textual.worker import Worker, WorkerState
 from deepseek_tui.api.errors import NO_CONTINUE
 from deepseek_tui.api.events import FinishReason, StreamEvent
 from deepseek_tui.api.models import model_traits
+from deepseek_tui.attachments import Attachment
 from deepseek_tui.config import UnknownPreset
 from deepseek_tui.context import is_context_overflow
 from deepseek_tui.history import History
@@ -34,10 +35,12 @@ from deepseek_tui.session import LocalMessage, Session, Turn
 from deepseek_tui.store import Message
 from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.app import DeepSeekApp
+from deepseek_tui.tui.screens.chat_attach import AttachHandlers
 from deepseek_tui.tui.screens.chat_commands import ChatCommands
 from deepseek_tui.tui.screens.chat_context import ContextHandlers
 from deepseek_tui.tui.screens.chat_sidebar import STREAMING, SidebarHandlers
 from deepseek_tui.tui.screens.chat_titles import TitleHandlers
+from deepseek_tui.tui.widgets.attachments import AttachedQuestion, AttachmentChips
 from deepseek_tui.tui.widgets.composer import Composer
 from deepseek_tui.tui.widgets.conversation import Conversation
 from deepseek_tui.tui.widgets.messages import AssistantMessage, UserMessage, status_line
@@ -49,7 +52,7 @@ Entry = Message | LocalMessage
 Mode = Literal["send", "regenerate", "continue"]
 
 
-class ChatScreen(SidebarHandlers, ContextHandlers, TitleHandlers, Screen[None]):
+class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers, Screen[None]):
     """One conversation at a time; keyboard first."""
 
     CSS_PATH = "chat.tcss"
@@ -68,6 +71,15 @@ class ChatScreen(SidebarHandlers, ContextHandlers, TitleHandlers, Screen[None]):
             tooltip="New conversation: blank, or from a preset",
         ),
         Binding("ctrl+o", "pick_model", "Model", tooltip="Pick the model for the next message"),
+        # Priority: the composer's ^a (line start, also on Home) would take it first.
+        Binding(
+            "ctrl+a",
+            "attach",
+            "Attach",
+            show=False,
+            priority=True,
+            tooltip="Attach a file to the next message (del on a chip removes it)",
+        ),
         Binding("ctrl+t", "toggle_thinking", "Thinking", tooltip="Thinking on/off"),
         # When the model cannot toggle, ^t is not offered but still says why.
         Binding("ctrl+t", "thinking_fixed", show=False),
@@ -105,6 +117,7 @@ class ChatScreen(SidebarHandlers, ContextHandlers, TitleHandlers, Screen[None]):
         with Vertical(id="main"):
             yield TitleBar(id="title")
             yield Conversation(self._widget_for, id="conversation")
+            yield AttachmentChips(id="attachments")
             yield Composer(id="composer")
             yield StatusBar(id="status")
         yield Footer(compact=True)
@@ -134,6 +147,10 @@ class ChatScreen(SidebarHandlers, ContextHandlers, TitleHandlers, Screen[None]):
 
     def _widget_for(self, message: Entry) -> Widget:
         if message.role == "user":
+            if message.attachments:
+                return AttachedQuestion(
+                    message.content, message.attachments, branch=self._branch(message)
+                )
             return UserMessage(message.content, branch=self._branch(message))
         reason = message.finish_reason
         if isinstance(message, Message) and message.unfinished:
@@ -203,11 +220,14 @@ class ChatScreen(SidebarHandlers, ContextHandlers, TitleHandlers, Screen[None]):
             WorkerState.RUNNING,
         )
 
-    def _start(self, text: str, mode: Mode) -> None:
-        self._reply = self.stream_answer(text, mode=mode)
+    def _start(self, text: str, mode: Mode, attachments: tuple[Attachment, ...] = ()) -> None:
+        self._reply = self.stream_answer(text, mode=mode, attachments=attachments)
         self.refresh_bindings()
 
     async def on_composer_submitted(self, message: Composer.Submitted) -> None:
+        attachments = self.attachments
+        if not message.text.strip() and not attachments:
+            return  # nothing to send
         if self.streaming:
             self.notify(STREAMING)
             return
@@ -219,14 +239,20 @@ class ChatScreen(SidebarHandlers, ContextHandlers, TitleHandlers, Screen[None]):
         if not self.room_for(message.text):
             return  # it would not fit: the user chooses what to do, nothing is sent
         self.composer.clear()
+        self.chips.clear()
         if self._before_edit is not None:
             await self.conversation.remove_replaced()
         self._end_edit()
-        await self.conversation.add(UserMessage(message.text))
-        self._start(message.text, "send")
+        if attachments:
+            await self.conversation.add(AttachedQuestion(message.text, attachments))
+        else:
+            await self.conversation.add(UserMessage(message.text))
+        self._start(message.text, "send", attachments)
 
     @work(exclusive=True, group="reply", exit_on_error=False)
-    async def stream_answer(self, text: str, *, mode: Mode = "send") -> None:
+    async def stream_answer(
+        self, text: str, *, mode: Mode = "send", attachments: tuple[Attachment, ...] = ()
+    ) -> None:
         """Stream an answer: `send` text, `regenerate` the last one, or `continue`
         the last, cut-short one in place."""
         session = self.session
@@ -249,7 +275,11 @@ class ChatScreen(SidebarHandlers, ContextHandlers, TitleHandlers, Screen[None]):
             events = session.continue_answer(turn)
         else:
             widget = AssistantMessage(model=session.model, reasoning_expanded=expanded)
-            events = session.regenerate(turn) if mode == "regenerate" else session.send(text, turn)
+            events = (
+                session.regenerate(turn)
+                if mode == "regenerate"
+                else session.send(text, turn, attachments)
+            )
         await self.conversation.add(widget)
         # A full collection mid-stream stalls frames for up to a second on a long
         # answer; the young generations are collected once the answer is in.
@@ -369,14 +399,20 @@ class ChatScreen(SidebarHandlers, ContextHandlers, TitleHandlers, Screen[None]):
         if self.streaming:
             return
         before = list(self.session.history)
+        asked = next((m for m in reversed(before) if m.role == "user"), None)
         text = self.session.rewind_last_question()
         if text is None:
             return
+        # The question's files come back as chips: the edit sends them again.
+        self.chips.clear()
+        for attachment in asked.attachments if asked is not None else ():
+            self.chips.add(attachment)
         if self._before_edit is None:  # ↑ again goes further back; Esc undoes all
             self._before_edit = before
         # What the edit replaces stays on screen, faded, until it is sent (Esc brings
         # it back as it was).
-        questions = [q for q in self.query(UserMessage) if not q.has_class("-replaced")]
+        shown = self.conversation.query_children(".user-message, .attached-question")
+        questions = [q for q in shown if not q.has_class("-replaced")]
         if questions:
             self.conversation.set_replaced_from(questions[-1])
         composer = self.composer
@@ -393,6 +429,7 @@ class ChatScreen(SidebarHandlers, ContextHandlers, TitleHandlers, Screen[None]):
             return
         self.session.history[:] = before
         self.composer.clear()
+        self.chips.clear()
         self.show_history()
         self.composer.focus()
 

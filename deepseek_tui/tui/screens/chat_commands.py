@@ -62,6 +62,15 @@ class ChatCommands(Provider):
             )
             for name, about in chat.presets()
         ]
+        if chat.attachments:
+            count = len(chat.attachments)
+            commands.append(
+                (
+                    "Remove the attached files",
+                    chat.action_remove_attachments,
+                    f"{count} file{'s' if count > 1 else ''} waiting to be sent",
+                )
+            )
         commands += parameter_commands(chat)
         for index, (language, code) in enumerate(chat.code_blocks(), start=1):
             lines = code.count("\n") + 1

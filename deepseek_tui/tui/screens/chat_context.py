@@ -52,7 +52,7 @@ class ContextHandlers(Screen[None]):
         """The gauge for the next request: the conversation as sent plus the draft."""
         session = self.session
         draft = self.composer.text
-        if not session.history and not draft.strip():
+        if not session.history and not draft.strip() and not self.draft_extra_tokens():
             self.status.context = ""
             self.status.context_warning = False
             return

@@ -84,10 +84,8 @@ class Composer(TextArea):
         self.border_title = self.EDITING if editing else None
 
     def action_submit(self) -> None:
-        text = self.text
-        if not text.strip():
-            return
-        self.post_message(self.Submitted(text))
+        # An empty text too: the screen sends it when files are attached.
+        self.post_message(self.Submitted(self.text))
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":  # TextArea would insert a newline

@@ -1,0 +1,115 @@
+"""A modal that picks a file to attach: type a path, or filter the working
+directory's files and choose one."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from deepseek_tui.attachments import format_size
+from deepseek_tui.terminal import sanitize
+from deepseek_tui.tui.screens.dialogs import Dialog
+
+# Folders that are never what one attaches from, and can be huge.
+SKIPPED = frozenset({"node_modules", "__pycache__", "venv", "target", "dist", "build"})
+MAX_FILES = 5000  # listed at most: a home directory must not stall the prompt
+SHOWN = 200  # rows in the list at a time
+
+
+def list_files(root: Path, limit: int = MAX_FILES) -> list[tuple[str, int]]:
+    """Files under `root` as (relative path, size), hidden folders and SKIPPED left
+    out, sorted, at most `limit`."""
+    found: list[tuple[str, int]] = []
+    for folder, folders, files in os.walk(root):
+        folders[:] = sorted(f for f in folders if not f.startswith(".") and f not in SKIPPED)
+        for name in sorted(files):
+            path = Path(folder, name)
+            try:
+                size = path.stat().st_size
+            except OSError:
+                continue
+            found.append((path.relative_to(root).as_posix(), size))
+            if len(found) >= limit:
+                return found
+    return found
+
+
+def matches(query: str, path: str) -> bool:
+    """The query's characters appear in `path` in order (case-insensitive)."""
+    rest = iter(path.lower())
+    return all(char in rest for char in query.lower() if not char.isspace())
+
+
+class AttachPicker(Dialog[Path | None]):
+    """^a: Enter attaches the typed path, or the highlighted file; ↓/↑ move in the
+    list; Esc cancels."""
+
+    AUTO_FOCUS = "Input"
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Cancel"),
+        Binding("down", "move(1)", show=False),
+        Binding("up", "move(-1)", show=False),
+    ]
+    CSS_PATH = "attach_picker.tcss"
+
+    def __init__(self, root: Path) -> None:
+        super().__init__()
+        self.root = root
+        self.files = list_files(root)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("Attach a file", classes="title")
+            yield Input(placeholder="a path, or letters of one", id="path")
+            yield OptionList(id="files")
+            yield Static("⏎ attach · ↑/↓ choose · esc cancel", classes="hint")
+
+    def on_mount(self) -> None:
+        self._fill("")
+
+    def _fill(self, query: str) -> None:
+        options = self.query_one(OptionList)
+        options.clear_options()
+        shown = [(path, size) for path, size in self.files if matches(query, path)][:SHOWN]
+        for path, size in shown:
+            # Names come from the disk: text, never markup or escapes.
+            label = Text(sanitize(path, name=True))
+            label.append(f"  {format_size(size)}", style="dim")
+            options.add_option(Option(label, id=path))
+        if shown:
+            options.highlighted = 0
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._fill(event.value)
+
+    def action_move(self, step: int) -> None:
+        options = self.query_one(OptionList)
+        if options.option_count:
+            current = options.highlighted or 0
+            options.highlighted = max(0, min(options.option_count - 1, current + step))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        typed = event.value.strip()
+        if typed and (self.root / Path(typed).expanduser()).exists():
+            self.dismiss(self.root / Path(typed).expanduser())
+            return
+        options = self.query_one(OptionList)
+        if options.highlighted is not None and options.option_count:
+            chosen = options.get_option_at_index(options.highlighted).id
+            self.dismiss(self.root / str(chosen))
+        elif typed:
+            self.dismiss(self.root / Path(typed).expanduser())  # said not to exist
+        else:
+            self.dismiss(None)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(self.root / str(event.option.id))

@@ -1,0 +1,215 @@
+"""Attaching files in the TUI (issue 12 §1), with Pilot against the emulator over
+loopback: ^a, the picker, chips, the request body, and the question reopened with
+its files folded."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from deepseek_tui.config import Settings
+from deepseek_tui.emulator import Emulator
+from deepseek_tui.tui.screens.attach_picker import AttachPicker, list_files, matches
+from deepseek_tui.tui.screens.dialogs import Confirm
+from deepseek_tui.tui.widgets.attachments import AttachedFile, AttachmentChips, Chip
+from deepseek_tui.tui.widgets.composer import Composer
+from deepseek_tui.tui.widgets.messages import UserMessage
+from tests.helpers import answered, screen_text, send, wait_for
+
+
+def chat_bodies(emulator: Emulator) -> list[dict]:
+    return [r.body for r in emulator.requests if r.path.endswith("chat/completions")]
+
+
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    work = tmp_path / "work"
+    (work / "src").mkdir(parents=True)
+    (work / "src" / "main.py").write_text("print('hi')\n")
+    (work / "notes.md").write_text("# Notes\n```\ncode\n```\n")
+    (work / ".git").mkdir()
+    (work / ".git" / "HEAD").write_text("ref")
+    monkeypatch.chdir(work)
+    return work
+
+
+async def attach(pilot, typed: str) -> None:
+    await pilot.press("ctrl+a")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, AttachPicker), "the picker")
+    await pilot.press(*typed, "enter")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_a_file_attached_with_ctrl_a_is_sent_kept_and_reopened_folded(
+    make_app, emulator: Emulator, folder: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await attach(pilot, "mainpy")  # letters of the path, in order
+        chips = app.screen.query_one(AttachmentChips)
+        assert [a.name for a in chips.attachments] == ["main.py"]
+        assert "📎 main.py · 12 B ✕" in screen_text(app)
+        await send(pilot, "Review this")
+        await answered(pilot)
+        assert chips.attachments == () and not chips.display
+        [shown] = app.screen.query(AttachedFile)
+        assert shown.collapsed and shown.title.plain == "📎 main.py · 12 B"
+        assert "print('hi')" not in screen_text(app)
+    question = chat_bodies(emulator)[-1]["messages"][-1]["content"]
+    assert question == "Review this\n\nmain.py\n```python\nprint('hi')\n```"
+
+    again = make_app(continue_last=True)
+    async with again.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert [w.text for w in again.screen.query(UserMessage)] == ["Review this"]
+        [shown] = again.screen.query(AttachedFile)
+        assert shown.collapsed and shown.title.plain == "📎 main.py · 12 B"
+        assert "print('hi')" not in screen_text(again)
+        shown.collapsed = False
+        await pilot.pause()
+        assert "print('hi')" in screen_text(again)
+
+
+async def test_a_chip_is_removed_with_delete_before_sending(
+    make_app, emulator: Emulator, folder: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await attach(pilot, "src/main.py")
+        await attach(pilot, "notes.md")
+        chips = app.screen.query_one(AttachmentChips)
+        assert [a.name for a in chips.attachments] == ["main.py", "notes.md"]
+        app.screen.query(Chip).first().focus()
+        await pilot.press("delete")
+        await pilot.pause()
+        assert [a.name for a in chips.attachments] == ["notes.md"]
+        await send(pilot, "only the notes")
+        await answered(pilot)
+    question = chat_bodies(emulator)[-1]["messages"][-1]["content"]
+    assert question == "only the notes\n\nnotes.md\n````markdown\n# Notes\n```\ncode\n```\n````"
+
+
+async def test_enter_with_only_a_file_sends_it(make_app, emulator: Emulator, folder: Path) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await attach(pilot, "notes.md")
+        await pilot.press("enter")
+        await answered(pilot)
+    assert chat_bodies(emulator)[-1]["messages"][-1]["content"].startswith("notes.md\n````")
+
+
+async def test_a_binary_file_is_refused_with_its_sentence(
+    make_app, emulator: Emulator, folder: Path
+) -> None:
+    (folder / "image.bin").write_bytes(b"\x00\x01\x02")
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await attach(pilot, "image.bin")
+        await wait_for(pilot, lambda: app._notifications, "a notice")
+        [notice] = list(app._notifications)
+        assert notice.message == (
+            "image.bin looks binary (a NUL byte); only text files can be attached."
+        )
+        assert app.screen.query_one(AttachmentChips).attachments == ()
+
+
+async def test_a_large_file_asks_first(make_app, emulator: Emulator, folder: Path) -> None:
+    (folder / "big.txt").write_text("z" * 3000)
+    app = make_app(settings=Settings(attach_limit_kb=2))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+a")
+        await wait_for(pilot, lambda: isinstance(app.screen, AttachPicker))
+        await pilot.press(*"big.txt", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, Confirm), "the question")
+        assert app.screen.question == (
+            "big.txt is 3 KB, over the 2 KB limit for attachments; attach it anyway?"
+        )
+        await pilot.press("n")
+        await app.workers.wait_for_complete()
+        assert app.screen.query_one(AttachmentChips).attachments == ()
+        await pilot.press("ctrl+a")
+        await wait_for(pilot, lambda: isinstance(app.screen, AttachPicker))
+        await pilot.press(*"big.txt", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, Confirm), "the question")
+        await pilot.press("y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert [a.size for a in app.screen.query_one(AttachmentChips).attachments] == [3000]
+
+
+async def test_text_that_is_not_utf8_is_said(make_app, emulator: Emulator, folder: Path) -> None:
+    (folder / "old.txt").write_bytes("naïve".encode("latin-1"))
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await attach(pilot, "old.txt")
+        await wait_for(pilot, lambda: app._notifications, "a notice")
+        assert [n.message for n in app._notifications] == [
+            "old.txt is not UTF-8: what could not be read was replaced by �."
+        ]
+        assert [a.text for a in app.screen.query_one(AttachmentChips).attachments] == ["na\ufffdve"]
+
+
+async def test_file_names_are_shown_as_text_never_markup(
+    make_app, emulator: Emulator, folder: Path
+) -> None:
+    (folder / "[bold]x[red]\x1b[31m.txt").write_text("hi")
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await attach(pilot, "[bold]")
+        assert "📎 [bold]x[red]" in screen_text(app)
+        assert "\x1b" not in screen_text(app)
+
+
+def test_the_picker_lists_files_without_hidden_folders(folder: Path) -> None:
+    assert list_files(folder) == [("notes.md", 21), ("src/main.py", 12)]
+    assert matches("smp", "src/main.py") and not matches("pms", "src/main.py")
+
+
+async def test_editing_a_question_brings_its_files_back(
+    make_app, emulator: Emulator, folder: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await attach(pilot, "notes.md")
+        await send(pilot, "first")
+        await answered(pilot)
+        await pilot.press("up")
+        await pilot.pause()
+        chips = app.screen.query_one(AttachmentChips)
+        assert [a.name for a in chips.attachments] == ["notes.md"]
+        [question] = app.screen.query(".attached-question")
+        assert question.has_class("-replaced")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert chips.attachments == ()
+        await pilot.press("up")
+        await pilot.pause()
+        app.screen.query_one(Composer).clear()
+        await send(pilot, "second")
+        await answered(pilot)
+    question = chat_bodies(emulator)[-1]["messages"][-1]["content"]
+    assert question.startswith("second\n\nnotes.md\n````markdown\n")
+
+
+async def test_the_gauge_counts_the_files_and_the_palette_removes_them(
+    make_app, emulator: Emulator, folder: Path
+) -> None:
+    (folder / "long.txt").write_text("word " * 4000)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await attach(pilot, "long.txt")
+        # 20,000 characters: thousands of tokens before anything is typed.
+        await wait_for(
+            pilot,
+            lambda: re.match(r"ctx [4-6]\.\dk/", screen.status.context),
+            lambda: screen.status.context,
+        )
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Remove the attached", "enter")
+        await wait_for(pilot, lambda: screen.query_one(AttachmentChips).attachments == ())
+        await wait_for(pilot, lambda: not screen.status.context, "the gauge empties")
