@@ -5,6 +5,8 @@ its files folded."""
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -213,3 +215,35 @@ async def test_the_gauge_counts_the_files_and_the_palette_removes_them(
         await pilot.press(*"Remove the attached", "enter")
         await wait_for(pilot, lambda: screen.query_one(AttachmentChips).attachments == ())
         await wait_for(pilot, lambda: not screen.status.context, "the gauge empties")
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_in_a_git_work_tree_the_picker_leaves_ignored_files_out(folder: Path) -> None:
+    shutil.rmtree(folder / ".git")  # the fixture's stand-in
+    subprocess.run(["git", "init", "-q", str(folder)], check=True)
+    (folder / ".gitignore").write_text("*.log\n")
+    (folder / "debug.log").write_text("noise")
+    assert list_files(folder) == [(".gitignore", 6), ("notes.md", 21), ("src/main.py", 12)]
+
+
+async def test_at_the_start_of_a_word_picks_a_file_in_its_place(
+    make_app, emulator: Emulator, folder: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        composer = app.screen.query_one(Composer)
+        await pilot.press(*"mail a@b")
+        await pilot.pause()
+        assert not isinstance(app.screen, AttachPicker), "not inside a word"
+        await pilot.press("space", "@")
+        await wait_for(pilot, lambda: isinstance(app.screen, AttachPicker), "the picker")
+        await pilot.press(*"notes", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert composer.text == "mail a@b "
+        assert [a.name for a in app.screen.query_one(AttachmentChips).attachments] == ["notes.md"]
+        await pilot.press("@")
+        await wait_for(pilot, lambda: isinstance(app.screen, AttachPicker), "the picker")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert composer.text == "mail a@b @", "cancelled: the @ stays"

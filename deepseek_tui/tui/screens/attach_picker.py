@@ -4,6 +4,7 @@ directory's files and choose one."""
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 from rich.text import Text
@@ -24,8 +25,50 @@ SHOWN = 200  # rows in the list at a time
 
 
 def list_files(root: Path, limit: int = MAX_FILES) -> list[tuple[str, int]]:
-    """Files under `root` as (relative path, size), hidden folders and SKIPPED left
-    out, sorted, at most `limit`."""
+    """Files under `root` as (relative path, size), sorted, at most `limit`: in a git
+    work tree the ones git does not ignore, else all but hidden folders and SKIPPED."""
+    tracked = _git_files(root)
+    if tracked is not None:
+        found = []
+        for name in sorted(tracked):
+            try:
+                found.append((name, (root / name).stat().st_size))
+            except OSError:
+                continue  # deleted but still in the index, a broken link
+            if len(found) >= limit:
+                break
+        return found
+    return _walk(root, limit)
+
+
+def _git_files(root: Path) -> list[str] | None:
+    """What `git ls-files` lists (tracked and untracked, .gitignore respected), or
+    None outside a work tree or without git."""
+    try:
+        listed = subprocess.run(
+            [
+                "git",
+                "-C",
+                str(root),
+                "ls-files",
+                "-z",
+                "--cached",
+                "--others",
+                "--exclude-standard",
+            ],
+            capture_output=True,
+            timeout=3,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if listed.returncode != 0:
+        return None
+    names = listed.stdout.decode("utf-8", "surrogateescape").split("\0")
+    return list(dict.fromkeys(name for name in names if name))
+
+
+def _walk(root: Path, limit: int) -> list[tuple[str, int]]:
     found: list[tuple[str, int]] = []
     for folder, folders, files in os.walk(root):
         folders[:] = sorted(f for f in folders if not f.startswith(".") and f not in SKIPPED)

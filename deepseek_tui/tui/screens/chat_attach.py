@@ -22,10 +22,10 @@ from deepseek_tui.context import estimate_text
 from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.screens.dialogs import Confirm
 from deepseek_tui.tui.widgets.attachments import AttachmentChips
+from deepseek_tui.tui.widgets.composer import Composer
 
 if TYPE_CHECKING:
     from deepseek_tui.tui.app import DeepSeekApp
-    from deepseek_tui.tui.widgets.composer import Composer
 
 
 class AttachHandlers(Screen[None]):
@@ -57,6 +57,17 @@ class AttachHandlers(Screen[None]):
     def _picked(self, path: Path | None) -> None:
         if path is not None:
             self.attach(path)
+
+    def on_composer_attach_at(self, _: Composer.AttachAt) -> None:
+        """`@` at the start of a word: the same picker; a file picked replaces the `@`."""
+        from deepseek_tui.tui.screens.attach_picker import AttachPicker
+
+        def picked(path: Path | None) -> None:
+            if path is not None:
+                self.composer.remove_at_sign()
+                self.attach(path)
+
+        self.app.push_screen(AttachPicker(Path.cwd()), picked)
 
     @work(exclusive=True, group="attach")
     async def attach(self, path: Path) -> None:

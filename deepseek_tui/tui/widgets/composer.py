@@ -54,6 +54,9 @@ class Composer(TextArea):
             super().__init__()
             self.text = text
 
+    class AttachAt(Message):
+        """`@` typed at the start of a word: pick a file to attach."""
+
     class EditLast(Message):
         """↑ in an empty composer: edit the last question."""
 
@@ -93,7 +96,21 @@ class Composer(TextArea):
             event.prevent_default()
             self.action_submit()
             return
+        starts_word = event.character == "@" and self._at_word_start()
         await super()._on_key(event)
+        if starts_word:
+            self.post_message(self.AttachAt())
+
+    def _at_word_start(self) -> bool:
+        row, column = self.cursor_location
+        before = self.document.get_line(row)[:column]
+        return not before or before[-1].isspace()
+
+    def remove_at_sign(self) -> None:
+        """Take back the `@` just before the cursor (the file picked stands for it)."""
+        row, column = self.cursor_location
+        if column and self.document.get_line(row)[column - 1] == "@":
+            self.delete((row, column - 1), (row, column))
 
     def action_newline(self) -> None:
         self.insert("\n")
