@@ -684,7 +684,7 @@ class Session:
         if self.conversation is None and message.id is None:
             # One transaction: a full disk leaves no conversation without messages.
             self.conversation, stored = self.store.start_conversation(
-                _title(message.content, message.attachments),
+                title_for(message.content, message.attachments),
                 message.role,
                 message.content,
                 reasoning=message.reasoning,
@@ -695,7 +695,7 @@ class Session:
             message.id = stored.id
         if self.conversation is None:
             self.conversation = self.store.create_conversation(
-                _title(message.content, message.attachments)
+                title_for(message.content, message.attachments)
             )
         if message.id is None:
             stored = self.store.add_message(
@@ -734,7 +734,7 @@ class Session:
             if self.conversation is None:
                 # One transaction: a full disk leaves no conversation without messages.
                 self.conversation, first = self.store.start_conversation(
-                    _title(text, attachments), "user", text, attachments=attachments
+                    title_for(text, attachments), "user", text, attachments=attachments
                 )
                 return first
             return self.store.add_message(
@@ -874,7 +874,7 @@ def sendable(history: Sequence[Message | LocalMessage]) -> list[Message | LocalM
     ]
 
 
-def _title(text: str, attachments: Sequence[Attachment]) -> str:
+def title_for(text: str, attachments: Sequence[Attachment]) -> str:
     """A new conversation's title: from the question, else the files it attached."""
     if text.strip() or not attachments:
         return title_from(text)

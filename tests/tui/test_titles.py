@@ -157,3 +157,31 @@ def test_the_title_request_starts_with_the_question_and_quotes_the_answer() -> N
     user = messages[1]["content"]
     assert user.startswith("echo: hi\n")
     assert len(user) < 1200
+
+
+async def test_a_conversation_started_by_files_alone_gets_a_model_title_too(
+    make_app, emulator: Emulator, tmp_path, monkeypatch
+) -> None:
+    from deepseek_tui.tui.screens.attach_picker import AttachPicker
+
+    (tmp_path / "notes.txt").write_text("echo: Notes about lifetimes\n")
+    monkeypatch.chdir(tmp_path)
+    app = titled(make_app)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("ctrl+a")
+        await wait_for(pilot, lambda: isinstance(app.screen, AttachPicker), "the picker")
+        await pilot.press(*"notes.txt", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen), "back in the chat")
+        await pilot.press("enter")  # the file alone is the question
+        await answered(pilot)
+        # Titled after the file at first; the model's title replaces it.
+        await wait_for(
+            pilot,
+            lambda: len(chat_bodies(emulator)) == 2,
+            lambda: f"a title request, got {len(chat_bodies(emulator))} requests",
+        )
+        await wait_for(
+            pilot,
+            lambda: app.session.conversation.title != "notes.txt",
+            lambda: f"renamed, got {app.session.conversation.title!r}",
+        )

@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import OptionList
 
 from deepseek_tui.pricing import format_cost
-from deepseek_tui.session import title_from
+from deepseek_tui.session import title_for
 from deepseek_tui.store import StoreError
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ class TitleHandlers(Screen[None]):
             or not turn.content.strip()
             or len(history) != 2
             or history[0].role != "user"
-            or conversation.title != title_from(history[0].content)
+            or conversation.title != title_for(history[0].content, history[0].attachments)
         ):
             return
         if conversation.id in self._titles_asked:
