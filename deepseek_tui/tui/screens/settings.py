@@ -145,7 +145,7 @@ class SettingsScreen(ModalScreen[bool]):
                     _problem("top_p"),
                 )
                 yield Static(
-                    "Each new conversation starts with these; in the chat, ctrl+p changes "
+                    "Each new conversation starts with these; in the chat, ^p changes "
                     "the open one's own.",
                     classes="section",
                 )
