@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import sys
 import tempfile
@@ -114,6 +115,27 @@ async def presets(pilot: Pilot) -> None:
     await pilot.pause(0.3)
 
 
+async def attach(pilot: Pilot) -> None:
+    """A file attached with ^a: sent as a block, shown folded under the question."""
+    work = FOLDER / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "primes.py").write_text(
+        "def primes(n):\n    found = []\n    for k in range(2, n):\n"
+        "        if all(k % p for p in found):\n            found.append(k)\n"
+        "    return found\n"
+    )
+    previous = Path.cwd()
+    os.chdir(work)  # the picker lists the working directory's files
+    try:
+        await pilot.press("ctrl+a")
+        await pilot.pause(0.3)
+        await pilot.press(*"primes.py", "enter")
+        await pilot.pause(0.3)
+        await ask(pilot, "echo: The file is attached: what would you change?")
+    finally:
+        os.chdir(previous)
+
+
 async def settings(pilot: Pilot) -> None:
     await pilot.press("ctrl+s")
     await pilot.pause(0.3)
@@ -172,6 +194,7 @@ SCENES: dict[str, tuple[Scene, dict[str, object]]] = {
     "model-picker": (picker, {}),
     "settings": (settings, {}),
     "presets": (presets, {}),
+    "attach": (attach, {}),
     "sidebar": (sidebar, {}),
 }
 

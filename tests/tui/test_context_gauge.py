@@ -225,3 +225,60 @@ async def test_the_servers_refusal_offers_the_same_choices(make_app, emulator: E
         assert app.session.history[-1].content.startswith("big ")
         # The refusal's own count ("N in the messages") set the gauge right.
         assert app.session.omitted_turns >= 1
+
+
+async def test_the_gauge_counts_an_attached_file_over_ten_turns(
+    make_app, emulator: Emulator, tmp_path, monkeypatch
+) -> None:
+    """The Done-when of issue 12 §2 with a real attachment (^a), not a paste."""
+    from deepseek_tui.tui.screens.attach_picker import AttachPicker
+    from deepseek_tui.tui.screens.chat import ChatScreen
+    from deepseek_tui.tui.widgets.attachments import AttachmentChips
+
+    (tmp_path / "module.py").write_text(pasted_block(24_000))
+    monkeypatch.chdir(tmp_path)
+    turns = [
+        ("hello", None),
+        ("Tell me about context windows.", None),
+        ("Here is my file, please read it. What does it do?", "module.py"),
+        ("write a python function for primes", None),
+        ("show me a table of models", None),
+        ("echo: " + "a fairly long line to come straight back " * 20, None),
+        ("long 300", None),
+        ("And in Chinese? 上下文窗口是多少？", None),
+        ("Summarize the file again.", None),
+        ("thanks", None),
+    ]
+    app = make_app()
+    errors: list[float] = []
+    async with app.run_test(size=(100, 30)) as pilot:
+        status = app.screen.query_one(StatusBar)
+        for question, attachment in turns:
+            screen = app.screen
+            if attachment:
+                await pilot.press("ctrl+a")
+                await wait_for(pilot, lambda: isinstance(app.screen, AttachPicker), "picker")
+                await pilot.press(*attachment, "enter")
+                await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen), "the chat")
+                chips = screen.query_one(AttachmentChips)
+                await wait_for(pilot, lambda: chips.attachments, "the chip")
+            screen.composer.insert(question)
+
+            def expected(screen=screen):
+                extra = screen.draft_extra_tokens()
+                return screen.session.gauge(screen.composer.text, extra_tokens=extra)
+
+            await wait_for(
+                pilot,
+                lambda: status.context == expected().label,
+                lambda: f"the gauge shows {expected().label}, not {status.context!r}",
+            )
+            gauge = expected()
+            await pilot.press("enter")
+            await answered(pilot)
+            real = app.session.history[-1].usage.prompt_tokens
+            errors.append(abs(gauge.used - real) / real)
+    print("relative errors:", [f"{e:.2%}" for e in errors])
+    assert max(errors) <= 0.05, errors
+    body = chat_requests(emulator)[2].body
+    assert "module.py" in body["messages"][-1]["content"]  # the file went as a block
