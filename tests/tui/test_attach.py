@@ -247,3 +247,29 @@ async def test_at_the_start_of_a_word_picks_a_file_in_its_place(
         await pilot.press("escape")
         await pilot.pause()
         assert composer.text == "mail a@b @", "cancelled: the @ stays"
+
+
+async def test_pasting_the_path_of_a_file_offers_to_attach_it(make_app, folder: Path) -> None:
+    from textual import events
+
+    from deepseek_tui.tui.screens.dialogs import Confirm
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        chat = app.screen
+        composer = chat.composer
+        composer.insert("look at ")
+        composer.focus()
+        app.post_message(events.Paste(str(folder / "src" / "main.py")))
+        await wait_for(pilot, lambda: isinstance(app.screen, Confirm), "the offer")
+        await pilot.press("y")
+        chips = chat.query_one(AttachmentChips)
+        await wait_for(pilot, lambda: [a.name for a in chips.attachments] == ["main.py"], "chip")
+        assert composer.text == "look at "  # the pasted path went, the file is attached
+        # Ordinary text is only inserted; a path declined stays as text.
+        app.post_message(events.Paste("just some words"))
+        app.post_message(events.Paste("notes.md"))
+        await wait_for(pilot, lambda: isinstance(app.screen, Confirm), "the second offer")
+        await pilot.press("n")
+        await wait_for(pilot, lambda: composer.text.endswith("notes.md"), "kept as text")
+        assert [a.name for a in chips.attachments] == ["main.py"]

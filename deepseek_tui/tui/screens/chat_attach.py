@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import getters, work
+from textual import events, getters, work
 from textual.screen import Screen
 
 from deepseek_tui.attachments import (
@@ -22,7 +22,7 @@ from deepseek_tui.context import estimate_text
 from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.screens.dialogs import Confirm
 from deepseek_tui.tui.widgets.attachments import AttachmentChips
-from deepseek_tui.tui.widgets.composer import Composer
+from deepseek_tui.tui.widgets.composer import Composer, pasted_file
 
 if TYPE_CHECKING:
     from deepseek_tui.tui.app import DeepSeekApp
@@ -68,6 +68,20 @@ class AttachHandlers(Screen[None]):
                 self.attach(path)
 
         self.app.push_screen(AttachPicker(Path.cwd()), picked)
+
+    @work(exclusive=True, group="attach-offer")
+    async def on_paste(self, event: events.Paste) -> None:
+        """A paste into the composer that is the path of an existing file (it bubbles
+        up here once the composer has inserted it): offer to attach the file."""
+        path = pasted_file(event.text)
+        if path is None or not self.composer.has_focus:
+            return
+        name = sanitize(path.name, name=True)
+        if await self.app.push_screen_wait(
+            Confirm(f"Attach {name}? It was pasted as a path.", yes="Attach")
+        ):
+            self.composer.take_out(event.text)
+            self.attach(path)
 
     @work(exclusive=True, group="attach")
     async def attach(self, path: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual import events
 from textual.binding import Binding
 from textual.message import Message
@@ -90,6 +92,12 @@ class Composer(TextArea):
         # An empty text too: the screen sends it when files are attached.
         self.post_message(self.Submitted(self.text))
 
+    def take_out(self, text: str) -> None:
+        """Remove `text` if the composer ends with it (a pasted path, now attached)."""
+        if text and self.text.endswith(text):
+            self.load_text(self.text[: -len(text)])
+            self.move_cursor(self.document.end)
+
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":  # TextArea would insert a newline
             event.stop()
@@ -128,3 +136,16 @@ class Composer(TextArea):
             self.action_cursor_left()
         else:
             self.action_cursor_right()
+
+
+def pasted_file(text: str) -> Path | None:
+    """The existing regular file a pasted text names (one line, maybe quoted or with
+    ~), or None: ordinary text pasted is never taken for a path."""
+    line = text.strip().strip("'\"")
+    if not line or "\n" in line or len(line) > 4096:
+        return None
+    try:
+        path = Path(line).expanduser()
+        return path if path.is_file() else None
+    except (OSError, ValueError):
+        return None
