@@ -261,7 +261,7 @@ async def test_the_gauge_counts_an_attached_file_over_ten_turns(
                 await pilot.press(*attachment, "enter")
                 await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen), "the chat")
                 chips = screen.query_one(AttachmentChips)
-                await wait_for(pilot, lambda: chips.attachments, "the chip")
+                await wait_for(pilot, lambda chips=chips: chips.attachments, "the chip")
             screen.composer.insert(question)
 
             def expected(screen=screen):
