@@ -38,6 +38,26 @@ def run(
     )
 
 
+def read_until_closed(master: int, deadline: float) -> bytes:
+    """Everything written to a pseudo-terminal until its last writer closes it (EIO
+    or EOF); fails if that has not happened by `deadline` (time.monotonic())."""
+    import select
+
+    printed = b""
+    while True:
+        assert time.monotonic() < deadline, f"it did not end; it printed {printed!r}"
+        ready, _, _ = select.select([master], [], [], 0.05)
+        if not ready:
+            continue
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the last writer to the terminal is gone
+            return printed
+        if not data:
+            return printed
+        printed += data
+
+
 # --- the TUI, driven with Pilot -------------------------------------------------------
 
 

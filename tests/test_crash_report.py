@@ -7,7 +7,6 @@ from __future__ import annotations
 import fcntl
 import os
 import pty
-import select
 import struct
 import subprocess
 import sys
@@ -17,6 +16,7 @@ import time
 from pathlib import Path
 
 from tests.conftest import TEST_KEY
+from tests.helpers import read_until_closed
 
 QUESTION = "a private question about my health"
 
@@ -79,21 +79,9 @@ def _on_terminal(script: str, *args: str, timeout: float = 60) -> tuple[int, byt
         env={**os.environ, "TERM": "xterm-256color"},
     )
     os.close(slave)
-    printed = b""
     deadline = time.monotonic() + timeout
     try:
-        while True:
-            assert time.monotonic() < deadline, f"it did not end; it printed {printed!r}"
-            ready, _, _ = select.select([master], [], [], 0.05)
-            if not ready:
-                continue
-            try:
-                data = os.read(master, 65536)
-            except OSError:  # EIO: the last writer to the terminal is gone
-                break
-            if not data:
-                break
-            printed += data
+        printed = read_until_closed(master, deadline)
         status = process.wait(timeout=max(deadline - time.monotonic(), 1))
     finally:
         os.close(master)

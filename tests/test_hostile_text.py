@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import pty
-import select
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ import tomli_w
 from deepseek_tui.emulator import Emulator, Faults
 from deepseek_tui.store import Store
 from tests.conftest import TEST_KEY
-from tests.helpers import run
+from tests.helpers import read_until_closed, run
 
 # Write the clipboard (OSC 52), set the title (OSC 0), clear the screen, ask the
 # terminal to type its cursor position into the shell (CSI 6n), the same as C1 CSI.
@@ -43,21 +42,9 @@ def _on_terminal(*args: str, env: dict[str, str] | None = None, timeout: float =
         env={**os.environ, **ENV, **(env or {})},
     )
     os.close(slave)
-    screen = b""
     deadline = time.monotonic() + timeout
     try:
-        while True:
-            assert time.monotonic() < deadline, f"it did not end; the terminal got {screen!r}"
-            ready, _, _ = select.select([master], [], [], 0.05)
-            if not ready:
-                continue
-            try:
-                data = os.read(master, 65536)
-            except OSError:  # EIO: the last writer to the terminal is gone
-                break
-            if not data:
-                break
-            screen += data
+        screen = read_until_closed(master, deadline)
         process.wait(timeout=max(deadline - time.monotonic(), 1))
     finally:
         os.close(master)
