@@ -446,31 +446,53 @@ _PROVIDER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
+def _read_tables(
+    value: object, path: Path, section: str, noun: str, kinds: dict[str, str]
+) -> dict[str, dict[str, Any]]:
+    """Check `[section.NAME]` tables: a table of tables, names of letters, digits, -
+    and _, each key one of `kinds` and of its kind. A `ConfigError` names the first
+    wrong value."""
+    if not isinstance(value, dict):
+        raise _wrong(path, f"'{section}' must be a table of [{section}.NAME] tables.")
+    out: dict[str, dict[str, Any]] = {}
+    for name, table in value.items():
+        if not _PROVIDER_NAME.fullmatch(name):
+            raise _wrong(
+                path, f"the {noun} name {_show(name)} may hold only letters, digits, - and _."
+            )
+        where = f"'{section}.{name}"
+        if not isinstance(table, dict):
+            raise _wrong(path, f"{where}' must be a table.")
+        entry: dict[str, Any] = {}
+        for key, item in table.items():
+            kind = kinds.get(key)
+            if kind is None:
+                raise _wrong(
+                    path, f"{where}' has no setting {key!r} (it takes {', '.join(kinds)})."
+                )
+            converted = _convert(item, kind)
+            if converted is _WRONG:
+                raise _wrong(
+                    path, f"{where}.{key}' must be {_KIND_WORDS[kind]}, got {_show(item)}."
+                )
+            entry[key] = converted
+        out[name] = entry
+    return out
+
+
+def _wrong(path: Path, message: str) -> ConfigError:
+    return ConfigError(f"Invalid value in {path}: {message}", path=path)
+
+
 def _read_providers(value: object, path: Path) -> dict[str, dict[str, Any]]:
     """Check the [providers.NAME] tables; a `ConfigError` names the first wrong value."""
 
     def wrong(message: str) -> ConfigError:
-        return ConfigError(f"Invalid value in {path}: {message}", path=path)
+        return _wrong(path, message)
 
-    if not isinstance(value, dict):
-        raise wrong("'providers' must be a table of [providers.NAME] tables.")
-    out: dict[str, dict[str, Any]] = {}
-    for name, table in value.items():
-        if not _PROVIDER_NAME.fullmatch(name):
-            raise wrong(f"the provider name {_show(name)} may hold only letters, digits, - and _.")
+    out = _read_tables(value, path, "providers", "provider", _PROVIDER_KEYS)
+    for name, entry in out.items():
         where = f"'providers.{name}"
-        if not isinstance(table, dict):
-            raise wrong(f"{where}' must be a table.")
-        entry: dict[str, Any] = {}
-        for key, item in table.items():
-            kind = _PROVIDER_KEYS.get(key)
-            if kind is None:
-                known = ", ".join(_PROVIDER_KEYS)
-                raise wrong(f"{where}' has no setting {key!r} (it takes {known}).")
-            converted = _convert(item, kind)
-            if converted is _WRONG:
-                raise wrong(f"{where}.{key}' must be {_KIND_WORDS[kind]}, got {_show(item)}.")
-            entry[key] = converted
         if entry.get("kind", "openai") not in PROVIDER_KINDS:
             raise wrong(
                 f'{where}.kind\' must be "openai" or "segmind", got {_show(entry["kind"])}.'
@@ -489,7 +511,6 @@ def _read_providers(value: object, path: Path) -> dict[str, dict[str, Any]]:
                 raise wrong(f'{where}\' needs base_url = "https://…" (where its API is).')
             if not entry.get("model") and not entry.get("models"):
                 raise wrong(f'{where}\' needs model = "…" (the model id to use by default).')
-        out[name] = entry
     return out
 
 
@@ -510,33 +531,9 @@ _PRESET_SETTINGS = (
 
 
 def _read_presets(value: object, path: Path) -> dict[str, dict[str, Any]]:
-    """Check the [presets.NAME] tables; a `ConfigError` names the first wrong value
-    (the values' ranges are `Settings.validate`'s)."""
-
-    def wrong(message: str) -> ConfigError:
-        return ConfigError(f"Invalid value in {path}: {message}", path=path)
-
-    if not isinstance(value, dict):
-        raise wrong("'presets' must be a table of [presets.NAME] tables.")
+    """Check the [presets.NAME] tables (their ranges are `Settings.validate`'s)."""
     kinds = {"description": "str", **{key: _FIELD_KINDS[key] for key in _PRESET_SETTINGS}}
-    out: dict[str, dict[str, Any]] = {}
-    for name, table in value.items():
-        if not _PROVIDER_NAME.fullmatch(name):
-            raise wrong(f"the preset name {_show(name)} may hold only letters, digits, - and _.")
-        where = f"'presets.{name}"
-        if not isinstance(table, dict):
-            raise wrong(f"{where}' must be a table.")
-        entry: dict[str, Any] = {}
-        for key, item in table.items():
-            kind = kinds.get(key)
-            if kind is None:
-                raise wrong(f"{where}' has no setting {key!r} (it takes {', '.join(kinds)}).")
-            converted = _convert(item, kind)
-            if converted is _WRONG:
-                raise wrong(f"{where}.{key}' must be {_KIND_WORDS[kind]}, got {_show(item)}.")
-            entry[key] = converted
-        out[name] = entry
-    return out
+    return _read_tables(value, path, "presets", "preset", kinds)
 
 
 def _copy_tables(value: dict[str, Any]) -> dict[str, Any]:
