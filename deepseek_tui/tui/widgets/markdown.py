@@ -305,7 +305,15 @@ FOLDED = Block([], False)
 
 
 class MarkdownView(Widget):
-    """Markdown text that may still be growing. `write` adds text, `finish` ends it."""
+    """Markdown text that may still be growing. `write` adds text, `finish` ends it.
+
+    What Textual asks of the widget (`get_content_height`, `render_line`) is answered
+    from what is already rendered and changes nothing. Rendering is its own step
+    (`_step`), run after a screen refresh whenever there is something to render: it
+    renders new blocks within `FRAME_SECONDS`, then says so with `refresh(layout=True)`,
+    and schedules itself again until everything written (also after `finish`) is shown
+    (docs/architecture.md, "Streaming render").
+    """
 
     DEFAULT_CSS = """
     MarkdownView {
@@ -330,15 +338,24 @@ class MarkdownView(Widget):
         self._starts: list[int] = []  # the first line of each shown piece
         self._lines = 0
         self._stale = True
+        self._step_due = False  # a render step is scheduled
+        # After a new width or theme: what was shown stays until the new look has
+        # caught up (a picture that shrank while re-rendering could take the
+        # scrollbar away, change the width again, and never settle).
+        self._relook = False
         if text:
             self._splitter.feed(sanitize(text))
 
     def on_mount(self) -> None:
         self.watch(self.app, "theme", self._restyle, init=False)
+        self._schedule()
+
+    def on_resize(self) -> None:
+        self._schedule()  # the first width, or a new one: render for it
 
     def _restyle(self) -> None:
         self._look = None
-        self.refresh(layout=True)
+        self._schedule()
 
     @property
     def source(self) -> str:
@@ -346,27 +363,49 @@ class MarkdownView(Widget):
 
     @property
     def settled(self) -> bool:
-        """Everything written so far is rendered (frames render in steps)."""
+        """Everything written so far is rendered and shown at the widget's width."""
         return (
             self._renderer is not None
+            and self._look == (self.app.theme, max(self.size.width, 1))
             and len(self._rendered) == len(self._splitter.blocks)
             and not self._open_dirty
+            and not self._stale
         )
 
     async def write(self, text: str) -> None:
         if text:
             self._splitter.feed(sanitize(text))
-            self._changed()
+            self._open_dirty = True
+            self._schedule()
 
     async def finish(self) -> None:
         self._splitter.finish()
-        self._changed()
-
-    def _changed(self) -> None:
-        self._open_dirty = self._stale = True
-        self.refresh(layout=True)
+        self._open_dirty = True
+        self._schedule()
 
     # --- rendering ---------------------------------------------------------------
+
+    def _schedule(self) -> None:
+        """Run a render step after the next screen refresh (one at a time): steps
+        follow frames, so keys are read between them, and the layout that a step asked
+        for has run before the next step changes the height again."""
+        if not self._step_due and self.is_attached:
+            self._step_due = self.call_after_refresh(self._step)
+
+    def _step(self) -> None:
+        """Render what is new within the frame budget and show it."""
+        self._step_due = False
+        width = self.size.width
+        if not width or not self.is_attached:
+            return  # not laid out yet: `on_resize` schedules the first step
+        lines, shown = self._lines, self._shown
+        self._layout(width)
+        if self._lines != lines:
+            self.refresh(layout=True)
+        elif self._shown is not shown:
+            self.refresh()
+        if not self.settled:
+            self._schedule()
 
     def _layout(self, width: int) -> None:
         """Render what is new (or everything, for a new width or theme) and index it."""
@@ -383,26 +422,28 @@ class MarkdownView(Widget):
                 code_theme=code_theme(app.theme_variables, dark),
                 base=self._base,
             )
+            self._relook = self._look is not None
             self._look = look
             self._rendered = []
             self._open_dirty = self._stale = True
         self._fold()
         blocks, rendered = self._splitter.blocks, self._rendered
         # When more text is waiting than renders in FRAME_SECONDS (a fast stream, a
-        # long stored answer), the rest follows in the next frames: the screen keeps
-        # moving and keys (Esc too) keep being read.
+        # long stored answer), the rest follows in the next steps: the screen keeps
+        # moving and keys (Esc too) keep being read. One block always renders, so
+        # every step moves forward.
         deadline = time.perf_counter() + FRAME_SECONDS
+        done = 0
         while len(rendered) < len(blocks):
             index = len(rendered)
             if index < self._first:
                 rendered.append(FOLDED)
                 continue
-            if time.perf_counter() > deadline:
-                self._stale = True
-                self.call_later(self.refresh, layout=True)
+            if done and time.perf_counter() > deadline:
                 break
             before = rendered[-1] if index > self._first else None
             rendered.append(self._render_one(blocks[index], before))
+            done += 1
             self._open_dirty = self._stale = True
         behind = len(rendered) < len(blocks)
         if behind:
@@ -411,7 +452,9 @@ class MarkdownView(Widget):
             before = rendered[-1] if len(rendered) > self._first else None
             self._open_block = self._render_one(self._splitter.open_text, before)
             self._open_dirty = False
-        if self._stale:
+            self._stale = True
+        if self._stale and not (behind and self._relook):
+            self._relook = False
             pieces = [*rendered[self._first :]]
             if not behind:
                 pieces.append(self._open_block)
@@ -423,7 +466,7 @@ class MarkdownView(Widget):
                 self._starts.append(line)
                 line += len(strips)
             self._lines = line
-            self._stale = False
+            self._stale = behind  # the index is whole only once nothing is behind
 
     def _fold(self) -> None:
         """Leave out the oldest finished blocks while the rest is over the window."""
@@ -456,15 +499,12 @@ class MarkdownView(Widget):
         return Block([*notice.strips, Strip([])], False)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        self._layout(width)
+        # What is rendered, nothing more: asking must not change the answer (Textual
+        # caches it until the next refresh(layout=True), which `_step` makes).
         return self._lines
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        if self._look != (self.app.theme, max(width, 1)):
-            self._layout(width)
-        # Otherwise draw what the last layout rendered: new text is rendered when the
-        # height is asked for, within one frame's budget, not once per visible line.
         index = bisect_right(self._starts, y) - 1
         if index >= 0:
             strips = self._shown[index]
