@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,14 +55,22 @@ def error_body(message: str, type_: str, code: str = "invalid_request_error") ->
     return {"error": {"message": message, "type": type_, "param": None, "code": code}}
 
 
+def _grouped(pieces: Sequence[str], size: int) -> Sequence[str]:
+    if size <= 1:
+        return pieces
+    return ["".join(pieces[start : start + size]) for start in range(0, len(pieces), size)]
+
+
 def stream_chunks(
     completion: Completion,
     *,
     include_usage: bool = False,
     reasoning_field: str = "reasoning_content",
     usage_chunk: str = "finish",
+    pieces_per_chunk: int = 1,
 ) -> list[dict[str, Any]]:
-    """Every `data:` chunk of a stream, in order, without the final [DONE]."""
+    """Every `data:` chunk of a stream, in order, without the final [DONE]. With
+    `pieces_per_chunk` over 1, each delta carries that many pieces (tokens) at once."""
     head = {
         "id": completion.id,
         "object": "chat.completion.chunk",
@@ -84,12 +93,15 @@ def stream_chunks(
     if completion.thinking and reasoning_field != "think_tags":
         key = reasoning_field
         chunks = [chunk({"role": "assistant", "content": None, key: ""})]
-        chunks += [chunk({"content": None, key: piece}) for piece in completion.reasoning]
-        chunks += [chunk({"content": piece, key: None}) for piece in completion.content]
+        reasoning = _grouped(completion.reasoning, pieces_per_chunk)
+        chunks += [chunk({"content": None, key: piece}) for piece in reasoning]
+        content = _grouped(completion.content, pieces_per_chunk)
+        chunks += [chunk({"content": piece, key: None}) for piece in content]
         chunks.append(chunk({"content": "", key: None}, completion.finish_reason, **final))
     else:
         chunks = [chunk({"role": "assistant", "content": ""})]
-        chunks += [chunk({"content": piece}) for piece in _plain_pieces(completion)]
+        pieces = _grouped(_plain_pieces(completion), pieces_per_chunk)
+        chunks += [chunk({"content": piece}) for piece in pieces]
         chunks.append(chunk({"content": ""}, completion.finish_reason, **final))
     if separate:
         # OpenAI-style gateways: usage alone, in an extra chunk with no choices.

@@ -51,6 +51,7 @@ class Faults:
     keepalive_before: float = 0.0  # seconds of ": keep-alive" comments (non-stream: "\n") first
     keepalive_interval: float = 0.05  # seconds between keep-alive comments
     token_delay: float = 0.0  # seconds between chunks
+    pieces_per_chunk: int = 1  # tokens in one delta (usage still counts each)
     error_status: int | None = None  # answer chat requests with this HTTP status…
     error_body: str | None = None  # …and this raw body (None: DeepSeek's JSON for the status)
     error_content_type: str = "application/json"  # "" sends no Content-Type at all
@@ -712,6 +713,7 @@ class _Handler(BaseHTTPRequestHandler):
             include_usage=request.include_usage,
             reasoning_field=faults.reasoning_field,
             usage_chunk=faults.usage_chunk,
+            pieces_per_chunk=faults.pieces_per_chunk,
         )
         framing = _Framing(no_space=faults.no_space, crlf=faults.crlf)
         self.send_response(200)
