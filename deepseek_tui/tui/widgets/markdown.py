@@ -339,10 +339,10 @@ class MarkdownView(Widget):
         self._lines = 0
         self._stale = True
         self._step_due = False  # a render step is scheduled
-        # After a new width or theme: what was shown stays until the new look has
-        # caught up (a picture that shrank while re-rendering could take the
-        # scrollbar away, change the width again, and never settle).
-        self._relook = False
+        # After a new width or theme, what was shown stays until the new look has
+        # rendered as many blocks (a picture that shrank while re-rendering could take
+        # the scrollbar away, change the width again, and never settle).
+        self._relook_blocks = 0
         if text:
             self._splitter.feed(sanitize(text))
 
@@ -422,7 +422,7 @@ class MarkdownView(Widget):
                 code_theme=code_theme(app.theme_variables, dark),
                 base=self._base,
             )
-            self._relook = self._look is not None
+            self._relook_blocks = len(self._rendered) if self._look is not None else 0
             self._look = look
             self._rendered = []
             self._open_dirty = self._stale = True
@@ -453,8 +453,8 @@ class MarkdownView(Widget):
             self._open_block = self._render_one(self._splitter.open_text, before)
             self._open_dirty = False
             self._stale = True
-        if self._stale and not (behind and self._relook):
-            self._relook = False
+        if self._stale and not (behind and len(rendered) < self._relook_blocks):
+            self._relook_blocks = 0
             pieces = [*rendered[self._first :]]
             if not behind:
                 pieces.append(self._open_block)
