@@ -32,6 +32,7 @@ from deepseek_tui.config import (
 )
 from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.app import DeepSeekApp
+from deepseek_tui.tui.balance import balance_text
 from deepseek_tui.tui.screens.settings_form import (
     DEFAULT_EFFORT,
     EFFORT_CHOICES,
@@ -489,7 +490,6 @@ class SettingsScreen(ModalScreen[bool]):
         """Ask the provider in use what is left on the account, while the form is usable.
         Segmind has no such call: its credits are in the key summary already."""
         from deepseek_tui.api.errors import ApiError
-        from deepseek_tui.tui.screens.chat_parameters import balance_text
 
         app = self.app
         if app.demo or app.api_key is None:
