@@ -141,24 +141,33 @@ class Settings:
 
     def validate(self) -> list[str]:
         """Return the problems as plain sentences; an empty list means usable."""
-        problems: list[str] = []
+        return [sentence for _, sentence in self.problems()]
+
+    def problems(self) -> list[tuple[str, str]]:
+        """(setting, sentence) for each problem; the setting ("top_p",
+        "providers.NAME.base_url", "presets.NAME") tells a form which field it is about."""
+        problems: list[tuple[str, str]] = []
+
+        def wrong(setting: str, sentence: str) -> None:
+            problems.append((setting, f"{setting} {sentence}"))
+
         # Comparisons are written so that NaN fails them too.
         if self.temperature is not None and not 0 <= self.temperature <= 2:
-            problems.append(f"temperature must be between 0 and 2, got {self.temperature}.")
+            wrong("temperature", f"must be between 0 and 2, got {self.temperature}.")
         if self.top_p is not None and not 0 < self.top_p <= 1:
-            problems.append(f"top_p must be greater than 0 and at most 1, got {self.top_p}.")
+            wrong("top_p", f"must be greater than 0 and at most 1, got {self.top_p}.")
         if self.max_tokens is not None and not self.max_tokens >= 1:
-            problems.append(f"max_tokens must be at least 1, got {self.max_tokens}.")
+            wrong("max_tokens", f"must be at least 1, got {self.max_tokens}.")
         for name in ("frequency_penalty", "presence_penalty"):
             value = getattr(self, name)
             if value is not None and not -2 <= value <= 2:
-                problems.append(f"{name} must be between -2 and 2, got {value}.")
+                wrong(name, f"must be between -2 and 2, got {value}.")
         if len(self.stop) > MAX_STOP or not all(self.stop):
-            problems.append(f"stop takes up to {MAX_STOP} sequences, none of them empty.")
+            wrong("stop", f"takes up to {MAX_STOP} sequences, none of them empty.")
         if self.reasoning_effort is not None and self.reasoning_effort not in REASONING_EFFORTS:
-            problems.append(
-                f"reasoning_effort must be {' or '.join(REASONING_EFFORTS)}, "
-                f"got {self.reasoning_effort!r}."
+            wrong(
+                "reasoning_effort",
+                f"must be {' or '.join(REASONING_EFFORTS)}, got {self.reasoning_effort!r}.",
             )
         for name in (
             "connect_timeout",
@@ -169,26 +178,27 @@ class Settings:
         ):
             value = getattr(self, name)
             if not (value > 0 and math.isfinite(value)):
-                problems.append(f"{name} must be a positive number of seconds, got {value}.")
+                wrong(name, f"must be a positive number of seconds, got {value}.")
         if not self.max_attempts >= 1:
-            problems.append(f"max_attempts must be at least 1, got {self.max_attempts}.")
+            wrong("max_attempts", f"must be at least 1, got {self.max_attempts}.")
         if not self.attach_limit_kb >= 1:
-            problems.append(f"attach_limit_kb must be at least 1, got {self.attach_limit_kb}.")
+            wrong("attach_limit_kb", f"must be at least 1, got {self.attach_limit_kb}.")
         url_problem = base_url_problem(self.base_url)
         if url_problem:
-            problems.append(f"base_url: {url_problem}")
+            problems.append(("base_url", f"base_url: {url_problem}"))
         if not self.model.strip():
-            problems.append("model must not be empty.")
+            wrong("model", "must not be empty.")
         if self.provider not in self.provider_names():
-            problems.append(unknown_provider(self.provider, self.provider_names()))
+            problems.append(("provider", unknown_provider(self.provider, self.provider_names())))
         for name in self.providers:
             url_problem = base_url_problem(self.profile(name).base_url)
             if url_problem:
-                problems.append(f"providers.{name}.base_url: {url_problem}")
+                where = f"providers.{name}.base_url"
+                problems.append((where, f"{where}: {url_problem}"))
         for name in self.presets:
             # Its values alone, over the defaults: the top level's problems are said above.
             values = Settings().with_preset(name, self.presets[name])
-            problems.extend(f"presets.{name}: {problem}" for problem in values.validate())
+            problems.extend((f"presets.{name}", f"presets.{name}: {p}") for p in values.validate())
         return problems
 
     # --- presets --------------------------------------------------------------------------

@@ -286,7 +286,7 @@ class DeepSeekApp(App[int]):
 
     def leave_demo(self, api_key: str, base_url: str) -> None:
         """A real key was saved during the demo: use it, at `base_url`, from the next
-        request on (`apply_settings` makes the client). The emulator is stopped at exit."""
+        request on (`use_settings` makes the client). The emulator is stopped at exit."""
         self.demo = False
         self.api_key = api_key
         self.base_url = base_url.rstrip("/")
@@ -313,6 +313,37 @@ class DeepSeekApp(App[int]):
         with contextlib.suppress(Exception):
             self.theme = self.settings.theme
         self.fetch_models()
+
+    def use_settings(self, settings: Settings, *, provider: str, key: str = "") -> None:
+        """Use what the settings screen saved: `settings` copied into `self.settings`,
+        `provider` (with `key` if one was typed) from the next request on; a key typed
+        in the demo ends it. Then a new client and the session's parameters."""
+        from dataclasses import fields
+
+        switching = provider != self.provider
+        old_url = self.settings.profile(provider).base_url
+        # In place: the chat session and screens hold this very object.
+        for item in fields(Settings):
+            value = getattr(settings, item.name)
+            setattr(self.settings, item.name, list(value) if isinstance(value, list) else value)
+        if self.demo and key:
+            # A real key ends the demo: chats go to the saved base URL from now on.
+            self.leave_demo(key, settings.profile("deepseek").base_url)
+            if switching:
+                self.switch_provider(provider)
+            self.notify(
+                f"Key saved: the demo is over, chats now go to {self.base_url}.", markup=False
+            )
+        elif switching and not self.demo:
+            problem = self.switch_provider(provider)
+            if problem:
+                self.notify(problem, severity="warning", markup=False)
+        elif not self.demo:
+            if key:
+                self.api_key = key
+            if settings.profile(provider).base_url != old_url:
+                self.base_url = settings.profile(provider).base_url.rstrip("/")
+        self.apply_settings()
 
     def fetch_models(self) -> None:
         self.run_worker(self.load_models(self.provider), group="models", exit_on_error=False)

@@ -16,7 +16,13 @@ from deepseek_tui.emulator import Emulator
 from deepseek_tui.tui.app import DeepSeekApp
 from deepseek_tui.tui.screens.chat import ChatScreen
 from deepseek_tui.tui.screens.settings import SettingsScreen
-from deepseek_tui.tui.screens.settings_form import FIELD_PROBLEMS, Form, read_form
+from deepseek_tui.tui.screens.settings_form import (
+    FIELD_PROBLEMS,
+    FIELDS,
+    SavedSettings,
+    read_form,
+    shown_values,
+)
 from tests.conftest import TEST_KEY
 
 RIGHT_KEY = "sk-test-right-0000000000"
@@ -31,8 +37,9 @@ def fresh_snapshot_dir() -> Paths:
     return Paths(SNAPSHOT_DIR)
 
 
-def blank_form(**changes) -> Form:
-    values = {
+def blank_form(**changes) -> dict[str, str | bool]:
+    """What the rows hold, by field name; the ones left out read as blank."""
+    values: dict[str, str | bool] = {
         "base_url": "https://api.deepseek.com",
         "model": "deepseek-chat",
         "temperature": "",
@@ -43,15 +50,28 @@ def blank_form(**changes) -> Form:
         "reasoning_expanded": False,
     }
     values.update(changes)
-    return Form(**values)
+    return values
 
 
-async def open_settings(pilot, results: list[bool] | None = None) -> SettingsScreen:
+async def open_settings(pilot, results: list[SavedSettings | None] | None = None) -> SettingsScreen:
+    """Push the form with `results` as its callback: what it saved, None if cancelled.
+    The app uses what was saved only when the chat opens the form (^s): `open_from_chat`."""
     await pilot.pause()
     screen = SettingsScreen()
     pilot.app.push_screen(screen, None if results is None else results.append)
     await pilot.pause()
     return screen
+
+
+async def open_from_chat(pilot) -> SettingsScreen:
+    """Open the form as a user does: ^s in the chat."""
+    from tests.helpers import wait_for
+
+    app = pilot.app
+    await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen), "the chat")
+    await pilot.press("ctrl+s")
+    await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen), "settings")
+    return app.screen
 
 
 async def type_into(pilot, selector: str, text: str) -> None:
@@ -132,6 +152,32 @@ def test_fields_not_on_the_form_are_kept() -> None:
     assert (settings.temperature, settings.max_tokens) == (0.7, 512)
 
 
+def test_every_row_reads_back_the_setting_it_shows() -> None:
+    """The schema drives showing and reading alike: a setting added to FIELDS must be
+    changed here too, and comes back from the form as it went in."""
+    settings = Settings(
+        base_url="https://gateway.example.test/v1",
+        model="deepseek-reasoner",
+        temperature=0.7,
+        top_p=0.9,
+        max_tokens=512,
+        json_mode=True,
+        stop=["END", "###"],
+        frequency_penalty=0.5,
+        presence_penalty=-1.0,
+        reasoning_effort="max",
+        system_prompt="Be brief.",
+        theme="nord",
+        reasoning_expanded=True,
+        model_titles=True,
+    )
+    on_the_form = [field.name for field in FIELDS if field.where != "form"]
+    assert all(getattr(settings, name) != getattr(Settings(), name) for name in on_the_form)
+    read, problems = read_form(Settings(), shown_values(settings, "deepseek"))
+    assert problems == {}
+    assert read == settings
+
+
 # --- the screen -------------------------------------------------------------------------
 
 
@@ -196,9 +242,8 @@ async def test_a_key_with_spaces_cannot_be_saved(make_app) -> None:
 async def test_saved_settings_survive_a_restart(make_app, paths: Paths) -> None:
     settings = Settings()
     app = make_app(settings=settings)
-    results: list[bool] = []
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await open_settings(pilot, results)
+        screen = await open_from_chat(pilot)
         await type_into(pilot, "#base_url", "https://gateway.example.test/v1")
         screen.query_one("#model", Select).value = "deepseek-reasoner"
         await type_into(pilot, "#temperature", "0.7")
@@ -211,7 +256,6 @@ async def test_saved_settings_survive_a_restart(make_app, paths: Paths) -> None:
         await pilot.press("space")
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert results == [True]
         assert isinstance(app.screen, ChatScreen)
         # Mutated in place: whoever holds the settings object sees the new values.
         assert app.settings is settings
@@ -230,7 +274,7 @@ async def test_saved_settings_survive_a_restart(make_app, paths: Paths) -> None:
 async def test_a_new_key_is_saved_privately_and_used(make_app, paths: Paths) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_settings(pilot)
+        await open_from_chat(pilot)
         await type_into(pilot, "#api_key", NEW_KEY)
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -253,7 +297,7 @@ async def test_a_disk_error_keeps_the_form_open(make_app, paths: Paths) -> None:
     paths.ensure_dir()
     paths.config_file.mkdir()  # the file cannot be replaced: a directory is in the way
     app = make_app()
-    results: list[bool] = []
+    results: list[SavedSettings | None] = []
     async with app.run_test(size=(120, 40)) as pilot:
         await open_settings(pilot, results)
         await type_into(pilot, "#temperature", "0.4")
@@ -292,7 +336,7 @@ async def test_escape_leaves_config_untouched(make_app, paths: Paths) -> None:
     save_settings(paths, Settings(temperature=0.5, theme="textual-dark"))
     before = paths.config_file.read_bytes()
     app = make_app(settings=load_settings(paths))
-    results: list[bool] = []
+    results: list[SavedSettings | None] = []
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_settings(pilot, results)
         await type_into(pilot, "#temperature", "1.2")
@@ -301,7 +345,7 @@ async def test_escape_leaves_config_untouched(make_app, paths: Paths) -> None:
         assert app.theme == "nord"  # previewed
         await pilot.press("escape")
         await pilot.pause()
-        assert results == [False]
+        assert results == [None]
         assert app.theme == "textual-dark"
         assert app.settings.temperature == 0.5
     assert paths.config_file.read_bytes() == before
@@ -370,16 +414,17 @@ async def test_a_new_conversations_parameters_are_saved_and_reloaded(
     make_app, paths: Paths
 ) -> None:
     app = make_app()
-    results: list[bool] = []
+    results: list[SavedSettings | None] = []
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_settings(pilot, results)
-        assert "must mention JSON" in shown(pilot, "#json-mode-words")
+        assert "must mention JSON" in shown(pilot, "#json_mode-words")
         await set_parameter_defaults(pilot, screen)
         assert shown(pilot, "#stop-note").endswith("Read as 2: 'END', '###'.")
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert results == [True]
+    [saved] = results
     reloaded = load_settings(paths)
+    assert saved is not None and saved.settings == reloaded
     assert reloaded.json_mode is True
     assert reloaded.stop == ["END", "###"]
     assert (reloaded.frequency_penalty, reloaded.presence_penalty) == (0.5, -1.0)

@@ -483,11 +483,11 @@ class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers
         self.notify(f"The next message goes to {model} ({thinking}).", markup=False)
 
     def action_settings(self) -> None:
-        from deepseek_tui.tui.screens.settings import SettingsScreen
+        from deepseek_tui.tui.screens.settings import SavedSettings, SettingsScreen
 
-        def saved(changed: bool | None) -> None:
-            if changed:
-                self.app.apply_settings()
+        def saved(result: SavedSettings | None) -> None:
+            if result is not None:
+                self.app.use_settings(result.settings, provider=result.provider, key=result.key)
                 self.update_status()
 
         self.app.push_screen(SettingsScreen(), saved)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from deepseek_tui.api.errors import ApiError
 from deepseek_tui.api.models import REASONING_EFFORTS, model_traits
 from deepseek_tui.api.request import JSON_MODE_RULE, Parameters
+from deepseek_tui.tui.balance import balance_text
 from deepseek_tui.tui.screens.dialogs import TextPrompt
 
 if TYPE_CHECKING:
@@ -156,11 +157,3 @@ async def _balance(chat: ChatScreen) -> None:
         chat.notify(str(error), title="Balance", severity="error", markup=False)
         return
     chat.notify(balance_text(report), title="Balance", timeout=10, markup=False)
-
-
-def balance_text(report: Any) -> str:
-    """ "12.34 USD", each currency's total; a warning when it cannot pay for a request."""
-    totals = ", ".join(f"{b.total} {b.currency}" for b in report.balances) or "none listed"
-    if not report.is_available:
-        return f"{totals}: not enough to use the API; top up your balance."
-    return totals
