@@ -1,16 +1,17 @@
 """Benchmark: the installed app in a real pseudo-terminal, measured as the user sees it.
 
-Every row of issue 8's table, one command. The app is the `deepseek-tui` script next to
-this Python (`sys.executable`), started in a pseudo-terminal of 120×40 with
+Every row of issues 8 and 16's tables, one command. The app is the `deepseek-tui` script
+next to this Python (`sys.executable`), started in a pseudo-terminal of 120×40 with
 TERM=xterm-256color; what it draws is read as it arrives and parsed with pyte (a
 terminal emulator), so "on screen" means on the screen a user would look at. Replies
 come from the emulator (`deepseek_tui.emulator.Emulator`) running inside this process
 on 127.0.0.1, with a fake key and a throw-away config dir: no network.
 
     pip install -e '.[bench]'                      # pyte
-    python benchmarks/terminal.py                  # every row, 3 runs each (~2.5 min here)
+    python benchmarks/terminal.py                  # every row, 3 runs each (~20 min here)
     python benchmarks/terminal.py --quick          # a smoke run: 1 run, short windows
     python benchmarks/terminal.py --only keys --runs 5
+    python benchmarks/terminal.py --only stress --stress-runs 40
     python benchmarks/terminal.py --json > figures.json
 
 Rows (`--only NAME`, repeatable):
@@ -34,18 +35,45 @@ Rows (`--only NAME`, repeatable):
            The 20k runs also count visible screen updates (distinct states of the
            conversation area after each burst of output; bursts end after 10 ms of
            quiet) per second, and the longest time the picture stood still.
+- stress   issue 16 §3: N fresh apps (`--stress-runs`, default 20; 3 with --quick),
+           one after another, each streaming "dense 20000" as fast as the emulator
+           sends. A run reached the end when END-OF-ANSWER is on screen and the status
+           bar says "last: … out"; it is stuck when the status bar says finished but
+           the last line has not shown 20 s later. A stuck run then gets End, and if
+           that does not help ctrl+down (3 s each): whether either brought the end is
+           counted apart, and the run still counts as stuck. A stuck run costs ~30 s.
 - paint    first paint: launch → "deepseek-chat" on screen, against a bare Textual app
            (a Static label, same Python, same pty) in alternating launches.
-- huge     a 10 MB answer: how much of it the server sent, the screen showed (the
+- huge     a 10 MB answer, two launches a run. The first takes it in with a keystroke
+           every 0.5 s throughout: what the server had sent, the screen showed (the
            last heading visible, as an offset into the answer) and the database held
-           after 20 s; keystroke echo during those 20 s (one every 0.5 s); then Esc →
-           "stopped" in the status bar, and what was saved after the stop.
+           after 20 s; Enter → the server sent all, Enter → taken in (the database
+           holds the whole answer, finished, and the status bar says "last: … out";
+           the database is looked at every 0.5 s), Enter → its last line on screen;
+           keystroke echo p50/p95/max; it gives up after 120 s (30 s with --quick),
+           presses Esc and reports "> 120". Then the app's memory (below) beside the
+           text it holds (what the database saved). The second launch presses Esc 20 s
+           into the answer, or as soon as the server has sent half of it (so a fast
+           app is still streaming): Esc → "stopped" in the status bar, what was saved.
+- memory   issue 16 §7: memory of a bare Textual app and of the app at launch, then
+           the app opened on a 2,000-message conversation (written into the throw-away
+           conversations.db with the app's Store before launch: questions and ~1 KB
+           Markdown answers) with `--conversation ID`, once its last line is on screen.
 
-Min / median / max are over runs (`--runs`, default 3). Each launch gets its own
-process group, killed at the end of the run. The read loop blocks in select() and
-feeds pyte as bytes arrive; times are taken when the bytes were read, so parsing
-does not add to them. The harness's own CPU (pyte and the emulator thread) is
-reported, because on a 2-core machine it competes with the app.
+Memory is resident set size (VmRSS in /proc/PID/status, summed over the app and any
+children; VmHWM for the peak) after 1 s of quiet, in MB of 10^6 bytes; the text held
+is counted in characters (the answers are ASCII). The goal is issue 16's: at most three
+times the text held plus the bare Textual app of the same run. "memory: bare Textual
+app" is measured once per run of the huge and memory rows.
+
+Min / median / max are over runs (`--runs`, default 3). The goal column says whether the
+target is met: by the median over runs (a run without a figure, timed out, counts as
+beyond the bound), or, for the stress, input and memory rows, by every run (✓ met,
+✗ not, · a reference figure without a goal). Each launch gets its own process group,
+killed at the end of the run. The read loop blocks in select() and feeds pyte as bytes
+arrive; times are taken when the bytes were read, so parsing does not add to them.
+The harness's own CPU (pyte and the emulator thread) is reported, because on a 2-core
+machine it competes with the app.
 
 Inside this process only, the emulator gets three benchmark hooks: a pacer that lets
 the first chunks skip `token_delay` (the keys row), stream chunks built one at a time
@@ -64,6 +92,7 @@ import fcntl
 import hashlib
 import itertools
 import json
+import math
 import os
 import platform
 import pty
@@ -97,6 +126,7 @@ KEY = "sk-bench-" + "0" * 32  # any key: the emulator accepts every key
 MODEL = "deepseek-chat"
 QUESTIONS = ["echo: first one", "echo: second, with more words in it", "echo: 3rd"]
 HUGE_BYTES = 10_000_000
+SETTLE = 1.0  # seconds of reading before memory is measured
 PART = re.compile(r"Part (\d+):")
 BARE_LABEL = "bare textual app ready"
 BARE_APP = f"""
@@ -268,6 +298,10 @@ class Terminal:
         y = self.status_row()
         return "" if y is None else self.line(y)
 
+    def finished(self) -> bool:
+        """The status bar says the latest answer finished ("last: 12 in · 20,001 out")."""
+        return answer_finished(self.status())
+
     def composer_rows(self) -> tuple[int, int] | None:
         """The rows inside the composer's border (first, stop), found above the status bar."""
         y = self.status_row()
@@ -329,9 +363,10 @@ def child_env(config: Path) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def running_app(emulator: Emulator, config: Path) -> Iterator[Terminal]:
+def running_app(emulator: Emulator, config: Path, args: Sequence[str] = ()) -> Iterator[Terminal]:
     """The app in a pty, up and ready for a question; killed (its group) on the way out."""
-    terminal = Terminal([app_path(), "--base-url", emulator.base_url], child_env(config))
+    argv = [app_path(), "--base-url", emulator.base_url, *args]
+    terminal = Terminal(argv, child_env(config))
     try:
         ready = terminal.wait(
             lambda: MODEL in terminal.status() and terminal.composer_rows() is not None, 60
@@ -341,6 +376,10 @@ def running_app(emulator: Emulator, config: Path) -> Iterator[Terminal]:
         yield terminal
     finally:
         terminal.close()
+
+
+def answer_finished(status: str) -> bool:
+    return "last:" in status and " out" in status
 
 
 def screen_dump(terminal: Terminal) -> str:
@@ -525,6 +564,94 @@ def saved_answer_chars(database: Path) -> int:
     return row[0] if row else 0
 
 
+def saved_answer(database: Path) -> tuple[int, bool]:
+    """(characters of the latest answer in conversations.db, whether it has finished)."""
+    if not database.exists():
+        return 0, False
+    try:
+        db = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=2)
+        try:
+            row = db.execute(
+                "SELECT length(content), finish_reason FROM messages WHERE role = 'assistant' "
+                "ORDER BY id DESC LIMIT 1"
+            ).fetchone()
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return -1, False
+    return (row[0], row[1] is not None) if row else (0, False)
+
+
+# --- memory -------------------------------------------------------------------------------
+
+
+def status_kb(text: str, field: str) -> int:
+    """A field of /proc/PID/status ("VmRSS:\t  51888 kB"), in kB; 0 when it is absent."""
+    for line in text.splitlines():
+        name, _, value = line.partition(":")
+        if name == field and value.split():
+            return int(value.split()[0])
+    return 0
+
+
+def stat_parent(text: str) -> int:
+    """The parent pid in /proc/PID/stat ("pid (name) state ppid …"; the name may hold
+    spaces and parentheses, so read after the last one)."""
+    return int(text.rpartition(")")[2].split()[1])
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and every process below it (this kernel has no /proc/…/children: /proc is
+    scanned for parent pids)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                parent = stat_parent(Path(f"/proc/{entry}/stat").read_text())
+            except (OSError, IndexError, ValueError):
+                continue  # gone meanwhile
+            children.setdefault(parent, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo += children.get(current, [])
+    return found
+
+
+def memory_mb(pid: int) -> tuple[float, float]:
+    """(resident now, peak resident) of `pid` and its children in MB (10^6 bytes):
+    VmRSS and VmHWM summed over the processes."""
+    rss = peak = 0
+    for each in process_tree(pid):
+        try:
+            text = Path(f"/proc/{each}/status").read_text()
+        except OSError:
+            continue
+        rss += status_kb(text, "VmRSS")
+        peak += status_kb(text, "VmHWM")
+    return rss * 1024 / 1e6, peak * 1024 / 1e6
+
+
+def memory_goal(text_chars: int, bare_mb: float) -> float:
+    """Issue 16 §7: at most three times the text held, plus a bare Textual app."""
+    return 3 * text_chars / 1e6 + bare_mb
+
+
+def bare_memory(folder: Path) -> float:
+    """A bare Textual app's resident memory (MB) once it has painted and settled."""
+    script = folder / "bare_textual.py"
+    script.write_text(BARE_APP)
+    terminal = Terminal([sys.executable, str(script)], child_env(folder))
+    try:
+        if terminal.wait(lambda: terminal.shows(BARE_LABEL), 60) is None:
+            return float("nan")
+        terminal.pause(SETTLE)
+        return memory_mb(terminal.pid)[0]
+    finally:
+        terminal.close()
+
+
 # --- keystrokes -------------------------------------------------------------------------
 
 
@@ -604,23 +731,50 @@ def percentile(values: list[float], q: float) -> float:
 # --- rows -----------------------------------------------------------------------------------
 
 
+BOUND = re.compile(r"^\s*([≤≥])\s*([0-9][0-9,]*(?:\.[0-9]+)?)")
+
+
 @dataclasses.dataclass
 class Row:
+    """One line of the table. Its goal is met when the median over runs is within the
+    target's bound ("≤ 0.8", "≥ 4"; a run without a figure, NaN, counts as beyond it),
+    or, for a row that judges each run itself (`verdicts`), when every run met it."""
+
     key: str
     measure: str
     unit: str  # "s", "ms", "count", "/s", "MB", "x"
     target: str
     samples: list[float] = dataclasses.field(default_factory=list)
     note: str = ""
+    verdicts: list[bool] = dataclasses.field(default_factory=list)
+    shown: str = ""  # what the table prints instead of the figures ("17/20")
+    missing: str = ""  # what it prints for a run without a figure ("> 120"), if not "—"
 
-    def add(self, value: float) -> None:
+    def add(self, value: float, met: bool | None = None) -> None:
         self.samples.append(value)
+        if met is not None:
+            self.verdicts.append(met)
 
     def summary(self) -> dict[str, Any]:
         values = [v for v in self.samples if v == v]  # drop NaN
         if not values:
             return {"min": None, "median": None, "max": None}
         return {"min": min(values), "median": statistics.median(values), "max": max(values)}
+
+    def met(self) -> bool | None:
+        """True / False against the target; None when the row has no goal."""
+        if self.verdicts:
+            return all(self.verdicts)
+        bound = BOUND.match(self.target)
+        if bound is None:
+            return None
+        if not self.samples:
+            return False
+        below = bound.group(1) == "≤"
+        limit = float(bound.group(2).replace(",", ""))
+        missing = math.inf if below else -math.inf
+        median = statistics.median(v if v == v else missing for v in self.samples)
+        return median <= limit if below else median >= limit
 
 
 class Results:
@@ -653,7 +807,7 @@ def row_input(results: Results, runs: int) -> None:
             terminal.pause(0.5)
             saved, _ = finished_questions(database)
         got = sum(1 for q in QUESTIONS if q in saved)
-        sent.add(got)
+        sent.add(got, got == len(QUESTIONS) and saved == QUESTIONS)
         results.detail("input", run=run + 1, saved=saved, in_order=saved == QUESTIONS)
         log(f"  input run {run + 1}: {got} of 3 sent, in order: {saved == QUESTIONS}")
 
@@ -758,8 +912,7 @@ def _stream_once(answer: Answer, timeout: float) -> dict[str, Any]:
                 changes.append(terminal.last_read)
 
         def done() -> bool:
-            status = terminal.status()
-            return "last:" in status and " out" in status and terminal.shows(DENSE_MARKER)
+            return terminal.finished() and terminal.shows(DENSE_MARKER)
 
         cpu = time.process_time()
         enter = ask(terminal, answer.question)
@@ -805,6 +958,107 @@ def row_stream(results: Results, runs: int) -> None:
         ratio.add(statistics.median(large.samples) / statistics.median(small.samples))
 
 
+STRESS_FINISH = 60.0  # Enter → the status bar's "last: … out" (a 20k stream takes ~3 s)
+STRESS_GRACE = 20.0  # after that, for the answer's last line to show
+RESCUE_WAIT = 3.0  # after End, then after ctrl+down
+KEY_END, KEY_CTRL_DOWN = b"\x1b[F", b"\x1b[1;5B"
+
+
+def stress_outcome(finished: float | None, end: float | None, grace: float) -> str:
+    """ "reached": the status bar said the answer finished and its last line showed no
+    later than `grace` after that; "stuck": finished, but the line did not show in
+    time; "unfinished": the status bar never said finished."""
+    if finished is None:
+        return "unfinished"
+    if end is None or end > finished + grace:
+        return "stuck"
+    return "reached"
+
+
+def _stress_once(emulator: Emulator, answer: Answer, grace: float) -> dict[str, Any]:
+    """A fresh app streams `answer` as fast as the emulator sends: did its end show?"""
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        running_app(emulator, Path(folder)) as terminal,
+    ):
+        seen: dict[str, float] = {}
+
+        def look() -> bool:
+            if "end" not in seen and terminal.shows(DENSE_MARKER):
+                seen["end"] = terminal.last_read
+            if "finished" not in seen and terminal.finished():
+                seen["finished"] = terminal.last_read
+            return "end" in seen and "finished" in seen
+
+        enter = ask(terminal, answer.question)
+        terminal.wait(lambda: look() or "finished" in seen, STRESS_FINISH)
+        if "finished" in seen and "end" not in seen:
+            terminal.wait(look, seen["finished"] + grace - time.perf_counter())
+        finished, end = seen.get("finished"), seen.get("end")
+        outcome = stress_outcome(finished, end, grace)
+        got: dict[str, Any] = {
+            "outcome": outcome,
+            "seconds": max(end, finished) - enter if outcome == "reached" else float("nan"),
+            "finished_s": finished - enter if finished is not None else None,
+            "end_after_finished_s": end - finished if end and finished else None,
+        }
+        if outcome != "reached":
+            # How far short the view stopped, what it showed, and whether the keys that
+            # jump to the latest message bring the end into view (issue 16: they did not).
+            got["parts_on_screen"] = terminal.last_part()
+            got["parts"] = len(answer.heading_chars)
+            got["screen"] = screen_dump(terminal)
+            got["rescued_by"] = None
+            for name, key in (("End", KEY_END), ("ctrl+down", KEY_CTRL_DOWN)):
+                terminal.write(key)
+                if terminal.wait(lambda: terminal.shows(DENSE_MARKER), RESCUE_WAIT) is not None:
+                    got["rescued_by"] = name
+                    break
+        return got
+
+
+def row_stress(results: Results, count: int) -> None:
+    reached = results.row(
+        "stress", "20k fast streams reaching the end", f"of {count}", f"{count}/{count}"
+    )
+    stuck = results.row(
+        "stress_stuck", f"  stuck: finished, end not on screen in {STRESS_GRACE:.0f} s", "runs", "0"
+    )
+    rescued = results.row("stress_rescued", "  of those, End or ^↓ brought the end", "runs", "")
+    seconds = results.row("stress_s", "  Enter → the end on screen (runs that reached it)", "s", "")
+    answer = Answer(20000)
+    outcomes: list[str] = []
+    brought = 0
+    with benchmark_emulator() as emulator:
+        for run in range(count):
+            got = _stress_once(emulator, answer, STRESS_GRACE)
+            outcomes.append(got["outcome"])
+            if got["outcome"] == "reached":
+                seconds.add(got["seconds"])
+            brought += bool(got.get("rescued_by"))
+            results.detail("stress", run=run + 1, **got)
+            if got["outcome"] == "reached":
+                said = f"reached the end in {got['seconds']:.2f} s"
+            elif got["outcome"] == "stuck":
+                said = (
+                    f"STUCK at part {got['parts_on_screen']} of {got['parts']} "
+                    f"(finished after {got['finished_s']:.2f} s); "
+                    f"{got['rescued_by'] or 'neither End nor ctrl+down'} brought the end"
+                )
+            else:
+                said = f"the status bar never said finished in {STRESS_FINISH:.0f} s"
+            log(f"  stress run {run + 1}/{count}: {said}")
+    got_there, stuck_runs = outcomes.count("reached"), outcomes.count("stuck")
+    reached.add(got_there, got_there == count)
+    reached.shown = f"{got_there}/{count}"
+    stuck.add(stuck_runs, stuck_runs == 0)
+    stuck.shown = f"{stuck_runs}" + (
+        f" (+{count - got_there - stuck_runs} unfinished)" if count - got_there - stuck_runs else ""
+    )
+    rescued.add(brought)
+    rescued.shown = f"{brought}/{stuck_runs}"
+
+
 def row_paint(results: Results, runs: int) -> None:
     app = results.row("paint_app", "first paint: launch → model id on screen", "s", "")
     bare = results.row("paint_bare", "first paint: bare Textual app, same runs", "s", "")
@@ -832,8 +1086,112 @@ def row_paint(results: Results, runs: int) -> None:
         ratio.add(statistics.median(app.samples) / statistics.median(bare.samples))
 
 
+def _huge_intake(
+    emulator: Emulator, config: Path, answer: Answer, window: float, cap: float
+) -> dict[str, Any]:
+    """Enter → the whole answer taken in (or `cap`), a keystroke every 0.5 s throughout;
+    what was sent, shown and saved after `window`; then the app's memory."""
+    total = len(answer.text)
+    database = config / "conversations.db"
+    with running_app(emulator, config) as terminal:
+        _lazy.clear()
+        enter = ask(terminal, answer.question)
+        typist = Typist(terminal, int(cap / 0.5) + 1, 0.5)
+        typist.next_at = enter + 0.5
+        saved = Throttled(lambda: saved_answer(database), 0.5)
+        marks: dict[str, float] = {}
+        at_window: dict[str, float] = {}
+
+        def look(now: float) -> None:
+            lazy = _lazy[-1] if _lazy else None
+            if "sent" not in marks and lazy and lazy.sent_pieces >= len(lazy.pieces):
+                marks["sent"] = now
+            if "status" not in marks and terminal.finished():
+                marks["status"] = terminal.last_read
+            if "end" not in marks and terminal.shows(DENSE_MARKER):
+                marks["end"] = terminal.last_read
+            if "saved" not in marks and saved() == (total, True):
+                marks["saved"] = now
+            if not at_window and now - enter >= window:
+                at_window.update(
+                    sent=lazy.sent_chars if lazy else 0,
+                    shown=answer.chars_at(terminal.last_part()),
+                    saved=saved_answer_chars(database),
+                )
+
+        def taken_in() -> bool:
+            return "status" in marks and "saved" in marks
+
+        deadline = enter + cap
+        while (now := time.perf_counter()) < deadline and terminal.alive:
+            # The last line may show a little after the rest: up to 10 s more for it.
+            if taken_in() and ("end" in marks or now > max(marks.values()) + 10):
+                break
+            terminal.read(0.02)
+            typist.tick()
+            typist.check()
+            look(time.perf_counter())
+        typist.count = len(typist.sent)  # no more letters; wait for the ones typed
+        terminal.wait(typist.check, 5)
+        latencies = typist.latencies()
+        if not taken_in():  # stop it, so what is held is what was saved
+            terminal.write(b"\x1b")
+            terminal.wait(lambda: "stopped" in terminal.status(), 30)
+        terminal.pause(SETTLE)
+        held, peak = memory_mb(terminal.pid)
+        chars = saved_answer_chars(database)
+    took = {name: at - enter for name, at in marks.items()}
+    return {
+        "taken_in_s": max(took["status"], took["saved"]) if taken_in() else float("nan"),
+        "server_sent_all_s": took.get("sent", float("nan")),
+        "status_finished_s": took.get("status", float("nan")),
+        "saved_whole_s": took.get("saved", float("nan")),
+        "last_line_shown_s": took.get("end", float("nan")),
+        "at_window": at_window,
+        "keys_echoed": len(typist.seen),
+        "keys_typed": len(typist.sent),
+        "keys_ms": ms(latencies),
+        "chars_held": chars,
+        "rss_mb": held,
+        "peak_mb": peak,
+    }
+
+
+def _huge_escape(
+    emulator: Emulator, config: Path, answer: Answer, window: float, esc_timeout: float
+) -> dict[str, Any]:
+    """Esc `window` seconds into the answer (sooner if the server has sent half of it,
+    so that a fast app is still streaming) → "stopped" on screen; what was saved."""
+    database = config / "conversations.db"
+    with running_app(emulator, config) as terminal:
+        _lazy.clear()
+        enter = ask(terminal, answer.question)
+        half = len(answer.text) // 2
+
+        def sent() -> int:
+            return _lazy[-1].sent_chars if _lazy else 0
+
+        terminal.wait(lambda: sent() >= half or terminal.finished(), window, tick=lambda: None)
+        finished_first = terminal.finished()
+        at, sent_at = time.perf_counter() - enter, sent()
+        escape = terminal.write(b"\x1b")
+        stopped = terminal.wait(lambda: "stopped" in terminal.status(), esc_timeout)
+        terminal.pause(1.0)
+        return {
+            "esc_at_s": at,
+            "esc_at_sent_mb": sent_at / 1e6,
+            "finished_before_esc": finished_first,
+            "esc_s": stopped - escape if stopped is not None else float("nan"),
+            "esc_timed_out": stopped is None,
+            "saved_after_stop_mb": saved_answer_chars(database) / 1e6,
+        }
+
+
 def row_huge(results: Results, runs: int, quick: bool) -> None:
+    """Two launches a run: one takes the whole answer in (or gives up at `cap`) with
+    keystrokes throughout and its memory after; the other presses Esc mid-answer."""
     window = 5.0 if quick else 20.0
+    cap = 30.0 if quick else 120.0
     esc_timeout = 30.0 if quick else 60.0
     _check_lazy_chunks()
     probe = Answer(20000)
@@ -845,62 +1203,165 @@ def row_huge(results: Results, runs: int, quick: bool) -> None:
     sent_row = results.row("huge_sent", f"10 MB answer: sent by the server in {w}", "MB", "")
     shown_row = results.row("huge_shown", f"10 MB answer: shown on screen after {w}", "MB", "")
     saved_row = results.row("huge_saved", f"10 MB answer: saved after {w}", "MB", "")
-    keys_row = results.row("huge_keys", "10 MB answer: keystroke echo, max", "ms", "≤ 100")
+    server_row = results.row("huge_server", "10 MB answer: Enter → server sent all", "s", "")
+    taken_row = results.row(
+        "huge_taken", "10 MB answer: Enter → taken in (saved whole, status done)", "s", "≤ 10"
+    )
+    end_row = results.row("huge_end", "10 MB answer: Enter → its last line on screen", "s", "")
+    keys = [
+        results.row(f"huge_keys_{name}", f"10 MB answer: keystroke echo {name}", "ms", target)
+        for name, target in (("p50", ""), ("p95", "≤ 100"), ("max", ""))
+    ]
     esc_row = results.row("huge_esc", '10 MB answer: Esc → "stopped"', "s", "≤ 0.2")
     after_row = results.row("huge_saved_stop", "10 MB answer: saved after Esc", "MB", "")
+    bare_row = results.row("mem_bare", "memory: bare Textual app (baseline)", "MB", "")
+    text_row = results.row("huge_text", "10 MB answer: text held (saved)", "MB", "")
+    held_row = results.row("mem_huge", "memory after the 10 MB answer", "MB", "")
+    peak_row = results.row("mem_huge_peak", "peak memory during the 10 MB answer", "MB", "")
+    for row in (server_row, taken_row, end_row):
+        row.missing = f"> {cap:.0f}"
+    goals: list[float] = []
     for run in range(runs):
-        with (
-            tempfile.TemporaryDirectory() as folder,
-            benchmark_emulator() as emulator,
-            running_app(emulator, Path(folder)) as terminal,
-        ):
-            database = Path(folder) / "conversations.db"
-            _lazy.clear()
-            enter = ask(terminal, answer.question)
-            typist = Typist(terminal, int(window / 0.5) - 1, 0.5)  # the last 0.5 s early
-            typist.next_at = enter + 0.5
-            terminal.wait(lambda t=typist: t.check() and False, window, tick=typist.tick)
-            at_window = time.perf_counter()
-            sent = _lazy[-1].sent_chars if _lazy else 0
-            shown = answer.chars_at(terminal.last_part())
-            saved = saved_answer_chars(database)
-            latencies = typist.latencies(at_window)
-            escape = terminal.write(b"\x1b")
-            stopped = terminal.wait(lambda: "stopped" in terminal.status(), esc_timeout)
-            esc = stopped - escape if stopped is not None else float("nan")
-            terminal.pause(1.0)
-            saved_after = saved_answer_chars(database)
-        top = max(latencies, default=float("nan")) * 1000
+        with tempfile.TemporaryDirectory() as folder, benchmark_emulator() as emulator:
+            bare = bare_memory(Path(folder))
+            intake = _huge_intake(emulator, Path(folder), answer, window, cap)
+        with tempfile.TemporaryDirectory() as folder, benchmark_emulator() as emulator:
+            esc = _huge_escape(emulator, Path(folder), answer, window, esc_timeout)
+        latencies = [v / 1000 for v in intake["keys_ms"]]
+        at_window = intake["at_window"]
+        goal = memory_goal(intake["chars_held"], bare)
+        goals.append(goal)
         for row, value in (
-            (sent_row, sent / 1e6),
-            (shown_row, shown / 1e6),
-            (saved_row, saved / 1e6),
-            (keys_row, top),
-            (esc_row, esc),
-            (after_row, saved_after / 1e6),
+            (sent_row, at_window.get("sent", math.nan) / 1e6),
+            (shown_row, at_window.get("shown", math.nan) / 1e6),
+            (saved_row, at_window.get("saved", math.nan) / 1e6),
+            (server_row, intake["server_sent_all_s"]),
+            (taken_row, intake["taken_in_s"]),
+            (end_row, intake["last_line_shown_s"]),
+            (esc_row, esc["esc_s"]),
+            (after_row, esc["saved_after_stop_mb"]),
+            (bare_row, bare),
+            (text_row, intake["chars_held"] / 1e6),
+            (peak_row, intake["peak_mb"]),
         ):
             row.add(value)
+        held_row.add(intake["rss_mb"], intake["rss_mb"] <= goal)
+        for row, q in zip(keys, (0.5, 0.95, 1.0), strict=True):
+            row.add(percentile(latencies, q) * 1000)
         results.detail(
-            "huge",
+            "huge", run=run + 1, answer_mb=len(answer.text) / 1e6, bare_mb=bare, **intake, **esc
+        )
+        taken = intake["taken_in_s"]
+        stop = f"> {esc_timeout:.0f} s" if esc["esc_timed_out"] else f"{esc['esc_s']:.2f} s"
+        if esc["finished_before_esc"]:
+            stop += " (the answer had finished first)"
+        log(
+            f"  huge run {run + 1}: after {w} sent {at_window.get('sent', 0) / 1e6:.2f} MB, "
+            f"shown {at_window.get('shown', 0) / 1e6:.2f}, saved "
+            f"{at_window.get('saved', 0) / 1e6:.2f}; taken in "
+            f"{f'> {cap:.0f} s' if taken != taken else f'{taken:.1f} s'} "
+            f"(server {intake['server_sent_all_s']:.1f} s, status "
+            f"{intake['status_finished_s']:.1f} s, saved {intake['saved_whole_s']:.1f} s, "
+            f"last line {intake['last_line_shown_s']:.1f} s); keys "
+            f"{intake['keys_echoed']}/{intake['keys_typed']} echoed, p95 "
+            f"{percentile(latencies, 0.95) * 1000:.0f} ms, max "
+            f"{max(latencies, default=math.nan) * 1000:.0f} ms; memory {intake['rss_mb']:.1f} MB"
+            f" (peak {intake['peak_mb']:.1f}) holding {intake['chars_held'] / 1e6:.2f} MB, "
+            f"goal ≤ {goal:.1f}; Esc at {esc['esc_at_s']:.1f} s → stopped {stop}"
+        )
+    if goals:
+        held_row.target = f"≤ {statistics.median(goals):.1f} (3× text + bare)"
+
+
+CONVERSATION_MESSAGES = 2000
+LAST_MESSAGE = "LAST-MESSAGE-OF-THE-CONVERSATION"  # the last line of its last answer
+
+
+def build_conversation(database: Path, messages: int) -> tuple[str, int]:
+    """A conversation of `messages` messages in conversations.db, written with the
+    app's own Store: short questions, answers of four "dense" sections (~1 KB of
+    Markdown: headings, code, a table, lists). Returns (its id, characters of text)."""
+    from deepseek_tui.store import NewConversation, NewMessage, Store
+    from deepseek_tui.timestamps import now_iso
+
+    text = Answer(20000).text
+    sections = re.split(r"\n\n(?=#+ Part \d+:)", text.removesuffix(f"\n\n{DENSE_MARKER}"))
+    stamp = now_iso()
+    made: list[NewMessage] = []
+    for index in range(messages):
+        turn = index // 2
+        if index % 2 == 0:
+            content = f"Question {turn + 1}: tell me about parts {4 * turn + 1}-{4 * turn + 4}"
+            made.append(NewMessage("user", content, stamp))
+            continue
+        content = "\n\n".join(sections[(4 * turn + k) % len(sections)] for k in range(4))
+        if index == messages - 1:
+            content += f"\n\n{LAST_MESSAGE}"
+        made.append(NewMessage("assistant", content, stamp, model=MODEL, finish_reason="stop"))
+    store = Store.open(database)
+    try:
+        conversation = store.insert_conversation(
+            NewConversation(f"{messages} messages", stamp, stamp, tuple(made))
+        )
+    finally:
+        store.close()
+    return conversation.id, sum(len(m.content) for m in made)
+
+
+def row_memory(results: Results, runs: int) -> None:
+    """The bare app's baseline, the app at launch, and the app holding a 2,000-message
+    conversation (the 10 MB answer's figure comes from the huge row)."""
+    n = f"{CONVERSATION_MESSAGES:,}"
+    bare_row = results.row("mem_bare", "memory: bare Textual app (baseline)", "MB", "")
+    idle_row = results.row("mem_idle", "memory: the app at launch, nothing open", "MB", "")
+    open_row = results.row("conv_open", f"{n}-message conversation: launch → last message", "s", "")
+    text_row = results.row("conv_text", f"{n}-message conversation: text held", "MB", "")
+    conv_row = results.row("mem_conv", f"memory with the {n}-message conversation open", "MB", "")
+    added_row = results.row("mem_conv_added", "  of which added by opening it", "MB", "")
+    goals: list[float] = []
+    for run in range(runs):
+        with tempfile.TemporaryDirectory() as folder, benchmark_emulator() as emulator:
+            config = Path(folder)
+            conversation, chars = build_conversation(
+                config / "conversations.db", CONVERSATION_MESSAGES
+            )
+            bare = bare_memory(config)
+            with running_app(emulator, config) as terminal:
+                terminal.pause(SETTLE)
+                idle = memory_mb(terminal.pid)[0]
+            with running_app(emulator, config, ["--conversation", conversation]) as terminal:
+                shown = terminal.wait(lambda t=terminal: t.shows(LAST_MESSAGE), 60)
+                opened = shown - terminal.started if shown is not None else float("nan")
+                terminal.pause(SETTLE)
+                held, peak = memory_mb(terminal.pid)
+        goal = memory_goal(chars, bare)
+        goals.append(goal)
+        bare_row.add(bare)
+        idle_row.add(idle)
+        open_row.add(opened)
+        text_row.add(chars / 1e6)
+        conv_row.add(held, held <= goal and shown is not None)
+        added_row.add(held - idle)
+        results.detail(
+            "memory",
             run=run + 1,
-            answer_mb=len(answer.text) / 1e6,
-            sent_mb=sent / 1e6,
-            shown_mb=shown / 1e6,
-            saved_mb=saved / 1e6,
-            keys_echoed=len(typist.seen),
-            keys_typed=len(typist.sent),
-            keys_ms=ms(latencies),
-            esc_s=esc,
-            esc_timed_out=stopped is None,
-            saved_after_stop_mb=saved_after / 1e6,
+            bare_mb=bare,
+            idle_mb=idle,
+            conversation_chars=chars,
+            open_s=opened,
+            last_message_shown=shown is not None,
+            rss_mb=held,
+            peak_mb=peak,
+            goal_mb=goal,
         )
         log(
-            f"  huge run {run + 1}: after {window:.0f} s sent {sent / 1e6:.2f} MB, shown "
-            f"{shown / 1e6:.2f} MB, saved {saved / 1e6:.2f} MB; keys {len(typist.seen)}/"
-            f"{len(typist.sent)} echoed, max {top:.0f} ms; Esc → stopped "
-            f"{f'> {esc_timeout:.0f} s' if stopped is None else f'{esc:.2f} s'}; "
-            f"saved after stop {saved_after / 1e6:.2f} MB"
+            f"  memory run {run + 1}: bare {bare:.1f} MB, app at launch {idle:.1f} MB; "
+            f"{n} messages ({chars / 1e6:.2f} MB of text) "
+            f"{'opened' if shown is not None else 'NOT SHOWN'} in {opened:.2f} s, "
+            f"{held:.1f} MB (peak {peak:.1f}), goal ≤ {goal:.1f} MB"
         )
+    if goals:
+        conv_row.target = f"≤ {statistics.median(goals):.1f} (3× text + bare)"
 
 
 # --- output -----------------------------------------------------------------------------------
@@ -927,15 +1388,29 @@ def print_table(results: Results, runs: int, header: dict[str, Any]) -> None:
         f"Python {header['python']} · Textual {header['textual']} · runs {runs}"
     )
     width = max((len(r.measure) for r in results.rows.values()), default=40) + 2
-    print(f"{'measure':<{width}}{'min / median / max':>26}  {'unit':<5} target")
-    print("-" * (width + 44))
+    print(f"{'measure':<{width}}{'min / median / max':>26}  {'unit':<5} goal  target")
+    print("-" * (width + 56))
     for row in results.rows.values():
-        s = row.summary()
-        if len(row.samples) == 1 or row.unit == "x":
-            cells = fmt(s["median"], row.unit)
-        else:
-            cells = " / ".join(fmt(s[k], row.unit) for k in ("min", "median", "max"))
-        print(f"{row.measure:<{width}}{cells:>26}  {row.unit:<5} {row.target}")
+        goal = GOAL[row.met()]
+        print(f"{row.measure:<{width}}{cells(row):>26}  {row.unit:<5} {goal:<5} {row.target}")
+
+
+GOAL = {True: "✓", False: "✗", None: "·"}
+
+
+def cells(row: Row) -> str:
+    if row.shown:
+        return row.shown
+    if row.missing and any(v != v for v in row.samples):
+        # Runs without a figure (timed out) are beyond every figure: shown as `missing`.
+        ordered = sorted(math.inf if v != v else v for v in row.samples)
+        picks = [ordered[0], statistics.median(ordered), ordered[-1]]
+        shown = [row.missing if v == math.inf else fmt(v, row.unit) for v in picks]
+        return shown[1] if len(ordered) == 1 else " / ".join(shown)
+    s = row.summary()
+    if len(row.samples) == 1 or row.unit == "x":
+        return fmt(s["median"], row.unit)
+    return " / ".join(fmt(s[k], row.unit) for k in ("min", "median", "max"))
 
 
 def machine() -> dict[str, Any]:
@@ -950,7 +1425,7 @@ def machine() -> dict[str, Any]:
     }
 
 
-ROW_NAMES = ("input", "keys", "stream", "paint", "huge")
+ROW_NAMES = ("input", "keys", "stream", "stress", "paint", "huge", "memory")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -961,6 +1436,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smoke run: 1 run, short windows")
     parser.add_argument(
         "--real-pace", action="store_true", help="keys: every token at 40 tokens/s (slow)"
+    )
+    parser.add_argument(
+        "--stress-runs",
+        type=int,
+        metavar="N",
+        help="stress: fresh apps streaming 20k tokens (default 20; --quick: 3)",
     )
     args = parser.parse_args(argv)
     runs = 1 if args.quick and args.runs == 3 else max(1, args.runs)
@@ -979,10 +1460,14 @@ def main(argv: list[str] | None = None) -> int:
             row_keys(results, runs, args.quick, args.real_pace)
         elif name == "stream":
             row_stream(results, runs)
+        elif name == "stress":
+            row_stress(results, max(1, args.stress_runs or (3 if args.quick else 20)))
         elif name == "paint":
             row_paint(results, runs if not args.quick else 2)
         elif name == "huge":
             row_huge(results, runs, args.quick)
+        elif name == "memory":
+            row_memory(results, runs)
     header["load_after"] = f"{os.getloadavg()[0]:.1f}"
     header["wall_s"] = round(time.perf_counter() - started, 1)
     header["harness_cpu_s"] = round(time.process_time() - cpu, 1)
@@ -995,6 +1480,7 @@ def main(argv: list[str] | None = None) -> int:
                     "measure": row.measure,
                     "unit": row.unit,
                     "target": row.target,
+                    "goal_met": row.met(),
                     "samples": [v if v == v else None for v in row.samples],  # NaN: none
                     **row.summary(),
                 }
