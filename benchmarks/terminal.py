@@ -1393,11 +1393,11 @@ def print_table(results: Results, runs: int, header: dict[str, Any]) -> None:
         f"Python {header['python']} · Textual {header['textual']} · runs {runs}"
     )
     width = max((len(r.measure) for r in results.rows.values()), default=40) + 2
-    print(f"{'measure':<{width}}{'min / median / max':>26}  {'unit':<5} goal  target")
-    print("-" * (width + 56))
+    print(f"{'measure':<{width}}{'min / median / max':>26}  {'unit':<6} goal  target")
+    print("-" * (width + 57))
     for row in results.rows.values():
         goal = GOAL[row.met()]
-        print(f"{row.measure:<{width}}{cells(row):>26}  {row.unit:<5} {goal:<5} {row.target}")
+        print(f"{row.measure:<{width}}{cells(row):>26}  {row.unit:<6} {goal:<5} {row.target}")
 
 
 GOAL = {True: "✓", False: "✗", None: "·"}
@@ -1486,6 +1486,7 @@ def main(argv: list[str] | None = None) -> int:
                     "unit": row.unit,
                     "target": row.target,
                     "goal_met": row.met(),
+                    "shown": cells(row),  # as the table prints it
                     "samples": [v if v == v else None for v in row.samples],  # NaN: none
                     **row.summary(),
                 }
