@@ -10,16 +10,7 @@ import pytest
 from deepseek_tui import store as store_module
 from deepseek_tui.api.events import Usage
 from deepseek_tui.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError
-
-
-def database_at(path: Path, version: int) -> sqlite3.Connection:
-    """A database exactly as deepseek-tui at schema `version` left it."""
-    db = sqlite3.connect(path)
-    for step in range(1, version + 1):
-        db.executescript(MIGRATIONS[step])
-        db.execute(f"PRAGMA user_version = {step}")
-    db.commit()
-    return db
+from tests.helpers import database_at
 
 
 def fill_v1(db: sqlite3.Connection) -> None:

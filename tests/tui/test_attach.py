@@ -18,11 +18,7 @@ from deepseek_tui.tui.screens.dialogs import Confirm
 from deepseek_tui.tui.widgets.attachments import AttachedFile, AttachmentChips, Chip
 from deepseek_tui.tui.widgets.composer import Composer
 from deepseek_tui.tui.widgets.messages import UserMessage
-from tests.helpers import answered, screen_text, send, wait_for
-
-
-def chat_bodies(emulator: Emulator) -> list[dict]:
-    return [r.body for r in emulator.requests if r.path.endswith("chat/completions")]
+from tests.helpers import answered, chat_bodies, notices, screen_text, send, wait_for
 
 
 @pytest.fixture
@@ -110,11 +106,10 @@ async def test_a_binary_file_is_refused_with_its_sentence(
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await attach(pilot, "image.bin")
-        await wait_for(pilot, lambda: app._notifications, "a notice")
-        [notice] = list(app._notifications)
-        assert notice.message == (
+        await wait_for(pilot, lambda: notices(app), "a notice")
+        assert notices(app) == [
             "image.bin looks binary (a NUL byte); only text files can be attached."
-        )
+        ]
         assert app.screen.query_one(AttachmentChips).attachments == ()
 
 
@@ -147,10 +142,8 @@ async def test_text_that_is_not_utf8_is_said(make_app, emulator: Emulator, folde
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await attach(pilot, "old.txt")
-        await wait_for(pilot, lambda: app._notifications, "a notice")
-        assert [n.message for n in app._notifications] == [
-            "old.txt is not UTF-8: what could not be read was replaced by �."
-        ]
+        await wait_for(pilot, lambda: notices(app), "a notice")
+        assert notices(app) == ["old.txt is not UTF-8: what could not be read was replaced by �."]
         assert [a.text for a in app.screen.query_one(AttachmentChips).attachments] == ["na\ufffdve"]
 
 

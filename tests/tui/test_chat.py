@@ -11,11 +11,15 @@ from deepseek_tui.emulator import Emulator, Faults
 from deepseek_tui.tui.screens.chat import ChatScreen
 from deepseek_tui.tui.widgets.composer import Composer
 from deepseek_tui.tui.widgets.messages import AssistantMessage, UserMessage
-from tests.helpers import answered, screen_text, send, streaming_under_way, wait_for
-
-
-def chat_bodies(emulator: Emulator) -> list[dict]:
-    return [r.body for r in emulator.requests if r.path.endswith("chat/completions")]
+from tests.helpers import (
+    answered,
+    chat_bodies,
+    notices,
+    screen_text,
+    send,
+    streaming_under_way,
+    wait_for,
+)
 
 
 async def test_opens_into_a_new_conversation_with_the_composer_focused(make_app) -> None:
@@ -448,6 +452,6 @@ async def test_ctrl_t_on_a_model_that_cannot_toggle_says_why(make_app) -> None:
         await pilot.press("ctrl+t")
         await wait_for(
             pilot,
-            lambda: any("does not think" in str(n.message) for n in app._notifications),
+            lambda: any("does not think" in notice for notice in notices(app)),
             "a notice",
         )

@@ -14,7 +14,7 @@ from deepseek_tui.session import SUMMARY_REQUEST
 from deepseek_tui.tui.screens.chat_context import SUMMARY_INTRO
 from deepseek_tui.tui.screens.context_full import ContextFull
 from deepseek_tui.tui.widgets.status_bar import StatusBar
-from tests.helpers import answered, send, wait_for
+from tests.helpers import answered, chat_requests, send, wait_for
 
 WORDS = [
     "the",
@@ -44,10 +44,6 @@ def pasted_block(chars: int, seed: int = 12) -> str:
         lines.append(line)
         size += len(line) + 1
     return "\n".join(lines)
-
-
-def chat_requests(emulator: Emulator) -> list:
-    return [r for r in emulator.requests if r.path.endswith("/chat/completions")]
 
 
 def small_window(window: int = 2000) -> Settings:

@@ -8,8 +8,7 @@ import pytest
 from deepseek_tui.config import mask_key
 from deepseek_tui.emulator import Emulator, Faults
 from deepseek_tui.tui.widgets.messages import AssistantMessage
-from tests.conftest import TEST_KEY
-from tests.helpers import answered, screen_text, send, wait_for
+from tests.helpers import TEST_KEY, answered, screen_text, send, wait_for
 
 ODD_KEY = "zq-Live-4b1f9e2c7d3a8e6f0a1b"
 

@@ -12,8 +12,7 @@ from deepseek_tui.emulator import Emulator
 from deepseek_tui.tui.screens.chat import ChatScreen
 from deepseek_tui.tui.screens.preset_picker import PresetPicker
 from deepseek_tui.tui.widgets.messages import AssistantMessage
-from tests.helpers import answered, send, wait_for
-from tests.tui.test_parameters import palette
+from tests.helpers import answered, chat_bodies, palette, send, wait_for
 
 REVIEWER = {
     "description": "code review",
@@ -25,10 +24,6 @@ REVIEWER = {
 
 def settings() -> Settings:
     return Settings(system_prompt="Top level.", presets={"reviewer": dict(REVIEWER)})
-
-
-def chat_bodies(emulator: Emulator) -> list[dict]:
-    return [r.body for r in emulator.requests if r.path.endswith("chat/completions")]
 
 
 def system_of(body: dict) -> str | None:

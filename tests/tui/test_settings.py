@@ -23,7 +23,7 @@ from deepseek_tui.tui.screens.settings_form import (
     read_form,
     shown_values,
 )
-from tests.conftest import TEST_KEY
+from tests.helpers import TEST_KEY, chat_bodies
 
 RIGHT_KEY = "sk-test-right-0000000000"
 NEW_KEY = "sk-test-new-00000000000000ef12"
@@ -393,10 +393,6 @@ async def test_a_key_saved_during_the_demo_ends_the_demo(
 
 
 # --- a new conversation's parameters, and the balance ---------------------------------
-
-
-def chat_bodies(emulator: Emulator) -> list[dict]:
-    return [r.body for r in emulator.requests if r.path.endswith("/chat/completions")]
 
 
 async def set_parameter_defaults(pilot, screen: SettingsScreen) -> None:

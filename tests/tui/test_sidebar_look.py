@@ -9,7 +9,7 @@ from textual.widgets import Input, OptionList
 from deepseek_tui.store import Store
 from deepseek_tui.tui.widgets.composer import Composer
 from deepseek_tui.tui.widgets.status_bar import clip_middle, status_text
-from tests.helpers import answered, screen_text, seed, send, wait_for
+from tests.helpers import answered, notices, screen_text, seed, send, wait_for
 
 CJK = "日本語のタイトルがとても長い会話です、本当に長いタイトル"
 EMOJI = "🚀🚀 emoji title that goes on for much longer than the sidebar is wide"
@@ -153,8 +153,7 @@ async def test_ctrl_z_undoes_a_delete_from_the_composer_and_the_search_box(make_
         await wait_for(pilot, lambda: option_ids(app) == [second, first], "both listed")
         await _delete_highlighted(pilot)
         assert option_ids(app) == [first]
-        notices = [n.message for n in app._notifications]
-        assert any("^z" in message for message in notices), notices
+        assert any("^z" in notice for notice in notices(app)), notices(app)
         app.screen.query_one(Composer).focus()
         await pilot.press("ctrl+z")
         await wait_for(pilot, lambda: option_ids(app) == [second, first], "back, from the composer")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from deepseek_tui.config import Paths, Settings
 from deepseek_tui.tui.themes import load_themes, shipped_themes_dir, theme_from_toml
+from tests.helpers import notices
 
 GOOD = 'name = "mine"\nprimary = "#336699"\ndark = true\n[variables]\nx = "#ffffff"\n'
 
@@ -74,8 +75,7 @@ async def test_the_app_offers_user_themes_and_says_once_which_files_it_skipped(
         await pilot.pause()
         assert app.theme == "mine"
         assert "deepseek-dark" in app.available_themes
-        notices = [n.message for n in app._notifications]
-        skipped = [text for text in notices if "skipped" in text]
+        skipped = [text for text in notices(app) if "skipped" in text]
         assert len(skipped) == 1 and "[bold]bad.toml" in skipped[0]
 
 

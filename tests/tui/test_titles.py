@@ -17,14 +17,10 @@ from deepseek_tui.emulator import Emulator
 from deepseek_tui.session import TITLE_MAX_TOKENS, clean_title, title_from, title_messages
 from deepseek_tui.tui.screens.chat import ChatScreen
 from deepseek_tui.tui.widgets.sidebar import Sidebar
-from tests.helpers import answered, screen_text, send, wait_for
+from tests.helpers import answered, chat_bodies, notices, screen_text, send, wait_for
 
 QUESTION = "echo: Borrow checker **basics**"
 TITLE = "Borrow checker basics"
-
-
-def chat_bodies(emulator: Emulator) -> list[dict]:
-    return [r.body for r in emulator.requests if r.path.endswith("chat/completions")]
 
 
 def titled(make_app):
@@ -126,7 +122,7 @@ async def test_a_failed_title_request_is_only_logged(make_app, emulator: Emulato
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.session.conversation.title == title_from(QUESTION)
-        assert not app._notifications  # nothing said on screen
+        assert notices(app) == []  # nothing said on screen
         assert "title request failed" in caplog.text
         assert "+ title" not in chat.status.last
 
