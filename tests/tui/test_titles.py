@@ -12,15 +12,22 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from textual.widgets import OptionList
+
 from deepseek_tui.config import Settings
 from deepseek_tui.emulator import Emulator
 from deepseek_tui.session import TITLE_MAX_TOKENS, clean_title, title_from, title_messages
 from deepseek_tui.tui.screens.chat import ChatScreen
+from deepseek_tui.tui.screens.dialogs import TextPrompt
 from deepseek_tui.tui.widgets.sidebar import Sidebar
 from tests.helpers import answered, chat_bodies, notices, screen_text, send, wait_for
 
 QUESTION = "echo: Borrow checker **basics**"
 TITLE = "Borrow checker basics"
+
+
+def option_ids(listing: OptionList) -> list[str | None]:
+    return [listing.get_option_at_index(i).id for i in range(listing.option_count)]
 
 
 def titled(make_app):
@@ -89,9 +96,10 @@ async def hold_title_requests(app) -> asyncio.Event:
 
 
 async def test_a_rename_by_the_user_before_the_title_arrives_is_kept(
-    make_app, emulator: Emulator
+    make_app, emulator: Emulator, caplog
 ) -> None:
     app = titled(make_app)
+    caplog.set_level(logging.INFO, logger="deepseek_tui.wire")
     async with app.run_test(size=(120, 30)) as pilot:
         release = await hold_title_requests(app)
         await send(pilot, QUESTION)
@@ -99,11 +107,21 @@ async def test_a_rename_by_the_user_before_the_title_arrives_is_kept(
         await wait_for(pilot, lambda: not chat.streaming and app.session.history, "the answer")
         await wait_for(pilot, lambda: len(app.session.history) == 2, "the answer saved")
         conversation_id = app.session.conversation.id
-        app.history.rename(conversation_id, "Mine")
-        chat._renamed_open(conversation_id, "Mine")
+        # The user renames it in the sidebar while the title request is held.
+        await pilot.press("ctrl+l")
+        listing = chat.query_one("#conversations", OptionList)
+        await wait_for(pilot, lambda: conversation_id in option_ids(listing), "listed")
+        listing.focus()
+        listing.highlighted = option_ids(listing).index(conversation_id)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, TextPrompt), "the rename prompt")
+        await pilot.press("ctrl+u", *"Mine", "enter")
+        await wait_for(pilot, lambda: chat.title_bar.title == "Mine", "the rename shown")
+        assert app.history.get(conversation_id).title == "Mine"
         release.set()
         await app.workers.wait_for_complete()
-        await pilot.pause()
+        # The title arrived and was looked at: what the worker says when it keeps a rename.
+        await wait_for(pilot, lambda: "renamed or deleted meanwhile" in caplog.text, "decided")
         assert len(chat_bodies(emulator)) == 2  # the title was asked for…
         assert app.history.get(conversation_id).title == "Mine"  # …and not used
         assert chat.title_bar.title == "Mine"
@@ -120,11 +138,14 @@ async def test_a_failed_title_request_is_only_logged(make_app, emulator: Emulato
         emulator.faults.error_status = 400
         release.set()
         await app.workers.wait_for_complete()
+        # The failure was handled: it is in the log. Then whatever it posted is handled
+        # too (a pause runs every message queued so far), and nothing else happened.
+        await wait_for(pilot, lambda: "title request failed" in caplog.text, "the failure")
         await pilot.pause()
+        assert len(chat_bodies(emulator)) == 2  # the title was asked for
         assert app.session.conversation.title == title_from(QUESTION)
         assert notices(app) == []  # nothing said on screen
-        assert "title request failed" in caplog.text
-        assert "+ title" not in chat.status.last
+        assert chat.status.last.startswith("last:") and "+ title" not in chat.status.last
 
 
 # --- the request and the reply, without a screen ------------------------------------
