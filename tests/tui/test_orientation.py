@@ -24,7 +24,8 @@ async def test_the_empty_state_says_how_to_start(make_app) -> None:
         assert screen_text(app).count("New conversation") == 1  # the bar says it, once
         await send(pilot, "echo: hi")
         await answered(pilot)
-        assert "^o pick the model" not in screen_text(app)
+        shown = screen_text(app)
+        assert "echo: hi" in shown and "^o pick the model" not in shown
 
 
 async def test_the_title_follows_send_open_rename_and_new(make_app, paths) -> None:

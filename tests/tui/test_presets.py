@@ -55,6 +55,7 @@ async def test_ctrl_n_then_enter_is_a_blank_conversation_as_before(
         assert names == ["coder", "translator", "concise", "reviewer"]
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen), "the chat again")
+        await wait_for(pilot, lambda: app.session.conversation is None, "a new conversation")
         assert not list(app.screen.query(AssistantMessage))
         assert app.session.preset is None
         await send(pilot, "echo: two")
@@ -86,10 +87,11 @@ async def test_ctrl_n_twice_is_a_blank_conversation(make_app) -> None:
         await open_picker(pilot)
         await pilot.press("ctrl+n")
         await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen), "the chat again")
-        assert app.session.preset is None and app.session.system_prompt == "Top level."
+        await wait_for(pilot, lambda: app.session.system_prompt == "Top level.", "blank")
+        assert app.session.preset is None
 
 
-async def test_esc_in_the_picker_keeps_the_conversation(make_app) -> None:
+async def test_esc_in_the_picker_keeps_the_conversation(make_app, emulator: Emulator) -> None:
     app = make_app(settings=settings())
     async with app.run_test(size=(100, 30)) as pilot:
         await send(pilot, "echo: keep me")
@@ -98,7 +100,17 @@ async def test_esc_in_the_picker_keeps_the_conversation(make_app) -> None:
         await open_picker(pilot)
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen), "the chat again")
+        # The next question goes on in the same conversation, with what came before.
+        await send(pilot, "echo: still here")
+        await answered(pilot)
         assert app.session.conversation.id == kept
+        assert [m.content for m in app.store.messages(kept)] == [
+            "echo: keep me",
+            "keep me",
+            "echo: still here",
+            "still here",
+        ]
+        assert len(chat_bodies(emulator)[-1]["messages"]) == 4  # with what came before
 
 
 async def test_the_palette_lists_new_conversation_from_each_preset(

@@ -7,6 +7,7 @@ from rich.cells import cell_len
 from textual.widgets import Input, OptionList
 
 from deepseek_tui.store import Store
+from deepseek_tui.tui.screens.chat import ChatScreen
 from deepseek_tui.tui.widgets.composer import Composer
 from deepseek_tui.tui.widgets.status_bar import clip_middle, status_text
 from tests.helpers import answered, notices, screen_text, seed, send, wait_for
@@ -235,6 +236,12 @@ def marked(app) -> list[str]:
     return [row for row in sidebar_rows(app) if row.startswith("▌")]
 
 
+def drawn(app, *titles: str) -> bool:
+    """Each of `titles` is on a sidebar row on screen."""
+    rows = sidebar_rows(app)
+    return all(any(title in row for row in rows) for title in titles)
+
+
 async def test_the_sidebar_marks_the_open_conversation_and_the_mark_follows(
     make_app, paths
 ) -> None:
@@ -246,6 +253,7 @@ async def test_the_sidebar_marks_the_open_conversation_and_the_mark_follows(
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("ctrl+l")
         await wait_for(pilot, lambda: len(option_ids(app)) == 2, "both listed")
+        await wait_for(pilot, lambda: drawn(app, "Older chat", "Newer chat"), "both drawn")
         assert marked(app) == [], "a new conversation is not in the list"
         await pilot.press("down", "enter")  # open the older one; the sidebar stays at 120
         await wait_for(pilot, lambda: app.session.conversation is not None, "opened")
@@ -262,7 +270,13 @@ async def test_the_sidebar_marks_the_open_conversation_and_the_mark_follows(
         assert not any("Older chat" in row for row in marked(app))
 
         await pilot.press("ctrl+n", "enter")  # ^n: the first row is blank
-        await wait_for(pilot, lambda: marked(app) == [], "a new conversation: no mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen), "the chat again")
+        await wait_for(pilot, lambda: app.session.conversation is None, "a new conversation")
+        await wait_for(
+            pilot,
+            lambda: drawn(app, "Older chat", "Newer chat") and marked(app) == [],
+            "the list drawn again, no row marked",
+        )
         await send(pilot, "echo: a fresh start")
         await answered(pilot)
         await wait_for(
