@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.command import CommandList
+from textual.widgets import OptionList
 
 from deepseek_tui.emulator import Emulator, RecordedRequest
 from deepseek_tui.store import MIGRATIONS, Store
@@ -114,6 +115,26 @@ def notices(app) -> list[str]:
     # Textual keeps them in App._notifications and offers no public way to read them
     # (its Toast widget is private too); one place reads it, so one place would change.
     return [str(notice.message) for notice in app._notifications]
+
+
+def sidebar_ids(app) -> list[str]:
+    """The ids of the conversation list's rows, top to bottom: a conversation's id, or
+    `conversation:message` for a search hit (day headings left out); [] while the list
+    is not on the screen."""
+    found = app.screen.query("#conversations")
+    if not found:
+        return []
+    listing = found.first(OptionList)
+    options = (listing.get_option_at_index(i) for i in range(listing.option_count))
+    return [option.id for option in options if option.id]
+
+
+def highlight_in_sidebar(app, conversation_id: str) -> None:
+    """Focus the conversation list on the row of `conversation_id`, as the arrows do."""
+    listing = app.screen.query_one("#conversations", OptionList)
+    ids = [listing.get_option_at_index(i).id for i in range(listing.option_count)]
+    listing.focus()
+    listing.highlighted = ids.index(conversation_id)
 
 
 async def send(pilot, text: str) -> None:

@@ -15,12 +15,7 @@ from deepseek_tui.store import Store
 from deepseek_tui.tui.screens.chat import ChatScreen
 from deepseek_tui.tui.screens.model_picker import ModelPicker
 from deepseek_tui.tui.screens.settings import SettingsScreen
-from tests.helpers import notices, screen_text, seed, wait_for
-
-
-def option_ids(app) -> list[str | None]:
-    listing = app.screen.query_one("#conversations", OptionList)
-    return [listing.get_option_at_index(i).id for i in range(listing.option_count)]
+from tests.helpers import notices, screen_text, seed, sidebar_ids, wait_for
 
 
 def picker_ids(app) -> list[str | None]:
@@ -61,7 +56,7 @@ async def _every_place(make_app, paths, text: str) -> None:
         # Each place is drawn before the next is opened: a markup error raised while
         # drawing would end the app (and the test) there.
         await pilot.press("ctrl+l")  # the title in the list
-        await wait_for(pilot, lambda: conversation_id in option_ids(app), "the list")
+        await wait_for(pilot, lambda: conversation_id in sidebar_ids(app), "the list")
         await pilot.press("escape", "ctrl+o")  # the model id in the picker
         await wait_for(pilot, lambda: isinstance(app.screen, ModelPicker), "the picker")
         await wait_for(pilot, lambda: text in picker_ids(app), "the id in the picker")

@@ -12,22 +12,25 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from textual.widgets import OptionList
-
 from deepseek_tui.config import Settings
 from deepseek_tui.emulator import Emulator
 from deepseek_tui.session import TITLE_MAX_TOKENS, clean_title, title_from, title_messages
 from deepseek_tui.tui.screens.chat import ChatScreen
 from deepseek_tui.tui.screens.dialogs import TextPrompt
 from deepseek_tui.tui.widgets.sidebar import Sidebar
-from tests.helpers import answered, chat_bodies, notices, screen_text, send, wait_for
+from tests.helpers import (
+    answered,
+    chat_bodies,
+    highlight_in_sidebar,
+    notices,
+    screen_text,
+    send,
+    sidebar_ids,
+    wait_for,
+)
 
 QUESTION = "echo: Borrow checker **basics**"
 TITLE = "Borrow checker basics"
-
-
-def option_ids(listing: OptionList) -> list[str | None]:
-    return [listing.get_option_at_index(i).id for i in range(listing.option_count)]
 
 
 def titled(make_app):
@@ -109,10 +112,8 @@ async def test_a_rename_by_the_user_before_the_title_arrives_is_kept(
         conversation_id = app.session.conversation.id
         # The user renames it in the sidebar while the title request is held.
         await pilot.press("ctrl+l")
-        listing = chat.query_one("#conversations", OptionList)
-        await wait_for(pilot, lambda: conversation_id in option_ids(listing), "listed")
-        listing.focus()
-        listing.highlighted = option_ids(listing).index(conversation_id)
+        await wait_for(pilot, lambda: conversation_id in sidebar_ids(app), "listed")
+        highlight_in_sidebar(app, conversation_id)
         await pilot.press("r")
         await wait_for(pilot, lambda: isinstance(app.screen, TextPrompt), "the rename prompt")
         await pilot.press("ctrl+u", *"Mine", "enter")
