@@ -10,9 +10,7 @@ import pytest
 from deepseek_tui.api import DeepSeekClient
 from deepseek_tui.config import Paths
 from deepseek_tui.emulator import Emulator
-
-# A fixture key: obviously fake, never a real-looking secret.
-TEST_KEY = "sk-test-0000000000000000abcd"
+from tests.helpers import TEST_KEY
 
 
 @pytest.fixture(autouse=True)

@@ -1,24 +1,36 @@
-"""What several test modules do alike: run the CLI, drive the TUI, wait for a condition.
+"""What several test modules do alike: run the CLI, drive the TUI, wait for a condition,
+read what the emulator was sent, make a database or an export as a version left it.
 
-Test modules import from here, never from each other. Waits poll for what the test
-needs to see, with a generous deadline, so a busy machine makes them slower, not red.
+Test modules import from here (and take fixtures from conftest.py), never from each
+other or from a conftest. Waits poll for what the test needs to see, with a generous
+deadline, so a busy machine makes them slower, not red.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
-from deepseek_tui.store import Store
+from textual.command import CommandList
+from textual.widgets import OptionList
+
+from deepseek_tui.emulator import Emulator, RecordedRequest
+from deepseek_tui.store import MIGRATIONS, Store
 from deepseek_tui.tui.widgets.composer import Composer
 from deepseek_tui.tui.widgets.markdown import MarkdownView
 from deepseek_tui.tui.widgets.messages import AssistantMessage
 
 # Long enough for a loaded 2-core CI machine; a wait that holds costs only its poll.
 DEADLINE = 10.0
+
+# A fixture key: obviously fake, never a real-looking secret.
+TEST_KEY = "sk-test-0000000000000000abcd"
 
 
 # --- the CLI, as a user runs it -------------------------------------------------------
@@ -94,7 +106,35 @@ async def wait_for(
 
 def screen_text(app) -> str:
     """The characters the terminal shows for the current screen, one line per row."""
+    # Textual has no public way to read the screen as text (export_screenshot is SVG).
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def notices(app) -> list[str]:
+    """The texts of the notices (toasts) the app shows now, oldest first."""
+    # Textual keeps them in App._notifications and offers no public way to read them
+    # (its Toast widget is private too); one place reads it, so one place would change.
+    return [str(notice.message) for notice in app._notifications]
+
+
+def sidebar_ids(app) -> list[str]:
+    """The ids of the conversation list's rows, top to bottom: a conversation's id, or
+    `conversation:message` for a search hit (day headings left out); [] while the list
+    is not on the screen."""
+    found = app.screen.query("#conversations")
+    if not found:
+        return []
+    listing = found.first(OptionList)
+    options = (listing.get_option_at_index(i) for i in range(listing.option_count))
+    return [option.id for option in options if option.id]
+
+
+def highlight_in_sidebar(app, conversation_id: str) -> None:
+    """Focus the conversation list on the row of `conversation_id`, as the arrows do."""
+    listing = app.screen.query_one("#conversations", OptionList)
+    ids = [listing.get_option_at_index(i).id for i in range(listing.option_count)]
+    listing.focus()
+    listing.highlighted = ids.index(conversation_id)
 
 
 async def send(pilot, text: str) -> None:
@@ -108,6 +148,23 @@ def rendered(app) -> bool:
     renders new blocks within a frame budget, so a long or first answer takes frames)."""
     views = [view for view in app.screen.query(MarkdownView) if view.size.width]
     return all(view.settled for view in views)
+
+
+async def palette(pilot, words: str) -> None:
+    """Open the command palette, type `words`, run the first command offered for them."""
+    app = pilot.app
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    await pilot.press(*words)
+
+    def offered() -> bool:
+        listing = app.screen.query(CommandList)
+        option = listing.first().highlighted_option if listing else None
+        return option is not None and words.lower() in str(option.prompt).lower()
+
+    await wait_for(pilot, offered, f"the palette offers {words!r}")
+    await pilot.press("enter")
+    await pilot.pause()
 
 
 async def answered(pilot) -> None:
@@ -124,6 +181,20 @@ async def streaming_under_way(pilot, chars: int = 20) -> None:
         return bool(widgets) and len(widgets[0].content) > chars
 
     await wait_for(pilot, started, "the answer starts streaming")
+
+
+# --- what the emulator was sent -------------------------------------------------------
+
+
+def chat_requests(emulator: Emulator) -> list[RecordedRequest]:
+    """The chat completion requests the emulator received, in order (not /models,
+    /user/balance or Segmind's jobs)."""
+    return [r for r in emulator.requests if r.path.endswith("/chat/completions")]
+
+
+def chat_bodies(emulator: Emulator) -> list[dict]:
+    """The JSON bodies of `chat_requests`."""
+    return [r.body for r in chat_requests(emulator)]
 
 
 # --- history --------------------------------------------------------------------------
@@ -146,3 +217,55 @@ def seed(store: Store, title: str, pairs: int) -> str:
         )
         parent = answer.id
     return conversation.id
+
+
+def database_at(path: Path, version: int) -> sqlite3.Connection:
+    """A database exactly as deepseek-tui at schema `version` left it."""
+    db = sqlite3.connect(path)
+    for step in range(1, version + 1):
+        db.executescript(MIGRATIONS[step])
+        db.execute(f"PRAGMA user_version = {step}")
+    db.commit()
+    return db
+
+
+# --- export ---------------------------------------------------------------------------
+
+
+def export_of(title: str, **changes: Any) -> dict[str, Any]:
+    """A valid export as `export --format json` writes it, with `changes` on top."""
+    data: dict[str, Any] = {
+        "id": "11111111-2222-3333-4444-555555555555",
+        "title": title,
+        "created_at": "2026-11-23T09:00:00.000Z",
+        "updated_at": "2026-11-23T09:05:00.000Z",
+        "messages": [
+            {
+                "role": "user",
+                "content": "Why?",
+                "reasoning_content": None,
+                "model": None,
+                "finish_reason": None,
+                "usage": None,
+                "created_at": "2026-11-23T09:00:00.000Z",
+            },
+            {
+                "role": "assistant",
+                "content": "Because.",
+                "reasoning_content": "Let me think.",
+                "model": "deepseek-reasoner",
+                "finish_reason": "stop",
+                "usage": {
+                    "prompt_tokens": 10,
+                    "completion_tokens": 20,
+                    "total_tokens": 31,
+                    "reasoning_tokens": 5,
+                    "prompt_cache_hit_tokens": 4,
+                    "prompt_cache_miss_tokens": 6,
+                },
+                "created_at": "2026-11-23T09:00:01.500Z",
+            },
+        ],
+    }
+    data.update(changes)
+    return data

@@ -24,7 +24,7 @@ from deepseek_tui.attachments import (
 from deepseek_tui.export import export_text, parse_export
 from deepseek_tui.markdown import fence_for, fenced_blocks
 from deepseek_tui.store import MIGRATIONS, Store
-from tests.test_store_migrations import database_at
+from tests.helpers import database_at
 
 
 def test_a_text_file_is_read_with_its_size_and_hash(tmp_path: Path) -> None:

@@ -15,8 +15,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from tests.conftest import TEST_KEY
-from tests.helpers import read_until_closed
+from tests.helpers import TEST_KEY, read_until_closed
 
 QUESTION = "a private question about my health"
 

@@ -12,8 +12,7 @@ import pytest
 
 from deepseek_tui.config import Paths
 from deepseek_tui.emulator import Emulator, Faults
-from tests.conftest import TEST_KEY
-from tests.helpers import run
+from tests.helpers import TEST_KEY, run
 
 # A key of another shape than DeepSeek's, so only masking the exact key hides it.
 ODD_KEY = "odd-key-ZyXw9876543210QwErTy"

@@ -21,8 +21,7 @@ from deepseek_tui.config import Paths
 from deepseek_tui.emulator import Emulator, Faults
 from deepseek_tui.session import LocalMessage, Session
 from deepseek_tui.store import Store
-from tests.conftest import TEST_KEY
-from tests.helpers import run
+from tests.helpers import TEST_KEY, run
 
 KEY_ENV = {"DEEPSEEK_API_KEY": TEST_KEY}
 

@@ -24,8 +24,7 @@ from deepseek_tui.config import Paths, store_api_key
 from deepseek_tui.emulator import Emulator, Faults
 from deepseek_tui.session import LocalMessage, Session
 from deepseek_tui.store import APPLICATION_ID, Store, StoreError
-from tests.conftest import TEST_KEY
-from tests.helpers import run
+from tests.helpers import TEST_KEY, run
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX modes and special files")
 

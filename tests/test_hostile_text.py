@@ -19,8 +19,7 @@ import tomli_w
 
 from deepseek_tui.emulator import Emulator, Faults
 from deepseek_tui.store import Store
-from tests.conftest import TEST_KEY
-from tests.helpers import read_until_closed, run
+from tests.helpers import TEST_KEY, read_until_closed, run
 
 # Write the clipboard (OSC 52), set the title (OSC 0), clear the screen, ask the
 # terminal to type its cursor position into the shell (CSI 6n), the same as C1 CSI.

@@ -20,6 +20,7 @@ from deepseek_tui.config import (
 from deepseek_tui.emulator import Emulator
 from deepseek_tui.session import Session
 from deepseek_tui.store import Store
+from tests.helpers import chat_bodies
 
 REVIEWER = """
 [presets.reviewer]
@@ -30,10 +31,6 @@ temperature = 0.2
 json_mode = true
 stop = ["END"]
 """
-
-
-def chat_bodies(emulator: Emulator) -> list[dict]:
-    return [r.body for r in emulator.requests if r.path.endswith("chat/completions")]
 
 
 async def drain(events) -> None:

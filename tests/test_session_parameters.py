@@ -13,6 +13,7 @@ from deepseek_tui.config import Settings
 from deepseek_tui.emulator import Emulator
 from deepseek_tui.session import Session
 from deepseek_tui.store import Store
+from tests.helpers import chat_bodies
 
 
 @pytest.fixture
@@ -24,10 +25,6 @@ async def drain(events) -> None:
     async with contextlib.aclosing(events) as stream:
         async for _ in stream:
             pass
-
-
-def chat_bodies(emulator: Emulator) -> list[dict]:
-    return [r.body for r in emulator.requests if r.path.endswith("chat/completions")]
 
 
 async def test_a_new_conversation_starts_from_the_settings_and_saves_them(

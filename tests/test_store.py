@@ -390,14 +390,19 @@ def test_an_insert_of_a_taken_id_gets_a_new_one() -> None:
     assert first.id != second.id and store.count_conversations() == 2
 
 
-def test_an_insert_failing_halfway_leaves_nothing() -> None:
-    store = Store.memory()
+def test_an_insert_failing_halfway_leaves_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "c.db"
+    store = Store.open(path)
     broken = new_conversation()
     cut = replace(broken.messages[1], content="\ud800")  # what a "\\ud800" JSON escape gives
     with pytest.raises(ValueError, match="cannot be stored"):
         store.insert_conversation(replace(broken, messages=(broken.messages[0], cut)))
     assert store.count_conversations() == 0
-    assert store._db.execute("SELECT count(*) FROM messages").fetchone()[0] == 0
+    store.close()
+    # Not even the first message, which went in before the second failed: read the file.
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT count(*) FROM messages").fetchone()[0] == 0
+    db.close()
 
 
 # --- bad files, many writers ------------------------------------------------------------------

@@ -10,16 +10,7 @@ import pytest
 from deepseek_tui import store as store_module
 from deepseek_tui.api.events import Usage
 from deepseek_tui.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError
-
-
-def database_at(path: Path, version: int) -> sqlite3.Connection:
-    """A database exactly as deepseek-tui at schema `version` left it."""
-    db = sqlite3.connect(path)
-    for step in range(1, version + 1):
-        db.executescript(MIGRATIONS[step])
-        db.execute(f"PRAGMA user_version = {step}")
-    db.commit()
-    return db
+from tests.helpers import database_at
 
 
 def fill_v1(db: sqlite3.Connection) -> None:
@@ -142,11 +133,18 @@ def test_a_failing_step_leaves_the_database_at_the_previous_version(
     Store.open(path).close()  # the real step still applies afterwards
 
 
-def test_migration_scripts_split_into_whole_statements() -> None:
-    statements = store_module._statements(MIGRATIONS[2])
-    triggers = [s for s in statements if s.startswith("CREATE TRIGGER")]
-    assert len(triggers) == 3 and all(s.endswith("END;") for s in triggers)
-    assert all(sqlite3.complete_statement(s) for s in statements)
+def test_migration_scripts_split_into_whole_statements(tmp_path: Path) -> None:
+    """A step runs statement by statement; a trigger's body holds `;` too, and the
+    migrated database has each trigger whole (its update trigger has two)."""
+    path = tmp_path / "conversations.db"
+    database_at(path, 1).close()
+    Store.open(path).close()
+    check = sqlite3.connect(path)
+    triggers = dict(check.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"))
+    check.close()
+    assert sorted(triggers) == ["messages_fts_delete", "messages_fts_insert", "messages_fts_update"]
+    assert all(sql.endswith("END") for sql in triggers.values())
+    assert triggers["messages_fts_update"].count(";") == 2
 
 
 def test_a_v3_conversation_has_no_parameters_until_some_are_saved(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from deepseek_tui.api import ChatRequest, DeepSeekClient, Waiting, errors
 from deepseek_tui.emulator import Emulator, Faults
-from tests.conftest import TEST_KEY
+from tests.helpers import TEST_KEY
 
 
 def ask(text: str = "hello", model: str = "deepseek-chat") -> ChatRequest:

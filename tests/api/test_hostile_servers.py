@@ -8,7 +8,7 @@ import pytest
 from deepseek_tui.api import ChatRequest, ContentDelta, DeepSeekClient, client_for, errors
 from deepseek_tui.config import Settings
 from deepseek_tui.emulator import Emulator, Faults
-from tests.conftest import TEST_KEY
+from tests.helpers import TEST_KEY
 
 # Small limits for the phase under test, generous ones for every other phase.
 SHORT = 0.5

@@ -6,7 +6,7 @@ from deepseek_tui.api.client import DeepSeekClient
 from deepseek_tui.api.providers import ChatClient, client_for
 from deepseek_tui.api.segmind import SegmindClient
 from deepseek_tui.config import Settings
-from tests.conftest import TEST_KEY
+from tests.helpers import TEST_KEY
 
 SETTINGS = Settings(connect_timeout=3, first_data_timeout=99, stall_timeout=7, max_attempts=5)
 

@@ -7,7 +7,7 @@ import pytest
 from deepseek_tui.api import ChatRequest, ContentDelta, Finished, Usage, Waiting, errors
 from deepseek_tui.api.segmind import SegmindClient
 from deepseek_tui.emulator import Emulator, Faults
-from tests.conftest import TEST_KEY
+from tests.helpers import TEST_KEY
 
 
 def ask(text: str) -> ChatRequest:

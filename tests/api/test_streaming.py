@@ -16,7 +16,7 @@ from deepseek_tui.api import (
     errors,
 )
 from deepseek_tui.emulator import Emulator, Faults
-from tests.conftest import TEST_KEY
+from tests.helpers import TEST_KEY
 
 
 def ask(text: str, model: str = "deepseek-chat", **kwargs) -> ChatRequest:

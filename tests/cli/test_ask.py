@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from deepseek_tui.emulator import Emulator, Faults
-from tests.conftest import TEST_KEY
-from tests.helpers import run
+from tests.helpers import TEST_KEY, run
 
 
 def test_version() -> None:

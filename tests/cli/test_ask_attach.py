@@ -9,8 +9,7 @@ from pathlib import Path
 from deepseek_tui.config import Paths
 from deepseek_tui.emulator import Emulator
 from deepseek_tui.store import Store
-from tests.conftest import TEST_KEY
-from tests.helpers import run
+from tests.helpers import TEST_KEY, run
 
 KEY = {"DEEPSEEK_API_KEY": TEST_KEY}
 

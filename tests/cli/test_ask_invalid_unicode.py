@@ -13,7 +13,7 @@ import pytest
 
 from deepseek_tui.emulator import Emulator, Faults
 from deepseek_tui.store import Store
-from tests.conftest import TEST_KEY
+from tests.helpers import TEST_KEY
 
 KEY = {"DEEPSEEK_API_KEY": TEST_KEY}
 

@@ -6,18 +6,13 @@ from __future__ import annotations
 import json
 
 from deepseek_tui.emulator import Emulator
-from tests.conftest import TEST_KEY
-from tests.helpers import run
+from tests.helpers import TEST_KEY, chat_bodies, run
 
 KEY = {"DEEPSEEK_API_KEY": TEST_KEY}
 
 
 def ask(emulator: Emulator, *args: str):
     return run("ask", "--base-url", emulator.base_url, *args, env=KEY)
-
-
-def chat_bodies(emulator: Emulator) -> list[dict]:
-    return [r.body for r in emulator.requests if r.path.endswith("chat/completions")]
 
 
 def test_json_mode_and_stop_reach_the_request(emulator: Emulator) -> None:

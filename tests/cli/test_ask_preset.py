@@ -11,14 +11,9 @@ from deepseek_tui import cli
 from deepseek_tui.config import BUILTIN_PRESETS, Paths
 from deepseek_tui.emulator import Emulator
 from deepseek_tui.tui import app as tui_app
-from tests.conftest import TEST_KEY
-from tests.helpers import run
+from tests.helpers import TEST_KEY, chat_bodies, run
 
 KEY = {"DEEPSEEK_API_KEY": TEST_KEY}
-
-
-def chat_bodies(emulator: Emulator) -> list[dict]:
-    return [r.body for r in emulator.requests if r.path.endswith("chat/completions")]
 
 
 def write_config(text: str) -> Paths:

@@ -20,8 +20,7 @@ import pytest
 
 from deepseek_tui.emulator import Emulator, Faults
 from deepseek_tui.store import Store
-from tests.conftest import TEST_KEY
-from tests.helpers import DEADLINE, run
+from tests.helpers import DEADLINE, TEST_KEY, run
 
 DIM = b"\x1b[2m"
 DIM_ITALIC = b"\x1b[2;3m"

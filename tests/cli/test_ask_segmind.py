@@ -5,8 +5,7 @@ from __future__ import annotations
 from deepseek_tui.config import Paths
 from deepseek_tui.emulator import Emulator, Faults
 from deepseek_tui.store import Store
-from tests.conftest import TEST_KEY
-from tests.helpers import run
+from tests.helpers import TEST_KEY, run
 
 SEGMIND_KEY = {"SEGMIND_API_KEY": TEST_KEY}
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from deepseek_tui.emulator import Emulator
-from tests.conftest import TEST_KEY
-from tests.helpers import run
+from tests.helpers import TEST_KEY, run
 
 KEY = {"DEEPSEEK_API_KEY": TEST_KEY}
 

@@ -10,8 +10,7 @@ import pytest
 
 from deepseek_tui.config import mask_key
 from deepseek_tui.emulator import Emulator, Faults
-from tests.conftest import TEST_KEY
-from tests.helpers import run
+from tests.helpers import TEST_KEY, run
 
 # One key in DeepSeek's shape, one in no known shape (only its exact value can tell).
 KEYS = [TEST_KEY, "zq-Live-4b1f9e2c7d3a8e6f0a1b"]

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from deepseek_tui.config import LEFTOVER_AGE
-from tests.conftest import TEST_KEY
-from tests.helpers import run
+from tests.helpers import TEST_KEY, run
 
 
 def _leftover(config: Path, name: str, *, age: float) -> Path:

@@ -15,7 +15,7 @@ import pytest
 
 from deepseek_tui.emulator import Emulator, Faults
 from deepseek_tui.emulator.replies import reply_for
-from tests.conftest import TEST_KEY
+from tests.helpers import TEST_KEY
 
 CHUNK_KEYS = ["id", "object", "created", "model", "system_fingerprint", "choices"]
 CHOICE_KEYS = ["index", "delta", "logprobs", "finish_reason"]

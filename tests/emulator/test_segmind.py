@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from deepseek_tui.emulator import Emulator, Faults
-from tests.conftest import TEST_KEY
+from tests.helpers import TEST_KEY
 
 SEGMIND = {"x-api-key": TEST_KEY}
 QUESTION = {"messages": [{"role": "user", "content": "echo: hi"}]}

@@ -18,7 +18,7 @@ from deepseek_tui.export import (
     validate_export,
 )
 from deepseek_tui.store import Store
-from tests.export.conftest import export_of
+from tests.helpers import export_of
 
 
 def test_an_import_round_trips_exactly_and_keeps_a_free_id() -> None:

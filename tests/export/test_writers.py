@@ -14,7 +14,7 @@ from deepseek_tui.export import (
     write_export,
 )
 from deepseek_tui.store import UNTITLED, Store
-from tests.export.conftest import export_of
+from tests.helpers import export_of
 
 
 def imported(data: dict) -> tuple[Store, str]:

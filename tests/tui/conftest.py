@@ -12,7 +12,7 @@ from textual.widgets import Input, TextArea
 from deepseek_tui.config import Paths, Settings
 from deepseek_tui.emulator import Emulator
 from deepseek_tui.tui.app import DeepSeekApp
-from tests.conftest import TEST_KEY
+from tests.helpers import TEST_KEY
 
 
 @pytest.fixture

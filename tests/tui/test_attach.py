@@ -18,11 +18,7 @@ from deepseek_tui.tui.screens.dialogs import Confirm
 from deepseek_tui.tui.widgets.attachments import AttachedFile, AttachmentChips, Chip
 from deepseek_tui.tui.widgets.composer import Composer
 from deepseek_tui.tui.widgets.messages import UserMessage
-from tests.helpers import answered, screen_text, send, wait_for
-
-
-def chat_bodies(emulator: Emulator) -> list[dict]:
-    return [r.body for r in emulator.requests if r.path.endswith("chat/completions")]
+from tests.helpers import answered, chat_bodies, notices, screen_text, send, wait_for
 
 
 @pytest.fixture
@@ -59,20 +55,21 @@ async def test_a_file_attached_with_ctrl_a_is_sent_kept_and_reopened_folded(
         assert chips.attachments == () and not chips.display
         [shown] = app.screen.query(AttachedFile)
         assert shown.collapsed and shown.title.plain == "📎 main.py · 12 B"
-        assert "print('hi')" not in screen_text(app)
+        on_screen = screen_text(app)
+        assert "📎 main.py · 12 B" in on_screen and "print('hi')" not in on_screen
     question = chat_bodies(emulator)[-1]["messages"][-1]["content"]
     assert question == "Review this\n\nmain.py\n```python\nprint('hi')\n```"
 
     again = make_app(continue_last=True)
     async with again.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        # Folded: its title is drawn, its text is not.
+        await wait_for(pilot, lambda: "📎 main.py · 12 B" in screen_text(again), "the file")
         assert [w.text for w in again.screen.query(UserMessage)] == ["Review this"]
         [shown] = again.screen.query(AttachedFile)
         assert shown.collapsed and shown.title.plain == "📎 main.py · 12 B"
         assert "print('hi')" not in screen_text(again)
         shown.collapsed = False
-        await pilot.pause()
-        assert "print('hi')" in screen_text(again)
+        await wait_for(pilot, lambda: "print('hi')" in screen_text(again), "unfolded")
 
 
 async def test_a_chip_is_removed_with_delete_before_sending(
@@ -110,11 +107,10 @@ async def test_a_binary_file_is_refused_with_its_sentence(
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await attach(pilot, "image.bin")
-        await wait_for(pilot, lambda: app._notifications, "a notice")
-        [notice] = list(app._notifications)
-        assert notice.message == (
+        await wait_for(pilot, lambda: notices(app), "a notice")
+        assert notices(app) == [
             "image.bin looks binary (a NUL byte); only text files can be attached."
-        )
+        ]
         assert app.screen.query_one(AttachmentChips).attachments == ()
 
 
@@ -147,10 +143,8 @@ async def test_text_that_is_not_utf8_is_said(make_app, emulator: Emulator, folde
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await attach(pilot, "old.txt")
-        await wait_for(pilot, lambda: app._notifications, "a notice")
-        assert [n.message for n in app._notifications] == [
-            "old.txt is not UTF-8: what could not be read was replaced by �."
-        ]
+        await wait_for(pilot, lambda: notices(app), "a notice")
+        assert notices(app) == ["old.txt is not UTF-8: what could not be read was replaced by �."]
         assert [a.text for a in app.screen.query_one(AttachmentChips).attachments] == ["na\ufffdve"]
 
 
@@ -178,18 +172,24 @@ async def test_editing_a_question_brings_its_files_back(
         await attach(pilot, "notes.md")
         await send(pilot, "first")
         await answered(pilot)
+        composer = app.screen.query_one(Composer)
         await pilot.press("up")
-        await pilot.pause()
+        await wait_for(pilot, lambda: composer.editing, "editing")
         chips = app.screen.query_one(AttachmentChips)
         assert [a.name for a in chips.attachments] == ["notes.md"]
         [question] = app.screen.query(".attached-question")
         assert question.has_class("-replaced")
         await pilot.press("escape")
-        await pilot.pause()
+
+        def as_it_was() -> bool:  # the question shown again, not faded; no edit
+            questions = list(app.screen.query(".attached-question"))
+            return len(questions) == 1 and not questions[0].has_class("-replaced")
+
+        await wait_for(pilot, lambda: as_it_was() and not composer.editing, "the edit cancelled")
         assert chips.attachments == ()
         await pilot.press("up")
-        await pilot.pause()
-        app.screen.query_one(Composer).clear()
+        await wait_for(pilot, lambda: composer.editing, "editing again")
+        composer.clear()
         await send(pilot, "second")
         await answered(pilot)
     question = chat_bodies(emulator)[-1]["messages"][-1]["content"]
@@ -232,11 +232,15 @@ async def test_at_the_start_of_a_word_picks_a_file_in_its_place(
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         composer = app.screen.query_one(Composer)
-        await pilot.press(*"mail a@b")
-        await pilot.pause()
-        assert not isinstance(app.screen, AttachPicker), "not inside a word"
+        await pilot.press(*"mail a@b")  # inside a word: no picker
         await pilot.press("space", "@")
         await wait_for(pilot, lambda: isinstance(app.screen, AttachPicker), "the picker")
+        # Had the @ inside "a@b" asked for a picker, that picker would have taken the
+        # keys after it, or (opened late: the composer's messages keep their order)
+        # would be under this one.
+        assert composer.text == "mail a@b @", "every key reached the composer"
+        pickers = [s for s in app.screen_stack if isinstance(s, AttachPicker)]
+        assert len(pickers) == 1, "one picker: not inside a word"
         await pilot.press(*"notes", "enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -245,7 +249,8 @@ async def test_at_the_start_of_a_word_picks_a_file_in_its_place(
         await pilot.press("@")
         await wait_for(pilot, lambda: isinstance(app.screen, AttachPicker), "the picker")
         await pilot.press("escape")
-        await pilot.pause()
+        await wait_for(pilot, lambda: not isinstance(app.screen, AttachPicker), "cancelled")
+        await pilot.pause()  # the picker's answer (none) reaches the chat
         assert composer.text == "mail a@b @", "cancelled: the @ stays"
 
 

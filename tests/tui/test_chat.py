@@ -11,11 +11,15 @@ from deepseek_tui.emulator import Emulator, Faults
 from deepseek_tui.tui.screens.chat import ChatScreen
 from deepseek_tui.tui.widgets.composer import Composer
 from deepseek_tui.tui.widgets.messages import AssistantMessage, UserMessage
-from tests.helpers import answered, screen_text, send, streaming_under_way, wait_for
-
-
-def chat_bodies(emulator: Emulator) -> list[dict]:
-    return [r.body for r in emulator.requests if r.path.endswith("chat/completions")]
+from tests.helpers import (
+    answered,
+    chat_bodies,
+    notices,
+    screen_text,
+    send,
+    streaming_under_way,
+    wait_for,
+)
 
 
 async def test_opens_into_a_new_conversation_with_the_composer_focused(make_app) -> None:
@@ -132,7 +136,9 @@ async def test_new_conversation_clears_the_screen(make_app) -> None:
         await answered(pilot)
         first = app.session.conversation.id
         await pilot.press("ctrl+n", "enter")  # ^n: the first row is blank
-        await pilot.pause()
+        # The empty conversation's hint is back: the new conversation is on screen.
+        await wait_for(pilot, lambda: "press ⏎" in screen_text(app), "the empty conversation")
+        assert app.session.conversation is None
         assert not list(app.screen.query(AssistantMessage))
         await send(pilot, "echo: two")
         await answered(pilot)
@@ -144,8 +150,7 @@ async def test_welcome_offers_the_demo_without_a_key(make_app) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: "Try the offline demo" in screen_text(app), "the welcome")
         await pilot.click("#demo")
-        await pilot.pause()
-        assert isinstance(app.screen, ChatScreen)
+        await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen), "the chat")
         assert app.demo
         await send(pilot, "echo: demo works")
         await answered(pilot)
@@ -158,8 +163,7 @@ async def test_welcome_saves_a_pasted_key(make_app, paths) -> None:
         await pilot.pause()
         await pilot.press(*"sk-test-0000000000000000abcd")
         await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, ChatScreen)
+        await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen), "the chat")
     assert "sk-test-0000000000000000abcd" in paths.credentials_file.read_text()
 
 
@@ -173,8 +177,12 @@ async def test_help_lists_the_keys(make_app) -> None:
         assert "model" in model_row.lower()
         assert "^l" in shown and "Chats" in shown and "Composer" in shown
         await pilot.press("escape")
-        await pilot.pause()
-        assert isinstance(app.screen, ChatScreen)
+        # The chat is drawn again (its empty state), and the help is gone from it.
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, ChatScreen) and "press ⏎" in screen_text(app),
+            "the chat again",
+        )
         assert "Pick the model for the next message" not in screen_text(app)
 
 
@@ -203,8 +211,7 @@ async def test_command_palette_switches_model_by_name(make_app) -> None:
 
         await wait_for(pilot, offered, "the palette offers deepseek-reasoner")
         await pilot.press("enter")
-        await pilot.pause()
-        assert app.session.model == "deepseek-reasoner"
+        await wait_for(pilot, lambda: app.session.model == "deepseek-reasoner", "the model")
 
 
 async def test_regenerate_makes_a_sibling_and_edit_resends(make_app, emulator: Emulator) -> None:
@@ -277,7 +284,9 @@ async def test_quitting_mid_stream_saves_the_answer_as_stopped(
     store.close()
 
 
-async def test_pasting_a_multi_line_block_inserts_and_never_sends(make_app) -> None:
+async def test_pasting_a_multi_line_block_inserts_and_never_sends(
+    make_app, emulator: Emulator
+) -> None:
     from textual import events
 
     app = make_app()
@@ -285,9 +294,13 @@ async def test_pasting_a_multi_line_block_inserts_and_never_sends(make_app) -> N
     async with app.run_test(size=(120, 40)) as pilot:
         composer = app.screen.query_one(Composer)
         app.post_message(events.Paste(block))  # as the driver delivers a paste
-        await pilot.pause()
-        assert composer.text == block
-        assert not list(app.screen.query(UserMessage))
+        await wait_for(pilot, lambda: composer.text == block, "the paste inserted")
+        # Enter sends it: one question, the whole block. A send started by the paste's
+        # newlines would have come first (messages keep their order) and shown here.
+        await pilot.press("enter")
+        await answered(pilot)
+        assert [w.text for w in app.screen.query(UserMessage)] == [block]
+        assert len(chat_bodies(emulator)) == 1
 
 
 async def test_the_picker_turns_thinking_off_for_a_toggle_model(
@@ -304,8 +317,8 @@ async def test_the_picker_turns_thinking_off_for_a_toggle_model(
         assert "Thinking on" in str(app.screen.query_one("#thinking-label").render())
         await pilot.press("ctrl+t")
         await pilot.press("enter")
-        await pilot.pause()
-        assert app.session.model == "deepseek-v4-flash" and app.session.thinks is False
+        await wait_for(pilot, lambda: app.session.model == "deepseek-v4-flash", "the pick")
+        assert app.session.thinks is False
         await send(pilot, "echo: quick")
         await answered(pilot)
     assert chat_bodies(emulator)[-1]["thinking"] == {"type": "disabled"}
@@ -444,10 +457,15 @@ async def test_the_palettes_keys_command_opens_our_help(make_app) -> None:
 async def test_ctrl_t_on_a_model_that_cannot_toggle_says_why(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        assert "^t" not in screen_text(app).splitlines()[-1]  # not offered in the footer
+
+        def footer() -> str:
+            return screen_text(app).splitlines()[-1]
+
+        await wait_for(pilot, lambda: "^o" in footer(), "the footer")
+        assert "^t" not in footer()  # not offered
         await pilot.press("ctrl+t")
         await wait_for(
             pilot,
-            lambda: any("does not think" in str(n.message) for n in app._notifications),
+            lambda: any("does not think" in notice for notice in notices(app)),
             "a notice",
         )

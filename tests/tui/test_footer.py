@@ -24,8 +24,6 @@ async def test_every_footer_key_fits_at_80_columns_while_streaming(
 
 
 async def test_a_notice_does_not_cover_the_composer_at_80x24(make_app) -> None:
-    from textual.widgets._toast import Toast
-
     from deepseek_tui.tui.widgets.composer import Composer
     from tests.helpers import answered, wait_for
 
@@ -36,7 +34,8 @@ async def test_a_notice_does_not_cover_the_composer_at_80x24(make_app) -> None:
         await pilot.press("ctrl+b")  # "Copied the last answer…"
 
         def shown() -> list:
-            return [t for t in app.screen.query(Toast) if t.region.height]
+            # By type name: Textual's Toast class lives in a private module.
+            return [t for t in app.screen.query("Toast") if t.region.height]
 
         await wait_for(pilot, shown, "the notice")
         composer = app.screen.query_one(Composer).region

@@ -8,16 +8,7 @@ from deepseek_tui.store import Store
 from deepseek_tui.tui.widgets.composer import Composer
 from deepseek_tui.tui.widgets.conversation import WINDOW, Conversation, Earlier
 from deepseek_tui.tui.widgets.messages import AssistantMessage, UserMessage
-from tests.helpers import answered, seed, send, wait_for
-
-
-def option_ids(app) -> list[str]:
-    listing = app.screen.query_one("#conversations", OptionList)
-    return [
-        listing.get_option_at_index(i).id
-        for i in range(listing.option_count)
-        if listing.get_option_at_index(i).id
-    ]
+from tests.helpers import answered, seed, send, sidebar_ids, wait_for
 
 
 async def test_sidebar_lists_and_opens_conversations(make_app, paths) -> None:
@@ -28,10 +19,9 @@ async def test_sidebar_lists_and_opens_conversations(make_app, paths) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("ctrl+l")
-        await pilot.pause()
-        assert option_ids(app) == [newer, older]
+        await wait_for(pilot, lambda: sidebar_ids(app) == [newer, older], "both listed")
         await pilot.press("down", "enter")
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.session.conversation is not None, "opened")
         assert app.session.conversation.id == older
         assert [w.text for w in app.screen.query(UserMessage)] == ["Older chat question 0"]
         assert isinstance(app.focused, Composer)
@@ -92,7 +82,7 @@ async def test_rename_pin_delete_and_undo(make_app, paths) -> None:
         await pilot.pause()
         await pilot.press("down", "p")  # pin the older one
         await pilot.pause()
-        assert option_ids(app) == [first, second]
+        assert sidebar_ids(app) == [first, second]
         app.screen.query_one("#conversations").focus()
         await pilot.press("r")
         await pilot.pause()
@@ -104,9 +94,8 @@ async def test_rename_pin_delete_and_undo(make_app, paths) -> None:
         await pilot.press("d")
         await pilot.pause()
         await pilot.press("y")
-        await pilot.pause()
-        assert app.store.get_conversation(first).archived  # hidden, undoable
-        assert first not in option_ids(app)
+        await wait_for(pilot, lambda: app.store.get_conversation(first).archived, "deleted")
+        assert first not in sidebar_ids(app)  # hidden, undoable
         await pilot.press("ctrl+z")
         await pilot.pause()
         restored = app.store.get_conversation(first)
@@ -118,8 +107,8 @@ async def test_rename_pin_delete_and_undo(make_app, paths) -> None:
         app.screen.query_one("#conversations").focus()
         app.screen.query_one("#conversations", OptionList).highlighted = 3
         await pilot.press("d", "y")  # delete the other one, for good this time
-        await pilot.pause()
-        assert option_ids(app) == [first]
+        await wait_for(pilot, lambda: app.store.get_conversation(second).archived, "deleted")
+        assert sidebar_ids(app) == [first]
         assert not app.store.search("Second question")
     store = Store.open(paths.database)
     assert store.get_conversation(second) is None, "deleted for good when the app closed"
@@ -211,12 +200,18 @@ async def test_reopening_the_sidebar_clears_an_old_search(make_app, paths) -> No
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("ctrl+l", "slash", *"Alpha", "enter", "enter")
-        await pilot.pause()
+        await wait_for(
+            pilot,
+            lambda: (
+                app.session.conversation is not None and app.session.conversation.title == "Alpha"
+            ),
+            "Alpha opened from its search hit",
+        )
         assert not app.screen.query_one("#sidebar").display, "narrow: closes after opening"
         await pilot.press("ctrl+l")
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.screen.query_one("#sidebar").display, "reopened")
         assert app.screen.query_one("#search").value == ""
-        assert len(option_ids(app)) == 2
+        assert len(sidebar_ids(app)) == 2
 
 
 async def test_a_delete_left_by_a_crash_is_finished_at_the_next_start(make_app, paths) -> None:
@@ -226,7 +221,8 @@ async def test_a_delete_left_by_a_crash_is_finished_at_the_next_start(make_app, 
     store.close()
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        # Leftovers are finished as the history opens (DeepSeekApp.open_history).
+        await wait_for(pilot, lambda: app.history is not None, "the history open")
         assert app.store.get_conversation(gone) is None
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from deepseek_tui.emulator import Emulator, Faults
 from deepseek_tui.emulator.replies import reply_for
 from deepseek_tui.store import Store
-from tests.conftest import TEST_KEY
+from tests.helpers import TEST_KEY
 
 QUESTION = "long 3000"
 # The emulator's answer is deterministic: what the app would have shown in full.

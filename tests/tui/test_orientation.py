@@ -6,7 +6,15 @@ from __future__ import annotations
 from deepseek_tui.store import Store
 from deepseek_tui.tui.widgets.messages import AssistantMessage
 from deepseek_tui.tui.widgets.title_bar import TitleBar
-from tests.helpers import answered, screen_text, seed, send, wait_for
+from tests.helpers import (
+    answered,
+    highlight_in_sidebar,
+    screen_text,
+    seed,
+    send,
+    sidebar_ids,
+    wait_for,
+)
 
 
 def title_row(app) -> str:
@@ -24,7 +32,8 @@ async def test_the_empty_state_says_how_to_start(make_app) -> None:
         assert screen_text(app).count("New conversation") == 1  # the bar says it, once
         await send(pilot, "echo: hi")
         await answered(pilot)
-        assert "^o pick the model" not in screen_text(app)
+        shown = screen_text(app)
+        assert "echo: hi" in shown and "^o pick the model" not in shown
 
 
 async def test_the_title_follows_send_open_rename_and_new(make_app, paths) -> None:
@@ -38,17 +47,15 @@ async def test_the_title_follows_send_open_rename_and_new(make_app, paths) -> No
         await wait_for(pilot, lambda: title_row(app) == "echo: first words", "the title shows")
         # Open the seeded one from the sidebar: its title is shown as text.
         await pilot.press("ctrl+l")
-        await wait_for(pilot, lambda: seeded in _option_ids(app), "the list")
-        app.screen.query_one("#conversations").focus()
-        _highlight(app, seeded)
+        await wait_for(pilot, lambda: seeded in sidebar_ids(app), "the list")
+        highlight_in_sidebar(app, seeded)
         await pilot.press("enter")
         await wait_for(pilot, lambda: "Seeded" in title_row(app), lambda: screen_text(app))
         assert "[bold]Seeded[/] ␛[31mtitle" in title_row(app)
         # Rename the open one: the bar follows at once.
         await pilot.press("ctrl+l")
-        await wait_for(pilot, lambda: app.screen.query("#conversations"), "the list again")
-        app.screen.query_one("#conversations").focus()
-        _highlight(app, seeded)
+        await wait_for(pilot, lambda: seeded in sidebar_ids(app), "the list again")
+        highlight_in_sidebar(app, seeded)
         await pilot.press("r")
         await pilot.pause()
         await pilot.press("ctrl+u", *"Renamed", "enter")
@@ -80,26 +87,6 @@ async def test_a_cost_under_a_cent_reads_as_such_with_the_figure_in_the_status(
         assert app.screen.query_one(AssistantMessage).status.endswith("<$0.01")
         status = str(app.screen.query_one("#status").render())
         assert "$0.00000" in status and "<$" not in status
-
-
-def _option_ids(app) -> list[str]:
-    from textual.widgets import OptionList
-
-    found = app.screen.query("#conversations")
-    if not found:
-        return []
-    options = found.first(OptionList)
-    return [
-        (options.get_option_at_index(i).id or "").split(":", 1)[0]
-        for i in range(options.option_count)
-    ]
-
-
-def _highlight(app, conversation_id: str) -> None:
-    from textual.widgets import OptionList
-
-    options = app.screen.query_one("#conversations", OptionList)
-    options.highlighted = _option_ids(app).index(conversation_id)
 
 
 async def test_a_long_model_id_is_one_line_above_its_answer(make_app, emulator) -> None:

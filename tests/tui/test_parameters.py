@@ -3,38 +3,11 @@ Pilot drives the app, the emulator over loopback records what was sent."""
 
 from __future__ import annotations
 
-from textual.command import CommandList
-
 from deepseek_tui.api.request import JSON_MODE_MISSING, Parameters
 from deepseek_tui.emulator import Emulator
 from deepseek_tui.tui.screens.dialogs import TextPrompt
 from deepseek_tui.tui.widgets.composer import Composer
-from tests.helpers import answered, send, wait_for
-
-
-def chat_bodies(emulator: Emulator) -> list[dict]:
-    return [r.body for r in emulator.requests if r.path.endswith("chat/completions")]
-
-
-def notices(app) -> str:
-    return " ".join(str(n.message) for n in app._notifications)
-
-
-async def palette(pilot, words: str) -> None:
-    """Open the palette, type `words`, run the first command offered for them."""
-    app = pilot.app
-    await pilot.press("ctrl+p")
-    await pilot.pause()
-    await pilot.press(*words)
-
-    def offered() -> bool:
-        listing = app.screen.query(CommandList)
-        option = listing.first().highlighted_option if listing else None
-        return option is not None and words.lower() in str(option.prompt).lower()
-
-    await wait_for(pilot, offered, f"the palette offers {words!r}")
-    await pilot.press("enter")
-    await pilot.pause()
+from tests.helpers import answered, chat_bodies, notices, palette, send, wait_for
 
 
 async def test_json_mode_from_the_palette_states_the_rule_and_reaches_the_request(
@@ -44,11 +17,15 @@ async def test_json_mode_from_the_palette_states_the_rule_and_reaches_the_reques
     async with app.run_test(size=(120, 40)) as pilot:
         await palette(pilot, "JSON mode: turn on")
         assert app.session.parameters.json_mode
-        await wait_for(pilot, lambda: "must mention JSON" in notices(app), "the rule")
+        await wait_for(
+            pilot, lambda: any("must mention JSON" in n for n in notices(app)), "the rule"
+        )
 
         # Without the word, nothing is sent and the text stays to be fixed.
         await send(pilot, "hello")
-        await wait_for(pilot, lambda: JSON_MODE_MISSING in notices(app), "the refusal")
+        await wait_for(
+            pilot, lambda: any(JSON_MODE_MISSING in n for n in notices(app)), "the refusal"
+        )
         assert chat_bodies(emulator) == []
         assert app.screen.query_one(Composer).text == "hello"
 
@@ -72,7 +49,9 @@ async def test_stop_and_max_tokens_from_the_palette(make_app, emulator: Emulator
         await palette(pilot, "Max tokens")
         await wait_for(pilot, lambda: isinstance(app.screen, TextPrompt), "the prompt")
         await pilot.press(*"9000", "enter")
-        await wait_for(pilot, lambda: "up to 8,192" in notices(app), "the model's limit")
+        await wait_for(
+            pilot, lambda: any("up to 8,192" in n for n in notices(app)), "the model's limit"
+        )
         assert app.session.parameters.max_tokens is None
 
         await send(pilot, "echo: hi")
@@ -85,4 +64,6 @@ async def test_the_balance_on_demand(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await palette(pilot, "Show balance")
-        await wait_for(pilot, lambda: "12.34 USD" in notices(app), "the balance notice")
+        await wait_for(
+            pilot, lambda: any("12.34 USD" in n for n in notices(app)), "the balance notice"
+        )

@@ -126,15 +126,19 @@ async def test_a_clashing_or_invalid_name_gets_one_sentence_and_nothing_is_writt
         editor = await open_editor(pilot)
         await fill(pilot, editor, name="coder", system_prompt="x")
         await save(pilot, editor)
-        assert app.screen is editor
         clash = "There is a preset called coder already: pick it above to edit it."
-        assert problem(editor) == clash
+        await wait_for(pilot, lambda: problem(editor) == clash, lambda: problem(editor))
+        assert app.screen is editor
         await fill(pilot, editor, name="my preset")
         await save(pilot, editor)
-        assert "letters, digits, - and _" in problem(editor)
+        await wait_for(
+            pilot, lambda: "letters, digits, - and _" in problem(editor), lambda: problem(editor)
+        )
         await fill(pilot, editor, name="ok", temperature="3")
         await save(pilot, editor)
-        assert problem(editor) == "Temperature must be a number from 0 to 2."
+        temperature = "Temperature must be a number from 0 to 2."
+        await wait_for(pilot, lambda: problem(editor) == temperature, lambda: problem(editor))
+        assert app.screen is editor
         assert not paths.config_file.exists()
 
 

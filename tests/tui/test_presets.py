@@ -12,8 +12,7 @@ from deepseek_tui.emulator import Emulator
 from deepseek_tui.tui.screens.chat import ChatScreen
 from deepseek_tui.tui.screens.preset_picker import PresetPicker
 from deepseek_tui.tui.widgets.messages import AssistantMessage
-from tests.helpers import answered, send, wait_for
-from tests.tui.test_parameters import palette
+from tests.helpers import answered, chat_bodies, palette, send, wait_for
 
 REVIEWER = {
     "description": "code review",
@@ -25,10 +24,6 @@ REVIEWER = {
 
 def settings() -> Settings:
     return Settings(system_prompt="Top level.", presets={"reviewer": dict(REVIEWER)})
-
-
-def chat_bodies(emulator: Emulator) -> list[dict]:
-    return [r.body for r in emulator.requests if r.path.endswith("chat/completions")]
 
 
 def system_of(body: dict) -> str | None:
@@ -60,6 +55,7 @@ async def test_ctrl_n_then_enter_is_a_blank_conversation_as_before(
         assert names == ["coder", "translator", "concise", "reviewer"]
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen), "the chat again")
+        await wait_for(pilot, lambda: app.session.conversation is None, "a new conversation")
         assert not list(app.screen.query(AssistantMessage))
         assert app.session.preset is None
         await send(pilot, "echo: two")
@@ -91,10 +87,11 @@ async def test_ctrl_n_twice_is_a_blank_conversation(make_app) -> None:
         await open_picker(pilot)
         await pilot.press("ctrl+n")
         await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen), "the chat again")
-        assert app.session.preset is None and app.session.system_prompt == "Top level."
+        await wait_for(pilot, lambda: app.session.system_prompt == "Top level.", "blank")
+        assert app.session.preset is None
 
 
-async def test_esc_in_the_picker_keeps_the_conversation(make_app) -> None:
+async def test_esc_in_the_picker_keeps_the_conversation(make_app, emulator: Emulator) -> None:
     app = make_app(settings=settings())
     async with app.run_test(size=(100, 30)) as pilot:
         await send(pilot, "echo: keep me")
@@ -103,7 +100,17 @@ async def test_esc_in_the_picker_keeps_the_conversation(make_app) -> None:
         await open_picker(pilot)
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen), "the chat again")
+        # The next question goes on in the same conversation, with what came before.
+        await send(pilot, "echo: still here")
+        await answered(pilot)
         assert app.session.conversation.id == kept
+        assert [m.content for m in app.store.messages(kept)] == [
+            "echo: keep me",
+            "keep me",
+            "echo: still here",
+            "still here",
+        ]
+        assert len(chat_bodies(emulator)[-1]["messages"]) == 4  # with what came before
 
 
 async def test_the_palette_lists_new_conversation_from_each_preset(

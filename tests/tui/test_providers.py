@@ -14,8 +14,7 @@ from deepseek_tui.emulator import Emulator, Faults
 from deepseek_tui.tui.screens.model_picker import ModelPicker
 from deepseek_tui.tui.screens.settings import SettingsScreen
 from deepseek_tui.tui.widgets.messages import AssistantMessage
-from tests.conftest import TEST_KEY
-from tests.helpers import answered, screen_text, send, wait_for
+from tests.helpers import TEST_KEY, answered, chat_requests, notices, screen_text, send, wait_for
 
 GATEWAY_KEY = "gw-test-0000000000000000wxyz"
 
@@ -39,14 +38,6 @@ def with_gateway(gateway: Emulator, **table) -> Settings:
             }
         }
     )
-
-
-def notices(app) -> str:
-    return "\n".join(str(notice.message) for notice in app._notifications)
-
-
-def chat_requests(server: Emulator) -> list:
-    return [r for r in server.requests if r.path.endswith("chat/completions")]
 
 
 def assert_never_saw_the_deepseek_key(gateway: Emulator) -> None:
@@ -95,7 +86,7 @@ async def test_switching_to_a_gateway_in_the_picker_mid_conversation(
         assert app.session.can_continue
         sent = len(gateway.requests)
         await pilot.press("ctrl+f")
-        await wait_for(pilot, lambda: NO_CONTINUE in notices(app), "why not")
+        await wait_for(pilot, lambda: any(NO_CONTINUE in n for n in notices(app)), "why not")
         assert len(gateway.requests) == sent
 
     body = chat_requests(gateway)[0].body
@@ -115,7 +106,7 @@ async def test_a_provider_without_a_key_is_not_switched_to(
         picker.query_one("#provider", Select).value = "serevix"
         await wait_for(pilot, lambda: "could not be listed" in screen_text(app))
         await pilot.press("enter")
-        await wait_for(pilot, lambda: "SEREVIX_API_KEY" in notices(app), "why not")
+        await wait_for(pilot, lambda: any("SEREVIX_API_KEY" in n for n in notices(app)), "why not")
         assert app.provider == "deepseek"
         await send(pilot, "echo: still DeepSeek")
         await answered(pilot)

@@ -22,7 +22,8 @@ async def test_segmind_credits_show_in_the_status_line_after_an_answer(
     emulator.credits = 42.5
     app = make_app(provider="segmind")
     async with app.run_test(size=(100, 24)) as pilot:
-        assert "credits" not in status(app)
+        await wait_for(pilot, lambda: "deepseek-chat" in status(app), "the status line")
+        assert "credits" not in status(app)  # none reported yet
         await send(pilot, "echo: hello")
         await answered(pilot)
         await wait_for(pilot, lambda: "credits 42.50" in status(app), lambda: status(app))

@@ -23,7 +23,7 @@ from deepseek_tui.tui.screens.settings_form import (
     read_form,
     shown_values,
 )
-from tests.conftest import TEST_KEY
+from tests.helpers import TEST_KEY, chat_bodies, wait_for
 
 RIGHT_KEY = "sk-test-right-0000000000"
 NEW_KEY = "sk-test-new-00000000000000ef12"
@@ -59,14 +59,12 @@ async def open_settings(pilot, results: list[SavedSettings | None] | None = None
     await pilot.pause()
     screen = SettingsScreen()
     pilot.app.push_screen(screen, None if results is None else results.append)
-    await pilot.pause()
+    await wait_for(pilot, lambda: screen.is_mounted and screen.query("#save"), "the form")
     return screen
 
 
 async def open_from_chat(pilot) -> SettingsScreen:
     """Open the form as a user does: ^s in the chat."""
-    from tests.helpers import wait_for
-
     app = pilot.app
     await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen), "the chat")
     await pilot.press("ctrl+s")
@@ -214,7 +212,9 @@ async def test_opens_with_the_key_field_focused_and_tab_walks_the_form(make_app)
         assert TEST_KEY not in shown(pilot, "#key-summary")
 
 
-async def test_invalid_temperature_shows_a_message_and_disables_save(make_app) -> None:
+async def test_invalid_temperature_shows_a_message_and_disables_save(
+    make_app, paths: Paths
+) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await open_settings(pilot)
@@ -222,12 +222,13 @@ async def test_invalid_temperature_shows_a_message_and_disables_save(make_app) -
         await type_into(pilot, "#temperature", "2.5")
         assert shown(pilot, "#temperature-problem") == "Temperature must be a number from 0 to 2."
         assert save.disabled
-        await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert isinstance(app.screen, SettingsScreen)
+        await pilot.press("ctrl+s")  # refused
+        # Keys are handled in order: the form takes these only if ^s left it open.
         await type_into(pilot, "#temperature", "1.5")
+        await wait_for(pilot, lambda: not save.disabled, "the form valid again")
+        assert isinstance(app.screen, SettingsScreen)
         assert shown(pilot, "#temperature-problem") == ""
-        assert not save.disabled
+    assert not paths.config_file.exists()
 
 
 async def test_a_key_with_spaces_cannot_be_saved(make_app) -> None:
@@ -255,8 +256,9 @@ async def test_saved_settings_survive_a_restart(make_app, paths: Paths) -> None:
         screen.query_one("#reasoning_expanded", Switch).focus()
         await pilot.press("space")
         await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert isinstance(app.screen, ChatScreen)
+        await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen), "the chat")
+        # Used by the app (the chat's callback, after the form closed).
+        await wait_for(pilot, lambda: app.base_url == "https://gateway.example.test/v1", "used")
         # Mutated in place: whoever holds the settings object sees the new values.
         assert app.settings is settings
         assert app.base_url == "https://gateway.example.test/v1"
@@ -277,9 +279,8 @@ async def test_a_new_key_is_saved_privately_and_used(make_app, paths: Paths) -> 
         await open_from_chat(pilot)
         await type_into(pilot, "#api_key", NEW_KEY)
         await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert isinstance(app.screen, ChatScreen)
-        assert app.api_key == NEW_KEY
+        await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen), "the chat")
+        await wait_for(pilot, lambda: app.api_key == NEW_KEY, "the key used")
     assert NEW_KEY in paths.credentials_file.read_text()
     assert stat.S_IMODE(paths.credentials_file.stat().st_mode) == 0o600
 
@@ -302,9 +303,12 @@ async def test_a_disk_error_keeps_the_form_open(make_app, paths: Paths) -> None:
         await open_settings(pilot, results)
         await type_into(pilot, "#temperature", "0.4")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await wait_for(
+            pilot,
+            lambda: shown(pilot, "#save-problem").startswith("Could not save the settings:"),
+            lambda: shown(pilot, "#save-problem"),
+        )
         assert isinstance(app.screen, SettingsScreen)
-        assert shown(pilot, "#save-problem").startswith("Could not save the settings:")
         assert app.screen.query_one("#temperature", Input).value == "0.4"
         assert app.settings.temperature is None
         assert results == []
@@ -341,11 +345,9 @@ async def test_escape_leaves_config_untouched(make_app, paths: Paths) -> None:
         screen = await open_settings(pilot, results)
         await type_into(pilot, "#temperature", "1.2")
         screen.query_one("#theme", Select).value = "nord"
-        await pilot.pause()
-        assert app.theme == "nord"  # previewed
+        await wait_for(pilot, lambda: app.theme == "nord", "previewed")
         await pilot.press("escape")
-        await pilot.pause()
-        assert results == [None]
+        await wait_for(pilot, lambda: results == [None], "cancelled")
         assert app.theme == "textual-dark"
         assert app.settings.temperature == 0.5
     assert paths.config_file.read_bytes() == before
@@ -368,7 +370,7 @@ def test_settings_snapshot(snap_compare, size, monkeypatch) -> None:
 async def test_a_key_saved_during_the_demo_ends_the_demo(
     make_app, emulator: Emulator, paths: Paths
 ) -> None:
-    from tests.helpers import answered, screen_text, send, wait_for
+    from tests.helpers import answered, screen_text, send
 
     app = make_app(api_key=None)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -383,6 +385,7 @@ async def test_a_key_saved_during_the_demo_ends_the_demo(
         await type_into(pilot, "#base_url", emulator.base_url)
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen), "back in the chat")
+        await wait_for(pilot, lambda: app.api_key == NEW_KEY, "the key used")
         assert not app.demo
         assert "offline demo" not in str(app.screen.query_one("#status").render())
         await send(pilot, "echo: for real")
@@ -393,10 +396,6 @@ async def test_a_key_saved_during_the_demo_ends_the_demo(
 
 
 # --- a new conversation's parameters, and the balance ---------------------------------
-
-
-def chat_bodies(emulator: Emulator) -> list[dict]:
-    return [r.body for r in emulator.requests if r.path.endswith("/chat/completions")]
 
 
 async def set_parameter_defaults(pilot, screen: SettingsScreen) -> None:
@@ -421,7 +420,7 @@ async def test_a_new_conversations_parameters_are_saved_and_reloaded(
         await set_parameter_defaults(pilot, screen)
         assert shown(pilot, "#stop-note").endswith("Read as 2: 'END', '###'.")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await wait_for(pilot, lambda: results, "saved")
     [saved] = results
     reloaded = load_settings(paths)
     assert saved is not None and saved.settings == reloaded
@@ -432,8 +431,9 @@ async def test_a_new_conversations_parameters_are_saved_and_reloaded(
 
     # The form shows them again, and blanking them goes back to the server's default.
     app = make_app(settings=reloaded)
+    results = []
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await open_settings(pilot)
+        screen = await open_settings(pilot, results)
         assert screen.query_one("#json_mode", Switch).value is True
         assert screen.query_one("#stop", Input).value == "END | ###"
         assert screen.query_one("#frequency_penalty", Input).value == "0.5"
@@ -442,7 +442,7 @@ async def test_a_new_conversations_parameters_are_saved_and_reloaded(
         await type_into(pilot, "#frequency_penalty", "")
         screen.query_one("#reasoning_effort", Select).value = "default"
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await wait_for(pilot, lambda: results, "saved")
     reloaded = load_settings(paths)
     assert reloaded.stop == [] and reloaded.frequency_penalty is None
     assert reloaded.reasoning_effort is None and reloaded.presence_penalty == -1.0
@@ -458,19 +458,19 @@ async def test_a_wrong_penalty_is_named_and_blocks_save(make_app, paths: Paths) 
             "Presence penalty must be a number from -2 to 2."
         )
         assert save.disabled
-        await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert isinstance(app.screen, SettingsScreen)
+        await pilot.press("ctrl+s")  # refused
+        # Keys are handled in order: the form takes these only if ^s left it open.
         await type_into(pilot, "#presence_penalty", "-2")
+        await wait_for(pilot, lambda: not save.disabled, "the form valid again")
+        assert isinstance(app.screen, SettingsScreen)
         assert shown(pilot, "#presence_penalty-problem") == ""
-        assert not save.disabled
     assert not paths.config_file.exists()
 
 
 async def test_saved_defaults_reach_a_new_conversation_only_where_the_model_takes_them(
     make_app, emulator: Emulator
 ) -> None:
-    from tests.helpers import answered, send, wait_for
+    from tests.helpers import answered, send
 
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -507,8 +507,6 @@ async def test_saved_defaults_reach_a_new_conversation_only_where_the_model_take
 async def test_settings_show_the_balance_of_the_provider_in_use(
     make_app, emulator: Emulator
 ) -> None:
-    from tests.helpers import wait_for
-
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_settings(pilot)
@@ -524,8 +522,6 @@ async def test_settings_show_the_balance_of_the_provider_in_use(
 
 
 async def test_a_balance_that_cannot_be_fetched_is_one_plain_line(make_app) -> None:
-    from tests.helpers import wait_for
-
     with Emulator(api_keys={RIGHT_KEY}) as strict:
         app = make_app(settings=Settings(base_url=strict.base_url), base_url=strict.base_url)
         async with app.run_test(size=(120, 40)) as pilot:

@@ -7,9 +7,10 @@ from rich.cells import cell_len
 from textual.widgets import Input, OptionList
 
 from deepseek_tui.store import Store
+from deepseek_tui.tui.screens.chat import ChatScreen
 from deepseek_tui.tui.widgets.composer import Composer
 from deepseek_tui.tui.widgets.status_bar import clip_middle, status_text
-from tests.helpers import answered, screen_text, seed, send, wait_for
+from tests.helpers import answered, notices, screen_text, seed, send, sidebar_ids, wait_for
 
 CJK = "日本語のタイトルがとても長い会話です、本当に長いタイトル"
 EMOJI = "🚀🚀 emoji title that goes on for much longer than the sidebar is wide"
@@ -18,12 +19,6 @@ GATEWAY_ID = "accounts/fireworks/models/deepseek-r1-distill-llama-70b-very-long"
 
 def listing(app) -> OptionList:
     return app.screen.query_one("#conversations", OptionList)
-
-
-def option_ids(app) -> list[str]:
-    options = listing(app)
-    ids = (options.get_option_at_index(i).id for i in range(options.option_count))
-    return [option_id for option_id in ids if option_id]
 
 
 def sidebar_rows(app) -> list[str]:
@@ -88,7 +83,7 @@ async def test_titles_stay_text_in_the_sidebar(make_app, paths) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("ctrl+l")
-        await wait_for(pilot, lambda: option_ids(app), "the list is shown")
+        await wait_for(pilot, lambda: sidebar_ids(app), "the list is shown")
         assert "[bold]not bold[/bold] ␛[31mred" in row_with(app, "not bold")
 
 
@@ -135,11 +130,11 @@ async def test_a_long_model_id_fits_the_status_line_and_the_picker(make_app) -> 
 async def _delete_highlighted(pilot) -> None:
     app = pilot.app
     listing(app).focus()
-    before = set(option_ids(app))
+    before = set(sidebar_ids(app))
     await pilot.press("d")
     await wait_for(pilot, lambda: app.screen.is_modal, "it asks first")
     await pilot.press("y")
-    await wait_for(pilot, lambda: set(option_ids(app)) != before, "the list loses it")
+    await wait_for(pilot, lambda: set(sidebar_ids(app)) != before, "the list loses it")
 
 
 async def test_ctrl_z_undoes_a_delete_from_the_composer_and_the_search_box(make_app, paths) -> None:
@@ -150,22 +145,23 @@ async def test_ctrl_z_undoes_a_delete_from_the_composer_and_the_search_box(make_
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("ctrl+l")
-        await wait_for(pilot, lambda: option_ids(app) == [second, first], "both listed")
+        await wait_for(pilot, lambda: sidebar_ids(app) == [second, first], "both listed")
         await _delete_highlighted(pilot)
-        assert option_ids(app) == [first]
-        notices = [n.message for n in app._notifications]
-        assert any("^z" in message for message in notices), notices
+        assert sidebar_ids(app) == [first]
+        assert any("^z" in notice for notice in notices(app)), notices(app)
         app.screen.query_one(Composer).focus()
         await pilot.press("ctrl+z")
-        await wait_for(pilot, lambda: option_ids(app) == [second, first], "back, from the composer")
+        await wait_for(
+            pilot, lambda: sidebar_ids(app) == [second, first], "back, from the composer"
+        )
         assert not app.store.get_conversation(second).archived
 
         listing(app).highlighted = 2  # Today, Second, First: delete First
         await _delete_highlighted(pilot)
-        assert option_ids(app) == [second]
+        assert sidebar_ids(app) == [second]
         app.screen.query_one("#search", Input).focus()
         await pilot.press("ctrl+z")
-        await wait_for(pilot, lambda: option_ids(app) == [second, first], "back, from search")
+        await wait_for(pilot, lambda: sidebar_ids(app) == [second, first], "back, from search")
 
 
 async def test_ctrl_z_in_the_composer_undoes_typing_done_after_a_delete(make_app, paths) -> None:
@@ -176,7 +172,7 @@ async def test_ctrl_z_in_the_composer_undoes_typing_done_after_a_delete(make_app
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("ctrl+l")
-        await wait_for(pilot, lambda: option_ids(app) == [second, first], "both listed")
+        await wait_for(pilot, lambda: sidebar_ids(app) == [second, first], "both listed")
         await _delete_highlighted(pilot)
         composer = app.screen.query_one(Composer)
         composer.focus()
@@ -184,10 +180,10 @@ async def test_ctrl_z_in_the_composer_undoes_typing_done_after_a_delete(make_app
         await wait_for(pilot, lambda: composer.text == "draft", "typed")
         await pilot.press("ctrl+z")
         await wait_for(pilot, lambda: composer.text == "", "the typing is undone")
-        assert option_ids(app) == [first], "the delete is not undone by the composer"
+        assert sidebar_ids(app) == [first], "the delete is not undone by the composer"
         listing(app).focus()  # in the list ctrl+z still brings it back
         await pilot.press("ctrl+z")
-        await wait_for(pilot, lambda: option_ids(app) == [second, first], "back, from the list")
+        await wait_for(pilot, lambda: sidebar_ids(app) == [second, first], "back, from the list")
 
 
 async def test_a_delete_during_a_search_keeps_the_search_and_undo_restores_its_hits(
@@ -203,23 +199,23 @@ async def test_a_delete_during_a_search_keeps_the_search_and_undo_restores_its_h
         await pilot.press("ctrl+l", "slash", *"Alpha", "enter")
 
         def conversations() -> set[str]:
-            return {option_id.partition(":")[0] for option_id in option_ids(app)}
+            return {option_id.partition(":")[0] for option_id in sidebar_ids(app)}
 
         def hits_of_both() -> bool:
-            ids = option_ids(app)
+            ids = sidebar_ids(app)
             return bool(ids) and all(":" in i for i in ids) and conversations() == {kept, gone}
 
         await wait_for(pilot, hits_of_both, "the hits of both Alpha conversations")
-        hits = option_ids(app)
+        hits = sidebar_ids(app)
         options = listing(app)
         options.highlighted = next(i for i, h in enumerate(hits) if h.startswith(gone))
         await _delete_highlighted(pilot)
 
         def only_kept() -> bool:
-            ids = option_ids(app)
+            ids = sidebar_ids(app)
             return bool(ids) and all(":" in i for i in ids) and conversations() == {kept}
 
-        await wait_for(pilot, only_kept, lambda: f"the search without {gone}: {option_ids(app)}")
+        await wait_for(pilot, only_kept, lambda: f"the search without {gone}: {sidebar_ids(app)}")
         assert app.screen.query_one("#search", Input).value == "Alpha"
         assert options.highlighted_option.id.startswith(kept), "the highlight stays in the list"
         await pilot.press("ctrl+z")
@@ -236,6 +232,12 @@ def marked(app) -> list[str]:
     return [row for row in sidebar_rows(app) if row.startswith("▌")]
 
 
+def drawn(app, *titles: str) -> bool:
+    """Each of `titles` is on a sidebar row on screen."""
+    rows = sidebar_rows(app)
+    return all(any(title in row for row in rows) for title in titles)
+
+
 async def test_the_sidebar_marks_the_open_conversation_and_the_mark_follows(
     make_app, paths
 ) -> None:
@@ -246,7 +248,8 @@ async def test_the_sidebar_marks_the_open_conversation_and_the_mark_follows(
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("ctrl+l")
-        await wait_for(pilot, lambda: len(option_ids(app)) == 2, "both listed")
+        await wait_for(pilot, lambda: len(sidebar_ids(app)) == 2, "both listed")
+        await wait_for(pilot, lambda: drawn(app, "Older chat", "Newer chat"), "both drawn")
         assert marked(app) == [], "a new conversation is not in the list"
         await pilot.press("down", "enter")  # open the older one; the sidebar stays at 120
         await wait_for(pilot, lambda: app.session.conversation is not None, "opened")
@@ -263,7 +266,13 @@ async def test_the_sidebar_marks_the_open_conversation_and_the_mark_follows(
         assert not any("Older chat" in row for row in marked(app))
 
         await pilot.press("ctrl+n", "enter")  # ^n: the first row is blank
-        await wait_for(pilot, lambda: marked(app) == [], "a new conversation: no mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen), "the chat again")
+        await wait_for(pilot, lambda: app.session.conversation is None, "a new conversation")
+        await wait_for(
+            pilot,
+            lambda: drawn(app, "Older chat", "Newer chat") and marked(app) == [],
+            "the list drawn again, no row marked",
+        )
         await send(pilot, "echo: a fresh start")
         await answered(pilot)
         await wait_for(
@@ -282,7 +291,7 @@ async def test_the_mark_shows_on_search_hits_of_the_open_conversation(make_app, 
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("ctrl+l", "slash", *"Gamma", "enter")
         await wait_for(
-            pilot, lambda: all(":" in i for i in option_ids(app)) and option_ids(app), "hits"
+            pilot, lambda: all(":" in i for i in sidebar_ids(app)) and sidebar_ids(app), "hits"
         )
         await wait_for(pilot, lambda: marked(app), "the open conversation's hit is marked")
         assert all("Gamma open" in row or "question" in row for row in marked(app))

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.widgets import Select
+
 from deepseek_tui.config import Paths, Settings
 from deepseek_tui.tui.themes import load_themes, shipped_themes_dir, theme_from_toml
+from tests.helpers import notices, wait_for
 
 GOOD = 'name = "mine"\nprimary = "#336699"\ndark = true\n[variables]\nx = "#ffffff"\n'
 
@@ -71,22 +74,24 @@ async def test_the_app_offers_user_themes_and_says_once_which_files_it_skipped(
     (paths.themes_dir / "[bold]bad.toml").write_text("primary = 3")
     app = make_app(settings=Settings(theme="mine"))
     async with app.run_test() as pilot:
-        await pilot.pause()
+
+        def skipped() -> list[str]:
+            return [text for text in notices(app) if "skipped" in text]
+
+        await wait_for(pilot, skipped, "the notice")
         assert app.theme == "mine"
         assert "deepseek-dark" in app.available_themes
-        notices = [n.message for n in app._notifications]
-        skipped = [text for text in notices if "skipped" in text]
-        assert len(skipped) == 1 and "[bold]bad.toml" in skipped[0]
+        assert len(skipped()) == 1 and "[bold]bad.toml" in skipped()[0]
 
 
 async def test_a_theme_picked_from_the_palette_is_saved(make_app, paths: Paths) -> None:
     from deepseek_tui.config import load_settings
+    from deepseek_tui.tui.screens.chat import ChatScreen
     from deepseek_tui.tui.screens.settings import SettingsScreen
-    from tests.helpers import wait_for
 
     app = make_app()
     async with app.run_test() as pilot:
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen), "the chat")
         app.theme = "nord"  # what the palette's "Change theme" does
         await wait_for(
             pilot,
@@ -94,8 +99,10 @@ async def test_a_theme_picked_from_the_palette_is_saved(make_app, paths: Paths) 
             "the theme saved",
         )
         app.push_screen(SettingsScreen())
-        await pilot.pause()
-        app.theme = "gruvbox"  # a preview inside Settings: saved only with Save
-        await pilot.pause()
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.screen.query("#theme"), "the settings form")
+        app.screen.query_one("#theme", Select).value = "gruvbox"  # saved only with Save
+        # Previewed: the form handled the pick. The app hears of a new theme as it is
+        # set (theme_changed_signal calls it then), so what it would save is saved.
+        await wait_for(pilot, lambda: app.theme == "gruvbox", "the preview")
         assert load_settings(paths).theme == "nord"
+        assert app.settings.theme == "nord"

@@ -16,15 +16,21 @@ from deepseek_tui.config import Settings
 from deepseek_tui.emulator import Emulator
 from deepseek_tui.session import TITLE_MAX_TOKENS, clean_title, title_from, title_messages
 from deepseek_tui.tui.screens.chat import ChatScreen
+from deepseek_tui.tui.screens.dialogs import TextPrompt
 from deepseek_tui.tui.widgets.sidebar import Sidebar
-from tests.helpers import answered, screen_text, send, wait_for
+from tests.helpers import (
+    answered,
+    chat_bodies,
+    highlight_in_sidebar,
+    notices,
+    screen_text,
+    send,
+    sidebar_ids,
+    wait_for,
+)
 
 QUESTION = "echo: Borrow checker **basics**"
 TITLE = "Borrow checker basics"
-
-
-def chat_bodies(emulator: Emulator) -> list[dict]:
-    return [r.body for r in emulator.requests if r.path.endswith("chat/completions")]
 
 
 def titled(make_app):
@@ -93,9 +99,10 @@ async def hold_title_requests(app) -> asyncio.Event:
 
 
 async def test_a_rename_by_the_user_before_the_title_arrives_is_kept(
-    make_app, emulator: Emulator
+    make_app, emulator: Emulator, caplog
 ) -> None:
     app = titled(make_app)
+    caplog.set_level(logging.INFO, logger="deepseek_tui.wire")
     async with app.run_test(size=(120, 30)) as pilot:
         release = await hold_title_requests(app)
         await send(pilot, QUESTION)
@@ -103,11 +110,19 @@ async def test_a_rename_by_the_user_before_the_title_arrives_is_kept(
         await wait_for(pilot, lambda: not chat.streaming and app.session.history, "the answer")
         await wait_for(pilot, lambda: len(app.session.history) == 2, "the answer saved")
         conversation_id = app.session.conversation.id
-        app.history.rename(conversation_id, "Mine")
-        chat._renamed_open(conversation_id, "Mine")
+        # The user renames it in the sidebar while the title request is held.
+        await pilot.press("ctrl+l")
+        await wait_for(pilot, lambda: conversation_id in sidebar_ids(app), "listed")
+        highlight_in_sidebar(app, conversation_id)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, TextPrompt), "the rename prompt")
+        await pilot.press("ctrl+u", *"Mine", "enter")
+        await wait_for(pilot, lambda: chat.title_bar.title == "Mine", "the rename shown")
+        assert app.history.get(conversation_id).title == "Mine"
         release.set()
         await app.workers.wait_for_complete()
-        await pilot.pause()
+        # The title arrived and was looked at: what the worker says when it keeps a rename.
+        await wait_for(pilot, lambda: "renamed or deleted meanwhile" in caplog.text, "decided")
         assert len(chat_bodies(emulator)) == 2  # the title was asked for…
         assert app.history.get(conversation_id).title == "Mine"  # …and not used
         assert chat.title_bar.title == "Mine"
@@ -124,11 +139,14 @@ async def test_a_failed_title_request_is_only_logged(make_app, emulator: Emulato
         emulator.faults.error_status = 400
         release.set()
         await app.workers.wait_for_complete()
+        # The failure was handled: it is in the log. Then whatever it posted is handled
+        # too (a pause runs every message queued so far), and nothing else happened.
+        await wait_for(pilot, lambda: "title request failed" in caplog.text, "the failure")
         await pilot.pause()
+        assert len(chat_bodies(emulator)) == 2  # the title was asked for
         assert app.session.conversation.title == title_from(QUESTION)
-        assert not app._notifications  # nothing said on screen
-        assert "title request failed" in caplog.text
-        assert "+ title" not in chat.status.last
+        assert notices(app) == []  # nothing said on screen
+        assert chat.status.last.startswith("last:") and "+ title" not in chat.status.last
 
 
 # --- the request and the reply, without a screen ------------------------------------

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from deepseek_tui.emulator import Emulator
 from deepseek_tui.store import Store
-from tests.conftest import TEST_KEY
+from tests.helpers import TEST_KEY
 
 QUESTIONS = ["echo: first one", "echo: second, with more words in it", "echo: 3rd"]
 
