@@ -389,7 +389,7 @@ class Session:
     def remaining_credits(self) -> str | None:
         """What the provider last said is left on the account (Segmind's
         `x-remaining-credits`), as it said it; None when it does not say."""
-        return getattr(self.client, "remaining_credits", None)
+        return self.client.remaining_credits if self.client is not None else None
 
     # --- the context window --------------------------------------------------------------
 

@@ -21,10 +21,7 @@ def run_balance(args: argparse.Namespace) -> int:
             return asyncio.run(_balance(settings, "deepseek", emulator.base_url, DEMO_KEY))
     provider = _provider(args, settings)
     if settings.profile(provider).kind == "segmind":
-        raise CliError(
-            f"{provider} has no balance to ask for: its credits left are shown after each "
-            "answer (the TUI's status line)"
-        )
+        raise CliError(_no_balance(provider))  # said before asking for its key
     base_url = resolve_base_url(settings, getattr(args, "base_url", None), provider=provider)
     key = load_api_key(paths, provider, key_env=settings.profile(provider).key_env)
     if key is None:
@@ -40,7 +37,7 @@ async def _balance(settings: Settings, provider: str, base_url: str, api_key: st
 
     client = client_for(settings, base_url, api_key, provider)
     try:
-        report = await client.balance()  # type: ignore[attr-defined]
+        report = await client.balance()
     except NotFoundError:
         raise CliError(
             f"{provider} does not tell the balance (no /user/balance at {base_url})"
@@ -49,6 +46,8 @@ async def _balance(settings: Settings, provider: str, base_url: str, api_key: st
         raise CliError(str(error)) from None
     finally:
         await client.aclose()
+    if report is None:
+        raise CliError(_no_balance(provider))
     out = _Output(sys.stdout)
     for balance in report.balances:
         out.write(f"{_fit(balance.total, 40)} {_fit(balance.currency, 10)}\n")
@@ -57,3 +56,10 @@ async def _balance(settings: Settings, provider: str, base_url: str, api_key: st
     if not report.is_available:
         _say("the balance is not enough to use the API: top it up on the provider's site")
     return 0
+
+
+def _no_balance(provider: str) -> str:
+    return (
+        f"{provider} has no balance to ask for: its credits left are shown after each "
+        "answer (the TUI's status line)"
+    )
