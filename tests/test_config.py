@@ -34,6 +34,7 @@ from deepseek_tui.config import (
     save_settings,
     store_api_key,
 )
+from deepseek_tui.config import files as config_files
 
 # Obviously fake; nothing here may look like a real key.
 FAKE_KEY = "sk-test-0000000000000000abcd"
@@ -373,7 +374,7 @@ def test_atomic_write_uses_the_mode_from_the_start(
         seen.append(mode_of(Path(src)))  # the temp file, before it becomes the target
         real_replace(src, dst)
 
-    monkeypatch.setattr(config.os, "replace", spying_replace)
+    monkeypatch.setattr(config_files.os, "replace", spying_replace)
     atomic_write(tmp_path / "secret", b"x", mode=0o600)
     assert seen == [0o600]
 
@@ -387,7 +388,7 @@ def test_failed_write_keeps_old_content_and_removes_temp(
     def failing_fsync(fd: int) -> None:
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(config.os, "fsync", failing_fsync)
+    monkeypatch.setattr(config_files.os, "fsync", failing_fsync)
     with pytest.raises(OSError, match="Input/output error"):
         atomic_write(target, b"new")
     assert target.read_bytes() == b"old"
@@ -400,7 +401,7 @@ def test_unexpected_errors_come_out_as_oserror(
     def broken_replace(src: object, dst: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(config.os, "replace", broken_replace)
+    monkeypatch.setattr(config_files.os, "replace", broken_replace)
     with pytest.raises(OSError, match="boom"):
         atomic_write(tmp_path / "f", b"data")
     assert list(tmp_path.iterdir()) == []
@@ -414,7 +415,7 @@ def test_failed_settings_save_keeps_the_previous_settings(
     def failing_fsync(fd: int) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(config.os, "fsync", failing_fsync)
+    monkeypatch.setattr(config_files.os, "fsync", failing_fsync)
     with pytest.raises(OSError):
         save_settings(paths, Settings(model="lost"))
     monkeypatch.undo()

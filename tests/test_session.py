@@ -9,8 +9,9 @@ import pytest
 
 from deepseek_tui.api import ContentDelta, DeepSeekClient, errors
 from deepseek_tui.emulator import Emulator, Faults
-from deepseek_tui.session import Session, title_from
+from deepseek_tui.session import Session
 from deepseek_tui.store import Store
+from deepseek_tui.titles import title_from
 
 
 @pytest.fixture

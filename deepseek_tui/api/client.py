@@ -162,6 +162,8 @@ class DeepSeekClient(HttpClient):
             write_timeout=write_timeout,
         )
         self.api_key = api_key
+        # DeepSeek's answers do not say what is left; `balance()` asks.
+        self.remaining_credits: str | None = None
         self.headers_timeout = headers_timeout
         self.first_data_timeout = first_data_timeout
         self.stall_timeout = stall_timeout

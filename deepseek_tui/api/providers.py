@@ -11,6 +11,7 @@ from deepseek_tui.api.events import Reply, StreamEvent
 from deepseek_tui.api.request import ChatRequest
 
 if TYPE_CHECKING:
+    from deepseek_tui.api.client import BalanceReport
     from deepseek_tui.config import Settings
 
 
@@ -18,6 +19,10 @@ class ChatClient(Protocol):
     """The surface the session, `ask` and the TUI use. Errors are `ApiError`s."""
 
     base_url: str
+    api_key: str | None  # masked out of the server's error messages
+    # What the provider last said is left on the account, as it said it (Segmind's
+    # `x-remaining-credits` with each answer); None when it does not say (DeepSeek).
+    remaining_credits: str | None
 
     def stream_chat(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         """One answer as events, ending with `Usage` (if sent) and `Finished`."""
@@ -29,6 +34,11 @@ class ChatClient(Protocol):
 
     async def list_models(self) -> list[str]:
         """The model ids this provider serves."""
+        ...
+
+    async def balance(self) -> BalanceReport | None:
+        """What is left on the account; None when the provider has no such call
+        (Segmind: its credits come with each answer, `remaining_credits`)."""
         ...
 
     async def aclose(self) -> None:

@@ -20,6 +20,7 @@ import httpx
 
 from deepseek_tui.api import errors
 from deepseek_tui.api.client import (
+    BalanceReport,
     HttpClient,
     log,
     parse_completion,
@@ -105,6 +106,9 @@ class SegmindClient(HttpClient):
 
     async def list_models(self) -> list[str]:
         return list(SEGMIND_MODELS)  # Segmind has no model list endpoint
+
+    async def balance(self) -> BalanceReport | None:
+        return None  # no balance endpoint: its credits come with each answer
 
     async def stream_chat(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         reply: Reply | None = None

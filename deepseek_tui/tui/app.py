@@ -262,14 +262,16 @@ class DeepSeekApp(App[int]):
         with contextlib.suppress(RuntimeError):  # the app closed meanwhile
             self.call_from_thread(self.connect)
 
-    def connect(self) -> None:
-        """Make the wire client if there is none yet, and refresh the model list."""
+    def connect(self) -> ChatClient:
+        """Make the wire client if there is none yet, and refresh the model list;
+        returns the client."""
         if self.client is not None:
-            return
+            return self.client
         client = self._make_client()
         if self.session is not None:
             self.session.client = client
         self.fetch_models()
+        return client
 
     def start_demo(self) -> None:
         """Switch to the built-in emulator (from the welcome screen)."""

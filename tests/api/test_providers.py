@@ -57,3 +57,12 @@ async def test_the_profile_picks_the_wire_and_segmind_api() -> None:
         assert isinstance(client, DeepSeekClient)
     async with client_for(settings, "http://127.0.0.1:1", TEST_KEY, "mysegmind") as client:
         assert isinstance(client, SegmindClient) and client.api == "v2"
+
+
+async def test_every_client_answers_for_balance_and_credits() -> None:
+    # Nothing listens on port 1: Segmind's answer comes without a request.
+    async with client_for(SETTINGS, "http://127.0.0.1:1", TEST_KEY, "segmind") as client:
+        assert await client.balance() is None  # no balance endpoint: credits come with answers
+        assert client.remaining_credits is None  # none said before its first answer
+    async with client_for(SETTINGS, "http://127.0.0.1:1", TEST_KEY) as client:
+        assert client.remaining_credits is None  # DeepSeek's answers never say

@@ -67,3 +67,12 @@ async def test_the_balance_on_demand(make_app) -> None:
         await wait_for(
             pilot, lambda: any("12.34 USD" in n for n in notices(app)), "the balance notice"
         )
+
+
+async def test_segmind_has_no_balance_to_ask_for(make_app) -> None:
+    app = make_app(provider="segmind")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await palette(pilot, "Show balance")
+        await wait_for(
+            pilot, lambda: any("no balance to ask for" in n for n in notices(app)), "the notice"
+        )

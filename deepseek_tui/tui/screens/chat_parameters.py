@@ -142,18 +142,16 @@ def show_balance(chat: ChatScreen) -> None:
 
 async def _balance(chat: ChatScreen) -> None:
     app = chat.app
-    app.connect()
-    balance = getattr(app.client, "balance", None)
-    if balance is None:
+    try:
+        report = await app.connect().balance()
+    except ApiError as error:
+        chat.notify(str(error), title="Balance", severity="error", markup=False)
+        return
+    if report is None:
         chat.notify(
             f"{app.provider_name} has no balance to ask for; its credits left show in "
             "the status line after each answer.",
             markup=False,
         )
-        return
-    try:
-        report = await balance()
-    except ApiError as error:
-        chat.notify(str(error), title="Balance", severity="error", markup=False)
         return
     chat.notify(balance_text(report), title="Balance", timeout=10, markup=False)

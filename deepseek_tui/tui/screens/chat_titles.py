@@ -16,8 +16,8 @@ from textual.screen import Screen
 from textual.widgets import OptionList
 
 from deepseek_tui.pricing import format_cost
-from deepseek_tui.session import title_for
 from deepseek_tui.store import StoreError
+from deepseek_tui.titles import title_for
 
 if TYPE_CHECKING:
     from deepseek_tui.history import History

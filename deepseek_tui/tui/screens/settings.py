@@ -331,19 +331,17 @@ class SettingsScreen(ModalScreen[SavedSettings | None]):
         app = self.app
         if app.demo or app.api_key is None:
             return  # the demo's emulator has no account; no key, no account to ask about
-        app.connect()
-        balance = getattr(app.client, "balance", None)
-        if balance is None:
-            return
+        client = app.connect()
         self._balance_text = "Balance: asking…"
         self._show_notes("balance")
         try:
-            report = await balance()
+            report = await client.balance()
         except ApiError as error:
             error.hide(app.api_key)
             self._balance_text = "Balance unknown: " + " ".join(str(error).split())
         else:
-            self._balance_text = f"Balance: {balance_text(report)}"
+            # None: no such call (Segmind); it answers at once, so "asking…" never shows.
+            self._balance_text = "" if report is None else f"Balance: {balance_text(report)}"
         self._show_notes("balance")
 
     def _show_key_result(self, text: str, *, ok: bool | None) -> None:
