@@ -1207,10 +1207,13 @@ def _highlight_pattern(query: str) -> re.Pattern[str] | None:
     last = len(terms) - 1
     prefix = _prefix_search(query)
     alternatives = [
-        re.escape(term) + ("" if prefix and index == last else r"(?![^\W_])")
+        # CJK words sit inside runs of characters with no boundary to look for.
+        re.escape(term)
+        if _has_cjk(term)
+        else r"(?<![^\W_])" + re.escape(term) + ("" if prefix and index == last else r"(?![^\W_])")
         for index, term in enumerate(terms)
     ]
-    return re.compile(r"(?<![^\W_])(?:" + "|".join(alternatives) + ")", re.IGNORECASE)
+    return re.compile("|".join(alternatives), re.IGNORECASE)
 
 
 def snippet(texts: Sequence[str], pattern: re.Pattern[str] | None, width: int = 160) -> str:

@@ -141,3 +141,10 @@ def test_a_prefix_only_filters() -> None:
     newer = add(store, "asynchronous code, in a long sentence about other things")[0]
     # "asyn" is still being typed: it filters, the newest first.
     assert found(store, "asyn") == [newer, older]
+
+
+def test_a_cjk_hit_in_a_long_message_shows_the_word_in_its_snippet() -> None:
+    store = Store.memory()
+    add(store, "很长的中文文本，" * 40 + "我们讨论快速排序算法的复杂度。" + "别的内容。" * 40)
+    (hit,) = store.search("排序算法")
+    assert "排序算法" in hit.snippet and hit.snippet.startswith("…")
