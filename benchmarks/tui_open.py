@@ -1,8 +1,10 @@
 """Benchmark: how fast the TUI opens — first paint, a 2,000-message conversation,
-and the sidebar over 10,000 conversations. Prints figures (medians of a few runs).
+and the sidebar over 10,000 conversations — and the memory the conversation takes.
+Prints figures (medians of a few runs).
 
 Targets: first paint ≤ 0.45 s · a 2,000-message conversation opens
-≤ 0.3 s · the sidebar with 10,000 conversations ≤ 0.2 s.
+≤ 0.3 s · the sidebar with 10,000 conversations ≤ 0.2 s · memory for the
+conversation ≤ 3× the text it holds (issue 16 §7), over the app's own.
 
     python benchmarks/tui_open.py
 """
@@ -33,6 +35,46 @@ async def main():
     print(painted[0])
 asyncio.run(main())
 """
+
+
+MEMORY = r"""
+import asyncio, os, resource
+def rss():
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * resource.getpagesize()
+    except OSError:  # not Linux: the peak, in kilobytes on Linux and bytes on macOS
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+async def main():
+    if "{long_id}" == "bare":
+        from textual.app import App
+        async with App().run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            print(rss(), 0, 0)
+        return
+    from deepseek_tui.config import Paths, Settings
+    from deepseek_tui.tui.app import DeepSeekApp
+    app = DeepSeekApp(paths=Paths.resolve(r"{folder}"), settings=Settings(),
+                      base_url="http://127.0.0.1:9", api_key="sk-bench-0000")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        before = rss()
+        app.screen.session.open("{long_id}")
+        app.screen.show_history()
+        await pilot.pause()
+        history = app.screen.session.history
+        text = sum(len(m.content.encode()) + len((m.reasoning or "").encode()) for m in history)
+        print(before, rss(), text)
+asyncio.run(main())
+"""
+
+
+def memory(folder: str, long_id: str) -> tuple[int, int, int]:
+    """(RSS before opening, after, bytes of text held), in a fresh process."""
+    script = MEMORY.replace("{folder}", folder).replace("{long_id}", long_id)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    before, after, text = (int(n) for n in out.stdout.split()[-3:])
+    return before, after, text
 
 
 def first_paint(folder: str) -> float:
@@ -123,6 +165,8 @@ def main() -> None:
         paints = [first_paint(folder) for _ in range(5)]
         long_id = seed(Path(folder) / "conversations.db", 10_000, 1_000)
         runs = [asyncio.run(open_times(folder, long_id)) for _ in range(3)]
+        bare = memory(folder, "bare")[0]
+        before, after, text = memory(folder, long_id)
     print(f"first paint (fresh process):                 {statistics.median(paints):.3f} s")
     print(
         f"open a 2,000-message conversation:           "
@@ -135,6 +179,12 @@ def main() -> None:
     print(
         f"(Pilot's own cost, a no-op key + pause:      "
         f"{statistics.median(r[2] for r in runs):.3f} s, included in the two above)"
+    )
+    grown = after - before
+    print(
+        f"memory, opening the 2,000 messages:           +{grown / 1e6:.1f} MB for "
+        f"{text / 1e6:.2f} MB of text ({grown / text:.0f}×); the app before "
+        f"{before / 1e6:.0f} MB, a bare Textual app {bare / 1e6:.0f} MB"
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import os
 import re
@@ -21,7 +23,7 @@ from deepseek_tui.api.events import FinishReason, Usage
 from deepseek_tui.attachments import Attachment
 from deepseek_tui.timestamps import now_iso
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 # `PRAGMA application_id` of our files ("DSTU"), so another program's SQLite file is
 # told apart before anything is written to it.
 APPLICATION_ID = 0x44535455
@@ -31,6 +33,22 @@ APPLICATION_ID = 0x44535455
 _OUR_MESSAGE_COLUMNS = frozenset(
     {"conversation_id", "parent_id", "role", "content", "reasoning", "thinking", "finish_reason"}
 )
+
+
+def _may_hold_cjk(row: str) -> str:
+    """Part of migration 6 (never change it): SQL that is true when the row's content
+    or reasoning may hold CJK text. In UTF-8 every character of `_has_cjk`'s ranges
+    starts with a byte E3 to ED or EF (a few other scripts and symbols do too, which
+    only indexes a little more). A byte search, since a GLOB character class costs
+    ~100 ns a character (57 s over a million messages, ~1 s on every save of a 10 MB
+    answer); pure ASCII, most text, is told apart by its length in bytes at once."""
+    tests = []
+    for column in (f"{row}.content", f"{row}.reasoning"):
+        data = f"CAST({column} AS BLOB)"
+        leads = " OR ".join(f"instr({data}, X'{byte:02X}')" for byte in [*range(0xE3, 0xEE), 0xEF])
+        tests.append(f"(length({data}) > length({column}) AND ({leads}))")
+    return " OR ".join(tests)
+
 
 # Each entry upgrades the schema from version N-1 to N; never edit a shipped one.
 MIGRATIONS: dict[int, str] = {
@@ -127,13 +145,70 @@ MIGRATIONS: dict[int, str] = {
     );
     CREATE INDEX attachments_by_message ON attachments (message_id, id);
     """,
+    # Chinese, Japanese and Korean have no spaces, so `messages_fts` sees a run of
+    # such characters as one word and a word inside it was found only by a LIKE
+    # scan of every message (seconds at a million). A trigram index finds any
+    # substring of three characters or more; shorter words are looked up as
+    # prefixes of its terms (`messages_cjk_terms`). Only messages that may hold CJK
+    # text are indexed (`_may_hold_cjk`; a query with CJK can match no other), which
+    # keeps the index, and this step on a big English history, small. Contentless:
+    # the text indexed is the message's plus two newlines, so that every character,
+    # also the last, starts a trigram; deletes must repeat exactly that, for the rows
+    # that are in it (a lookup, not a second test of the old text). Applied only
+    # where SQLite has the trigram tokenizer (3.34+, see `Store._migrate`); the DROPs
+    # let it run again after a step back to 5.
+    6: f"""
+    DROP TABLE IF EXISTS messages_cjk_terms;
+    DROP TABLE IF EXISTS messages_cjk;
+    CREATE VIRTUAL TABLE messages_cjk USING fts5 (
+        content,
+        reasoning,
+        content = '',
+        tokenize = 'trigram'
+    );
+    CREATE VIRTUAL TABLE messages_cjk_terms USING fts5vocab (messages_cjk, 'row');
+    CREATE TRIGGER messages_cjk_insert AFTER INSERT ON messages
+    WHEN {_may_hold_cjk("new")} BEGIN
+        INSERT INTO messages_cjk (rowid, content, reasoning)
+        VALUES (new.id, new.content || char(10, 10), new.reasoning || char(10, 10));
+    END;
+    CREATE TRIGGER messages_cjk_delete AFTER DELETE ON messages
+    WHEN EXISTS (SELECT 1 FROM messages_cjk WHERE rowid = old.id) BEGIN
+        INSERT INTO messages_cjk (messages_cjk, rowid, content, reasoning)
+        VALUES ('delete', old.id, old.content || char(10, 10), old.reasoning || char(10, 10));
+    END;
+    CREATE TRIGGER messages_cjk_update AFTER UPDATE OF content, reasoning ON messages
+    WHEN old.content IS NOT new.content OR old.reasoning IS NOT new.reasoning BEGIN
+        INSERT INTO messages_cjk (messages_cjk, rowid, content, reasoning)
+        SELECT 'delete', old.id, old.content || char(10, 10), old.reasoning || char(10, 10)
+        WHERE EXISTS (SELECT 1 FROM messages_cjk WHERE rowid = old.id);
+        INSERT INTO messages_cjk (rowid, content, reasoning)
+        SELECT new.id, new.content || char(10, 10), new.reasoning || char(10, 10)
+        WHERE {_may_hold_cjk("new")};
+    END;
+    INSERT INTO messages_cjk (rowid, content, reasoning)
+    SELECT id, content || char(10, 10), reasoning || char(10, 10) FROM messages
+    WHERE {_may_hold_cjk("messages")};
+    """,
 }
+# Migration 6 needs the trigram tokenizer; without it a file stays at (or steps back
+# to) this version, and CJK words inside a sentence are found by a scan.
+WITHOUT_TRIGRAM = 5
+# Triggers of migration 6: a SQLite without trigram can write nothing while they exist.
+_CJK_TRIGGERS = ("messages_cjk_insert", "messages_cjk_delete", "messages_cjk_update")
 
 # Ties in a recursive walk are impossible in a database we wrote; a damaged one
 # must still not loop forever.
 _MAX_DEPTH = 1_000_000
 # How many of the newest matches a search ranks (see `Store.search`).
-RANK_WINDOW = 10_000
+RANK_WINDOW = 2_000
+# A word in more messages than this only filters a search, it does not rank it: bm25
+# reads the whole list of messages of every word it weighs (a word in every message
+# costs ~50 ms a million messages), and so common a word says little anyway.
+RARE_ROWS = 20_000
+# A CJK word of one or two characters is looked up as the trigrams it starts when
+# there are at most this many (see `Store._substring`).
+CJK_TERMS = 64
 _TERM = re.compile(r"[^\W_]+")
 # What a conversation without a title is called, wherever it is shown.
 UNTITLED = "Untitled"
@@ -246,6 +321,8 @@ class Store:
         self._db = connection
         self.path = path
         self.read_only = False
+        # Whether `messages_cjk` is there and kept current (set by `_migrate`).
+        self.cjk_index = False
 
     @classmethod
     def open(cls, path: Path | str, *, read_only: bool | None = None) -> Store:
@@ -345,32 +422,51 @@ class Store:
 
     def _migrate(self) -> None:
         version = self._user_version()
-        if self.read_only and version < SCHEMA_VERSION:
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"The history database {self.path} was written by a newer deepseek-tui "
+                f"(schema {version}); upgrade deepseek-tui to open it."
+            )
+        newest = SCHEMA_VERSION if _trigram_supported() else WITHOUT_TRIGRAM
+        if version > newest and not self.read_only:
+            self._step_back(newest)
+            version = newest
+        # What a file needs for everything but the CJK index (read-only files are
+        # searched without it, by a scan).
+        needed = WITHOUT_TRIGRAM if self.read_only else newest
+        if self.read_only and version < needed:
             raise StoreError(
                 f"The history database {self.path} needs an upgrade by this version "
                 "of deepseek-tui, but it is read-only; make it and its folder "
                 "writable once."
             )
-        while version < SCHEMA_VERSION:
+        while version < needed:
             with self._write() as db:
                 # Another process may have upgraded the file while we waited for
                 # the write lock (parallel `ask`s on a fresh config dir).
                 version = self._user_version()
-                if version >= SCHEMA_VERSION:
+                if version >= needed:
                     break
                 target = version + 1
                 for statement in _statements(MIGRATIONS[target]):
                     db.execute(statement)
                 db.execute(f"PRAGMA user_version = {target}")
             version = target
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"The history database {self.path} was written by a newer deepseek-tui "
-                f"(schema {version}); upgrade deepseek-tui to open it."
-            )
+        self.cjk_index = version >= 6 and _trigram_supported()
         if not self.read_only and self._application_id() != APPLICATION_ID:
             with self._write() as db:
                 db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+    def _step_back(self, version: int) -> None:
+        """A file from a SQLite with trigram, opened by one without (another Python
+        on the same machine): it cannot write while the CJK index's triggers exist,
+        and cannot drop the index itself. Drop the triggers and say the file is at
+        `version`; the index is rebuilt whole when a SQLite with trigram opens it."""
+        with self._write() as db:
+            if self._user_version() > version:
+                for trigger in _CJK_TRIGGERS:
+                    db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+                db.execute(f"PRAGMA user_version = {version}")
 
     def _application_id(self) -> int:
         return int(self._db.execute("PRAGMA application_id").fetchone()[0])
@@ -831,27 +927,28 @@ class Store:
     def search(
         self, query: str, *, limit: int = 50, include_reasoning: bool = False
     ) -> list[SearchHit]:
-        """Messages containing every word of `query`, best match first (bm25, then
-        newest). The text is taken literally, never as search syntax.
+        """Messages containing every word of `query`, best match first, then newest.
+        The text is taken literally, never as search syntax.
 
         Search as you type: the last word also matches longer words, but messages
         with the word exactly as typed come first, and the longer words are only
         looked up when those do not fill `limit` (expanding a prefix such as "the"
         is the slowest thing FTS5 does on a big history).
 
-        When more than `RANK_WINDOW` messages match, the newest of them are ranked:
-        a word that common says little about relevance, and ranking every match
-        would cost time linear in the whole history.
+        Best match: bm25 over the words that are in at most `RARE_ROWS` messages;
+        more common words, and a word still being typed, only filter (a query of
+        such words alone lists the newest matches). When more than `RANK_WINDOW`
+        messages match, the newest of them are ranked. Both keep the time a search
+        takes from growing with the history.
         """
-        exact = match_expression(query, include_reasoning=include_reasoning, prefix=False)
-        if exact is None or limit <= 0:
+        exact = _phrases(query, prefix=False)
+        if not exact or limit <= 0:
             return []
-        rows = self._ranked(exact, limit)
+        rows = self._ranked(exact, include_reasoning, limit)
         if len(rows) < limit and _prefix_search(query):
-            prefixed = match_expression(query, include_reasoning=include_reasoning)
-            assert prefixed is not None
+            prefixed = _phrases(query, prefix=True)
             seen = {row["id"] for row in rows}
-            more = self._ranked(prefixed, limit + len(rows))
+            more = self._ranked(prefixed, include_reasoning, limit + len(rows))
             rows += [row for row in more if row["id"] not in seen][: limit - len(rows)]
         if len(rows) < limit and _has_cjk(query):
             # The tokenizer sees a run of CJK characters as one word, so a word in
@@ -880,44 +977,150 @@ class Store:
         return hits
 
     def _substring(self, query: str, limit: int, include_reasoning: bool) -> list[sqlite3.Row]:
-        """Newest messages containing every word of `query` as a substring."""
-        words = query.split()
-        column = (
-            "(m.content || ' ' || coalesce(m.reasoning, ''))"
-            if include_reasoning
-            else ("m.content")
-        )
-        conditions = " AND ".join(f"{column} LIKE ? ESCAPE '\\'" for _ in words)
+        """Newest messages containing every word of `query` as a substring (for CJK,
+        which has no spaces between words). Words of three characters or more are
+        looked up in the trigram index; a shorter CJK word as every indexed trigram
+        it starts, when there are few (a word with many is common: the newest
+        messages have it, and a scan from the newest finds them at once)."""
+        words = query.replace("\0", " ").split()
+        if not self.cjk_index:
+            return self._scan(words, limit, include_reasoning)
+        phrases: list[str] = []
+        scanned: list[str] = []
+        for word in words:
+            if len(word) >= 3:
+                phrases.append(_quoted(word))
+                continue
+            terms = self._cjk_terms(word) if _has_cjk(word) else None
+            if terms is None:
+                scanned.append(word)
+            elif not terms:
+                return []  # no message with CJK text has it, and only those can match
+            else:
+                phrases.append("(" + " OR ".join(_quoted(term) for term in terms) + ")")
+        if not phrases:
+            return self._scan(words, limit, include_reasoning)
+        expression = " AND ".join(phrases)
+        if not include_reasoning:
+            expression = f"content : ({expression})"
+        like, parameters = _like_conditions(scanned, include_reasoning)
         return self._rows(
             f"""
             SELECT m.id, m.conversation_id, m.role, m.updated_at, m.content, m.reasoning,
                    c.title
-            FROM messages m JOIN conversations c ON c.id = m.conversation_id
-            WHERE c.archived = 0 AND {conditions}
-            ORDER BY m.id DESC LIMIT ?
+            FROM messages_cjk f
+            CROSS JOIN messages m ON m.id = f.rowid
+            CROSS JOIN conversations c ON c.id = m.conversation_id
+            WHERE messages_cjk MATCH ? AND c.archived = 0 {like}
+            ORDER BY f.rowid DESC LIMIT ?
             """,
-            (*(f"%{_like_escape(word)}%" for word in words), limit),
+            (expression, *parameters, limit),
         )
 
-    def _ranked(self, expression: str, limit: int) -> list[sqlite3.Row]:
+    def _cjk_terms(self, word: str) -> list[str] | None:
+        """The trigrams of the CJK index that start with `word` (one or two
+        characters), or None when there are more than `CJK_TERMS`."""
+        start = _fold(word)
+        rows = self._rows(
+            "SELECT term FROM messages_cjk_terms WHERE term >= ? AND term < ? LIMIT ?",
+            (start, start + "\U0010ffff", CJK_TERMS + 1),
+        )
+        return [row[0] for row in rows] if len(rows) <= CJK_TERMS else None
+
+    def _scan(self, words: list[str], limit: int, include_reasoning: bool) -> list[sqlite3.Row]:
+        """Newest messages containing every word as a substring, by reading them
+        newest first (so a common word stops the scan early; CROSS JOIN keeps that
+        order: left to itself the planner reads every unarchived conversation's
+        messages and sorts them, 0.6 s at 100,000 messages)."""
+        like, parameters = _like_conditions(words, include_reasoning)
         return self._rows(
-            """
-            SELECT top.id, m.conversation_id, m.role, m.updated_at, m.content, m.reasoning,
+            f"""
+            SELECT m.id, m.conversation_id, m.role, m.updated_at, m.content, m.reasoning,
                    c.title
-            FROM (
-                SELECT id, score FROM (
+            FROM messages m CROSS JOIN conversations c ON c.id = m.conversation_id
+            WHERE c.archived = 0 {like}
+            ORDER BY m.id DESC LIMIT ?
+            """,
+            (*parameters, limit),
+        )
+
+    def _ranked(self, phrases: list[str], include_reasoning: bool, limit: int) -> list[sqlite3.Row]:
+        """The best `limit` matches of all `phrases` (see `search`)."""
+        expression = _expression(phrases, include_reasoning)
+        rare = [
+            phrase
+            for phrase in phrases
+            if not phrase.endswith("*") and self._rare(_expression([phrase], include_reasoning))
+        ]
+        if not rare:
+            rows = self._rows(
+                "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? "
+                "ORDER BY rowid DESC LIMIT ?",
+                (expression, limit),
+            )
+            return self._found([row[0] for row in rows])
+        if len(rare) == len(phrases):
+            rows = self._rows(
+                """
+                SELECT id FROM (
                     SELECT rowid AS id, bm25(messages_fts, 1.0, 0.5) AS score
                     FROM messages_fts WHERE messages_fts MATCH ?
                     ORDER BY rowid DESC LIMIT ?
                 ) ORDER BY score, id DESC LIMIT ?
-            ) AS top
-            JOIN messages m ON m.id = top.id
-            JOIN conversations c ON c.id = m.conversation_id
-            WHERE c.archived = 0
-            ORDER BY top.score, top.id DESC
+                """,
+                (expression, RANK_WINDOW, limit),
+            )
+            return self._found([row[0] for row in rows])
+        # The newest RANK_WINDOW matches, weighed by the rare words only: every
+        # match has them, so each match in the window gets a score. (`+id`: as a
+        # constraint on the FTS table, IN would run the match, and bm25's count of
+        # every message with the word, once per id.)
+        rows = self._rows(
+            """
+            WITH window AS (
+                SELECT rowid AS id FROM messages_fts WHERE messages_fts MATCH ?
+                ORDER BY rowid DESC LIMIT ?
+            )
+            SELECT id FROM (
+                SELECT rowid AS id, bm25(messages_fts, 1.0, 0.5) AS score
+                FROM messages_fts
+                WHERE messages_fts MATCH ? AND rowid >= (SELECT min(id) FROM window)
+            )
+            WHERE +id IN window
+            ORDER BY score, id DESC LIMIT ?
             """,
-            (expression, RANK_WINDOW, limit),
+            (expression, RANK_WINDOW, _expression(rare, include_reasoning), limit),
         )
+        return self._found([row[0] for row in rows])
+
+    def _rare(self, expression: str) -> bool:
+        """Whether at most `RARE_ROWS` messages match (reads that many at most)."""
+        row = self._row(
+            "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? "
+            "ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+            (expression, RARE_ROWS),
+        )
+        return row is None
+
+    def _found(self, ids: list[int]) -> list[sqlite3.Row]:
+        """The rows a search shows for these messages, in this order; messages of
+        archived conversations left out. (CROSS JOIN: with the ids as parameters the
+        planner would rather read every unarchived conversation's messages, 4 s at a
+        million, than look 50 messages up.)"""
+        found: dict[int, sqlite3.Row] = {}
+        for start in range(0, len(ids), 500):  # SQLite limits a statement's parameters
+            chunk = ids[start : start + 500]
+            for row in self._rows(
+                f"""
+                SELECT m.id, m.conversation_id, m.role, m.updated_at, m.content,
+                       m.reasoning, c.title
+                FROM messages m CROSS JOIN conversations c ON c.id = m.conversation_id
+                WHERE m.id IN ({",".join("?" * len(chunk))}) AND c.archived = 0
+                """,
+                chunk,
+            ):
+                found[row["id"]] = row
+        return [found[rowid] for rowid in ids if rowid in found]
 
 
 def _has_cjk(text: str) -> bool:
@@ -929,6 +1132,34 @@ def _has_cjk(text: str) -> bool:
         or "\uf900" <= char <= "\ufaff"
         for char in text
     )
+
+
+def _like_conditions(words: Sequence[str], include_reasoning: bool) -> tuple[str, list[str]]:
+    """`AND column LIKE ?` for each word (a substring, wildcards taken literally)."""
+    column = "(m.content || ' ' || coalesce(m.reasoning, ''))" if include_reasoning else "m.content"
+    conditions = "".join(f" AND {column} LIKE ? ESCAPE '\\'" for _ in words)
+    return conditions, [f"%{_like_escape(word)}%" for word in words]
+
+
+def _quoted(text: str) -> str:
+    """`text` as one FTS5 string: never syntax."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _fold(text: str) -> str:
+    """Lower case as the trigram tokenizer folds it (character by character)."""
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+@functools.cache
+def _trigram_supported() -> bool:
+    """Whether this SQLite has FTS5's trigram tokenizer (3.34 and later)."""
+    try:
+        with contextlib.closing(sqlite3.connect(":memory:")) as db:
+            db.execute("CREATE VIRTUAL TABLE probe USING fts5 (text, tokenize = 'trigram')")
+    except sqlite3.Error:
+        return False
+    return True
 
 
 def _like_escape(text: str) -> str:
@@ -944,13 +1175,21 @@ def match_expression(
     parentheses are plain text and can never be a syntax error. The last word
     matches as a prefix unless the text ends in a space (the word is complete).
     """
+    phrases = _phrases(query, prefix=prefix)
+    return _expression(phrases, include_reasoning) if phrases else None
+
+
+def _phrases(query: str, *, prefix: bool) -> list[str]:
+    """The words of `query` as FTS5 phrases (see `match_expression`)."""
     # A NUL would end the query string inside FTS5 ("unterminated string").
     words = [w for w in query.replace("\0", " ").split() if any(c.isalnum() for c in w)]
-    if not words:
-        return None
-    phrases = ['"' + word.replace('"', '""') + '"' for word in words]
-    if prefix and _prefix_search(query):
+    phrases = [_quoted(word) for word in words]
+    if phrases and prefix and _prefix_search(query):
         phrases[-1] += " *"
+    return phrases
+
+
+def _expression(phrases: list[str], include_reasoning: bool) -> str:
     expression = " ".join(phrases)
     return expression if include_reasoning else f"content : ({expression})"
 
@@ -968,10 +1207,13 @@ def _highlight_pattern(query: str) -> re.Pattern[str] | None:
     last = len(terms) - 1
     prefix = _prefix_search(query)
     alternatives = [
-        re.escape(term) + ("" if prefix and index == last else r"(?![^\W_])")
+        # CJK words sit inside runs of characters with no boundary to look for.
+        re.escape(term)
+        if _has_cjk(term)
+        else r"(?<![^\W_])" + re.escape(term) + ("" if prefix and index == last else r"(?![^\W_])")
         for index, term in enumerate(terms)
     ]
-    return re.compile(r"(?<![^\W_])(?:" + "|".join(alternatives) + ")", re.IGNORECASE)
+    return re.compile("|".join(alternatives), re.IGNORECASE)
 
 
 def snippet(texts: Sequence[str], pattern: re.Pattern[str] | None, width: int = 160) -> str:
@@ -1123,7 +1365,10 @@ def _conversation(row: sqlite3.Row) -> Conversation:
     )
 
 
-def _message(row: sqlite3.Row) -> Message:
+def _message(raw: sqlite3.Row) -> Message:
+    # A Row looks a name up column by column; a dict of it is half the cost of
+    # reading a long conversation (2,000 messages: 40 → 22 ms).
+    row = dict(zip(raw.keys(), raw, strict=True))
     has_usage = row["prompt_tokens"] is not None or row["completion_tokens"] is not None
     prompt = row["prompt_tokens"] or 0
     completion = row["completion_tokens"] or 0

@@ -142,9 +142,18 @@ def test_migration_scripts_split_into_whole_statements(tmp_path: Path) -> None:
     check = sqlite3.connect(path)
     triggers = dict(check.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"))
     check.close()
-    assert sorted(triggers) == ["messages_fts_delete", "messages_fts_insert", "messages_fts_update"]
+    fts = ["messages_fts_delete", "messages_fts_insert", "messages_fts_update"]
+    assert [name for name in sorted(triggers) if name.startswith("messages_fts")] == fts
     assert all(sql.endswith("END") for sql in triggers.values())
     assert triggers["messages_fts_update"].count(";") == 2
+
+
+@pytest.mark.parametrize("version", [2, 6])
+def test_each_trigger_script_splits_into_whole_statements(version: int) -> None:
+    statements = store_module._statements(MIGRATIONS[version])
+    triggers = [s for s in statements if s.startswith("CREATE TRIGGER")]
+    assert len(triggers) == 3 and all(s.endswith("END;") for s in triggers)
+    assert all(sqlite3.complete_statement(s) for s in statements)
 
 
 def test_a_v3_conversation_has_no_parameters_until_some_are_saved(tmp_path: Path) -> None:
@@ -175,3 +184,111 @@ def test_parameters_that_are_not_a_json_object_read_as_none(tmp_path: Path) -> N
         assert store.conversation_parameters(conversation.id) is None, junk
         store.close()
     db.close()
+
+
+# --- the CJK index (schema 6) ---------------------------------------------------------------
+
+
+def fill_cjk(db: sqlite3.Connection) -> None:
+    db.executescript(
+        """
+        INSERT INTO conversations (id, title, created_at, updated_at)
+        VALUES ('zh', '中文', '2026-01-03T09:00:00.000Z', '2026-01-03T09:00:00.000Z');
+        INSERT INTO messages (id, conversation_id, role, content, reasoning, created_at,
+                              updated_at)
+        VALUES (10, 'zh', 'user', '请解释快速排序算法', NULL,
+                '2026-01-03T09:00:00.000Z', '2026-01-03T09:00:00.000Z'),
+               (11, 'zh', 'assistant', 'Quicksort splits the list.', '先想想分治',
+                '2026-01-03T09:00:01.000Z', '2026-01-03T09:00:01.000Z');
+        """
+    )
+    db.commit()
+
+
+def indexed(path: Path) -> list[int]:
+    db = sqlite3.connect(path)
+    try:
+        return [row[0] for row in db.execute("SELECT id FROM messages_cjk_docsize ORDER BY id")]
+    finally:
+        db.close()
+
+
+def test_a_v5_database_gets_its_cjk_messages_indexed(tmp_path: Path) -> None:
+    path = tmp_path / "conversations.db"
+    db = database_at(path, 5)
+    fill_v1(db)
+    fill_cjk(db)
+    db.close()
+    store = Store.open(path)
+    assert store.cjk_index
+    assert indexed(path) == [10, 11]  # the English messages are not in the index
+    assert [h.message_id for h in store.search("排序")] == [10]
+    assert [h.message_id for h in store.search("分治", include_reasoning=True)] == [11]
+    store.close()
+
+
+def test_without_trigram_a_v5_file_stays_at_5_and_searches_by_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "conversations.db"
+    db = database_at(path, 5)
+    fill_cjk(db)
+    db.close()
+    monkeypatch.setattr(store_module, "_trigram_supported", lambda: False)
+    store = Store.open(path)
+    assert not store.cjk_index
+    assert store._user_version() == store_module.WITHOUT_TRIGRAM
+    assert [h.message_id for h in store.search("排序")] == [10]
+    store.close()
+
+
+def test_without_trigram_a_v6_file_steps_back_and_stays_writable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "conversations.db"
+    database_at(path, 6).close()
+    Store.open(path).close()
+    # What a SQLite without trigram sees: a tokenizer it does not have. While the
+    # index's triggers exist, it could write no message at all.
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA writable_schema = ON")
+    db.execute(
+        "UPDATE sqlite_master SET sql = replace(sql, 'trigram', 'unknown') "
+        "WHERE name = 'messages_cjk'"
+    )
+    db.commit()
+    db.close()
+    monkeypatch.setattr(store_module, "_trigram_supported", lambda: False)
+    store = Store.open(path)
+    assert store._user_version() == store_module.WITHOUT_TRIGRAM
+    conversation, _ = store.start_conversation("t", "user", "写入仍然可以")
+    assert [h.conversation_id for h in store.search("写入")] == [conversation.id]
+    store.close()
+
+
+def test_a_file_stepped_back_is_indexed_again_where_trigram_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "conversations.db"
+    Store.open(path).close()
+    with monkeypatch.context() as patch:
+        patch.setattr(store_module, "_trigram_supported", lambda: False)
+        store = Store.open(path)
+        _, written = store.start_conversation("t", "user", "没有索引时写的")
+        store.close()
+    store = Store.open(path)
+    assert store.cjk_index and store._user_version() == SCHEMA_VERSION
+    assert indexed(path) == [written.id]
+    assert [h.message_id for h in store.search("索引")] == [written.id]
+    store.close()
+
+
+def test_a_read_only_v5_file_opens_and_searches_without_the_index(tmp_path: Path) -> None:
+    path = tmp_path / "conversations.db"
+    db = database_at(path, 5)
+    fill_cjk(db)
+    db.close()
+    store = Store.open(path, read_only=True)
+    assert not store.cjk_index
+    assert [h.message_id for h in store.search("排序")] == [10]
+    store.close()
