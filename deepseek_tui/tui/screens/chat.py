@@ -44,7 +44,6 @@ from deepseek_tui.tui.widgets.attachments import AttachedQuestion, AttachmentChi
 from deepseek_tui.tui.widgets.composer import Composer
 from deepseek_tui.tui.widgets.conversation import Conversation
 from deepseek_tui.tui.widgets.messages import AssistantMessage, UserMessage, status_line
-from deepseek_tui.tui.widgets.sidebar import Sidebar
 from deepseek_tui.tui.widgets.status_bar import StatusBar
 from deepseek_tui.tui.widgets.title_bar import TitleBar
 
@@ -99,7 +98,6 @@ class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers
     composer = getters.query_one("#composer", Composer)
     status = getters.query_one("#status", StatusBar)
     title_bar = getters.query_one("#title", TitleBar)
-    sidebar = getters.query_one(Sidebar)
 
     def __init__(self, session: Session) -> None:
         super().__init__()
@@ -113,7 +111,7 @@ class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers
         return self.app.history
 
     def compose(self) -> ComposeResult:
-        yield Sidebar()
+        # No sidebar: it is mounted at the first ^l (`SidebarHandlers.mount_sidebar`).
         with Vertical(id="main"):
             yield TitleBar(id="title")
             yield Conversation(self._widget_for, id="conversation")

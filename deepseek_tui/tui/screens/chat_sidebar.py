@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual import on, work
 from textual.actions import SkipAction
@@ -21,13 +21,13 @@ from textual.worker import get_current_worker
 
 from deepseek_tui.store import Message, StoreError
 from deepseek_tui.tui.screens.dialogs import Confirm, TextPrompt
-from deepseek_tui.tui.widgets.sidebar import Sidebar
 
 if TYPE_CHECKING:
     from deepseek_tui.history import History
     from deepseek_tui.session import Session
     from deepseek_tui.tui.app import DeepSeekApp
     from deepseek_tui.tui.widgets.composer import Composer
+    from deepseek_tui.tui.widgets.sidebar import Sidebar
 
 # Below this width the sidebar closes once a conversation is opened from it.
 NARROW = 110
@@ -43,7 +43,6 @@ class SidebarHandlers(Screen[None]):
     if TYPE_CHECKING:  # provided by ChatScreen
         app: DeepSeekApp
         session: Session
-        sidebar: Sidebar
         composer: Composer
         history: History | None
         streaming: bool
@@ -54,8 +53,32 @@ class SidebarHandlers(Screen[None]):
 
     # --- the sidebar --------------------------------------------------------------------
 
-    def action_toggle_sidebar(self) -> None:
-        sidebar = self.sidebar
+    # The sidebar is mounted at the first ^l, not composed with the screen: the first
+    # frame does without it and its widgets (docs/architecture.md, "Start path").
+
+    @property
+    def sidebar(self) -> Sidebar:
+        """The sidebar; only once it is mounted (`mount_sidebar`)."""
+        return cast("Sidebar", self.query_one("#sidebar"))
+
+    @property
+    def sidebar_shown(self) -> bool:
+        mounted = self.query_children("#sidebar")
+        return bool(mounted) and mounted.first().display
+
+    async def mount_sidebar(self) -> Sidebar:
+        """The sidebar, mounted (hidden) if it is not yet."""
+        mounted = self.query_children("#sidebar")
+        if mounted:
+            return cast("Sidebar", mounted.first())
+        from deepseek_tui.tui.widgets.sidebar import Sidebar
+
+        sidebar = Sidebar()
+        await self.mount(sidebar, before=0)  # first, as it was composed: docked left
+        return sidebar
+
+    async def action_toggle_sidebar(self) -> None:
+        sidebar = await self.mount_sidebar()
         sidebar.display = not sidebar.display
         if sidebar.display:
             sidebar.clear_search()
@@ -64,9 +87,9 @@ class SidebarHandlers(Screen[None]):
         else:
             self.composer.focus()
 
-    def action_search(self) -> None:
-        if not self.sidebar.display:
-            self.action_toggle_sidebar()
+    async def action_search(self) -> None:
+        if not self.sidebar_shown:
+            await self.action_toggle_sidebar()
         self.sidebar.query_one("#search").focus()
 
     def reload_sidebar(self, keep: str | None = None) -> None:
@@ -105,6 +128,8 @@ class SidebarHandlers(Screen[None]):
         """The sidebar marks the conversation on screen (after open, new, first send);
         one that was just created is listed, if the plain list is shown."""
         open_id = self._open_id()
+        if not self.query_children("#sidebar"):
+            return  # not mounted yet: it marks the open one when it is (`reload_sidebar`)
         sidebar = self.sidebar
         if sidebar.current == open_id:
             return
@@ -137,9 +162,9 @@ class SidebarHandlers(Screen[None]):
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self.sidebar.show_hits, query, hits, keep)
 
-    def on_sidebar_close(self, _: Sidebar.Close) -> None:
+    async def on_sidebar_close(self, _: Sidebar.Close) -> None:
         if self.sidebar.display:
-            self.action_toggle_sidebar()
+            await self.action_toggle_sidebar()
 
     def on_sidebar_open(self, event: Sidebar.Open) -> None:
         if self.streaming:

@@ -40,6 +40,7 @@ class TitleHandlers(Screen[None]):
         app: DeepSeekApp
         session: Session
         sidebar: Sidebar
+        sidebar_shown: bool
         status: StatusBar
         history: History | None
 
@@ -96,7 +97,7 @@ class TitleHandlers(Screen[None]):
             log.info("title request: could not rename: %s", error)
             return
         self._renamed_open(conversation_id, reply.title)
-        if self.sidebar.display:
+        if self.sidebar_shown:
             listing = self.sidebar.query_one("#conversations", OptionList)
             option = listing.highlighted_option
             self.refresh_sidebar(keep=option.id if option is not None else None)
