@@ -3,6 +3,11 @@
 The screen keeps the bindings and the handlers; the widgets do the showing
 (`Conversation` pages and scrolls, `StatusBar` draws its reactives, `Sidebar` lists
 rows it is given) and `History` does the storing.
+
+A new chat's first frame needs no engine: the status line comes from the settings
+(`DeepSeekApp.starting_model`) and the session is made just after the frame. So this
+module imports only what that frame shows; the engine, the store and the message
+widgets are imported where they are used (docs/architecture.md, "Start path").
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import contextlib
 import gc
 import os
 from collections.abc import AsyncIterator
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from textual import getters, work
 from textual.app import ComposeResult
@@ -20,43 +25,64 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Collapsible, Footer
+from textual.widgets import Collapsible
 from textual.worker import Worker, WorkerState
 
-from deepseek_tui.api.errors import NO_CONTINUE
-from deepseek_tui.api.events import FinishReason, StreamEvent
 from deepseek_tui.api.models import model_traits
-from deepseek_tui.attachments import Attachment
 from deepseek_tui.config import UnknownPreset
-from deepseek_tui.context import is_context_overflow
-from deepseek_tui.history import History
-from deepseek_tui.markdown import fenced_blocks
-from deepseek_tui.session import LocalMessage, Session, Turn
-from deepseek_tui.store import Message
 from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.app import DeepSeekApp
 from deepseek_tui.tui.screens.chat_attach import AttachHandlers
-from deepseek_tui.tui.screens.chat_commands import ChatCommands
 from deepseek_tui.tui.screens.chat_context import ContextHandlers
 from deepseek_tui.tui.screens.chat_sidebar import STREAMING, SidebarHandlers
 from deepseek_tui.tui.screens.chat_titles import TitleHandlers
-from deepseek_tui.tui.widgets.attachments import AttachedQuestion, AttachmentChips
+from deepseek_tui.tui.widgets.attachments import AttachmentChips
 from deepseek_tui.tui.widgets.composer import Composer
-from deepseek_tui.tui.widgets.conversation import Conversation
-from deepseek_tui.tui.widgets.messages import AssistantMessage, UserMessage, status_line
+from deepseek_tui.tui.widgets.conversation import Conversation, EmptyHint
+from deepseek_tui.tui.widgets.footer import KeysFooter
 from deepseek_tui.tui.widgets.status_bar import StatusBar
 from deepseek_tui.tui.widgets.title_bar import TitleBar
 
-Entry = Message | LocalMessage
+if TYPE_CHECKING:
+    from textual.command import Provider
+
+    from deepseek_tui.api.events import StreamEvent
+    from deepseek_tui.attachments import Attachment
+    from deepseek_tui.history import History
+    from deepseek_tui.session import LocalMessage, Session, Turn
+    from deepseek_tui.store import Message
+    from deepseek_tui.tui.widgets.messages import AssistantMessage
+
+    Entry = Message | LocalMessage
+
 Mode = Literal["send", "regenerate", "continue"]
+
+
+def _chat_commands() -> type[Provider]:
+    """The palette's entries, imported when the palette first opens: they bring the
+    help's key table and the parameters' dialogs, which the first frame does not need."""
+    from deepseek_tui.tui.screens.chat_commands import ChatCommands
+
+    return ChatCommands
 
 
 class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers, Screen[None]):
     """One conversation at a time; keyboard first."""
 
-    CSS_PATH = "chat.tcss"
+    # DEFAULT_CSS, not a chat.tcss (CSS_PATH) like the other screens: a screen's file
+    # is read when it is pushed, and Textual then parses every stylesheet again and
+    # restyles every widget, for the first frame to wait on (docs/architecture.md, "CSS").
+    DEFAULT_CSS = """
+    ChatScreen {
+        layout: vertical;
+
+        #main {
+            height: 1fr;
+        }
+    }
+    """
     AUTO_FOCUS = "#composer"
-    COMMANDS = {ChatCommands}
+    COMMANDS = {_chat_commands}
 
     # The footer shows the short description; help and the palette the tooltip.
     BINDINGS = [
@@ -99,12 +125,16 @@ class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers
     status = getters.query_one("#status", StatusBar)
     title_bar = getters.query_one("#title", TitleBar)
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.session = session
         self._reply: Worker[None] | None = None
         # While ↑ edits an earlier question: the history as it was, for Esc.
         self._before_edit: list[Entry] | None = None
+
+    @property
+    def session(self) -> Session:
+        """The app's engine; the first frame of a new chat does without it."""
+        return self.app.session
 
     @property
     def history(self) -> History | None:
@@ -114,19 +144,34 @@ class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers
         # No sidebar: it is mounted at the first ^l (`SidebarHandlers.mount_sidebar`).
         with Vertical(id="main"):
             yield TitleBar(id="title")
-            yield Conversation(self._widget_for, id="conversation")
+            with Conversation(self._widget_for, id="conversation"):
+                if not self.app.session_made:
+                    yield EmptyHint()  # a new chat: in the first frame, not mounted after it
             yield AttachmentChips(id="attachments")
             yield Composer(id="composer")
             yield StatusBar(id="status")
-        yield Footer(compact=True)
+        yield KeysFooter(compact=True)
 
     def on_mount(self) -> None:
-        self.show_history()
-        self.update_status()
-        self.call_after_refresh(self._open_history)
+        if self.app.session_made:  # --continue, --conversation: it is what the frame shows
+            self.show_history()
+            self.update_status()
+        else:
+            self._starting_status()
+        self.app.after_first_frame(self._after_first_frame)
 
-    def _open_history(self) -> None:
-        self.app.open_history()  # after the first frame: creating a new file takes a while
+    def _starting_status(self) -> None:
+        """The status line of a new conversation, from the settings: what
+        `update_status` shows once the session is made (no title, answer, credits or
+        problem yet; the demo said)."""
+        model, thinking = self.app.starting_model()
+        self._show_model(model, model_traits(model).thinks(thinking))
+        self.status.demo = self.app.demo
+
+    def _after_first_frame(self) -> None:
+        # The session is made here (`update_status` asks for it), and the history
+        # opened: creating a new database file takes a while.
+        self.app.open_history()
         self.update_status()
 
     # --- showing ------------------------------------------------------------------------
@@ -144,6 +189,11 @@ class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers
         return f"‹ {position}/{count} ›" if count > 1 else ""
 
     def _widget_for(self, message: Entry) -> Widget:
+        from deepseek_tui.api.events import FinishReason
+        from deepseek_tui.store import Message
+        from deepseek_tui.tui.widgets.attachments import AttachedQuestion
+        from deepseek_tui.tui.widgets.messages import AssistantMessage, UserMessage, status_line
+
         if message.role == "user":
             if message.attachments:
                 return AttachedQuestion(
@@ -179,14 +229,7 @@ class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers
         self.title_bar.title = conversation.shown_title if conversation is not None else ""
         status = self.status
         status.demo = self.app.demo
-        model = self.session.model
-        # Which API the next message goes to, when it is not DeepSeek's own.
-        status.model = (
-            model if self.app.provider == "deepseek" else f"{self.app.provider_name}: {model}"
-        )
-        can_think = model_traits(self.session.model).thinking != "never"
-        status.thinking = self.session.thinks if can_think else None
-        self.refresh_bindings()  # ctrl+t is offered only for models that toggle
+        self._show_model(self.session.model, self.session.thinks)
         if last is not None:
             status.last = last
         status.credits = self.session.remaining_credits or ""
@@ -199,6 +242,20 @@ class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers
         self.update_gauge()
         self.mark_open_conversation()
 
+    def _show_model(self, model: str, thinks: bool) -> None:
+        status = self.status
+        # Which API the next message goes to, when it is not DeepSeek's own.
+        status.model = (
+            model if self.app.provider == "deepseek" else f"{self.app.provider_name}: {model}"
+        )
+        can_think = model_traits(model).thinking != "never"
+        status.thinking = thinks if can_think else None
+        self.refresh_bindings()  # ctrl+t is offered only for models that toggle
+
+    def _model(self) -> str:
+        """The model of the next message, without making the session for it."""
+        return self.session.model if self.app.session_made else self.app.starting_model()[0]
+
     # --- sending ------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -207,8 +264,8 @@ class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers
             return self.streaming
         if action == "cancel_edit":
             return self._before_edit is not None and not self.streaming
-        if action == "toggle_thinking":
-            return model_traits(self.session.model).thinking == "toggle"
+        if action == "toggle_thinking":  # asked by the footer for the first frame too
+            return model_traits(self._model()).thinking == "toggle"
         return True
 
     @property
@@ -223,6 +280,9 @@ class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers
         self.refresh_bindings()
 
     async def on_composer_submitted(self, message: Composer.Submitted) -> None:
+        from deepseek_tui.tui.widgets.attachments import AttachedQuestion
+        from deepseek_tui.tui.widgets.messages import UserMessage
+
         attachments = self.attachments
         if not message.text.strip() and not attachments:
             return  # nothing to send
@@ -253,6 +313,10 @@ class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers
     ) -> None:
         """Stream an answer: `send` text, `regenerate` the last one, or `continue`
         the last, cut-short one in place."""
+        from deepseek_tui.api.events import FinishReason
+        from deepseek_tui.context import is_context_overflow
+        from deepseek_tui.tui.widgets.messages import AssistantMessage
+
         session = self.session
         self.app.open_history()  # the question is saved before it is sent
         self.app.connect()
@@ -318,6 +382,8 @@ class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers
 
     def _label_branches(self, answer: AssistantMessage) -> None:
         """After an edit or a regenerate, the new question and answer show n/m."""
+        from deepseek_tui.tui.widgets.messages import UserMessage
+
         history = self.session.history
         question = next((m for m in reversed(history) if m.role == "user"), None)
         if history and history[-1].role == "assistant":
@@ -338,6 +404,8 @@ class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers
         (so ← on an answer at its first branch moves on to its question's branches)."""
         if self.streaming or self.session.store is None:
             return
+        from deepseek_tui.store import Message
+
         forked = False
         for message in reversed(self.session.history[self.conversation.first_shown :]):
             if not isinstance(message, Message) or self.session.branches(message)[1] < 2:
@@ -356,6 +424,8 @@ class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers
 
     def action_stop(self) -> None:
         if self.streaming and self._reply is not None:
+            from deepseek_tui.api.events import FinishReason
+
             # Said at once: saving what arrived of a huge answer can take a moment.
             self.update_status(last=FinishReason.STOPPED.label)
             self._reply.cancel()
@@ -371,6 +441,8 @@ class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers
         """Answer the last question again (after an error, or for another take)."""
         if self.streaming or not self.session.history or self._editing_blocks():
             return
+        from deepseek_tui.tui.widgets.messages import AssistantMessage, UserMessage
+
         answers = list(self.query(AssistantMessage))
         questions = list(self.query(UserMessage))
         if answers and questions and answers[-1].region.y >= questions[-1].region.y:
@@ -385,6 +457,8 @@ class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers
             self.notify("The last answer is complete: there is nothing to continue.")
             return
         if not self.session.supports_prefix:  # the profile says it has no /beta
+            from deepseek_tui.api.errors import NO_CONTINUE
+
             self.notify(NO_CONTINUE, severity="warning", markup=False)
             return
         self._start("", "continue")
@@ -448,6 +522,8 @@ class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers
             panel.collapsed = not expand
 
     def _last_answer(self) -> str:
+        from deepseek_tui.tui.widgets.messages import AssistantMessage
+
         answers = [a for a in self.query(AssistantMessage) if a.content]
         return answers[-1].content if answers else ""
 
@@ -466,6 +542,8 @@ class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers
 
     def code_blocks(self) -> list[tuple[str, str]]:
         """(language, code) of each fenced block in the last answer."""
+        from deepseek_tui.markdown import fenced_blocks
+
         return fenced_blocks(self._last_answer())
 
     def switch_provider(self, provider: str, model: str | None = None) -> str | None:
@@ -573,6 +651,8 @@ class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers
 
 def _usage_label(turn: Turn) -> str:
     """The status bar's "last: …" part: tokens and cost of the latest answer."""
+    from deepseek_tui.tui.widgets.messages import status_line
+
     if turn.usage is None:
         return ""
     return "last: " + status_line(

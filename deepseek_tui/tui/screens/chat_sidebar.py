@@ -19,9 +19,6 @@ from textual.screen import Screen
 from textual.widgets import OptionList, TextArea
 from textual.worker import get_current_worker
 
-from deepseek_tui.store import Message, StoreError
-from deepseek_tui.tui.screens.dialogs import Confirm, TextPrompt
-
 if TYPE_CHECKING:
     from deepseek_tui.history import History
     from deepseek_tui.session import Session
@@ -94,6 +91,8 @@ class SidebarHandlers(Screen[None]):
 
     def reload_sidebar(self, keep: str | None = None) -> None:
         """The first page of the conversation list (later pages come on demand)."""
+        from deepseek_tui.store import StoreError
+
         self.sidebar.current = self._open_id()
         self.app.open_history()
         if self.history is None:
@@ -140,6 +139,8 @@ class SidebarHandlers(Screen[None]):
             self.reload_sidebar(keep=option.id if option is not None else None)
 
     def on_sidebar_more(self, event: Sidebar.More) -> None:
+        from deepseek_tui.store import StoreError
+
         if self.history is not None:
             with contextlib.suppress(StoreError):
                 self.sidebar.show_page(self.history.page(event.offset))
@@ -153,6 +154,8 @@ class SidebarHandlers(Screen[None]):
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def search_history(self, query: str, keep: str | None = None) -> None:
         """Search off the event loop; a newer search cancels this one's result."""
+        from deepseek_tui.store import StoreError
+
         assert self.history is not None
         try:
             hits = self.history.search(query)
@@ -189,12 +192,17 @@ class SidebarHandlers(Screen[None]):
     @contextlib.contextmanager
     def _reported(self) -> Iterator[None]:
         """A change the database refused is said in one sentence; nothing else breaks."""
+        from deepseek_tui.store import StoreError
+
         try:
             yield
         except StoreError as error:
             self.notify(str(error), severity="error", markup=False, timeout=10)
 
     def on_sidebar_action(self, event: Sidebar.Action) -> None:
+        from deepseek_tui.store import StoreError
+        from deepseek_tui.tui.screens.dialogs import Confirm, TextPrompt
+
         history = self.history
         if history is None or event.conversation_id is None:
             return
@@ -278,6 +286,7 @@ class SidebarHandlers(Screen[None]):
         from pathlib import Path
 
         from deepseek_tui.export import export_filename, write_export
+        from deepseek_tui.store import Message
 
         conversation = self.session.conversation
         messages = [m for m in self.session.history if isinstance(m, Message)]

@@ -15,10 +15,6 @@ from textual import work
 from textual.screen import Screen
 from textual.widgets import OptionList
 
-from deepseek_tui.pricing import format_cost
-from deepseek_tui.session import title_for
-from deepseek_tui.store import StoreError
-
 if TYPE_CHECKING:
     from deepseek_tui.history import History
     from deepseek_tui.session import Session, Turn
@@ -50,6 +46,8 @@ class TitleHandlers(Screen[None]):
     def after_first_answer(self, turn: Turn) -> None:
         """Start the title worker if `turn` completed a new conversation's first
         exchange and its title is still the one made from the question."""
+        from deepseek_tui.session import title_for
+
         session = self.session
         conversation = session.conversation
         history = session.history
@@ -72,6 +70,9 @@ class TitleHandlers(Screen[None]):
     @work(group="title", exit_on_error=False)
     async def ask_title(self, conversation_id: str, made: str, question: str, answer: str) -> None:
         """Ask for the title; rename only while the stored title is still `made`."""
+        from deepseek_tui.pricing import format_cost
+        from deepseek_tui.store import StoreError
+
         shown_last = self.status.last
         try:
             reply = await self.session.ask_title(question, answer)
