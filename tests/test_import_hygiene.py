@@ -105,4 +105,5 @@ def test_the_first_frame_is_drawn_before_the_engine_the_store_and_the_wire() -> 
         "deepseek_tui.tui.widgets.messages",
         "deepseek_tui.tui.widgets.markdown",
         "deepseek_tui.tui.widgets.sidebar",
+        "deepseek_tui.tui.widgets.conversation_list",
     }

@@ -7,8 +7,8 @@ from textual.command import CommandList
 
 from deepseek_tui.api.request import JSON_MODE_MISSING, Parameters
 from deepseek_tui.emulator import Emulator
-from deepseek_tui.tui.screens.dialogs import TextPrompt
 from deepseek_tui.tui.widgets.composer import Composer
+from deepseek_tui.tui.widgets.dialogs import TextPrompt
 from tests.helpers import answered, send, wait_for
 
 

@@ -104,7 +104,7 @@ async def test_a_rename_by_the_user_before_the_title_arrives_is_kept(
         await wait_for(pilot, lambda: len(app.session.history) == 2, "the answer saved")
         conversation_id = app.session.conversation.id
         app.history.rename(conversation_id, "Mine")
-        chat._renamed_open(conversation_id, "Mine")
+        chat.show_renamed(conversation_id, "Mine")
         release.set()
         await app.workers.wait_for_complete()
         await pilot.pause()

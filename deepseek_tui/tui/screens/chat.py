@@ -1,8 +1,9 @@
 """The chat screen: the conversation, the composer, the status bar and the sidebar.
 
 The screen keeps the bindings and the handlers; the widgets do the showing
-(`Conversation` pages and scrolls, `StatusBar` draws its reactives, `Sidebar` lists
-rows it is given) and `History` does the storing.
+(`Conversation` pages and scrolls, `StatusBar` draws its reactives) and the `Sidebar`
+does the conversation list's jobs through `History`, posting what the screen must
+follow (open a conversation, a new one when the open one is deleted, a new title).
 
 A new chat's first frame needs no engine: the status line comes from the settings
 (`DeepSeekApp.starting_model`) and the session is made just after the frame. So this
@@ -14,18 +15,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import gc
 import os
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Literal
 
-from textual import getters, work
+from textual import getters, on, work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Collapsible
+from textual.widgets import Collapsible, TextArea
 from textual.worker import Worker, WorkerState
 
 from deepseek_tui.api.models import model_traits
@@ -34,7 +37,6 @@ from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.app import DeepSeekApp
 from deepseek_tui.tui.screens.chat_attach import AttachHandlers
 from deepseek_tui.tui.screens.chat_context import ContextHandlers
-from deepseek_tui.tui.screens.chat_sidebar import STREAMING, SidebarHandlers
 from deepseek_tui.tui.screens.chat_titles import TitleHandlers
 from deepseek_tui.tui.widgets.attachments import AttachmentChips
 from deepseek_tui.tui.widgets.composer import Composer
@@ -52,10 +54,14 @@ if TYPE_CHECKING:
     from deepseek_tui.session import LocalMessage, Session, Turn
     from deepseek_tui.store import Message
     from deepseek_tui.tui.widgets.messages import AssistantMessage
+    from deepseek_tui.tui.widgets.sidebar import Sidebar
 
     Entry = Message | LocalMessage
 
 Mode = Literal["send", "regenerate", "continue"]
+STREAMING = "An answer is still streaming: press esc to stop it first."
+# Below this width the sidebar closes once a conversation is opened from it.
+NARROW = 110
 
 
 def _chat_commands() -> type[Provider]:
@@ -66,7 +72,7 @@ def _chat_commands() -> type[Provider]:
     return ChatCommands
 
 
-class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers, Screen[None]):
+class ChatScreen(AttachHandlers, ContextHandlers, TitleHandlers, Screen[None]):
     """One conversation at a time; keyboard first."""
 
     # DEFAULT_CSS, not a chat.tcss (CSS_PATH) like the other screens: a screen's file
@@ -130,6 +136,8 @@ class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers
         self._reply: Worker[None] | None = None
         # While ↑ edits an earlier question: the history as it was, for Esc.
         self._before_edit: list[Entry] | None = None
+        # A delete is the latest thing done: ctrl+z in the composer undoes it, not text.
+        self._undo_armed = False
 
     @property
     def session(self) -> Session:
@@ -141,7 +149,7 @@ class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers
         return self.app.history
 
     def compose(self) -> ComposeResult:
-        # No sidebar: it is mounted at the first ^l (`SidebarHandlers.mount_sidebar`).
+        # No sidebar: it is mounted at the first ^l (`mount_sidebar`).
         with Vertical(id="main"):
             yield TitleBar(id="title")
             with Conversation(self._widget_for, id="conversation"):
@@ -240,7 +248,9 @@ class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers
         else:
             status.problem = ""
         self.update_gauge()
-        self.mark_open_conversation()
+        sidebar = self._sidebar()
+        if sidebar is not None:  # else it marks the open one when it is mounted
+            sidebar.mark_open(self._open_id())
 
     def _show_model(self, model: str, thinks: bool) -> None:
         status = self.status
@@ -545,6 +555,135 @@ class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers
         from deepseek_tui.markdown import fenced_blocks
 
         return fenced_blocks(self._last_answer())
+
+    # --- the sidebar ----------------------------------------------------------------------
+
+    # The sidebar is mounted at the first ^l, not composed with the screen: the first
+    # frame does without it and its widgets (docs/architecture.md, "Start path").
+
+    def _sidebar(self) -> Sidebar | None:
+        """The sidebar, once it is mounted."""
+        from deepseek_tui.tui.widgets.sidebar import Sidebar
+
+        mounted = self.query_children(Sidebar)
+        return mounted.first() if mounted else None
+
+    async def mount_sidebar(self) -> Sidebar:
+        """The sidebar, mounted (hidden) if it is not yet, given the history."""
+        sidebar = self._sidebar()
+        if sidebar is not None:
+            return sidebar
+        from deepseek_tui.tui.widgets.sidebar import Sidebar
+
+        self.app.open_history()
+        sidebar = Sidebar(self.history, problem=self.app.store_problem or "History is off.")
+        await self.mount(sidebar, before=0)  # first, as it was composed: docked left
+        sidebar.mark_open(self._open_id())
+        return sidebar
+
+    async def action_toggle_sidebar(self) -> None:
+        sidebar = await self.mount_sidebar()
+        if sidebar.display:
+            sidebar.display = False
+            self.composer.focus()
+        else:
+            sidebar.show_list()
+
+    async def action_search(self) -> None:
+        sidebar = await self.mount_sidebar()
+        if not sidebar.display:
+            sidebar.show_list()
+        sidebar.focus_search()
+
+    async def on_sidebar_close(self, _: Sidebar.Close) -> None:
+        sidebar = self._sidebar()
+        if sidebar is not None and sidebar.display:
+            await self.action_toggle_sidebar()
+
+    def _open_id(self) -> str | None:
+        conversation = self.session.conversation
+        return conversation.id if conversation is not None else None
+
+    def on_sidebar_opened(self, event: Sidebar.Opened) -> None:
+        sidebar = self._sidebar()
+        if self.streaming:
+            self.notify(STREAMING)
+            return
+        try:
+            if event.message_id is not None:
+                self.session.open_at(event.message_id)
+            else:
+                self.session.open(event.conversation_id)
+        except KeyError:
+            self.notify("That conversation is gone.", severity="warning")
+            if sidebar is not None:
+                sidebar.refresh_rows()
+            return
+        self.show_history(focus_id=event.message_id)
+        self.update_status(last="")  # marks it in the sidebar too
+        if sidebar is not None and self.size.width < NARROW:
+            sidebar.display = False  # give the conversation the room
+        self.composer.focus()
+
+    def on_sidebar_deleted(self, event: Sidebar.Deleted) -> None:
+        self._undo_armed = True
+        if self._open_id() == event.conversation_id:
+            self.action_new_conversation()
+
+    def on_sidebar_renamed(self, event: Sidebar.Renamed) -> None:
+        self.show_renamed(event.conversation_id, event.title)
+
+    def show_renamed(self, conversation_id: str, title: str) -> None:
+        """A conversation has a new title: the title bar shows it at once if it is the
+        one on screen, and a sidebar on show lists it (a rename made elsewhere)."""
+        conversation = self.session.conversation
+        if conversation is not None and conversation.id == conversation_id:
+            self.session.conversation = dataclasses.replace(conversation, title=title)
+            self.update_status()
+        sidebar = self._sidebar()
+        if sidebar is not None and sidebar.display:
+            sidebar.refresh_rows()
+
+    @on(TextArea.Changed, "#composer")
+    def _typed_since_delete(self) -> None:
+        self._undo_armed = False
+
+    def action_undo_delete(self) -> None:
+        """Bring back the conversation deleted last (ctrl+z, wherever focus is). In the
+        composer only while the delete is the latest thing done (no typing since);
+        otherwise the composer's own text undo gets the key."""
+        sidebar = self._sidebar()
+        if sidebar is None or not sidebar.can_undo:
+            raise SkipAction()  # nothing to bring back: the composer's text undo
+        if not self._undo_armed and isinstance(self.focused, TextArea):
+            raise SkipAction()  # typed since the delete: ctrl+z undoes the typing
+        sidebar.undo_delete()
+        self._undo_armed = self._undo_armed and sidebar.can_undo
+
+    def action_export(self, kind: str = "markdown") -> None:
+        """Write this conversation (the branch on screen) to the current directory."""
+        from pathlib import Path
+
+        from deepseek_tui.export import export_filename, write_export
+        from deepseek_tui.store import Message
+
+        conversation = self.session.conversation
+        messages = [m for m in self.session.history if isinstance(m, Message)]
+        if conversation is None or not messages:
+            self.notify("Nothing to export yet: this conversation is empty.")
+            return
+        fmt = "json" if kind == "json" else "markdown"
+        path = Path.cwd() / export_filename(conversation, fmt)
+        try:
+            write_export(path, conversation, messages, fmt)
+        except OSError as error:
+            self.notify(
+                f"Could not write {path}: {error.strerror or error}",
+                severity="error",
+                markup=False,
+            )
+            return
+        self.notify(f"Exported to {path}", markup=False)
 
     def switch_provider(self, provider: str, model: str | None = None) -> str | None:
         """Talk to `provider` (its URL, its key) from the next message on; why not, if not."""

@@ -73,7 +73,7 @@ class AttachHandlers(Screen[None]):
         path = pasted_file(event.text)
         if path is None or not self.composer.has_focus:
             return
-        from deepseek_tui.tui.screens.dialogs import Confirm
+        from deepseek_tui.tui.widgets.dialogs import Confirm
 
         name = sanitize(path.name, name=True)
         if await self.app.push_screen_wait(
@@ -86,7 +86,7 @@ class AttachHandlers(Screen[None]):
     async def attach(self, path: Path) -> None:
         """Read `path` and add it as a chip; ask first when it is over the limit."""
         from deepseek_tui.attachments import AttachError, TooLarge, read_attachment
-        from deepseek_tui.tui.screens.dialogs import Confirm
+        from deepseek_tui.tui.widgets.dialogs import Confirm
 
         limit = self.app.settings.attach_limit_kb
         try:
