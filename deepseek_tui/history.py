@@ -1,8 +1,9 @@
 """The conversation list as the UI uses it: pages, search, pin, rename, delete with undo.
 
-The TUI's widgets never hold a `Store`: the screen asks `History` for rows and hands
-them to the sidebar. Search may run in a worker thread; it reads through a
-connection of its own, since a SQLite connection belongs to the thread that opened it.
+The TUI's widgets never hold a `Store`: the sidebar is given `History` and catches
+`History.Error`, importing neither at run time. Search may run in a worker thread; it
+reads through a connection of its own, since a SQLite connection belongs to the thread
+that opened it.
 """
 
 from __future__ import annotations
@@ -32,6 +33,11 @@ class Page:
 
 class History:
     """Every stored conversation, for browsing. Deletes are undoable until `close()`."""
+
+    # What its methods raise (`str()` is one plain sentence), reachable from the object
+    # as DB-API connections offer `.Error`: the sidebar catches it without importing
+    # the store.
+    Error = StoreError
 
     def __init__(self, store: Store) -> None:
         self.store = store

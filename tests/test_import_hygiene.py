@@ -51,3 +51,59 @@ def test_the_wire_imports_no_textual_and_no_sqlite(statement: str) -> None:
 def test_the_api_package_leaves_httpx_for_the_first_client() -> None:
     # The TUI's first paint should not wait for httpx (~0.1 s).
     assert "httpx" not in top_level(modules_after("import deepseek_tui.api"))
+
+
+FIRST_FRAME = """
+import asyncio, sys, tempfile
+from textual.app import App
+from deepseek_tui.config import Paths, Settings
+from deepseek_tui.tui.app import DeepSeekApp
+
+seen = {}
+draw = App._display
+
+def display(self, screen, renderable):
+    draw(self, screen, renderable)
+    if renderable is not None and not self._batch_count and "modules" not in seen:
+        seen.update(screen=type(screen).__name__, made=self.session_made, modules=set(sys.modules))
+
+App._display = display
+
+async def main():
+    with tempfile.TemporaryDirectory() as folder:
+        app = DeepSeekApp(
+            paths=Paths.resolve(folder), settings=Settings(),
+            base_url="http://127.0.0.1:9", api_key="sk-test",
+        )
+        async with app.run_test(size=(100, 30)) as pilot:
+            while "modules" not in seen:
+                await pilot.pause()
+
+asyncio.run(main())
+modules = seen["modules"]
+print(seen["screen"], seen["made"])
+print(" ".join(sorted({name.split(".")[0] for name in modules} | modules)))
+"""
+
+
+def test_the_first_frame_is_drawn_before_the_engine_the_store_and_the_wire() -> None:
+    # A new chat's first frame is drawn from the settings (docs/architecture.md,
+    # "Start path"): the session, the history database, httpx and the Markdown stack
+    # come after it. Run to the first frame drawn, in a fresh interpreter.
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_FRAME], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    first, names = done.stdout.splitlines()[-2:]
+    assert first == "ChatScreen False"
+    loaded = set(names.split())
+    assert not loaded & {"sqlite3", "_sqlite3", "httpx", "markdown_it", "pygments"}
+    assert not loaded & {
+        "deepseek_tui.session",
+        "deepseek_tui.store",
+        "deepseek_tui.history",
+        "deepseek_tui.tui.widgets.messages",
+        "deepseek_tui.tui.widgets.markdown",
+        "deepseek_tui.tui.widgets.sidebar",
+        "deepseek_tui.tui.widgets.conversation_list",
+    }

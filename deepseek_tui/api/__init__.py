@@ -1,36 +1,58 @@
-"""The wire: requests, SSE → events, errors. Knows nothing of Textual or SQLite."""
+"""The wire: requests, SSE → events, errors. Knows nothing of Textual or SQLite.
+
+The names below are loaded on first use (PEP 562), so importing one submodule
+(`api.models` for the TUI's first frame) does not load the others, and httpx comes
+only with the client (docs/architecture.md, "Start path")."""
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
-
-from deepseek_tui.api.events import (
-    ContentDelta,
-    Finished,
-    FinishReason,
-    ReasoningDelta,
-    Reply,
-    StreamEvent,
-    Usage,
-    Waiting,
-    finish_sentence,
-)
-from deepseek_tui.api.providers import ChatClient, client_for
-from deepseek_tui.api.request import ChatRequest, build_messages
 
 if TYPE_CHECKING:
     from deepseek_tui.api.client import Balance, BalanceReport, DeepSeekClient
+    from deepseek_tui.api.events import (
+        ContentDelta,
+        Finished,
+        FinishReason,
+        ReasoningDelta,
+        Reply,
+        StreamEvent,
+        Usage,
+        Waiting,
+        finish_sentence,
+    )
+    from deepseek_tui.api.providers import ChatClient, client_for
+    from deepseek_tui.api.request import ChatRequest, build_messages
 
-_CLIENT_NAMES = {"Balance", "BalanceReport", "DeepSeekClient"}
+# name -> the submodule that defines it
+_WHERE = {
+    "Balance": "client",
+    "BalanceReport": "client",
+    "DeepSeekClient": "client",
+    "ContentDelta": "events",
+    "Finished": "events",
+    "FinishReason": "events",
+    "ReasoningDelta": "events",
+    "Reply": "events",
+    "StreamEvent": "events",
+    "Usage": "events",
+    "Waiting": "events",
+    "finish_sentence": "events",
+    "ChatClient": "providers",
+    "client_for": "providers",
+    "ChatRequest": "request",
+    "build_messages": "request",
+}
 
 
 def __getattr__(name: str) -> Any:
-    # The client pulls in httpx (~0.1 s); the TUI's first paint should not wait for it.
-    if name in _CLIENT_NAMES:
-        from deepseek_tui.api import client
-
-        return getattr(client, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{where}"), name)
+    globals()[name] = value  # found once, then an ordinary attribute
+    return value
 
 
 __all__ = [

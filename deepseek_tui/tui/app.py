@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import importlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
@@ -88,13 +88,12 @@ class DeepSeekApp(App[int]):
         self._history_opened = False
         self.store_problem: str | None = None  # why history is off, if it is
         self.client: ChatClient | None = None
-        self.session: Session | None = None
+        self._session: Session | None = None  # made on first use (`session`)
         # What each provider's /models listed, by provider name: fetched for the
         # active one after start, for another when the picker shows it, again on ^r.
         self.server_models: dict[str, list[str]] = {}
         self.theme_problems = self._register_themes()
-        with contextlib.suppress(Exception):
-            self.theme = settings.theme
+        self._start_with_theme(settings.theme)
 
     # --- start-up ------------------------------------------------------------------
 
@@ -108,6 +107,22 @@ class DeepSeekApp(App[int]):
         for theme in [*shipped.themes, *user.themes]:
             self.register_theme(theme)
         return user.failed
+
+    def _start_with_theme(self, name: str) -> None:
+        """Put the saved theme in place as `App.__init__` puts its default: the value,
+        the dark/light classes and the CSS variables, before any CSS is read. Assigning
+        `theme` would do it through the watcher, which also queues `refresh_css`: every
+        stylesheet parsed a second time before the first frame. A theme that is not
+        registered (a user file since removed) leaves Textual's default, as before."""
+        if name not in self.available_themes:
+            return
+        self.set_reactive(App.theme, name)
+        dark = self.current_theme.dark
+        self.update_classes(
+            {f"-theme-{name}": True, "-dark-mode": dark, "-light-mode": not dark}, update=False
+        )
+        self._refresh_truecolor_filter(self.ansi_theme)
+        self.stylesheet.set_variables(self.get_css_variables())
 
     def on_mount(self) -> None:
         # Full collections caused every stall over 200 ms while streaming
@@ -125,9 +140,29 @@ class DeepSeekApp(App[int]):
                 markup=False,
             )
         if self.api_key or self.demo:
-            self.open_chat()
+            # httpx and the model list come after the first frame, not before it (the
+            # chat screen makes the session and opens the history then too, or at the
+            # first send, whichever is first).
+            self.after_first_frame(self._warm_up)
         else:
             self.push_screen(new_screen("welcome"))
+
+    def get_default_screen(self) -> Screen[Any]:
+        """The chat, when there is a key (or the demo): the first screen rather than
+        one pushed in `on_mount`. Pushed there, it was laid out inside Textual's
+        start-up batch, which dropped that frame (`App._display` draws nothing while
+        batching) and drew nothing more until something changed: the first frame
+        waited for the session and the history database to be made."""
+        if self.api_key or self.demo:
+            return self._chat_screen()
+        return super().get_default_screen()
+
+    def after_first_frame(self, callback: Callable[[], object]) -> None:
+        """Run `callback` after the next frame is drawn, also at the start: there
+        `call_after_refresh` alone would run it inside Textual's start-up batch, before
+        anything is on screen (callbacks run when the screen is idle, and a screen is
+        idle while repaints are held back). The app's queue is read after the batch."""
+        self.call_later(self.call_after_refresh, callback)
 
     # --- a crash ---------------------------------------------------------------------
 
@@ -170,29 +205,56 @@ class DeepSeekApp(App[int]):
         except (ConfigError, OSError) as error:
             self.notify(f"The theme could not be saved: {error}", severity="warning", markup=False)
 
-    def open_chat(self) -> None:
-        from deepseek_tui.session import Session
+    @property
+    def session(self) -> Session:
+        """The conversation engine, made on first use: for a new chat just after the
+        first frame, which does without it (`starting_model`), or before it to reopen
+        a conversation (`open_chat`)."""
+        if self._session is None:
+            from deepseek_tui.session import Session
 
-        session = Session.from_settings(
-            self.client,
-            None,
-            self.settings,
-            provider=self.provider,
-            preset=self.preset,
-            model=self.model_override,
-        )
-        self.session = session
+            self._session = Session.from_settings(
+                self.client,
+                self.store,
+                self.settings,
+                provider=self.provider,
+                preset=self.preset,
+                model=self.model_override,
+            )
+        return self._session
+
+    @property
+    def session_made(self) -> bool:
+        return self._session is not None
+
+    def starting_model(self) -> tuple[str, bool | None]:
+        """The model and thinking setting a new conversation starts with, as
+        `Session.from_settings` sets them (the provider's model, a preset's model and
+        thinking on top, --model last), for the first frame's status line without
+        loading the engine."""
+        settings = self.settings
+        chosen, model = settings, settings.profile(self.provider).model
+        if self.preset is not None:
+            chosen = settings.with_preset(self.preset)
+            if "model" in settings.preset(self.preset):
+                model = chosen.model
+        if self.model_override is not None:
+            model = self.model_override
+        return model, chosen.thinking
+
+    def open_chat(self) -> None:
+        """From the welcome screen: a key was saved, or the demo started."""
+        self.switch_screen(self._chat_screen())
+        self.after_first_frame(self._warm_up)
+
+    def _chat_screen(self) -> Screen[Any]:
         if self.conversation_id is not None or self.continue_last:
-            # The conversation is what the first frame shows: open the history now.
+            # The conversation is what the first frame shows: the engine and the
+            # history now. A new chat's first frame needs neither.
+            session = self.session
             self.open_history()
             self._reopen(session)
-        if len(self.screen_stack) > 1:  # coming from the welcome screen
-            self.switch_screen(new_screen("chat", session))
-        else:
-            self.push_screen(new_screen("chat", session))
-        # httpx and the model list come after the first frame, not before it (the chat
-        # screen opens the history then too, or at the first send, whichever is first).
-        self.call_after_refresh(self._warm_up)
+        return new_screen("chat")
 
     def open_history(self) -> None:
         """Open the history database, once; from then on the session saves to it.
@@ -212,8 +274,8 @@ class DeepSeekApp(App[int]):
             return
         self.history = History(self.store)
         self.history.forget_leftovers()
-        if self.session is not None:
-            self.session.store = self.store
+        if self._session is not None:
+            self._session.store = self.store
 
     def _reopen(self, session: Session) -> None:
         """Open the conversation asked for on the command line (--conversation, --continue)."""
@@ -268,8 +330,8 @@ class DeepSeekApp(App[int]):
         if self.client is not None:
             return self.client
         client = self._make_client()
-        if self.session is not None:
-            self.session.client = client
+        if self._session is not None:
+            self._session.client = client
         self.fetch_models()
         return client
 
@@ -283,8 +345,8 @@ class DeepSeekApp(App[int]):
         self.provider = "deepseek"
         self.base_url = self.emulator.base_url
         self.api_key = DEMO_KEY
-        if self.session is not None:
-            self.session.use_provider(self.settings, "deepseek", self.session.model)
+        if self._session is not None:
+            self._session.use_provider(self.settings, "deepseek", self._session.model)
 
     def leave_demo(self, api_key: str, base_url: str) -> None:
         """A real key was saved during the demo: use it, at `base_url`, from the next
@@ -306,7 +368,7 @@ class DeepSeekApp(App[int]):
         self._make_client()
         if old is not None:
             self.run_worker(old.aclose(), exit_on_error=False)
-        session = self.session
+        session = self._session  # one made later takes the settings as they are then
         if session is not None:
             session.client = self.client
             session.apply_settings(self.settings)
@@ -383,7 +445,8 @@ class DeepSeekApp(App[int]):
 
         provider = provider or self.provider
         profile = self.settings.profile(provider)
-        current = [self.session.model] if self.session and provider == self.provider else []
+        session = self._session
+        current = [session.model] if session is not None and provider == self.provider else []
         listed = self.server_models.get(provider, [])
         return merge_model_ids(profile.models, [profile.model], listed, current)
 
@@ -422,7 +485,7 @@ class DeepSeekApp(App[int]):
         `model` (else its default); the conversation stays. A sentence saying why
         not (no key for it, the demo), or None when switched."""
         if provider == self.provider:
-            if model and self.session is not None:
+            if model:
                 self.session.model = model
             return None
         if self.demo:
@@ -437,9 +500,9 @@ class DeepSeekApp(App[int]):
         self._make_client()
         if old is not None:
             self.run_worker(old.aclose(), exit_on_error=False)
-        if self.session is not None:
-            self.session.client = self.client
-            self.session.use_provider(self.settings, provider, model)
+        session = self.session
+        session.client = self.client
+        session.use_provider(self.settings, provider, model)
         if provider not in self.server_models:
             self.fetch_models()
         return None

@@ -46,6 +46,9 @@ def snap_compare(snap_compare):
         run_before: Callable[[Pilot], Awaitable[None] | None] | None = None,
     ) -> bool:
         async def drive(pilot: Pilot) -> None:
+            # The chat is the app's first screen (`get_default_screen`): it composes
+            # once the app is ready. `run_test` waits for the screen; snapshots don't.
+            await pilot.pause()
             if run_before is not None:
                 result = run_before(pilot)
                 if inspect.isawaitable(result):

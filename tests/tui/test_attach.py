@@ -14,9 +14,9 @@ import pytest
 from deepseek_tui.config import Settings
 from deepseek_tui.emulator import Emulator
 from deepseek_tui.tui.screens.attach_picker import AttachPicker, list_files, matches
-from deepseek_tui.tui.screens.dialogs import Confirm
 from deepseek_tui.tui.widgets.attachments import AttachedFile, AttachmentChips, Chip
 from deepseek_tui.tui.widgets.composer import Composer
+from deepseek_tui.tui.widgets.dialogs import Confirm
 from deepseek_tui.tui.widgets.messages import UserMessage
 from tests.helpers import answered, chat_bodies, notices, screen_text, send, wait_for
 
@@ -257,7 +257,7 @@ async def test_at_the_start_of_a_word_picks_a_file_in_its_place(
 async def test_pasting_the_path_of_a_file_offers_to_attach_it(make_app, folder: Path) -> None:
     from textual import events
 
-    from deepseek_tui.tui.screens.dialogs import Confirm
+    from deepseek_tui.tui.widgets.dialogs import Confirm
 
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:

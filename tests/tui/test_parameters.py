@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from deepseek_tui.api.request import JSON_MODE_MISSING, Parameters
 from deepseek_tui.emulator import Emulator
-from deepseek_tui.tui.screens.dialogs import TextPrompt
 from deepseek_tui.tui.widgets.composer import Composer
+from deepseek_tui.tui.widgets.dialogs import TextPrompt
 from tests.helpers import answered, chat_bodies, notices, palette, send, wait_for
 
 

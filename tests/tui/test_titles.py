@@ -16,7 +16,7 @@ from deepseek_tui.config import Settings
 from deepseek_tui.emulator import Emulator
 from deepseek_tui.titles import TITLE_MAX_TOKENS, clean_title, title_from, title_messages
 from deepseek_tui.tui.screens.chat import ChatScreen
-from deepseek_tui.tui.screens.dialogs import TextPrompt
+from deepseek_tui.tui.widgets.dialogs import TextPrompt
 from deepseek_tui.tui.widgets.sidebar import Sidebar
 from tests.helpers import (
     answered,

@@ -16,7 +16,7 @@ from textual.widgets.option_list import Option
 
 from deepseek_tui.attachments import format_size
 from deepseek_tui.terminal import sanitize
-from deepseek_tui.tui.screens.dialogs import Dialog
+from deepseek_tui.tui.widgets.dialogs import Dialog
 
 # Folders that are never what one attaches from, and can be huge.
 SKIPPED = frozenset({"node_modules", "__pycache__", "venv", "target", "dist", "build"})

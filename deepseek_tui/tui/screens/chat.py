@@ -1,63 +1,94 @@
 """The chat screen: the conversation, the composer, the status bar and the sidebar.
 
 The screen keeps the bindings and the handlers; the widgets do the showing
-(`Conversation` pages and scrolls, `StatusBar` draws its reactives, `Sidebar` lists
-rows it is given) and `History` does the storing.
+(`Conversation` pages and scrolls, `StatusBar` draws its reactives) and the `Sidebar`
+does the conversation list's jobs through `History`, posting what the screen must
+follow (open a conversation, a new one when the open one is deleted, a new title).
+
+A new chat's first frame needs no engine: the status line comes from the settings
+(`DeepSeekApp.starting_model`) and the session is made just after the frame. So this
+module imports only what that frame shows; the engine, the store and the message
+widgets are imported where they are used (docs/architecture.md, "Start path").
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import gc
 import os
 from collections.abc import AsyncIterator
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from textual import getters, work
+from textual import getters, on, work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Collapsible, Footer
+from textual.widgets import Collapsible, TextArea
 from textual.worker import Worker, WorkerState
 
-from deepseek_tui.api.errors import NO_CONTINUE
-from deepseek_tui.api.events import FinishReason, StreamEvent
 from deepseek_tui.api.models import model_traits
-from deepseek_tui.attachments import Attachment
 from deepseek_tui.config import UnknownPreset
-from deepseek_tui.context import is_context_overflow
-from deepseek_tui.history import History
-from deepseek_tui.markdown import fenced_blocks
-from deepseek_tui.session import LocalMessage, Session, Turn
-from deepseek_tui.store import Message
 from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.app import DeepSeekApp
 from deepseek_tui.tui.screens.chat_attach import AttachHandlers
-from deepseek_tui.tui.screens.chat_commands import ChatCommands
 from deepseek_tui.tui.screens.chat_context import ContextHandlers
-from deepseek_tui.tui.screens.chat_sidebar import STREAMING, SidebarHandlers
 from deepseek_tui.tui.screens.chat_titles import TitleHandlers
-from deepseek_tui.tui.widgets.attachments import AttachedQuestion, AttachmentChips
+from deepseek_tui.tui.widgets.attachments import AttachmentChips
 from deepseek_tui.tui.widgets.composer import Composer
-from deepseek_tui.tui.widgets.conversation import Conversation
-from deepseek_tui.tui.widgets.messages import AssistantMessage, UserMessage, status_line
-from deepseek_tui.tui.widgets.sidebar import Sidebar
+from deepseek_tui.tui.widgets.conversation import Conversation, EmptyHint
+from deepseek_tui.tui.widgets.footer import KeysFooter
 from deepseek_tui.tui.widgets.status_bar import StatusBar
 from deepseek_tui.tui.widgets.title_bar import TitleBar
 
-Entry = Message | LocalMessage
+if TYPE_CHECKING:
+    from textual.command import Provider
+
+    from deepseek_tui.api.events import StreamEvent
+    from deepseek_tui.attachments import Attachment
+    from deepseek_tui.history import History
+    from deepseek_tui.session import LocalMessage, Session, Turn
+    from deepseek_tui.store import Message
+    from deepseek_tui.tui.widgets.messages import AssistantMessage
+    from deepseek_tui.tui.widgets.sidebar import Sidebar
+
+    Entry = Message | LocalMessage
+
 Mode = Literal["send", "regenerate", "continue"]
+STREAMING = "An answer is still streaming: press esc to stop it first."
+# Below this width the sidebar closes once a conversation is opened from it.
+NARROW = 110
 
 
-class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers, Screen[None]):
+def _chat_commands() -> type[Provider]:
+    """The palette's entries, imported when the palette first opens: they bring the
+    help's key table and the parameters' dialogs, which the first frame does not need."""
+    from deepseek_tui.tui.screens.chat_commands import ChatCommands
+
+    return ChatCommands
+
+
+class ChatScreen(AttachHandlers, ContextHandlers, TitleHandlers, Screen[None]):
     """One conversation at a time; keyboard first."""
 
-    CSS_PATH = "chat.tcss"
+    # DEFAULT_CSS, not a chat.tcss (CSS_PATH) like the other screens: a screen's file
+    # is read when it is pushed, and Textual then parses every stylesheet again and
+    # restyles every widget, for the first frame to wait on (docs/architecture.md, "CSS").
+    DEFAULT_CSS = """
+    ChatScreen {
+        layout: vertical;
+
+        #main {
+            height: 1fr;
+        }
+    }
+    """
     AUTO_FOCUS = "#composer"
-    COMMANDS = {ChatCommands}
+    COMMANDS = {_chat_commands}
 
     # The footer shows the short description; help and the palette the tooltip.
     BINDINGS = [
@@ -99,36 +130,56 @@ class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers
     composer = getters.query_one("#composer", Composer)
     status = getters.query_one("#status", StatusBar)
     title_bar = getters.query_one("#title", TitleBar)
-    sidebar = getters.query_one(Sidebar)
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.session = session
         self._reply: Worker[None] | None = None
         # While ↑ edits an earlier question: the history as it was, for Esc.
         self._before_edit: list[Entry] | None = None
+        # A delete is the latest thing done: ctrl+z in the composer undoes it, not text.
+        self._undo_armed = False
+
+    @property
+    def session(self) -> Session:
+        """The app's engine; the first frame of a new chat does without it."""
+        return self.app.session
 
     @property
     def history(self) -> History | None:
         return self.app.history
 
     def compose(self) -> ComposeResult:
-        yield Sidebar()
+        # No sidebar: it is mounted at the first ^l (`mount_sidebar`).
         with Vertical(id="main"):
             yield TitleBar(id="title")
-            yield Conversation(self._widget_for, id="conversation")
+            with Conversation(self._widget_for, id="conversation"):
+                if not self.app.session_made:
+                    yield EmptyHint()  # a new chat: in the first frame, not mounted after it
             yield AttachmentChips(id="attachments")
             yield Composer(id="composer")
             yield StatusBar(id="status")
-        yield Footer(compact=True)
+        yield KeysFooter(compact=True)
 
     def on_mount(self) -> None:
-        self.show_history()
-        self.update_status()
-        self.call_after_refresh(self._open_history)
+        if self.app.session_made:  # --continue, --conversation: it is what the frame shows
+            self.show_history()
+            self.update_status()
+        else:
+            self._starting_status()
+        self.app.after_first_frame(self._after_first_frame)
 
-    def _open_history(self) -> None:
-        self.app.open_history()  # after the first frame: creating a new file takes a while
+    def _starting_status(self) -> None:
+        """The status line of a new conversation, from the settings: what
+        `update_status` shows once the session is made (no title, answer, credits or
+        problem yet; the demo said)."""
+        model, thinking = self.app.starting_model()
+        self._show_model(model, model_traits(model).thinks(thinking))
+        self.status.demo = self.app.demo
+
+    def _after_first_frame(self) -> None:
+        # The session is made here (`update_status` asks for it), and the history
+        # opened: creating a new database file takes a while.
+        self.app.open_history()
         self.update_status()
 
     # --- showing ------------------------------------------------------------------------
@@ -146,6 +197,11 @@ class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers
         return f"‹ {position}/{count} ›" if count > 1 else ""
 
     def _widget_for(self, message: Entry) -> Widget:
+        from deepseek_tui.api.events import FinishReason
+        from deepseek_tui.store import Message
+        from deepseek_tui.tui.widgets.attachments import AttachedQuestion
+        from deepseek_tui.tui.widgets.messages import AssistantMessage, UserMessage, status_line
+
         if message.role == "user":
             if message.attachments:
                 return AttachedQuestion(
@@ -181,14 +237,7 @@ class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers
         self.title_bar.title = conversation.shown_title if conversation is not None else ""
         status = self.status
         status.demo = self.app.demo
-        model = self.session.model
-        # Which API the next message goes to, when it is not DeepSeek's own.
-        status.model = (
-            model if self.app.provider == "deepseek" else f"{self.app.provider_name}: {model}"
-        )
-        can_think = model_traits(self.session.model).thinking != "never"
-        status.thinking = self.session.thinks if can_think else None
-        self.refresh_bindings()  # ctrl+t is offered only for models that toggle
+        self._show_model(self.session.model, self.session.thinks)
         if last is not None:
             status.last = last
         status.credits = self.session.remaining_credits or ""
@@ -199,7 +248,23 @@ class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers
         else:
             status.problem = ""
         self.update_gauge()
-        self.mark_open_conversation()
+        sidebar = self._sidebar()
+        if sidebar is not None:  # else it marks the open one when it is mounted
+            sidebar.mark_open(self._open_id())
+
+    def _show_model(self, model: str, thinks: bool) -> None:
+        status = self.status
+        # Which API the next message goes to, when it is not DeepSeek's own.
+        status.model = (
+            model if self.app.provider == "deepseek" else f"{self.app.provider_name}: {model}"
+        )
+        can_think = model_traits(model).thinking != "never"
+        status.thinking = thinks if can_think else None
+        self.refresh_bindings()  # ctrl+t is offered only for models that toggle
+
+    def _model(self) -> str:
+        """The model of the next message, without making the session for it."""
+        return self.session.model if self.app.session_made else self.app.starting_model()[0]
 
     # --- sending ------------------------------------------------------------------------
 
@@ -209,8 +274,8 @@ class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers
             return self.streaming
         if action == "cancel_edit":
             return self._before_edit is not None and not self.streaming
-        if action == "toggle_thinking":
-            return model_traits(self.session.model).thinking == "toggle"
+        if action == "toggle_thinking":  # asked by the footer for the first frame too
+            return model_traits(self._model()).thinking == "toggle"
         return True
 
     @property
@@ -225,6 +290,9 @@ class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers
         self.refresh_bindings()
 
     async def on_composer_submitted(self, message: Composer.Submitted) -> None:
+        from deepseek_tui.tui.widgets.attachments import AttachedQuestion
+        from deepseek_tui.tui.widgets.messages import UserMessage
+
         attachments = self.attachments
         if not message.text.strip() and not attachments:
             return  # nothing to send
@@ -255,6 +323,10 @@ class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers
     ) -> None:
         """Stream an answer: `send` text, `regenerate` the last one, or `continue`
         the last, cut-short one in place."""
+        from deepseek_tui.api.events import FinishReason
+        from deepseek_tui.context import is_context_overflow
+        from deepseek_tui.tui.widgets.messages import AssistantMessage
+
         session = self.session
         self.app.open_history()  # the question is saved before it is sent
         self.app.connect()
@@ -320,6 +392,8 @@ class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers
 
     def _label_branches(self, answer: AssistantMessage) -> None:
         """After an edit or a regenerate, the new question and answer show n/m."""
+        from deepseek_tui.tui.widgets.messages import UserMessage
+
         history = self.session.history
         question = next((m for m in reversed(history) if m.role == "user"), None)
         if history and history[-1].role == "assistant":
@@ -340,6 +414,8 @@ class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers
         (so ← on an answer at its first branch moves on to its question's branches)."""
         if self.streaming or self.session.store is None:
             return
+        from deepseek_tui.store import Message
+
         forked = False
         for message in reversed(self.session.history[self.conversation.first_shown :]):
             if not isinstance(message, Message) or self.session.branches(message)[1] < 2:
@@ -358,6 +434,8 @@ class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers
 
     def action_stop(self) -> None:
         if self.streaming and self._reply is not None:
+            from deepseek_tui.api.events import FinishReason
+
             # Said at once: saving what arrived of a huge answer can take a moment.
             self.update_status(last=FinishReason.STOPPED.label)
             self._reply.cancel()
@@ -373,6 +451,8 @@ class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers
         """Answer the last question again (after an error, or for another take)."""
         if self.streaming or not self.session.history or self._editing_blocks():
             return
+        from deepseek_tui.tui.widgets.messages import AssistantMessage, UserMessage
+
         answers = list(self.query(AssistantMessage))
         questions = list(self.query(UserMessage))
         if answers and questions and answers[-1].region.y >= questions[-1].region.y:
@@ -387,6 +467,8 @@ class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers
             self.notify("The last answer is complete: there is nothing to continue.")
             return
         if not self.session.supports_prefix:  # the profile says it has no /beta
+            from deepseek_tui.api.errors import NO_CONTINUE
+
             self.notify(NO_CONTINUE, severity="warning", markup=False)
             return
         self._start("", "continue")
@@ -450,6 +532,8 @@ class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers
             panel.collapsed = not expand
 
     def _last_answer(self) -> str:
+        from deepseek_tui.tui.widgets.messages import AssistantMessage
+
         answers = [a for a in self.query(AssistantMessage) if a.content]
         return answers[-1].content if answers else ""
 
@@ -468,7 +552,138 @@ class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers
 
     def code_blocks(self) -> list[tuple[str, str]]:
         """(language, code) of each fenced block in the last answer."""
+        from deepseek_tui.markdown import fenced_blocks
+
         return fenced_blocks(self._last_answer())
+
+    # --- the sidebar ----------------------------------------------------------------------
+
+    # The sidebar is mounted at the first ^l, not composed with the screen: the first
+    # frame does without it and its widgets (docs/architecture.md, "Start path").
+
+    def _sidebar(self) -> Sidebar | None:
+        """The sidebar, once it is mounted."""
+        from deepseek_tui.tui.widgets.sidebar import Sidebar
+
+        mounted = self.query_children(Sidebar)
+        return mounted.first() if mounted else None
+
+    async def mount_sidebar(self) -> Sidebar:
+        """The sidebar, mounted (hidden) if it is not yet, given the history."""
+        sidebar = self._sidebar()
+        if sidebar is not None:
+            return sidebar
+        from deepseek_tui.tui.widgets.sidebar import Sidebar
+
+        self.app.open_history()
+        sidebar = Sidebar(self.history, problem=self.app.store_problem or "History is off.")
+        await self.mount(sidebar, before=0)  # first, as it was composed: docked left
+        sidebar.mark_open(self._open_id())
+        return sidebar
+
+    async def action_toggle_sidebar(self) -> None:
+        sidebar = await self.mount_sidebar()
+        if sidebar.display:
+            sidebar.display = False
+            self.composer.focus()
+        else:
+            sidebar.show_list()
+
+    async def action_search(self) -> None:
+        sidebar = await self.mount_sidebar()
+        if not sidebar.display:
+            sidebar.show_list()
+        sidebar.focus_search()
+
+    async def on_sidebar_close(self, _: Sidebar.Close) -> None:
+        sidebar = self._sidebar()
+        if sidebar is not None and sidebar.display:
+            await self.action_toggle_sidebar()
+
+    def _open_id(self) -> str | None:
+        conversation = self.session.conversation
+        return conversation.id if conversation is not None else None
+
+    def on_sidebar_opened(self, event: Sidebar.Opened) -> None:
+        sidebar = self._sidebar()
+        if self.streaming:
+            self.notify(STREAMING)
+            return
+        try:
+            if event.message_id is not None:
+                self.session.open_at(event.message_id)
+            else:
+                self.session.open(event.conversation_id)
+        except KeyError:
+            self.notify("That conversation is gone.", severity="warning")
+            if sidebar is not None:
+                sidebar.refresh_rows()
+            return
+        self.show_history(focus_id=event.message_id)
+        self.update_status(last="")  # marks it in the sidebar too
+        if sidebar is not None and self.size.width < NARROW:
+            sidebar.display = False  # give the conversation the room
+        self.composer.focus()
+
+    def on_sidebar_deleted(self, event: Sidebar.Deleted) -> None:
+        self._undo_armed = True
+        if self._open_id() == event.conversation_id:
+            self.action_new_conversation()
+
+    def on_sidebar_renamed(self, event: Sidebar.Renamed) -> None:
+        self.show_renamed(event.conversation_id, event.title)
+
+    def show_renamed(self, conversation_id: str, title: str) -> None:
+        """A conversation has a new title: the title bar shows it at once if it is the
+        one on screen, and a sidebar on show lists it (a rename made elsewhere)."""
+        conversation = self.session.conversation
+        if conversation is not None and conversation.id == conversation_id:
+            self.session.conversation = dataclasses.replace(conversation, title=title)
+            self.update_status()
+        sidebar = self._sidebar()
+        if sidebar is not None and sidebar.display:
+            sidebar.refresh_rows()
+
+    @on(TextArea.Changed, "#composer")
+    def _typed_since_delete(self) -> None:
+        self._undo_armed = False
+
+    def action_undo_delete(self) -> None:
+        """Bring back the conversation deleted last (ctrl+z, wherever focus is). In the
+        composer only while the delete is the latest thing done (no typing since);
+        otherwise the composer's own text undo gets the key."""
+        sidebar = self._sidebar()
+        if sidebar is None or not sidebar.can_undo:
+            raise SkipAction()  # nothing to bring back: the composer's text undo
+        if not self._undo_armed and isinstance(self.focused, TextArea):
+            raise SkipAction()  # typed since the delete: ctrl+z undoes the typing
+        sidebar.undo_delete()
+        self._undo_armed = self._undo_armed and sidebar.can_undo
+
+    def action_export(self, kind: str = "markdown") -> None:
+        """Write this conversation (the branch on screen) to the current directory."""
+        from pathlib import Path
+
+        from deepseek_tui.export import export_filename, write_export
+        from deepseek_tui.store import Message
+
+        conversation = self.session.conversation
+        messages = [m for m in self.session.history if isinstance(m, Message)]
+        if conversation is None or not messages:
+            self.notify("Nothing to export yet: this conversation is empty.")
+            return
+        fmt = "json" if kind == "json" else "markdown"
+        path = Path.cwd() / export_filename(conversation, fmt)
+        try:
+            write_export(path, conversation, messages, fmt)
+        except OSError as error:
+            self.notify(
+                f"Could not write {path}: {error.strerror or error}",
+                severity="error",
+                markup=False,
+            )
+            return
+        self.notify(f"Exported to {path}", markup=False)
 
     def switch_provider(self, provider: str, model: str | None = None) -> str | None:
         """Talk to `provider` (its URL, its key) from the next message on; why not, if not."""
@@ -575,6 +790,8 @@ class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers
 
 def _usage_label(turn: Turn) -> str:
     """The status bar's "last: …" part: tokens and cost of the latest answer."""
+    from deepseek_tui.tui.widgets.messages import status_line
+
     if turn.usage is None:
         return ""
     return "last: " + status_line(

@@ -11,20 +11,12 @@ from typing import TYPE_CHECKING
 from textual import events, getters, work
 from textual.screen import Screen
 
-from deepseek_tui.attachments import (
-    AttachError,
-    Attachment,
-    TooLarge,
-    message_text,
-    read_attachment,
-)
-from deepseek_tui.context import estimate_text
 from deepseek_tui.terminal import sanitize
-from deepseek_tui.tui.screens.dialogs import Confirm
 from deepseek_tui.tui.widgets.attachments import AttachmentChips
 from deepseek_tui.tui.widgets.composer import Composer, pasted_file
 
 if TYPE_CHECKING:
+    from deepseek_tui.attachments import Attachment
     from deepseek_tui.tui.app import DeepSeekApp
 
 
@@ -46,7 +38,12 @@ class AttachHandlers(Screen[None]):
     def draft_extra_tokens(self) -> float:
         """The attached files, as their blocks will be sent."""
         attachments = self.attachments
-        return estimate_text(message_text("", attachments)) if attachments else 0.0
+        if not attachments:
+            return 0.0
+        from deepseek_tui.attachments import message_text
+        from deepseek_tui.context import estimate_text
+
+        return estimate_text(message_text("", attachments))
 
     def action_attach(self) -> None:
         """Pick a file to send with the next message."""
@@ -76,6 +73,8 @@ class AttachHandlers(Screen[None]):
         path = pasted_file(event.text)
         if path is None or not self.composer.has_focus:
             return
+        from deepseek_tui.tui.widgets.dialogs import Confirm
+
         name = sanitize(path.name, name=True)
         if await self.app.push_screen_wait(
             Confirm(f"Attach {name}? It was pasted as a path.", yes="Attach")
@@ -86,6 +85,9 @@ class AttachHandlers(Screen[None]):
     @work(exclusive=True, group="attach")
     async def attach(self, path: Path) -> None:
         """Read `path` and add it as a chip; ask first when it is over the limit."""
+        from deepseek_tui.attachments import AttachError, TooLarge, read_attachment
+        from deepseek_tui.tui.widgets.dialogs import Confirm
+
         limit = self.app.settings.attach_limit_kb
         try:
             try:

@@ -15,13 +15,10 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import TextArea
 
-from deepseek_tui.api.errors import ApiError
-from deepseek_tui.context import format_tokens
-from deepseek_tui.tui.screens.context_full import ContextChoice, ContextFull
-
 if TYPE_CHECKING:
     from deepseek_tui.session import Session
     from deepseek_tui.tui.app import DeepSeekApp
+    from deepseek_tui.tui.screens.context_full import ContextChoice
     from deepseek_tui.tui.widgets.composer import Composer
     from deepseek_tui.tui.widgets.status_bar import StatusBar
 
@@ -77,6 +74,9 @@ class ContextHandlers(Screen[None]):
     def offer_room(self, draft: str, *, refused: str = "") -> None:
         """Ask what to do about a full window: for `draft`, or (with `refused`, the
         server's sentence) for the last question, which the server turned down."""
+        from deepseek_tui.context import format_tokens
+        from deepseek_tui.tui.screens.context_full import ContextFull
+
         session = self.session
         extra = self.draft_extra_tokens()
         gauge = session.gauge(draft, extra)
@@ -130,6 +130,8 @@ class ContextHandlers(Screen[None]):
     async def summarize_into_new(self, question: str) -> None:
         """Ask the model for a summary, then a new conversation with the summary and the
         question in the composer, to read (and trim) before sending."""
+        from deepseek_tui.api.errors import ApiError
+
         self.app.connect()
         self.notify("Asking the model for a summary of this conversation…")
         try:

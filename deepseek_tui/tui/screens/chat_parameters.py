@@ -12,7 +12,7 @@ from deepseek_tui.api.errors import ApiError
 from deepseek_tui.api.models import REASONING_EFFORTS, model_traits
 from deepseek_tui.api.request import JSON_MODE_RULE, Parameters
 from deepseek_tui.tui.balance import balance_text
-from deepseek_tui.tui.screens.dialogs import TextPrompt
+from deepseek_tui.tui.widgets.dialogs import TextPrompt
 
 if TYPE_CHECKING:
     from deepseek_tui.tui.screens.chat import ChatScreen

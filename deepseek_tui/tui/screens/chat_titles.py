@@ -13,17 +13,11 @@ from typing import TYPE_CHECKING
 
 from textual import work
 from textual.screen import Screen
-from textual.widgets import OptionList
-
-from deepseek_tui.pricing import format_cost
-from deepseek_tui.store import StoreError
-from deepseek_tui.titles import title_for
 
 if TYPE_CHECKING:
     from deepseek_tui.history import History
     from deepseek_tui.session import Session, Turn
     from deepseek_tui.tui.app import DeepSeekApp
-    from deepseek_tui.tui.widgets.sidebar import Sidebar
     from deepseek_tui.tui.widgets.status_bar import StatusBar
 
 log = logging.getLogger("deepseek_tui.wire")
@@ -36,19 +30,19 @@ class TitleHandlers(Screen[None]):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._titles_asked: set[str] = set()  # conversations asked for, this run
 
-    if TYPE_CHECKING:  # provided by ChatScreen and SidebarHandlers
+    if TYPE_CHECKING:  # provided by ChatScreen
         app: DeepSeekApp
         session: Session
-        sidebar: Sidebar
         status: StatusBar
         history: History | None
 
-        def _renamed_open(self, conversation_id: str, title: str) -> None: ...
-        def refresh_sidebar(self, keep: str | None = None) -> None: ...
+        def show_renamed(self, conversation_id: str, title: str) -> None: ...
 
     def after_first_answer(self, turn: Turn) -> None:
         """Start the title worker if `turn` completed a new conversation's first
         exchange and its title is still the one made from the question."""
+        from deepseek_tui.titles import title_for
+
         session = self.session
         conversation = session.conversation
         history = session.history
@@ -71,6 +65,9 @@ class TitleHandlers(Screen[None]):
     @work(group="title", exit_on_error=False)
     async def ask_title(self, conversation_id: str, made: str, question: str, answer: str) -> None:
         """Ask for the title; rename only while the stored title is still `made`."""
+        from deepseek_tui.pricing import format_cost
+        from deepseek_tui.store import StoreError
+
         shown_last = self.status.last
         try:
             reply = await self.session.ask_title(question, answer)
@@ -95,8 +92,4 @@ class TitleHandlers(Screen[None]):
         except StoreError as error:
             log.info("title request: could not rename: %s", error)
             return
-        self._renamed_open(conversation_id, reply.title)
-        if self.sidebar.display:
-            listing = self.sidebar.query_one("#conversations", OptionList)
-            option = listing.highlighted_option
-            self.refresh_sidebar(keep=option.id if option is not None else None)
+        self.show_renamed(conversation_id, reply.title)

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Button, Static
 
-from deepseek_tui.tui.screens.dialogs import Dialog
+from deepseek_tui.tui.widgets.dialogs import Dialog
 
 ContextChoice = Literal["summary", "drop", "new"]
 

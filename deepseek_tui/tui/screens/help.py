@@ -12,9 +12,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from deepseek_tui.tui.screens.dialogs import Dialog
 from deepseek_tui.tui.widgets.composer import Composer
-from deepseek_tui.tui.widgets.sidebar import ConversationList, Sidebar
+from deepseek_tui.tui.widgets.conversation_list import ConversationList
+from deepseek_tui.tui.widgets.dialogs import Dialog
+from deepseek_tui.tui.widgets.sidebar import Sidebar
 
 KEY_NAMES = {
     "escape": "esc",

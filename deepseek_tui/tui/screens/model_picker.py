@@ -16,7 +16,7 @@ from textual.widgets.option_list import Option
 from deepseek_tui.api.models import model_traits
 from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.app import DeepSeekApp
-from deepseek_tui.tui.screens.dialogs import Dialog
+from deepseek_tui.tui.widgets.dialogs import Dialog
 from deepseek_tui.tui.widgets.status_bar import clip_middle
 
 # Cells a model id may take in the list and the thinking line: the dialog's 64 less

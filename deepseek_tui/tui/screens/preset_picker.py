@@ -12,7 +12,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from deepseek_tui.terminal import sanitize
-from deepseek_tui.tui.screens.dialogs import Dialog
+from deepseek_tui.tui.widgets.dialogs import Dialog
 
 # The option id of the first row; no preset can be called this (config.py's names).
 BLANK = "\x00blank"

@@ -4,6 +4,7 @@ and, once sent, each file folded under its name below the question."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import events
@@ -14,9 +15,10 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Collapsible, Static
 
-from deepseek_tui.attachments import Attachment
 from deepseek_tui.terminal import sanitize
-from deepseek_tui.tui.widgets.messages import UserMessage
+
+if TYPE_CHECKING:
+    from deepseek_tui.attachments import Attachment
 
 
 def _label(attachment: Attachment) -> str:
@@ -151,6 +153,9 @@ class AttachedQuestion(Vertical):
         self.branch = branch
 
     def compose(self) -> ComposeResult:
+        # Here, not at the top: the chips are in the chat's first frame, messages are not.
+        from deepseek_tui.tui.widgets.messages import UserMessage
+
         yield UserMessage(self.text, branch=self.branch)
         for attachment in self.attachments:
             yield AttachedFile(attachment)

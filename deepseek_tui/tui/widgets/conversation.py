@@ -114,7 +114,9 @@ class Conversation(VerticalScroll, Generic[Entry]):
         self._pin_timer: Timer | None = None
 
     def on_mount(self) -> None:
-        self.anchor()
+        # Not anchored yet: `show` and `add` anchor it. Anchored before its first
+        # layout, a view that grows from nothing to its size in that layout is
+        # scrolled by its own height, and the empty state missed the first frame.
         self.watch(self, "scroll_y", self._near_top, init=False)
 
     def show(self, history: Sequence[Entry], focus: int | None = None) -> None:

@@ -1,84 +1,43 @@
-"""The conversation list: newest first, grouped by day, searchable, loaded in pages.
+"""The conversation list and its jobs: newest first, grouped by day, searchable, loaded
+in pages; pin, rename, delete (asked first) and undo, through the `History` it is given.
 
-The sidebar holds no store: it shows the rows the screen gives it, marks the one that
-is open (`current`), and posts what the user asks for (`Open`, `Search`, `More`,
-`Action`, `Close`)."""
+The sidebar posts what the screen has to act on: `Opened` (show that conversation),
+`Deleted` (a conversation is gone: the screen starts a new one if it was open),
+`Renamed` (the title bar follows) and `Close`. The screen tells it which conversation
+is open (`mark_open`). It imports neither `History` nor the store at run time (widgets
+never touch the database): it calls the object it is given and catches `History.Error`.
+
+Undo after a delete is ctrl+z, a priority key of the chat screen, which decides when the
+key means the composer's text undo instead and otherwise calls `undo_delete`."""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.content import Content
 from textual.message import Message
-from textual.reactive import var
 from textual.widgets import Input, OptionList, Static
-from textual.widgets.option_list import Option, OptionDoesNotExist
+from textual.worker import get_current_worker
 
-from deepseek_tui.terminal import sanitize
-from deepseek_tui.timestamps import parse_time
+from deepseek_tui.tui.widgets.conversation_list import (
+    ConversationList,
+    conversation_of,
+    message_of,
+)
 
 if TYPE_CHECKING:
     from textual.timer import Timer
 
-    from deepseek_tui.history import Page
-    from deepseek_tui.store import ConversationSummary, SearchHit
+    from deepseek_tui.history import History
+    from deepseek_tui.store import Conversation, SearchHit
 
 SEARCH_DELAY = 0.15  # seconds of no typing before the search runs
-
-
-def day_label(stamp: str, today: date | None = None) -> str:
-    """ "Today", "Yesterday", a weekday this week, else the date, in local time."""
-    day = parse_time(stamp).astimezone().date()
-    today = today or datetime.now().astimezone().date()
-    if day == today:
-        return "Today"
-    if day == today - timedelta(days=1):
-        return "Yesterday"
-    if today - day < timedelta(days=7):
-        return day.strftime("%A")
-    return day.strftime("%d %b %Y")
-
-
-class ConversationList(OptionList):
-    """Options are conversations (id = conversation id) or search hits
-    (id = "conversation_id:message_id"); day headings are disabled options."""
-
-    # Shown in the sidebar's own help line, not the footer, which has no room.
-    BINDINGS = [
-        Binding("enter", "select", "Open", show=False),
-        Binding("slash", "search", "Search", tooltip="Search every message", show=False),
-        Binding("r", "rename", "Rename", show=False),
-        Binding("p", "pin", "Pin", tooltip="Pin / unpin", show=False),
-        Binding(
-            "d,delete", "delete", "Delete", tooltip="Delete (asks first; ^z undoes)", show=False
-        ),
-    ]
-
-    def action_search(self) -> None:
-        self.screen.query_one("#search", Input).focus()
-
-    def action_rename(self) -> None:
-        self.post_message(Sidebar.Action("rename", self._highlighted_id()))
-
-    def action_delete(self) -> None:
-        self.post_message(Sidebar.Action("delete", self._highlighted_id()))
-
-    def action_pin(self) -> None:
-        self.post_message(Sidebar.Action("pin", self._highlighted_id()))
-
-    def _highlighted_id(self) -> str | None:
-        if self.highlighted is None or not self.option_count:
-            return None
-        option_id = self.get_option_at_index(self.highlighted).id
-        return option_id.split(":", 1)[0] if option_id else None
 
 
 class Sidebar(Vertical):
@@ -138,7 +97,7 @@ class Sidebar(Vertical):
 
     BINDINGS = [Binding("escape", "close", "Close", tooltip="Close the list", show=False)]
 
-    class Open(Message):
+    class Opened(Message):
         """Open a conversation, at `message_id` when it came from a search."""
 
         def __init__(self, conversation_id: str, message_id: int | None = None) -> None:
@@ -146,40 +105,29 @@ class Sidebar(Vertical):
             self.conversation_id = conversation_id
             self.message_id = message_id
 
-    class Action(Message):
-        """rename / delete / pin on a conversation."""
+    class Deleted(Message):
+        """A conversation was deleted (^z brings it back while the app runs)."""
 
-        def __init__(self, action: str, conversation_id: str | None) -> None:
+        def __init__(self, conversation_id: str) -> None:
             super().__init__()
-            self.action = action
             self.conversation_id = conversation_id
 
-    class Search(Message):
-        """Typing paused in the search box: search every message for `query`."""
+    class Renamed(Message):
+        """The user gave a conversation a new title."""
 
-        def __init__(self, query: str) -> None:
+        def __init__(self, conversation_id: str, title: str) -> None:
             super().__init__()
-            self.query = query
+            self.conversation_id = conversation_id
+            self.title = title
 
-    class More(Message):
-        """The highlight is near the end of the list: the next page, from `offset`."""
+    class Close(Message):
+        """Esc in the sidebar: hide it, back to the composer."""
 
-        def __init__(self, offset: int) -> None:
-            super().__init__()
-            self.offset = offset
-
-    current: var[str | None] = var(None)
-    """The id of the conversation open in the chat, marked with ▌ in the list."""
-
-    def __init__(self) -> None:
+    def __init__(self, history: History | None, problem: str = "History is off.") -> None:
+        """`history` is None when history is off; `problem` then says why."""
         super().__init__(id="sidebar")
-        self._rows: dict[str, ConversationSummary] = {}  # shown, by option id
-        self._hits: dict[str, SearchHit] = {}
-        self._loaded = 0
-        self._total = 0
-        self._last_day = ""
-        self._searching = False
-        self._highlight_pending = False  # Enter in the search box before its results
+        self._history = history
+        self._problem = problem
         self._search_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -193,208 +141,236 @@ class Sidebar(Vertical):
             Text("⏎ open · / search · esc close\nr rename · p pin · d delete", style="dim")
         )
 
-    class Close(Message):
-        """Esc in the sidebar: hide it, back to the composer."""
-
     def action_close(self) -> None:
         self.post_message(self.Close())
 
-    # --- the list -----------------------------------------------------------------
+    # --- what the screen asks -----------------------------------------------------------
 
-    def show_problem(self, problem: str) -> None:
-        """History is off: say why instead of listing."""
-        listing = self.query_one(ConversationList)
-        listing.clear_options()
-        self._loaded = self._total = 0
-        self._searching = False
-        # The one note that wraps: it says why history is off and what to do.
-        width = max(listing.scrollable_content_region.width - 2, 20)
-        lines = Text(sanitize(problem)).wrap(self.app.console, width)
-        listing.add_option(Option(_note_lines(line.plain for line in lines), disabled=True))
+    def show_list(self) -> None:
+        """Shown afresh (ctrl+l): the search box empty, the first page, focus on it."""
+        self.display = True
+        self._clear_search()
+        self._first_page()
+        self._focus_list()
 
-    def show_page(self, page: Page, keep: str | None = None) -> None:
-        """Show a page of conversations: the first one replaces the list, later ones
-        are added to it. The highlight goes to `keep` when it is on the page."""
-        listing = self.query_one(ConversationList)
-        if page.offset == 0:
-            listing.clear_options()
-            self._rows.clear()
-            self._loaded = 0
-            self._last_day = ""
-            self._searching = False
-        elif self._searching or page.offset != self._loaded:
-            return  # a page for a list that is no longer shown
-        self._total = page.total
-        self._loaded += len(page.rows)
-        options: list[Option] = []
-        for summary in page.rows:
-            conversation = summary.conversation
-            day = "Pinned" if conversation.pinned else day_label(conversation.updated_at)
-            if day != self._last_day:
-                self._last_day = day
-                options.append(Option(_note(day, "bold underline"), disabled=True))
-            self._rows[conversation.id] = summary
-            options.append(
-                Option(_entry(summary, conversation.id == self.current), id=conversation.id)
-            )
-        listing.add_options(options)
-        if not self._total:
-            listing.add_option(Option(_note("No conversations yet"), disabled=True))
-        if keep is not None:
-            with contextlib.suppress(OptionDoesNotExist):
-                listing.highlighted = listing.get_option_index(keep)
-        elif self._highlight_pending:
-            self._highlight_first()
+    def focus_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def mark_open(self, conversation_id: str | None) -> None:
+        """Mark the conversation on screen (after open, new, first send); one that was
+        just created is listed, if the plain list is shown."""
+        listing = self._listing
+        if listing.current == conversation_id:
+            return
+        listing.current = conversation_id
+        if (
+            conversation_id is not None
+            and self.display
+            and not self.search_text
+            and not listing.is_listed(conversation_id)
+        ):
+            self._first_page(keep=listing.highlighted_conversation)
+
+    def refresh_rows(self) -> None:
+        """Show the list again after a change made elsewhere (a title, a conversation
+        gone), the highlight staying on the conversation it is on."""
+        self._refresh(keep=self._listing.highlighted_conversation)
+
+    @property
+    def search_text(self) -> str:
+        return self.query_one("#search", Input).value.strip()
+
+    @property
+    def can_undo(self) -> bool:
+        """Whether a delete of this run can still be undone."""
+        return self._history is not None and self._history.can_undo
+
+    def undo_delete(self) -> None:
+        """Bring back the conversation deleted last."""
+        if self._history is None:
+            return
+        restored = None
+        with self._reported():
+            restored = self._history.undo_delete()
+        if restored is None:
+            return
+        self._refresh(keep=restored.id)
+        self.notify(f"Restored “{restored.shown_title}”.", markup=False)
+
+    # --- loading ------------------------------------------------------------------------
+
+    @property
+    def _listing(self) -> ConversationList:
+        return self.query_one(ConversationList)
+
+    def _refresh(self, keep: str | None = None) -> None:
+        """The search's results while the search box has text (the box and the list
+        never disagree), else the first page."""
+        query = self.search_text
+        if query and self._history is not None:
+            self._search(query, keep=keep)
+        else:
+            self._first_page(keep=keep)
+
+    def _first_page(self, keep: str | None = None) -> None:
+        """The first page of the conversation list (later pages come on demand)."""
+        if self._history is None:
+            self._listing.show_problem(self._problem)
+            return
+        try:
+            self._listing.show_page(self._history.page(), keep=keep)
+        except self._history.Error as error:
+            self._listing.show_problem(str(error))
 
     @on(OptionList.OptionHighlighted, "#conversations")
     def _maybe_load_more(self, event: OptionList.OptionHighlighted) -> None:
-        listing = event.option_list
-        near_end = event.option_index >= listing.option_count - 10
-        if not self._searching and near_end and self._loaded < self._total:
-            self.post_message(self.More(self._loaded))
+        offset = self._listing.next_page_at(event.option_index)
+        if offset is not None and self._history is not None:
+            with contextlib.suppress(self._history.Error):
+                self._listing.show_page(self._history.page(offset))
 
     @on(OptionList.OptionSelected, "#conversations")
     def _open(self, event: OptionList.OptionSelected) -> None:
         option_id = event.option.id
         if not option_id:
             return
-        conversation_id, _, message = option_id.partition(":")
-        self.post_message(self.Open(conversation_id, int(message) if message else None))
+        conversation_id = conversation_of(option_id)
+        if conversation_id is not None:
+            self.post_message(self.Opened(conversation_id, message_of(option_id)))
 
-    # --- search ---------------------------------------------------------------------
+    # --- search -------------------------------------------------------------------------
 
     @on(Input.Changed, "#search")
-    def _search(self, event: Input.Changed) -> None:
+    def _typed(self, event: Input.Changed) -> None:
         # Search once typing pauses, not on every key.
         if self._search_timer is not None:
             self._search_timer.stop()
-        self._search_timer = self.set_timer(SEARCH_DELAY, self.run_search)
+        self._search_timer = self.set_timer(SEARCH_DELAY, self._run_search)
 
-    @property
-    def search_text(self) -> str:
-        return self.query_one("#search", Input).value.strip()
-
-    def run_search(self) -> None:
+    def _run_search(self) -> None:
         self._search_timer = None
-        self.post_message(self.Search(self.search_text))
+        query = self.search_text
+        if not query:
+            self._first_page()
+        elif self._history is not None:
+            self._search(query)
 
-    def show_hits(self, query: str, hits: list[SearchHit], keep: str | None = None) -> None:
-        """Show the messages that match `query` (ignored if the box says otherwise now).
-        The highlight goes to the first hit in conversation `keep`, if there is one."""
-        if query != self.search_text:
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def _search(self, query: str, keep: str | None = None) -> None:
+        """Search off the event loop; a newer search cancels this one's result."""
+        history = self._history
+        assert history is not None
+        try:
+            hits = history.search(query)
+        except history.Error as error:
+            self.app.call_from_thread(self._show_problem, str(error))
             return
-        self._searching = True
-        listing = self.query_one(ConversationList)
-        listing.clear_options()
-        self._hits = {f"{hit.conversation_id}:{hit.message_id}": hit for hit in hits}
-        if not hits:
-            listing.add_option(Option(_note(f"Nothing matches “{query}”"), disabled=True))
-            return
-        listing.add_options(
-            Option(_hit(hit, hit.conversation_id == self.current), id=option_id)
-            for option_id, hit in self._hits.items()
-        )
-        kept = [i for i, hit in enumerate(self._hits.values()) if hit.conversation_id == keep]
-        if kept:
-            self._highlight_pending = False
-            listing.highlighted = kept[0]
-        elif self._highlight_pending:
-            self._highlight_first()
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_hits, query, hits, keep)
 
-    def watch_current(self, old: str | None, new: str | None) -> None:
-        """Move the mark: redraw the entries and hits of the two conversations."""
-        listing = self.query_one(ConversationList)
-        for conversation_id in {old, new} - {None}:
-            with contextlib.suppress(OptionDoesNotExist):
-                if conversation_id in self._rows and not self._searching:
-                    summary = self._rows[conversation_id]
-                    listing.replace_option_prompt(
-                        conversation_id, _entry(summary, conversation_id == new)
-                    )
-            if self._searching:
-                for option_id, hit in self._hits.items():
-                    if hit.conversation_id == conversation_id:
-                        with contextlib.suppress(OptionDoesNotExist):
-                            listing.replace_option_prompt(
-                                option_id, _hit(hit, hit.conversation_id == new)
-                            )
-
-    def is_listed(self, conversation_id: str) -> bool:
-        """Whether the list (not a search) shows this conversation now."""
-        return not self._searching and conversation_id in self._rows
+    def _show_hits(self, query: str, hits: list[SearchHit], keep: str | None = None) -> None:
+        """The search's results, unless the box says otherwise by now."""
+        if query == self.search_text:
+            self._listing.show_hits(query, hits, keep)
 
     @on(Input.Submitted, "#search")
     def _to_results(self) -> None:
-        listing = self.query_one(ConversationList)
-        listing.focus()
+        self._listing.focus()
         if self._search_timer is not None:  # Enter before the pause: search now
             self._search_timer.stop()
-            self._highlight_pending = True  # the results are on their way
-            self.run_search()
+            self._listing.highlight_pending = True  # the results are on their way
+            self._run_search()
         else:
-            self._highlight_first()
+            self._listing.highlight_first()
 
-    def _highlight_first(self) -> None:
-        self._highlight_pending = False
-        listing = self.query_one(ConversationList)
-        for index in range(listing.option_count):
-            if not listing.get_option_at_index(index).disabled:
-                listing.highlighted = index
-                break
-
-    def clear_search(self) -> None:
+    def _clear_search(self) -> None:
         search = self.query_one("#search", Input)
         if search.value:
             with search.prevent(Input.Changed):
                 search.value = ""
 
-    def focus_list(self) -> None:
-        listing = self.query_one(ConversationList)
+    def _focus_list(self) -> None:
+        listing = self._listing
         listing.focus()
         if listing.highlighted is None:
             self._to_results()
 
+    # --- pin, rename, delete --------------------------------------------------------------
 
-# The mark in the left cell of the open conversation's lines; $accent is contrast-
-# tested on $surface, the list's background.
-MARK = ("▌", "$accent")
+    @contextlib.contextmanager
+    def _reported(self) -> Iterator[None]:
+        """A change the database refused is said in one sentence; nothing else breaks."""
+        assert self._history is not None
+        try:
+            yield
+        except self._history.Error as error:
+            self.notify(str(error), severity="error", markup=False, timeout=10)
 
+    @on(ConversationList.Action)
+    def _act(self, event: ConversationList.Action) -> None:
+        event.stop()
+        if event.action == "search":
+            self.focus_search()
+            return
+        if self._history is None or event.conversation_id is None:
+            return
+        conversation = None
+        with self._reported():
+            conversation = self._history.get(event.conversation_id)
+        if conversation is None:
+            return
+        if event.action == "pin":
+            with self._reported():
+                self._history.toggle_pin(conversation.id)
+            self._refresh(keep=conversation.id)
+        elif event.action == "rename":
+            self._rename(conversation)
+        elif event.action == "delete":
+            self._delete(conversation)
 
-def _one_line(text: str) -> str:
-    """Outside text as one inert line (the list cuts it to its width in cells)."""
-    return " ".join(sanitize(text, name=True).split())
+    def _rename(self, conversation: Conversation) -> None:
+        from deepseek_tui.tui.widgets.dialogs import TextPrompt
 
+        def renamed(title: str | None) -> None:
+            if not title:
+                return
+            with self._reported():
+                assert self._history is not None
+                self._history.rename(conversation.id, title)
+                self.post_message(self.Renamed(conversation.id, title))
+            self._refresh(keep=conversation.id)
 
-def _note(text: str, style: str = "") -> Content:
-    """A line that is not a conversation: a day heading, "no results", a problem."""
-    return Content.assemble(" ", (_one_line(text), style))
+        self.app.push_screen(TextPrompt("New title", conversation.title), renamed)
 
+    def _delete(self, conversation: Conversation) -> None:
+        from deepseek_tui.tui.widgets.dialogs import Confirm
 
-def _note_lines(lines: Iterable[str]) -> Content:
-    return Content("\n".join(f" {line}" for line in lines))
+        title = conversation.shown_title
+        # The highlight stays in place: on the row after the deleted one.
+        after = self._neighbour(conversation.id)
 
+        def confirmed(yes: bool | None) -> None:
+            if not yes or self._history is None:
+                return
+            try:
+                self._history.delete(conversation.id)
+            except self._history.Error as error:
+                self.notify(str(error), severity="error", markup=False, timeout=10)
+                return
+            self.post_message(self.Deleted(conversation.id))
+            self._refresh(keep=after)
+            self.notify(f"Deleted “{title}”. Press ^z to bring it back.", timeout=10, markup=False)
 
-def _entry(summary: ConversationSummary, current: bool = False) -> Content:
-    conversation = summary.conversation
-    title = ("📌 " if conversation.pinned else "") + conversation.shown_title
-    count = summary.message_count
-    details = f"{summary.model or '—'} · {count} message{'s' if count != 1 else ''}"
-    mark = MARK if current else " "
-    return Content.assemble(
-        mark,
-        (_one_line(title), "bold" if current else ""),
-        "\n",
-        mark,
-        (_one_line(details), "$text-muted"),
-    )
+        self.app.push_screen(
+            Confirm(f"Delete “{title}” and all its messages? (^z undoes)"), confirmed
+        )
 
-
-def _hit(hit: SearchHit, current: bool = False) -> Content:
-    mark = MARK if current else " "
-    return Content.assemble(
-        mark,
-        (_one_line(hit.shown_title), "bold"),
-        "\n",
-        mark,
-        (_one_line(f"{hit.role}: {hit.snippet}"), "$text-muted"),
-    )
+    def _neighbour(self, conversation_id: str) -> str | None:
+        """The conversation listed after (else before) this one's rows."""
+        others = self._listing.conversations()
+        if conversation_id not in others:
+            return None
+        start = others.index(conversation_id)
+        after = [i for i in others[start:] if i != conversation_id]
+        before = [i for i in others[:start] if i != conversation_id]
+        return (after or before[-1:] or [None])[0]

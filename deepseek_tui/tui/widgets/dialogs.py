@@ -1,4 +1,7 @@
-"""Modal dialogs: a base with the shared frame, a line of text, a yes/no question."""
+"""Modal dialogs: a base with the shared frame, a line of text, a yes/no question.
+
+Generic modals, at the widgets' level rather than among the screens: a widget that asks
+(the sidebar's rename and delete) may push them, and widgets cannot import screens."""
 
 from __future__ import annotations
 
