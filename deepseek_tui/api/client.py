@@ -19,7 +19,7 @@ import httpx
 
 from deepseek_tui import __version__
 from deepseek_tui.api import errors
-from deepseek_tui.api.chunks import ChunkDecoder, ThinkTagSplitter, error_event
+from deepseek_tui.api.chunks import ChunkDecoder, EventBatch, ThinkTagSplitter, error_event
 from deepseek_tui.api.events import (
     ContentDelta,
     Finished,
@@ -285,21 +285,31 @@ class DeepSeekClient(HttpClient):
                 else:
                     sent = parser.feed(text)
                     ended = False
-                for sse in sent:
-                    if sse.event == "error":
-                        raise error_event(sse.data)
-                    for event in decoder.feed(sse.data):
-                        progress.note(event)
-                        yield event
-                    if decoder.saw_data:
-                        if not progress.started:
+                # One event per run of deltas in this read, not one per chunk: what
+                # the read brought is handed up in one go (hundreds of chunks at speed).
+                batch = EventBatch()
+                failure: errors.ApiError | None = None
+                try:
+                    for sse in sent:
+                        if sse.event == "error":
+                            raise error_event(sse.data)
+                        decoder.feed_into(sse.data, batch)
+                        if decoder.saw_data and not progress.started:
                             progress.started = True
                             log.info(
                                 "first data after %.3f s, id %s",
                                 loop.time() - asked,
                                 _chunk_id(sse.data),
                             )
-                        deadline = loop.time() + self.stall_timeout
+                except errors.ApiError as error:
+                    failure = error  # raised once what came before it is handed up
+                if sent and decoder.saw_data:
+                    deadline = loop.time() + self.stall_timeout
+                for event in batch.take():
+                    progress.note(event)
+                    yield event
+                if failure is not None:
+                    raise failure
                 if ended:
                     break
             for event in decoder.close():

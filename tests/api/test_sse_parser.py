@@ -303,3 +303,80 @@ def test_a_long_line_in_small_pieces_is_joined_once_not_copied_per_piece() -> No
     events += parser.feed(_CountedPiece("\n\n"))
     assert events == [ServerSentEvent(line.removeprefix("data: "))]
     assert _CountedPiece.copied <= 2 * len(line)
+
+
+# --- the decoder's shortcut for chunks that differ only in their text -------------------
+
+
+class _FullParse(ChunkDecoder):
+    """The decoder without its shortcut: every chunk parsed whole."""
+
+    def _learn_shape(self, *args: object) -> None:
+        pass
+
+
+def _chunk_text(literal: str, kind: str, compact: bool, extra: str) -> str:
+    delta = (
+        f'{{"content":{literal}}}'
+        if kind == "content"
+        else f'{{"content":null,"reasoning_content":{literal}}}'
+    )
+    text = f'{{"id":"c1",{extra}"choices":[{{"index":0,"delta":{delta},"finish_reason":null}}]}}'
+    return text if compact else text.replace(":", ": ").replace(",", ", ")
+
+
+any_text = st.text(max_size=8)  # surrogates, quotes, backslashes, controls…
+literals = st.one_of(
+    st.builds(json.dumps, any_text),
+    st.builds(lambda t: json.dumps(t, ensure_ascii=False), any_text),
+    st.builds(lambda t: f'"{t}"', any_text),  # often not one valid JSON string
+)
+payloads = st.one_of(
+    st.builds(
+        _chunk_text,
+        literals,
+        st.sampled_from(["content", "reasoning"]),
+        st.booleans(),
+        st.sampled_from(["", '"model":"m2",', '"usage":null,']),
+    ),
+    st.sampled_from(
+        [
+            chunk({"content": "x"}, "stop", {"prompt_tokens": 1, "completion_tokens": 2}),
+            chunk({"content": "<think>"}),
+            "{not json",
+            "[DONE]",
+        ]
+    ),
+)
+
+
+@settings(max_examples=300)
+@given(st.lists(payloads, max_size=30))
+def test_the_shortcut_gives_what_a_full_parse_gives(sequence: list[str]) -> None:
+    fast, full = ChunkDecoder(), _FullParse()
+    assert [e for p in sequence for e in fast.feed(p)] == [
+        e for p in sequence for e in full.feed(p)
+    ]
+    assert [*fast.close()] == [*full.close()]
+    assert (fast.skipped, fast.model, fast.usage, fast.done) == (
+        full.skipped,
+        full.model,
+        full.usage,
+        full.done,
+    )
+
+
+def test_chunks_that_differ_only_in_their_text_take_the_shortcut() -> None:
+    decoder = ChunkDecoder()
+    events = [e for piece in ["a", "b\n", '"c"'] for e in decoder.feed(chunk({"content": piece}))]
+    assert decoder._shape is not None and decoder._shape_used
+    assert "".join(e.text for e in events if isinstance(e, ContentDelta)) == 'ab\n"c"'
+
+
+def test_a_key_that_only_looks_like_the_text_is_not_taken_for_it() -> None:
+    def sent(decoy: str) -> str:  # the real key escaped, a decoy key that ends the same
+        return f'{{"choices":[{{"delta":{{"x\\"content":"{decoy}","\\u0063ontent":"a"}}}}]}}'
+
+    decoder = ChunkDecoder()
+    events = [e for decoy in ["a", "b", "c"] for e in decoder.feed(sent(decoy))]
+    assert events == [ContentDelta("a")] * 3
