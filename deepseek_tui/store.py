@@ -10,7 +10,7 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -1045,9 +1045,14 @@ def _writable(path: Path) -> bool:
 
 def _create_private(path: Path) -> None:
     """Create the file owner-only (0600) before SQLite does with 0644; SQLite gives its
-    -wal and -shm files the same mode. An existing file is left as it is."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
-    os.close(os.open(path, flags, 0o600))
+    -wal and -shm files the same mode. An existing file is left as it is — and is not
+    opened: closing any descriptor of a file drops every POSIX lock this process holds
+    on it, SQLite's too. Another process then finds the file unlocked, takes itself
+    for the last connection and checkpoints and deletes the WAL under this one, whose
+    later commits go to the deleted file (lost at a kill -9)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    with suppress(FileExistsError):
+        os.close(os.open(path, flags, 0o600))
 
 
 def _read_only_uri(path: Path) -> str:

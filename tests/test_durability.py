@@ -216,3 +216,40 @@ async def test_an_answer_kept_in_memory_is_saved_when_the_disk_has_room_again(
     assert saved[1].finish_reason == "stop"
     assert session.store_error is None
     store.close()
+
+
+# --- two connections in one process ------------------------------------------------------
+
+
+def _read_in_another_process(database: Path, message_id: int) -> str:
+    script = (
+        "import sqlite3, sys\n"
+        "db = sqlite3.connect(sys.argv[1])\n"
+        "print(db.execute('SELECT content FROM messages WHERE id = ?', (int(sys.argv[2]),))"
+        ".fetchone()[0], end='')\n"
+        "db.close()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(database), str(message_id)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout
+
+
+def test_a_second_store_on_the_file_keeps_what_the_first_writes(tmp_path: Path) -> None:
+    # The answer is saved over a connection of its own (a search reads over another).
+    # Opening the file again used to open and close it, which drops every POSIX lock
+    # the process holds on it: another process then took itself for the last
+    # connection, deleted the WAL, and the writes after it went to the deleted file.
+    database = tmp_path / "conversations.db"
+    first = Store.open(database)
+    _, question = first.start_conversation("title", "user", "asked")
+    second = Store.open(database)
+    assert _read_in_another_process(database, question.id) == "asked"
+    first.update_message(question.id, content="changed")
+    second.update_message(question.id, content="changed again")
+    assert _read_in_another_process(database, question.id) == "changed again"
+    second.close()
+    first.close()
