@@ -136,16 +136,24 @@ def test_twelve_parallel_asks_all_land_in_history(emulator: Emulator) -> None:
 
 
 class FillingDisk:
-    """Stands in for the store's connection: writes fail while `full` is set."""
+    """A disk that fills up: writes fail while `full` is set, on every connection to
+    the file (the session saves a streaming answer over a connection of its own)."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self._connection = connection
+    def __init__(self) -> None:
         self.full = False
         self.refused = 0
 
+
+class OnDisk:
+    """Stands in for a store's connection: its writes go to `disk`."""
+
+    def __init__(self, connection: sqlite3.Connection, disk: FillingDisk) -> None:
+        self._connection = connection
+        self._disk = disk
+
     def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
-        if self.full and sql.lstrip().upper().startswith(("INSERT", "UPDATE")):
-            self.refused += 1
+        if self._disk.full and sql.lstrip().upper().startswith(("INSERT", "UPDATE")):
+            self._disk.refused += 1
             raise sqlite3.OperationalError("database or disk is full")
         return self._connection.execute(sql, *args)
 
@@ -166,12 +174,19 @@ async def stream_answer(session: Session, text: str, disk: FillingDisk, fill_aft
 
 @pytest.fixture
 def full_disk_session(
-    client: DeepSeekClient, emulator: Emulator, tmp_path: Path
+    client: DeepSeekClient, emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[Session, Store, FillingDisk]:
     emulator.faults = Faults(token_delay=0.003)
+    disk = FillingDisk()
+    open_store = Store.open
+
+    def open_on_disk(path: Path, **options: Any) -> Store:
+        store = open_store(path, **options)
+        store._db = OnDisk(store._db, disk)  # type: ignore[assignment]
+        return store
+
+    monkeypatch.setattr(Store, "open", open_on_disk)
     store = Store.open(tmp_path / "conversations.db")
-    disk = FillingDisk(store._db)
-    store._db = disk  # type: ignore[assignment]
     session = Session(client, store, model="deepseek-chat", save_interval=0.02)
     return session, store, disk
 
