@@ -17,6 +17,7 @@ from deepseek_tui.api.events import (
     StreamEvent,
     Usage,
 )
+from deepseek_tui.api.sse import ServerSentEvent, SSEParser
 
 _OPEN = "<think>"
 _CLOSE = "</think>"
@@ -139,6 +140,9 @@ class EventBatch:
             self._close_run()
             self._events.append(event)
 
+    def __bool__(self) -> bool:
+        return bool(self._events or self._texts)
+
     def take(self) -> list[StreamEvent]:
         """The events so far (the batch is empty again)."""
         self._close_run()
@@ -152,7 +156,7 @@ class EventBatch:
             self._texts = []
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Shape:
     """A chunk's JSON around its one text value: a chunk that starts with `prefix`,
     ends with `suffix` and has one JSON string in between is the same chunk with
@@ -163,6 +167,17 @@ class _Shape:
     kind: type[ContentDelta] | type[ReasoningDelta]
     start: int  # len(prefix)
     suffix_length: int
+    _record: re.Pattern[str] | None = None
+
+    def record(self) -> re.Pattern[str]:
+        """The SSE record (`data: <chunk>` and a blank line) of a chunk of this shape,
+        its text's JSON string (unquoted) as group 1. Made on first use: most shapes
+        never meet a run."""
+        if self._record is None:
+            head = "data: ?" + re.escape(self.prefix) + '"'
+            tail = '"' + re.escape(self.suffix) + "\n\n"
+            self._record = re.compile(f"{head}({_JSON_STRING_BODY}){tail}")
+        return self._record
 
 
 _TEXT_KEYS = {
@@ -170,6 +185,11 @@ _TEXT_KEYS = {
 }
 # What a JSON string needs decoding for (or is not allowed to hold unescaped).
 _NOT_PLAIN = re.compile(r'["\\\x00-\x1f]')
+# What may stand between a JSON string's quotes, as strictly as json.loads reads it
+# (written as plain runs between escapes: a third faster than one alternation).
+_JSON_STRING_BODY = r'[^"\\\x00-\x1f]*(?:(?:\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})[^"\\\x00-\x1f]*)*'
+# An escaped surrogate: half of a pair that two chunks may split between them.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 # A text value nobody sends, to check where a shape's text sits (`_shape_of`).
 _PROBE = "\u2063probe\u2063"
 # Shapes that found no second chunk in a row before shapes are looked for rarely (a
@@ -256,6 +276,40 @@ class ChunkDecoder:
                     return
         if payload:
             self._parse(payload, batch)
+
+    @property
+    def has_shape(self) -> bool:
+        return self._shape is not None
+
+    def take_run(self, text: str, batch: EventBatch, max_line: int) -> int:
+        """Decode the SSE records at the start of `text` (`data: <chunk>` and a blank
+        line, as a stream's body carries them) whose chunks have the shape of the last
+        one: one regular-expression scan for the whole run, the texts joined into
+        `batch`. Returns how much of `text` they took (0: none). The caller makes sure
+        `text` starts at an event (the SSE parser holds nothing)."""
+        shape = self._shape
+        if shape is None or not (
+            shape.kind is ReasoningDelta or self._saw_reasoning_field or self._tags.passing
+        ):
+            return 0
+        # A scanner's matches follow one another: the run ends at the first gap.
+        found = list(iter(shape.record().scanner(text).match, None))
+        if not found:
+            return 0
+        end = found[-1].end()
+        bodies = [match[1] for match in found]
+        if max(map(len, bodies)) + shape.start + shape.suffix_length + 6 > max_line:
+            return 0  # a line the SSE parser refuses: it says so
+        joined = "".join(bodies)
+        if "\\" in joined:
+            if _SURROGATE_ESCAPE.search(joined):  # a pair split between two chunks
+                joined = "".join(scanstring(f'"{body}"', 1)[0] for body in bodies)
+            else:
+                joined = scanstring(f'"{joined}"', 1)[0]
+        self._shape_used = True
+        if joined:
+            batch.add_text(shape.kind, joined)
+        return end
 
     def _text(
         self, kind: type[ContentDelta] | type[ReasoningDelta], text: str, batch: EventBatch
@@ -394,3 +448,52 @@ def _shape_of(
     if probe != chunk:
         return None
     return _Shape(prefix, suffix, kind, len(prefix), len(suffix))
+
+
+class WireDecoder:
+    """A stream's body, read by read, into events: `SSEParser` and `ChunkDecoder`, and
+    where the parser is between two events, the run of records of one shape that
+    follows goes straight to text (`ChunkDecoder.take_run`). The start of a record a
+    read cut is held for the next read, so that runs go on across reads."""
+
+    def __init__(self) -> None:
+        self.parser = SSEParser()
+        self.chunks = ChunkDecoder()
+        self.first_data = ""  # the first event with data (its chunk id is logged)
+        self._held = ""
+
+    def read(self, text: str, batch: EventBatch) -> int:
+        """Decode one read into `batch`; how many events it completed. An error event
+        (or a broken stream) raises once what came before it is in `batch`."""
+        if self._held:
+            text, self._held = self._held + text, ""
+        done = 0
+        if not self.parser.idle and self.chunks.has_shape:
+            # Back in step: the parser takes the text up to the next event's end.
+            cut = text.find("\n\n") + 2
+            if cut > 1:
+                done += self._decode(self.parser.feed(text[:cut]), batch)
+                text = text[cut:]
+        if self.parser.idle:
+            taken = self.chunks.take_run(text, batch, self.parser.max_line)
+            if taken:
+                done += 1
+                text = text[taken:]
+                if "\n\n" not in text and len(text) < self.parser.max_line:
+                    text, self._held = "", text  # the next record, cut by the read
+        return done + self._decode(self.parser.feed(text), batch)
+
+    def end(self, batch: EventBatch) -> int:
+        """The body ended: decode what was held and the event left open."""
+        held, self._held = self._held, ""
+        done = self._decode(self.parser.feed(held), batch)
+        return done + self._decode(self.parser.close(), batch)
+
+    def _decode(self, events: list[ServerSentEvent], batch: EventBatch) -> int:
+        for sse in events:
+            if sse.event == "error":
+                raise error_event(sse.data)
+            self.chunks.feed_into(sse.data, batch)
+            if not self.first_data and self.chunks.saw_data:
+                self.first_data = sse.data
+        return len(events)

@@ -57,6 +57,13 @@ class SSEParser:
         self._started = False
         self._trailing_cr = False
 
+    @property
+    def idle(self) -> bool:
+        """Past the stream's start, between two events: holding no line, data or name."""
+        return self._started and not (
+            self._pending or self._data or self._event or self._trailing_cr
+        )
+
     def feed(self, text: str) -> list[ServerSentEvent]:
         """Parse more text; return the events it completed."""
         if not text:
