@@ -48,8 +48,9 @@ from deepseek_tui.context import (
     prompt_tokens_from_error,
     window_from_error,
 )
+from deepseek_tui.messages import Message, MessageDraft, MessageUpdate
 from deepseek_tui.pricing import cost, is_peak, price_for
-from deepseek_tui.store import Conversation, Message, Store, StoreError
+from deepseek_tui.store import Conversation, Store, StoreError
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -90,7 +91,7 @@ class Turn:
     currency: str = "USD"  # the provider's prices' currency
     finish_reason: FinishReason | str | None = None
     error: errors.ApiError | None = None
-    message_id: int | None = None
+    row: Message | None = None  # the answer's row, once created
     started: float = field(default_factory=time.monotonic)
     reasoning_seconds: float | None = None
     # Pieces, joined on demand: `str +=` per token is quadratic on long answers.
@@ -107,25 +108,6 @@ class Turn:
 
     def add(self, event: ContentDelta | ReasoningDelta) -> None:
         (self._content if isinstance(event, ContentDelta) else self._reasoning).append(event.text)
-
-
-@dataclass
-class LocalMessage:
-    """A message kept in memory: there is no store (`--no-save`), or saving it failed
-    (disk full…) and it is saved at the next send. `id` is its row when one exists."""
-
-    role: str
-    content: str
-    reasoning: str | None = None
-    model: str | None = None
-    finish_reason: FinishReason | str | None = None
-    id: int | None = None
-    thinking: bool | None = None
-    usage: Usage | None = None
-    cost: float | None = None
-    error: str | None = None
-    reasoning_seconds: float | None = None
-    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -182,14 +164,16 @@ class Session:
         # the screenshots and tests independent of the machine's speed.
         self.clock: Callable[[], float] = time.monotonic
         self.conversation: Conversation | None = None
-        self.history: list[Message | LocalMessage] = []
+        self.history: list[Message | MessageDraft] = []
         self.store_error: str | None = None
+        # Answers in the history whose final save failed, by row: saved at the next send.
+        self._unsaved: dict[int, Message] = {}
         # The context window: the profile's figure (None: the model table's), the
         # oldest turns left out of requests (for one history: another conversation or
         # branch starts whole), the last real count of a request as sent.
         self.context_size: int | None = None
-        self._omitted: tuple[list[Message | LocalMessage], int] = (self.history, 0)
-        self._counted: tuple[list[Message | LocalMessage], Calibration] | None = None
+        self._omitted: tuple[list[Message | MessageDraft], int] = (self.history, 0)
+        self._counted: tuple[list[Message | MessageDraft], Calibration] | None = None
         self._refused_at: tuple[str, int] | None = None  # (model, the window its 400 named)
 
     @classmethod
@@ -287,7 +271,7 @@ class Session:
                 self.model = message.model
                 return
 
-    def branches(self, message: Message | LocalMessage) -> tuple[int, int]:
+    def branches(self, message: Message | MessageDraft) -> tuple[int, int]:
         """(position, count) of the message among its siblings: (1, 1) when alone."""
         if self.store is None or not isinstance(message, Message):
             return (1, 1)
@@ -420,7 +404,7 @@ class Session:
     def next_messages(self, draft: str = "", *, omitted: int | None = None) -> list[dict]:
         """The messages the next request would carry with `draft` as the question (or,
         with no draft, to answer the history's last question again)."""
-        history = [*self.history, LocalMessage("user", draft)] if draft.strip() else self.history
+        history = [*self.history, MessageDraft("user", draft)] if draft.strip() else self.history
         turns = self.omitted_turns if omitted is None else omitted
         return omit_oldest_turns(build_messages(sendable(history), self.system_prompt), turns)
 
@@ -570,7 +554,7 @@ class Session:
         turn.model = last.model or self.model
         turn._content[:] = [last.content]
         turn._reasoning[:] = [last.reasoning] if last.reasoning else []
-        turn.message_id = last.id if isinstance(last, Message) else None
+        turn.row = last if isinstance(last, Message) else None
         request = replace(self.request(), model=turn.model, prefix=last.content)
         async with contextlib.aclosing(self._answer(turn, request)) as events:
             async for event in events:
@@ -633,7 +617,7 @@ class Session:
                     turn.finish_reason = event.reason
                     outcome = event.reason
                 if isinstance(event, ReasoningDelta | ContentDelta):
-                    if turn.message_id is None:
+                    if turn.row is None:
                         self._create_answer(turn, parent)
                         saved_at = self.clock()
                     elif self.clock() - saved_at >= self.save_interval and self._save(turn, saver):
@@ -669,103 +653,69 @@ class Session:
 
     def _last_id(self) -> int | None:
         last = self.history[-1] if self.history else None
-        return last.id if last is not None else None
+        return last.id if isinstance(last, Message) else None
 
     def _save_pending(self) -> None:
         """Save what a failed write kept in memory, in order, chained by parent."""
         if self.store is None:
             return
-        if not any(isinstance(m, LocalMessage) for m in self.history):
+        if not any(self._kept_in_memory(m) for m in self.history):
             return
         parent: int | None = None
         for index, message in enumerate(self.history):
-            if isinstance(message, LocalMessage):
-                self.history[index] = self._save_local(message, parent)
-            parent = self.history[index].id
+            saved = self._save_kept(message, parent) if self._kept_in_memory(message) else message
+            assert isinstance(saved, Message)
+            self.history[index] = saved
+            parent = saved.id
+        self._unsaved.clear()  # any left are of another branch or conversation: dropped
         self.store_error = None
 
-    def _save_local(self, message: LocalMessage, parent: int | None) -> Message:
+    def _kept_in_memory(self, message: Message | MessageDraft) -> bool:
+        if isinstance(message, MessageDraft):
+            return True
+        return self._unsaved.get(message.id) is message
+
+    def _save_kept(self, message: Message | MessageDraft, parent: int | None) -> Message:
         assert self.store is not None
-        if self.conversation is None and message.id is None:
+        if isinstance(message, Message):  # its row is there, behind
+            saved = _update(self.store, message.id, MessageUpdate.from_message(message))
+            assert saved is not None
+            return saved
+        if self.conversation is None:
             # One transaction: a full disk leaves no conversation without messages.
             self.conversation, stored = self.store.start_conversation(
-                title_for(message.content, message.attachments),
-                message.role,
-                message.content,
-                reasoning=message.reasoning,
-                model=message.model,
-                thinking=message.thinking,
-                attachments=message.attachments,
+                title_for(message.content, message.attachments), message
             )
-            message.id = stored.id
-        if self.conversation is None:
-            self.conversation = self.store.create_conversation(
-                title_for(message.content, message.attachments)
-            )
-        if message.id is None:
-            stored = self.store.add_message(
-                self.conversation.id,
-                message.role,
-                message.content,
-                parent_id=parent,
-                reasoning=message.reasoning,
-                model=message.model,
-                thinking=message.thinking,
-                attachments=message.attachments,
-            )
-            message.id = stored.id
-        self.store.update_message(
-            message.id,
-            content=message.content,
-            reasoning=message.reasoning,
-            finish_reason=message.finish_reason,
-            usage=message.usage,
-            cost=message.cost,
-            error=message.error,
-            reasoning_seconds=message.reasoning_seconds,
-        )
-        saved = self.store.get_message(message.id)
-        assert saved is not None
-        return saved
+            return stored
+        return self.store.add_message(self.conversation.id, message, parent_id=parent)
 
     def _persist_user(
         self, text: str, parent: int | None, attachments: tuple[Attachment, ...] = ()
-    ) -> Message | LocalMessage:
+    ) -> Message | MessageDraft:
+        draft = MessageDraft("user", text, attachments=attachments)
         if self.store is None:
-            return LocalMessage("user", text, attachments=attachments)
+            return draft
         try:
             self._save_pending()
             parent = self._last_id()
             if self.conversation is None:
                 # One transaction: a full disk leaves no conversation without messages.
                 self.conversation, first = self.store.start_conversation(
-                    title_for(text, attachments), "user", text, attachments=attachments
+                    title_for(text, attachments), draft
                 )
                 return first
-            return self.store.add_message(
-                self.conversation.id, "user", text, parent_id=parent, attachments=attachments
-            )
+            return self.store.add_message(self.conversation.id, draft, parent_id=parent)
         except (StoreError, OSError) as error:
             self._store_failed(error)
-            return LocalMessage("user", text, attachments=attachments)
+            return draft
 
     def _create_answer(self, turn: Turn, parent: int | None) -> None:
         if self.store is None or self.conversation is None:
             return
         try:
-            message = self.store.add_message(
-                self.conversation.id,
-                "assistant",
-                turn.content,
-                parent_id=parent,
-                reasoning=turn.reasoning or None,
-                model=turn.model,
-                thinking=turn.thinking,
-            )
+            turn.row = self.store.add_message(self.conversation.id, _draft(turn), parent_id=parent)
         except (StoreError, OSError) as error:
             self._store_failed(error)
-            return
-        turn.message_id = message.id
 
     def _saver(self) -> _AnswerSaver | None:
         """A saver for the answer about to stream: a thread and a connection of its
@@ -777,20 +727,19 @@ class Session:
     def _save(self, turn: Turn, saver: _AnswerSaver | None) -> bool:
         """Save the answer so far; False when the last save is still under way (or
         resting: `_AnswerSaver.ready`), to be tried again at the next delta."""
-        if self.store is None or turn.message_id is None:
+        if self.store is None or turn.row is None:
             return True
+        update = MessageUpdate(content=turn.content, reasoning=turn.reasoning or None)
         if saver is not None:
             failure = saver.failure()
             if failure is not None:
                 self._store_failed(failure)
             if not saver.ready():
                 return False
-            saver.save(turn.message_id, turn.content, turn.reasoning or None)
+            saver.save(turn.row.id, update)
             return True
         try:
-            self.store.update_message(
-                turn.message_id, content=turn.content, reasoning=turn.reasoning or None
-            )
+            self.store.update_message(turn.row.id, update)
         except (StoreError, OSError) as error:
             self._store_failed(error)
         return True
@@ -803,27 +752,27 @@ class Session:
         turn.cost = cost(turn.usage, price, peak=peak)
 
     async def _finish(self, turn: Turn, parent: int | None, saver: _AnswerSaver | None) -> None:
-        reason = turn.finish_reason or FinishReason.STOPPED
         self._price(turn)
+        final = MessageUpdate(
+            content=turn.content,
+            reasoning=turn.reasoning or None,
+            finish_reason=turn.finish_reason or FinishReason.STOPPED,
+            usage=turn.usage,
+            cost=turn.cost,
+            error=str(turn.error) if turn.error else None,
+            reasoning_seconds=turn.reasoning_seconds,
+        )
         try:
-            message, cancelled = await self._save_finished(turn, parent, reason, saver)
+            message, cancelled = await self._save_finished(turn, parent, final, saver)
         finally:
             if saver is not None:
                 saver.close()
-        if message is None:
-            message = LocalMessage(
-                "assistant",
-                turn.content,
-                reasoning=turn.reasoning or None,
-                model=turn.model,
-                finish_reason=reason,
-                id=turn.message_id,
-                thinking=turn.thinking,
-                usage=turn.usage,
-                cost=turn.cost,
-                error=str(turn.error) if turn.error else None,
-                reasoning_seconds=turn.reasoning_seconds,
-            )
+        if message is not None:
+            self._unsaved.pop(message.id, None)
+        elif turn.row is not None:  # kept in memory, the row behind: saved at the next send
+            message = self._unsaved[turn.row.id] = turn.row.updated(final)
+        else:
+            message = _draft(turn).updated(final)
         self.history.append(message)
         if cancelled:
             raise asyncio.CancelledError  # after the answer is kept: the next send's parent
@@ -832,7 +781,7 @@ class Session:
         self,
         turn: Turn,
         parent: int | None,
-        reason: FinishReason | str,
+        final: MessageUpdate,
         saver: _AnswerSaver | None,
     ) -> tuple[Message | None, bool]:
         """Save the answer as it ended: the saved message (None when it could not be
@@ -840,24 +789,15 @@ class Session:
         if self.store is None or self.conversation is None:
             return None, False
         try:
-            if turn.message_id is None:
+            if turn.row is None:
                 # No delta arrived (an error before the answer, or an empty reply):
                 # still record the turn so the failure is visible in the history.
                 self._create_answer(turn, parent)
-            if turn.message_id is None:
+            if turn.row is None:
                 return None, False
-            fields = _Fields(
-                content=turn.content,
-                reasoning=turn.reasoning or None,
-                finish_reason=reason,
-                usage=turn.usage,
-                cost=turn.cost,
-                error=str(turn.error) if turn.error else None,
-                reasoning_seconds=turn.reasoning_seconds,
-            )
             if saver is None:
-                return _update(self.store, turn.message_id, fields), False
-            return await saver.finish(turn.message_id, fields)
+                return _update(self.store, turn.row.id, final), False
+            return await saver.finish(turn.row.id, final)
         except (StoreError, OSError) as error:
             self._store_failed(error)
             return None, False
@@ -867,30 +807,20 @@ class Session:
         self.store_error = f"Could not save to the history database: {str(error).rstrip('.')}."
 
 
-@dataclass(frozen=True)
-class _Fields:
-    """What the end of an answer saves (`Store.update_message`'s fields)."""
-
-    content: str
-    reasoning: str | None
-    finish_reason: FinishReason | str
-    usage: Usage | None
-    cost: float | None
-    error: str | None
-    reasoning_seconds: float | None
-
-
-def _update(store: Store, message_id: int, fields: _Fields) -> Message | None:
-    store.update_message(
-        message_id,
-        content=fields.content,
-        reasoning=fields.reasoning,
-        finish_reason=fields.finish_reason,
-        usage=fields.usage,
-        cost=fields.cost,
-        error=fields.error,
-        reasoning_seconds=fields.reasoning_seconds,
+def _draft(turn: Turn) -> MessageDraft:
+    """The answer as its row is created (at its first delta)."""
+    return MessageDraft(
+        "assistant",
+        turn.content,
+        reasoning=turn.reasoning or None,
+        model=turn.model,
+        thinking=turn.thinking,
     )
+
+
+def _update(store: Store, message_id: int, update: MessageUpdate) -> Message | None:
+    """Save `update`; the message as saved (None when its row is gone meanwhile)."""
+    store.update_message(message_id, update)
     return store.get_message(message_id)
 
 
@@ -931,15 +861,15 @@ class _AnswerSaver:
         self._reported = error
         return error
 
-    def save(self, message_id: int, content: str, reasoning: str | None) -> None:
-        self._last = self._executor.submit(self._write, message_id, content, reasoning)
+    def save(self, message_id: int, update: MessageUpdate) -> None:
+        self._last = self._executor.submit(self._write, message_id, update)
 
-    async def finish(self, message_id: int, fields: _Fields) -> tuple[Message | None, bool]:
+    async def finish(self, message_id: int, final: MessageUpdate) -> tuple[Message | None, bool]:
         """The final save, after any still under way: the saved message, and whether
         the task was cancelled meanwhile (Esc again, the app quitting). Cancelled, it
         waits for the save all the same; the caller raises once it kept the message."""
         self._final = True
-        done = asyncio.wrap_future(self._executor.submit(self._write_final, message_id, fields))
+        done = asyncio.wrap_future(self._executor.submit(self._write_final, message_id, final))
         cancelled = False
         while True:
             try:
@@ -960,16 +890,16 @@ class _AnswerSaver:
             self._store = Store.open(self._path)
         return self._store
 
-    def _write(self, message_id: int, content: str, reasoning: str | None) -> None:
+    def _write(self, message_id: int, update: MessageUpdate) -> None:
         started = time.monotonic()
         try:
-            self._open().update_message(message_id, content=content, reasoning=reasoning)
+            self._open().update_message(message_id, update)
         finally:
             ended = time.monotonic()
             self._rest_until = ended + (ended - started)
 
-    def _write_final(self, message_id: int, fields: _Fields) -> Message | None:
-        return _update(self._open(), message_id, fields)
+    def _write_final(self, message_id: int, final: MessageUpdate) -> Message | None:
+        return _update(self._open(), message_id, final)
 
     def _close(self) -> None:
         if self._store is not None:
@@ -1016,11 +946,11 @@ def _valid_delta(event: ReasoningDelta | ContentDelta) -> ReasoningDelta | Conte
     return event if text is event.text else type(event)(text)
 
 
-def sendable(history: Sequence[Message | LocalMessage]) -> list[Message | LocalMessage]:
+def sendable(history: Sequence[Message | MessageDraft]) -> list[Message | MessageDraft]:
     """The history as requests carry it: a question's attachments written into its
     text as fenced blocks (the history keeps them apart, as typed and as read)."""
     return [
-        LocalMessage(m.role, message_text(m.content, m.attachments)) if m.attachments else m
+        MessageDraft(m.role, message_text(m.content, m.attachments)) if m.attachments else m
         for m in history
     ]
 

@@ -19,7 +19,8 @@ import pytest
 from deepseek_tui.api import DeepSeekClient
 from deepseek_tui.config import Paths
 from deepseek_tui.emulator import Emulator, Faults
-from deepseek_tui.session import LocalMessage, Session
+from deepseek_tui.messages import MessageDraft, MessageUpdate
+from deepseek_tui.session import Session
 from deepseek_tui.store import Store
 from tests.conftest import TEST_KEY
 from tests.helpers import run
@@ -202,10 +203,11 @@ async def test_a_full_disk_mid_stream_keeps_the_answer_in_memory_and_says_so(
     assert disk.refused >= 2  # periodic saves and the final one were refused
     assert session.store_error is not None and "disk is full" in session.store_error
     kept = session.history[-1]
-    assert isinstance(kept, LocalMessage)
     assert kept.content == answer and kept.finish_reason == "stop"
-    # What was saved before the disk filled is in the store, marked unfinished.
+    # What was saved before the disk filled is in the store, marked unfinished: the
+    # answer's row, behind what the history holds.
     saved = store.messages(session.conversation.id)
+    assert kept.id == saved[1].id
     assert [m.role for m in saved] == ["user", "assistant"]
     assert answer.startswith(saved[1].content) and len(saved[1].content) < len(answer)
     assert saved[1].unfinished
@@ -260,11 +262,11 @@ def test_a_second_store_on_the_file_keeps_what_the_first_writes(tmp_path: Path) 
     # connection, deleted the WAL, and the writes after it went to the deleted file.
     database = tmp_path / "conversations.db"
     first = Store.open(database)
-    _, question = first.start_conversation("title", "user", "asked")
+    _, question = first.start_conversation("title", MessageDraft("user", "asked"))
     second = Store.open(database)
     assert _read_in_another_process(database, question.id) == "asked"
-    first.update_message(question.id, content="changed")
-    second.update_message(question.id, content="changed again")
+    first.update_message(question.id, MessageUpdate(content="changed"))
+    second.update_message(question.id, MessageUpdate(content="changed again"))
     assert _read_in_another_process(database, question.id) == "changed again"
     second.close()
     first.close()

@@ -12,8 +12,9 @@ import pytest
 
 from deepseek_tui.api import ContentDelta, DeepSeekClient, errors
 from deepseek_tui.emulator import Emulator, Faults
+from deepseek_tui.messages import Message, MessageUpdate
 from deepseek_tui.session import Session, _AnswerSaver, title_from
-from deepseek_tui.store import Message, Store
+from deepseek_tui.store import Store
 
 
 @pytest.fixture(params=["memory", "file"])
@@ -134,10 +135,10 @@ async def test_stopped_again_while_the_answer_is_saved_the_answer_is_still_kept(
     saving, release = threading.Event(), threading.Event()
     write_final = _AnswerSaver._write_final
 
-    def held_final(saver: _AnswerSaver, message_id: int, fields: object) -> object:
+    def held_final(saver: _AnswerSaver, message_id: int, final: MessageUpdate) -> object:
         saving.set()
         release.wait(30)
-        return write_final(saver, message_id, fields)  # type: ignore[arg-type]
+        return write_final(saver, message_id, final)
 
     monkeypatch.setattr(_AnswerSaver, "_write_final", held_final)
     emulator.faults = Faults(token_delay=0.01)

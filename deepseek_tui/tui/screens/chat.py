@@ -31,8 +31,8 @@ from deepseek_tui.config import UnknownPreset
 from deepseek_tui.context import is_context_overflow
 from deepseek_tui.history import History
 from deepseek_tui.markdown import fenced_blocks
-from deepseek_tui.session import LocalMessage, Session, Turn
-from deepseek_tui.store import Message
+from deepseek_tui.messages import Message, MessageDraft
+from deepseek_tui.session import Session, Turn
 from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.app import DeepSeekApp
 from deepseek_tui.tui.screens.chat_attach import AttachHandlers
@@ -48,7 +48,7 @@ from deepseek_tui.tui.widgets.sidebar import Sidebar
 from deepseek_tui.tui.widgets.status_bar import StatusBar
 from deepseek_tui.tui.widgets.title_bar import TitleBar
 
-Entry = Message | LocalMessage
+Entry = Message | MessageDraft
 Mode = Literal["send", "regenerate", "continue"]
 
 
@@ -137,7 +137,7 @@ class ChatScreen(AttachHandlers, SidebarHandlers, ContextHandlers, TitleHandlers
         self._end_edit()  # another conversation or branch: the edit is abandoned
         history = self.session.history
         focus = next(
-            (i for i, m in enumerate(history) if focus_id is not None and m.id == focus_id), None
+            (i for i, m in enumerate(history) if isinstance(m, Message) and m.id == focus_id), None
         )
         self.conversation.show(history, focus)
 

@@ -19,7 +19,8 @@ from textual.screen import Screen
 from textual.widgets import OptionList, TextArea
 from textual.worker import get_current_worker
 
-from deepseek_tui.store import Message, StoreError
+from deepseek_tui.messages import Message
+from deepseek_tui.store import StoreError
 from deepseek_tui.tui.screens.dialogs import Confirm, TextPrompt
 from deepseek_tui.tui.widgets.sidebar import Sidebar
 
