@@ -1286,23 +1286,26 @@ def build_conversation(database: Path, messages: int) -> tuple[str, int]:
     """A conversation of `messages` messages in conversations.db, written with the
     app's own Store: short questions, answers of four "dense" sections (~1 KB of
     Markdown: headings, code, a table, lists). Returns (its id, characters of text)."""
-    from deepseek_tui.store import NewConversation, NewMessage, Store
+    from deepseek_tui.messages import MessageDraft
+    from deepseek_tui.store import NewConversation, Store
     from deepseek_tui.timestamps import now_iso
 
     text = Answer(20000).text
     sections = re.split(r"\n\n(?=#+ Part \d+:)", text.removesuffix(f"\n\n{DENSE_MARKER}"))
     stamp = now_iso()
-    made: list[NewMessage] = []
+    made: list[MessageDraft] = []
     for index in range(messages):
         turn = index // 2
         if index % 2 == 0:
             content = f"Question {turn + 1}: tell me about parts {4 * turn + 1}-{4 * turn + 4}"
-            made.append(NewMessage("user", content, stamp))
+            made.append(MessageDraft("user", content, created_at=stamp))
             continue
         content = "\n\n".join(sections[(4 * turn + k) % len(sections)] for k in range(4))
         if index == messages - 1:
             content += f"\n\n{LAST_MESSAGE}"
-        made.append(NewMessage("assistant", content, stamp, model=MODEL, finish_reason="stop"))
+        made.append(
+            MessageDraft("assistant", content, created_at=stamp, model=MODEL, finish_reason="stop")
+        )
     store = Store.open(database)
     try:
         conversation = store.insert_conversation(

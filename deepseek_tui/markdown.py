@@ -142,6 +142,10 @@ def _dedent(line: str, indent: int) -> str:
     return " " * max(column - indent, 0) + line[index:]
 
 
+# Every copy of text the splitter makes goes through this one join (a test counts
+# them: linear, however the text is cut).
+_join = "".join
+
 # A line that goes on the block above it rather than starting a new one: an indented
 # line, a list item, a quote, a table row.
 _CONTINUATION = re.compile(r"^(\s|[-*+>|]|\d+[.)])")
@@ -153,70 +157,95 @@ class BlockSplitter:
     A block ends at a blank line outside a code fence when the next line starts a new
     top-level block (not a list item, quote, table row or indented line), so each
     block renders on its own as it renders inside the whole text. Pure: no Textual.
+
+    Linear in the text, however it is cut: text is kept in pieces and joined once
+    (a line at its end, a block when it is finished), never copied per piece, so a
+    long line in tiny pieces or a long list with blank lines costs what its size
+    costs.
     """
 
     def __init__(self) -> None:
         self.blocks: list[str] = []  # finished blocks, each ending with its blank line
         self._open: list[str] = []  # the block being written
-        self._line = ""  # the line being written
+        self._open_has_text = False  # any of it is more than whitespace
+        self._line: list[str] = []  # the line being written
         self._fences = FenceScanner()
-        self._held = ""  # text after a possible split point, not yet decided
+        # Text after a possible split point, not yet decided: the blank lines after
+        # it (`_held`), then the start of the next line (`_body`, a few characters).
+        self._held: list[str] = []
+        self._body: list[str] = []
+        self._body_size = 0
         self._splitting = False
 
     @property
     def open_text(self) -> str:
-        return "".join(self._open) + self._held
+        if len(self._open) > 1:
+            self._open[:] = [_join(self._open)]  # joined once, not again per read
+        opened = self._open[0] if self._open else ""
+        if not self._held and not self._body:
+            return opened
+        return _join([opened, *self._held, *self._body])
 
     @property
     def text(self) -> str:
-        return "".join(self.blocks) + self.open_text
+        return _join(self.blocks) + self.open_text
 
     def feed(self, text: str) -> int:
         """Take more text; returns how many blocks it finished."""
         before = len(self.blocks)
         for piece in text.splitlines(keepends=True):
             if self._splitting:
-                self._held += piece
-                self._decide(final=False)
+                self._hold(piece)
             else:
-                self._open.append(piece)
-                self._track(piece)
+                self._add(piece)
         return len(self.blocks) - before
 
-    def _track(self, piece: str, *, may_split: bool = True) -> None:
-        self._line += piece
+    def _add(self, piece: str, *, may_split: bool = True) -> None:
+        self._open.append(piece)
+        if not self._open_has_text and piece.strip():
+            self._open_has_text = True
+        self._line.append(piece)
         if not piece.endswith("\n"):
             return
-        line, self._line = self._line, ""
-        if (
-            may_split
-            and not self._fences.inside
-            and not line.strip()
-            and "".join(self._open).strip()
-        ):
+        line = _join(self._line)
+        self._line.clear()
+        if may_split and not self._fences.inside and not line.strip() and self._open_has_text:
             self._splitting = True
         self._fences.feed(line)
 
-    def _decide(self, *, final: bool) -> None:
-        held = self._held
-        body = held.lstrip("\r\n")
-        if not final and len(body) < 4 and "\n" not in body:
-            return  # not enough of the next line yet
-        self._held, self._splitting = "", False
+    def _hold(self, piece: str) -> None:
+        if not self._body:
+            # What `_decide` looks at starts after the blank lines ("\r", "\n").
+            rest = piece.lstrip("\r\n")
+            if not rest:
+                self._held.append(piece)
+                return
+            if rest is not piece:
+                self._held.append(piece[: len(piece) - len(rest)])
+                piece = rest
+        self._body.append(piece)
+        self._body_size += len(piece)
+        if self._body_size >= 4 or "\n" in piece:
+            self._decide()
+
+    def _decide(self) -> None:
+        body = _join(self._body)
+        held = [*self._held, body] if body else self._held
+        self._held, self._body, self._body_size = [], [], 0
+        self._splitting = False
         if body and not _CONTINUATION.match(body):
-            self.blocks.append("".join(self._open))
-            self._open = []
+            self.blocks.append(_join(self._open))
+            self._open, self._open_has_text = [], False
         # The blank lines held were just decided on: only a blank line after the
         # next text can be a split point.
         seen_text = False
-        for piece in held.splitlines(keepends=True):
-            self._open.append(piece)
+        for piece in held:
             seen_text = seen_text or bool(piece.strip())
-            self._track(piece, may_split=seen_text)
+            self._add(piece, may_split=seen_text)
 
     def finish(self) -> int:
         """The text is complete: decide what was held back."""
         before = len(self.blocks)
         if self._splitting:
-            self._decide(final=True)
+            self._decide()
         return len(self.blocks) - before

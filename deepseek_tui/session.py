@@ -3,7 +3,9 @@
 The TUI and `ask` both drive a `Session`, so they behave the same. Every event from
 the wire is passed up unchanged while the session keeps the store current: the
 user's message is committed before the request goes out, the answer is created at
-its first delta and saved at most every `save_interval` seconds and at the end.
+its first delta and saved at most every `save_interval` seconds and at the end —
+from a thread of its own when the store is a file (`_AnswerSaver`), so a long
+answer's saving never holds up the event loop.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import contextlib
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -45,11 +48,14 @@ from deepseek_tui.context import (
     prompt_tokens_from_error,
     window_from_error,
 )
+from deepseek_tui.messages import Message, MessageDraft, MessageUpdate
 from deepseek_tui.pricing import cost, is_peak, price_for
-from deepseek_tui.store import Conversation, Message, Store, StoreError
+from deepseek_tui.store import Conversation, Store, StoreError
 from deepseek_tui.titles import TitleReply, clean_title, title_for, title_request
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from deepseek_tui.api.providers import ChatClient
 
 SAVE_INTERVAL = 0.5
@@ -72,7 +78,7 @@ class Turn:
     currency: str = "USD"  # the provider's prices' currency
     finish_reason: FinishReason | str | None = None
     error: errors.ApiError | None = None
-    message_id: int | None = None
+    row: Message | None = None  # the answer's row, once created
     started: float = field(default_factory=time.monotonic)
     reasoning_seconds: float | None = None
     # Pieces, joined on demand: `str +=` per token is quadratic on long answers.
@@ -89,25 +95,6 @@ class Turn:
 
     def add(self, event: ContentDelta | ReasoningDelta) -> None:
         (self._content if isinstance(event, ContentDelta) else self._reasoning).append(event.text)
-
-
-@dataclass
-class LocalMessage:
-    """A message kept in memory: there is no store (`--no-save`), or saving it failed
-    (disk full…) and it is saved at the next send. `id` is its row when one exists."""
-
-    role: str
-    content: str
-    reasoning: str | None = None
-    model: str | None = None
-    finish_reason: FinishReason | str | None = None
-    id: int | None = None
-    thinking: bool | None = None
-    usage: Usage | None = None
-    cost: float | None = None
-    error: str | None = None
-    reasoning_seconds: float | None = None
-    attachments: tuple[Attachment, ...] = ()
 
 
 class Session:
@@ -153,14 +140,16 @@ class Session:
         # the screenshots and tests independent of the machine's speed.
         self.clock: Callable[[], float] = time.monotonic
         self.conversation: Conversation | None = None
-        self.history: list[Message | LocalMessage] = []
+        self.history: list[Message | MessageDraft] = []
         self.store_error: str | None = None
+        # Answers in the history whose final save failed, by row: saved at the next send.
+        self._unsaved: dict[int, Message] = {}
         # The context window: the profile's figure (None: the model table's), the
         # oldest turns left out of requests (for one history: another conversation or
         # branch starts whole), the last real count of a request as sent.
         self.context_size: int | None = None
-        self._omitted: tuple[list[Message | LocalMessage], int] = (self.history, 0)
-        self._counted: tuple[list[Message | LocalMessage], Calibration] | None = None
+        self._omitted: tuple[list[Message | MessageDraft], int] = (self.history, 0)
+        self._counted: tuple[list[Message | MessageDraft], Calibration] | None = None
         self._refused_at: tuple[str, int] | None = None  # (model, the window its 400 named)
 
     @classmethod
@@ -258,7 +247,7 @@ class Session:
                 self.model = message.model
                 return
 
-    def branches(self, message: Message | LocalMessage) -> tuple[int, int]:
+    def branches(self, message: Message | MessageDraft) -> tuple[int, int]:
         """(position, count) of the message among its siblings: (1, 1) when alone."""
         if self.store is None or not isinstance(message, Message):
             return (1, 1)
@@ -391,7 +380,7 @@ class Session:
     def next_messages(self, draft: str = "", *, omitted: int | None = None) -> list[dict]:
         """The messages the next request would carry with `draft` as the question (or,
         with no draft, to answer the history's last question again)."""
-        history = [*self.history, LocalMessage("user", draft)] if draft.strip() else self.history
+        history = [*self.history, MessageDraft("user", draft)] if draft.strip() else self.history
         turns = self.omitted_turns if omitted is None else omitted
         return omit_oldest_turns(build_messages(sendable(history), self.system_prompt), turns)
 
@@ -532,7 +521,7 @@ class Session:
         turn.model = last.model or self.model
         turn._content[:] = [last.content]
         turn._reasoning[:] = [last.reasoning] if last.reasoning else []
-        turn.message_id = last.id if isinstance(last, Message) else None
+        turn.row = last if isinstance(last, Message) else None
         request = replace(self.request(), model=turn.model, prefix=last.content)
         async with contextlib.aclosing(self._answer(turn, request)) as events:
             async for event in events:
@@ -575,6 +564,7 @@ class Session:
         outcome: FinishReason | str = FinishReason.STOPPED
         if self.client is None:
             raise RuntimeError("Session.client must be set before sending")
+        saver = self._saver()
         stream = self.client.stream_chat(request)
         try:
             async for event in stream:
@@ -594,11 +584,10 @@ class Session:
                     turn.finish_reason = event.reason
                     outcome = event.reason
                 if isinstance(event, ReasoningDelta | ContentDelta):
-                    if turn.message_id is None:
+                    if turn.row is None:
                         self._create_answer(turn, parent)
                         saved_at = self.clock()
-                    elif self.clock() - saved_at >= self.save_interval:
-                        self._save(turn)
+                    elif self.clock() - saved_at >= self.save_interval and self._save(turn, saver):
                         saved_at = self.clock()
                 yield event
         except errors.ApiError as error:
@@ -625,119 +614,102 @@ class Session:
             if turn.reasoning_seconds is None and turn.reasoning:
                 turn.reasoning_seconds = self.clock() - turn.started
             turn.finish_reason = outcome
-            self._finish(turn, parent)
+            await self._finish(turn, parent, saver)
 
     # --- persistence -------------------------------------------------------------------
 
     def _last_id(self) -> int | None:
         last = self.history[-1] if self.history else None
-        return last.id if last is not None else None
+        return last.id if isinstance(last, Message) else None
 
     def _save_pending(self) -> None:
         """Save what a failed write kept in memory, in order, chained by parent."""
         if self.store is None:
             return
-        if not any(isinstance(m, LocalMessage) for m in self.history):
+        if not any(self._kept_in_memory(m) for m in self.history):
             return
         parent: int | None = None
         for index, message in enumerate(self.history):
-            if isinstance(message, LocalMessage):
-                self.history[index] = self._save_local(message, parent)
-            parent = self.history[index].id
+            saved = self._save_kept(message, parent) if self._kept_in_memory(message) else message
+            assert isinstance(saved, Message)
+            self.history[index] = saved
+            parent = saved.id
+        self._unsaved.clear()  # any left are of another branch or conversation: dropped
         self.store_error = None
 
-    def _save_local(self, message: LocalMessage, parent: int | None) -> Message:
+    def _kept_in_memory(self, message: Message | MessageDraft) -> bool:
+        if isinstance(message, MessageDraft):
+            return True
+        return self._unsaved.get(message.id) is message
+
+    def _save_kept(self, message: Message | MessageDraft, parent: int | None) -> Message:
         assert self.store is not None
-        if self.conversation is None and message.id is None:
+        if isinstance(message, Message):  # its row is there, behind
+            saved = _update(self.store, message.id, MessageUpdate.from_message(message))
+            assert saved is not None
+            return saved
+        if self.conversation is None:
             # One transaction: a full disk leaves no conversation without messages.
             self.conversation, stored = self.store.start_conversation(
-                title_for(message.content, message.attachments),
-                message.role,
-                message.content,
-                reasoning=message.reasoning,
-                model=message.model,
-                thinking=message.thinking,
-                attachments=message.attachments,
+                title_for(message.content, message.attachments), message
             )
-            message.id = stored.id
-        if self.conversation is None:
-            self.conversation = self.store.create_conversation(
-                title_for(message.content, message.attachments)
-            )
-        if message.id is None:
-            stored = self.store.add_message(
-                self.conversation.id,
-                message.role,
-                message.content,
-                parent_id=parent,
-                reasoning=message.reasoning,
-                model=message.model,
-                thinking=message.thinking,
-                attachments=message.attachments,
-            )
-            message.id = stored.id
-        self.store.update_message(
-            message.id,
-            content=message.content,
-            reasoning=message.reasoning,
-            finish_reason=message.finish_reason,
-            usage=message.usage,
-            cost=message.cost,
-            error=message.error,
-            reasoning_seconds=message.reasoning_seconds,
-        )
-        saved = self.store.get_message(message.id)
-        assert saved is not None
-        return saved
+            return stored
+        return self.store.add_message(self.conversation.id, message, parent_id=parent)
 
     def _persist_user(
         self, text: str, parent: int | None, attachments: tuple[Attachment, ...] = ()
-    ) -> Message | LocalMessage:
+    ) -> Message | MessageDraft:
+        draft = MessageDraft("user", text, attachments=attachments)
         if self.store is None:
-            return LocalMessage("user", text, attachments=attachments)
+            return draft
         try:
             self._save_pending()
             parent = self._last_id()
             if self.conversation is None:
                 # One transaction: a full disk leaves no conversation without messages.
                 self.conversation, first = self.store.start_conversation(
-                    title_for(text, attachments), "user", text, attachments=attachments
+                    title_for(text, attachments), draft
                 )
                 return first
-            return self.store.add_message(
-                self.conversation.id, "user", text, parent_id=parent, attachments=attachments
-            )
+            return self.store.add_message(self.conversation.id, draft, parent_id=parent)
         except (StoreError, OSError) as error:
             self._store_failed(error)
-            return LocalMessage("user", text, attachments=attachments)
+            return draft
 
     def _create_answer(self, turn: Turn, parent: int | None) -> None:
         if self.store is None or self.conversation is None:
             return
         try:
-            message = self.store.add_message(
-                self.conversation.id,
-                "assistant",
-                turn.content,
-                parent_id=parent,
-                reasoning=turn.reasoning or None,
-                model=turn.model,
-                thinking=turn.thinking,
-            )
+            turn.row = self.store.add_message(self.conversation.id, _draft(turn), parent_id=parent)
         except (StoreError, OSError) as error:
             self._store_failed(error)
-            return
-        turn.message_id = message.id
 
-    def _save(self, turn: Turn) -> None:
-        if self.store is None or turn.message_id is None:
-            return
+    def _saver(self) -> _AnswerSaver | None:
+        """A saver for the answer about to stream: a thread and a connection of its
+        own. None for a store in memory (it has no file to open again) or none."""
+        if self.store is None or self.store.path is None:
+            return None
+        return _AnswerSaver(self.store.path)
+
+    def _save(self, turn: Turn, saver: _AnswerSaver | None) -> bool:
+        """Save the answer so far; False when the last save is still under way (or
+        resting: `_AnswerSaver.ready`), to be tried again at the next delta."""
+        if self.store is None or turn.row is None:
+            return True
+        update = MessageUpdate(content=turn.content, reasoning=turn.reasoning or None)
+        if saver is not None:
+            failure = saver.failure()
+            if failure is not None:
+                self._store_failed(failure)
+            if not saver.ready():
+                return False
+            saver.save(turn.row.id, update)
+            return True
         try:
-            self.store.update_message(
-                turn.message_id, content=turn.content, reasoning=turn.reasoning or None
-            )
+            self.store.update_message(turn.row.id, update)
         except (StoreError, OSError) as error:
             self._store_failed(error)
+        return True
 
     def _price(self, turn: Turn) -> None:
         price = price_for(turn.model, self.prices, builtin=self.builtin_prices)
@@ -746,51 +718,160 @@ class Session:
         peak = self.peak_pricing and is_peak(datetime.now(UTC))
         turn.cost = cost(turn.usage, price, peak=peak)
 
-    def _finish(self, turn: Turn, parent: int | None) -> None:
-        reason = turn.finish_reason or FinishReason.STOPPED
+    async def _finish(self, turn: Turn, parent: int | None, saver: _AnswerSaver | None) -> None:
         self._price(turn)
-        if self.store is not None and self.conversation is not None:
-            try:
-                if turn.message_id is None:
-                    # No delta arrived (an error before the answer, or an empty reply):
-                    # still record the turn so the failure is visible in the history.
-                    self._create_answer(turn, parent)
-                if turn.message_id is not None:
-                    self.store.update_message(
-                        turn.message_id,
-                        content=turn.content,
-                        reasoning=turn.reasoning or None,
-                        finish_reason=reason,
-                        usage=turn.usage,
-                        cost=turn.cost,
-                        error=str(turn.error) if turn.error else None,
-                        reasoning_seconds=turn.reasoning_seconds,
-                    )
-                    message = self.store.get_message(turn.message_id)
-                    if message is not None:
-                        self.history.append(message)
-                        return
-            except (StoreError, OSError) as error:
-                self._store_failed(error)
-        self.history.append(
-            LocalMessage(
-                "assistant",
-                turn.content,
-                reasoning=turn.reasoning or None,
-                model=turn.model,
-                finish_reason=reason,
-                id=turn.message_id,
-                thinking=turn.thinking,
-                usage=turn.usage,
-                cost=turn.cost,
-                error=str(turn.error) if turn.error else None,
-                reasoning_seconds=turn.reasoning_seconds,
-            )
+        final = MessageUpdate(
+            content=turn.content,
+            reasoning=turn.reasoning or None,
+            finish_reason=turn.finish_reason or FinishReason.STOPPED,
+            usage=turn.usage,
+            cost=turn.cost,
+            error=str(turn.error) if turn.error else None,
+            reasoning_seconds=turn.reasoning_seconds,
         )
+        try:
+            message, cancelled = await self._save_finished(turn, parent, final, saver)
+        finally:
+            if saver is not None:
+                saver.close()
+        if message is not None:
+            self._unsaved.pop(message.id, None)
+        elif turn.row is not None:  # kept in memory, the row behind: saved at the next send
+            message = self._unsaved[turn.row.id] = turn.row.updated(final)
+        else:
+            message = _draft(turn).updated(final)
+        self.history.append(message)
+        if cancelled:
+            raise asyncio.CancelledError  # after the answer is kept: the next send's parent
+
+    async def _save_finished(
+        self,
+        turn: Turn,
+        parent: int | None,
+        final: MessageUpdate,
+        saver: _AnswerSaver | None,
+    ) -> tuple[Message | None, bool]:
+        """Save the answer as it ended: the saved message (None when it could not be
+        saved), and whether this task was cancelled while it was saved."""
+        if self.store is None or self.conversation is None:
+            return None, False
+        try:
+            if turn.row is None:
+                # No delta arrived (an error before the answer, or an empty reply):
+                # still record the turn so the failure is visible in the history.
+                self._create_answer(turn, parent)
+            if turn.row is None:
+                return None, False
+            if saver is None:
+                return _update(self.store, turn.row.id, final), False
+            return await saver.finish(turn.row.id, final)
+        except (StoreError, OSError) as error:
+            self._store_failed(error)
+            return None, False
 
     def _store_failed(self, error: BaseException) -> None:
         # The conversation stays in memory; the UI shows this sentence.
         self.store_error = f"Could not save to the history database: {str(error).rstrip('.')}."
+
+
+def _draft(turn: Turn) -> MessageDraft:
+    """The answer as its row is created (at its first delta)."""
+    return MessageDraft(
+        "assistant",
+        turn.content,
+        reasoning=turn.reasoning or None,
+        model=turn.model,
+        thinking=turn.thinking,
+    )
+
+
+def _update(store: Store, message_id: int, update: MessageUpdate) -> Message | None:
+    """Save `update`; the message as saved (None when its row is gone meanwhile)."""
+    store.update_message(message_id, update)
+    return store.get_message(message_id)
+
+
+class _AnswerSaver:
+    """Saves one answer as it streams, from a thread of its own over a connection of
+    its own (a SQLite connection belongs to its thread), so writing a long answer —
+    and the search index reading all of it again, twice, at every save: 0.45 s for
+    10 MB — never holds up the event loop. Saves run one at a time, in order; the
+    final one is awaited, so the answer is in the store when the stream ends.
+
+    A save starts only once the last one is done and has rested as long as it took,
+    so the thread saves at most half the time: a 10 MB answer is saved about every
+    second, a usual one every `save_interval`."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="answer-saver")
+        self._store: Store | None = None  # opened, used and closed in the thread only
+        self._last: Future[None] | None = None
+        self._rest_until = 0.0  # time.monotonic() before which no save starts
+        self._reported: BaseException | None = None
+        self._final = False
+
+    def ready(self) -> bool:
+        """The last save is done and has rested."""
+        if self._last is not None and not self._last.done():
+            return False
+        return time.monotonic() >= self._rest_until
+
+    def failure(self) -> BaseException | None:
+        """The error of the last save, once (then None until another fails)."""
+        last = self._last
+        if last is None or not last.done() or last.exception() is None:
+            return None
+        error = last.exception()
+        if error is self._reported:
+            return None
+        self._reported = error
+        return error
+
+    def save(self, message_id: int, update: MessageUpdate) -> None:
+        self._last = self._executor.submit(self._write, message_id, update)
+
+    async def finish(self, message_id: int, final: MessageUpdate) -> tuple[Message | None, bool]:
+        """The final save, after any still under way: the saved message, and whether
+        the task was cancelled meanwhile (Esc again, the app quitting). Cancelled, it
+        waits for the save all the same; the caller raises once it kept the message."""
+        self._final = True
+        done = asyncio.wrap_future(self._executor.submit(self._write_final, message_id, final))
+        cancelled = False
+        while True:
+            try:
+                return await asyncio.shield(done), cancelled
+            except asyncio.CancelledError:
+                cancelled = True
+
+    def close(self) -> None:
+        """Close the connection once the saves are done (without waiting for them)."""
+        if self._last is not None or self._final:
+            self._executor.submit(self._close)
+        self._executor.shutdown(wait=False)
+
+    # --- in the thread ---------------------------------------------------------------
+
+    def _open(self) -> Store:
+        if self._store is None:
+            self._store = Store.open(self._path)
+        return self._store
+
+    def _write(self, message_id: int, update: MessageUpdate) -> None:
+        started = time.monotonic()
+        try:
+            self._open().update_message(message_id, update)
+        finally:
+            ended = time.monotonic()
+            self._rest_until = ended + (ended - started)
+
+    def _write_final(self, message_id: int, final: MessageUpdate) -> Message | None:
+        return _update(self._open(), message_id, final)
+
+    def _close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
 
 
 def parameters_from(settings: Settings, preset: str | None = None) -> Parameters:
@@ -832,10 +913,10 @@ def _valid_delta(event: ReasoningDelta | ContentDelta) -> ReasoningDelta | Conte
     return event if text is event.text else type(event)(text)
 
 
-def sendable(history: Sequence[Message | LocalMessage]) -> list[Message | LocalMessage]:
+def sendable(history: Sequence[Message | MessageDraft]) -> list[Message | MessageDraft]:
     """The history as requests carry it: a question's attachments written into its
     text as fenced blocks (the history keeps them apart, as typed and as read)."""
     return [
-        LocalMessage(m.role, message_text(m.content, m.attachments)) if m.attachments else m
+        MessageDraft(m.role, message_text(m.content, m.attachments)) if m.attachments else m
         for m in history
     ]

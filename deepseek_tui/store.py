@@ -12,8 +12,8 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 from deepseek_tui.api.events import FinishReason, Usage
 from deepseek_tui.attachments import Attachment
+from deepseek_tui.messages import Message, MessageDraft, MessageFields, MessageUpdate
 from deepseek_tui.timestamps import now_iso
 
 SCHEMA_VERSION = 6
@@ -241,54 +242,15 @@ class ConversationSummary:
 
 
 @dataclass(frozen=True, slots=True)
-class Message:
-    id: int
-    conversation_id: str
-    parent_id: int | None
-    role: str
-    content: str
-    reasoning: str | None
-    model: str | None
-    thinking: bool | None
-    usage: Usage | None
-    cost: float | None
-    finish_reason: FinishReason | str | None
-    error: str | None
-    created_at: str
-    updated_at: str
-    reasoning_seconds: float | None = None
-    attachments: tuple[Attachment, ...] = ()
-
-    @property
-    def unfinished(self) -> bool:
-        """An answer whose stream never ended (the process was killed)."""
-        return self.role == "assistant" and self.finish_reason is None
-
-
-@dataclass(frozen=True, slots=True)
-class NewMessage:
-    """A message to add as it is, with its own time (the store's format:
-    `timestamps.iso`)."""
-
-    role: str
-    content: str
-    created_at: str
-    reasoning: str | None = None
-    model: str | None = None
-    finish_reason: FinishReason | str | None = None
-    usage: Usage | None = None
-    attachments: tuple[Attachment, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
 class NewConversation:
     """A whole conversation to add at once (`Store.insert_conversation`): `messages`
-    are one branch, oldest first; `id` is kept when no conversation has it."""
+    are one branch, oldest first, each with its own `created_at`; `id` is kept when
+    no conversation has it."""
 
     title: str
     created_at: str
     updated_at: str
-    messages: tuple[NewMessage, ...] = ()
+    messages: tuple[MessageDraft, ...] = ()
     id: str | None = None
 
 
@@ -678,60 +640,17 @@ class Store:
             )
             parent: int | None = None
             for message in new.messages:
-                tokens = _usage_columns(message.usage)
-                cursor = db.execute(
-                    """INSERT INTO messages (conversation_id, parent_id, role, content,
-                           reasoning, model, finish_reason, prompt_tokens, completion_tokens,
-                           total_tokens, reasoning_tokens, cache_hit_tokens, cache_miss_tokens,
-                           created_at, updated_at)
-                       VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
-                    (
-                        conversation_id,
-                        parent,
-                        message.role,
-                        message.content,
-                        message.reasoning,
-                        message.model,
-                        message.finish_reason,
-                        *tokens.values(),
-                        message.created_at,
-                        message.created_at,
-                    ),
-                )
-                parent = cursor.lastrowid
-                _insert_attachments(db, int(parent or 0), message.attachments)
+                parent = _insert_message(db, conversation_id, message, parent, new.created_at)
         return conversation_id
 
     # --- messages ---------------------------------------------------------------------
 
     def add_message(
-        self,
-        conversation_id: str,
-        role: str,
-        content: str = "",
-        *,
-        parent_id: int | None = None,
-        reasoning: str | None = None,
-        model: str | None = None,
-        thinking: bool | None = None,
-        finish_reason: FinishReason | str | None = None,
-        attachments: Sequence[Attachment] = (),
+        self, conversation_id: str, draft: MessageDraft, *, parent_id: int | None = None
     ) -> Message:
         stamp = now_iso()
         with self._write() as db:
-            message_id = _insert_message(
-                db,
-                conversation_id,
-                role,
-                content,
-                stamp,
-                parent_id=parent_id,
-                reasoning=reasoning,
-                model=model,
-                thinking=thinking,
-                finish_reason=finish_reason,
-            )
-            _insert_attachments(db, message_id, attachments)
+            message_id = _insert_message(db, conversation_id, draft, parent_id, stamp)
             db.execute(
                 "UPDATE conversations SET updated_at = ? WHERE id = ?", (stamp, conversation_id)
             )
@@ -739,17 +658,7 @@ class Store:
         assert message is not None
         return message
 
-    def start_conversation(
-        self,
-        title: str,
-        role: str,
-        content: str,
-        *,
-        reasoning: str | None = None,
-        model: str | None = None,
-        thinking: bool | None = None,
-        attachments: Sequence[Attachment] = (),
-    ) -> tuple[Conversation, Message]:
+    def start_conversation(self, title: str, draft: MessageDraft) -> tuple[Conversation, Message]:
         """A new conversation and its first message, in one transaction: a write that
         fails (a full disk) leaves neither, never a conversation without messages."""
         stamp = now_iso()
@@ -759,58 +668,23 @@ class Store:
                 "INSERT INTO conversations (id, title, created_at, updated_at) VALUES (?,?,?,?)",
                 (conversation.id, title, stamp, stamp),
             )
-            message_id = _insert_message(
-                db,
-                conversation.id,
-                role,
-                content,
-                stamp,
-                reasoning=reasoning,
-                model=model,
-                thinking=thinking,
-            )
-            _insert_attachments(db, message_id, attachments)
+            message_id = _insert_message(db, conversation.id, draft, None, stamp)
         message = self.get_message(message_id)
         assert message is not None
         return conversation, message
 
-    def update_message(
-        self,
-        message_id: int,
-        *,
-        content: str | None = None,
-        reasoning: str | None = None,
-        finish_reason: FinishReason | str | None = None,
-        usage: Usage | None = None,
-        cost: float | None = None,
-        error: str | None = None,
-        reasoning_seconds: float | None = None,
-    ) -> None:
-        """Set the given fields (None leaves a field as it is)."""
-        fields: dict[str, Any] = {"updated_at": now_iso()}
-        if content is not None:
-            fields["content"] = content
-        if reasoning is not None:
-            fields["reasoning"] = reasoning
-        if finish_reason is not None:
-            fields["finish_reason"] = finish_reason
-        if usage is not None:
-            fields.update(_usage_columns(usage))
-        if cost is not None:
-            fields["cost"] = cost
-        if error is not None:
-            fields["error"] = error
-        if reasoning_seconds is not None:
-            fields["reasoning_seconds"] = reasoning_seconds
-        assignments = ", ".join(f"{name} = ?" for name in fields)
+    def update_message(self, message_id: int, update: MessageUpdate) -> None:
+        """Set what `update` sets (its None fields leave a field as it is)."""
+        columns: dict[str, Any] = {"updated_at": now_iso(), **_columns(update)}
+        assignments = ", ".join(f"{name} = ?" for name in columns)
         with self._write() as db:
             db.execute(
-                f"UPDATE messages SET {assignments} WHERE id = ?", (*fields.values(), message_id)
+                f"UPDATE messages SET {assignments} WHERE id = ?", (*columns.values(), message_id)
             )
             db.execute(
                 "UPDATE conversations SET updated_at = ? WHERE id = "
                 "(SELECT conversation_id FROM messages WHERE id = ?)",
-                (fields["updated_at"], message_id),
+                (columns["updated_at"], message_id),
             )
 
     def get_message(self, message_id: int) -> Message | None:
@@ -1241,34 +1115,45 @@ def snippet(texts: Sequence[str], pattern: re.Pattern[str] | None, width: int = 
 def _insert_message(
     db: sqlite3.Connection,
     conversation_id: str,
-    role: str,
-    content: str,
+    draft: MessageDraft,
+    parent_id: int | None,
     stamp: str,
-    *,
-    parent_id: int | None = None,
-    reasoning: str | None = None,
-    model: str | None = None,
-    thinking: bool | None = None,
-    finish_reason: FinishReason | str | None = None,
 ) -> int:
+    """Insert a message and its attachments; returns its id. Its time is its own
+    (`draft.created_at`, an import's) or `stamp`."""
+    created = draft.created_at or stamp
+    columns = {
+        "conversation_id": conversation_id,
+        "parent_id": parent_id,
+        **_columns(draft, keep_none=True),
+        "created_at": created,
+        "updated_at": created,
+    }
     cursor = db.execute(
-        """INSERT INTO messages (conversation_id, parent_id, role, content, reasoning,
-               model, thinking, finish_reason, created_at, updated_at)
-           VALUES (?,?,?,?,?,?,?,?,?,?)""",
-        (
-            conversation_id,
-            parent_id,
-            role,
-            content,
-            reasoning,
-            model,
-            None if thinking is None else int(thinking),
-            finish_reason,
-            stamp,
-            stamp,
-        ),
+        f"INSERT INTO messages ({', '.join(columns)}) VALUES ({','.join('?' * len(columns))})",
+        tuple(columns.values()),
     )
-    return int(cursor.lastrowid or 0)
+    message_id = int(cursor.lastrowid or 0)
+    _insert_attachments(db, message_id, draft.attachments)
+    return message_id
+
+
+# The fields of a message not kept in a `messages` column of their name.
+_NOT_COLUMNS = frozenset({"usage", "attachments", "created_at"})
+
+
+def _columns(values: MessageFields | MessageUpdate, *, keep_none: bool = False) -> dict[str, Any]:
+    """The `messages` columns of a message's fields: each field its column, usage
+    its six; None fields are left out unless `keep_none` (an insert writes NULL)."""
+    columns: dict[str, Any] = {}
+    for field in fields(values):
+        value = getattr(values, field.name)
+        if field.name in _NOT_COLUMNS or (value is None and not keep_none):
+            continue
+        columns[field.name] = int(value) if isinstance(value, bool) else value
+    if (usage := getattr(values, "usage", None)) is not None or keep_none:
+        columns.update(_usage_columns(usage))
+    return columns
 
 
 def _insert_attachments(
@@ -1287,9 +1172,14 @@ def _writable(path: Path) -> bool:
 
 def _create_private(path: Path) -> None:
     """Create the file owner-only (0600) before SQLite does with 0644; SQLite gives its
-    -wal and -shm files the same mode. An existing file is left as it is."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
-    os.close(os.open(path, flags, 0o600))
+    -wal and -shm files the same mode. An existing file is left as it is — and is not
+    opened: closing any descriptor of a file drops every POSIX lock this process holds
+    on it, SQLite's too. Another process then finds the file unlocked, takes itself
+    for the last connection and checkpoints and deletes the WAL under this one, whose
+    later commits go to the deleted file (lost at a kill -9)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    with suppress(FileExistsError):
+        os.close(os.open(path, flags, 0o600))
 
 
 def _read_only_uri(path: Path) -> str:
@@ -1366,42 +1256,36 @@ def _conversation(row: sqlite3.Row) -> Conversation:
 
 
 def _message(raw: sqlite3.Row) -> Message:
+    """A row as a `Message` (without its attachments: `Store._attached`)."""
     # A Row looks a name up column by column; a dict of it is half the cost of
     # reading a long conversation (2,000 messages: 40 → 22 ms).
     row = dict(zip(raw.keys(), raw, strict=True))
-    has_usage = row["prompt_tokens"] is not None or row["completion_tokens"] is not None
+    read = {
+        "thinking": None if row["thinking"] is None else bool(row["thinking"]),
+        "finish_reason": _finish_reason(row["finish_reason"]),
+        "usage": _usage(row),
+    }
+    return Message(**{name: read[name] if name in read else row[name] for name in _MESSAGE_COLUMNS})
+
+
+def _usage(row: dict[str, Any]) -> Usage | None:
+    if row["prompt_tokens"] is None and row["completion_tokens"] is None:
+        return None
     prompt = row["prompt_tokens"] or 0
     completion = row["completion_tokens"] or 0
     total = row["total_tokens"]
-    usage = (
-        Usage(
-            prompt_tokens=prompt,
-            completion_tokens=completion,
-            total_tokens=prompt + completion if total is None else total,
-            reasoning_tokens=row["reasoning_tokens"] or 0,
-            prompt_cache_hit_tokens=row["cache_hit_tokens"] or 0,
-            prompt_cache_miss_tokens=row["cache_miss_tokens"] or 0,
-        )
-        if has_usage
-        else None
+    return Usage(
+        prompt_tokens=prompt,
+        completion_tokens=completion,
+        total_tokens=prompt + completion if total is None else total,
+        reasoning_tokens=row["reasoning_tokens"] or 0,
+        prompt_cache_hit_tokens=row["cache_hit_tokens"] or 0,
+        prompt_cache_miss_tokens=row["cache_miss_tokens"] or 0,
     )
-    return Message(
-        id=row["id"],
-        conversation_id=row["conversation_id"],
-        parent_id=row["parent_id"],
-        role=row["role"],
-        content=row["content"],
-        reasoning=row["reasoning"],
-        model=row["model"],
-        thinking=None if row["thinking"] is None else bool(row["thinking"]),
-        usage=usage,
-        cost=row["cost"],
-        finish_reason=_finish_reason(row["finish_reason"]),
-        error=row["error"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        reasoning_seconds=row["reasoning_seconds"],
-    )
+
+
+# A message's fields read from its row (its attachments come from their own table).
+_MESSAGE_COLUMNS = tuple(f.name for f in fields(Message) if f.name != "attachments")
 
 
 def _finish_reason(value: str | None) -> FinishReason | str | None:

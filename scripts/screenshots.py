@@ -20,6 +20,8 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from deepseek_tui.messages import MessageDraft
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the checkout's package, whether or not it is installed
 
@@ -209,14 +211,11 @@ def seed_history(paths: Paths) -> None:
         ("Rust lifetimes", "explain rust lifetimes", "A lifetime names a scope…"),
     ):
         conversation = store.create_conversation(title)
-        user = store.add_message(conversation.id, "user", question)
+        user = store.add_message(conversation.id, MessageDraft("user", question))
         store.add_message(
             conversation.id,
-            "assistant",
-            answer,
+            MessageDraft("assistant", answer, model="deepseek-chat", finish_reason="stop"),
             parent_id=user.id,
-            model="deepseek-chat",
-            finish_reason="stop",
         )
     store.close()
 

@@ -21,6 +21,7 @@ from textual.command import CommandList
 from textual.widgets import OptionList
 
 from deepseek_tui.emulator import Emulator, RecordedRequest
+from deepseek_tui.messages import MessageDraft
 from deepseek_tui.store import MIGRATIONS, Store
 from deepseek_tui.tui.widgets.composer import Composer
 from deepseek_tui.tui.widgets.markdown import MarkdownView
@@ -205,15 +206,14 @@ def seed(store: Store, title: str, pairs: int) -> str:
     parent = None
     for index in range(pairs):
         user = store.add_message(
-            conversation.id, "user", f"{title} question {index}", parent_id=parent
+            conversation.id, MessageDraft("user", f"{title} question {index}"), parent_id=parent
         )
         answer = store.add_message(
             conversation.id,
-            "assistant",
-            f"{title} answer {index}",
+            MessageDraft(
+                "assistant", f"{title} answer {index}", model="deepseek-chat", finish_reason="stop"
+            ),
             parent_id=user.id,
-            model="deepseek-chat",
-            finish_reason="stop",
         )
         parent = answer.id
     return conversation.id

@@ -23,6 +23,7 @@ from deepseek_tui.attachments import (
 )
 from deepseek_tui.export import export_text, parse_export
 from deepseek_tui.markdown import fence_for, fenced_blocks
+from deepseek_tui.messages import MessageDraft
 from deepseek_tui.store import MIGRATIONS, Store
 from tests.helpers import database_at
 
@@ -119,9 +120,11 @@ FILE = Attachment("notes.md", 20, "ab" * 32, "```\nhello\n```\n</details>\n")
 
 def test_the_store_keeps_attachments_with_their_message(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "c.db")
-    conversation, first = store.start_conversation("t", "user", "look", attachments=[FILE])
+    conversation, first = store.start_conversation(
+        "t", MessageDraft("user", "look", attachments=(FILE,))
+    )
     second = store.add_message(
-        conversation.id, "user", "and", parent_id=first.id, attachments=[FILE, FILE]
+        conversation.id, MessageDraft("user", "and", attachments=(FILE, FILE)), parent_id=first.id
     )
     assert first.attachments == (FILE,)
     assert [m.attachments for m in store.messages(conversation.id)] == [(FILE,), (FILE, FILE)]
@@ -135,7 +138,7 @@ def test_a_schema_4_database_gains_the_attachments_table(tmp_path: Path) -> None
     path = tmp_path / "c.db"
     database_at(path, 4).close()
     store = Store.open(path)
-    _, first = store.start_conversation("t", "user", "look", attachments=[FILE])
+    _, first = store.start_conversation("t", MessageDraft("user", "look", attachments=(FILE,)))
     assert store.get_message(first.id).attachments == (FILE,)  # type: ignore[union-attr]
     columns = [row[1] for row in sqlite3.connect(path).execute("PRAGMA table_info(attachments)")]
     assert columns == ["id", "message_id", "name", "size", "sha256", "text"]
@@ -146,7 +149,9 @@ def test_export_and_import_keep_attachments(tmp_path: Path) -> None:
     import json
 
     store = Store.open(tmp_path / "c.db")
-    conversation, _ = store.start_conversation("t", "user", "look", attachments=[FILE])
+    conversation, _ = store.start_conversation(
+        "t", MessageDraft("user", "look", attachments=(FILE,))
+    )
     messages = store.messages(conversation.id)
     data = json.loads(export_text(conversation, messages, "json"))
     assert data["messages"][0]["attachments"] == [

@@ -15,7 +15,8 @@ from deepseek_tui.context import (
     window_from_error,
 )
 from deepseek_tui.emulator.replies import count_tokens
-from deepseek_tui.session import LocalMessage, Session
+from deepseek_tui.messages import MessageDraft
+from deepseek_tui.session import Session
 
 REFUSAL = (
     "The server rejected the request (HTTP 400): This model's maximum context length is "
@@ -98,10 +99,10 @@ def test_context_windows_by_family() -> None:
 def test_the_session_omits_turns_from_requests_only_for_this_history() -> None:
     session = Session(None, None, model="deepseek-chat")
     session.history = [
-        LocalMessage("user", "q1"),
-        LocalMessage("assistant", "a1"),
-        LocalMessage("user", "q2"),
-        LocalMessage("assistant", "a2"),
+        MessageDraft("user", "q1"),
+        MessageDraft("assistant", "a1"),
+        MessageDraft("user", "q2"),
+        MessageDraft("assistant", "a2"),
     ]
     session.omit_oldest_turns(1)
     assert [m["content"] for m in session.next_messages("q3")] == ["q2", "a2", "q3"]
@@ -116,8 +117,8 @@ def test_a_reopened_conversation_is_calibrated_by_its_last_usage() -> None:
     session = Session(None, None, model="deepseek-chat")
     session.context_size = 10_000
     session.history = [
-        LocalMessage("user", "q" * 4000),
-        LocalMessage("assistant", "a" * 400, usage=Usage(prompt_tokens=2000)),
+        MessageDraft("user", "q" * 4000),
+        MessageDraft("assistant", "a" * 400, usage=Usage(prompt_tokens=2000)),
     ]
     # The server counted twice our estimate for the question: the gauge follows it.
     gauge = session.gauge()

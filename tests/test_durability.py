@@ -19,7 +19,8 @@ import pytest
 from deepseek_tui.api import DeepSeekClient
 from deepseek_tui.config import Paths
 from deepseek_tui.emulator import Emulator, Faults
-from deepseek_tui.session import LocalMessage, Session
+from deepseek_tui.messages import MessageDraft, MessageUpdate
+from deepseek_tui.session import Session
 from deepseek_tui.store import Store
 from tests.helpers import TEST_KEY, run
 
@@ -135,16 +136,24 @@ def test_twelve_parallel_asks_all_land_in_history(emulator: Emulator) -> None:
 
 
 class FillingDisk:
-    """Stands in for the store's connection: writes fail while `full` is set."""
+    """A disk that fills up: writes fail while `full` is set, on every connection to
+    the file (the session saves a streaming answer over a connection of its own)."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self._connection = connection
+    def __init__(self) -> None:
         self.full = False
         self.refused = 0
 
+
+class OnDisk:
+    """Stands in for a store's connection: its writes go to `disk`."""
+
+    def __init__(self, connection: sqlite3.Connection, disk: FillingDisk) -> None:
+        self._connection = connection
+        self._disk = disk
+
     def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
-        if self.full and sql.lstrip().upper().startswith(("INSERT", "UPDATE")):
-            self.refused += 1
+        if self._disk.full and sql.lstrip().upper().startswith(("INSERT", "UPDATE")):
+            self._disk.refused += 1
             raise sqlite3.OperationalError("database or disk is full")
         return self._connection.execute(sql, *args)
 
@@ -165,12 +174,19 @@ async def stream_answer(session: Session, text: str, disk: FillingDisk, fill_aft
 
 @pytest.fixture
 def full_disk_session(
-    client: DeepSeekClient, emulator: Emulator, tmp_path: Path
+    client: DeepSeekClient, emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[Session, Store, FillingDisk]:
     emulator.faults = Faults(token_delay=0.003)
+    disk = FillingDisk()
+    open_store = Store.open
+
+    def open_on_disk(path: Path, **options: Any) -> Store:
+        store = open_store(path, **options)
+        store._db = OnDisk(store._db, disk)  # type: ignore[assignment]
+        return store
+
+    monkeypatch.setattr(Store, "open", open_on_disk)
     store = Store.open(tmp_path / "conversations.db")
-    disk = FillingDisk(store._db)
-    store._db = disk  # type: ignore[assignment]
     session = Session(client, store, model="deepseek-chat", save_interval=0.02)
     return session, store, disk
 
@@ -186,10 +202,11 @@ async def test_a_full_disk_mid_stream_keeps_the_answer_in_memory_and_says_so(
     assert disk.refused >= 2  # periodic saves and the final one were refused
     assert session.store_error is not None and "disk is full" in session.store_error
     kept = session.history[-1]
-    assert isinstance(kept, LocalMessage)
     assert kept.content == answer and kept.finish_reason == "stop"
-    # What was saved before the disk filled is in the store, marked unfinished.
+    # What was saved before the disk filled is in the store, marked unfinished: the
+    # answer's row, behind what the history holds.
     saved = store.messages(session.conversation.id)
+    assert kept.id == saved[1].id
     assert [m.role for m in saved] == ["user", "assistant"]
     assert answer.startswith(saved[1].content) and len(saved[1].content) < len(answer)
     assert saved[1].unfinished
@@ -215,3 +232,40 @@ async def test_an_answer_kept_in_memory_is_saved_when_the_disk_has_room_again(
     assert saved[1].finish_reason == "stop"
     assert session.store_error is None
     store.close()
+
+
+# --- two connections in one process ------------------------------------------------------
+
+
+def _read_in_another_process(database: Path, message_id: int) -> str:
+    script = (
+        "import sqlite3, sys\n"
+        "db = sqlite3.connect(sys.argv[1])\n"
+        "print(db.execute('SELECT content FROM messages WHERE id = ?', (int(sys.argv[2]),))"
+        ".fetchone()[0], end='')\n"
+        "db.close()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(database), str(message_id)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout
+
+
+def test_a_second_store_on_the_file_keeps_what_the_first_writes(tmp_path: Path) -> None:
+    # The answer is saved over a connection of its own (a search reads over another).
+    # Opening the file again used to open and close it, which drops every POSIX lock
+    # the process holds on it: another process then took itself for the last
+    # connection, deleted the WAL, and the writes after it went to the deleted file.
+    database = tmp_path / "conversations.db"
+    first = Store.open(database)
+    _, question = first.start_conversation("title", MessageDraft("user", "asked"))
+    second = Store.open(database)
+    assert _read_in_another_process(database, question.id) == "asked"
+    first.update_message(question.id, MessageUpdate(content="changed"))
+    second.update_message(question.id, MessageUpdate(content="changed again"))
+    assert _read_in_another_process(database, question.id) == "changed again"
+    second.close()
+    first.close()

@@ -22,7 +22,8 @@ import pytest
 from deepseek_tui.api import DeepSeekClient
 from deepseek_tui.config import Paths, store_api_key
 from deepseek_tui.emulator import Emulator, Faults
-from deepseek_tui.session import LocalMessage, Session
+from deepseek_tui.messages import MessageDraft, MessageUpdate
+from deepseek_tui.session import Session
 from deepseek_tui.store import APPLICATION_ID, Store, StoreError
 from tests.helpers import TEST_KEY, run
 
@@ -41,9 +42,11 @@ def umask(mask: int) -> Iterator[None]:
 def saved_conversation(paths: Paths, text: str = "hello") -> str:
     paths.ensure_dir()
     store = Store.open(paths.database)
-    conversation, first = store.start_conversation("A title", "user", text)
-    reply = store.add_message(conversation.id, "assistant", f"echo: {text}", parent_id=first.id)
-    store.update_message(reply.id, finish_reason="stop")
+    conversation, first = store.start_conversation("A title", MessageDraft("user", text))
+    reply = store.add_message(
+        conversation.id, MessageDraft("assistant", f"echo: {text}"), parent_id=first.id
+    )
+    store.update_message(reply.id, MessageUpdate(finish_reason="stop"))
     store.close()
     return conversation.id
 
@@ -155,7 +158,7 @@ def test_a_folder_without_our_files_is_not_touched(tmp_path: Path) -> None:
 def test_the_history_database_is_created_owner_only(tmp_path: Path) -> None:
     with umask(0o022):
         store = Store.open(tmp_path / "conversations.db")
-        store.start_conversation("t", "user", "hello")
+        store.start_conversation("t", MessageDraft("user", "hello"))
         modes = {
             path.name: stat.S_IMODE(path.stat().st_mode)
             for path in tmp_path.iterdir()
@@ -210,7 +213,7 @@ def test_a_read_only_store_refuses_writes_with_a_sentence(tmp_path: Path) -> Non
     Store.open(tmp_path / "conversations.db").close()
     store = Store.open(tmp_path / "conversations.db", read_only=True)
     with pytest.raises(StoreError, match="not writable"):
-        store.start_conversation("t", "user", "hello")
+        store.start_conversation("t", MessageDraft("user", "hello"))
     store.close()
 
 
@@ -268,7 +271,7 @@ def test_our_files_carry_our_application_id_and_older_ones_still_open(tmp_path: 
     db.commit()
     db.close()
     store = Store.open(path)
-    store.start_conversation("t", "user", "still ours")
+    store.start_conversation("t", MessageDraft("user", "still ours"))
     store.close()
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
@@ -309,7 +312,7 @@ async def test_a_disk_full_at_the_first_message_leaves_no_empty_conversation(
         pass
 
     assert session.store_error is not None and "disk is full" in session.store_error
-    assert isinstance(session.history[0], LocalMessage)
+    assert isinstance(session.history[0], MessageDraft)
     assert store.count_conversations() == 0
     assert store.list_conversations() == []
 

@@ -7,12 +7,13 @@ import threading
 
 from deepseek_tui.config import Paths
 from deepseek_tui.history import History
+from deepseek_tui.messages import MessageDraft
 from deepseek_tui.store import Store
 
 
 def _conversation(store: Store, title: str, question: str) -> str:
     conversation = store.create_conversation(title)
-    store.add_message(conversation.id, "user", question)
+    store.add_message(conversation.id, MessageDraft("user", question))
     return conversation.id
 
 

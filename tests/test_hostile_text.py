@@ -18,6 +18,7 @@ import pytest
 import tomli_w
 
 from deepseek_tui.emulator import Emulator, Faults
+from deepseek_tui.messages import MessageDraft
 from deepseek_tui.store import Store
 from tests.helpers import TEST_KEY, read_until_closed, run
 
@@ -91,14 +92,13 @@ def test_titles_and_model_ids_in_history_and_export_are_inert(paths) -> None:
     try:
         for title in (HOSTILE, BIDI):
             conversation = store.create_conversation(title)
-            question = store.add_message(conversation.id, "user", f"needle {title}")
+            question = store.add_message(conversation.id, MessageDraft("user", f"needle {title}"))
             store.add_message(
                 conversation.id,
-                "assistant",
-                f"answer {title}",
+                MessageDraft(
+                    "assistant", f"answer {title}", model=f"model-{title}", finish_reason="stop"
+                ),
                 parent_id=question.id,
-                model=f"model-{title}",
-                finish_reason="stop",
             )
     finally:
         store.close()

@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from deepseek_tui.api import ContentDelta, DeepSeekClient, errors
 from deepseek_tui.emulator import Emulator, Faults
-from deepseek_tui.session import Session
+from deepseek_tui.messages import Message, MessageUpdate
+from deepseek_tui.session import Session, _AnswerSaver
 from deepseek_tui.store import Store
 from deepseek_tui.titles import title_from
 
 
-@pytest.fixture
-def store() -> Store:
-    return Store.memory()
+@pytest.fixture(params=["memory", "file"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    # A file is what the app uses: the answer is then saved from a thread over a
+    # connection of its own; in memory there is no file to open again.
+    store = Store.memory() if request.param == "memory" else Store.open(tmp_path / "c.db")
+    yield store
+    store.close()
 
 
 async def drain(events) -> None:
@@ -118,3 +126,46 @@ async def test_the_cost_is_computed_and_saved(client: DeepSeekClient, store: Sto
     await drain(session.send("echo: priced"))
     answer = store.messages(session.conversation.id)[-1]
     assert answer.cost == pytest.approx(answer.usage.prompt_tokens)
+
+
+async def test_stopped_again_while_the_answer_is_saved_the_answer_is_still_kept(
+    emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Esc twice: the second cancel comes while the final save runs in its thread. The
+    # answer must still reach the history (the next question's parent) and the store.
+    saving, release = threading.Event(), threading.Event()
+    write_final = _AnswerSaver._write_final
+
+    def held_final(saver: _AnswerSaver, message_id: int, final: MessageUpdate) -> object:
+        saving.set()
+        release.wait(30)
+        return write_final(saver, message_id, final)
+
+    monkeypatch.setattr(_AnswerSaver, "_write_final", held_final)
+    emulator.faults = Faults(token_delay=0.01)
+    store = Store.open(tmp_path / "c.db")
+    async with DeepSeekClient(emulator.base_url, "sk-test-0000000000000000abcd") as client:
+        session = Session(client, store, model="deepseek-chat")
+        started = asyncio.Event()
+
+        async def consume() -> None:
+            async with contextlib.aclosing(session.send("echo: " + "word " * 200)) as events:
+                async for event in events:
+                    if isinstance(event, ContentDelta):
+                        started.set()
+
+        task = asyncio.create_task(consume())
+        async with asyncio.timeout(30):
+            await started.wait()
+            task.cancel()
+            while not saving.is_set():
+                await asyncio.sleep(0.01)
+        task.cancel()
+        release.set()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    answer = session.history[-1]
+    assert isinstance(answer, Message) and answer.finish_reason == "stopped"
+    saved = store.get_message(answer.id)
+    assert saved is not None and saved.finish_reason == "stopped" and saved.content
+    store.close()

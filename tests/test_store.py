@@ -12,25 +12,24 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from deepseek_tui.api.events import FinishReason, Usage
-from deepseek_tui.store import SCHEMA_VERSION, NewConversation, NewMessage, Store, StoreError
+from deepseek_tui.messages import MessageDraft, MessageUpdate
+from deepseek_tui.store import SCHEMA_VERSION, NewConversation, Store, StoreError
 
 
 def test_a_conversation_with_messages_round_trips(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "c.db")
     conversation = store.create_conversation("First")
-    user = store.add_message(conversation.id, "user", "hi")
+    user = store.add_message(conversation.id, MessageDraft("user", "hi"))
     answer = store.add_message(
         conversation.id,
-        "assistant",
-        "",
+        MessageDraft("assistant", "", model="deepseek-reasoner", thinking=True),
         parent_id=user.id,
-        model="deepseek-reasoner",
-        thinking=True,
     )
     assert answer.unfinished
     usage = Usage(10, 20, 30, 5, 4, 6)
     store.update_message(
-        answer.id, content="hello", reasoning="hmm", finish_reason="stop", usage=usage
+        answer.id,
+        MessageUpdate(content="hello", reasoning="hmm", finish_reason="stop", usage=usage),
     )
     stored = store.messages(conversation.id)
     assert [m.content for m in stored] == ["hi", "hello"]
@@ -58,9 +57,11 @@ def test_schema_version_and_wal(tmp_path: Path) -> None:
 def test_the_newest_branch_is_followed(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "c.db")
     conversation = store.create_conversation()
-    user = store.add_message(conversation.id, "user", "q")
-    store.add_message(conversation.id, "assistant", "first answer", parent_id=user.id)
-    store.add_message(conversation.id, "assistant", "second answer", parent_id=user.id)
+    user = store.add_message(conversation.id, MessageDraft("user", "q"))
+    store.add_message(conversation.id, MessageDraft("assistant", "first answer"), parent_id=user.id)
+    store.add_message(
+        conversation.id, MessageDraft("assistant", "second answer"), parent_id=user.id
+    )
     assert [m.content for m in store.messages(conversation.id)] == ["q", "second answer"]
 
 
@@ -88,8 +89,8 @@ def test_two_stores_write_to_one_file(tmp_path: Path) -> None:
     a = first.create_conversation("a")
     b = second.create_conversation("b")
     for i in range(20):
-        first.add_message(a.id, "user", f"a{i}")
-        second.add_message(b.id, "user", f"b{i}")
+        first.add_message(a.id, MessageDraft("user", f"a{i}"))
+        second.add_message(b.id, MessageDraft("user", f"b{i}"))
     assert len(first.messages(b.id)) == 20 and len(second.messages(a.id)) == 20
 
 
@@ -99,10 +100,10 @@ def test_two_stores_write_to_one_file(tmp_path: Path) -> None:
 def test_the_list_is_pinned_first_then_newest_with_counts_and_model() -> None:
     store = Store.memory()
     old = store.create_conversation("old")
-    store.add_message(old.id, "user", "q")
-    store.add_message(old.id, "assistant", "a", model="deepseek-chat")
+    store.add_message(old.id, MessageDraft("user", "q"))
+    store.add_message(old.id, MessageDraft("assistant", "a", model="deepseek-chat"))
     new = store.create_conversation("new")
-    store.add_message(new.id, "user", "q")
+    store.add_message(new.id, MessageDraft("user", "q"))
     assert [s.conversation.title for s in store.list_conversations()] == ["new", "old"]
     store.set_pinned(old.id, True)
     listed = store.list_conversations()
@@ -142,7 +143,7 @@ def branchy(store: Store) -> dict[str, int]:
 
     def add(name: str, role: str, parent: str | None) -> None:
         message = store.add_message(
-            conversation.id, role, name, parent_id=ids[parent] if parent else None
+            conversation.id, MessageDraft(role, name), parent_id=ids[parent] if parent else None
         )
         ids[name] = message.id
 
@@ -184,10 +185,10 @@ def test_a_branch_goes_through_a_message_and_follows_the_newest_child() -> None:
 def test_an_edited_first_question_is_a_sibling_root() -> None:
     store = Store.memory()
     conversation = store.create_conversation()
-    first = store.add_message(conversation.id, "user", "first")
-    store.add_message(conversation.id, "assistant", "a", parent_id=first.id)
-    edited = store.add_message(conversation.id, "user", "edited")
-    store.add_message(conversation.id, "assistant", "b", parent_id=edited.id)
+    first = store.add_message(conversation.id, MessageDraft("user", "first"))
+    store.add_message(conversation.id, MessageDraft("assistant", "a"), parent_id=first.id)
+    edited = store.add_message(conversation.id, MessageDraft("user", "edited"))
+    store.add_message(conversation.id, MessageDraft("assistant", "b"), parent_id=edited.id)
     assert contents(store.siblings(first.id)) == ["first", "edited"]
     assert contents(store.messages(conversation.id)) == ["edited", "b"]
     assert contents(store.branch_through(first.id)) == ["first", "a"]
@@ -197,7 +198,7 @@ def test_messages_saved_without_parents_read_as_one_line() -> None:
     store = Store.memory()
     conversation = store.create_conversation()
     for text in ("one", "two", "three"):
-        store.add_message(conversation.id, "user", text)
+        store.add_message(conversation.id, MessageDraft("user", text))
     assert contents(store.messages(conversation.id)) == ["one", "two", "three"]
     last = store.messages(conversation.id)[-1]
     assert contents(store.siblings(last.id)) == ["three"]
@@ -211,9 +212,11 @@ def chat(store: Store, *pairs: tuple[str, str], reasoning: str | None = None) ->
     conversation = store.create_conversation(pairs[0][0][:20])
     parent = None
     for question, answer in pairs:
-        user = store.add_message(conversation.id, "user", question, parent_id=parent)
+        user = store.add_message(conversation.id, MessageDraft("user", question), parent_id=parent)
         reply = store.add_message(
-            conversation.id, "assistant", answer, parent_id=user.id, reasoning=reasoning
+            conversation.id,
+            MessageDraft("assistant", answer, reasoning=reasoning),
+            parent_id=user.id,
         )
         parent = reply.id
     return conversation.id
@@ -316,11 +319,11 @@ def test_better_matches_first_then_newest() -> None:
 def test_search_follows_edits_and_deletes() -> None:
     store = Store.memory()
     conversation = store.create_conversation()
-    message = store.add_message(conversation.id, "assistant", "draft words")
-    store.update_message(message.id, content="final wording")
+    message = store.add_message(conversation.id, MessageDraft("assistant", "draft words"))
+    store.update_message(message.id, MessageUpdate(content="final wording"))
     assert store.search("draft ") == []
     assert len(store.search("final")) == 1
-    store.update_message(message.id, finish_reason="stop")  # text unchanged
+    store.update_message(message.id, MessageUpdate(finish_reason="stop"))  # text unchanged
     assert len(store.search("final")) == 1
     store.delete_conversation(conversation.id)
     assert store.search("final") == []
@@ -357,11 +360,11 @@ def new_conversation(conversation_id: str | None = "11111111-2222-3333-4444-5555
         created_at="2026-11-23T09:00:00.000Z",
         updated_at="2026-11-23T09:05:00.000Z",
         messages=(
-            NewMessage("user", "Why?", "2026-11-23T09:00:00.000Z"),
-            NewMessage(
+            MessageDraft("user", "Why?", created_at="2026-11-23T09:00:00.000Z"),
+            MessageDraft(
                 "assistant",
                 "Because.",
-                "2026-11-23T09:00:01.500Z",
+                created_at="2026-11-23T09:00:01.500Z",
                 reasoning="Let me think.",
                 model="deepseek-reasoner",
                 finish_reason=FinishReason.STOP,
@@ -463,8 +466,8 @@ def test_many_stores_opening_a_new_file_at_once_all_work(tmp_path: Path, trial: 
 def test_chinese_words_are_found_inside_a_sentence(tmp_path) -> None:
     store = Store.open(tmp_path / "c.db")
     conversation = store.create_conversation("中文")
-    store.add_message(conversation.id, "user", "请解释一下快速排序算法的时间复杂度")
-    store.add_message(conversation.id, "user", "天气很好")
+    store.add_message(conversation.id, MessageDraft("user", "请解释一下快速排序算法的时间复杂度"))
+    store.add_message(conversation.id, MessageDraft("user", "天气很好"))
     hits = store.search("排序算法")
     assert [hit.snippet for hit in hits] and "排序算法" in hits[0].snippet
     assert len(store.search("时间 复杂度")) == 1

@@ -9,6 +9,7 @@ import pytest
 
 from deepseek_tui import store as store_module
 from deepseek_tui.api.events import Usage
+from deepseek_tui.messages import MessageDraft, MessageUpdate
 from deepseek_tui.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError
 from tests.helpers import database_at
 
@@ -72,7 +73,7 @@ def test_a_v1_database_keeps_its_data_and_becomes_searchable(tmp_path: Path) -> 
     assert store.search("chlorophyll") == []
     assert [h.message_id for h in store.search("chlorophyll", include_reasoning=True)] == [2]
     # …and new writes keep the index current.
-    store.update_message(3, content="A second try, finished", finish_reason="stop")
+    store.update_message(3, MessageUpdate(content="A second try, finished", finish_reason="stop"))
     assert [h.message_id for h in store.search("finished")] == [3]
     store.delete_conversation("c2")
     assert store.search("unrelated") == []
@@ -90,7 +91,7 @@ def test_an_empty_file_is_a_v0_database_and_gets_the_whole_schema(tmp_path: Path
     path.write_bytes(b"")
     store = Store.open(path)
     conversation = store.create_conversation("fresh")
-    store.add_message(conversation.id, "user", "first words")
+    store.add_message(conversation.id, MessageDraft("user", "first words"))
     assert [h.conversation_id for h in store.search("first")] == [conversation.id]
     store.close()
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
@@ -102,8 +103,8 @@ def test_every_schema_version_opens_and_works(tmp_path: Path, version: int) -> N
     database_at(path, version).close()
     store = Store.open(path)
     conversation = store.create_conversation("t")
-    user = store.add_message(conversation.id, "user", "hello there")
-    store.add_message(conversation.id, "assistant", "hi", parent_id=user.id)
+    user = store.add_message(conversation.id, MessageDraft("user", "hello there"))
+    store.add_message(conversation.id, MessageDraft("assistant", "hi"), parent_id=user.id)
     assert [m.content for m in store.messages(conversation.id)] == ["hello there", "hi"]
     assert len(store.search("hello")) == 1
     store.close()

@@ -19,7 +19,12 @@ import httpx
 
 from deepseek_tui import __version__
 from deepseek_tui.api import errors
-from deepseek_tui.api.chunks import ChunkDecoder, ThinkTagSplitter, error_event
+from deepseek_tui.api.chunks import (
+    ChunkDecoder,
+    EventBatch,
+    ThinkTagSplitter,
+    WireDecoder,
+)
 from deepseek_tui.api.events import (
     ContentDelta,
     Finished,
@@ -31,7 +36,6 @@ from deepseek_tui.api.events import (
     Waiting,
 )
 from deepseek_tui.api.request import ChatRequest, beta_base_url
-from deepseek_tui.api.sse import SSEParser
 from deepseek_tui.config import base_url_problem
 
 _BACKOFF_CAP = 8.0
@@ -263,46 +267,51 @@ class DeepSeekClient(HttpClient):
                     retry_after=response.headers.get("retry-after"),
                 )
             yield Waiting("waiting")
-            parser = SSEParser()
-            decoder = ChunkDecoder()
+            wire = WireDecoder()
+            decoder = wire.chunks
             text_iter = response.aiter_text().__aiter__()
             # An answer is over at [DONE], or once its finish reason and usage came:
             # a server that then only sends keep-alives must not keep it waiting.
             while not (decoder.done or decoder.finished_with_usage):
                 remaining = deadline - loop.time()
+                # One event per run of deltas in this read, not one per chunk: what
+                # the read brought is handed up in one go (hundreds of chunks at speed).
+                batch = EventBatch()
+                text: str | None
                 try:
                     if remaining <= 0:
                         raise TimeoutError
                     async with asyncio.timeout(remaining):
                         text = await anext(text_iter)
                 except StopAsyncIteration:
-                    sent = parser.close()
-                    ended = True
+                    text = None  # the body ended
                 except TimeoutError:
                     if decoder.complete:
                         break  # finished, only the usage or [DONE] never came
                     raise self._deadline_error(decoder) from None
                 except httpx.HTTPError as error:
                     raise self._cut_error(error, decoder) from error
-                else:
-                    sent = parser.feed(text)
-                    ended = False
-                for sse in sent:
-                    if sse.event == "error":
-                        raise error_event(sse.data)
-                    for event in decoder.feed(sse.data):
-                        progress.note(event)
-                        yield event
-                    if decoder.saw_data:
-                        if not progress.started:
-                            progress.started = True
-                            log.info(
-                                "first data after %.3f s, id %s",
-                                loop.time() - asked,
-                                _chunk_id(sse.data),
-                            )
-                        deadline = loop.time() + self.stall_timeout
-                if ended:
+                failure: errors.ApiError | None = None
+                try:
+                    sent = wire.end(batch) if text is None else wire.read(text, batch)
+                except errors.ApiError as error:
+                    failure = error  # raised once what came before it is handed up
+                    sent = 1
+                if wire.first_data and not progress.started:
+                    progress.started = True
+                    log.info(
+                        "first data after %.3f s, id %s",
+                        loop.time() - asked,
+                        _chunk_id(wire.first_data),
+                    )
+                if sent and decoder.saw_data:
+                    deadline = loop.time() + self.stall_timeout
+                for event in batch.take():
+                    progress.note(event)
+                    yield event
+                if failure is not None:
+                    raise failure
+                if text is None:
                     break
             for event in decoder.close():
                 progress.note(event)

@@ -11,7 +11,7 @@ chunkings.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from deepseek_tui.api.errors import StreamLineTooLong
 
@@ -20,9 +20,9 @@ MAX_LINE = 8 * 1024 * 1024
 _BOM = "\ufeff"
 
 
-@dataclass(frozen=True, slots=True)
-class ServerSentEvent:
-    """One dispatched event: its data, and its `event:` name ("message" when none)."""
+class ServerSentEvent(NamedTuple):
+    """One dispatched event: its data, and its `event:` name ("message" when none).
+    A tuple: one is made per chunk, millions for a long answer."""
 
     data: str
     event: str = "message"
@@ -57,6 +57,13 @@ class SSEParser:
         self._started = False
         self._trailing_cr = False
 
+    @property
+    def idle(self) -> bool:
+        """Past the stream's start, between two events: holding no line, data or name."""
+        return self._started and not (
+            self._pending or self._data or self._event or self._trailing_cr
+        )
+
     def feed(self, text: str) -> list[ServerSentEvent]:
         """Parse more text; return the events it completed."""
         if not text:
@@ -71,6 +78,41 @@ class SSEParser:
             if text.startswith("\n"):
                 text = text[1:]
         events: list[ServerSentEvent] = []
+        if "\r" in text:
+            self._feed_any(text, events)
+        else:
+            self._feed_lf(text, events)
+        return events
+
+    def _feed_lf(self, text: str, events: list[ServerSentEvent]) -> None:
+        """`feed` for text whose lines all end in "\n" (nearly every server): split in
+        one call, and the common lines (data, blank, comment) handled inline."""
+        lines = text.split("\n")
+        rest = lines.pop()
+        if lines:
+            if self._pending:
+                self._pending.append(lines[0])
+                lines[0] = "".join(self._pending)
+                self._pending.clear()
+                self._pending_size = 0
+            self._check(max(map(len, lines)))
+            data = self._data
+            for line in lines:
+                if not line:
+                    if data or self._event:
+                        self._dispatch(events)
+                        data = self._data
+                elif line.startswith("data:"):
+                    data.append(line[6:] if line.startswith("data: ") else line[5:])
+                elif line[0] != ":":
+                    self._line(line, events)
+        if rest:
+            self._pending.append(rest)
+            self._pending_size += len(rest)
+            self._check(self._pending_size)
+
+    def _feed_any(self, text: str, events: list[ServerSentEvent]) -> None:
+        """`feed` for text with "\r" in it: lines may end in "\r\n", "\r" or "\n"."""
         start = 0
         length = len(text)
         # str.find runs at memory speed (a regex walks each character in Python's
@@ -105,7 +147,6 @@ class SSEParser:
         elif text.endswith("\r"):
             # It ended the line; a "\n" in the next chunk belongs to it.
             self._trailing_cr = True
-        return events
 
     def close(self) -> list[ServerSentEvent]:
         """End of stream: dispatch whatever event is still open."""

@@ -8,7 +8,8 @@ from typing import Any
 
 from deepseek_tui.api.events import FinishReason, Usage
 from deepseek_tui.attachments import Attachment
-from deepseek_tui.store import NewConversation, NewMessage
+from deepseek_tui.messages import MessageDraft
+from deepseek_tui.store import NewConversation
 from deepseek_tui.timestamps import iso, parse_time
 
 ROLES = ("user", "assistant", "system")
@@ -64,7 +65,7 @@ def parse_export(data: Any) -> NewConversation:
         created_at=normalize_timestamp(data["created_at"]),
         updated_at=normalize_timestamp(data["updated_at"]),
         messages=tuple(
-            NewMessage(
+            MessageDraft(
                 role=message["role"],
                 content=message["content"],
                 created_at=normalize_timestamp(message["created_at"]),

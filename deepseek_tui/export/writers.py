@@ -21,7 +21,8 @@ from deepseek_tui.store import UNTITLED
 from deepseek_tui.timestamps import parse_time
 
 if TYPE_CHECKING:
-    from deepseek_tui.store import Conversation, Message
+    from deepseek_tui.messages import Message
+    from deepseek_tui.store import Conversation
 
 ExportFormat = Literal["markdown", "json"]
 FORMATS: tuple[ExportFormat, ...] = ("markdown", "json")

@@ -9,7 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deepseek_tui.api.chunks import ChunkDecoder, ThinkTagSplitter, error_event
+from deepseek_tui.api.chunks import (
+    ChunkDecoder,
+    EventBatch,
+    ThinkTagSplitter,
+    WireDecoder,
+    error_event,
+)
 from deepseek_tui.api.errors import StreamErrorEvent, StreamLineTooLong
 from deepseek_tui.api.events import ContentDelta, Finished, ReasoningDelta, Usage
 from deepseek_tui.api.sse import ServerSentEvent, SSEParser
@@ -303,3 +309,182 @@ def test_a_long_line_in_small_pieces_is_joined_once_not_copied_per_piece() -> No
     events += parser.feed(_CountedPiece("\n\n"))
     assert events == [ServerSentEvent(line.removeprefix("data: "))]
     assert _CountedPiece.copied <= 2 * len(line)
+
+
+# --- the decoder's shortcut for chunks that differ only in their text -------------------
+
+
+class _FullParse(ChunkDecoder):
+    """The decoder without its shortcut: every chunk parsed whole."""
+
+    def _learn_shape(self, *args: object) -> None:
+        pass
+
+
+def _chunk_text(literal: str, kind: str, compact: bool, extra: str) -> str:
+    delta = (
+        f'{{"content":{literal}}}'
+        if kind == "content"
+        else f'{{"content":null,"reasoning_content":{literal}}}'
+    )
+    text = f'{{"id":"c1",{extra}"choices":[{{"index":0,"delta":{delta},"finish_reason":null}}]}}'
+    return text if compact else text.replace(":", ": ").replace(",", ", ")
+
+
+any_text = st.text(max_size=8)  # surrogates, quotes, backslashes, controls…
+literals = st.one_of(
+    st.builds(json.dumps, any_text),
+    st.builds(lambda t: json.dumps(t, ensure_ascii=False), any_text),
+    st.builds(lambda t: f'"{t}"', any_text),  # often not one valid JSON string
+)
+payloads = st.one_of(
+    st.builds(
+        _chunk_text,
+        literals,
+        st.sampled_from(["content", "reasoning"]),
+        st.booleans(),
+        st.sampled_from(["", '"model":"m2",', '"usage":null,']),
+    ),
+    st.sampled_from(
+        [
+            chunk({"content": "x"}, "stop", {"prompt_tokens": 1, "completion_tokens": 2}),
+            chunk({"content": "<think>"}),
+            "{not json",
+            "[DONE]",
+        ]
+    ),
+)
+
+
+@settings(max_examples=300)
+@given(st.lists(payloads, max_size=30))
+def test_the_shortcut_gives_what_a_full_parse_gives(sequence: list[str]) -> None:
+    fast, full = ChunkDecoder(), _FullParse()
+    assert [e for p in sequence for e in fast.feed(p)] == [
+        e for p in sequence for e in full.feed(p)
+    ]
+    assert [*fast.close()] == [*full.close()]
+    assert (fast.skipped, fast.model, fast.usage, fast.done) == (
+        full.skipped,
+        full.model,
+        full.usage,
+        full.done,
+    )
+
+
+def test_chunks_that_differ_only_in_their_text_take_the_shortcut() -> None:
+    decoder = ChunkDecoder()
+    events = [e for piece in ["a", "b\n", '"c"'] for e in decoder.feed(chunk({"content": piece}))]
+    assert decoder._shape is not None and decoder._shape_used
+    assert "".join(e.text for e in events if isinstance(e, ContentDelta)) == 'ab\n"c"'
+
+
+def test_a_key_that_only_looks_like_the_text_is_not_taken_for_it() -> None:
+    def sent(decoy: str) -> str:  # the real key escaped, a decoy key that ends the same
+        return f'{{"choices":[{{"delta":{{"x\\"content":"{decoy}","\\u0063ontent":"a"}}}}]}}'
+
+    decoder = ChunkDecoder()
+    events = [e for decoy in ["a", "b", "c"] for e in decoder.feed(sent(decoy))]
+    assert events == [ContentDelta("a")] * 3
+
+
+# --- runs of records read straight to text (WireDecoder) -------------------------------
+
+
+def _merged(events: list) -> list:
+    """Adjacent deltas of one kind joined: how they are shown and saved."""
+    out: list = []
+    for event in events:
+        delta = isinstance(event, ContentDelta | ReasoningDelta)
+        if out and delta and type(out[-1]) is type(event):
+            out[-1] = type(event)(out[-1].text + event.text)
+        else:
+            out.append(event)
+    return out
+
+
+def _by_wire_decoder(pieces: list[str]) -> tuple[list, ChunkDecoder]:
+    wire = WireDecoder()
+    batch = EventBatch()
+    for piece in pieces:
+        wire.read(piece, batch)
+    wire.end(batch)
+    return [*batch.take(), *wire.chunks.close()], wire.chunks
+
+
+def _by_parser(pieces: list[str]) -> tuple[list, ChunkDecoder]:
+    parser, decoder = SSEParser(), _FullParse()
+    events = [e for piece in pieces for sse in parser.feed(piece) for e in decoder.feed(sse.data)]
+    events += [e for sse in parser.close() for e in decoder.feed(sse.data)]
+    return [*events, *decoder.close()], decoder
+
+
+records = st.one_of(
+    st.builds(lambda p: f"data: {p}\n\n", payloads),
+    st.builds(lambda p: f"data:{p}\r\n\r\n", payloads),
+    st.builds(
+        lambda t: "data: " + chunk({"content": t}) + "\n\n",
+        any_text,
+    ),
+    st.sampled_from([": keep-alive\n\n", "event: ping\ndata: {}\n\n", "id: 7\n", "\n"]),
+)
+
+
+@settings(max_examples=300)
+@given(st.lists(records, max_size=40), st.lists(st.integers(min_value=0), max_size=30))
+def test_runs_read_straight_to_text_give_what_the_parser_gives(
+    stream: list[str], cuts: list[int]
+) -> None:
+    text = "".join(stream)
+    pieces = split_at(text, cuts)
+    ours, fast = _by_wire_decoder(pieces)
+    theirs, full = _by_parser(pieces)
+    assert _merged(ours) == _merged(theirs)
+    assert (fast.skipped, fast.model, fast.usage, fast.done) == (
+        full.skipped,
+        full.model,
+        full.usage,
+        full.done,
+    )
+
+
+def test_a_long_stream_is_read_in_runs_across_reads() -> None:
+    texts = [f'piece {n} \\ "quoted" é\n' for n in range(300)]
+    text = "".join("data: " + chunk({"content": t}) + "\n\n" for t in texts)
+    wire, batch, taken = WireDecoder(), EventBatch(), []
+    original = wire.chunks.take_run
+
+    def counted(*args: object) -> int:
+        taken.append(original(*args))  # type: ignore[arg-type]
+        return taken[-1]
+
+    wire.chunks.take_run = counted  # type: ignore[method-assign]
+    for start in range(0, len(text), 1000):  # reads that cut records anywhere
+        wire.read(text[start : start + 1000], batch)
+    wire.end(batch)
+    assert batch.take() == [ContentDelta("".join(texts))]
+    assert sum(taken) > 0.9 * len(text)  # nearly all of it in runs
+
+
+def test_an_error_event_after_a_run_keeps_the_run() -> None:
+    wire, batch = WireDecoder(), EventBatch()
+    text = "".join("data: " + chunk({"content": t}) + "\n\n" for t in "abcd")
+    with pytest.raises(StreamErrorEvent, match="overloaded"):
+        wire.read(text + "event: error\ndata: overloaded\n\n", batch)
+    assert batch.take() == [ContentDelta("abcd")]
+
+
+def test_a_pair_split_between_two_chunks_of_a_run_reads_as_the_parser_reads_it() -> None:
+    texts = ["a", "\ud83d", "\ude00", "b"]  # one emoji's surrogates in two chunks
+    records = ["data: " + chunk({"content": t}) + "\n\n" for t in texts]
+    pieces = [records[0], "".join(records[1:])]  # the first teaches the shape; a run
+    assert _merged(_by_wire_decoder(pieces)[0]) == _merged(_by_parser(pieces)[0])
+
+
+def test_a_line_over_the_limit_in_a_run_is_refused_as_the_parser_refuses_it() -> None:
+    wire, batch = WireDecoder(), EventBatch()
+    wire.parser.max_line = 300
+    records = ["data: " + chunk({"content": t}) + "\n\n" for t in ["a", "b", "c" * 400]]
+    wire.read(records[0], batch)  # the shape
+    with pytest.raises(StreamLineTooLong):
+        wire.read("".join(records[1:]), batch)  # a run with a line too long in it

@@ -10,6 +10,7 @@ import pytest
 
 from deepseek_tui.cli import main
 from deepseek_tui.config import Paths
+from deepseek_tui.messages import MessageDraft, MessageUpdate
 from deepseek_tui.store import NewConversation, Store
 from tests.helpers import run
 
@@ -28,11 +29,13 @@ def converse(
     conversation = store.create_conversation(title)
     parent = None
     for question, answer in turns:
-        user = store.add_message(conversation.id, "user", question, parent_id=parent)
+        user = store.add_message(conversation.id, MessageDraft("user", question), parent_id=parent)
         reply = store.add_message(
-            conversation.id, "assistant", "", parent_id=user.id, model=model, thinking=False
+            conversation.id,
+            MessageDraft("assistant", "", model=model, thinking=False),
+            parent_id=user.id,
         )
-        store.update_message(reply.id, content=answer, finish_reason="stop")
+        store.update_message(reply.id, MessageUpdate(content=answer, finish_reason="stop"))
         parent = reply.id
     return conversation.id
 

@@ -6,6 +6,7 @@ import pytest
 
 from deepseek_tui.cli import main
 from deepseek_tui.config import Paths
+from deepseek_tui.messages import MessageDraft
 from deepseek_tui.store import Store
 
 HOSTILE = "\x1b]0;pwned\x07\x1b[2J\x1b]52;c;ZXZpbA==\x07 title"
@@ -17,8 +18,8 @@ def test_history_and_its_search_print_no_escape_sequence(
     paths.ensure_dir()
     store = Store.open(paths.database)
     conversation = store.create_conversation(HOSTILE)
-    store.add_message(conversation.id, "user", f"find me {HOSTILE}")
-    store.add_message(conversation.id, "assistant", "ok", model="evil\x1b[31m-model")
+    store.add_message(conversation.id, MessageDraft("user", f"find me {HOSTILE}"))
+    store.add_message(conversation.id, MessageDraft("assistant", "ok", model="evil\x1b[31m-model"))
     store.close()
     for args in (["history"], ["history", "--search", "find"]):
         assert main(args) == 0

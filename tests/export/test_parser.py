@@ -17,6 +17,7 @@ from deepseek_tui.export import (
     parse_export,
     validate_export,
 )
+from deepseek_tui.messages import MessageDraft
 from deepseek_tui.store import Store
 from tests.helpers import export_of
 
@@ -46,8 +47,8 @@ def test_the_parsed_values_are_plain_and_typed() -> None:
 def test_deleted_then_imported_from_its_export_is_the_same_conversation() -> None:
     store = Store.memory()
     conversation = store.create_conversation("keep me")
-    question = store.add_message(conversation.id, "user", "keep me")
-    store.add_message(conversation.id, "assistant", "kept", parent_id=question.id)
+    question = store.add_message(conversation.id, MessageDraft("user", "keep me"))
+    store.add_message(conversation.id, MessageDraft("assistant", "kept"), parent_id=question.id)
     conversation = store.get_conversation(conversation.id)
     saved = conversation_to_json(conversation, store.messages(conversation.id))
     store.delete_conversation(conversation.id)

@@ -13,6 +13,7 @@ from deepseek_tui.export import (
     parse_export,
     write_export,
 )
+from deepseek_tui.messages import MessageDraft, MessageUpdate
 from deepseek_tui.store import UNTITLED, Store
 from tests.helpers import export_of
 
@@ -25,18 +26,22 @@ def imported(data: dict) -> tuple[Store, str]:
 def test_markdown_folds_reasoning_and_notes_how_answers_ended() -> None:
     store = Store.memory()
     conversation = store.create_conversation("Markdown page")
-    question = store.add_message(conversation.id, "user", "Show code")
+    question = store.add_message(conversation.id, MessageDraft("user", "Show code"))
     cut = store.add_message(
         conversation.id,
-        "assistant",
-        "Here:\n```python\nprint(1)",
+        MessageDraft(
+            "assistant",
+            "Here:\n```python\nprint(1)",
+            reasoning="Think </details> twice",
+            model="deepseek-reasoner",
+        ),
         parent_id=question.id,
-        reasoning="Think </details> twice",
-        model="deepseek-reasoner",
     )
-    store.update_message(cut.id, finish_reason="interrupted")
-    again = store.add_message(conversation.id, "user", "Again", parent_id=cut.id)
-    store.add_message(conversation.id, "assistant", "half", parent_id=again.id)  # unfinished
+    store.update_message(cut.id, MessageUpdate(finish_reason="interrupted"))
+    again = store.add_message(conversation.id, MessageDraft("user", "Again"), parent_id=cut.id)
+    store.add_message(
+        conversation.id, MessageDraft("assistant", "half"), parent_id=again.id
+    )  # unfinished
     page = conversation_to_markdown(conversation, store.messages(conversation.id))
     assert page.startswith("# Markdown page\n")
     assert "## Assistant · deepseek-reasoner" in page

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import OptionList
 
+from deepseek_tui.messages import MessageDraft
 from deepseek_tui.store import Store
 from deepseek_tui.tui.widgets.composer import Composer
 from deepseek_tui.tui.widgets.conversation import WINDOW, Conversation, Earlier
@@ -200,9 +201,11 @@ async def test_nested_branches_are_all_reachable_with_arrows(make_app) -> None:
 async def test_an_interrupted_answer_says_what_to_do_after_a_restart(make_app, paths) -> None:
     store = Store.open(paths.database)
     conversation = store.create_conversation("Cut")
-    user = store.add_message(conversation.id, "user", "echo: one two three four")
+    user = store.add_message(conversation.id, MessageDraft("user", "echo: one two three four"))
     store.add_message(
-        conversation.id, "assistant", "one two", parent_id=user.id, model="deepseek-chat"
+        conversation.id,
+        MessageDraft("assistant", "one two", model="deepseek-chat"),
+        parent_id=user.id,
     )  # no finish reason: the process died
     store.close()
     app = make_app(continue_last=True)

@@ -13,6 +13,7 @@ from rich.style import Style
 from rich.theme import Theme as RichTheme
 from textual.app import App, ComposeResult
 
+from deepseek_tui import markdown
 from deepseek_tui.markdown import BlockSplitter
 from deepseek_tui.tui.widgets.markdown import MarkdownView, Renderer
 from tests.helpers import wait_for
@@ -146,6 +147,39 @@ def test_splitting_never_loses_or_reorders_text(lines: list[str], size: int) -> 
     for start in range(0, len(text), size):
         splitter.feed(text[start : start + size])
     splitter.finish()
+    assert splitter.text == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "word " * 20_000,  # one long line
+        "- item\n\n" * 5_000,  # a long list with blank lines: one block
+        "para\n" + "\n" * 20_000 + "end\n",  # blank lines held back
+        "```\n" + "code\n\n" * 5_000,  # a long code block, never closed
+    ],
+    ids=["long-line", "list", "blank-lines", "code"],
+)
+def test_cutting_copies_the_text_a_bounded_number_of_times(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Linear without timing anything: the splitter copies text through one join, which
+    # counts here. Joining the open block again at each blank line, or `+=` per piece
+    # of a long line, copied 20,000 times the text (minutes for a 1 MB list).
+    copied = 0
+
+    def join(parts: list[str]) -> str:
+        nonlocal copied
+        joined = "".join(parts)
+        copied += len(joined)
+        return joined
+
+    monkeypatch.setattr(markdown, "_join", join)
+    splitter = BlockSplitter()
+    for start in range(0, len(text), 7):
+        splitter.feed(text[start : start + 7])
+    splitter.finish()
+    assert copied <= 3 * len(text)
     assert splitter.text == text
 
 

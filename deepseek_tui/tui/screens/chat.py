@@ -33,6 +33,7 @@ from textual.worker import Worker, WorkerState
 
 from deepseek_tui.api.models import model_traits
 from deepseek_tui.config import UnknownPreset
+from deepseek_tui.messages import Message
 from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.app import DeepSeekApp
 from deepseek_tui.tui.screens.chat_attach import AttachHandlers
@@ -51,12 +52,12 @@ if TYPE_CHECKING:
     from deepseek_tui.api.events import StreamEvent
     from deepseek_tui.attachments import Attachment
     from deepseek_tui.history import History
-    from deepseek_tui.session import LocalMessage, Session, Turn
-    from deepseek_tui.store import Message
+    from deepseek_tui.messages import MessageDraft
+    from deepseek_tui.session import Session, Turn
     from deepseek_tui.tui.widgets.messages import AssistantMessage
     from deepseek_tui.tui.widgets.sidebar import Sidebar
 
-    Entry = Message | LocalMessage
+    Entry = Message | MessageDraft
 
 Mode = Literal["send", "regenerate", "continue"]
 STREAMING = "An answer is still streaming: press esc to stop it first."
@@ -188,7 +189,7 @@ class ChatScreen(AttachHandlers, ContextHandlers, TitleHandlers, Screen[None]):
         self._end_edit()  # another conversation or branch: the edit is abandoned
         history = self.session.history
         focus = next(
-            (i for i, m in enumerate(history) if focus_id is not None and m.id == focus_id), None
+            (i for i, m in enumerate(history) if isinstance(m, Message) and m.id == focus_id), None
         )
         self.conversation.show(history, focus)
 
@@ -198,7 +199,6 @@ class ChatScreen(AttachHandlers, ContextHandlers, TitleHandlers, Screen[None]):
 
     def _widget_for(self, message: Entry) -> Widget:
         from deepseek_tui.api.events import FinishReason
-        from deepseek_tui.store import Message
         from deepseek_tui.tui.widgets.attachments import AttachedQuestion
         from deepseek_tui.tui.widgets.messages import AssistantMessage, UserMessage, status_line
 
@@ -414,7 +414,6 @@ class ChatScreen(AttachHandlers, ContextHandlers, TitleHandlers, Screen[None]):
         (so ← on an answer at its first branch moves on to its question's branches)."""
         if self.streaming or self.session.store is None:
             return
-        from deepseek_tui.store import Message
 
         forked = False
         for message in reversed(self.session.history[self.conversation.first_shown :]):
@@ -665,7 +664,6 @@ class ChatScreen(AttachHandlers, ContextHandlers, TitleHandlers, Screen[None]):
         from pathlib import Path
 
         from deepseek_tui.export import export_filename, write_export
-        from deepseek_tui.store import Message
 
         conversation = self.session.conversation
         messages = [m for m in self.session.history if isinstance(m, Message)]
