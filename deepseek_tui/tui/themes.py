@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field, fields
-from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 _COLOURS = (
     "primary",
@@ -41,13 +42,16 @@ class LoadedThemes:
     failed: list[tuple[str, str]] = field(default_factory=list)
 
 
-def shipped_themes_dir() -> Traversable:
+def shipped_themes_dir() -> Path:
     """The themes that come with the app: inside the installed package, or the
-    repository's top-level themes/ when running from a checkout."""
-    inside = resources.files("deepseek_tui") / "themes"
+    repository's top-level themes/ when running from a checkout (an editable install).
+    Found from this file, not with importlib.resources: that costs ~3 ms at every
+    start, for a folder that is always on disk beside the package."""
+    package = Path(__file__).resolve().parents[1]
+    inside = package / "themes"
     if inside.is_dir():
         return inside
-    return Path(__file__).resolve().parents[2] / "themes"
+    return package.parent / "themes"
 
 
 def theme_from_toml(text: str, fallback_name: str) -> Theme:
