@@ -15,6 +15,7 @@ from textual.app import App, ComposeResult
 
 from deepseek_tui import markdown
 from deepseek_tui.markdown import BlockSplitter
+from deepseek_tui.tui.widgets import markdown as markdown_widget
 from deepseek_tui.tui.widgets.markdown import MarkdownView, Renderer
 from tests.helpers import wait_for
 
@@ -214,3 +215,58 @@ async def test_one_enormous_block_is_shown_as_plain_text() -> None:
         lines = [view.render_line(y).text.strip() for y in range(view.virtual_size.height)]
         assert lines[-1] == "line 19999"
         assert len(lines) < 20_000
+
+
+SECTIONS = [f"## Part {n}\n\nText of part {n}, **bold** and `code`.\n\n" for n in range(1500)]
+
+
+class Opened(App[None]):
+    """A view made with its text, as an answer opened from the history is."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        yield MarkdownView(self.text)
+
+
+def _count_renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    rendered: list[str] = []
+    render_one = MarkdownView._render_one
+
+    def counted(view: MarkdownView, text: str, before: object) -> object:
+        rendered.append(text)
+        return render_one(view, text, before)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(MarkdownView, "_render_one", counted)
+    return rendered
+
+
+async def test_blocks_a_fast_stream_would_fold_are_not_rendered(monkeypatch) -> None:
+    monkeypatch.setattr(markdown_widget, "WINDOW_CHARS", 40_000)
+    rendered = _count_renders(monkeypatch)
+    text = "".join(SECTIONS)  # ~70,000 characters at once: far behind
+    app = One()
+    async with app.run_test(size=(70, 30)) as pilot:
+        view = app.query_one(MarkdownView)
+        await view.write(text)
+        await wait_for(pilot, lambda: rendered, "a step rendered while it streams")
+        await view.finish()
+        await wait_for(pilot, lambda: view.settled, "the view rendered what it shows")
+        lines = [view.render_line(y).text for y in range(view.virtual_size.height)]
+        assert "earlier characters of this answer are not shown" in lines[0]
+        assert any("Part 1499" in line for line in lines)
+        # The last few screens (CATCH_UP_CHARS, and the open block again as it grew),
+        # not the window's 40,000 characters.
+        assert sum(map(len, rendered)) < 25_000
+        assert view.source == text
+
+
+async def test_an_answer_opened_whole_keeps_its_window(monkeypatch) -> None:
+    monkeypatch.setattr(markdown_widget, "WINDOW_CHARS", 40_000)
+    app = Opened("".join(SECTIONS))
+    async with app.run_test(size=(70, 30)) as pilot:
+        view = app.query_one(MarkdownView)
+        await wait_for(pilot, lambda: view.settled, "the view rendered what it shows")
+        assert 30_000 < sum(view._sizes[view._first :]) <= 40_000

@@ -297,6 +297,12 @@ class Block:
 # Past this many characters an answer shows its latest part only (all of it is kept
 # and saved); the cost of a frame and the memory of the view stay bounded.
 WINDOW_CHARS = 256_000
+# While a stream outpaces the renderer by more than half the window, the blocks it
+# is behind on would scroll by before the renderer reached them: they fold unseen,
+# and rendering goes on from `CATCH_UP_CHARS` (a few screens) before the end
+# (`MarkdownView._fold`).
+BEHIND_CHARS = WINDOW_CHARS // 2
+CATCH_UP_CHARS = 16_000
 # How long one frame may spend rendering new blocks while an answer streams.
 FRAME_SECONDS = 0.03
 # A single block larger than this is shown as plain text, not rendered as Markdown.
@@ -312,7 +318,8 @@ class MarkdownView(Widget):
     (`_step`), run after a screen refresh whenever there is something to render: it
     renders new blocks within `FRAME_SECONDS`, then says so with `refresh(layout=True)`,
     and schedules itself again until everything written (also after `finish`) is shown
-    (docs/architecture.md, "Streaming render").
+    — after as long a rest when its budget ran out while the stream still comes in
+    (`_rest`) (docs/architecture.md, "Streaming render").
     """
 
     DEFAULT_CSS = """
@@ -339,6 +346,7 @@ class MarkdownView(Widget):
         self._lines = 0
         self._stale = True
         self._step_due = False  # a render step is scheduled
+        self._streaming = False  # written to since it was made, and not finished
         # After a new width or theme, what was shown stays until the new look has
         # rendered as many blocks (a picture that shrank while re-rendering could take
         # the scrollbar away, change the width again, and never settle).
@@ -375,11 +383,13 @@ class MarkdownView(Widget):
     async def write(self, text: str) -> None:
         if text:
             self._splitter.feed(sanitize(text))
+            self._streaming = True
             self._open_dirty = True
             self._schedule()
 
     async def finish(self) -> None:
         self._splitter.finish()
+        self._streaming = False
         self._open_dirty = True
         self._schedule()
 
@@ -404,8 +414,22 @@ class MarkdownView(Widget):
             self.refresh(layout=True)
         elif self._shown is not shown:
             self.refresh()
-        if not self.settled:
+        if self._streaming and len(self._rendered) < len(self._splitter.blocks):
+            self._rest()  # the budget ran out behind a stream still coming in
+        elif not self.settled:
             self._schedule()
+
+    def _rest(self) -> None:
+        """The next step after a rest as long as a step's budget: a stream that
+        outpaces the renderer never has it take the whole event loop, so the stream
+        is taken in (one network read a loop turn) and keys and Esc are read. Once it
+        has all come, the view catches up step after step."""
+        self._step_due = True
+        self.set_timer(FRAME_SECONDS, self._rested)
+
+    def _rested(self) -> None:
+        self._step_due = False
+        self._schedule()
 
     def _layout(self, width: int) -> None:
         """Render what is new (or everything, for a new width or theme) and index it."""
@@ -469,18 +493,32 @@ class MarkdownView(Widget):
             self._stale = behind  # the index is whole only once nothing is behind
 
     def _fold(self) -> None:
-        """Leave out the oldest finished blocks while the rest is over the window."""
+        """Leave out the oldest finished blocks while the rest is over the window.
+
+        Blocks that will fold are not rendered: while a stream outpaces the renderer
+        by more than half the window, the view keeps only `CATCH_UP_CHARS` before the
+        end (what can be seen, anchored at the bottom, and a little more), and the
+        blocks it was behind on fold unrendered. A stream the renderer keeps up with,
+        and an answer opened from the history, keep the whole window."""
         blocks = self._splitter.blocks
         while len(self._sizes) < len(blocks):
             size = len(blocks[len(self._sizes)])
             self._sizes.append(size)
             self._tail_chars += size
-        while self._first < len(blocks) and self._tail_chars > self.window_chars:
+        window = self.window_chars
+        behind = min(BEHIND_CHARS, window // 2)
+        if self._streaming and window > CATCH_UP_CHARS and self._behind() > behind:
+            window = CATCH_UP_CHARS
+        while self._first < len(blocks) and self._tail_chars > window:
             self._tail_chars -= self._sizes[self._first]
             if self._first < len(self._rendered):
                 self._rendered[self._first] = FOLDED  # its strips can go
             self._first += 1
             self._stale = True
+
+    def _behind(self) -> int:
+        """Characters of the finished blocks not rendered yet (nor folded)."""
+        return sum(self._sizes[max(len(self._rendered), self._first) :])
 
     def _render_one(self, text: str, before: Block | None) -> Block:
         assert self._renderer is not None
