@@ -303,6 +303,10 @@ WINDOW_CHARS = 256_000
 # (`MarkdownView._fold`).
 BEHIND_CHARS = WINDOW_CHARS // 2
 CATCH_UP_CHARS = 16_000
+# A view that had to catch up so is a moving tail no one reads along: until the
+# stream ends it steps after rests this long, and the event loop is mostly the
+# intake's and the keys' (the screen still moves several times a second).
+CAUGHT_UP_SECONDS = 0.15
 # How long one frame may spend rendering new blocks while an answer streams.
 FRAME_SECONDS = 0.03
 # A single block larger than this is shown as plain text, not rendered as Markdown.
@@ -347,6 +351,7 @@ class MarkdownView(Widget):
         self._stale = True
         self._step_due = False  # a render step is scheduled
         self._streaming = False  # written to since it was made, and not finished
+        self._caught_up = False  # blocks were folded unrendered to catch up with it
         # After a new width or theme, what was shown stays until the new look has
         # rendered as many blocks (a picture that shrank while re-rendering could take
         # the scrollbar away, change the width again, and never settle).
@@ -389,7 +394,7 @@ class MarkdownView(Widget):
 
     async def finish(self) -> None:
         self._splitter.finish()
-        self._streaming = False
+        self._streaming = self._caught_up = False
         self._open_dirty = True
         self._schedule()
 
@@ -414,18 +419,21 @@ class MarkdownView(Widget):
             self.refresh(layout=True)
         elif self._shown is not shown:
             self.refresh()
-        if self._streaming and len(self._rendered) < len(self._splitter.blocks):
-            self._rest()  # the budget ran out behind a stream still coming in
+        if self._streaming and self._caught_up:
+            self._rest(CAUGHT_UP_SECONDS)  # a stream far faster than the eye
+        elif self._streaming and len(self._rendered) < len(self._splitter.blocks):
+            self._rest(FRAME_SECONDS)  # the budget ran out behind a stream still coming in
         elif not self.settled:
             self._schedule()
 
-    def _rest(self) -> None:
-        """The next step after a rest as long as a step's budget: a stream that
-        outpaces the renderer never has it take the whole event loop, so the stream
-        is taken in (one network read a loop turn) and keys and Esc are read. Once it
-        has all come, the view catches up step after step."""
+    def _rest(self, seconds: float) -> None:
+        """The next step after a rest (a step's budget; `CAUGHT_UP_SECONDS` once the
+        view had to catch up): a stream that outpaces the renderer never has it take
+        the whole event loop, so the stream is taken in (one network read a loop turn)
+        and keys and Esc are read. Once it has all come, the view catches up step
+        after step."""
         self._step_due = True
-        self.set_timer(FRAME_SECONDS, self._rested)
+        self.set_timer(seconds, self._rested)
 
     def _rested(self) -> None:
         self._step_due = False
@@ -509,6 +517,7 @@ class MarkdownView(Widget):
         behind = min(BEHIND_CHARS, window // 2)
         if self._streaming and window > CATCH_UP_CHARS and self._behind() > behind:
             window = CATCH_UP_CHARS
+            self._caught_up = True
         while self._first < len(blocks) and self._tail_chars > window:
             self._tail_chars -= self._sizes[self._first]
             if self._first < len(self._rendered):
