@@ -76,10 +76,13 @@ arrive; times are taken when the bytes were read, so parsing does not add to the
 The harness's own CPU (pyte and the emulator thread) is reported, because on a 2-core
 machine it competes with the app.
 
-Inside this process only, the emulator gets three benchmark hooks: a pacer that lets
+Inside this process only, the emulator gets four benchmark hooks: a pacer that lets
 the first chunks skip `token_delay` (the keys row), stream chunks built one at a time
 for answers over 100,000 tokens, and a cached split of the 10 MB text (millions of
-chunk dicts up front would take gigabytes and many seconds before the first byte).
+chunk dicts up front would take gigabytes and many seconds before the first byte);
+those chunks are encoded as the JSON around their text with the text's JSON string
+in it, not by a json.dumps of each dict (the emulator alone took 19 s to send the
+10 MB answer to a reader that did nothing, 11 s so; checked against json.dumps).
 Esc is a lone ESC byte, so it includes Textual's 100 ms ESCDELAY, as in any terminal.
 """
 
@@ -427,6 +430,11 @@ class LazyChunks(Sequence[dict[str, Any]]):
         self.first, self.template, self.last, self.pieces = first, template, last, pieces
         self.sent_chars = 0
         self.sent_pieces = 0
+        # A chunk's JSON around its text (`encoded`).
+        marker = "\x00piece"
+        sample = _original_encode(self._chunk(marker))
+        self._head, self._tail = sample.split(json.dumps(marker, ensure_ascii=False))
+        self._made: tuple[dict[str, Any], str] | None = None  # the last chunk, encoded
 
     def __len__(self) -> int:
         return 1 + len(self.pieces) + len(self.last)
@@ -439,12 +447,24 @@ class LazyChunks(Sequence[dict[str, Any]]):
             if index > self.sent_pieces:
                 self.sent_pieces = index
                 self.sent_chars += len(piece)
-            choice = {**self.template["choices"][0], "delta": {"content": piece}}
-            return {**self.template, "choices": [choice]}
+            chunk = self._chunk(piece)
+            text = json.dumps(piece, ensure_ascii=False)
+            self._made = (chunk, f"{self._head}{text}{self._tail}")
+            return chunk
         return self.last[index - 1 - len(self.pieces)]
+
+    def _chunk(self, piece: str) -> dict[str, Any]:
+        choice = {**self.template["choices"][0], "delta": {"content": piece}}
+        return {**self.template, "choices": [choice]}
+
+    def encoded(self, chunk: object) -> str | None:
+        """`chunk`'s JSON when it is the chunk just made, else None."""
+        made = self._made
+        return made[1] if made is not None and made[0] is chunk else None
 
 
 _original_stream_chunks = emulator_server.stream_chunks
+_original_encode = emulator_server.encode
 _original_split_tokens = emulator_server.split_tokens
 _split_cache: dict[int, tuple[str, list[str]]] = {}
 _lazy: list[LazyChunks] = []
@@ -475,6 +495,14 @@ def _lazy_stream_chunks(completion: Any, **options: Any) -> Sequence[dict[str, A
     return lazy
 
 
+def _lazy_encode(obj: Any) -> str:
+    for lazy in _lazy[-1:]:
+        encoded = lazy.encoded(obj)
+        if encoded is not None:
+            return encoded
+    return _original_encode(obj)
+
+
 def _check_lazy_chunks() -> None:
     """The lazy chunks are exactly the eager ones (checked on a small answer)."""
     from deepseek_tui.emulator.chunks import Completion
@@ -488,6 +516,10 @@ def _check_lazy_chunks() -> None:
     last = [dict(chunk) for chunk in shape[2:]]
     last[-1]["usage"] = completion.usage()
     assert list(LazyChunks(shape[0], shape[1], last, pieces)) == eager
+    lazy = LazyChunks(shape[0], shape[1], last, (*pieces, ' "q" \\ \n é \u2028 \ud83d'))
+    for index in range(len(lazy)):
+        chunk = lazy[index]
+        assert (lazy.encoded(chunk) or _original_encode(chunk)) == _original_encode(chunk)
 
 
 @contextlib.contextmanager
@@ -496,6 +528,7 @@ def benchmark_emulator(faults: Faults | None = None, pacer: Pacer | None = None)
     emulator_server._Handler._wait = _paced_wait  # type: ignore[method-assign]
     emulator_server.stream_chunks = _lazy_stream_chunks  # type: ignore[assignment]
     emulator_server.split_tokens = _cached_split_tokens  # type: ignore[assignment]
+    emulator_server.encode = _lazy_encode  # type: ignore[assignment]
     emulator = Emulator(faults=faults)
     emulator.bench_pacer = pacer  # type: ignore[attr-defined]
     try:
@@ -505,6 +538,7 @@ def benchmark_emulator(faults: Faults | None = None, pacer: Pacer | None = None)
         emulator_server._Handler._wait = _original_wait  # type: ignore[method-assign]
         emulator_server.stream_chunks = _original_stream_chunks
         emulator_server.split_tokens = _original_split_tokens
+        emulator_server.encode = _original_encode
 
 
 class Answer:
