@@ -10,13 +10,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from deepseek_tui import store as store_module
+from deepseek_tui.messages import MessageDraft, MessageUpdate
 from deepseek_tui.store import Store, _has_cjk, _may_hold_cjk
 
 
 def add(store: Store, *texts: str, reasoning: str | None = None) -> list[int]:
     conversation = store.create_conversation("t")
     return [
-        store.add_message(conversation.id, "user", text, reasoning=reasoning).id for text in texts
+        store.add_message(conversation.id, MessageDraft("user", text, reasoning=reasoning)).id
+        for text in texts
     ]
 
 
@@ -45,10 +47,10 @@ def test_the_index_follows_edits_deletes_and_reasoning() -> None:
     (message,) = add(store, "英文 only", reasoning="思考过程")
     assert found(store, "思考") == []
     assert found(store, "思考", include_reasoning=True) == [message]
-    store.update_message(message, content="改写的内容")
+    store.update_message(message, MessageUpdate(content="改写的内容"))
     assert found(store, "改写") == [message]
     assert found(store, "英文") == []
-    store.update_message(message, content="plain English now")
+    store.update_message(message, MessageUpdate(content="plain English now"))
     assert found(store, "改写") == []
     store.delete_conversation(store.list_conversations()[0].conversation.id)
     assert found(store, "思考", include_reasoning=True) == []
@@ -99,7 +101,7 @@ def test_the_cjk_index_finds_what_a_scan_finds(
     store = Store.memory()
     conversation = store.create_conversation("t")
     for content, reasoning in texts:
-        store.add_message(conversation.id, "user", content, reasoning=reasoning)
+        store.add_message(conversation.id, MessageDraft("user", content, reasoning=reasoning))
     if not _has_cjk(query) or not query.split():
         return
     original = store_module.CJK_TERMS

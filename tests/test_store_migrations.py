@@ -262,7 +262,7 @@ def test_without_trigram_a_v6_file_steps_back_and_stays_writable(
     monkeypatch.setattr(store_module, "_trigram_supported", lambda: False)
     store = Store.open(path)
     assert store._user_version() == store_module.WITHOUT_TRIGRAM
-    conversation, _ = store.start_conversation("t", "user", "写入仍然可以")
+    conversation, _ = store.start_conversation("t", MessageDraft("user", "写入仍然可以"))
     assert [h.conversation_id for h in store.search("写入")] == [conversation.id]
     store.close()
 
@@ -275,7 +275,7 @@ def test_a_file_stepped_back_is_indexed_again_where_trigram_is(
     with monkeypatch.context() as patch:
         patch.setattr(store_module, "_trigram_supported", lambda: False)
         store = Store.open(path)
-        _, written = store.start_conversation("t", "user", "没有索引时写的")
+        _, written = store.start_conversation("t", MessageDraft("user", "没有索引时写的"))
         store.close()
     store = Store.open(path)
     assert store.cjk_index and store._user_version() == SCHEMA_VERSION
