@@ -60,11 +60,14 @@ def _wait(master: int, condition, what: str, timeout: float = DEADLINE * 3) -> b
 def _finished_questions(database: Path) -> list[str]:
     if not database.exists():
         return []
-    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
-        rows = db.execute(
-            "SELECT q.content FROM messages q JOIN messages a ON a.parent_id = q.id "
-            "WHERE q.role = 'user' AND a.finish_reason IS NOT NULL ORDER BY q.id"
-        ).fetchall()
+    try:
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
+            rows = db.execute(
+                "SELECT q.content FROM messages q JOIN messages a ON a.parent_id = q.id "
+                "WHERE q.role = 'user' AND a.finish_reason IS NOT NULL ORDER BY q.id"
+            ).fetchall()
+    except sqlite3.OperationalError:
+        return []  # the file is there, its tables not yet (or it is busy): ask again
     return [content for (content,) in rows]
 
 
