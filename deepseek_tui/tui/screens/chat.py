@@ -33,7 +33,6 @@ from textual.worker import Worker, WorkerState
 
 from deepseek_tui.api.models import model_traits
 from deepseek_tui.config import UnknownPreset
-from deepseek_tui.messages import Message
 from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.app import DeepSeekApp
 from deepseek_tui.tui.screens.chat_attach import AttachHandlers
@@ -52,7 +51,7 @@ if TYPE_CHECKING:
     from deepseek_tui.api.events import StreamEvent
     from deepseek_tui.attachments import Attachment
     from deepseek_tui.history import History
-    from deepseek_tui.messages import MessageDraft
+    from deepseek_tui.messages import Message, MessageDraft
     from deepseek_tui.session import Session, Turn
     from deepseek_tui.tui.widgets.messages import AssistantMessage
     from deepseek_tui.tui.widgets.sidebar import Sidebar
@@ -186,6 +185,8 @@ class ChatScreen(AttachHandlers, ContextHandlers, TitleHandlers, Screen[None]):
     # --- showing ------------------------------------------------------------------------
 
     def show_history(self, focus_id: int | None = None) -> None:
+        from deepseek_tui.messages import Message
+
         self._end_edit()  # another conversation or branch: the edit is abandoned
         history = self.session.history
         focus = next(
@@ -199,6 +200,7 @@ class ChatScreen(AttachHandlers, ContextHandlers, TitleHandlers, Screen[None]):
 
     def _widget_for(self, message: Entry) -> Widget:
         from deepseek_tui.api.events import FinishReason
+        from deepseek_tui.messages import Message
         from deepseek_tui.tui.widgets.attachments import AttachedQuestion
         from deepseek_tui.tui.widgets.messages import AssistantMessage, UserMessage, status_line
 
@@ -414,6 +416,7 @@ class ChatScreen(AttachHandlers, ContextHandlers, TitleHandlers, Screen[None]):
         (so ← on an answer at its first branch moves on to its question's branches)."""
         if self.streaming or self.session.store is None:
             return
+        from deepseek_tui.messages import Message
 
         forked = False
         for message in reversed(self.session.history[self.conversation.first_shown :]):
@@ -664,6 +667,7 @@ class ChatScreen(AttachHandlers, ContextHandlers, TitleHandlers, Screen[None]):
         from pathlib import Path
 
         from deepseek_tui.export import export_filename, write_export
+        from deepseek_tui.messages import Message
 
         conversation = self.session.conversation
         messages = [m for m in self.session.history if isinstance(m, Message)]
