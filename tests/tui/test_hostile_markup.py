@@ -25,7 +25,8 @@ def picker_ids(app) -> list[str | None]:
 
 MARKUP = st.one_of(
     st.sampled_from(["[/]", "[bold", "[/bold]", "[link=x]y", "[@click=app.quit]x[/]", "[$accent]"]),
-    st.text(alphabet="[]/=@$#:bold x", min_size=1, max_size=14),
+    # Never blank: a model id is stripped, and a blank one is not listed at all.
+    st.text(alphabet="[]/=@$#:bold x", min_size=1, max_size=14).filter(str.strip),
 )
 
 
