@@ -25,6 +25,7 @@ from textual.message import Message
 from textual.widgets import Input, OptionList, Static
 from textual.worker import get_current_worker
 
+from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.widgets.conversation_list import (
     ConversationList,
     conversation_of,
@@ -195,7 +196,7 @@ class Sidebar(Vertical):
         if restored is None:
             return
         self._refresh(keep=restored.id)
-        self.notify(f"Restored “{restored.shown_title}”.", markup=False)
+        self.notify(f"Restored “{sanitize(restored.shown_title, name=True)}”.", markup=False)
 
     # --- loading ------------------------------------------------------------------------
 
@@ -345,7 +346,7 @@ class Sidebar(Vertical):
     def _delete(self, conversation: Conversation) -> None:
         from deepseek_tui.tui.widgets.dialogs import Confirm
 
-        title = conversation.shown_title
+        title = sanitize(conversation.shown_title, name=True)  # a name from outside
         # The highlight stays in place: on the row after the deleted one.
         after = self._neighbour(conversation.id)
 
