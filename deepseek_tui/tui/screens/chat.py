@@ -65,6 +65,15 @@ STREAMING = "An answer is still streaming: press esc to stop it first."
 NARROW = 110
 
 
+def _attach_picker() -> AttachPicker:
+    """The picker the prompt opens (given to it: a widget may not import screens)."""
+    from pathlib import Path
+
+    from deepseek_tui.tui.screens.attach_picker import AttachPicker
+
+    return AttachPicker(Path.cwd())
+
+
 def _chat_commands() -> type[Provider]:
     """The palette's entries, imported when the palette first opens: they bring the
     help's key table and the parameters' dialogs, which the first frame does not need."""
@@ -157,7 +166,9 @@ class ChatScreen(TitleHandlers, Screen[None]):
             with Conversation(self._widget_for, id="conversation"):
                 if not self.app.session_made:
                     yield EmptyHint()  # a new chat: in the first frame, not mounted after it
-            yield Prompt(self._attach_picker, limit_kb=self._attach_limit_kb, id="prompt")
+            yield Prompt(
+                _attach_picker, limit_kb=lambda: self.app.settings.attach_limit_kb, id="prompt"
+            )
             yield StatusBar(id="status")
         yield KeysFooter(compact=True)
 
@@ -271,17 +282,6 @@ class ChatScreen(TitleHandlers, Screen[None]):
 
     # --- the prompt and the gauge -------------------------------------------------------
 
-    def _attach_picker(self) -> AttachPicker:
-        # Given to the prompt: a widget may not import screens (widgets/prompt.py).
-        from pathlib import Path
-
-        from deepseek_tui.tui.screens.attach_picker import AttachPicker
-
-        return AttachPicker(Path.cwd())
-
-    def _attach_limit_kb(self) -> int:
-        return self.app.settings.attach_limit_kb
-
     def action_attach(self) -> None:
         """Pick a file to send with the next message (^a: the screen's key, so that it
         works wherever the focus is; the prompt does the rest)."""
@@ -300,12 +300,10 @@ class ChatScreen(TitleHandlers, Screen[None]):
             update_gauge=self.update_gauge,
         )
 
+    @on(Prompt.DraftChanged)
     def update_gauge(self) -> None:
         """The context gauge, for the conversation and the prompt's draft as they are."""
         show_gauge(self.status, self.session, self.prompt.draft)
-
-    def on_prompt_draft_changed(self, _: Prompt.DraftChanged) -> None:
-        self.update_gauge()
 
     # --- sending ------------------------------------------------------------------------
 
