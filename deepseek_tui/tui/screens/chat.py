@@ -41,7 +41,7 @@ from deepseek_tui.tui.screens.chat_titles import TitleHandlers
 from deepseek_tui.tui.widgets.composer import Composer
 from deepseek_tui.tui.widgets.conversation import Conversation, EmptyHint
 from deepseek_tui.tui.widgets.footer import KeysFooter
-from deepseek_tui.tui.widgets.prompt import Draft, Prompt
+from deepseek_tui.tui.widgets.prompt import Prompt
 from deepseek_tui.tui.widgets.status_bar import StatusBar
 from deepseek_tui.tui.widgets.title_bar import TitleBar
 
@@ -405,7 +405,7 @@ class ChatScreen(TitleHandlers, Screen[None]):
         if mode == "send":
             self.after_first_answer(turn)
         if turn.error is not None and is_context_overflow(str(turn.error)):
-            self.room.offer(Draft(""), refused=str(turn.error))
+            self.room.refused(str(turn.error))
 
     async def _status_on_start(
         self, events: AsyncIterator[StreamEvent]

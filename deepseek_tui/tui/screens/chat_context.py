@@ -63,10 +63,16 @@ class ContextRoom:
         self.offer(draft)
         return False
 
+    def refused(self, sentence: str) -> None:
+        """The server turned the last question down as too long (`sentence`, its
+        words): the same choices, for that question."""
+        from deepseek_tui.tui.widgets.prompt import Draft
+
+        self.offer(Draft(""), refused=sentence)
+
     def offer(self, draft: Draft, *, refused: str = "") -> None:
         """Ask what to do about a full window: for `draft`, or (with `refused`, the
-        server's sentence, and an empty draft) for the last question, which the server
-        turned down."""
+        server's sentence, and an empty draft) for the last question."""
         from deepseek_tui.context import format_tokens
         from deepseek_tui.tui.screens.context_full import ContextFull
 
