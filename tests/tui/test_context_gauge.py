@@ -13,6 +13,7 @@ from deepseek_tui.emulator import Emulator
 from deepseek_tui.session import SUMMARY_REQUEST
 from deepseek_tui.tui.screens.chat_context import SUMMARY_INTRO
 from deepseek_tui.tui.screens.context_full import ContextFull
+from deepseek_tui.tui.widgets.prompt import Prompt
 from deepseek_tui.tui.widgets.status_bar import StatusBar
 from tests.helpers import answered, chat_requests, send, wait_for
 
@@ -267,8 +268,8 @@ async def test_the_gauge_counts_an_attached_file_over_ten_turns(
             screen.composer.insert(question)
 
             def expected(screen=screen):
-                extra = screen.draft_extra_tokens()
-                return screen.session.gauge(screen.composer.text, extra_tokens=extra)
+                draft = screen.query_one(Prompt).draft  # the text, the files, their tokens
+                return screen.session.gauge(draft.text, extra_tokens=draft.attachment_tokens)
 
             await wait_for(
                 pilot,

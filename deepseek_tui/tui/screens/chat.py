@@ -19,6 +19,7 @@ import dataclasses
 import gc
 import os
 from collections.abc import AsyncIterator
+from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
 from textual import getters, on, work
@@ -35,13 +36,12 @@ from deepseek_tui.api.models import model_traits
 from deepseek_tui.config import UnknownPreset
 from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.app import DeepSeekApp
-from deepseek_tui.tui.screens.chat_attach import AttachHandlers
-from deepseek_tui.tui.screens.chat_context import ContextHandlers
+from deepseek_tui.tui.screens.chat_context import ContextRoom, show_gauge
 from deepseek_tui.tui.screens.chat_titles import TitleHandlers
-from deepseek_tui.tui.widgets.attachments import AttachmentChips
 from deepseek_tui.tui.widgets.composer import Composer
 from deepseek_tui.tui.widgets.conversation import Conversation, EmptyHint
 from deepseek_tui.tui.widgets.footer import KeysFooter
+from deepseek_tui.tui.widgets.prompt import Prompt
 from deepseek_tui.tui.widgets.status_bar import StatusBar
 from deepseek_tui.tui.widgets.title_bar import TitleBar
 
@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from deepseek_tui.history import History
     from deepseek_tui.messages import Message, MessageDraft
     from deepseek_tui.session import Session, Turn
+    from deepseek_tui.tui.screens.attach_picker import AttachPicker
     from deepseek_tui.tui.widgets.messages import AssistantMessage
     from deepseek_tui.tui.widgets.sidebar import Sidebar
 
@@ -64,6 +65,15 @@ STREAMING = "An answer is still streaming: press esc to stop it first."
 NARROW = 110
 
 
+def _attach_picker() -> AttachPicker:
+    """The picker the prompt opens (given to it: a widget may not import screens)."""
+    from pathlib import Path
+
+    from deepseek_tui.tui.screens.attach_picker import AttachPicker
+
+    return AttachPicker(Path.cwd())
+
+
 def _chat_commands() -> type[Provider]:
     """The palette's entries, imported when the palette first opens: they bring the
     help's key table and the parameters' dialogs, which the first frame does not need."""
@@ -72,7 +82,7 @@ def _chat_commands() -> type[Provider]:
     return ChatCommands
 
 
-class ChatScreen(AttachHandlers, ContextHandlers, TitleHandlers, Screen[None]):
+class ChatScreen(TitleHandlers, Screen[None]):
     """One conversation at a time; keyboard first."""
 
     # DEFAULT_CSS, not a chat.tcss (CSS_PATH) like the other screens: a screen's file
@@ -127,6 +137,7 @@ class ChatScreen(AttachHandlers, ContextHandlers, TitleHandlers, Screen[None]):
 
     app = getters.app(DeepSeekApp)
     conversation = getters.query_one("#conversation", Conversation)
+    prompt = getters.query_one("#prompt", Prompt)
     composer = getters.query_one("#composer", Composer)
     status = getters.query_one("#status", StatusBar)
     title_bar = getters.query_one("#title", TitleBar)
@@ -155,8 +166,9 @@ class ChatScreen(AttachHandlers, ContextHandlers, TitleHandlers, Screen[None]):
             with Conversation(self._widget_for, id="conversation"):
                 if not self.app.session_made:
                     yield EmptyHint()  # a new chat: in the first frame, not mounted after it
-            yield AttachmentChips(id="attachments")
-            yield Composer(id="composer")
+            yield Prompt(
+                _attach_picker, limit_kb=lambda: self.app.settings.attach_limit_kb, id="prompt"
+            )
             yield StatusBar(id="status")
         yield KeysFooter(compact=True)
 
@@ -268,6 +280,31 @@ class ChatScreen(AttachHandlers, ContextHandlers, TitleHandlers, Screen[None]):
         """The model of the next message, without making the session for it."""
         return self.session.model if self.app.session_made else self.app.starting_model()[0]
 
+    # --- the prompt and the gauge -------------------------------------------------------
+
+    def action_attach(self) -> None:
+        """Pick a file to send with the next message (^a: the screen's key, so that it
+        works wherever the focus is; the prompt does the rest)."""
+        self.prompt.pick_file()
+
+    @cached_property
+    def room(self) -> ContextRoom:
+        """The choices when a message would not fit (made at the first use: it holds
+        the prompt, which is composed after `__init__`)."""
+        return ContextRoom(
+            self,
+            self.app,
+            self.prompt,
+            new_conversation=self.action_new_conversation,
+            retry=self.action_retry,
+            update_gauge=self.update_gauge,
+        )
+
+    @on(Prompt.DraftChanged)
+    def update_gauge(self) -> None:
+        """The context gauge, for the conversation and the prompt's draft as they are."""
+        show_gauge(self.status, self.session, self.prompt.draft)
+
     # --- sending ------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -291,13 +328,11 @@ class ChatScreen(AttachHandlers, ContextHandlers, TitleHandlers, Screen[None]):
         self._reply = self.stream_answer(text, mode=mode, attachments=attachments)
         self.refresh_bindings()
 
-    async def on_composer_submitted(self, message: Composer.Submitted) -> None:
+    async def on_prompt_submitted(self, message: Prompt.Submitted) -> None:
         from deepseek_tui.tui.widgets.attachments import AttachedQuestion
         from deepseek_tui.tui.widgets.messages import UserMessage
 
-        attachments = self.attachments
-        if not message.text.strip() and not attachments:
-            return  # nothing to send
+        attachments = message.attachments  # the prompt sends nothing empty
         if self.streaming:
             self.notify(STREAMING)
             return
@@ -306,10 +341,9 @@ class ChatScreen(AttachHandlers, ContextHandlers, TitleHandlers, Screen[None]):
             # Said before anything is sent; the text stays in the composer.
             self.notify(problem, severity="warning", timeout=10, markup=False)
             return
-        if not self.room_for(message.text):
+        if not self.room.fits(message.draft):
             return  # it would not fit: the user chooses what to do, nothing is sent
-        self.composer.clear()
-        self.chips.clear()
+        self.prompt.clear()
         if self._before_edit is not None:
             await self.conversation.remove_replaced()
         self._end_edit()
@@ -371,7 +405,7 @@ class ChatScreen(AttachHandlers, ContextHandlers, TitleHandlers, Screen[None]):
         if mode == "send":
             self.after_first_answer(turn)
         if turn.error is not None and is_context_overflow(str(turn.error)):
-            self.offer_room("", refused=str(turn.error))
+            self.room.refused(str(turn.error))
 
     async def _status_on_start(
         self, events: AsyncIterator[StreamEvent]
@@ -487,10 +521,6 @@ class ChatScreen(AttachHandlers, ContextHandlers, TitleHandlers, Screen[None]):
         text = self.session.rewind_last_question()
         if text is None:
             return
-        # The question's files come back as chips: the edit sends them again.
-        self.chips.clear()
-        for attachment in asked.attachments if asked is not None else ():
-            self.chips.add(attachment)
         if self._before_edit is None:  # ↑ again goes further back; Esc undoes all
             self._before_edit = before
         # What the edit replaces stays on screen, faded, until it is sent (Esc brings
@@ -499,11 +529,9 @@ class ChatScreen(AttachHandlers, ContextHandlers, TitleHandlers, Screen[None]):
         questions = [q for q in shown if not q.has_class("-replaced")]
         if questions:
             self.conversation.set_replaced_from(questions[-1])
-        composer = self.composer
-        composer.load_text(text)
-        composer.set_editing(True)
-        composer.focus()
-        composer.move_cursor(composer.document.end)
+        # The question's files come back as chips: the edit sends them again.
+        self.prompt.load(text, asked.attachments if asked is not None else ())
+        self.composer.set_editing(True)
         self.refresh_bindings()
 
     def action_cancel_edit(self) -> None:
@@ -512,8 +540,7 @@ class ChatScreen(AttachHandlers, ContextHandlers, TitleHandlers, Screen[None]):
         if before is None:
             return
         self.session.history[:] = before
-        self.composer.clear()
-        self.chips.clear()
+        self.prompt.clear()
         self.show_history()
         self.composer.focus()
 

@@ -62,12 +62,12 @@ class ChatCommands(Provider):
             )
             for name, about in chat.presets()
         ]
-        if chat.attachments:
-            count = len(chat.attachments)
+        if chat.prompt.attachments:
+            count = len(chat.prompt.attachments)
             commands.append(
                 (
                     "Remove the attached files",
-                    chat.action_remove_attachments,
+                    chat.prompt.remove_attachments,
                     f"{count} file{'s' if count > 1 else ''} waiting to be sent",
                 )
             )
