@@ -17,7 +17,7 @@ import contextlib
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -48,7 +48,7 @@ from deepseek_tui.context import (
 from deepseek_tui.messages import Message, MessageDraft, MessageUpdate
 from deepseek_tui.pricing import cost, is_peak, price_for
 from deepseek_tui.session.reply import Reply
-from deepseek_tui.session.saver import AnswerSaver, update
+from deepseek_tui.session.saver import AnswerRecord, draft, update
 from deepseek_tui.session.window import ContextWindow, sendable
 from deepseek_tui.store import Conversation, Store, StoreError
 from deepseek_tui.titles import TitleReply, clean_title, title_for, title_request
@@ -320,13 +320,7 @@ class Session:
         `x-remaining-credits`), as it said it; None when it does not say."""
         return self.client.remaining_credits if self.client is not None else None
 
-    # --- the context window --------------------------------------------------------------
-
     # --- the context window (window.py) --------------------------------------------------
-
-    @property
-    def context_window(self) -> int | None:
-        return self.window.tokens
 
     @property
     def context_size(self) -> int | None:
@@ -513,7 +507,10 @@ class Session:
             request = replace(request, messages=messages)
         if self.client is None:
             raise RuntimeError("Session.client must be set before sending")
-        answer = _Answer(reply, self._last_id(), row, self._saver())
+        conversation_id = self.conversation.id if self.conversation is not None else None
+        record = AnswerRecord(
+            self.store, conversation_id, parent=self._last_id(), row=row, failed=self._store_failed
+        )
         saved_at = 0.0
         outcome: FinishReason | str = FinishReason.STOPPED
         stream = self.client.stream_chat(request)
@@ -535,10 +532,10 @@ class Session:
                     reply.finish_reason = event.reason
                     outcome = event.reason
                 if isinstance(event, ReasoningDelta | ContentDelta):
-                    if answer.row is None:
-                        self._create_answer(answer)
+                    if record.row is None:
+                        record.create(reply)
                         saved_at = self.clock()
-                    elif self.clock() - saved_at >= self.save_interval and self._save(answer):
+                    elif self.clock() - saved_at >= self.save_interval and record.save(reply):
                         saved_at = self.clock()
                 yield event
         except errors.ApiError as error:
@@ -564,7 +561,7 @@ class Session:
             if reply.reasoning_seconds is None and reply.reasoning:
                 reply.reasoning_seconds = self.clock() - reply.started
             reply.finish_reason = outcome
-            await self._finish(answer)
+            await self._finish(reply, record)
 
     # --- persistence -------------------------------------------------------------------
 
@@ -626,44 +623,6 @@ class Session:
             self._store_failed(error)
             return draft
 
-    def _create_answer(self, answer: _Answer) -> None:
-        if self.store is None or self.conversation is None:
-            return
-        try:
-            answer.row = self.store.add_message(
-                self.conversation.id, _draft(answer.reply), parent_id=answer.parent
-            )
-        except (StoreError, OSError) as error:
-            self._store_failed(error)
-
-    def _saver(self) -> AnswerSaver | None:
-        """A saver for the answer about to stream: a thread and a connection of its
-        own. None for a store in memory (it has no file to open again) or none."""
-        if self.store is None or self.store.path is None:
-            return None
-        return AnswerSaver(self.store.path)
-
-    def _save(self, answer: _Answer) -> bool:
-        """Save the answer so far; False when the last save is still under way (or
-        resting: `AnswerSaver.ready`), to be tried again at the next delta."""
-        reply, saver = answer.reply, answer.saver
-        if self.store is None or answer.row is None:
-            return True
-        change = MessageUpdate(content=reply.content, reasoning=reply.reasoning or None)
-        if saver is not None:
-            failure = saver.failure()
-            if failure is not None:
-                self._store_failed(failure)
-            if not saver.ready():
-                return False
-            saver.save(answer.row.id, change)
-            return True
-        try:
-            self.store.update_message(answer.row.id, change)
-        except (StoreError, OSError) as error:
-            self._store_failed(error)
-        return True
-
     def _cost(self, model: str, usage: Usage | None) -> float | None:
         """What `usage` of `model` cost, in `currency`; None when its price is unknown."""
         price = price_for(model, self.prices, builtin=self.builtin_prices)
@@ -671,8 +630,7 @@ class Session:
             return None
         return cost(usage, price, peak=self.peak_pricing and is_peak(datetime.now(UTC)))
 
-    async def _finish(self, answer: _Answer) -> None:
-        reply = answer.reply
+    async def _finish(self, reply: Reply, record: AnswerRecord) -> None:
         reply.cost = self._cost(reply.model, reply.usage)
         final = MessageUpdate(
             content=reply.content,
@@ -683,68 +641,21 @@ class Session:
             error=str(reply.error) if reply.error else None,
             reasoning_seconds=reply.reasoning_seconds,
         )
-        try:
-            message, cancelled = await self._save_finished(answer, final)
-        finally:
-            if answer.saver is not None:
-                answer.saver.close()
+        message, cancelled = await record.finish(reply, final)
         if message is not None:
             self._unsaved.pop(message.id, None)
-        elif answer.row is not None:  # kept in memory, the row behind: saved at the next send
-            message = self._unsaved[answer.row.id] = answer.row.updated(final)
+        elif record.row is not None:  # kept in memory, the row behind: saved at the next send
+            message = self._unsaved[record.row.id] = record.row.updated(final)
         else:
-            message = _draft(reply).updated(final)
+            message = draft(reply).updated(final)
         self.history.append(message)
         reply.message = message
         if cancelled:
             raise asyncio.CancelledError  # after the answer is kept: the next send's parent
 
-    async def _save_finished(
-        self, answer: _Answer, final: MessageUpdate
-    ) -> tuple[Message | None, bool]:
-        """Save the answer as it ended: the saved message (None when it could not be
-        saved), and whether this task was cancelled while it was saved."""
-        if self.store is None or self.conversation is None:
-            return None, False
-        try:
-            if answer.row is None:
-                # No delta arrived (an error before the answer, or an empty reply):
-                # still record the turn so the failure is visible in the history.
-                self._create_answer(answer)
-            if answer.row is None:
-                return None, False
-            if answer.saver is None:
-                return update(self.store, answer.row.id, final), False
-            return await answer.saver.finish(answer.row.id, final)
-        except (StoreError, OSError) as error:
-            self._store_failed(error)
-            return None, False
-
     def _store_failed(self, error: BaseException) -> None:
         # The conversation stays in memory; the UI shows this sentence.
         self.store_error = f"Could not save to the history database: {str(error).rstrip('.')}."
-
-
-@dataclass
-class _Answer:
-    """One answer being saved: its reply, the question it answers (`parent`), its row
-    once created, and the thread that saves it."""
-
-    reply: Reply
-    parent: int | None
-    row: Message | None
-    saver: AnswerSaver | None
-
-
-def _draft(reply: Reply) -> MessageDraft:
-    """The answer as its row is created (at its first delta)."""
-    return MessageDraft(
-        "assistant",
-        reply.content,
-        reasoning=reply.reasoning or None,
-        model=reply.model,
-        thinking=reply.thinking,
-    )
 
 
 def parameters_from(settings: Settings, preset: str | None = None) -> Parameters:

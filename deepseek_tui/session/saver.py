@@ -1,25 +1,124 @@
-"""Saving one answer as it streams, off the event loop (`AnswerSaver`), and the one
-way a message's update is written and read back (`update`)."""
+"""Saving one answer as it streams: `AnswerRecord` (its row, created at the first
+delta, saved so far and as it ended), `AnswerSaver` (the saves off the event loop),
+and the one way a message's update is written and read back (`update`). A failed
+save is handed to the session's `failed` (it keeps the answer in memory)."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
-from deepseek_tui.store import Store
+from deepseek_tui.messages import MessageDraft, MessageUpdate
+from deepseek_tui.store import Store, StoreError
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from deepseek_tui.messages import Message, MessageUpdate
+    from deepseek_tui.messages import Message
+    from deepseek_tui.session.reply import Reply
 
 
 def update(store: Store, message_id: int, change: MessageUpdate) -> Message | None:
     """Save `change`; the message as saved (None when its row is gone meanwhile)."""
     store.update_message(message_id, change)
     return store.get_message(message_id)
+
+
+class AnswerRecord:
+    """One answer's place in the store: its row (created at the first delta, or the
+    row of the answer it continues), saved as it streams and as it ended."""
+
+    def __init__(
+        self,
+        store: Store | None,
+        conversation_id: str | None,
+        *,
+        parent: int | None,
+        row: Message | None,
+        failed: Callable[[BaseException], None],
+    ) -> None:
+        # No store, or no conversation (history off): nothing is saved.
+        self._store = store if conversation_id is not None else None
+        self._conversation_id = conversation_id
+        self._parent = parent  # the question it answers
+        self.row = row
+        self._failed = failed
+        # A thread and a connection of its own for a store file; a store in memory
+        # has no file to open again, and saves on the loop.
+        path = self._store.path if self._store is not None else None
+        self._saver = AnswerSaver(path) if path is not None else None
+
+    def create(self, reply: Reply) -> None:
+        """The answer's row, as it stands (at its first delta)."""
+        if self._store is None or self._conversation_id is None:
+            return
+        try:
+            self.row = self._store.add_message(
+                self._conversation_id, draft(reply), parent_id=self._parent
+            )
+        except (StoreError, OSError) as error:
+            self._failed(error)
+
+    def save(self, reply: Reply) -> bool:
+        """Save the answer so far; False when the last save is still under way (or
+        resting: `AnswerSaver.ready`), to be tried again at the next delta."""
+        if self._store is None or self.row is None:
+            return True
+        change = MessageUpdate(content=reply.content, reasoning=reply.reasoning or None)
+        saver = self._saver
+        if saver is not None:
+            failure = saver.failure()
+            if failure is not None:
+                self._failed(failure)
+            if not saver.ready():
+                return False
+            saver.save(self.row.id, change)
+            return True
+        try:
+            self._store.update_message(self.row.id, change)
+        except (StoreError, OSError) as error:
+            self._failed(error)
+        return True
+
+    async def finish(self, reply: Reply, final: MessageUpdate) -> tuple[Message | None, bool]:
+        """Save the answer as it ended: the saved message (None when it could not be
+        saved), and whether this task was cancelled while it was saved."""
+        try:
+            return await self._finish(reply, final)
+        finally:
+            if self._saver is not None:
+                self._saver.close()
+
+    async def _finish(self, reply: Reply, final: MessageUpdate) -> tuple[Message | None, bool]:
+        if self._store is None:
+            return None, False
+        try:
+            if self.row is None:
+                # No delta arrived (an error before the answer, or an empty reply):
+                # still record the turn so the failure is visible in the history.
+                self.create(reply)
+            if self.row is None:
+                return None, False
+            if self._saver is None:
+                return update(self._store, self.row.id, final), False
+            return await self._saver.finish(self.row.id, final)
+        except (StoreError, OSError) as error:
+            self._failed(error)
+            return None, False
+
+
+def draft(reply: Reply) -> MessageDraft:
+    """The answer as its row is created (at its first delta)."""
+    return MessageDraft(
+        "assistant",
+        reply.content,
+        reasoning=reply.reasoning or None,
+        model=reply.model,
+        thinking=reply.thinking,
+    )
 
 
 class AnswerSaver:
