@@ -13,7 +13,8 @@ import pytest
 from deepseek_tui.api import ContentDelta, DeepSeekClient, errors
 from deepseek_tui.emulator import Emulator, Faults
 from deepseek_tui.messages import Message, MessageUpdate
-from deepseek_tui.session import Session, _AnswerSaver
+from deepseek_tui.session import Session
+from deepseek_tui.session.saver import AnswerSaver
 from deepseek_tui.store import Store
 from deepseek_tui.titles import title_from
 
@@ -60,13 +61,35 @@ async def test_switching_model_mid_conversation_sends_new_model_and_clean_histor
     assert models == ["deepseek-reasoner", "deepseek-chat"]
 
 
+async def test_a_reply_is_iterated_once_and_then_says_how_the_answer_ended(
+    client: DeepSeekClient, store: Store
+) -> None:
+    session = Session(client, store, model="deepseek-chat")
+    session.prices = {"deepseek-chat": {"cache_hit": 0, "cache_miss": 1_000_000, "output": 0}}
+    session.peak_pricing = False
+    reply = session.send("echo: hello there")
+    assert not reply.done and store.list_conversations() == []  # nothing until iterated
+    await drain(reply)
+    assert reply.done and reply.error is None and reply.finish_reason == "stop"
+    assert reply.content == "hello there" and reply.usage is not None
+    assert reply.cost == pytest.approx(reply.usage.prompt_tokens)
+    saved = store.messages(session.conversation.id)[-1]
+    assert reply.message == saved == session.history[-1] and saved.content == reply.content
+    with pytest.raises(RuntimeError, match="once"):
+        await drain(reply)
+
+
 async def test_a_failed_turn_is_recorded_and_the_next_request_is_valid(
     client: DeepSeekClient, store: Store, emulator: Emulator
 ) -> None:
     session = Session(client, store, model="deepseek-reasoner")
     emulator.faults = Faults(error_status=400)
+    doomed = session.send("doomed")
+    await drain(doomed)  # the events end; the reply says why (one channel, no exception)
+    assert isinstance(doomed.error, errors.BadRequestError)
+    assert doomed.finish_reason == "error" and doomed.message is session.history[-1]
     with pytest.raises(errors.BadRequestError):
-        await drain(session.send("doomed"))
+        doomed.raise_for_error()
     emulator.faults = Faults()
     await drain(session.send("again"))  # the R1-strict emulator rejects bad histories
     stored = store.messages(session.conversation.id)
@@ -134,14 +157,14 @@ async def test_stopped_again_while_the_answer_is_saved_the_answer_is_still_kept(
     # Esc twice: the second cancel comes while the final save runs in its thread. The
     # answer must still reach the history (the next question's parent) and the store.
     saving, release = threading.Event(), threading.Event()
-    write_final = _AnswerSaver._write_final
+    write_final = AnswerSaver._write_final
 
-    def held_final(saver: _AnswerSaver, message_id: int, final: MessageUpdate) -> object:
+    def held_final(saver: AnswerSaver, message_id: int, final: MessageUpdate) -> object:
         saving.set()
         release.wait(30)
         return write_final(saver, message_id, final)
 
-    monkeypatch.setattr(_AnswerSaver, "_write_final", held_final)
+    monkeypatch.setattr(AnswerSaver, "_write_final", held_final)
     emulator.faults = Faults(token_delay=0.01)
     store = Store.open(tmp_path / "c.db")
     async with DeepSeekClient(emulator.base_url, "sk-test-0000000000000000abcd") as client:

@@ -18,7 +18,7 @@ from deepseek_tui.config import Paths, Settings, load_api_key, resolve_base_url
 
 if TYPE_CHECKING:
     from deepseek_tui.attachments import Attachment
-    from deepseek_tui.session import Session, Turn
+    from deepseek_tui.session import Reply, Session
 
 
 def _read_prompt(args: argparse.Namespace, parser: argparse.ArgumentParser) -> str:
@@ -128,16 +128,16 @@ async def _ask(
     out = _Output(sys.stdout)
     err = _Output(sys.stderr)
     reasoning = _Reasoning(err, sys.stderr)
-    turn = session.new_turn()
     try:
-        sending = session.send(prompt, turn, args.attachments)
-        async with contextlib.aclosing(sending) as events:
-            async for event in events:
+        reply = session.send(prompt, args.attachments)
+        async with contextlib.aclosing(reply):
+            async for event in reply:
                 if isinstance(event, ReasoningDelta) and args.show_reasoning:
                     reasoning.write(event.text)
                 elif isinstance(event, ContentDelta):
-                    reasoning.close(turn, answer_follows=True)
+                    reasoning.close(reply, answer_follows=True)
                     out.write(event.text)
+        reply.raise_for_error()
     except ApiError as error:
         out.end_line_if_tty()
         err.end_line()
@@ -152,11 +152,11 @@ async def _ask(
         await client.aclose()
         if store is not None:
             store.close()
-    reasoning.close(turn, answer_follows=False)
+    reasoning.close(reply, answer_follows=False)
     out.end_line_if_tty()
     if session.store_error:
         _say(session.store_error)
-    reason = turn.finish_reason
+    reason = reply.finish_reason
     if reason not in (FinishReason.STOP, None):
         _say(f"the answer ended early. {finish_sentence(reason)}")
         return 1
@@ -250,22 +250,22 @@ class _Reasoning:
         else:
             self._err.write(text)
 
-    def close(self, turn: Turn, *, answer_follows: bool) -> None:
+    def close(self, reply: Reply, *, answer_follows: bool) -> None:
         """The reasoning is over: the answer begins, or the stream ended without one."""
         if not self._open:
             return
         self._open = False
         if not self._terminal:
             if answer_follows:
-                self._err.write("\n\n" if not turn.reasoning.endswith("\n") else "\n")
+                self._err.write("\n\n" if not reply.reasoning.endswith("\n") else "\n")
             else:
                 self._err.end_line()
             return
         from deepseek_tui.api.events import thought_label
 
-        tokens = turn.usage.reasoning_tokens if turn.usage is not None else 0
+        tokens = reply.usage.reasoning_tokens if reply.usage is not None else 0
         self._err.end_line()
-        self._line(thought_label(turn.reasoning_seconds, tokens), _DIM)
+        self._line(thought_label(reply.reasoning_seconds, tokens), _DIM)
         if answer_follows:
             self._err.write("\n")
 

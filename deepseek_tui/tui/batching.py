@@ -19,7 +19,7 @@ class DeltaBatcher:
 
     Reasoning that is pending when content arrives is handed on first, so the two
     never reorder. Other events (usage, finish) are ignored: the caller reads them
-    from the session's turn.
+    from the reply once it is done.
     """
 
     def __init__(

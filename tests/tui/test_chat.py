@@ -469,3 +469,37 @@ async def test_ctrl_t_on_a_model_that_cannot_toggle_says_why(make_app) -> None:
             lambda: any("does not think" in notice for notice in notices(app)),
             "a notice",
         )
+
+
+async def test_an_answer_posts_one_finished_however_it_ended(
+    make_app, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Events are the only channel (issue 17 §2): done, failed or stopped, the screen
+    # hears of an answer's end once, and the reply says how it ended.
+    seen: list[tuple[str | None, bool, bool]] = []
+    handled = ChatScreen.on_assistant_message_finished
+
+    def spy(screen: ChatScreen, event: AssistantMessage.Finished) -> None:
+        reply = event.reply
+        seen.append((reply.finish_reason, event.stopped, reply.error is not None))
+        handled(screen, event)
+
+    monkeypatch.setattr(ChatScreen, "on_assistant_message_finished", spy)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "echo: one")
+        await wait_for(pilot, lambda: len(seen) == 1, "the first answer's end")
+        emulator.faults = Faults(error_status=400)
+        await send(pilot, "echo: two")
+        await wait_for(pilot, lambda: len(seen) == 2, "the failed answer's end")
+        emulator.faults = Faults(token_delay=0.02)
+        await send(pilot, "echo: " + "word " * 300)
+        await wait_for(
+            pilot, lambda: len(app.screen.query(AssistantMessage).last().content) > 20, "words"
+        )
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: len(seen) == 3, "the stopped answer's end")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert seen == [("stop", False, False), ("error", False, True), ("stopped", True, False)]
+        assert app.screen.status.last == "stopped"

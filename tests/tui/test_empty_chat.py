@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from deepseek_tui.tui.screens.chat import ChatScreen
-from deepseek_tui.tui.widgets.conversation import EmptyHint
+from deepseek_tui.tui.widgets.message_window import EmptyHint
 from tests.helpers import answered, send, wait_for
 
 
@@ -25,7 +25,7 @@ async def test_a_long_conversation_shown_twice_in_a_row_keeps_one_earlier_line(
     make_app, paths
 ) -> None:
     from deepseek_tui.store import Store
-    from deepseek_tui.tui.widgets.conversation import WINDOW, Earlier
+    from deepseek_tui.tui.widgets.message_window import WINDOW, Earlier
     from tests.helpers import seed
 
     store = Store.open(paths.database)

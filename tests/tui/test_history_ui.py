@@ -7,7 +7,8 @@ from textual.widgets import OptionList
 from deepseek_tui.messages import MessageDraft
 from deepseek_tui.store import Store
 from deepseek_tui.tui.widgets.composer import Composer
-from deepseek_tui.tui.widgets.conversation import WINDOW, Conversation, Earlier
+from deepseek_tui.tui.widgets.conversation import Conversation
+from deepseek_tui.tui.widgets.message_window import WINDOW, Earlier
 from deepseek_tui.tui.widgets.messages import AssistantMessage, UserMessage
 from tests.helpers import answered, seed, send, sidebar_ids, wait_for
 
@@ -158,13 +159,13 @@ async def test_a_long_conversation_mounts_a_window_and_pages_in(make_app, paths)
 
 
 async def test_a_window_too_short_for_the_view_is_filled(make_app, paths, monkeypatch) -> None:
-    from deepseek_tui.tui.widgets import conversation as conversation_module
+    from deepseek_tui.tui.widgets import message_window
 
     store = Store.open(paths.database)
     conversation_id = seed(store, "Long", 100)
     store.close()
     # An estimate far too short (as when an answer's blocks fold): one message.
-    monkeypatch.setattr(conversation_module, "FILL", 0.01)
+    monkeypatch.setattr(message_window, "FILL", 0.01)
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()

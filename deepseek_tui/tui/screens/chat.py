@@ -1,9 +1,12 @@
 """The chat screen: the conversation, the composer, the status bar and the sidebar.
 
-The screen keeps the bindings and the handlers; the widgets do the showing
-(`Conversation` pages and scrolls, `StatusBar` draws its reactives) and the `Sidebar`
-does the conversation list's jobs through `History`, posting what the screen must
-follow (open a conversation, a new one when the open one is deleted, a new title).
+The screen keeps the bindings and routes messages; the parts do the work. The
+`Conversation` view owns the turn (send, regenerate, continue, edit, branches): an
+answer's `AssistantMessage.Started` and `Finished` come up through it, and the screen
+answers them here (the status line, the title part `Titles`, the context-overflow
+offer). `StatusBar` draws its reactives; the `Sidebar` does the conversation list's
+jobs through `History`, posting what the screen must follow (open a conversation, a
+new one when the open one is deleted, a new title).
 
 A new chat's first frame needs no engine: the status line comes from the settings
 (`DeepSeekApp.starting_model`) and the session is made just after the frame. So this
@@ -13,34 +16,29 @@ widgets are imported where they are used (docs/architecture.md, "Start path").
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import dataclasses
-import gc
 import os
-from collections.abc import AsyncIterator
 from functools import cached_property
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
-from textual import getters, on, work
+from textual import getters, on
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widget import Widget
 from textual.widgets import Collapsible, TextArea
-from textual.worker import Worker, WorkerState
 
 from deepseek_tui.api.models import model_traits
 from deepseek_tui.config import UnknownPreset
 from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.app import DeepSeekApp
 from deepseek_tui.tui.screens.chat_context import ContextRoom, show_gauge
-from deepseek_tui.tui.screens.chat_titles import TitleHandlers
+from deepseek_tui.tui.screens.chat_titles import Titles
 from deepseek_tui.tui.widgets.composer import Composer
-from deepseek_tui.tui.widgets.conversation import Conversation, EmptyHint
+from deepseek_tui.tui.widgets.conversation import Conversation
 from deepseek_tui.tui.widgets.footer import KeysFooter
+from deepseek_tui.tui.widgets.message_window import EmptyHint
 from deepseek_tui.tui.widgets.prompt import Prompt
 from deepseek_tui.tui.widgets.status_bar import StatusBar
 from deepseek_tui.tui.widgets.title_bar import TitleBar
@@ -48,18 +46,12 @@ from deepseek_tui.tui.widgets.title_bar import TitleBar
 if TYPE_CHECKING:
     from textual.command import Provider
 
-    from deepseek_tui.api.events import StreamEvent
-    from deepseek_tui.attachments import Attachment
     from deepseek_tui.history import History
-    from deepseek_tui.messages import Message, MessageDraft
-    from deepseek_tui.session import Session, Turn
+    from deepseek_tui.session import Reply, Session
     from deepseek_tui.tui.screens.attach_picker import AttachPicker
     from deepseek_tui.tui.widgets.messages import AssistantMessage
     from deepseek_tui.tui.widgets.sidebar import Sidebar
 
-    Entry = Message | MessageDraft
-
-Mode = Literal["send", "regenerate", "continue"]
 STREAMING = "An answer is still streaming: press esc to stop it first."
 # Below this width the sidebar closes once a conversation is opened from it.
 NARROW = 110
@@ -82,7 +74,7 @@ def _chat_commands() -> type[Provider]:
     return ChatCommands
 
 
-class ChatScreen(TitleHandlers, Screen[None]):
+class ChatScreen(Screen[None]):
     """One conversation at a time; keyboard first."""
 
     # DEFAULT_CSS, not a chat.tcss (CSS_PATH) like the other screens: a screen's file
@@ -144,9 +136,8 @@ class ChatScreen(TitleHandlers, Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self._reply: Worker[None] | None = None
-        # While ↑ edits an earlier question: the history as it was, for Esc.
-        self._before_edit: list[Entry] | None = None
+        self._view: Conversation | None = None  # `conversation`, once composed
+        self.titles = Titles(self, status=lambda: self.status, renamed=self.show_renamed)
         # A delete is the latest thing done: ctrl+z in the composer undoes it, not text.
         self._undo_armed = False
 
@@ -163,7 +154,13 @@ class ChatScreen(TitleHandlers, Screen[None]):
         # No sidebar: it is mounted at the first ^l (`mount_sidebar`).
         with Vertical(id="main"):
             yield TitleBar(id="title")
-            with Conversation(self._widget_for, id="conversation"):
+            self._view = Conversation(
+                lambda: self.session,
+                ready=self._ready_to_send,
+                reasoning_expanded=lambda: self.app.settings.reasoning_expanded,
+                id="conversation",
+            )
+            with self._view:
                 if not self.app.session_made:
                     yield EmptyHint()  # a new chat: in the first frame, not mounted after it
             yield Prompt(
@@ -197,53 +194,16 @@ class ChatScreen(TitleHandlers, Screen[None]):
     # --- showing ------------------------------------------------------------------------
 
     def show_history(self, focus_id: int | None = None) -> None:
-        from deepseek_tui.messages import Message
+        """Show the session's history (an edit under way is abandoned)."""
+        self.conversation.show_history(focus_id)
+        self._show_editing()
 
-        self._end_edit()  # another conversation or branch: the edit is abandoned
-        history = self.session.history
-        focus = next(
-            (i for i, m in enumerate(history) if isinstance(m, Message) and m.id == focus_id), None
-        )
-        self.conversation.show(history, focus)
-
-    def _branch(self, message: Entry) -> str:
-        position, count = self.session.branches(message)
-        return f"‹ {position}/{count} ›" if count > 1 else ""
-
-    def _widget_for(self, message: Entry) -> Widget:
-        from deepseek_tui.api.events import FinishReason
-        from deepseek_tui.messages import Message
-        from deepseek_tui.tui.widgets.attachments import AttachedQuestion
-        from deepseek_tui.tui.widgets.messages import AssistantMessage, UserMessage, status_line
-
-        if message.role == "user":
-            if message.attachments:
-                return AttachedQuestion(
-                    message.content, message.attachments, branch=self._branch(message)
-                )
-            return UserMessage(message.content, branch=self._branch(message))
-        reason = message.finish_reason
-        if isinstance(message, Message) and message.unfinished:
-            reason = FinishReason.INTERRUPTED
-        return AssistantMessage(
-            model=message.model or "?",
-            content=message.content,
-            reasoning=message.reasoning or "",
-            finished=True,
-            reasoning_expanded=self.app.settings.reasoning_expanded,
-            status=status_line(
-                reason,
-                message.usage,
-                message.cost,
-                continuable=bool(message.content.strip()),
-                error=message.error or "",
-                currency=self.session.currency,
-            ),
-            branch=self._branch(message),
-            reasoning_tokens=message.usage.reasoning_tokens if message.usage else 0,
-            reasoning_seconds=message.reasoning_seconds,
-            error=message.error or "",
-        )
+    def _show_editing(self) -> None:
+        """The composer and the keys as the view's edit stands."""
+        editing = self.conversation.editing
+        if self.composer.editing != editing:
+            self.composer.set_editing(editing)
+            self.refresh_bindings()
 
     def update_status(self, last: str | None = None) -> None:
         """Bring the status bar up to date; `last` replaces the "last answer" part."""
@@ -312,26 +272,21 @@ class ChatScreen(TitleHandlers, Screen[None]):
         if action == "stop":
             return self.streaming
         if action == "cancel_edit":
-            return self._before_edit is not None and not self.streaming
+            return self._view is not None and self._view.editing and not self.streaming
         if action == "toggle_thinking":  # asked by the footer for the first frame too
             return model_traits(self._model()).thinking == "toggle"
         return True
 
     @property
     def streaming(self) -> bool:
-        return self._reply is not None and self._reply.state in (
-            WorkerState.PENDING,
-            WorkerState.RUNNING,
-        )
+        return self._view is not None and self._view.streaming
 
-    def _start(self, text: str, mode: Mode, attachments: tuple[Attachment, ...] = ()) -> None:
-        self._reply = self.stream_answer(text, mode=mode, attachments=attachments)
-        self.refresh_bindings()
+    def _ready_to_send(self) -> None:
+        """Before a request goes out: the question is saved, the client connected."""
+        self.app.open_history()
+        self.app.connect()
 
     async def on_prompt_submitted(self, message: Prompt.Submitted) -> None:
-        from deepseek_tui.tui.widgets.attachments import AttachedQuestion
-        from deepseek_tui.tui.widgets.messages import UserMessage
-
         attachments = message.attachments  # the prompt sends nothing empty
         if self.streaming:
             self.notify(STREAMING)
@@ -344,212 +299,71 @@ class ChatScreen(TitleHandlers, Screen[None]):
         if not self.room.fits(message.draft):
             return  # it would not fit: the user chooses what to do, nothing is sent
         self.prompt.clear()
-        if self._before_edit is not None:
-            await self.conversation.remove_replaced()
-        self._end_edit()
-        if attachments:
-            await self.conversation.add(AttachedQuestion(message.text, attachments))
-        else:
-            await self.conversation.add(UserMessage(message.text))
-        self._start(message.text, "send", attachments)
+        await self.conversation.send(message.text, attachments)
+        self._show_editing()
 
-    @work(exclusive=True, group="reply", exit_on_error=False)
-    async def stream_answer(
-        self, text: str, *, mode: Mode = "send", attachments: tuple[Attachment, ...] = ()
-    ) -> None:
-        """Stream an answer: `send` text, `regenerate` the last one, or `continue`
-        the last, cut-short one in place."""
+    def on_assistant_message_started(self, _: AssistantMessage.Started) -> None:
+        # The title bar and the sidebar: the question is saved, a new conversation made.
+        self.update_status()
+
+    def on_assistant_message_finished(self, event: AssistantMessage.Finished) -> None:
+        """However an answer ended: the status line's "last: …", a title for a new
+        conversation, and the offer to make room when the request did not fit."""
         from deepseek_tui.api.events import FinishReason
         from deepseek_tui.context import is_context_overflow
-        from deepseek_tui.tui.widgets.messages import AssistantMessage
 
-        session = self.session
-        self.app.open_history()  # the question is saved before it is sent
-        self.app.connect()
-        turn = session.new_turn()
-        expanded = self.app.settings.reasoning_expanded
-        if mode == "continue":
-            last = session.history[-1]
-            for old in list(self.query(AssistantMessage))[-1:]:
-                await old.remove()
-            widget = AssistantMessage(
-                model=last.model or session.model,
-                content=last.content,
-                reasoning=last.reasoning or "",
-                reasoning_expanded=expanded,
-                reasoning_tokens=last.usage.reasoning_tokens if last.usage else 0,
-                reasoning_seconds=last.reasoning_seconds,
-            )
-            events = session.continue_answer(turn)
-        else:
-            widget = AssistantMessage(model=session.model, reasoning_expanded=expanded)
-            events = (
-                session.regenerate(turn)
-                if mode == "regenerate"
-                else session.send(text, turn, attachments)
-            )
-        await self.conversation.add(widget)
-        # A full collection mid-stream stalls frames for up to a second on a long
-        # answer; the young generations are collected once the answer is in.
-        gc.disable()
-        try:
-            await widget.stream(self._status_on_start(events), turn)
-        except asyncio.CancelledError:
+        reply = event.reply
+        if event.stopped:
             self.update_status(last=FinishReason.STOPPED.label)
-            raise
-        finally:
-            gc.enable()
-            self.call_after_refresh(gc.collect, 1)
-        self._label_branches(widget)
-        self.update_status(last=_usage_label(turn))
-        if mode == "send":
-            self.after_first_answer(turn)
-        if turn.error is not None and is_context_overflow(str(turn.error)):
-            self.room.refused(str(turn.error))
-
-    async def _status_on_start(
-        self, events: AsyncIterator[StreamEvent]
-    ) -> AsyncIterator[StreamEvent]:
-        """The events, with the title bar and the sidebar brought up to date once the
-        first arrives (by then the question is saved, a new conversation made)."""
-        async with contextlib.aclosing(events) as stream:
-            started = False
-            async for event in stream:
-                if not started:
-                    started = True
-                    self.update_status()
-                yield event
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker is self._reply:
-            self.refresh_bindings()
-
-    # --- branches ---------------------------------------------------------------------
-
-    def _label_branches(self, answer: AssistantMessage) -> None:
-        """After an edit or a regenerate, the new question and answer show n/m."""
-        from deepseek_tui.tui.widgets.messages import UserMessage
-
-        history = self.session.history
-        question = next((m for m in reversed(history) if m.role == "user"), None)
-        if history and history[-1].role == "assistant":
-            branch = self._branch(history[-1])
-            if branch:
-                answer.set_branch(branch)
-        users = list(self.query(UserMessage))
-        if question is not None and users:
-            branch = self._branch(question)
-            if branch:
-                users[-1].set_branch(branch)
+            return
+        self.update_status(last=_usage_label(reply))
+        self.titles.answered(reply)
+        if reply.error is not None and is_context_overflow(str(reply.error)):
+            self.room.refused(str(reply.error))
 
     def on_composer_branch(self, event: Composer.Branch) -> None:
-        self.switch_branch(event.step)
-
-    def switch_branch(self, step: int) -> None:
-        """Show another branch: of the latest message on screen that has one that way
-        (so ← on an answer at its first branch moves on to its question's branches)."""
-        if self.streaming or self.session.store is None:
-            return
-        from deepseek_tui.messages import Message
-
-        forked = False
-        for message in reversed(self.session.history[self.conversation.first_shown :]):
-            if not isinstance(message, Message) or self.session.branches(message)[1] < 2:
-                continue
-            forked = True
-            shown = self.session.switch_branch(message, step)
-            if shown is not None:
-                self.show_history(focus_id=shown.id)
-                return
-        if forked:
-            self.notify("No more branches that way.")
-        else:
-            self.notify("Nothing here has other branches (edit or regenerate to make one).")
+        self.conversation.switch_branch(event.step)
+        self._show_editing()
 
     # --- actions ----------------------------------------------------------------------
 
     def action_stop(self) -> None:
-        if self.streaming and self._reply is not None:
+        if self.streaming:
             from deepseek_tui.api.events import FinishReason
 
             # Said at once: saving what arrived of a huge answer can take a moment.
             self.update_status(last=FinishReason.STOPPED.label)
-            self._reply.cancel()
-
-    def _editing_blocks(self) -> bool:
-        """Whether an edit under way keeps another action from running (said so)."""
-        if self._before_edit is None:
-            return False
-        self.notify("An edit is under way: ⏎ sends it, esc cancels it.")
-        return True
+            self.conversation.stop()
 
     def action_retry(self) -> None:
         """Answer the last question again (after an error, or for another take)."""
-        if self.streaming or not self.session.history or self._editing_blocks():
-            return
-        from deepseek_tui.tui.widgets.messages import AssistantMessage, UserMessage
-
-        answers = list(self.query(AssistantMessage))
-        questions = list(self.query(UserMessage))
-        if answers and questions and answers[-1].region.y >= questions[-1].region.y:
-            answers[-1].remove()
-        self._start("", "regenerate")
+        self.conversation.retry()
 
     def action_continue(self) -> None:
         """Let the model carry on from where a cut-short answer stopped."""
-        if self.streaming or self._editing_blocks():
-            return
-        if not self.session.can_continue:
-            self.notify("The last answer is complete: there is nothing to continue.")
-            return
-        if not self.session.supports_prefix:  # the profile says it has no /beta
-            from deepseek_tui.api.errors import NO_CONTINUE
-
-            self.notify(NO_CONTINUE, severity="warning", markup=False)
-            return
-        self._start("", "continue")
+        self.conversation.continue_answer()
 
     async def on_composer_edit_last(self, _: Composer.EditLast) -> None:
         await self.action_edit_last()
 
     async def action_edit_last(self) -> None:
         """Put the last question back in the composer; sending makes a new branch."""
-        if self.streaming:
+        taken = self.conversation.edit_last()
+        if taken is None:
             return
-        before = list(self.session.history)
-        asked = next((m for m in reversed(before) if m.role == "user"), None)
-        text = self.session.rewind_last_question()
-        if text is None:
-            return
-        if self._before_edit is None:  # ↑ again goes further back; Esc undoes all
-            self._before_edit = before
-        # What the edit replaces stays on screen, faded, until it is sent (Esc brings
-        # it back as it was).
-        shown = self.conversation.query_children(".user-message, .attached-question")
-        questions = [q for q in shown if not q.has_class("-replaced")]
-        if questions:
-            self.conversation.set_replaced_from(questions[-1])
+        text, attachments = taken
         # The question's files come back as chips: the edit sends them again.
-        self.prompt.load(text, asked.attachments if asked is not None else ())
+        self.prompt.load(text, attachments)
         self.composer.set_editing(True)
         self.refresh_bindings()
 
     def action_cancel_edit(self) -> None:
         """Esc while editing: the conversation as it was, an empty composer."""
-        before = self._before_edit
-        if before is None:
+        if not self.conversation.cancel_edit():
             return
-        self.session.history[:] = before
         self.prompt.clear()
-        self.show_history()
+        self._show_editing()
         self.composer.focus()
-
-    def _end_edit(self) -> None:
-        if self._before_edit is None:
-            return
-        self._before_edit = None
-        self.composer.set_editing(False)
-        self.refresh_bindings()
 
     def action_toggle_reasoning(self) -> None:
         panels = [p for p in self.query(".reasoning").results(Collapsible) if p.display]
@@ -560,14 +374,8 @@ class ChatScreen(TitleHandlers, Screen[None]):
         for panel in panels:
             panel.collapsed = not expand
 
-    def _last_answer(self) -> str:
-        from deepseek_tui.tui.widgets.messages import AssistantMessage
-
-        answers = [a for a in self.query(AssistantMessage) if a.content]
-        return answers[-1].content if answers else ""
-
     def action_copy_answer(self) -> None:
-        text = self._last_answer()
+        text = self.conversation.last_answer()
         if not text:
             self.notify("There is no answer to copy yet.")
             return
@@ -583,7 +391,7 @@ class ChatScreen(TitleHandlers, Screen[None]):
         """(language, code) of each fenced block in the last answer."""
         from deepseek_tui.markdown import fenced_blocks
 
-        return fenced_blocks(self._last_answer())
+        return fenced_blocks(self.conversation.last_answer())
 
     # --- the sidebar ----------------------------------------------------------------------
 
@@ -817,12 +625,12 @@ class ChatScreen(TitleHandlers, Screen[None]):
         self.app.push_screen(picker, chosen)
 
 
-def _usage_label(turn: Turn) -> str:
+def _usage_label(reply: Reply) -> str:
     """The status bar's "last: …" part: tokens and cost of the latest answer."""
     from deepseek_tui.tui.widgets.messages import status_line
 
-    if turn.usage is None:
+    if reply.usage is None:
         return ""
     return "last: " + status_line(
-        None, turn.usage, turn.cost, exact_cost=True, currency=turn.currency
+        None, reply.usage, reply.cost, exact_cost=True, currency=reply.currency
     )

@@ -1,273 +1,307 @@
-"""The scrolling conversation: a window of message widgets over the whole history.
+"""The conversation view: the messages on screen, and the turn.
 
-It mounts the latest messages, as many as fill the view and half again (`FILL`),
-pages older ones in as the user scrolls to the top, follows a streaming answer unless
-the user scrolled away, and can put a message at the top of the view. What a message
-looks like is the screen's business: it hands in `widget_for`, which turns one
-history entry into a widget; an entry's height is estimated from its `content`.
+It owns sending, regenerating (^r), continuing a cut answer (^f), editing the last
+question (↑, Esc cancels) and switching branches (←/→): it builds the widget for each
+history entry, runs the reply worker and knows its answer widgets. The screen keeps
+the keys and says when; the view posts nothing of its own: an answer's
+`AssistantMessage.Started` and `Finished` bubble through it (it labels the branches
+at `Finished`) to the screen, which updates the status line and asks for a title.
+
+A widget may not import the engine (pyproject's import-linter contracts): the view is
+given the session as a callable (the app makes it on first use), and `ready`, which
+the screen makes open the history and connect before a request goes out. The paging
+window it stands on is message_window.py's.
 """
 
 from __future__ import annotations
 
-import time
+import gc
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Literal
 
-from rich.text import Text
-from textual.containers import VerticalScroll
-from textual.widget import Widget
-from textual.widgets import Static
+from textual.worker import Worker, WorkerState
+
+from deepseek_tui.tui.widgets.message_window import MessageWindow
 
 if TYPE_CHECKING:
-    from textual.timer import Timer
+    from textual.widget import Widget
 
-# Messages mounted at most when a conversation opens, and per page scrolled in.
-WINDOW = 30
-# How much is mounted: the newest messages whose text fills this many views. Every
-# message mounted is laid out (and its Markdown rendered) again whenever the width
-# changes, the sidebar opening included, so not a full WINDOW of them: 2,000 short
-# messages opened in 0.43 s with 30 (the benchmark's 120x40 shows ~8).
-FILL = 1.5
-# Rows a message takes besides its text: name or question margin, status, gaps.
-CHROME_ROWS = 3
-# A message scrolled to the top is kept there while the layout around it settles:
-# checked every PIN_TICK seconds until it has not moved for PIN_STEADY checks in a
-# row, PIN_LIMIT seconds at most (a loaded machine lays out slowly).
-PIN_TICK = 0.05
-PIN_STEADY = 3
-PIN_LIMIT = 10.0
-# The empty conversation: our own constant text, so Textual markup with theme
-# variables is safe here (nothing from outside is ever put into it).
-_KEYS = (
-    ("^o", "pick the model"),
-    ("^n", "new conversation"),
-    ("^s", "settings"),
-    ("^l", "chats: list, search"),
-    ("f1", "every key"),
-    ("^p", "any action"),
-)
-_START = [
-    "[b $text]Type a question and press [$accent]⏎[/].[/]",
-    "[b $accent]^j[/] starts a new line.",
-    "",
-]
-_KEY_WIDTH = 22  # one key and its words
+    from deepseek_tui.attachments import Attachment
+    from deepseek_tui.messages import Message, MessageDraft
+    from deepseek_tui.session import Session
+    from deepseek_tui.tui.widgets.messages import AssistantMessage
+
+    Entry = Message | MessageDraft
+
+Mode = Literal["send", "regenerate", "continue"]
+EDITING = "An edit is under way: ⏎ sends it, esc cancels it."
 
 
-class EmptyHint(Static):
-    """What an empty conversation shows: how to start, and the keys to know; the
-    keys in two columns where they fit, else in one."""
+class Conversation(MessageWindow["Entry"]):
+    """The conversation on screen, oldest message at the top, and its turn."""
 
-    def render(self) -> str:
-        keys = [f"[b $accent]{key}[/] {words:<{_KEY_WIDTH - 3}}" for key, words in _KEYS]
-        if self.size.width >= 2 * _KEY_WIDTH + 2:
-            half = (len(keys) + 1) // 2
-            rows = [f"{left} {right}" for left, right in zip(keys[:half], keys[half:], strict=True)]
-        else:
-            rows = keys
-        return "\n".join([*_START, *rows])
-
-
-Entry = TypeVar("Entry")
-
-
-class Earlier(Static):
-    """ "▲ N earlier messages": found by its type, not an id (a conversation shown
-    twice in a row would mount a second before the first is gone)."""
-
-
-class Conversation(VerticalScroll, Generic[Entry]):
-    """The messages of one conversation, oldest at the top."""
-
-    DEFAULT_CSS = """
-    /* Not `layout: stream`: it measures a child's height without its side margins,
-       so a question (margin-left 8) near a wrap lost its last line. With one widget
-       per message the vertical layout costs nothing measurable. */
-    Conversation {
-        layout: vertical;
-        height: 1fr;
-        padding: 0 1;
-        scrollbar-size-vertical: 1;
-    }
-    Conversation > EmptyHint {
-        width: 1fr;
-        height: 1fr;
-        content-align: center middle;
-        text-align: left;
-        color: $text-muted;
-    }
-    Conversation > .-replaced {
-        opacity: 45%;
-    }
-    Conversation > Earlier {
-        margin: 1 2 0 2;
-        color: $text-muted;
-    }
-    """
-
-    def __init__(self, widget_for: Callable[[Entry], Widget], *, id: str | None = None) -> None:
+    def __init__(
+        self,
+        session: Callable[[], Session],
+        *,
+        ready: Callable[[], object],
+        reasoning_expanded: Callable[[], bool],
+        id: str | None = None,
+    ) -> None:
         super().__init__(id=id)
-        self._widget_for = widget_for
-        self._history: Sequence[Entry] = ()
-        self.first_shown = 0  # index in the history of the first mounted message
-        self._pin: Widget | None = None  # a message being kept at the top of the view
-        self._pin_timer: Timer | None = None
+        self._session = session
+        self._ready = ready
+        self._expanded = reasoning_expanded
+        self._reply: Worker[None] | None = None
+        # While ↑ edits an earlier question: the history as it was, for Esc.
+        self._before_edit: list[Entry] | None = None
 
-    def on_mount(self) -> None:
-        # Not anchored yet: `show` and `add` anchor it. Anchored before its first
-        # layout, a view that grows from nothing to its size in that layout is
-        # scrolled by its own height, and the empty state missed the first frame.
-        self.watch(self, "scroll_y", self._near_top, init=False)
+    @property
+    def session(self) -> Session:
+        return self._session()
 
-    def show(self, history: Sequence[Entry], focus: int | None = None) -> None:
-        """Mount the latest WINDOW entries of `history` (a list the caller keeps
-        current), or a window that holds `focus` (an index) at the top of the view."""
-        self._unpin(page=False)
-        self._history = history
-        self.remove_children()
-        start = self._window_start(len(history))
-        if focus is not None:
-            start = min(start, max(0, focus - 2))
-        self.first_shown = start
-        widgets = [self._widget_for(entry) for entry in history[start:]]
-        if start:
-            widgets.insert(0, Earlier(self._earlier_text()))
-        if widgets:
-            self.mount_all(widgets)
-        else:
-            # No id: the hint being replaced is removed only later, and a second with
-            # the same id would be refused (ctrl+n in an empty chat crashed the app).
-            self.mount(EmptyHint())
-        if focus is None:
-            self.anchor()
-            self.call_after_refresh(self._fill)
-        else:
-            self.release_anchor()
-            self.scroll_to_message(widgets[focus - start + (1 if start else 0)])
+    @property
+    def streaming(self) -> bool:
+        return self._reply is not None and self._reply.state in (
+            WorkerState.PENDING,
+            WorkerState.RUNNING,
+        )
 
-    async def add(self, widget: Widget) -> None:
-        """Mount a new message at the end and follow it."""
-        self._unpin(page=False)
-        for hint in self.query(EmptyHint):
-            await hint.remove()
-        await self.mount(widget)
-        self.anchor()
+    @property
+    def editing(self) -> bool:
+        """↑ took a question back and it is not sent or cancelled yet."""
+        return self._before_edit is not None
 
-    async def remove_from(self, widget: Widget) -> None:
-        """Remove `widget` and everything after it."""
-        children = list(self.children)
-        if widget in children:
-            await self.remove_children(children[children.index(widget) :])
+    # --- showing ------------------------------------------------------------------------
 
-    def set_replaced_from(self, widget: Widget) -> None:
-        """Show `widget` and everything after it as about to be replaced (an edit of
-        that question is under way): still there to read, but faded."""
-        children = list(self.children)
-        if widget in children:
-            for child in children[children.index(widget) :]:
-                child.add_class("-replaced")
+    def show_history(self, focus_id: int | None = None) -> None:
+        """Show the session's history (with message `focus_id` at the top of the view);
+        an edit under way is abandoned (another conversation or branch)."""
+        from deepseek_tui.messages import Message
 
-    async def remove_replaced(self) -> None:
-        """Remove what `set_replaced_from` marked (the edit was sent)."""
-        await self.remove_children(self.query_children(".-replaced"))
+        self._before_edit = None
+        history = self.session.history
+        focus = next(
+            (i for i, m in enumerate(history) if isinstance(m, Message) and m.id == focus_id), None
+        )
+        self.show(history, focus)
 
-    def scroll_to_message(self, target: Widget) -> None:
-        """Put `target` at the top of the view, and keep it there until the messages
-        around it are laid out (no paging in meanwhile, which would move it)."""
-        self._unpin()
-        self._pin = target
-        self._pin_seen: tuple[float, float, int] | None = None
-        self._pin_steady = 0
-        self._pin_until = time.monotonic() + PIN_LIMIT
-        self._pin_timer = self.set_interval(PIN_TICK, self._keep_pinned)
+    def branch_label(self, message: Entry) -> str:
+        position, count = self.session.branches(message)
+        return f"‹ {position}/{count} ›" if count > 1 else ""
 
-    def _keep_pinned(self) -> None:
-        target = self._pin
-        if target is None or not target.is_attached or time.monotonic() > self._pin_until:
-            self._unpin()
+    def widget_for(self, entry: Entry) -> Widget:
+        from deepseek_tui.api.events import FinishReason
+        from deepseek_tui.messages import Message
+        from deepseek_tui.tui.widgets.attachments import AttachedQuestion
+        from deepseek_tui.tui.widgets.messages import AssistantMessage, UserMessage, status_line
+
+        branch = self.branch_label(entry)
+        if entry.role == "user":
+            if entry.attachments:
+                return AttachedQuestion(entry.content, entry.attachments, branch=branch)
+            return UserMessage(entry.content, branch=branch)
+        reason = entry.finish_reason
+        if isinstance(entry, Message) and entry.unfinished:
+            reason = FinishReason.INTERRUPTED
+        return AssistantMessage(
+            model=entry.model or "?",
+            content=entry.content,
+            reasoning=entry.reasoning or "",
+            finished=True,
+            reasoning_expanded=self._expanded(),
+            status=status_line(
+                reason,
+                entry.usage,
+                entry.cost,
+                continuable=bool(entry.content.strip()),
+                error=entry.error or "",
+                currency=self.session.currency,
+            ),
+            branch=branch,
+            reasoning_tokens=entry.usage.reasoning_tokens if entry.usage else 0,
+            reasoning_seconds=entry.reasoning_seconds,
+            error=entry.error or "",
+        )
+
+    def last_answer(self) -> str:
+        """The text of the latest answer on screen that has any."""
+        from deepseek_tui.tui.widgets.messages import AssistantMessage
+
+        answers = [a for a in self.query_children(AssistantMessage) if a.content]
+        return answers[-1].content if answers else ""
+
+    # --- the turn -----------------------------------------------------------------------
+
+    async def send(self, text: str, attachments: Sequence[Attachment] = ()) -> None:
+        """Show `text` as the next question and stream its answer (the screen checked
+        that it can go); an edit under way is what it replaces."""
+        from deepseek_tui.tui.widgets.attachments import AttachedQuestion
+        from deepseek_tui.tui.widgets.messages import UserMessage
+
+        if self._before_edit is not None:
+            await self.remove_replaced()
+        self._before_edit = None
+        attached = tuple(attachments)
+        await self.add(AttachedQuestion(text, attached) if attached else UserMessage(text))
+        self._start("send", text, attached)
+
+    def retry(self) -> None:
+        """Answer the last question again (after an error, or for another take)."""
+        if self.streaming or not self.session.history or self._editing_blocks():
             return
-        self.scroll_to_widget(target, top=True, animate=False, immediate=True)
-        seen = (target.virtual_region.y, self.scroll_y, self.virtual_size.height)
-        self._pin_steady = self._pin_steady + 1 if seen == self._pin_seen else 0
-        self._pin_seen = seen
-        if self._pin_steady >= PIN_STEADY:
-            self._unpin()
+        from deepseek_tui.tui.widgets.messages import AssistantMessage
 
-    def _unpin(self, *, page: bool = True) -> None:
-        timer = self._pin_timer
-        self._pin, self._pin_timer = None, None
-        if timer is not None:
-            timer.stop()
-            if page:
-                self._near_top(self.scroll_y)  # paging waited for the pin
+        shown = list(self.query_children(".user-message, .attached-question, .assistant-message"))
+        if shown and isinstance(shown[-1], AssistantMessage):
+            shown[-1].remove()  # the answer being replaced (it stays in the store)
+        self._start("regenerate")
 
-    def follow(self) -> None:
-        """Jump to the latest message and stay with it as it grows."""
-        self.scroll_end(animate=False)
-        self.anchor()
-
-    def _earlier_text(self) -> Text:
-        count = self.first_shown
-        return Text(f"▲ {count:,} earlier messages: scroll up to load them")  # muted by CSS
-
-    def _near_top(self, scroll_y: float) -> None:
-        if scroll_y <= 1 and self.first_shown > 0 and self._pin is None:
-            self.load_earlier()
-
-    def _window_start(self, end: int) -> int:
-        """Where a page of the history that ends at `end` starts: the entries before
-        it whose text fills `FILL` views (estimated), `WINDOW` of them at most."""
-        size = self.size if self.size.area else self.app.size  # before the first layout
-        width = max(size.width - 4, 20)
-        wanted = size.height * FILL
-        rows = 0.0
-        start = end
-        while start > max(0, end - WINDOW) and rows < wanted:
-            start -= 1
-            rows += _estimated_rows(self._history[start], width, wanted - rows)
-        return start
-
-    def _fill(self) -> None:
-        """Estimates can run long (folded blocks): when what is mounted does not fill
-        the view there is nothing to scroll, so nothing would page in. Mount more."""
-        if not self.is_attached or self._pin is not None or self.first_shown <= 0:
+    def continue_answer(self) -> None:
+        """Let the model carry on from where a cut-short answer stopped."""
+        if self.streaming or self._editing_blocks():
             return
-        if self.max_scroll_y == 0:
-            self._mount_earlier()
-            self.call_after_refresh(self._fill)
+        if not self.session.can_continue:
+            self.notify("The last answer is complete: there is nothing to continue.")
+            return
+        if not self.session.supports_prefix:  # the profile says it has no /beta
+            from deepseek_tui.api.errors import NO_CONTINUE
 
-    def load_earlier(self) -> None:
-        """Mount the previous page above the first message, keeping the view still."""
-        first_message = self._mount_earlier()
-        if first_message is not None:
-            self.scroll_to_message(first_message)
+            self.notify(NO_CONTINUE, severity="warning", markup=False)
+            return
+        self._start("continue")
 
-    def _mount_earlier(self) -> Widget | None:
-        """Mount the previous page above the first message; returns that message."""
-        if self.first_shown <= 0:
+    def stop(self) -> bool:
+        """Stop the answer streaming (it is kept, marked stopped); False when none is."""
+        if not self.streaming or self._reply is None:
+            return False
+        self._reply.cancel()
+        return True
+
+    def _start(self, mode: Mode, text: str = "", attachments: tuple[Attachment, ...] = ()) -> None:
+        self._reply = self.run_worker(
+            self._stream(mode, text, attachments),
+            group="reply",
+            exclusive=True,
+            exit_on_error=False,
+        )
+        self.refresh_bindings()  # the footer offers Stop
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is self._reply:
+            self.refresh_bindings()  # Stop, and Esc for an edit, offered or not
+
+    async def _stream(self, mode: Mode, text: str, attachments: tuple[Attachment, ...]) -> None:
+        """Stream an answer: `send` text, `regenerate` the last one, or `continue`
+        the last, cut-short one in place."""
+        from deepseek_tui.tui.widgets.messages import AssistantMessage
+
+        self._ready()  # the question is saved before it is sent
+        session = self.session
+        expanded = self._expanded()
+        if mode == "continue":
+            last = session.history[-1]
+            for old in list(self.query_children(AssistantMessage))[-1:]:
+                await old.remove()
+            widget = AssistantMessage(
+                model=last.model or session.model,
+                content=last.content,
+                reasoning=last.reasoning or "",
+                reasoning_expanded=expanded,
+                reasoning_tokens=last.usage.reasoning_tokens if last.usage else 0,
+                reasoning_seconds=last.reasoning_seconds,
+            )
+            reply = session.continue_answer()
+        else:
+            widget = AssistantMessage(model=session.model, reasoning_expanded=expanded)
+            reply = (
+                session.regenerate() if mode == "regenerate" else session.send(text, attachments)
+            )
+        await self.add(widget)
+        # A full collection mid-stream stalls frames for up to a second on a long
+        # answer; the young generations are collected once the answer is in.
+        gc.disable()
+        try:
+            await widget.stream(reply)
+        finally:
+            gc.enable()
+            self.call_after_refresh(gc.collect, 1)
+
+    def on_assistant_message_finished(self, event: AssistantMessage.Finished) -> None:
+        """After an edit or a regenerate, the new question and answer show n/m (the
+        message goes on to the screen)."""
+        if event.stopped:
+            return
+        from deepseek_tui.tui.widgets.messages import UserMessage
+
+        history = self.session.history
+        question = next((m for m in reversed(history) if m.role == "user"), None)
+        if history and history[-1].role == "assistant":
+            branch = self.branch_label(history[-1])
+            if branch:
+                event.answer.set_branch(branch)
+        users = list(self.query(UserMessage))  # an attached question's text is one too
+        if question is not None and users:
+            branch = self.branch_label(question)
+            if branch:
+                users[-1].set_branch(branch)
+
+    # --- editing and branches ------------------------------------------------------------
+
+    def _editing_blocks(self) -> bool:
+        """Whether an edit under way keeps another action from running (said so)."""
+        if self._before_edit is None:
+            return False
+        self.notify(EDITING)
+        return True
+
+    def edit_last(self) -> tuple[str, tuple[Attachment, ...]] | None:
+        """Take the last question back for editing (sending it makes a new branch):
+        its text and files, for the composer; None when there is none (or an answer
+        is streaming). What it replaces stays on screen, faded, until it is sent."""
+        if self.streaming:
             return None
-        end = self.first_shown
-        start = self._window_start(end)
-        self.first_shown = start
-        widgets = [self._widget_for(entry) for entry in self._history[start:end]]
-        earlier = self.query_one(Earlier)
-        first_message = next((child for child in self.children if child is not earlier), None)
-        if start:
-            earlier.update(self._earlier_text())
-            self.mount_all(widgets, after=earlier)
+        session = self.session
+        before = list(session.history)
+        asked = next((m for m in reversed(before) if m.role == "user"), None)
+        text = session.rewind_last_question()
+        if text is None:
+            return None
+        if self._before_edit is None:  # ↑ again goes further back; Esc undoes all
+            self._before_edit = before
+        shown = self.query_children(".user-message, .attached-question")
+        questions = [q for q in shown if not q.has_class("-replaced")]
+        if questions:
+            self.set_replaced_from(questions[-1])
+        return text, tuple(asked.attachments) if asked is not None else ()
+
+    def cancel_edit(self) -> bool:
+        """Esc while editing: the conversation as it was. False when not editing."""
+        before = self._before_edit
+        if before is None:
+            return False
+        self.session.history[:] = before
+        self.show_history()
+        return True
+
+    def switch_branch(self, step: int) -> None:
+        """Show another branch: of the latest message on screen that has one that way
+        (so ← on an answer at its first branch moves on to its question's branches)."""
+        session = self.session
+        if self.streaming or session.store is None:
+            return
+        from deepseek_tui.messages import Message
+
+        forked = False
+        for message in reversed(session.history[self.first_shown :]):
+            if not isinstance(message, Message) or session.branches(message)[1] < 2:
+                continue
+            forked = True
+            shown = session.switch_branch(message, step)
+            if shown is not None:
+                self.show_history(focus_id=shown.id)
+                return
+        if forked:
+            self.notify("No more branches that way.")
         else:
-            earlier.remove()
-            self.mount_all(widgets, before=first_message)
-        return first_message
-
-
-def _estimated_rows(entry: object, width: int, enough: float) -> float:
-    """About how many rows an entry takes at `width` (its `content`'s lines, wrapped,
-    plus `CHROME_ROWS`); counting stops past `enough`. Characters, not cells: a wide
-    character makes the estimate short, so more is mounted, never less."""
-    text = getattr(entry, "content", "")
-    if not isinstance(text, str):
-        return CHROME_ROWS
-    if len(text) >= width * enough:  # at least that many rows: no need to look closer
-        return enough + CHROME_ROWS
-    return CHROME_ROWS + sum(1 + len(line) // width for line in text.split("\n"))
+            self.notify("Nothing here has other branches (edit or regenerate to make one).")

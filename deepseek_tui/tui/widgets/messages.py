@@ -5,19 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Collapsible, Static
 
-from deepseek_tui.api import errors
 from deepseek_tui.api.events import (
     FinishReason,
-    StreamEvent,
     Usage,
     Waiting,
     finish_label,
@@ -31,7 +29,7 @@ from deepseek_tui.tui.widgets.markdown import MarkdownView
 if TYPE_CHECKING:
     from textual.timer import Timer
 
-    from deepseek_tui.session import Turn
+    from deepseek_tui.session import Reply
 
 # Where the widgets read the time (elapsed seconds, the live label); the screenshot
 # script holds it still so the pictures do not depend on the machine's speed.
@@ -124,7 +122,31 @@ def status_line(
 
 
 class AssistantMessage(Vertical):
-    """An answer: model badge, collapsible reasoning panel, the Markdown answer."""
+    """An answer: model badge, collapsible reasoning panel, the Markdown answer.
+
+    Streaming, it shows a `Reply`'s events and reads the text from the reply (the
+    answer's one buffer); it posts `Started` at the first event and one `Finished`
+    however the answer ended (done, failed, stopped)."""
+
+    class Started(Message):
+        """The first event of `reply` arrived: the question is saved by now."""
+
+        def __init__(self, reply: Reply) -> None:
+            super().__init__()
+            self.reply = reply
+
+    class Finished(Message):
+        """`reply` ended and is saved; `stopped` when it was stopped (Esc, quitting)."""
+
+        def __init__(self, answer: AssistantMessage, reply: Reply, *, stopped: bool) -> None:
+            super().__init__()
+            self.answer = answer
+            self.reply = reply
+            self.stopped = stopped
+
+        @property
+        def control(self) -> AssistantMessage:
+            return self.answer
 
     DEFAULT_CSS = """
     AssistantMessage {
@@ -194,9 +216,10 @@ class AssistantMessage(Vertical):
         super().__init__(classes="assistant-message")
         self.error = error  # why the request failed, as the client said it
         self.model = model
-        # Pieces, joined when read: `str +=` per batch is quadratic on long answers.
-        self._content = [content] if content else []
-        self._reasoning = [reasoning] if reasoning else []
+        # A finished answer's text; a streaming one reads its reply's (`stream`).
+        self._content = content
+        self._reasoning = reasoning
+        self._reply: Reply | None = None
         self.finished = finished
         self.reasoning_expanded = reasoning_expanded
         self.branch = branch
@@ -213,11 +236,11 @@ class AssistantMessage(Vertical):
 
     @property
     def content(self) -> str:
-        return _joined(self._content)
+        return self._content if self._reply is None else self._reply.content
 
     @property
     def reasoning(self) -> str:
-        return _joined(self._reasoning)
+        return self._reasoning if self._reply is None else self._reply.reasoning
 
     def compose(self) -> ComposeResult:
         badge = Static(self._badge(), classes="badge")
@@ -248,11 +271,11 @@ class AssistantMessage(Vertical):
     def _speaks(self) -> bool:
         """Whether anything is shown under the model's name: a failure before the
         first token is the app's notice alone."""
-        return not self.error or bool(self._content or self._reasoning or self.branch)
+        return not self.error or bool(self.content or self.reasoning or self.branch)
 
     def _notice(self) -> Static:
         notice = Static(Text(sanitize(self.error)), classes="error")
-        notice.border_title = "request failed" if not self._content else "answer cut short"
+        notice.border_title = "request failed" if not self.content else "answer cut short"
         return notice
 
     def _badge(self) -> Text:
@@ -334,7 +357,6 @@ class AssistantMessage(Vertical):
         self._stop_waiting()
         if self._thinking_timer is None and not self._answer_started and not self.finished:
             self._thinking_timer = self.set_interval(WAITING_TICK, self._show_thinking)
-        self._reasoning.append(text)
         panel = self.panel
         if not panel.display:
             panel.display = True
@@ -350,13 +372,12 @@ class AssistantMessage(Vertical):
             if self.reasoning:
                 self.panel.title = thought_label(clock() - self.started)
                 self.panel.collapsed = not self.reasoning_expanded
-        self._content.append(text)
         await self.query_one(".answer", MarkdownView).write(text)
 
-    async def stream(self, events: AsyncIterator[StreamEvent], turn: Turn) -> None:
-        """Show an answer as its events arrive, then how it ended. `turn` (the
-        session's) holds the usage, cost and finish reason once `events` is done.
+    async def stream(self, reply: Reply) -> None:
+        """Show `reply` as its events arrive, then how it ended, and post `Finished`.
         Cancelled (Esc), it keeps what arrived and is marked stopped."""
+        self._reply = reply
         batcher = DeltaBatcher(self.add_reasoning, self.add_content)
         # The batcher hands text on when the next delta comes; when none comes for a
         # while (a stall, keep-alives only), a timer hands on what is waiting.
@@ -368,35 +389,38 @@ class AssistantMessage(Vertical):
                     await batcher.flush()
 
         timer = self.set_interval(batcher.interval, hand_on_stalled)
-        error = ""
+        started = False
         try:
-            async with contextlib.aclosing(events) as stream:
-                async for event in stream:
+            async with contextlib.aclosing(reply):
+                async for event in reply:
+                    if not started:
+                        started = True
+                        self.post_message(self.Started(reply))
                     if isinstance(event, Waiting):
                         self.wait(event)
                     else:
                         async with handing_on:
                             await batcher.add(event)
-        except errors.ApiError as failure:
-            error = str(failure)
         except asyncio.CancelledError:
             timer.stop()
             async with handing_on:
                 await batcher.flush()
-            await self.finish(usage=turn.usage, reason=FinishReason.STOPPED)
+            await self.finish(usage=reply.usage, reason=FinishReason.STOPPED)
+            self.post_message(self.Finished(self, reply, stopped=True))
             raise
         finally:
             timer.stop()
         async with handing_on:
             await batcher.flush()
         await self.finish(
-            usage=turn.usage,
-            reason=turn.finish_reason,
-            error=error,
-            cost=turn.cost,
-            seconds=turn.reasoning_seconds,
-            currency=turn.currency,
+            usage=reply.usage,
+            reason=reply.finish_reason,
+            error=str(reply.error) if reply.error is not None else "",
+            cost=reply.cost,
+            seconds=reply.reasoning_seconds,
+            currency=reply.currency,
         )
+        self.post_message(self.Finished(self, reply, stopped=False))
 
     async def finish(
         self,
@@ -450,10 +474,3 @@ class AssistantMessage(Vertical):
             return
         meta.update(Text(self.status))  # $text-muted already: "dim" on top fell below AA
         meta.display = bool(self.status)
-
-
-def _joined(parts: list[str]) -> str:
-    """Join pieces and keep the result as the only piece, so repeated reads are cheap."""
-    if len(parts) > 1:
-        parts[:] = ["".join(parts)]
-    return parts[0] if parts else ""

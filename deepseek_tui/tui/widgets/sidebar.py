@@ -159,8 +159,13 @@ class Sidebar(Vertical):
 
     def mark_open(self, conversation_id: str | None) -> None:
         """Mark the conversation on screen (after open, new, first send); one that was
-        just created is listed, if the plain list is shown."""
-        listing = self._listing
+        just created is listed, if the plain list is shown. Before the list is
+        composed (mounted a moment ago) there is nothing to mark yet: its mounter
+        marks it once mounted."""
+        found = self.query(ConversationList)
+        if not found:
+            return
+        listing = found.first()
         if listing.current == conversation_id:
             return
         listing.current = conversation_id

@@ -1,11 +1,13 @@
 """The conversation engine, no UI: send → persist → stream → persist.
 
-The TUI and `ask` both drive a `Session`, so they behave the same. Every event from
-the wire is passed up unchanged while the session keeps the store current: the
-user's message is committed before the request goes out, the answer is created at
-its first delta and saved at most every `save_interval` seconds and at the end —
-from a thread of its own when the store is a file (`_AnswerSaver`), so a long
-answer's saving never holds up the event loop.
+The TUI and `ask` both drive a `Session`, so they behave the same. `send`,
+`regenerate` and `continue_answer` return a `Reply` (reply.py) whose events are the
+wire's, passed up unchanged while the session keeps the store current: the user's
+message is committed before the request goes out, the answer is created at its first
+delta and saved at most every `save_interval` seconds and at the end — from a thread
+of its own when the store is a file (`AnswerSaver`, saver.py), so a long answer's
+saving never holds up the event loop. The context window's state and arithmetic are
+window.py's.
 """
 
 from __future__ import annotations
@@ -15,8 +17,7 @@ import contextlib
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -29,7 +30,7 @@ from deepseek_tui.api.events import (
     StreamEvent,
     Usage,
 )
-from deepseek_tui.api.models import context_window, model_traits
+from deepseek_tui.api.models import model_traits
 from deepseek_tui.api.request import (
     JSON_MODE_MISSING,
     ChatRequest,
@@ -37,26 +38,24 @@ from deepseek_tui.api.request import (
     build_messages,
     mentions_json,
 )
-from deepseek_tui.attachments import Attachment, message_text
 from deepseek_tui.config import Settings
 from deepseek_tui.context import (
-    ANSWER_ROOM,
-    Calibration,
     Gauge,
-    estimate_messages,
     omit_oldest_turns,
     prompt_tokens_from_error,
     window_from_error,
 )
 from deepseek_tui.messages import Message, MessageDraft, MessageUpdate
 from deepseek_tui.pricing import cost, is_peak, price_for
+from deepseek_tui.session.reply import Reply
+from deepseek_tui.session.saver import AnswerRecord, draft, update
+from deepseek_tui.session.window import ContextWindow, sendable
 from deepseek_tui.store import Conversation, Store, StoreError
 from deepseek_tui.titles import TitleReply, clean_title, title_for, title_request
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from deepseek_tui.api.providers import ChatClient
+    from deepseek_tui.attachments import Attachment
 
 SAVE_INTERVAL = 0.5
 # What the model is asked for when a conversation goes on in a new one from a summary.
@@ -65,36 +64,6 @@ SUMMARY_REQUEST = (
     "found, open questions, and any code, names or figures still needed. Write it as "
     "notes to yourself, without a preamble."
 )
-
-
-@dataclass
-class Turn:
-    """The answer being streamed (or just finished) — what the UI shows of it."""
-
-    model: str
-    thinking: bool
-    usage: Usage | None = None
-    cost: float | None = None  # in `currency`, when the model's price is known
-    currency: str = "USD"  # the provider's prices' currency
-    finish_reason: FinishReason | str | None = None
-    error: errors.ApiError | None = None
-    row: Message | None = None  # the answer's row, once created
-    started: float = field(default_factory=time.monotonic)
-    reasoning_seconds: float | None = None
-    # Pieces, joined on demand: `str +=` per token is quadratic on long answers.
-    _content: list[str] = field(default_factory=list, repr=False)
-    _reasoning: list[str] = field(default_factory=list, repr=False)
-
-    @property
-    def content(self) -> str:
-        return _joined(self._content)
-
-    @property
-    def reasoning(self) -> str:
-        return _joined(self._reasoning)
-
-    def add(self, event: ContentDelta | ReasoningDelta) -> None:
-        (self._content if isinstance(event, ContentDelta) else self._reasoning).append(event.text)
 
 
 class Session:
@@ -144,13 +113,8 @@ class Session:
         self.store_error: str | None = None
         # Answers in the history whose final save failed, by row: saved at the next send.
         self._unsaved: dict[int, Message] = {}
-        # The context window: the profile's figure (None: the model table's), the
-        # oldest turns left out of requests (for one history: another conversation or
-        # branch starts whole), the last real count of a request as sent.
-        self.context_size: int | None = None
-        self._omitted: tuple[list[Message | MessageDraft], int] = (self.history, 0)
-        self._counted: tuple[list[Message | MessageDraft], Calibration] | None = None
-        self._refused_at: tuple[str, int] | None = None  # (model, the window its 400 named)
+        # The context window: its size, the turns left out, the server's last count.
+        self.window = ContextWindow(self)
 
     @classmethod
     def from_settings(
@@ -356,76 +320,34 @@ class Session:
         `x-remaining-credits`), as it said it; None when it does not say."""
         return self.client.remaining_credits if self.client is not None else None
 
-    # --- the context window --------------------------------------------------------------
+    # --- the context window (window.py) --------------------------------------------------
 
     @property
-    def context_window(self) -> int | None:
-        """Tokens the current model takes in one request (as its server last said, else
-        the profile's, else the model table's); None when unknown."""
-        if self._refused_at is not None and self._refused_at[0] == self.model:
-            return self._refused_at[1]
-        return self.context_size or context_window(self.model)
+    def context_size(self) -> int | None:
+        """The profile's window (None: the model table's)."""
+        return self.window.size
+
+    @context_size.setter
+    def context_size(self, value: int | None) -> None:
+        self.window.size = value
 
     @property
     def omitted_turns(self) -> int:
-        """How many of the oldest turns requests leave out (they stay in the history)."""
-        history, turns = self._omitted
-        return turns if history is self.history else 0
+        return self.window.omitted_turns
 
     def omit_oldest_turns(self, turns: int) -> None:
         """Leave the `turns` oldest turns out of this conversation's requests from now
         on (another conversation or branch is sent whole again)."""
-        self._omitted = (self.history, max(0, turns))
+        self.window.omit_oldest_turns(turns)
 
     def next_messages(self, draft: str = "", *, omitted: int | None = None) -> list[dict]:
-        """The messages the next request would carry with `draft` as the question (or,
-        with no draft, to answer the history's last question again)."""
-        history = [*self.history, MessageDraft("user", draft)] if draft.strip() else self.history
-        turns = self.omitted_turns if omitted is None else omitted
-        return omit_oldest_turns(build_messages(sendable(history), self.system_prompt), turns)
+        return self.window.next_messages(draft, omitted=omitted)
 
-    def gauge(
-        self, draft: str = "", extra_tokens: float = 0, *, omitted: int | None = None
-    ) -> Gauge:
-        """How full the next request is: `draft` is the question being typed and
-        `extra_tokens` what rides along with it (attachments' estimate)."""
-        estimated = estimate_messages(self.next_messages(draft, omitted=omitted), extra_tokens)
-        counted = self._calibration()
-        used = counted.tokens(estimated) if counted else round(estimated)
-        return Gauge(used, self.context_window, self.max_tokens or ANSWER_ROOM)
+    def gauge(self, draft: str = "", extra_tokens: float = 0) -> Gauge:
+        return self.window.gauge(draft, extra_tokens)
 
     def turns_to_omit(self, draft: str = "", extra_tokens: float = 0) -> int | None:
-        """The fewest oldest turns to leave out so the next request fits; None when
-        even the question alone (with the system prompt) does not."""
-        # The last question (the draft, or the one answered again) always stays.
-        turns = sum(1 for m in self.next_messages(draft, omitted=0) if m["role"] == "user")
-        for omitted in range(self.omitted_turns, turns):
-            if self.gauge(draft, extra_tokens, omitted=omitted).fits:
-                return omitted - self.omitted_turns
-        return None
-
-    def _learn(self, request: ChatRequest, prompt_tokens: int) -> None:
-        """A real count of the request just sent: the gauge's anchor and scale."""
-        messages = list(request.messages)
-        if request.prefix is not None:
-            messages.append({"role": "assistant", "content": request.prefix})
-        self._counted = (self.history, Calibration(prompt_tokens, estimate_messages(messages)))
-
-    def _calibration(self) -> Calibration | None:
-        """The last real count: of the request this history last sent, else the last
-        answer in the history that has one (a reopened conversation)."""
-        if self._counted is not None and self._counted[0] is self.history:
-            return self._counted[1]
-        for index in range(len(self.history) - 1, -1, -1):
-            message = self.history[index]
-            if message.role != "assistant":
-                continue
-            tokens = message.usage.prompt_tokens if message.usage else 0
-            tokens = tokens or prompt_tokens_from_error(message.error or "") or 0
-            if tokens:
-                sent = build_messages(sendable(self.history[:index]), self.system_prompt)
-                return Calibration(tokens, estimate_messages(sent))
-        return self._counted[1] if self._counted is not None else None
+        return self.window.turns_to_omit(draft, extra_tokens)
 
     async def summarize(self) -> str:
         """The model's summary of this conversation, to start a new one from; not
@@ -453,50 +375,53 @@ class Session:
         if self.client is None:
             raise RuntimeError("Session.client must be set before sending")
         reply = await self.client.complete(title_request(self.model, question, answer))
-        priced = Turn(reply.model or self.model, False, usage=reply.usage, currency=self.currency)
-        self._price(priced)
         return TitleReply(
             clean_title(valid_text(reply.content or "")),
             reply.usage,
-            priced.cost,
+            self._cost(reply.model or self.model, reply.usage),
             self.currency,
         )
 
     # --- one turn --------------------------------------------------------------------
 
-    async def send(
-        self, text: str, turn: Turn | None = None, attachments: Sequence[Attachment] = ()
-    ) -> AsyncIterator[StreamEvent]:
+    def send(self, text: str, attachments: Sequence[Attachment] = ()) -> Reply:
         """Send `text` (with `attachments`, as fenced blocks after it) as the user's
-        next message and stream the answer.
-
-        Yields the wire's events. On failure the partial answer is saved with
-        finish reason INTERRUPTED or ERROR and the `ApiError` is raised; when the
-        consumer stops early (Esc, ctrl+c) it is saved as STOPPED.
-        """
+        next message: the answer's `Reply`, to iterate for its events. The question is
+        saved when iteration starts, the answer as it streams and at the end (stopped
+        early — Esc, ctrl+c — it is saved as STOPPED). `ValueError` now when the
+        request could not be sent as it is (JSON mode's rule)."""
         text = valid_text(text)
         problem = self.json_mode_problem(text)
         if problem:
             raise ValueError(problem)  # said before anything is saved or sent
-        parent = self._last_id()
-        user = self._persist_user(text, parent, tuple(attachments))
-        self.history.append(user)
-        self._save_parameters()
-        # aclosing: when our consumer stops early, the inner stream is closed now,
-        # in this task, not later by the garbage collector.
-        async with contextlib.aclosing(self._answer(turn or self.new_turn())) as events:
-            async for event in events:
-                yield event
+        attached = tuple(attachments)
 
-    async def regenerate(self, turn: Turn | None = None) -> AsyncIterator[StreamEvent]:
-        """Answer the last user message again (e.g. after an error)."""
-        while self.history and self.history[-1].role != "user":
-            self.history.pop()
-        if not self.history:
+        async def events(reply: Reply) -> AsyncIterator[StreamEvent]:
+            user = self._persist_user(text, self._last_id(), attached)
+            self.history.append(user)
+            self._save_parameters()
+            # aclosing: when our consumer stops early, the inner stream is closed
+            # now, in this task, not later by the garbage collector.
+            async with contextlib.aclosing(self._answer(reply)) as answer:
+                async for event in answer:
+                    yield event
+
+        return self._reply(events)
+
+    def regenerate(self) -> Reply:
+        """Answer the last user message again (e.g. after an error): what followed it
+        leaves the history (it stays in the store: the answer becomes a sibling)."""
+        if not any(message.role == "user" for message in self.history):
             raise ValueError("There is no question to answer again.")
-        async with contextlib.aclosing(self._answer(turn or self.new_turn())) as events:
-            async for event in events:
-                yield event
+
+        async def events(reply: Reply) -> AsyncIterator[StreamEvent]:
+            while self.history[-1].role != "user":
+                self.history.pop()
+            async with contextlib.aclosing(self._answer(reply)) as answer:
+                async for event in answer:
+                    yield event
+
+        return self._reply(events)
 
     @property
     def can_continue(self) -> bool:
@@ -509,23 +434,28 @@ class Session:
         reason = FinishReason.parse(last.finish_reason or "")
         return isinstance(reason, FinishReason) and reason.cut_short
 
-    async def continue_answer(self, turn: Turn | None = None) -> AsyncIterator[StreamEvent]:
+    def continue_answer(self) -> Reply:
         """Continue the last, cut-short answer in place (DeepSeek's chat prefix
-        completion, under `/beta`): the model carries on from where it stopped."""
+        completion, under `/beta`): the model carries on from where it stopped. The
+        reply starts with the text it continues."""
         if not self.can_continue:
             raise ValueError("The last answer is complete: there is nothing to continue.")
         if not self.supports_prefix:
             raise ValueError(errors.NO_CONTINUE)  # said before anything is sent
-        last = self.history.pop()
-        turn = turn or Turn(model=last.model or self.model, thinking=self.thinks)
-        turn.model = last.model or self.model
-        turn._content[:] = [last.content]
-        turn._reasoning[:] = [last.reasoning] if last.reasoning else []
-        turn.row = last if isinstance(last, Message) else None
-        request = replace(self.request(), model=turn.model, prefix=last.content)
-        async with contextlib.aclosing(self._answer(turn, request)) as events:
-            async for event in events:
-                yield event
+        last = self.history[-1]
+        model = last.model or self.model
+
+        async def events(reply: Reply) -> AsyncIterator[StreamEvent]:
+            self.history.pop()
+            row = last if isinstance(last, Message) else None
+            request = replace(self.request(), model=model, prefix=last.content)
+            async with contextlib.aclosing(self._answer(reply, request, row)) as answer:
+                async for event in answer:
+                    yield event
+
+        return self._reply(
+            events, model=model, content=last.content, reasoning=last.reasoning or ""
+        )
 
     def rewind_last_question(self) -> str | None:
         """Drop the last question and what followed from the history (they stay in
@@ -537,9 +467,22 @@ class Session:
                 return text
         return None
 
-    def new_turn(self) -> Turn:
-        return Turn(
-            model=self.model, thinking=self.thinks, started=self.clock(), currency=self.currency
+    def _reply(
+        self,
+        events: Callable[[Reply], AsyncIterator[StreamEvent]],
+        *,
+        model: str | None = None,
+        content: str = "",
+        reasoning: str = "",
+    ) -> Reply:
+        return Reply(
+            events,
+            model=model or self.model,
+            thinking=self.thinks,
+            currency=self.currency,
+            started=self.clock(),
+            content=content,
+            reasoning=reasoning,
         )
 
     def request(self) -> ChatRequest:
@@ -553,68 +496,72 @@ class Session:
         )
 
     async def _answer(
-        self, turn: Turn, request: ChatRequest | None = None
+        self, reply: Reply, request: ChatRequest | None = None, row: Message | None = None
     ) -> AsyncIterator[StreamEvent]:
+        """Stream the answer into `reply`, saving it (`row`: the row of a continued
+        answer). A failure ends the events (`reply.error` says); the answer is saved
+        however it ended, before a cancellation goes on."""
         request = request or self.request()
         if self.omitted_turns:
             messages = omit_oldest_turns(request.messages, self.omitted_turns)
             request = replace(request, messages=messages)
-        parent = self._last_id()
-        saved_at = 0.0
-        outcome: FinishReason | str = FinishReason.STOPPED
         if self.client is None:
             raise RuntimeError("Session.client must be set before sending")
-        saver = self._saver()
+        conversation_id = self.conversation.id if self.conversation is not None else None
+        record = AnswerRecord(
+            self.store, conversation_id, parent=self._last_id(), row=row, failed=self._store_failed
+        )
+        saved_at = 0.0
+        outcome: FinishReason | str = FinishReason.STOPPED
         stream = self.client.stream_chat(request)
         try:
             async for event in stream:
                 if isinstance(event, ReasoningDelta | ContentDelta):
                     event = _valid_delta(event)
                 if isinstance(event, ReasoningDelta):
-                    turn.add(event)
+                    reply.add(event)
                 elif isinstance(event, ContentDelta):
-                    if turn.reasoning_seconds is None and turn._reasoning:
-                        turn.reasoning_seconds = self.clock() - turn.started
-                    turn.add(event)
+                    if reply.reasoning_seconds is None and reply.has_reasoning:
+                        reply.reasoning_seconds = self.clock() - reply.started
+                    reply.add(event)
                 elif isinstance(event, Usage):
-                    turn.usage = event
+                    reply.usage = event
                     if event.prompt_tokens:
-                        self._learn(request, event.prompt_tokens)
+                        self.window.learn(request, event.prompt_tokens)
                 elif isinstance(event, Finished):
-                    turn.finish_reason = event.reason
+                    reply.finish_reason = event.reason
                     outcome = event.reason
                 if isinstance(event, ReasoningDelta | ContentDelta):
-                    if turn.row is None:
-                        self._create_answer(turn, parent)
+                    if record.row is None:
+                        record.create(reply)
                         saved_at = self.clock()
-                    elif self.clock() - saved_at >= self.save_interval and self._save(turn, saver):
+                    elif self.clock() - saved_at >= self.save_interval and record.save(reply):
                         saved_at = self.clock()
                 yield event
         except errors.ApiError as error:
             # A server may echo the key in its error: masked before it is shown or saved.
             error.hide(getattr(self.client, "api_key", None))
-            turn.error = error
+            reply.error = error
             counted = prompt_tokens_from_error(str(error))
             if counted:
-                self._learn(request, counted)
+                self.window.learn(request, counted)
             window = window_from_error(str(error))
             if window:
-                self._refused_at = (request.model, window)
+                self.window.refused(request.model, window)
             outcome = (
                 FinishReason.INTERRUPTED
                 if isinstance(error, errors.StreamInterrupted | errors.StallTimeout)
                 else FinishReason.ERROR
             )
-            raise
         except (asyncio.CancelledError, GeneratorExit):
             outcome = FinishReason.STOPPED
             raise
         finally:
             await stream.aclose()
-            if turn.reasoning_seconds is None and turn.reasoning:
-                turn.reasoning_seconds = self.clock() - turn.started
-            turn.finish_reason = outcome
-            await self._finish(turn, parent, saver)
+            if reply.reasoning_seconds is None and reply.reasoning:
+                reply.reasoning_seconds = self.clock() - reply.started
+            reply.finish_reason = outcome
+            await self._finish(reply, record)
 
     # --- persistence -------------------------------------------------------------------
 
@@ -645,7 +592,7 @@ class Session:
     def _save_kept(self, message: Message | MessageDraft, parent: int | None) -> Message:
         assert self.store is not None
         if isinstance(message, Message):  # its row is there, behind
-            saved = _update(self.store, message.id, MessageUpdate.from_message(message))
+            saved = update(self.store, message.id, MessageUpdate.from_message(message))
             assert saved is not None
             return saved
         if self.conversation is None:
@@ -676,202 +623,39 @@ class Session:
             self._store_failed(error)
             return draft
 
-    def _create_answer(self, turn: Turn, parent: int | None) -> None:
-        if self.store is None or self.conversation is None:
-            return
-        try:
-            turn.row = self.store.add_message(self.conversation.id, _draft(turn), parent_id=parent)
-        except (StoreError, OSError) as error:
-            self._store_failed(error)
-
-    def _saver(self) -> _AnswerSaver | None:
-        """A saver for the answer about to stream: a thread and a connection of its
-        own. None for a store in memory (it has no file to open again) or none."""
-        if self.store is None or self.store.path is None:
+    def _cost(self, model: str, usage: Usage | None) -> float | None:
+        """What `usage` of `model` cost, in `currency`; None when its price is unknown."""
+        price = price_for(model, self.prices, builtin=self.builtin_prices)
+        if usage is None or price is None:
             return None
-        return _AnswerSaver(self.store.path)
+        return cost(usage, price, peak=self.peak_pricing and is_peak(datetime.now(UTC)))
 
-    def _save(self, turn: Turn, saver: _AnswerSaver | None) -> bool:
-        """Save the answer so far; False when the last save is still under way (or
-        resting: `_AnswerSaver.ready`), to be tried again at the next delta."""
-        if self.store is None or turn.row is None:
-            return True
-        update = MessageUpdate(content=turn.content, reasoning=turn.reasoning or None)
-        if saver is not None:
-            failure = saver.failure()
-            if failure is not None:
-                self._store_failed(failure)
-            if not saver.ready():
-                return False
-            saver.save(turn.row.id, update)
-            return True
-        try:
-            self.store.update_message(turn.row.id, update)
-        except (StoreError, OSError) as error:
-            self._store_failed(error)
-        return True
-
-    def _price(self, turn: Turn) -> None:
-        price = price_for(turn.model, self.prices, builtin=self.builtin_prices)
-        if turn.usage is None or price is None:
-            return
-        peak = self.peak_pricing and is_peak(datetime.now(UTC))
-        turn.cost = cost(turn.usage, price, peak=peak)
-
-    async def _finish(self, turn: Turn, parent: int | None, saver: _AnswerSaver | None) -> None:
-        self._price(turn)
+    async def _finish(self, reply: Reply, record: AnswerRecord) -> None:
+        reply.cost = self._cost(reply.model, reply.usage)
         final = MessageUpdate(
-            content=turn.content,
-            reasoning=turn.reasoning or None,
-            finish_reason=turn.finish_reason or FinishReason.STOPPED,
-            usage=turn.usage,
-            cost=turn.cost,
-            error=str(turn.error) if turn.error else None,
-            reasoning_seconds=turn.reasoning_seconds,
+            content=reply.content,
+            reasoning=reply.reasoning or None,
+            finish_reason=reply.finish_reason or FinishReason.STOPPED,
+            usage=reply.usage,
+            cost=reply.cost,
+            error=str(reply.error) if reply.error else None,
+            reasoning_seconds=reply.reasoning_seconds,
         )
-        try:
-            message, cancelled = await self._save_finished(turn, parent, final, saver)
-        finally:
-            if saver is not None:
-                saver.close()
+        message, cancelled = await record.finish(reply, final)
         if message is not None:
             self._unsaved.pop(message.id, None)
-        elif turn.row is not None:  # kept in memory, the row behind: saved at the next send
-            message = self._unsaved[turn.row.id] = turn.row.updated(final)
+        elif record.row is not None:  # kept in memory, the row behind: saved at the next send
+            message = self._unsaved[record.row.id] = record.row.updated(final)
         else:
-            message = _draft(turn).updated(final)
+            message = draft(reply).updated(final)
         self.history.append(message)
+        reply.message = message
         if cancelled:
             raise asyncio.CancelledError  # after the answer is kept: the next send's parent
-
-    async def _save_finished(
-        self,
-        turn: Turn,
-        parent: int | None,
-        final: MessageUpdate,
-        saver: _AnswerSaver | None,
-    ) -> tuple[Message | None, bool]:
-        """Save the answer as it ended: the saved message (None when it could not be
-        saved), and whether this task was cancelled while it was saved."""
-        if self.store is None or self.conversation is None:
-            return None, False
-        try:
-            if turn.row is None:
-                # No delta arrived (an error before the answer, or an empty reply):
-                # still record the turn so the failure is visible in the history.
-                self._create_answer(turn, parent)
-            if turn.row is None:
-                return None, False
-            if saver is None:
-                return _update(self.store, turn.row.id, final), False
-            return await saver.finish(turn.row.id, final)
-        except (StoreError, OSError) as error:
-            self._store_failed(error)
-            return None, False
 
     def _store_failed(self, error: BaseException) -> None:
         # The conversation stays in memory; the UI shows this sentence.
         self.store_error = f"Could not save to the history database: {str(error).rstrip('.')}."
-
-
-def _draft(turn: Turn) -> MessageDraft:
-    """The answer as its row is created (at its first delta)."""
-    return MessageDraft(
-        "assistant",
-        turn.content,
-        reasoning=turn.reasoning or None,
-        model=turn.model,
-        thinking=turn.thinking,
-    )
-
-
-def _update(store: Store, message_id: int, update: MessageUpdate) -> Message | None:
-    """Save `update`; the message as saved (None when its row is gone meanwhile)."""
-    store.update_message(message_id, update)
-    return store.get_message(message_id)
-
-
-class _AnswerSaver:
-    """Saves one answer as it streams, from a thread of its own over a connection of
-    its own (a SQLite connection belongs to its thread), so writing a long answer —
-    and the search indexes reading all of it again at every save: 0.25–0.3 s
-    for 10 MB — never holds up the event loop. Saves run one at a time, in order; the
-    final one is awaited, so the answer is in the store when the stream ends.
-
-    A save starts only once the last one is done and has rested as long as it took,
-    so the thread saves at most half the time: a 10 MB answer is saved about every
-    second, a usual one every `save_interval`."""
-
-    def __init__(self, path: Path) -> None:
-        self._path = path
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="answer-saver")
-        self._store: Store | None = None  # opened, used and closed in the thread only
-        self._last: Future[None] | None = None
-        self._rest_until = 0.0  # time.monotonic() before which no save starts
-        self._reported: BaseException | None = None
-        self._final = False
-
-    def ready(self) -> bool:
-        """The last save is done and has rested."""
-        if self._last is not None and not self._last.done():
-            return False
-        return time.monotonic() >= self._rest_until
-
-    def failure(self) -> BaseException | None:
-        """The error of the last save, once (then None until another fails)."""
-        last = self._last
-        if last is None or not last.done() or last.exception() is None:
-            return None
-        error = last.exception()
-        if error is self._reported:
-            return None
-        self._reported = error
-        return error
-
-    def save(self, message_id: int, update: MessageUpdate) -> None:
-        self._last = self._executor.submit(self._write, message_id, update)
-
-    async def finish(self, message_id: int, final: MessageUpdate) -> tuple[Message | None, bool]:
-        """The final save, after any still under way: the saved message, and whether
-        the task was cancelled meanwhile (Esc again, the app quitting). Cancelled, it
-        waits for the save all the same; the caller raises once it kept the message."""
-        self._final = True
-        done = asyncio.wrap_future(self._executor.submit(self._write_final, message_id, final))
-        cancelled = False
-        while True:
-            try:
-                return await asyncio.shield(done), cancelled
-            except asyncio.CancelledError:
-                cancelled = True
-
-    def close(self) -> None:
-        """Close the connection once the saves are done (without waiting for them)."""
-        if self._last is not None or self._final:
-            self._executor.submit(self._close)
-        self._executor.shutdown(wait=False)
-
-    # --- in the thread ---------------------------------------------------------------
-
-    def _open(self) -> Store:
-        if self._store is None:
-            self._store = Store.open(self._path)
-        return self._store
-
-    def _write(self, message_id: int, update: MessageUpdate) -> None:
-        started = time.monotonic()
-        try:
-            self._open().update_message(message_id, update)
-        finally:
-            ended = time.monotonic()
-            self._rest_until = ended + (ended - started)
-
-    def _write_final(self, message_id: int, final: MessageUpdate) -> Message | None:
-        return _update(self._open(), message_id, final)
-
-    def _close(self) -> None:
-        if self._store is not None:
-            self._store.close()
-            self._store = None
 
 
 def parameters_from(settings: Settings, preset: str | None = None) -> Parameters:
@@ -886,13 +670,6 @@ def parameters_from(settings: Settings, preset: str | None = None) -> Parameters
         max_tokens=settings.max_tokens,
         reasoning_effort=settings.reasoning_effort,
     )
-
-
-def _joined(parts: list[str]) -> str:
-    """Join pieces and keep the result as the only piece, so repeated reads are cheap."""
-    if len(parts) > 1:
-        parts[:] = ["".join(parts)]
-    return parts[0] if parts else ""
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -911,12 +688,3 @@ def valid_text(text: str) -> str:
 def _valid_delta(event: ReasoningDelta | ContentDelta) -> ReasoningDelta | ContentDelta:
     text = valid_text(event.text)
     return event if text is event.text else type(event)(text)
-
-
-def sendable(history: Sequence[Message | MessageDraft]) -> list[Message | MessageDraft]:
-    """The history as requests carry it: a question's attachments written into its
-    text as fenced blocks (the history keeps them apart, as typed and as read)."""
-    return [
-        MessageDraft(m.role, message_text(m.content, m.attachments)) if m.attachments else m
-        for m in history
-    ]

@@ -1,0 +1,96 @@
+"""One answer of the model, as `Session.send`, `regenerate` and `continue_answer`
+return it: iterated once (`async for event in reply`) for the wire's events, then it
+holds how the answer ended — usage, cost, finish reason, error, the reasoning time,
+the text and the message as saved (or kept in memory). Like simonw/llm's `Response`.
+
+Events are the only channel: iteration does not raise the wire's `ApiError`, it ends
+and `error` says (`raise_for_error()` for a caller who wants the exception). A
+cancellation still propagates, once the answer is saved as stopped. The reply holds
+the answer's one text buffer; the widget showing it reads it from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING
+
+from deepseek_tui.api.events import ContentDelta, FinishReason, ReasoningDelta, StreamEvent, Usage
+
+if TYPE_CHECKING:
+    from deepseek_tui.api.errors import ApiError
+    from deepseek_tui.messages import Message, MessageDraft
+
+
+class Reply:
+    """The answer being streamed, and once its events are done, how it ended."""
+
+    def __init__(
+        self,
+        events_of: Callable[[Reply], AsyncIterator[StreamEvent]],
+        *,
+        model: str,
+        thinking: bool,
+        currency: str = "USD",
+        started: float = 0.0,
+        content: str = "",
+        reasoning: str = "",
+    ) -> None:
+        self.model = model
+        self.thinking = thinking
+        self.currency = currency  # of `cost`: the provider's prices'
+        self.usage: Usage | None = None
+        self.cost: float | None = None
+        self.finish_reason: FinishReason | str | None = None
+        self.error: ApiError | None = None
+        self.started = started  # the session's clock when it was asked for
+        self.reasoning_seconds: float | None = None
+        # The message as saved (or kept in memory when saving failed): set at the end.
+        self.message: Message | MessageDraft | None = None
+        # Pieces, joined on demand: `str +=` per token is quadratic on long answers.
+        # A continued answer starts from the text it continues.
+        self._content = [content] if content else []
+        self._reasoning = [reasoning] if reasoning else []
+        self._events = events_of(self)
+        self._iterated = False
+
+    def __aiter__(self) -> AsyncIterator[StreamEvent]:
+        if self._iterated:
+            raise RuntimeError("A reply's events are iterated once.")
+        self._iterated = True
+        return self._events
+
+    async def aclose(self) -> None:
+        """Stop the stream (`contextlib.aclosing`): what arrived is saved as stopped."""
+        await self._events.aclose()
+
+    @property
+    def done(self) -> bool:
+        """The events are over and the answer is saved (or kept)."""
+        return self.message is not None
+
+    @property
+    def content(self) -> str:
+        return _joined(self._content)
+
+    @property
+    def reasoning(self) -> str:
+        return _joined(self._reasoning)
+
+    @property
+    def has_reasoning(self) -> bool:
+        return bool(self._reasoning)
+
+    def add(self, event: ContentDelta | ReasoningDelta) -> None:
+        (self._content if isinstance(event, ContentDelta) else self._reasoning).append(event.text)
+
+    def raise_for_error(self) -> None:
+        """Raise the wire's error, if the request failed."""
+        if self.error is not None:
+            raise self.error
+
+
+def _joined(parts: list[str]) -> str:
+    """Join pieces and keep the result as the only piece, so repeated reads are cheap."""
+    if len(parts) > 1:
+        parts[:] = ["".join(parts)]
+    return parts[0] if parts else ""
