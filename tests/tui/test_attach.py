@@ -125,6 +125,7 @@ async def test_a_large_file_asks_first(make_app, emulator: Emulator, folder: Pat
         assert app.screen.question == (
             "big.txt is 3 KB, over the 2 KB limit for attachments; attach it anyway?"
         )
+        assert "Don't attach (n)" in screen_text(app)
         await pilot.press("n")
         await app.workers.wait_for_complete()
         assert app.screen.query_one(AttachmentChips).attachments == ()
@@ -275,6 +276,7 @@ async def test_pasting_the_path_of_a_file_offers_to_attach_it(make_app, folder: 
         app.post_message(events.Paste("just some words"))
         app.post_message(events.Paste("notes.md"))
         await wait_for(pilot, lambda: isinstance(app.screen, Confirm), "the second offer")
+        assert "Keep as text (n)" in screen_text(app)  # not "Keep it": that read as attach
         await pilot.press("n")
         await wait_for(pilot, lambda: composer.text.endswith("notes.md"), "kept as text")
         assert [a.name for a in chips.attachments] == ["main.py"]
