@@ -371,7 +371,11 @@ class DeepSeekApp(App[int]):
         session = self._session  # one made later takes the settings as they are then
         if session is not None:
             session.client = self.client
+            thinking = session.thinking
             session.apply_settings(self.settings)
+            # The form has no thinking row: ^t's choice for this chat stays (it was
+            # reset to the model's default, on, by a save without a change).
+            session.thinking = thinking
             if not session.history:
                 session.model = self.profile.model
         with contextlib.suppress(Exception):

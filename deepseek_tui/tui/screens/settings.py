@@ -285,7 +285,7 @@ class SettingsScreen(ModalScreen[SavedSettings | None]):
     def action_test_key(self) -> None:
         typed = self.query_one("#api_key", Input).value.strip()
         key = typed or self._current_key()
-        base_url = self.query_one("#base_url", Input).value.strip()
+        base_url = self._url_to_test(self.query_one("#base_url", Input).value.strip())
         if not key:
             self._show_key_result("There is no key to test: paste one above.", ok=False)
         elif key_problem(typed):
@@ -295,6 +295,16 @@ class SettingsScreen(ModalScreen[SavedSettings | None]):
         else:
             self._show_key_result(f"Testing the key against {base_url}…", ok=None)
             self.test_key(base_url, key)
+
+    def _url_to_test(self, typed: str) -> str:
+        """The URL the form shows, unless it is the saved one of the provider the chat
+        talks to at another URL (--base-url, $DEEPSEEK_BASE_URL): then that one, where
+        the chat and the balance go. The demo's emulator is never what a key is for."""
+        app = self.app
+        saved = self.profile.base_url.rstrip("/")
+        if self._in_use() and not app.demo and typed.rstrip("/") == saved:
+            return app.base_url
+        return typed
 
     @work(exclusive=True, group="test-key")
     async def test_key(self, base_url: str, key: str) -> None:
