@@ -21,6 +21,7 @@ from deepseek_tui.config import Paths, Provider, Settings, load_api_key, resolve
 
 if TYPE_CHECKING:
     import argparse
+    from pathlib import Path
 
     from textual.theme import Theme
 
@@ -305,13 +306,47 @@ class DeepSeekApp(App[int]):
         return self.profile.title or self.provider
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        """Textual's commands, with "Keys" opening our one help (f1) rather than
-        Textual's own keys panel: one help, not two."""
+        """Textual's commands, less the ones that say twice what ours say or do nothing
+        here: its "Keys" panel (our help is "Help: every key", f1) and "Maximize" (of a
+        composer or a list). Its "Screenshot" saved to a Downloads folder that may not
+        exist, saying only that it failed: ours saves where one works (`screenshot`)."""
         for command in super().get_system_commands(screen):
-            if command.title != "Keys":
-                yield command
-            elif callable(getattr(screen, "action_help", None)):
-                yield SystemCommand("Keys", "Every key and what it does (f1)", screen.action_help)
+            if command.title in ("Keys", "Maximize", "Minimize"):
+                continue
+            if command.title == "Screenshot":
+                # After the palette has closed, as Textual does: it is not in the picture.
+                yield SystemCommand(
+                    "Screenshot",
+                    "Save an SVG picture of the screen in the working folder",
+                    lambda: self.set_timer(0.1, self.screenshot),
+                )
+                continue
+            yield command
+
+    def screenshot(self) -> Path | None:
+        """Save an SVG of the screen in the working folder (else the config folder) and
+        say where; or say in one sentence why it could not be saved."""
+        from datetime import datetime
+        from pathlib import Path
+
+        from deepseek_tui.terminal import sanitize
+
+        name = f"deepseek-tui_{datetime.now():%Y-%m-%dT%H_%M_%S}.svg"
+        svg = self.export_screenshot()
+        problem = ""
+        for folder in (Path.cwd(), self.paths.dir):
+            path = folder / name
+            try:
+                path.write_text(svg, encoding="utf-8")
+            except OSError as error:
+                problem = problem or f"{folder}: {error.strerror or error}"
+                continue
+            self.notify(f"Screenshot saved to {sanitize(str(path), name=True)}", markup=False)
+            return path
+        self.notify(
+            f"Could not save the screenshot ({sanitize(problem)}).", severity="error", markup=False
+        )
+        return None
 
     def _warm_up(self) -> None:
         self.run_worker(self._import_client, thread=True, group="warm-up", exit_on_error=False)
