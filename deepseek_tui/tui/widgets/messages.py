@@ -202,6 +202,7 @@ class AssistantMessage(Vertical):
         self.branch = branch
         self._reasoning_title = thought_label(reasoning_seconds, reasoning_tokens)
         self.started = clock()
+        self._turn: Turn | None = None  # the session's, while it streams: its measures
         self._answer_started = bool(content)
         # What the stream waits for before its first token, and since when.
         self._waiting: Waiting | None = None
@@ -348,7 +349,11 @@ class AssistantMessage(Vertical):
             self._answer_started = True
             self.query_one(".answer").display = True
             if self.reasoning:
-                self.panel.title = thought_label(clock() - self.started)
+                # The session's measure (set before this text reached us), the one
+                # `finish` shows and the history keeps: the label does not change.
+                measured = self._turn.reasoning_seconds if self._turn is not None else None
+                seconds = clock() - self.started if measured is None else measured
+                self.panel.title = thought_label(seconds)
                 self.panel.collapsed = not self.reasoning_expanded
         self._content.append(text)
         await self.query_one(".answer", MarkdownView).write(text)
@@ -357,6 +362,7 @@ class AssistantMessage(Vertical):
         """Show an answer as its events arrive, then how it ended. `turn` (the
         session's) holds the usage, cost and finish reason once `events` is done.
         Cancelled (Esc), it keeps what arrived and is marked stopped."""
+        self._turn = turn
         batcher = DeltaBatcher(self.add_reasoning, self.add_content)
         # The batcher hands text on when the next delta comes; when none comes for a
         # while (a stall, keep-alives only), a timer hands on what is waiting.
