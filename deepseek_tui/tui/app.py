@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     import argparse
     from pathlib import Path
 
+    from textual.app import Notify
+    from textual.notifications import Notification
     from textual.theme import Theme
 
     from deepseek_tui.api.providers import ChatClient
@@ -95,6 +97,7 @@ class DeepSeekApp(App[int]):
         self.server_models: dict[str, list[str]] = {}
         self.theme_problems = self._register_themes()
         self._start_with_theme(settings.theme)
+        self._held_notices: list[Notification] = []  # raised under a dialog (`on_notify`)
 
     # --- start-up ------------------------------------------------------------------
 
@@ -304,6 +307,34 @@ class DeepSeekApp(App[int]):
     @property
     def provider_name(self) -> str:
         return self.profile.title or self.provider
+
+    # --- notices --------------------------------------------------------------------
+
+    def on_notify(self, event: Notify) -> None:
+        """A notice raised while a dialog is open waits for it to close (Textual's own
+        handler, run after this one, keeps it): drawn on the dialog's screen it
+        covered the dialog's top rows. Dialogs say their own things in their rows."""
+        from textual.screen import ModalScreen
+
+        if isinstance(self.screen, ModalScreen):
+            self._held_notices.append(event.notification)
+
+    def _refresh_notifications(self) -> None:
+        """Textual's, but no notice is drawn over a dialog (a `ModalScreen`, the
+        palette's too); the ones held meanwhile show once it closes, for their full
+        time from then."""
+        from time import time
+
+        from textual.screen import ModalScreen
+
+        if isinstance(self.screen, ModalScreen):
+            return
+        held, self._held_notices = self._held_notices, []
+        for notice in held:
+            notice.raised_at = time()  # Textual reaps it by this
+            if notice not in self._notifications:
+                self._notifications.add(notice)
+        super()._refresh_notifications()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Textual's commands, less the ones that say twice what ours say or do nothing

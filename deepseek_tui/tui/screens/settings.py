@@ -68,6 +68,7 @@ class SettingsScreen(ModalScreen[SavedSettings | None]):
         self._original_theme = ""
         self._problems: dict[str, str] = {}
         self._balance_text = ""  # "Balance: 12.34 USD", once asked
+        self._preset_saved = ""  # the preset the editor saved last, said under its button
         self.provider = ""  # the provider the form shows; set in compose
 
     app = getters.app(DeepSeekApp)
@@ -179,7 +180,11 @@ class SettingsScreen(ModalScreen[SavedSettings | None]):
             return max_tokens_note(self.query_one("#model", Select).value)
         if name == "stop-note":
             return stop_note(self.query_one("#stop", Input).value)
-        return preset_summary(app.settings) if name == "presets-summary" else ""
+        if name == "presets-summary":
+            saved = self._preset_saved
+            said = f"Preset {sanitize(saved, name=True)} saved. " if saved else ""
+            return said + preset_summary(app.settings)
+        return ""
 
     def _show_notes(self, *names: str) -> None:
         """Fill the muted lines under the fields named (all by default): they follow the
@@ -277,8 +282,9 @@ class SettingsScreen(ModalScreen[SavedSettings | None]):
 
         def saved(name: str | None) -> None:
             if name:
+                # Said in the form's own row: no notice is drawn over a dialog.
+                self._preset_saved = name
                 self._show_notes("presets-summary")
-                self.notify(f"Preset {sanitize(name, name=True)} saved.", markup=False)
 
         self.app.push_screen(PresetEditor(), saved)
 
