@@ -105,6 +105,16 @@ def read_attachment(
     return attachment_from_bytes(name, raw)
 
 
+def looks_binary(path: Path) -> bool:
+    """Whether `read_attachment` would refuse the file as binary (a NUL byte in its
+    first bytes); a file that cannot be read is left for it to say why."""
+    try:
+        with path.open("rb") as file:
+            return b"\0" in file.read(_SNIFF)
+    except OSError:
+        return False
+
+
 def attachment_from_bytes(name: str, raw: bytes) -> Read:
     """The attachment `raw` makes under `name`; `AttachError` for binary content."""
     if b"\0" in raw[:_SNIFF]:

@@ -117,6 +117,9 @@ def reply_for(messages: list[dict[str, Any]], *, thinking: bool) -> tuple[str | 
     completion), the content is the continuation of that prefix.
     """
     prefix = _assistant_prefix(messages)
+    asked = _title_question(messages)
+    if asked is not None:  # a title request (titles.title_request): a title, as a model gives
+        return (_reasoning_for(_classify(asked)) if thinking else None), _title_for(asked)
     question = _classify(_last_user_text(messages))
     content = _content_for(question)
     if prefix is not None:
@@ -175,6 +178,92 @@ def _content_for(question: _Question) -> str:
             return _GREETING_ANSWER
         case _:
             return _general_answer(question.text)
+
+
+# --- titles -------------------------------------------------------------------
+
+# How titles.title_messages frames a title request (the emulator sits below titles.py
+# in the layers, so it knows the request by its words, as a model would).
+_TITLE_SYSTEM = "You name conversations."
+_TITLE_QUOTE = "\n\n---\nThe answer began:"
+_FILLER = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "what",
+        "whats",
+        "how",
+        "do",
+        "does",
+        "did",
+        "is",
+        "are",
+        "was",
+        "can",
+        "could",
+        "would",
+        "should",
+        "will",
+        "i",
+        "me",
+        "my",
+        "you",
+        "your",
+        "please",
+        "tell",
+        "explain",
+        "give",
+        "show",
+        "write",
+        "make",
+        "about",
+        "of",
+        "to",
+        "in",
+        "for",
+        "on",
+        "with",
+        "and",
+        "or",
+        "it",
+        "this",
+        "that",
+        "some",
+    ]
+)
+
+
+def _title_question(messages: list[dict[str, Any]]) -> str | None:
+    """The question a title request quotes, or None when `messages` is not one."""
+    system = messages[0].get("content") if messages else None
+    if not isinstance(system, str) or not system.startswith(_TITLE_SYSTEM):
+        return None
+    return _last_user_text(messages).partition(_TITLE_QUOTE)[0]
+
+
+def _title_for(question: str) -> str:
+    """A title of 3 to 6 words, what a model would call the conversation: what an
+    `echo:` question says (tests name a conversation so), else by kind of question."""
+    asked = _classify(question)
+    match asked.kind:
+        case "echo":
+            return asked.text.strip().splitlines()[0] if asked.text.strip() else "Echo test"
+        case "greeting" | "empty":
+            return "Greeting and demo tour"
+        case "code":
+            return f"A Python {_snippet_for(question).title}"
+        case "table":
+            return "Models served by the emulator"
+        case "long" | "dense":
+            return f"A {asked.kind} answer of {asked.size:,} tokens"
+    words = _WORD.findall(question)
+    meaningful = [w for w in words if w.lower() not in _FILLER] or words
+    kept = meaningful[:6]
+    if len(kept) < 3:
+        kept = ["Question", "about", *kept] if kept else ["A", "general", "question"]
+    title = " ".join(kept)
+    return title[:1].upper() + title[1:]
 
 
 def _continue(prefix: str, content: str, question: _Question) -> str:

@@ -21,7 +21,10 @@ from deepseek_tui.config import Paths, Provider, Settings, load_api_key, resolve
 
 if TYPE_CHECKING:
     import argparse
+    from pathlib import Path
 
+    from textual.app import Notify
+    from textual.notifications import Notification
     from textual.theme import Theme
 
     from deepseek_tui.api.providers import ChatClient
@@ -94,6 +97,7 @@ class DeepSeekApp(App[int]):
         self.server_models: dict[str, list[str]] = {}
         self.theme_problems = self._register_themes()
         self._start_with_theme(settings.theme)
+        self._held_notices: list[Notification] = []  # raised under a dialog (`on_notify`)
 
     # --- start-up ------------------------------------------------------------------
 
@@ -304,14 +308,76 @@ class DeepSeekApp(App[int]):
     def provider_name(self) -> str:
         return self.profile.title or self.provider
 
+    # --- notices --------------------------------------------------------------------
+
+    def on_notify(self, event: Notify) -> None:
+        """A notice raised while a dialog is open waits for it to close (Textual's own
+        handler, run after this one, keeps it): drawn on the dialog's screen it
+        covered the dialog's top rows. Dialogs say their own things in their rows."""
+        from textual.screen import ModalScreen
+
+        if isinstance(self.screen, ModalScreen):
+            self._held_notices.append(event.notification)
+
+    def _refresh_notifications(self) -> None:
+        """Textual's, but no notice is drawn over a dialog (a `ModalScreen`, the
+        palette's too); the ones held meanwhile show once it closes, for their full
+        time from then."""
+        from time import time
+
+        from textual.screen import ModalScreen
+
+        if isinstance(self.screen, ModalScreen):
+            return
+        held, self._held_notices = self._held_notices, []
+        for notice in held:
+            notice.raised_at = time()  # Textual reaps it by this
+            if notice not in self._notifications:
+                self._notifications.add(notice)
+        super()._refresh_notifications()
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        """Textual's commands, with "Keys" opening our one help (f1) rather than
-        Textual's own keys panel: one help, not two."""
+        """Textual's commands, less the ones that say twice what ours say or do nothing
+        here: its "Keys" panel (our help is "Help: every key", f1) and "Maximize" (of a
+        composer or a list). Its "Screenshot" saved to a Downloads folder that may not
+        exist, saying only that it failed: ours saves where one works (`screenshot`)."""
         for command in super().get_system_commands(screen):
-            if command.title != "Keys":
-                yield command
-            elif callable(getattr(screen, "action_help", None)):
-                yield SystemCommand("Keys", "Every key and what it does (f1)", screen.action_help)
+            if command.title in ("Keys", "Maximize", "Minimize"):
+                continue
+            if command.title == "Screenshot":
+                # After the palette has closed, as Textual does: it is not in the picture.
+                yield SystemCommand(
+                    "Screenshot",
+                    "Save an SVG picture of the screen in the working folder",
+                    lambda: self.set_timer(0.1, self.screenshot),
+                )
+                continue
+            yield command
+
+    def screenshot(self) -> Path | None:
+        """Save an SVG of the screen in the working folder (else the config folder) and
+        say where; or say in one sentence why it could not be saved."""
+        from datetime import datetime
+        from pathlib import Path
+
+        from deepseek_tui.terminal import sanitize
+
+        name = f"deepseek-tui_{datetime.now():%Y-%m-%dT%H_%M_%S}.svg"
+        svg = self.export_screenshot()
+        problem = ""
+        for folder in (Path.cwd(), self.paths.dir):
+            path = folder / name
+            try:
+                path.write_text(svg, encoding="utf-8")
+            except OSError as error:
+                problem = problem or f"{folder}: {error.strerror or error}"
+                continue
+            self.notify(f"Screenshot saved to {sanitize(str(path), name=True)}", markup=False)
+            return path
+        self.notify(
+            f"Could not save the screenshot ({sanitize(problem)}).", severity="error", markup=False
+        )
+        return None
 
     def _warm_up(self) -> None:
         self.run_worker(self._import_client, thread=True, group="warm-up", exit_on_error=False)
@@ -371,7 +437,11 @@ class DeepSeekApp(App[int]):
         session = self._session  # one made later takes the settings as they are then
         if session is not None:
             session.client = self.client
+            thinking = session.thinking
             session.apply_settings(self.settings)
+            # The form has no thinking row: ^t's choice for this chat stays (it was
+            # reset to the model's default, on, by a save without a change).
+            session.thinking = thinking
             if not session.history:
                 session.model = self.profile.model
         with contextlib.suppress(Exception):

@@ -125,6 +125,7 @@ async def test_a_large_file_asks_first(make_app, emulator: Emulator, folder: Pat
         assert app.screen.question == (
             "big.txt is 3 KB, over the 2 KB limit for attachments; attach it anyway?"
         )
+        assert "Don't attach (n)" in screen_text(app)
         await pilot.press("n")
         await app.workers.wait_for_complete()
         assert app.screen.query_one(AttachmentChips).attachments == ()
@@ -275,6 +276,29 @@ async def test_pasting_the_path_of_a_file_offers_to_attach_it(make_app, folder: 
         app.post_message(events.Paste("just some words"))
         app.post_message(events.Paste("notes.md"))
         await wait_for(pilot, lambda: isinstance(app.screen, Confirm), "the second offer")
+        assert "Keep as text (n)" in screen_text(app)  # not "Keep it": that read as attach
         await pilot.press("n")
         await wait_for(pilot, lambda: composer.text.endswith("notes.md"), "kept as text")
         assert [a.name for a in chips.attachments] == ["main.py"]
+
+
+async def test_the_picker_puts_exact_and_prefix_matches_first_and_marks_binaries(
+    make_app, folder: Path
+) -> None:
+    (folder / "emulator").mkdir()
+    (folder / "emulator" / "__init__.py").write_text("")
+    (folder / "files").mkdir()
+    (folder / "files" / "latin1.txt").write_text("naïve")
+    (folder / "blob.dat").write_bytes(b"GIF\x00\x01")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+a")
+        await wait_for(pilot, lambda: isinstance(app.screen, AttachPicker), "the picker")
+        await pilot.press(*"latin")
+        await pilot.pause()
+        assert screen_text(app).index("files/latin1.txt") < screen_text(app).index("emulator/")
+        await pilot.press("ctrl+u", *"blob")
+        await wait_for(pilot, lambda: "binary" in screen_text(app), "the binary marked")
+        assert app.screen.query_one("#files").highlighted is None  # not offered
+        await pilot.press("ctrl+u", *"qqq")
+        await wait_for(pilot, lambda: "No file matches “qqq”" in screen_text(app), "no match")

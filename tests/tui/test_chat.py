@@ -15,6 +15,7 @@ from tests.helpers import (
     answered,
     chat_bodies,
     notices,
+    palette,
     screen_text,
     send,
     streaming_under_way,
@@ -440,18 +441,31 @@ async def test_model_ids_from_outside_show_as_text_in_picker_and_palette(make_ap
         assert "\x1b" not in screen_text(app)
 
 
-async def test_the_palettes_keys_command_opens_our_help(make_app) -> None:
+async def test_the_palette_lists_one_help_and_saves_a_screenshot_where_it_says(
+    make_app, tmp_path, monkeypatch
+) -> None:
+    """Textual's "Keys" and "Maximize" are not listed beside our help; "Screenshot"
+    saves in the working folder and says where (Textual's said only that it failed)."""
     from deepseek_tui.tui.screens.help import HelpScreen
 
+    monkeypatch.chdir(tmp_path)
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await pilot.press("ctrl+p")
         await wait_for(pilot, lambda: "Search for commands" in screen_text(app), "the palette")
         await pilot.press(*"Keys")
-        await wait_for(pilot, lambda: "Every key and what it does" in screen_text(app), "Keys")
+        await wait_for(pilot, lambda: "Help: every key" in screen_text(app), "our help")
         assert "Show help for the focused widget" not in screen_text(app)
-        await pilot.press("enter")
+        await pilot.press(*["backspace"] * 4, *"Maximize")
+        await pilot.pause()
+        assert "Maximize the focused widget" not in screen_text(app)
+        await pilot.press(*["backspace"] * 8, *"Keys", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "our help")
+        await pilot.press("escape")
+        await palette(pilot, "Screenshot")
+        await wait_for(pilot, lambda: list(tmp_path.glob("*.svg")), "the picture saved")
+        (saved,) = tmp_path.glob("*.svg")
+        await wait_for(pilot, lambda: f"Screenshot saved to {saved}" in notices(app), "said")
 
 
 async def test_ctrl_t_on_a_model_that_cannot_toggle_says_why(make_app) -> None:

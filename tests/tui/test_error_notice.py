@@ -92,3 +92,31 @@ async def test_a_base_url_that_cannot_work_is_a_notice_not_a_crash(make_app) -> 
         assert "stopped" not in answer.status
         stored = app.store.messages(app.session.conversation.id)
         assert stored[-1].finish_reason == "error" and "99999" in (stored[-1].error or "")
+
+
+async def test_a_notice_is_never_drawn_over_a_dialog(make_app) -> None:
+    """A notice raised while a dialog is open (an answer failing under the picker)
+    waits for the dialog to close, with its full time then; it was drawn over the
+    dialog's top rows."""
+    from deepseek_tui.tui.screens.chat import ChatScreen
+    from deepseek_tui.tui.screens.model_picker import ModelPicker
+
+    app = make_app()
+    async with app.run_test(size=(60, 20), notifications=True) as pilot:
+
+        def toasts() -> list[str]:
+            return [str(t.render()) for t in app.screen.query("Toast") if t.region.height]
+
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModelPicker), "the picker")
+        app.notify("The answer failed.", timeout=5)
+        seen: list[str] = []  # any notice drawn on the dialog, even for a frame
+
+        def none_drawn() -> bool:
+            seen.extend(toasts())
+            return not seen
+
+        await wait_for(pilot, none_drawn, lambda: f"drawn over the dialog: {set(seen)}", steady=1.0)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen), "the chat")
+        await wait_for(pilot, lambda: any("answer failed" in t for t in toasts()), "shown now")

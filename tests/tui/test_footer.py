@@ -42,3 +42,19 @@ async def test_a_notice_does_not_cover_the_composer_at_80x24(make_app) -> None:
         for toast in shown():
             assert not toast.region.overlaps(composer), (toast.region, composer)
             assert toast.region.height <= 3
+
+
+async def test_at_60_columns_the_footer_shows_whole_keys_only(make_app) -> None:
+    """Keys that do not fit are left out whole (help and the palette list them), not
+    cut: `^l Chats ^▏^p palette`."""
+    app = make_app(settings=Settings(model="deepseek-v4-flash"))
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        footer = screen_text(app).splitlines()[-1]
+        assert footer.rstrip().endswith("▏^p palette"), footer
+        keys = ["^o Model", "^t Thinking", "^s Settings", "f1 Help", "^l Chats", "^q Quit"]
+        shown = " ".join(footer.split("▏")[0].split())
+        assert shown in [" ".join(keys[:n]) for n in range(2, len(keys))], footer
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert "^q Quit" in screen_text(app).splitlines()[-1]  # all back when there is room

@@ -60,7 +60,8 @@ async def _every_place(make_app, paths, text: str) -> None:
         await wait_for(pilot, lambda: conversation_id in sidebar_ids(app), "the list")
         await pilot.press("escape", "ctrl+o")  # the model id in the picker
         await wait_for(pilot, lambda: isinstance(app.screen, ModelPicker), "the picker")
-        await wait_for(pilot, lambda: text in picker_ids(app), "the id in the picker")
+        # Listed stripped, as every model id is (the strategy may draw ": ").
+        await wait_for(pilot, lambda: text.strip() in picker_ids(app), "the id in the picker")
         await pilot.press("escape", "ctrl+p")  # ... and in the palette
         await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
         await pilot.press(*"Model")

@@ -191,3 +191,22 @@ async def test_a_gateway_that_bills_in_yuan_shows_yuan(make_app, gateway: Emulat
         assert "<¥0.01" in answer.status, answer.status
         status = str(app.screen.query_one("#status").render())
         assert "¥0.000" in status and "$" not in status, status
+
+
+async def test_at_80_columns_the_pickers_segmind_row_says_why_in_full(make_app) -> None:
+    """The reason a provider's models could not be listed wraps, not cut to
+    "There is no Segmind k…"."""
+    from deepseek_tui.tui.screens.model_picker import ModelPicker
+    from tests.helpers import screen_text, wait_for
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModelPicker), "the picker")
+        await pilot.press("ctrl+o")  # the next provider: Segmind, with no key
+        await wait_for(pilot, lambda: "could not be listed" in screen_text(app), "the reason")
+        said = " ".join(str(app.screen.query_one("#models-note").render()).split())
+        shown = " ".join(
+            line.strip(" │") for line in screen_text(app).splitlines() if line.strip(" │")
+        )
+        assert said in shown, (said, shown)

@@ -33,3 +33,28 @@ async def test_the_label_is_the_same_live_and_reopened(make_app) -> None:
         await wait_for(pilot, lambda: reopened.screen.query(AssistantMessage), "the answer")
         panel = reopened.screen.query_one(AssistantMessage).query_one(".reasoning", Collapsible)
         assert panel.title == live
+
+
+async def test_the_live_label_is_the_final_one(make_app, monkeypatch) -> None:
+    """The live "Thought for 0.5 s" became "0.4 s" when done: the widget timed thinking
+    itself, from its own start. A widget clock far off the session's shows any gap."""
+    import itertools
+
+    from deepseek_tui.tui.widgets import messages
+
+    ticks = itertools.count(0.0, 1.0)
+    monkeypatch.setattr(messages, "clock", lambda: next(ticks))
+    live: list[str] = []
+    finish = AssistantMessage.finish
+
+    async def noted(self, **kwargs) -> None:
+        live.append(self.query_one(".reasoning", Collapsible).title)
+        await finish(self, **kwargs)
+
+    monkeypatch.setattr(AssistantMessage, "finish", noted)
+    app = make_app(settings=Settings(model="deepseek-reasoner"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "Why is the sky blue?")
+        await answered(pilot)
+        final = app.screen.query_one(AssistantMessage).query_one(".reasoning", Collapsible).title
+    assert live and final.startswith(live[0] + " · "), (live, final)

@@ -534,3 +534,25 @@ async def test_a_balance_that_cannot_be_fetched_is_one_plain_line(make_app) -> N
             # The form stayed usable meanwhile.
             await type_into(pilot, "#temperature", "0.3")
             assert not app.screen.query_one("#save", Button).disabled
+
+
+async def test_key_test_asks_the_sessions_base_url(make_app, emulator: Emulator) -> None:
+    """--base-url (the emulator) is where the chat and the balance go; the saved URL is
+    a closed port: the test asks the one the session uses, as the balance does."""
+    app = make_app(settings=Settings(base_url="http://127.0.0.1:9"), base_url=emulator.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_from_chat(pilot)
+        assert (await key_test_result(pilot)).startswith("Key works:")
+
+
+async def test_saving_settings_keeps_the_open_chats_thinking(make_app, emulator: Emulator) -> None:
+    app = make_app(settings=Settings(model="deepseek-v4-flash"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen), "the chat")
+        await pilot.press("ctrl+t")  # thinking off, for this chat
+        await wait_for(pilot, lambda: app.session.thinks is False, "thinking off")
+        await open_from_chat(pilot)
+        await pilot.press("ctrl+s")  # saved without a change
+        await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen), "back in the chat")
+        assert app.session.thinks is False
+        assert app.screen.status.thinking is False

@@ -238,6 +238,14 @@ def drawn(app, *titles: str) -> bool:
     return all(any(title in row for row in rows) for title in titles)
 
 
+async def reopen_list(pilot) -> None:
+    """Opening a chat closes the list: ^l shows it again."""
+    sidebar = pilot.app.screen.query_one("#sidebar")
+    await wait_for(pilot, lambda: not sidebar.display, "the list closed on open")
+    await pilot.press("ctrl+l")
+    await wait_for(pilot, lambda: sidebar.display, "the list again")
+
+
 async def test_the_sidebar_marks_the_open_conversation_and_the_mark_follows(
     make_app, paths
 ) -> None:
@@ -251,15 +259,17 @@ async def test_the_sidebar_marks_the_open_conversation_and_the_mark_follows(
         await wait_for(pilot, lambda: len(sidebar_ids(app)) == 2, "both listed")
         await wait_for(pilot, lambda: drawn(app, "Older chat", "Newer chat"), "both drawn")
         assert marked(app) == [], "a new conversation is not in the list"
-        await pilot.press("down", "enter")  # open the older one; the sidebar stays at 120
+        await pilot.press("down", "enter")  # open the older one; the list closes
         await wait_for(pilot, lambda: app.session.conversation is not None, "opened")
         assert app.session.conversation.id == older
+        await reopen_list(pilot)
         await wait_for(pilot, lambda: len(marked(app)) == 2, "title and details marked")
         assert "Older chat" in marked(app)[0]
 
         listing(app).focus()
         listing(app).highlighted = 1  # Today, Newer, Older
         await pilot.press("enter")
+        await reopen_list(pilot)
         await wait_for(
             pilot, lambda: marked(app) and "Newer chat" in marked(app)[0], "the mark follows"
         )
@@ -273,6 +283,7 @@ async def test_the_sidebar_marks_the_open_conversation_and_the_mark_follows(
             lambda: drawn(app, "Older chat", "Newer chat") and marked(app) == [],
             "the list drawn again, no row marked",
         )
+        app.screen.composer.focus()  # the list stays shown while one types
         await send(pilot, "echo: a fresh start")
         await answered(pilot)
         await wait_for(

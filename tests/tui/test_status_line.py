@@ -43,3 +43,16 @@ async def test_stopping_before_the_first_token_does_not_offer_to_continue(
         await pilot.pause()
         status = reopened.screen.query_one(AssistantMessage).status
     assert status.startswith("stopped: ^r regenerates it")
+
+
+async def test_a_narrow_status_line_keeps_offline_demo(make_app) -> None:
+    """Whether the answers are real is the last thing the line gives up."""
+    from deepseek_tui.config import Settings
+    from tests.helpers import answered, send
+
+    app = make_app(demo=True, settings=Settings(model="deepseek-v4-flash"))
+    async with app.run_test(size=(60, 20)) as pilot:
+        await send(pilot, "echo: hi")
+        await answered(pilot)
+        line = str(app.screen.query_one("#status").render())
+        assert "offline demo" in line, line  # it was the first part to go

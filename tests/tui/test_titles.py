@@ -203,3 +203,23 @@ async def test_a_conversation_started_by_files_alone_gets_a_model_title_too(
             lambda: app.session.conversation.title != "notes.txt",
             lambda: f"renamed, got {app.session.conversation.title!r}",
         )
+
+
+async def test_the_demo_emulator_titles_in_3_to_6_words(make_app, emulator: Emulator) -> None:
+    """As a real model does: not the canned answer's heading ("A long answer" for
+    "hello") and not a whole sentence for a code question."""
+    app = titled(make_app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        titles = []
+        for question in ("hello", "write fizzbuzz in python for me and explain each line"):
+            await pilot.press("ctrl+n", "enter")  # a new, blank conversation
+            await send(pilot, question)
+            await answered(pilot)
+            await wait_for(
+                pilot,
+                lambda q=question: app.session.conversation.title != title_from(q),
+                "the model's title",
+            )
+            titles.append(app.session.conversation.title)
+        assert titles == ["Greeting and demo tour", "A Python FizzBuzz"]
+        assert all(3 <= len(title.split()) <= 6 for title in titles)

@@ -14,7 +14,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from deepseek_tui.attachments import format_size
+from deepseek_tui.attachments import format_size, looks_binary
 from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.widgets.dialogs import Dialog
 
@@ -90,6 +90,29 @@ def matches(query: str, path: str) -> bool:
     return all(char in rest for char in query.lower() if not char.isspace())
 
 
+def rank(query: str, path: str) -> int | None:
+    """How well `path` matches `query`, best first: 0 the name or path itself, 1 a
+    name or path that starts with it, 2 one that holds it, 3 its letters in order
+    (`matches`); None when it does not match. `latin` lists `files/latin1.txt`
+    before `emulator/__init__.py`, whose letters merely come in that order."""
+    typed = "".join(query.lower().split())
+    lowered = path.lower()
+    name = lowered.rpartition("/")[2]
+    if not typed or typed in (lowered, name):
+        return 0
+    if lowered.startswith(typed) or name.startswith(typed):
+        return 1
+    if typed in lowered:
+        return 2
+    return 3 if matches(typed, lowered) else None
+
+
+def ranked(query: str, files: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """The files that match `query`, best matches first, in listing order within each."""
+    found = [(rank(query, path), index) for index, (path, _) in enumerate(files)]
+    return [files[index] for level, index in sorted(f for f in found if f[0] is not None)]
+
+
 class AttachPicker(Dialog[Path | None]):
     """^a: Enter attaches the typed path, or the highlighted file; ↓/↑ move in the
     list; Esc cancels."""
@@ -106,6 +129,7 @@ class AttachPicker(Dialog[Path | None]):
         super().__init__()
         self.root = root
         self.files = list_files(root)
+        self._binary: dict[str, bool] = {}  # looked at when first shown, not all at once
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -120,23 +144,36 @@ class AttachPicker(Dialog[Path | None]):
     def _fill(self, query: str) -> None:
         options = self.query_one(OptionList)
         options.clear_options()
-        shown = [(path, size) for path, size in self.files if matches(query, path)][:SHOWN]
+        shown = ranked(query, self.files)[:SHOWN]
         for path, size in shown:
             # Names come from the disk: text, never markup or escapes.
             label = Text(sanitize(path, name=True))
             label.append(f"  {format_size(size)}", style="dim")
-            options.add_option(Option(label, id=path))
-        if shown:
-            options.highlighted = 0
+            binary = self._is_binary(path)
+            if binary:  # said here, not offered and then refused
+                label.append("  binary: only text files can be attached", style="dim")
+            options.add_option(Option(label, id=path, disabled=binary))
+        if not shown:
+            said = sanitize(query.strip(), name=True)
+            options.add_option(
+                Option(Text(f"No file matches “{said}”", style="dim"), disabled=True)
+            )
+        options.action_first()  # the first that can be attached, if any
+
+    def _is_binary(self, path: str) -> bool:
+        if path not in self._binary:
+            self._binary[path] = looks_binary(self.root / path)
+        return self._binary[path]
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self._fill(event.value)
 
     def action_move(self, step: int) -> None:
-        options = self.query_one(OptionList)
-        if options.option_count:
-            current = options.highlighted or 0
-            options.highlighted = max(0, min(options.option_count - 1, current + step))
+        options = self.query_one(OptionList)  # its own moves step over binaries
+        if step < 0:
+            options.action_cursor_up()
+        else:
+            options.action_cursor_down()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

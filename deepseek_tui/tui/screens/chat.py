@@ -53,8 +53,6 @@ if TYPE_CHECKING:
     from deepseek_tui.tui.widgets.sidebar import Sidebar
 
 STREAMING = "An answer is still streaming: press esc to stop it first."
-# Below this width the sidebar closes once a conversation is opened from it.
-NARROW = 110
 
 
 def _attach_picker() -> AttachPicker:
@@ -117,7 +115,8 @@ class ChatScreen(Screen[None]):
         # When the model cannot toggle, ^t is not offered but still says why.
         Binding("ctrl+t", "thinking_fixed", show=False),
         Binding("ctrl+s", "settings", "Settings"),
-        Binding("f1,question_mark", "help", "Help", tooltip="Help: every key"),
+        # Not "?": in the composer it is typed, and help would list a key that types.
+        Binding("f1", "help", "Help", tooltip="Help: every key"),
         Binding("ctrl+r", "retry", "Regenerate / retry", show=False),
         Binding("ctrl+f", "continue", "Continue a cut answer", show=False),
         Binding("ctrl+g", "toggle_reasoning", "Show/hide reasoning", show=False),
@@ -458,14 +457,16 @@ class ChatScreen(Screen[None]):
             return
         self.show_history(focus_id=event.message_id)
         self.update_status(last="")  # marks it in the sidebar too
-        if sidebar is not None and self.size.width < NARROW:
-            sidebar.display = False  # give the conversation the room
+        # Opening closes the list at every width, so focus is never left in a hidden
+        # list or a shown one that esc cannot close (^l shows it again, on this chat).
+        if sidebar is not None:
+            sidebar.display = False
         self.composer.focus()
 
     def on_sidebar_deleted(self, event: Sidebar.Deleted) -> None:
         self._undo_armed = True
         if self._open_id() == event.conversation_id:
-            self.action_new_conversation()
+            self.action_new_conversation(focus=False)  # focus stays in the list, for ^z
 
     def on_sidebar_renamed(self, event: Sidebar.Renamed) -> None:
         self.show_renamed(event.conversation_id, event.title)
@@ -549,7 +550,7 @@ class ChatScreen(Screen[None]):
 
         self.app.push_screen(HelpScreen(chat_sections(self.BINDINGS, self.app.BINDINGS)))
 
-    def action_new_conversation(self, preset: str | None = None) -> None:
+    def action_new_conversation(self, preset: str | None = None, focus: bool = True) -> None:
         """A blank conversation, or one from `preset` (config.py, `Settings.preset`)."""
         self.action_stop()
         try:
@@ -559,7 +560,8 @@ class ChatScreen(Screen[None]):
             return
         self.show_history()
         self.update_status(last="")
-        self.composer.focus()
+        if focus:
+            self.composer.focus()
         if preset is not None:
             shown = sanitize(preset, name=True)
             self.notify(f"New conversation from the preset {shown}.", markup=False)
@@ -585,6 +587,14 @@ class ChatScreen(Screen[None]):
 
     def action_scroll_latest(self) -> None:
         self.conversation.follow()
+        self.composer.focus()  # from the conversation too: typing goes on where it was
+
+    def action_scroll_conversation(self, pages: int) -> None:
+        """PageUp/PageDown in the composer scroll the conversation, not the text."""
+        if pages < 0:
+            self.conversation.scroll_page_up()
+        else:
+            self.conversation.scroll_page_down()
 
     def action_thinking_fixed(self) -> None:
         """^t on a model that always or never thinks: say so (the notice is in

@@ -68,6 +68,7 @@ class SettingsScreen(ModalScreen[SavedSettings | None]):
         self._original_theme = ""
         self._problems: dict[str, str] = {}
         self._balance_text = ""  # "Balance: 12.34 USD", once asked
+        self._preset_saved = ""  # the preset the editor saved last, said under its button
         self.provider = ""  # the provider the form shows; set in compose
 
     app = getters.app(DeepSeekApp)
@@ -179,7 +180,11 @@ class SettingsScreen(ModalScreen[SavedSettings | None]):
             return max_tokens_note(self.query_one("#model", Select).value)
         if name == "stop-note":
             return stop_note(self.query_one("#stop", Input).value)
-        return preset_summary(app.settings) if name == "presets-summary" else ""
+        if name == "presets-summary":
+            saved = self._preset_saved
+            said = f"Preset {sanitize(saved, name=True)} saved. " if saved else ""
+            return said + preset_summary(app.settings)
+        return ""
 
     def _show_notes(self, *names: str) -> None:
         """Fill the muted lines under the fields named (all by default): they follow the
@@ -277,15 +282,16 @@ class SettingsScreen(ModalScreen[SavedSettings | None]):
 
         def saved(name: str | None) -> None:
             if name:
+                # Said in the form's own row: no notice is drawn over a dialog.
+                self._preset_saved = name
                 self._show_notes("presets-summary")
-                self.notify(f"Preset {sanitize(name, name=True)} saved.", markup=False)
 
         self.app.push_screen(PresetEditor(), saved)
 
     def action_test_key(self) -> None:
         typed = self.query_one("#api_key", Input).value.strip()
         key = typed or self._current_key()
-        base_url = self.query_one("#base_url", Input).value.strip()
+        base_url = self._url_to_test(self.query_one("#base_url", Input).value.strip())
         if not key:
             self._show_key_result("There is no key to test: paste one above.", ok=False)
         elif key_problem(typed):
@@ -295,6 +301,16 @@ class SettingsScreen(ModalScreen[SavedSettings | None]):
         else:
             self._show_key_result(f"Testing the key against {base_url}…", ok=None)
             self.test_key(base_url, key)
+
+    def _url_to_test(self, typed: str) -> str:
+        """The URL the form shows, unless it is the saved one of the provider the chat
+        talks to at another URL (--base-url, $DEEPSEEK_BASE_URL): then that one, where
+        the chat and the balance go. The demo's emulator is never what a key is for."""
+        app = self.app
+        saved = self.profile.base_url.rstrip("/")
+        if self._in_use() and not app.demo and typed.rstrip("/") == saved:
+            return app.base_url
+        return typed
 
     @work(exclusive=True, group="test-key")
     async def test_key(self, base_url: str, key: str) -> None:

@@ -25,6 +25,21 @@ class Composer(TextArea):
         Binding("up", "edit_last", "Edit the last message (empty composer)", show=False),
         Binding("left", "branch(-1)", "Previous branch (empty composer)", show=False),
         Binding("right", "branch(1)", "Next branch (empty composer)", show=False),
+        # The conversation scrolls from where one types (the text has its arrows).
+        Binding(
+            "pageup",
+            "screen.scroll_conversation(-1)",
+            "Scroll the conversation up",
+            key_display="PgUp",
+            show=False,
+        ),
+        Binding(
+            "pagedown",
+            "screen.scroll_conversation(1)",
+            "Scroll the conversation down",
+            key_display="PgDn",
+            show=False,
+        ),
     ]
 
     DEFAULT_CSS = """

@@ -62,17 +62,20 @@ class Confirm(Dialog[bool]):
         Binding("y", "dismiss(True)", "Yes"),
     ]
 
-    def __init__(self, question: str, yes: str = "Delete") -> None:
+    def __init__(self, question: str, yes: str = "Delete", no: str = "Keep it") -> None:
+        """`yes` and `no` name what each answer does ("Keep it" reads as keeping the
+        thing asked about: an attach question says "Don't attach")."""
         super().__init__()
         self.question = question
         self.yes = yes
+        self.no = no
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(self.question, classes="question", markup=False)
             with Horizontal():
                 yield Button(f"{self.yes} (y)", variant="error", id="yes")
-                yield Button("Keep it (n)", id="no")
+                yield Button(f"{self.no} (n)", id="no")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")

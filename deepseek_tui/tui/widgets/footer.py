@@ -9,6 +9,7 @@ from textual.widgets import Footer
 if TYPE_CHECKING:
     from textual.app import ComposeResult
     from textual.screen import Screen
+    from textual.widget import Widget
 
 Keys = tuple[object, ...]
 
@@ -28,6 +29,24 @@ class KeysFooter(Footer):
     def compose(self) -> ComposeResult:
         self._shown = self._keys(self.screen)
         yield from super().compose()
+        self.call_after_refresh(self._fit)
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """Show the keys that fit whole, from the left, and leave the rest out (help
+        and the palette list every key): at 60 columns the last was cut to `^l Chat`.
+        The palette's key, docked right, always stays."""
+        keys = list(self.query_children("FooterKey"))  # by name: its module is private
+        palette = [key for key in keys if key.has_class("-command-palette")]
+        room = self.size.width - sum(_width(key) for key in palette)
+        for key in keys:
+            if key in palette:
+                continue
+            width = _width(key)
+            key.display = width <= room
+            room = room - width if key.display else -1  # none after the first left out
 
     def bindings_changed(self, screen: Screen) -> None:
         if screen is self.screen:
@@ -51,3 +70,9 @@ class KeysFooter(Footer):
         palette = active.get(self.app.COMMAND_PALETTE_BINDING)
         shown_palette = palette[1:] if palette is not None else None
         return (*first.items(), shown_palette)
+
+
+def _width(key: Widget) -> int:
+    """The cells `key` takes: its label, its border and padding, its margins."""
+    styles = key.styles
+    return key.render().cell_len + styles.gutter.width + styles.margin.width

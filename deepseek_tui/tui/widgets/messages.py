@@ -370,7 +370,11 @@ class AssistantMessage(Vertical):
             self._answer_started = True
             self.query_one(".answer").display = True
             if self.reasoning:
-                self.panel.title = thought_label(clock() - self.started)
+                # The session's measure (set before this text reached us), the one
+                # `finish` shows and the history keeps: the label does not change.
+                measured = self._reply.reasoning_seconds if self._reply is not None else None
+                seconds = clock() - self.started if measured is None else measured
+                self.panel.title = thought_label(seconds)
                 self.panel.collapsed = not self.reasoning_expanded
         await self.query_one(".answer", MarkdownView).write(text)
 

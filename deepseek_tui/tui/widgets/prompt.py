@@ -225,7 +225,7 @@ class Prompt(Vertical):
 
         name = sanitize(path.name, name=True)
         if await self.app.push_screen_wait(
-            Confirm(f"Attach {name}? It was pasted as a path.", yes="Attach")
+            Confirm(f"Attach {name}? It was pasted as a path.", yes="Attach", no="Keep as text")
         ):
             self.composer.take_out(event.text)
             self.attach(path)
@@ -241,7 +241,9 @@ class Prompt(Vertical):
             try:
                 read = read_attachment(path, limit_kb=limit, how_to_allow="attach it anyway?")
             except TooLarge as large:
-                if not await self.app.push_screen_wait(Confirm(str(large), yes="Attach")):
+                if not await self.app.push_screen_wait(
+                    Confirm(str(large), yes="Attach", no="Don't attach")
+                ):
                     return
                 read = read_attachment(path, limit_kb=limit, allow_large=True)
         except AttachError as error:

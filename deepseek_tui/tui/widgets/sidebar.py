@@ -148,10 +148,11 @@ class Sidebar(Vertical):
     # --- what the screen asks -----------------------------------------------------------
 
     def show_list(self) -> None:
-        """Shown afresh (ctrl+l): the search box empty, the first page, focus on it."""
+        """Shown afresh (ctrl+l): the search box empty, the first page, focus on it,
+        the cursor on the open conversation (so r, p, d act on the one on screen)."""
         self.display = True
         self._clear_search()
-        self._first_page()
+        self._first_page(keep=self._listing.current)
         self._focus_list()
 
     def focus_search(self) -> None:

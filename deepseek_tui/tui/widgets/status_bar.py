@@ -106,7 +106,8 @@ class StatusBar(Static):
         super().__init__(id=id, markup=False)
 
     def render(self) -> Text:
-        # Rank: what goes first when the line is too narrow (history off goes last).
+        # Rank: what goes first when the line is too narrow; the demo goes last (it
+        # says no answer is real), history off just before it.
         parts: list[tuple[int, str]] = []
         if self.thinking is not None:
             parts.append((2, "thinking on" if self.thinking else "thinking off"))
@@ -115,7 +116,7 @@ class StatusBar(Static):
         if self.credits:
             parts.append((1, credits_text(self.credits)))
         if self.demo:
-            parts.append((1, "offline demo"))
+            parts.append((5, "offline demo"))
         if self.context:
             parts.append((4, self.context))
         if self.problem:
