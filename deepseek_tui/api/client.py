@@ -157,6 +157,7 @@ class DeepSeekClient(HttpClient):
         retry_base_delay: float = 0.5,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        provider: str = "deepseek",
     ) -> None:
         # Reads have no httpx limit: our own deadlines measure data, not bytes,
         # because keep-alive comments (or headers sent a byte at a time) would reset
@@ -170,6 +171,7 @@ class DeepSeekClient(HttpClient):
             write_timeout=write_timeout,
         )
         self.api_key = api_key
+        self.provider = provider  # the profile's name: a 401 says how to set its key
         # DeepSeek's answers do not say what is left; `balance()` asks.
         self.remaining_credits: str | None = None
         self.headers_timeout = headers_timeout
@@ -264,7 +266,7 @@ class DeepSeekClient(HttpClient):
             )
             if response.status_code >= 400:
                 raw = await self._read_error_body(response)
-                raise errors.error_for_status(
+                raise self._status_error(
                     response.status_code,
                     raw,
                     url=url,
@@ -371,7 +373,7 @@ class DeepSeekClient(HttpClient):
         except httpx.HTTPError as error:
             raise self._transport_error(error) from error
         if response.status_code >= 400:
-            raise errors.error_for_status(
+            raise self._status_error(
                 response.status_code, raw, url=url, retry_after=response.headers.get("retry-after")
             )
         return parse_completion(raw)
@@ -442,7 +444,7 @@ class DeepSeekClient(HttpClient):
             request_id(response.headers),
         )
         if response.status_code >= 400:
-            raise errors.error_for_status(
+            raise self._status_error(
                 response.status_code,
                 raw or b"",
                 url=url,
@@ -475,6 +477,16 @@ class DeepSeekClient(HttpClient):
                 return await response.aread()
         except (TimeoutError, httpx.HTTPError):
             return b""
+
+    def _status_error(
+        self, status: int, body: bytes, *, url: str = "", retry_after: str | None = None
+    ) -> errors.StatusError:
+        error = errors.error_for_status(status, body, url=url, retry_after=retry_after)
+        if isinstance(error, errors.AuthenticationError) and self.provider != "deepseek":
+            # A gateway's key is set with `key set --provider NAME`, not DeepSeek's way.
+            error.message = errors.key_rejected(self.provider)
+            error.args = (error.message,)
+        return error
 
     def _backoff(self, attempt: int, error: errors.ApiError) -> float:
         return retry_delay(attempt, error, self.retry_base_delay)

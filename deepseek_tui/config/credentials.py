@@ -11,7 +11,13 @@ from typing import Any, Literal
 
 import tomli_w
 
-from deepseek_tui.config.files import ConfigError, Paths, atomic_write, read_toml
+from deepseek_tui.config.files import (
+    ConfigError,
+    Paths,
+    atomic_write,
+    read_toml,
+    tighten_permissions,
+)
 
 ENV_API_KEY = "DEEPSEEK_API_KEY"
 
@@ -171,8 +177,10 @@ def key_problem(key: str) -> str | None:
     return None
 
 
-def store_api_key(paths: Paths, key: str, provider: str = "deepseek") -> None:
-    """Save ``key`` for ``provider`` (file 0600, dir 0700), keeping every other entry."""
+def store_api_key(paths: Paths, key: str, provider: str = "deepseek") -> str | None:
+    """Save ``key`` for ``provider`` (file 0600, dir 0700), keeping every other entry;
+    a line saying so when the folder it went into was open to others and was made
+    private (`tighten_permissions`), else None."""
     key = key.strip()
     if not key:
         raise ValueError("The API key is empty.")
@@ -185,6 +193,8 @@ def store_api_key(paths: Paths, key: str, provider: str = "deepseek") -> None:
     data.setdefault("providers", {}).setdefault(provider, {})["api_key"] = key
     paths.ensure_dir()
     atomic_write(paths.credentials_file, tomli_w.dumps(data).encode("utf-8"), mode=0o600)
+    # A folder the user made 0755 holds a key now: private at once, not at the next start.
+    return tighten_permissions(paths)
 
 
 def delete_api_key(paths: Paths, provider: str = "deepseek") -> bool:
