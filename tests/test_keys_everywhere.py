@@ -92,3 +92,17 @@ def test_a_key_that_cannot_be_sent_is_refused_in_one_sentence(
         assert wrong not in result.stderr.decode()
     assert emulator.requests == []
     _grep(paths, result.stdout + result.stderr, (bad, bad.strip()))
+
+
+def test_a_crash_report_masks_a_gateway_key_it_never_used(paths: Paths) -> None:
+    from deepseek_tui.config import load_api_key, write_crash_report
+
+    paths.ensure_dir()
+    key = load_api_key(paths, "gw", environ={"GW_KEY": ENV_GATEWAY}, key_env="GW_KEY")
+    assert key is not None
+    try:
+        raise RuntimeError(f"the proxy said {ENV_GATEWAY} and x-api-key: {ECHOED_HEADER}")
+    except RuntimeError as error:
+        report = write_crash_report(paths, error).read_bytes()
+    assert ENV_GATEWAY.encode() not in report and ECHOED_HEADER.encode() not in report
+    assert b"gw\xe2\x80\xa6" in report  # masked, still recognisable: gw…00dd
