@@ -39,9 +39,12 @@ from deepseek_tui.api.request import ChatRequest, beta_base_url
 from deepseek_tui.config import base_url_problem
 
 _BACKOFF_CAP = 8.0
-# `/models` and `/user/balance` answer in a few kB; a body past this is not read on
-# (a hostile server's 300 MB took 911 MB), and a list past this many ids is cut.
+# `/user/balance` answers in a few hundred bytes and `/models` in kB (a big gateway's
+# list, each model with its prices and description, in about a megabyte); a body past
+# these is not read on (a hostile server's 300 MB took 911 MB), and a list past
+# MAX_MODEL_IDS ids is cut (200,000 made ^o take 4 s to open).
 MAX_METADATA_BYTES = 1_000_000
+MAX_MODELS_BYTES = 8_000_000
 MAX_MODEL_IDS = 2_000
 _RETRY_AFTER_CAP = 60.0
 # Request ids, timings, retries, errors; never keys or message text (debuglog.py).
@@ -382,7 +385,7 @@ class DeepSeekClient(HttpClient):
 
     async def list_models(self) -> list[str]:
         """Model ids from `GET /models`, in the server's order (the first `MAX_MODEL_IDS`)."""
-        data = await self._get_json("models")
+        data = await self._get_json("models", MAX_MODELS_BYTES)
         items = data.get("data") if isinstance(data, dict) else None
         if not isinstance(items, list):
             raise errors.ProtocolError("The server's model list could not be understood.")
@@ -422,14 +425,14 @@ class DeepSeekClient(HttpClient):
             ),
         )
 
-    async def _get_json(self, path: str) -> Any:
+    async def _get_json(self, path: str, limit: int = MAX_METADATA_BYTES) -> Any:
         url = self._url(path)
         asked = time.monotonic()
         try:
             async with asyncio.timeout(self.first_data_timeout):
                 self._check_url()
                 async with self._http.stream("GET", url) as response:
-                    raw = await _read_capped(response, MAX_METADATA_BYTES)
+                    raw = await _read_capped(response, limit)
         except TimeoutError:
             log.error("GET %s: no answer within %g s", url, self.first_data_timeout)
             raise errors.ApiTimeout(f"{self._host} did not answer in time.") from None
@@ -451,8 +454,7 @@ class DeepSeekClient(HttpClient):
                 retry_after=response.headers.get("retry-after"),
             )
         if raw is None:
-            limit = MAX_METADATA_BYTES // 1_000_000
-            raise _not_understood(f"{self._host} sent more than {limit} MB")
+            raise _not_understood(f"{self._host} sent more than {limit // 1_000_000} MB")
         try:
             return json.loads(raw)
         except ValueError:

@@ -52,18 +52,19 @@ async def test_numbers_as_amounts_are_written_out_and_false_is_false(
     assert report.balances[0].total == "2.5"
 
 
-async def test_a_body_over_a_megabyte_is_not_read_on(
+async def test_a_body_over_its_limit_is_not_read_on(
     emulator: Emulator, client: DeepSeekClient
 ) -> None:
-    huge = json.dumps({"is_available": True, "balance_infos": [], "pad": "x" * 3_000_000})
-    emulator.faults = Faults(balance_body=huge, models_body=huge)
-    for call in (client.balance, client.list_models):
-        with pytest.raises(errors.ProtocolError, match="more than 1 MB"):
+    """1 MB for the balance, 8 MB for /models (a big gateway's list is about 1 MB)."""
+    for pad, limit, call in ((2_000_000, 1, client.balance), (9_000_000, 8, client.list_models)):
+        huge = json.dumps({"is_available": True, "data": [], "pad": "x" * pad})
+        emulator.faults = Faults(balance_body=huge, models_body=huge)
+        with pytest.raises(errors.ProtocolError, match=f"more than {limit} MB"):
             await call()
 
 
 async def test_a_list_of_many_ids_is_cut(emulator: Emulator, client: DeepSeekClient) -> None:
-    ids = [{"id": f"m{n}"} for n in range(20_000)]  # ~270 kB: under the byte limit
+    ids = [{"id": f"m{n}"} for n in range(200_000)]  # ~3 MB: under the byte limit
     emulator.faults = Faults(models_body=json.dumps({"data": ids}))
     listed = await client.list_models()
     assert listed[:2] == ["m0", "m1"]
