@@ -73,12 +73,10 @@ class AttachError(Exception):
 class TooLarge(AttachError):
     """Larger than the limit: it may still be attached when the user confirms."""
 
-    def __init__(self, path: Path, size: int, limit_kb: int, how: str) -> None:
-        # `size` is what stat says, or what was read when stat says less (/proc).
-        super().__init__(
-            f"{_shown(path)} is {format_size(size)}, over the {limit_kb} KB limit for "
-            f"attachments; {how}"
-        )
+    def __init__(self, path: Path, size: int | None, limit_kb: int, how: str) -> None:
+        # `size` is what stat says; None when stat says less than was read (/proc).
+        size_is = f"is {format_size(size)}, over" if size is not None else "is over"
+        super().__init__(f"{_shown(path)} {size_is} the {limit_kb} KB limit for attachments; {how}")
         self.size = size
 
 
@@ -123,7 +121,7 @@ def read_attachment(
                 raise AttachError(_binary(name))
             rest = file.read() if allow_large else file.read(max(limit + 1 - len(first), 0))
             if len(first) + len(rest) > limit and not allow_large:
-                raise TooLarge(path, max(found.st_size, limit + 1), limit_kb, how_to_allow)
+                raise TooLarge(path, None, limit_kb, how_to_allow)
             raw = first + rest
     except OSError as error:
         raise AttachError(f"{name} cannot be read: {error.strerror or error}.") from None
