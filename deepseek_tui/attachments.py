@@ -4,12 +4,16 @@ fenced blocks named after the file."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from deepseek_tui.markdown import fence_for
+from deepseek_tui.terminal import sanitize
 
 DEFAULT_LIMIT_KB = 200
 # How much of a file is looked at for a NUL byte (as git and grep do).
@@ -69,12 +73,16 @@ class AttachError(Exception):
 class TooLarge(AttachError):
     """Larger than the limit: it may still be attached when the user confirms."""
 
-    def __init__(self, path: Path, size: int, limit_kb: int, how: str) -> None:
-        super().__init__(
-            f"{path.name} is {format_size(size)}, over the {limit_kb} KB limit for "
-            f"attachments; {how}"
-        )
+    def __init__(self, path: Path, size: int | None, limit_kb: int, how: str) -> None:
+        # `size` is what stat says; None when stat says less than was read (/proc).
+        size_is = f"is {format_size(size)}, over" if size is not None else "is over"
+        super().__init__(f"{_shown(path)} {size_is} the {limit_kb} KB limit for attachments; {how}")
         self.size = size
+
+
+def _shown(path: Path) -> str:
+    """A file's name in a sentence: one line, inert (it may hold escapes or newlines)."""
+    return sanitize(path.name or str(path), name=True)
 
 
 def read_attachment(
@@ -89,20 +97,49 @@ def read_attachment(
     larger than `limit_kb` (`TooLarge`, ending with `how_to_allow`). Text that is not
     UTF-8 is decoded with U+FFFD for what cannot be read, and `Read.note` says so."""
     path = Path(path)
-    name = path.name or str(path)
+    name = _shown(path)
     try:
-        if not path.is_file():
-            what = "a folder" if path.is_dir() else "not a regular file"
-            if not path.exists():
-                raise AttachError(f"{name} does not exist.")
+        # O_NONBLOCK: a FIFO is refused below instead of waiting for a writer.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as error:
+        raise AttachError(_open_problem(name, error)) from None
+    try:
+        found = os.fstat(fd)
+        if not stat.S_ISREG(found.st_mode):
+            os.close(fd)
+            what = "a folder" if stat.S_ISDIR(found.st_mode) else "not a regular file"
             raise AttachError(f"{name} is {what}; only files can be attached.")
-        size = path.stat().st_size
-        if size > limit_kb * 1024 and not allow_large:
-            raise TooLarge(path, size, limit_kb, how_to_allow)
-        raw = path.read_bytes()
+        with os.fdopen(fd, "rb") as file:
+            limit = limit_kb * 1024
+            if found.st_size > limit and not allow_large:
+                raise TooLarge(path, found.st_size, limit_kb, how_to_allow)
+            # The first bytes first: a binary (a 2 GB sparse file) is refused before
+            # it is read on. The limit counts what is read, not what stat says (a
+            # /proc file is 0 bytes to stat).
+            first = file.read(_SNIFF)
+            if b"\0" in first:
+                raise AttachError(_binary(name))
+            rest = file.read() if allow_large else file.read(max(limit + 1 - len(first), 0))
+            if len(first) + len(rest) > limit and not allow_large:
+                raise TooLarge(path, None, limit_kb, how_to_allow)
+            raw = first + rest
     except OSError as error:
         raise AttachError(f"{name} cannot be read: {error.strerror or error}.") from None
-    return attachment_from_bytes(name, raw)
+    return attachment_from_bytes(path.name or str(path), raw)
+
+
+def _open_problem(name: str, error: OSError) -> str:
+    if error.errno == errno.ENOENT:
+        return f"{name} does not exist."
+    if error.errno == errno.ELOOP:
+        return f"{name} is a symlink loop; only files can be attached."
+    if error.errno == errno.EISDIR:
+        return f"{name} is a folder; only files can be attached."
+    return f"{name} cannot be read: {error.strerror or error}."
+
+
+def _binary(name: str) -> str:
+    return f"{name} looks binary (a NUL byte); only text files can be attached."
 
 
 def looks_binary(path: Path) -> bool:
@@ -118,7 +155,7 @@ def looks_binary(path: Path) -> bool:
 def attachment_from_bytes(name: str, raw: bytes) -> Read:
     """The attachment `raw` makes under `name`; `AttachError` for binary content."""
     if b"\0" in raw[:_SNIFF]:
-        raise AttachError(f"{name} looks binary (a NUL byte); only text files can be attached.")
+        raise AttachError(_binary(sanitize(name, name=True)))
     note = ""
     try:
         text = raw.decode("utf-8-sig")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 from deepseek_tui import __version__
-from deepseek_tui.config import Paths, hide_keys
+from deepseek_tui.config import Paths, hide_keys, remember_key
 
 ENV_DEBUG = "DEEPSEEK_TUI_DEBUG"  # also makes the CLI show tracebacks (cli.ENV_DEBUG)
 LOG_NAME = "debug.log"
@@ -56,16 +56,16 @@ class _PrivateFile(logging.handlers.RotatingFileHandler):
 
 
 class _HideKeys(logging.Filter):
-    """Masks keys in every line (`config.hide_keys`): the exact key in use, and
-    anything shaped like one, wherever a message or an error carried it."""
+    """Masks keys in every line (`config.hide_keys`): every key the process knows at
+    the time of the line (`remember_key`), header values, and anything shaped like a
+    key, wherever a message or an error carried it."""
 
     def __init__(self, keys: Iterable[str]) -> None:
         super().__init__()
-        self.keys = [key for key in keys if key]
+        for key in keys:
+            remember_key(key)
 
     def hide(self, text: str) -> str:
-        for key in self.keys:
-            text = hide_keys(text, key)
         return hide_keys(text)
 
     def filter(self, record: logging.LogRecord) -> bool:

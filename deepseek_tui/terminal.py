@@ -34,8 +34,11 @@ _NAME_CHARS: dict[int, int | str | None] = {
     **{code: f"<U+{code:04X}>" for code in _INVISIBLE},
 }
 _NAME_CHARS[13] = 0x240D  # in a name a carriage return is shown too
+# A name is one line: a newline in a file name or a model id is drawn, not followed
+# (it split a picker's row, a chip, a header in two).
+_NAME_CHARS[10] = 0x21B5  # ↵
 _HAS_NAME_CHAR = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f" + "".join(f"\\u{code:04x}" for code in _INVISIBLE) + "]"
+    "[\x00-\x08\x0a-\x1f\x7f-\x9f" + "".join(f"\\u{code:04x}" for code in _INVISIBLE) + "]"
 )
 
 
@@ -44,7 +47,7 @@ def sanitize(text: str, *, name: bool = False) -> str:
 
     With `name` (a title, a model id, a value from the config: one line that the user
     must be able to read as it is), invisible and bidi formatting characters are
-    written out too (<U+202E>), and so is a carriage return."""
+    written out too (<U+202E>), and so is a carriage return; a newline is drawn as ↵."""
     if name:
         if _HAS_NAME_CHAR.search(text) is None:
             return text

@@ -78,6 +78,47 @@ def test_missing_files_and_folders_are_refused(tmp_path: Path) -> None:
         read_attachment(tmp_path)
 
 
+def test_special_files_are_read_bounded_and_never_block(tmp_path: Path) -> None:
+    """Issue 19 §4, §7: a FIFO is refused without waiting for a writer, a symlink loop
+    is said as such, a sparse 2 GB file is refused on its first bytes (not read
+    whole), the limit counts bytes read (a /proc file stats as 0), and a name with
+    escapes and a newline is written one line, inert."""
+    import os
+    import threading
+
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    loop = tmp_path / "loop.txt"
+    loop.symlink_to(loop)
+    sparse = tmp_path / "sparse.txt"
+    with sparse.open("wb") as file:
+        file.truncate(2 * 1024**3)
+    said: dict[str, str] = {}
+
+    def refuse() -> None:
+        for path in (fifo, loop, sparse):
+            with pytest.raises(AttachError) as caught:
+                read_attachment(path, allow_large=True)
+            said[path.name] = str(caught.value)
+
+    reader = threading.Thread(target=refuse, daemon=True)
+    reader.start()
+    reader.join(timeout=30)
+    assert len(said) == 3, "a read blocked or read on"
+    assert said["pipe.txt"] == "pipe.txt is not a regular file; only files can be attached."
+    assert said["loop.txt"] == "loop.txt is a symlink loop; only files can be attached."
+    assert "looks binary" in said["sparse.txt"]
+    kallsyms = Path("/proc/self/maps")  # stat size 0, text of some kB
+    if kallsyms.exists():
+        with pytest.raises(TooLarge, match=r"^maps is over the 1 KB limit"):
+            read_attachment(kallsyms, limit_kb=1)
+    named = tmp_path / "a\x1b]2;title\x07\nb.txt"
+    named.write_text("x" * 3000)
+    with pytest.raises(TooLarge) as caught:
+        read_attachment(named, limit_kb=1)
+    assert str(caught.value).startswith("a\u241b]2;title\u2407\u21b5b.txt is 3 KB")
+
+
 def test_languages_come_from_the_extension() -> None:
     assert language_for("a/b/main.RS") == "rust"
     assert language_for("Dockerfile") == "dockerfile"

@@ -39,6 +39,13 @@ from deepseek_tui.api.request import ChatRequest, beta_base_url
 from deepseek_tui.config import base_url_problem
 
 _BACKOFF_CAP = 8.0
+# `/user/balance` answers in a few hundred bytes and `/models` in kB (a big gateway's
+# list, each model with its prices and description, in about a megabyte); a body past
+# these is not read on (a hostile server's 300 MB took 911 MB), and a list past
+# MAX_MODEL_IDS ids is cut (200,000 made ^o take 4 s to open).
+MAX_METADATA_BYTES = 1_000_000
+MAX_MODELS_BYTES = 8_000_000
+MAX_MODEL_IDS = 2_000
 _RETRY_AFTER_CAP = 60.0
 # Request ids, timings, retries, errors; never keys or message text (debuglog.py).
 log = logging.getLogger("deepseek_tui.wire")
@@ -153,6 +160,7 @@ class DeepSeekClient(HttpClient):
         retry_base_delay: float = 0.5,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        provider: str = "deepseek",
     ) -> None:
         # Reads have no httpx limit: our own deadlines measure data, not bytes,
         # because keep-alive comments (or headers sent a byte at a time) would reset
@@ -166,6 +174,7 @@ class DeepSeekClient(HttpClient):
             write_timeout=write_timeout,
         )
         self.api_key = api_key
+        self.provider = provider  # the profile's name: a 401 says how to set its key
         # DeepSeek's answers do not say what is left; `balance()` asks.
         self.remaining_credits: str | None = None
         self.headers_timeout = headers_timeout
@@ -260,7 +269,7 @@ class DeepSeekClient(HttpClient):
             )
             if response.status_code >= 400:
                 raw = await self._read_error_body(response)
-                raise errors.error_for_status(
+                raise self._status_error(
                     response.status_code,
                     raw,
                     url=url,
@@ -367,7 +376,7 @@ class DeepSeekClient(HttpClient):
         except httpx.HTTPError as error:
             raise self._transport_error(error) from error
         if response.status_code >= 400:
-            raise errors.error_for_status(
+            raise self._status_error(
                 response.status_code, raw, url=url, retry_after=response.headers.get("retry-after")
             )
         return parse_completion(raw)
@@ -375,40 +384,55 @@ class DeepSeekClient(HttpClient):
     # --- other endpoints ---------------------------------------------------------
 
     async def list_models(self) -> list[str]:
-        """Model ids from `GET /models`, in the server's order."""
-        data = await self._get_json("models")
+        """Model ids from `GET /models`, in the server's order (the first `MAX_MODEL_IDS`)."""
+        data = await self._get_json("models", MAX_MODELS_BYTES)
         items = data.get("data") if isinstance(data, dict) else None
         if not isinstance(items, list):
             raise errors.ProtocolError("The server's model list could not be understood.")
-        return [item["id"] for item in items if isinstance(item, dict) and item.get("id")]
+        ids: list[str] = []
+        for item in items[:MAX_MODEL_IDS]:
+            model = item.get("id") if isinstance(item, dict) else None
+            if model is not None and not isinstance(model, str):
+                raise _not_understood("a model id that is not text")
+            if model and model.strip():
+                ids.append(model)
+        if len(items) > MAX_MODEL_IDS:
+            log.warning("GET models: %d ids, the first %d kept", len(items), MAX_MODEL_IDS)
+        return ids
 
     async def balance(self) -> BalanceReport:
-        """`GET /user/balance`; amounts stay strings."""
+        """`GET /user/balance`; amounts stay strings. Fields of the wrong type (a list
+        that is a number, `is_available` that is not true or false) are not guessed at."""
         data = await self._get_json("user/balance")
         if not isinstance(data, dict):
             raise errors.ProtocolError("The server's balance answer could not be understood.")
+        available = data.get("is_available", False)
         infos = data.get("balance_infos") or []
+        if not isinstance(available, bool):
+            raise _not_understood("is_available is not true or false")
+        if not isinstance(infos, list) or not all(isinstance(info, dict) for info in infos):
+            raise _not_understood("balance_infos is not a list of balances")
         return BalanceReport(
-            is_available=bool(data.get("is_available")),
+            is_available=available,
             balances=tuple(
                 Balance(
-                    currency=str(info.get("currency", "")),
-                    total=str(info.get("total_balance", "")),
-                    granted=str(info.get("granted_balance", "")),
-                    topped_up=str(info.get("topped_up_balance", "")),
+                    currency=_amount(info, "currency"),
+                    total=_amount(info, "total_balance"),
+                    granted=_amount(info, "granted_balance"),
+                    topped_up=_amount(info, "topped_up_balance"),
                 )
-                for info in infos
-                if isinstance(info, dict)
+                for info in infos[:MAX_MODEL_IDS]
             ),
         )
 
-    async def _get_json(self, path: str) -> Any:
+    async def _get_json(self, path: str, limit: int = MAX_METADATA_BYTES) -> Any:
         url = self._url(path)
         asked = time.monotonic()
         try:
             async with asyncio.timeout(self.first_data_timeout):
                 self._check_url()
-                response = await self._http.get(url)
+                async with self._http.stream("GET", url) as response:
+                    raw = await _read_capped(response, limit)
         except TimeoutError:
             log.error("GET %s: no answer within %g s", url, self.first_data_timeout)
             raise errors.ApiTimeout(f"{self._host} did not answer in time.") from None
@@ -423,14 +447,16 @@ class DeepSeekClient(HttpClient):
             request_id(response.headers),
         )
         if response.status_code >= 400:
-            raise errors.error_for_status(
+            raise self._status_error(
                 response.status_code,
-                response.content,
+                raw or b"",
                 url=url,
                 retry_after=response.headers.get("retry-after"),
             )
+        if raw is None:
+            raise _not_understood(f"{self._host} sent more than {limit // 1_000_000} MB")
         try:
-            return json.loads(response.content)
+            return json.loads(raw)
         except ValueError:
             raise errors.ProtocolError(
                 f"{self._host} answered with something that is not JSON."
@@ -453,6 +479,16 @@ class DeepSeekClient(HttpClient):
                 return await response.aread()
         except (TimeoutError, httpx.HTTPError):
             return b""
+
+    def _status_error(
+        self, status: int, body: bytes, *, url: str = "", retry_after: str | None = None
+    ) -> errors.StatusError:
+        error = errors.error_for_status(status, body, url=url, retry_after=retry_after)
+        if isinstance(error, errors.AuthenticationError) and self.provider != "deepseek":
+            # A gateway's key is set with `key set --provider NAME`, not DeepSeek's way.
+            error.message = errors.key_rejected(self.provider)
+            error.args = (error.message,)
+        return error
 
     def _backoff(self, attempt: int, error: errors.ApiError) -> float:
         return retry_delay(attempt, error, self.retry_base_delay)
@@ -563,6 +599,31 @@ def transport_error(error: httpx.HTTPError, host: str) -> errors.ApiError:
     if isinstance(error, httpx.RemoteProtocolError | httpx.ReadError):
         return errors.StreamInterrupted(f"The connection to {host} was cut.")
     return errors.TransportError(f"The request to {host} failed: {_short(text)}.")
+
+
+async def _read_capped(response: httpx.Response, limit: int) -> bytes | None:
+    """The body, or None once it passes `limit` bytes (the rest is never read)."""
+    parts: list[bytes] = []
+    size = 0
+    async for part in response.aiter_bytes():
+        size += len(part)
+        if size > limit:
+            return None
+        parts.append(part)
+    return b"".join(parts)
+
+
+def _not_understood(why: str) -> errors.ApiError:
+    return errors.ProtocolError(f"The server's answer was not understood: {why}.")
+
+
+def _amount(info: dict[str, Any], name: str) -> str:
+    """A balance field as text: the server's string, or a number written out; any
+    other kind (a list, a table, true) is not guessed at."""
+    value = info.get(name, "")
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise _not_understood(f"{name} is not an amount")
+    return str(value)
 
 
 def _short(text: str) -> str:

@@ -100,4 +100,5 @@ def client_for(
         first_data_timeout=first_data,
         stall_timeout=settings.stall_timeout,
         max_attempts=attempts,
+        provider=provider,
     )

@@ -8,7 +8,7 @@ import contextlib
 import os
 
 from deepseek_tui.cli.output import _say
-from deepseek_tui.config import PROVIDERS, Paths, load_api_key
+from deepseek_tui.config import Paths, Settings, load_api_key, load_settings
 
 ENV_DEBUG = "DEEPSEEK_TUI_DEBUG"
 
@@ -25,10 +25,18 @@ def _start_debug_log(args: argparse.Namespace) -> None:
         return
     paths = Paths.resolve(getattr(args, "config_dir", None))
     keys = [os.environ.get(name, "") for name in ("DEEPSEEK_API_KEY", "SEGMIND_API_KEY")]
-    for provider in PROVIDERS:
-        with contextlib.suppress(Exception):
-            found = load_api_key(paths, provider)
-            keys.append(found.value if found else "")
+    # Every profile's key, a gateway's `key_env` and stored one too: one echoed by a
+    # server, or by httpx, is masked even before that profile is used.
+    settings = Settings()
+    with contextlib.suppress(Exception):
+        settings = load_settings(paths)
+    for provider in settings.provider_names():
+        for environ in (None, {}):  # the environment's key and the stored one
+            with contextlib.suppress(Exception):
+                found = load_api_key(
+                    paths, provider, environ=environ, key_env=settings.profile(provider).key_env
+                )
+                keys.append(found.value if found else "")
     try:
         path = start_debug_log(paths, mode, keys=keys)
     except OSError as error:

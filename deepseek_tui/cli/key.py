@@ -36,7 +36,7 @@ def run_key(args: argparse.Namespace) -> int:
         else:
             value = sys.stdin.readline()
         try:
-            store_api_key(paths, value, provider)
+            tightened = store_api_key(paths, value, provider)
         except ValueError as error:
             raise CliError(str(error)) from None
         except OSError as error:
@@ -44,6 +44,8 @@ def run_key(args: argparse.Namespace) -> int:
         stored = load_api_key(paths, provider, environ={}, key_env=key_env)
         masked = stored.masked if stored else "the key"
         print(f"Saved {masked} to {paths.credentials_file}.")
+        if tightened:
+            print(tightened)
         if os.environ.get(key_env, "").strip():
             print(f"Note: {key_env} is set and takes precedence over the stored key.")
         return 0

@@ -18,10 +18,12 @@ class CliError(Exception):
 
 def _say(message: str) -> None:
     """One line on stderr. It may carry text from outside (a server's error body, a
-    file's id, a theme's name): control characters are shown, never run."""
+    file's id, a theme's name): control characters are shown, never run, and every
+    key the process knows is masked."""
+    from deepseek_tui.config import hide_keys
     from deepseek_tui.terminal import sanitize
 
-    print(f"{PROG}: {sanitize(message, name=True)}", file=sys.stderr)
+    print(f"{PROG}: {sanitize(hide_keys(message), name=True)}", file=sys.stderr)
 
 
 def _fail(message: str, status: int = 1) -> int:

@@ -20,6 +20,7 @@ from deepseek_tui.config.credentials import (
     key_problem,
     load_api_key,
     mask_key,
+    remember_key,
     store_api_key,
 )
 from deepseek_tui.config.files import (
@@ -101,6 +102,7 @@ __all__ = [
     "load_settings",
     "mask_key",
     "preset_name_problem",
+    "remember_key",
     "remove_leftover_temp_files",
     "resolve_base_url",
     "save_settings",

@@ -11,7 +11,13 @@ from typing import Any, Literal
 
 import tomli_w
 
-from deepseek_tui.config.files import ConfigError, Paths, atomic_write, read_toml
+from deepseek_tui.config.files import (
+    ConfigError,
+    Paths,
+    atomic_write,
+    read_toml,
+    tighten_permissions,
+)
 
 ENV_API_KEY = "DEEPSEEK_API_KEY"
 
@@ -51,14 +57,38 @@ def mask_key(key: str) -> str:
 # DeepSeek's keys: "sk-" and 32 hex digits; anything of that shape in text from
 # outside (a server's words, an exception's message) is taken for a key.
 _KEY_SHAPED = re.compile(r"\bsk-[A-Za-z0-9_-]{12,}")
+# What follows an `Authorization`/`x-api-key` header name, or "Bearer ", is a key
+# whatever its shape (a gateway's, an echoed request's headers, httpx's own errors).
+_HEADER_VALUE = re.compile(
+    r"((?i:authorization|x-api-key)[\"']?\s*[:=]\s*[\"']?(?:(?i:bearer)\s+)?|\bBearer\s+)"
+    r"([^\s\"',;}]{8,})"
+)
 _SHORTEST_KEY = 8  # below this, replacing a "key" everywhere would mangle words
+# Every key this process has loaded, stored or been given: a gateway's from `key_env`
+# or credentials.toml too, so any profile's key is masked wherever it shows up (the
+# debug log, a crash report, a notice, stderr), not only the one in use.
+_KNOWN_KEYS: set[str] = set()
+
+
+def remember_key(key: str | None) -> None:
+    """Mask `key` from now on wherever `hide_keys` runs (too short a one is not
+    replaced everywhere: it would mangle words)."""
+    if key and len(key.strip()) >= _SHORTEST_KEY:
+        _KNOWN_KEYS.add(key.strip())
 
 
 def hide_keys(text: str, key: str | None = None) -> str:
-    """`text` with API keys masked as `mask_key` shows them (``sk-…abcd``): `key`
-    wherever it appears, and anything shaped like a DeepSeek key."""
-    if key and len(key) >= _SHORTEST_KEY and key in text:
-        text = text.replace(key, mask_key(key))
+    """`text` with API keys masked as `mask_key` shows them (``sk-…abcd``): `key` and
+    every key this process knows (`remember_key`) wherever they appear, any
+    `Authorization`/`x-api-key`/Bearer value, and anything shaped like a DeepSeek key."""
+    keys = set(_KNOWN_KEYS)
+    if key and len(key) >= _SHORTEST_KEY:
+        keys.add(key)
+    # Longest first: a key that holds another is masked whole.
+    for known in sorted(keys, key=len, reverse=True):
+        if known in text:
+            text = text.replace(known, mask_key(known))
+    text = _HEADER_VALUE.sub(lambda found: found.group(1) + mask_key(found.group(2)), text)
     return _KEY_SHAPED.sub(lambda found: mask_key(found.group()), text)
 
 
@@ -95,13 +125,33 @@ def load_api_key(
     ``$DEEPSEEK_API_KEY``, ``$SEGMIND_API_KEY``, ``$NAME_API_KEY``), then the
     credentials file. Each provider has its own entry: one's key is never another's."""
     env = os.environ if environ is None else environ
-    from_env = env.get(key_env or env_key_name(provider), "").strip()
+    name = key_env or env_key_name(provider)
+    from_env = env.get(name, "").strip()
     if from_env:
         # The file is not even read, so a broken one cannot block an env key.
-        return ApiKey(from_env, "env")
+        return _usable(ApiKey(from_env, "env"), paths, f"${name}", f"set {name} again")
     data = _read_credentials(paths.credentials_file)
     stored = data.get("providers", {}).get(provider, {}).get("api_key", "").strip()
-    return ApiKey(stored, "file") if stored else None
+    if not stored:
+        return None
+    flag = "" if provider == "deepseek" else f" --provider {provider}"
+    where = f"{paths.credentials_file} for {provider}"
+    fix = f"run `deepseek-tui key set{flag}` again"
+    return _usable(ApiKey(stored, "file"), paths, where, fix)
+
+
+def _usable(key: ApiKey, paths: Paths, where: str, fix: str) -> ApiKey:
+    """`key`, remembered for masking; a `ConfigError` (that never shows it) when it
+    cannot go into an HTTP header: httpx would fail on CR or LF with the key in its
+    message, and on a letter outside ASCII with a UnicodeEncodeError."""
+    remember_key(key.value)
+    if key_problem(key.value):
+        raise ConfigError(
+            f"The API key in {where} holds spaces, control characters or letters outside "
+            f"ASCII, so it cannot be sent: {fix} with only the key.",
+            path=paths.credentials_file,
+        )
+    return key
 
 
 def env_key_name(provider: str) -> str:
@@ -113,22 +163,28 @@ def env_key_name(provider: str) -> str:
 
 
 # Why a typed or pasted key cannot be used: the one sentence every front end shows.
-INVALID_KEY = "The API key contains spaces or control characters; paste only the key itself."
+INVALID_KEY = (
+    "The API key contains spaces or control characters, or letters outside ASCII; "
+    "paste only the key itself."
+)
 
 
 def key_problem(key: str) -> str | None:
     """Why `key` (surrounding whitespace aside) cannot be a key, or None. An empty
     key is not judged here: the settings screen reads it as "keep the current one"."""
-    if any(ch.isspace() or not ch.isprintable() for ch in key.strip()):
+    if any(ch.isspace() or not ch.isprintable() or not ch.isascii() for ch in key.strip()):
         return INVALID_KEY
     return None
 
 
-def store_api_key(paths: Paths, key: str, provider: str = "deepseek") -> None:
-    """Save ``key`` for ``provider`` (file 0600, dir 0700), keeping every other entry."""
+def store_api_key(paths: Paths, key: str, provider: str = "deepseek") -> str | None:
+    """Save ``key`` for ``provider`` (file 0600, dir 0700), keeping every other entry;
+    a line saying so when the folder it went into was open to others and was made
+    private (`tighten_permissions`), else None."""
     key = key.strip()
     if not key:
         raise ValueError("The API key is empty.")
+    remember_key(key)
     problem = key_problem(key)
     if problem:
         raise ValueError(problem)
@@ -137,6 +193,8 @@ def store_api_key(paths: Paths, key: str, provider: str = "deepseek") -> None:
     data.setdefault("providers", {}).setdefault(provider, {})["api_key"] = key
     paths.ensure_dir()
     atomic_write(paths.credentials_file, tomli_w.dumps(data).encode("utf-8"), mode=0o600)
+    # A folder the user made 0755 holds a key now: private at once, not at the next start.
+    return tighten_permissions(paths)
 
 
 def delete_api_key(paths: Paths, provider: str = "deepseek") -> bool:

@@ -4,9 +4,11 @@ crash leaves the old or the new one, permissions, leftovers of interrupted saves
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import secrets
+import stat
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,14 +86,38 @@ class Paths:
 _TOML_POSITION = re.compile(r"\s*\(at (?:line (\d+), column \d+|(end of document))\)\s*$")
 
 
+# config.toml and credentials.toml are a few kB: a file past this (or a FIFO, a device)
+# is not one of ours, and is not read on.
+MAX_CONFIG_BYTES = 1_000_000
+
+
+def _read_bounded(path: Path) -> bytes | None:
+    """The file's bytes, or None for what is not a regular file or is over
+    `MAX_CONFIG_BYTES`; opened without blocking (a FIFO nobody writes to)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return None
+    with os.fdopen(fd, "rb") as file:
+        raw = file.read(MAX_CONFIG_BYTES + 1)
+    return None if len(raw) > MAX_CONFIG_BYTES else raw
+
+
 def read_toml(path: Path) -> dict[str, Any] | None:
     """Parse a TOML file; ``None`` if it does not exist, ``ConfigError`` if unusable."""
     try:
-        raw = path.read_bytes()
+        raw = _read_bounded(path)
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise ConfigError(f"Cannot read {path}: {exc.strerror or exc}.", path=path) from exc
+        why = "a symlink loop" if exc.errno == errno.ELOOP else exc.strerror or exc
+        raise ConfigError(f"Cannot read {path}: {why}.", path=path) from exc
+    if raw is None:
+        raise ConfigError(
+            f"Cannot read {path}: it is not a regular file, or over "
+            f"{MAX_CONFIG_BYTES // 1_000_000} MB (fix or remove it).",
+            path=path,
+        )
     try:
         # utf-8-sig: editors on Windows like to add a BOM that tomllib would reject.
         text = raw.decode("utf-8-sig")

@@ -88,6 +88,12 @@ class Faults:
     no_beta: bool = False  # /beta/… is 404, as on a gateway without DeepSeek's beta API
     extra_delta: str | None = None  # one more content delta after extra_delta_after chunks;
     extra_delta_after: int = 1  # a lone surrogate in it goes out as its JSON escape ("\\ud800")
+    # A hostile or broken metadata server: GET /models and /user/balance answered with
+    # this raw body (None: the real shape) and status.
+    models_body: str | None = None
+    models_status: int = 200
+    balance_body: str | None = None
+    balance_status: int = 200
 
 
 @dataclass(frozen=True)
@@ -515,8 +521,13 @@ class _Handler(BaseHTTPRequestHandler):
         key = self._authorize()
         if key is None:
             return
-        if name == "models":
+        faults = self.emulator.faults
+        if name == "models" and faults.models_body is not None:
+            self._send_raw_json(faults.models_status, faults.models_body)
+        elif name == "models":
             self._send_json(200, _models_body())
+        elif name == "balance" and faults.balance_body is not None:
+            self._send_raw_json(faults.balance_status, faults.balance_body)
         elif name == "balance":
             self._send_json(200, self.emulator._balance_body())
         else:
@@ -586,6 +597,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _send_json(self, status: int, obj: Any, headers: dict[str, str] | None = None) -> None:
         body = encode(obj).encode("utf-8", "backslashreplace")
         self._send(status, body, "application/json", headers)
+
+    def _send_raw_json(self, status: int, body: str) -> None:
+        self._send(status, body.encode("utf-8", "backslashreplace"), "application/json")
 
     def _send_error(self, status: int, message: str, type_: str) -> None:
         self._send_json(status, error_body(message, type_))

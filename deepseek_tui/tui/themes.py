@@ -7,6 +7,10 @@ reason and skipped; the others still load.
 
 from __future__ import annotations
 
+import errno
+import os
+import re
+import stat
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -32,6 +36,37 @@ _COLOURS = (
     "boost",
 )
 _FIELDS = {item.name for item in fields(Theme)}
+# A theme file is a few hundred bytes; past this it is not one (a 5 MB value delayed
+# the first frame by 5 s; a symlink to /dev/zero grew without end).
+MAX_THEME_BYTES = 64 * 1024
+# A theme's name is shown in the palette, Settings and notices: plain words only (a
+# name "[/]" was read as markup there and stopped the app).
+_THEME_NAME = re.compile(r"[\w .()+-]{1,60}")
+# Variables that take a text style ("bold underline"); the rest but code-theme are colours.
+_STYLE_WORDS = frozenset(
+    (
+        "b",
+        "bold",
+        "i",
+        "italic",
+        "u",
+        "underline",
+        "uu",
+        "reverse",
+        "r",
+        "strike",
+        "s",
+        "dim",
+        "d",
+        "blink",
+        "blink2",
+        "overline",
+        "o",
+        "not",
+        "none",
+    )
+)
+_COLOUR_WORDS = frozenset(("auto", "initial", "transparent", "inherit"))
 
 
 @dataclass
@@ -66,8 +101,11 @@ def theme_from_toml(text: str, fallback_name: str) -> Theme:
     data.setdefault("name", fallback_name)
     if not isinstance(data["name"], str) or not data["name"].strip():
         raise ValueError("name must be a non-empty string")
-    if not data["name"].isprintable():
-        raise ValueError("name must be plain text, without control characters")
+    if not _THEME_NAME.fullmatch(data["name"]):
+        raise ValueError(
+            "name must be plain words (letters, digits, spaces, - _ . ( ) +), "
+            f"at most 60, not {_quoted(data['name'])}"
+        )
     if not isinstance(data.get("primary"), str):
         raise ValueError("primary (a colour) is missing")
     for name in _COLOURS:
@@ -78,6 +116,8 @@ def theme_from_toml(text: str, fallback_name: str) -> Theme:
         isinstance(value, str) for value in variables.values()
     ):
         raise ValueError("[variables] must map names to text values")
+    for name, value in variables.items():
+        _check_variable(name, value)
     if "dark" in data and not isinstance(data["dark"], bool):
         raise ValueError("dark must be true or false")
     try:
@@ -86,6 +126,67 @@ def theme_from_toml(text: str, fallback_name: str) -> Theme:
     except Exception as error:  # Textual's colour parser raises several kinds
         raise ValueError(f"a colour cannot be read ({error})") from None
     return theme
+
+
+def _quoted(value: str, limit: int = 40) -> str:
+    """A value from the file for a message: one line, cut in the middle when long."""
+    from deepseek_tui.terminal import sanitize
+
+    value = sanitize(value, name=True)
+    if len(value) > limit:
+        value = value[: limit - 12] + "…" + value[-11:]
+    return repr(value)
+
+
+def _check_variable(name: str, value: str) -> None:
+    """A ValueError when `value` cannot be what the variable `name` is used as: read
+    when the theme is, so a bad one is skipped with its reason instead of stopping the
+    app at every start ("Error in stylesheet")."""
+    if name == "code-theme":
+        return  # a Pygments style's name, checked where it is used (`code_theme`)
+    words = value.split()
+    if name.endswith("-style"):
+        if not words or not all(word in _STYLE_WORDS for word in words):
+            raise ValueError(
+                f'[variables] {name} must be text styles like "bold", not {_quoted(value)}'
+            )
+        return
+    if len(words) == 2 and re.fullmatch(r"\d{1,3}(\.\d+)?%", words[1]):
+        words = words[:1]  # "red 50%": a colour and its opacity
+    if len(words) == 1 and words[0] in _COLOUR_WORDS:
+        return
+    try:
+        Color.parse(" ".join(words))
+    except ColorParseError:
+        raise ValueError(f"[variables] {name} is not a colour: {_quoted(value)}") from None
+
+
+def _read_theme_file(entry: Traversable | Path) -> str:
+    """A theme file's text, read without blocking and at most `MAX_THEME_BYTES`: a
+    FIFO, a device or a folder is refused by what it is, an over-long file by its size
+    (OSError and ValueError say why)."""
+    if not isinstance(entry, Path):
+        return entry.read_text(encoding="utf-8")  # the shipped ones, inside a package
+    # O_NONBLOCK: opening a FIFO nobody writes to returns at once instead of waiting.
+    fd = os.open(entry, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as file:
+        found = os.fstat(fd)
+        if not stat.S_ISREG(found.st_mode):
+            raise ValueError("not a regular file")
+        if found.st_size > MAX_THEME_BYTES:
+            raise ValueError(f"over {MAX_THEME_BYTES // 1024} KB: not a theme")
+        raw = file.read(MAX_THEME_BYTES + 1)
+    if len(raw) > MAX_THEME_BYTES:
+        raise ValueError(f"over {MAX_THEME_BYTES // 1024} KB: not a theme")
+    return raw.decode("utf-8")
+
+
+def _os_reason(error: OSError) -> str:
+    if error.errno == errno.ELOOP:
+        return "a symlink loop"
+    if error.errno == errno.ENOENT:
+        return "does not exist (a broken symlink?)"
+    return error.strerror or str(error)
 
 
 def solid_colour(value: str, background: Color, foreground: Color) -> Color:
@@ -117,12 +218,12 @@ def load_themes(folder: Traversable | Path) -> LoadedThemes:
         return loaded
     for entry in entries:
         try:
-            text = entry.read_text(encoding="utf-8")
+            text = _read_theme_file(entry)
             loaded.themes.append(theme_from_toml(text, entry.name.removesuffix(".toml")))
         except UnicodeDecodeError:
             loaded.failed.append((entry.name, "not UTF-8 text"))
         except OSError as error:
-            loaded.failed.append((entry.name, error.strerror or str(error)))
+            loaded.failed.append((entry.name, _os_reason(error)))
         except ValueError as error:
             loaded.failed.append((entry.name, str(error)))
     return loaded

@@ -106,3 +106,38 @@ async def test_a_theme_picked_from_the_palette_is_saved(make_app, paths: Paths) 
         await wait_for(pilot, lambda: app.theme == "gruvbox", "the preview")
         assert load_settings(paths).theme == "nord"
         assert app.settings.theme == "nord"
+
+
+def test_special_huge_looping_and_badly_valued_files_are_skipped_at_once(tmp_path: Path) -> None:
+    """Issue 19 §4, §6, §7: what is not a regular file or is over 64 KB is skipped by
+    what it is, without blocking on a FIFO or reading /dev/zero; a variable that is
+    not what it is used as is a reason when read, not "Error in stylesheet" at every
+    start; a name that is markup is refused; a long value is quoted cut."""
+    import os
+    import threading
+
+    folder = tmp_path / "themes"
+    folder.mkdir()
+    (folder / "good.toml").write_text(GOOD)
+    os.mkfifo(folder / "fifo.toml")
+    (folder / "zero.toml").symlink_to("/dev/zero")
+    (folder / "loop.toml").symlink_to(folder / "loop.toml")
+    (folder / "huge.toml").write_text(GOOD + "# " + "x" * 70_000 + "\n")
+    long_value = "not-a-colour-" + "z" * 5_000
+    (folder / "badvar.toml").write_text(GOOD + f'border = "{long_value}"\n')
+    (folder / "badstyle.toml").write_text(GOOD + 'link-style = "sparkly"\n')
+    (folder / "markup.toml").write_text(GOOD.replace('"mine"', '"[/]"'))
+    loaded: list = []
+    reader = threading.Thread(target=lambda: loaded.append(load_themes(folder)), daemon=True)
+    reader.start()
+    reader.join(timeout=30)
+    assert loaded, "load_themes blocked"
+    assert [theme.name for theme in loaded[0].themes] == ["mine"]
+    reasons = dict(loaded[0].failed)
+    assert reasons["fifo.toml"] == reasons["zero.toml"] == "not a regular file"
+    assert reasons["loop.toml"] == "a symlink loop"
+    assert "over 64 KB" in reasons["huge.toml"]
+    assert "border is not a colour: 'not-a-colour-zz" in reasons["badvar.toml"]
+    assert len(reasons["badvar.toml"]) < 120
+    assert "link-style" in reasons["badstyle.toml"]
+    assert "name must be plain words" in reasons["markup.toml"]

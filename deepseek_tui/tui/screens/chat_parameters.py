@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from deepseek_tui.api.errors import ApiError
 from deepseek_tui.api.models import REASONING_EFFORTS, model_traits
 from deepseek_tui.api.request import JSON_MODE_RULE, Parameters
-from deepseek_tui.tui.balance import balance_text
+from deepseek_tui.tui.balance import balance_error, balance_text
 from deepseek_tui.tui.widgets.dialogs import TextPrompt
 
 if TYPE_CHECKING:
@@ -145,7 +145,7 @@ async def _balance(chat: ChatScreen) -> None:
     try:
         report = await app.connect().balance()
     except ApiError as error:
-        chat.notify(str(error), title="Balance", severity="error", markup=False)
+        chat.notify(balance_error(error), title="Balance", severity="error", markup=False)
         return
     if report is None:
         chat.notify(

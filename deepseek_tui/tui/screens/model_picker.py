@@ -135,7 +135,7 @@ class ModelPicker(Dialog[ModelChoice | None]):
 
     def _note(self, text: str) -> None:
         note = self.query_one("#models-note", Static)
-        note.update(Text(text))
+        note.update(Text(sanitize(text, name=True)))  # a server's error words among them
         note.display = bool(text)
 
     def _show_provider(self, provider: str) -> None:

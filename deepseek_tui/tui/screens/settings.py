@@ -29,7 +29,7 @@ from deepseek_tui.config import (
 )
 from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.app import DeepSeekApp
-from deepseek_tui.tui.balance import balance_text
+from deepseek_tui.tui.balance import balance_error, balance_text
 from deepseek_tui.tui.screens.settings_form import (
     FIELD_PROBLEMS,
     FIELDS,
@@ -117,7 +117,7 @@ class SettingsScreen(ModalScreen[SavedSettings | None]):
             names = sorted(self.app.available_themes)
         else:
             names = list(field.choices)
-        return [(name, name) for name in names]
+        return [(_shown(name), name) for name in names]
 
     def on_mount(self) -> None:
         self._original_theme = self.app.theme
@@ -190,7 +190,8 @@ class SettingsScreen(ModalScreen[SavedSettings | None]):
         """Fill the muted lines under the fields named (all by default): they follow the
         provider shown, what is typed, the presets; each is hidden while it is empty."""
         for name in names or [note for field in FIELDS for note in field.notes]:
-            text = self._note(name)
+            # Notes quote outside text (a model id, a URL, a server's words): inert.
+            text = sanitize(self._note(name))
             note = self.query_one(f"#{name}", Static)
             note.update(text)
             note.display = bool(text)
@@ -258,7 +259,7 @@ class SettingsScreen(ModalScreen[SavedSettings | None]):
         self._show_key_result("", ok=None)
         self.query_one("#base_url", Input).value = self.profile.base_url
         models = self.query_one("#model", Select)
-        models.set_options([(model, model) for model in self._model_choices()])
+        models.set_options([(_shown(model), model) for model in self._model_choices()])
         models.value = self.profile.model
         self.revalidate()
         self._show_notes()
@@ -331,7 +332,7 @@ class SettingsScreen(ModalScreen[SavedSettings | None]):
             models = await client.list_models()
         except ApiError as error:
             error.hide(key)  # a server may echo the key it refused: never shown
-            self._show_key_result(str(error), ok=False)
+            self._show_key_result(sanitize(str(error), name=True), ok=False)
         else:
             count = f"{len(models)} model{'' if len(models) == 1 else 's'}"
             self._show_key_result(f"Key works: {count} available.", ok=True)
@@ -354,7 +355,12 @@ class SettingsScreen(ModalScreen[SavedSettings | None]):
             report = await client.balance()
         except ApiError as error:
             error.hide(app.api_key)
-            self._balance_text = "Balance unknown: " + " ".join(str(error).split())
+            self._balance_text = "Balance unknown: " + balance_error(error)
+        except Exception:
+            # Never left at "asking…": whatever went wrong, the line says it is unknown.
+            self._balance_text = "Balance unknown: the server's answer was not understood."
+            self._show_notes("balance")
+            raise
         else:
             # None: no such call (Segmind); it answers at once, so "asking…" never shows.
             self._balance_text = "" if report is None else f"Balance: {balance_text(report)}"
@@ -409,3 +415,9 @@ class SettingsScreen(ModalScreen[SavedSettings | None]):
         if self.app.theme != self._original_theme:
             self.app.theme = self._original_theme
         self.dismiss(None)
+
+
+def _shown(name: str) -> Text:
+    """A choice's label: a model id from a server or the config, a theme's name from a
+    file; one line, inert, never markup (an id "[/]" is a name, not a tag)."""
+    return Text(" ".join(sanitize(name, name=True).split()))
