@@ -183,6 +183,7 @@ class ChatScreen(Screen[None]):
         model, thinking = self.app.starting_model()
         self._show_model(model, model_traits(model).thinks(thinking))
         self.status.demo = self.app.demo
+        self.status.preset = self.app.preset or ""
 
     def _after_first_frame(self) -> None:
         # The session is made here (`update_status` asks for it), and the history
@@ -211,6 +212,7 @@ class ChatScreen(Screen[None]):
         status = self.status
         status.demo = self.app.demo
         self._show_model(self.session.model, self.session.thinks)
+        status.preset = self.session.preset or ""
         if last is not None:
             status.last = last
         status.credits = self.session.remaining_credits or ""

@@ -1,5 +1,5 @@
-"""The line under the composer: model, thinking, the last answer's tokens and cost,
-how full the context window is."""
+"""The line under the composer: model, thinking, the preset in use, the last answer's
+tokens and cost, how full the context window is."""
 
 from __future__ import annotations
 
@@ -95,6 +95,7 @@ class StatusBar(Static):
 
     model: reactive[str] = reactive("")
     thinking: reactive[bool | None] = reactive(None)  # None: the model cannot think
+    preset: reactive[str] = reactive("")  # the preset the conversation started from
     last: reactive[str] = reactive("")  # "last: …" tokens and cost, or "stopped"
     demo: reactive[bool] = reactive(False)
     problem: reactive[str] = reactive("")  # why history is not being saved, if it isn't
@@ -111,6 +112,8 @@ class StatusBar(Static):
         parts: list[tuple[int, str]] = []
         if self.thinking is not None:
             parts.append((2, "thinking on" if self.thinking else "thinking off"))
+        if self.preset:
+            parts.append((1, f"preset {sanitize(self.preset, name=True)}"))
         if self.last:
             parts.append((3, sanitize(self.last)))
         if self.credits:
