@@ -53,6 +53,11 @@ if TYPE_CHECKING:
     from deepseek_tui.tui.widgets.sidebar import Sidebar
 
 STREAMING = "An answer is still streaming: press esc to stop it first."
+# Enter while an answer streams: the question stays, the composer on a new line.
+HELD = (
+    "An answer is still streaming: your message stays here; ⏎ sends it once the "
+    "answer ends (esc stops it)."
+)
 
 
 def _attach_picker() -> AttachPicker:
@@ -163,7 +168,10 @@ class ChatScreen(Screen[None]):
                 if not self.app.session_made:
                     yield EmptyHint()  # a new chat: in the first frame, not mounted after it
             yield Prompt(
-                _attach_picker, limit_kb=lambda: self.app.settings.attach_limit_kb, id="prompt"
+                _attach_picker,
+                limit_kb=lambda: self.app.settings.attach_limit_kb,
+                busy=lambda: self.streaming,
+                id="prompt",
             )
             yield StatusBar(id="status")
         yield KeysFooter(compact=True)
@@ -290,7 +298,7 @@ class ChatScreen(Screen[None]):
     async def on_prompt_submitted(self, message: Prompt.Submitted) -> None:
         attachments = message.attachments  # the prompt sends nothing empty
         if self.streaming:
-            self.notify(STREAMING)
+            self.notify(HELD)
             return
         problem = self.session.json_mode_problem(message.text)
         if problem:
@@ -299,7 +307,7 @@ class ChatScreen(Screen[None]):
             return
         if not self.room.fits(message.draft):
             return  # it would not fit: the user chooses what to do, nothing is sent
-        self.prompt.clear()
+        self.prompt.clear(sent=message.text)
         await self.conversation.send(message.text, attachments)
         self._show_editing()
 
