@@ -539,11 +539,18 @@ class ChatScreen(Screen[None]):
             return "An answer is streaming: wait for it (or Esc) before switching provider."
         return self.app.switch_provider(provider, model)
 
-    def use_model(self, model: str) -> None:
-        self.session.model = model
-        self.update_status()
-        thinking = "thinking on" if self.session.thinks else "thinking off"
-        self.notify(f"The next message goes to {model} ({thinking}).", markup=False)
+    def use_model(self, model: str, thinking: bool | None = None) -> None:
+        from deepseek_tui.tui.screens.chat_parameters import saying_unsent
+
+        with saying_unsent(self):  # then a parameter the new model does not take
+            if thinking is not None:
+                self.session.thinking = thinking
+            self.session.model = model
+            self.update_status()
+            state = "thinking on" if self.session.thinks else "thinking off"
+            self.notify(
+                f"The next message goes to {sanitize(model, name=True)} ({state}).", markup=False
+            )
 
     def action_settings(self) -> None:
         from deepseek_tui.tui.screens.settings import SavedSettings, SettingsScreen
@@ -619,7 +626,10 @@ class ChatScreen(Screen[None]):
                 f"{self.session.model} {state}; pick another model to change that.", markup=False
             )
             return
-        self.session.thinking = not self.session.thinks
+        from deepseek_tui.tui.screens.chat_parameters import saying_unsent
+
+        with saying_unsent(self):  # penalties stop, effort starts, or the other way
+            self.session.thinking = not self.session.thinks
         self.update_status()
 
     def action_pick_model(self) -> None:
@@ -632,9 +642,7 @@ class ChatScreen(Screen[None]):
                     if problem:
                         self.notify(problem, severity="warning", timeout=10, markup=False)
                         return
-                if choice.thinking is not None:
-                    self.session.thinking = choice.thinking
-                self.use_model(choice.model)
+                self.use_model(choice.model, choice.thinking)
 
         picker = ModelPicker(
             self.app.model_ids(),
