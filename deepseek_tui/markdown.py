@@ -188,7 +188,13 @@ class BlockSplitter:
 
     @property
     def text(self) -> str:
+        """What it holds: all it was fed, but for the blocks `drop` let go."""
         return _join(self.blocks) + self.open_text
+
+    def drop(self, count: int) -> None:
+        """Let go of the first `count` finished blocks (a view that folded them and
+        will not show them again): `blocks` starts after them."""
+        del self.blocks[:count]
 
     def feed(self, text: str) -> int:
         """Take more text; returns how many blocks it finished."""

@@ -50,6 +50,7 @@ class AnswerRecord:
         # Where the answer goes when its conversation was deleted elsewhere and the
         # session saved it again (conversation, parent); None when it was not.
         self._moved = moved
+        self._reasoning_saved = -1  # `Reply.reasoning_deltas` at the last save
         # A thread and a connection of its own for a store file; a store in memory
         # has no file to open again, and saves on the loop.
         path = self._store.path if self._store is not None else None
@@ -69,6 +70,7 @@ class AnswerRecord:
                 self.row = self._store.add_message(
                     self._conversation_id, draft(reply), parent_id=self._parent
                 )
+                self._reasoning_saved = reply.reasoning_deltas
                 return
             except (StoreError, OSError) as error:
                 moved = self._moved() if attempt == 0 else None
@@ -82,7 +84,6 @@ class AnswerRecord:
         resting: `AnswerSaver.ready`), to be tried again at the next delta."""
         if self._store is None or self.row is None:
             return True
-        change = MessageUpdate(content=reply.content, reasoning=reply.reasoning or None)
         saver = self._saver
         if saver is not None:
             failure = saver.failure()
@@ -90,6 +91,14 @@ class AnswerRecord:
                 self._failed(failure)
             if not saver.ready():
                 return False
+        # The reasoning only when it grew: once the answer streams, each save would
+        # otherwise copy and write all of it again (200 MB of it, every save).
+        reasoning = None
+        if reply.reasoning_deltas != self._reasoning_saved:
+            self._reasoning_saved = reply.reasoning_deltas
+            reasoning = reply.reasoning or None
+        change = MessageUpdate(content=reply.content, reasoning=reasoning)
+        if saver is not None:
             saver.save(self.row.id, change)
             return True
         try:

@@ -342,6 +342,7 @@ class MarkdownView(Widget):
         self._sizes: list[int] = []  # characters of each finished block
         self._first = 0  # the first finished block shown
         self._tail_chars = 0  # characters of the finished blocks from `_first` on
+        self._dropped_chars = 0  # characters of the folded blocks let go (`_fold`)
         self.window_chars = WINDOW_CHARS
         self._open_block = Block([], False)
         self._open_dirty = True
@@ -372,6 +373,8 @@ class MarkdownView(Widget):
 
     @property
     def source(self) -> str:
+        """The text it holds: all it was given but what folded out of its window (the
+        reply and the store hold the whole text)."""
         return self._splitter.text
 
     @property
@@ -490,7 +493,7 @@ class MarkdownView(Widget):
             pieces = [*rendered[self._first :]]
             if not behind:
                 pieces.append(self._open_block)
-            if self._first:
+            if self._first or self._dropped_chars:
                 pieces.insert(0, self._folded_notice())
             self._shown = [b.strips for b in pieces if b.strips]
             self._starts, line = [], 0
@@ -524,6 +527,20 @@ class MarkdownView(Widget):
                 self._rendered[self._first] = FOLDED  # its strips can go
             self._first += 1
             self._stale = True
+        if self._first:
+            self._drop_folded()
+
+    def _drop_folded(self) -> None:
+        """Let go of the folded blocks, text and all: the view holds its window, not
+        the whole answer (200 MB of reasoning held it a second time). The lists stay
+        aligned by index: block i, its size, its rendering (if made)."""
+        first = self._first
+        self._dropped_chars += sum(self._sizes[:first])
+        self._splitter.drop(first)
+        del self._sizes[:first]
+        del self._rendered[:first]
+        self._relook_blocks = max(0, self._relook_blocks - first)
+        self._first = 0
 
     def _behind(self) -> int:
         """Characters of the finished blocks not rendered yet (nor folded)."""
@@ -537,7 +554,7 @@ class MarkdownView(Widget):
 
     def _folded_notice(self) -> Block:
         assert self._renderer is not None
-        hidden = sum(self._sizes[: self._first])
+        hidden = self._dropped_chars + sum(self._sizes[: self._first])
         words = (
             f"⋯ {hidden:,} earlier characters of this answer are not shown here "
             "(all of it is kept: ^b copies it, export writes it)"
