@@ -9,6 +9,7 @@ import pytest
 
 from deepseek_tui.api import DeepSeekClient
 from deepseek_tui.emulator import Emulator, Faults
+from deepseek_tui.markdown import BlockSplitter
 from deepseek_tui.messages import MessageUpdate
 from deepseek_tui.session import Session
 from deepseek_tui.store import Store
@@ -43,3 +44,19 @@ async def test_once_the_answer_streams_its_saves_leave_the_reasoning_alone(
     assert saved.reasoning == session.history[-1].reasoning and saved.reasoning
     assert final.reasoning == saved.reasoning
     store.close()
+
+
+def test_a_view_keeps_the_end_of_an_open_block_of_any_size() -> None:
+    # Reasoning without a blank line is one open block: a view showing its end as
+    # plain text held all of it (200 MB) and joined it at every render step.
+    splitter = BlockSplitter(keep_open=1_000)
+    line = "".join(f"word{index} " for index in range(100_000))  # ~690,000, no line end
+    for start in range(0, len(line), 500):
+        splitter.feed(line[start : start + 500])
+        assert len(splitter.open_text) <= 2_000
+        assert sum(map(len, splitter._line)) <= 2_000
+    assert line.endswith(splitter.open_text) and len(splitter.open_text) >= 1_000
+    splitter.feed("\n\n# next\n")
+    splitter.finish()
+    assert len(splitter.blocks) == 1 and len(splitter.blocks[0]) <= 2_002
+    assert splitter.open_text == "# next\n"

@@ -334,7 +334,9 @@ class MarkdownView(Widget):
 
     def __init__(self, text: str = "", *, classes: str = "", id: str | None = None) -> None:
         super().__init__(classes=classes, id=id)
-        self._splitter = BlockSplitter()
+        # An open block past BLOCK_CHARS shows its end as plain text: twice that is
+        # kept, not the whole of it.
+        self._splitter = BlockSplitter(keep_open=2 * BLOCK_CHARS)
         self._renderer: Renderer | None = None
         self._base = Style()  # the widget's own colours, as the strips were made with
         self._look: tuple[str, int] | None = None  # (theme, width) the strips were made for
@@ -485,7 +487,15 @@ class MarkdownView(Widget):
             self._open_dirty = True  # the open block waits for the blocks before it
         elif self._open_dirty:
             before = rendered[-1] if len(rendered) > self._first else None
-            self._open_block = self._render_one(self._splitter.open_text, before)
+            text = self._splitter.open_text
+            if self._streaming and len(text) > BLOCK_CHARS:
+                # A block too large for Markdown, still growing: its last screens, and
+                # rests between steps, as for a stream the view had to catch up with.
+                text = text[-CATCH_UP_CHARS:]
+                self._caught_up = True
+                self._open_block = self._renderer.render_plain(text, self._base)
+            else:
+                self._open_block = self._render_one(text, before)
             self._open_dirty = False
             self._stale = True
         if self._stale and not (behind and len(rendered) < self._relook_blocks):
