@@ -108,7 +108,8 @@ class History:
             self.store.delete_archived()
 
     def close(self) -> None:
-        """Delete for good what was deleted in this run: undo lasts until now."""
+        """Delete for good what was deleted in this run: undo lasts until now. One
+        that another window went on writing in (and so showed again) is left."""
         with contextlib.suppress(StoreError):
             while self._deleted:
-                self.store.delete_conversation(self._deleted.pop())
+                self.store.delete_archived(self._deleted.pop())

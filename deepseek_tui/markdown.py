@@ -151,6 +151,10 @@ _join = "".join
 _CONTINUATION = re.compile(r"^(\s|[-*+>|]|\d+[.)])")
 
 
+# What of a long line a splitter that keeps the end of its open block looks at.
+_LINE_HEAD = 1_024
+
+
 class BlockSplitter:
     """Cuts Markdown text, fed in pieces, into top-level blocks.
 
@@ -164,9 +168,16 @@ class BlockSplitter:
     costs.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, keep_open: int | None = None) -> None:
         self.blocks: list[str] = []  # finished blocks, each ending with its blank line
         self._open: list[str] = []  # the block being written
+        # With `keep_open`, an open block that grows past twice that keeps its last
+        # `keep_open` characters (and a line, its first `_LINE_HEAD`: enough to tell
+        # a fence or a blank line): 200 MB of reasoning without a blank line is not
+        # held whole by a view that shows its end.
+        self._keep_open = keep_open
+        self._open_size = 0
+        self._line_size = 0
         self._open_has_text = False  # any of it is more than whitespace
         self._line: list[str] = []  # the line being written
         self._fences = FenceScanner()
@@ -188,7 +199,13 @@ class BlockSplitter:
 
     @property
     def text(self) -> str:
+        """What it holds: all it was fed, but for the blocks `drop` let go."""
         return _join(self.blocks) + self.open_text
+
+    def drop(self, count: int) -> None:
+        """Let go of the first `count` finished blocks (a view that folded them and
+        will not show them again): `blocks` starts after them."""
+        del self.blocks[:count]
 
     def feed(self, text: str) -> int:
         """Take more text; returns how many blocks it finished."""
@@ -204,11 +221,22 @@ class BlockSplitter:
         self._open.append(piece)
         if not self._open_has_text and piece.strip():
             self._open_has_text = True
-        self._line.append(piece)
+        keep = self._keep_open
+        if keep is not None:
+            self._open_size += len(piece)
+            if self._open_size > 2 * keep:
+                self._open[:] = [_join(self._open)[-keep:]]
+                self._open_size = keep
+            if self._line_size < _LINE_HEAD:
+                self._line.append(piece)
+            self._line_size += len(piece)
+        else:
+            self._line.append(piece)
         if not piece.endswith("\n"):
             return
         line = _join(self._line)
         self._line.clear()
+        self._line_size = 0
         if may_split and not self._fences.inside and not line.strip() and self._open_has_text:
             self._splitting = True
         self._fences.feed(line)
@@ -236,6 +264,7 @@ class BlockSplitter:
         if body and not _CONTINUATION.match(body):
             self.blocks.append(_join(self._open))
             self._open, self._open_has_text = [], False
+            self._open_size = 0
         # The blank lines held were just decided on: only a blank line after the
         # next text can be a split point.
         seen_text = False

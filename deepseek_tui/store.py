@@ -286,6 +286,9 @@ class Store:
         self.read_only = False
         # Whether `messages_cjk` is there and kept current (set by `_migrate`).
         self.cjk_index = False
+        # The conversations hidden over this connection (`set_archived`): this
+        # process's deletes, which a session never takes for another window's.
+        self.hidden: set[str] = set()
 
     @classmethod
     def open(cls, path: Path | str, *, read_only: bool | None = None) -> Store:
@@ -572,11 +575,21 @@ class Store:
                 "UPDATE conversations SET archived = ? WHERE id = ?",
                 (int(archived), conversation_id),
             )
+        if archived:
+            self.hidden.add(conversation_id)
+        else:
+            self.hidden.discard(conversation_id)
 
-    def delete_archived(self) -> int:
-        """Delete for good every hidden (archived) conversation; returns how many."""
+    def delete_archived(self, conversation_id: str | None = None) -> int:
+        """Delete for good every hidden (archived) conversation, or this one if it is
+        still hidden (a window that went on writing in it showed it again); returns
+        how many."""
         with self._write() as db:
-            return db.execute("DELETE FROM conversations WHERE archived = 1").rowcount
+            if conversation_id is None:
+                return db.execute("DELETE FROM conversations WHERE archived = 1").rowcount
+            return db.execute(
+                "DELETE FROM conversations WHERE id = ? AND archived = 1", (conversation_id,)
+            ).rowcount
 
     def set_pinned(self, conversation_id: str, pinned: bool) -> None:
         with self._write() as db:

@@ -19,6 +19,7 @@ import pytest
 from deepseek_tui.api import DeepSeekClient
 from deepseek_tui.config import Paths
 from deepseek_tui.emulator import Emulator, Faults
+from deepseek_tui.history import History
 from deepseek_tui.messages import MessageDraft, MessageUpdate
 from deepseek_tui.session import Session
 from deepseek_tui.store import Store
@@ -269,3 +270,106 @@ def test_a_second_store_on_the_file_keeps_what_the_first_writes(tmp_path: Path) 
     assert _read_in_another_process(database, question.id) == "changed again"
     second.close()
     first.close()
+
+
+# --- a conversation deleted by another process -------------------------------------------
+
+
+def _deleted_by_another(database: Path, conversation_id: str) -> None:
+    """What a second window does: its delete (hidden, undoable), then its quit (for good)."""
+    other = Store.open(database)
+    other.set_archived(conversation_id, True)
+    other.delete_conversation(conversation_id)
+    other.close()
+
+
+async def test_an_answer_whose_conversation_is_deleted_mid_stream_is_saved_again(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    # Issue 19 §3: the answer's saves went to rows that were gone, the next question
+    # failed an assert (nothing sent, nothing said) and the database kept nothing.
+    emulator.faults = Faults(token_delay=0.005)
+    database = tmp_path / "conversations.db"
+    store = Store.open(database)
+    answer = " ".join(f"token{index}" for index in range(120))
+    async with DeepSeekClient(emulator.base_url, TEST_KEY) as client:
+        session = Session(client, store, model="deepseek-chat", save_interval=0.02)
+        shown, deleted = "", False
+        async with contextlib.aclosing(session.send(f"echo: {answer}")) as events:
+            async for event in events:
+                shown += getattr(event, "text", "")
+                if len(shown) > 100 and not deleted:  # its row is saved by then
+                    _deleted_by_another(database, session.conversation.id)
+                    deleted = True
+        assert shown == answer
+        conversation_id = session.conversation.id
+        assert session.take_notice() is not None and session.take_notice() is None  # once
+        saved = store.messages(conversation_id)
+        assert [(m.role, m.content) for m in saved] == [
+            ("user", f"echo: {answer}"),
+            ("assistant", answer),
+        ]
+        assert saved[1].finish_reason == "stop" and session.history == saved
+
+        await drain_reply(session.send("echo: and then"))
+        sent = [r.body["messages"] for r in emulator.requests if r.path.endswith("/completions")]
+        assert [m["content"] for m in sent[-1]] == [f"echo: {answer}", answer, "echo: and then"]
+    saved = store.messages(conversation_id)
+    assert [m.content for m in saved][2:] == ["echo: and then", "and then"]
+    assert session.store_error is None
+    store.close()
+
+
+async def test_a_question_into_a_conversation_deleted_meanwhile_goes_out_and_is_saved(
+    client: DeepSeekClient, tmp_path: Path, emulator: Emulator
+) -> None:
+    database = tmp_path / "conversations.db"
+    store = Store.open(database)
+    session = Session(client, store, model="deepseek-chat")
+    await drain_reply(session.send("echo: first"))
+    _deleted_by_another(database, session.conversation.id)
+    await drain_reply(session.send("echo: second"))
+    assert emulator.requests[-1].body["messages"][-1]["content"] == "echo: second"
+    saved = store.messages(session.conversation.id)
+    assert [m.content for m in saved] == ["echo: first", "first", "echo: second", "second"]
+    assert session.take_notice() is not None
+    # ^r after it: the question it answers is the last one, with the whole history.
+    await drain_reply(session.regenerate())
+    assert [m["content"] for m in emulator.requests[-1].body["messages"]] == [
+        "echo: first",
+        "first",
+        "echo: second",
+    ]
+    store.close()
+
+
+async def test_a_conversation_hidden_by_another_window_mid_stream_outlives_its_quit(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    # The other window's delete is undoable until it quits: the answer goes on into the
+    # hidden conversation, which is shown again, so that the quit deletes nothing.
+    emulator.faults = Faults(token_delay=0.005)
+    database = tmp_path / "conversations.db"
+    store, other = Store.open(database), Store.open(database)
+    second_window = History(other)
+    async with DeepSeekClient(emulator.base_url, TEST_KEY) as client:
+        session = Session(client, store, model="deepseek-chat", save_interval=0.02)
+        shown = ""
+        async with contextlib.aclosing(session.send("echo: " + "word " * 60)) as events:
+            async for event in events:
+                shown += getattr(event, "text", "")
+                if len(shown) > 40 and not second_window.can_undo:
+                    second_window.delete(session.conversation.id)
+    assert session.take_notice() is not None
+    second_window.close()
+    other.close()
+    saved = store.messages(session.conversation.id)
+    assert [m.role for m in saved] == ["user", "assistant"] and saved[1].content == shown
+    assert [c.conversation.id for c in store.list_conversations()] == [session.conversation.id]
+    store.close()
+
+
+async def drain_reply(reply) -> None:
+    async with contextlib.aclosing(reply) as events:
+        async for _ in events:
+            pass

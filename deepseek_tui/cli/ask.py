@@ -156,6 +156,8 @@ async def _ask(
             store.close()
     reasoning.close(reply, answer_follows=False)
     out.end_line_if_tty()
+    if notice := session.take_notice():
+        _say(notice)
     if session.store_error:
         _say(session.store_error)
     reason = reply.finish_reason

@@ -46,12 +46,13 @@ from deepseek_tui.context import (
     prompt_tokens_from_error,
     window_from_error,
 )
-from deepseek_tui.messages import Message, MessageDraft, MessageUpdate
+from deepseek_tui.messages import Message, MessageDraft, MessageFields, MessageUpdate
 from deepseek_tui.pricing import cost, is_peak, price_for
 from deepseek_tui.session.reply import Reply
 from deepseek_tui.session.saver import AnswerRecord, draft, update
 from deepseek_tui.session.window import ContextWindow, sendable
-from deepseek_tui.store import Conversation, Store, StoreError
+from deepseek_tui.store import Conversation, NewConversation, Store, StoreError
+from deepseek_tui.timestamps import now_iso
 from deepseek_tui.titles import TitleReply, clean_title, title_for, title_request
 
 if TYPE_CHECKING:
@@ -64,6 +65,11 @@ SUMMARY_REQUEST = (
     "Summarize our conversation so far for a fresh start: the goal, what was decided or "
     "found, open questions, and any code, names or figures still needed. Write it as "
     "notes to yourself, without a preamble."
+)
+# Said once when the conversation this session writes into was deleted by another
+# process (a second window): it is kept, as this window has it.
+DELETED_ELSEWHERE = (
+    "This conversation was deleted in another window; it is kept, with what this window has of it."
 )
 
 
@@ -112,6 +118,8 @@ class Session:
         self.conversation: Conversation | None = None
         self.history: list[Message | MessageDraft] = []
         self.store_error: str | None = None
+        # A sentence to say once (`take_notice`): the conversation was saved again.
+        self.notice: str | None = None
         # Answers in the history whose final save failed, by row: saved at the next send.
         self._unsaved: dict[int, Message] = {}
         # The context window: its size, the turns left out, the server's last count.
@@ -510,7 +518,12 @@ class Session:
             raise RuntimeError("Session.client must be set before sending")
         conversation_id = self.conversation.id if self.conversation is not None else None
         record = AnswerRecord(
-            self.store, conversation_id, parent=self._last_id(), row=row, failed=self._store_failed
+            self.store,
+            conversation_id,
+            parent=self._last_id(),
+            row=row,
+            failed=self._store_failed,
+            moved=lambda: self._moved(conversation_id),
         )
         saved_at = 0.0
         outcome: FinishReason | str = FinishReason.STOPPED
@@ -594,8 +607,9 @@ class Session:
         assert self.store is not None
         if isinstance(message, Message):  # its row is there, behind
             saved = update(self.store, message.id, MessageUpdate.from_message(message))
-            assert saved is not None
-            return saved
+            if saved is not None:
+                return saved
+            message = as_draft(message)  # its row is gone meanwhile: added again
         if self.conversation is None:
             # One transaction: a full disk leaves no conversation without messages.
             self.conversation, stored = self.store.start_conversation(
@@ -611,6 +625,7 @@ class Session:
         if self.store is None:
             return draft
         try:
+            self._save_again_if_gone()
             self._save_pending()
             parent = self._last_id()
             if self.conversation is None:
@@ -650,13 +665,84 @@ class Session:
         else:
             message = draft(reply).updated(final)
         self.history.append(message)
+        # Deleted elsewhere while it streamed: saved again (or brought back).
+        if self._moved(record.conversation_id) is not None:
+            message = self.history[-1]
         reply.message = message
         if cancelled:
             raise asyncio.CancelledError  # after the answer is kept: the next send's parent
 
+    def take_notice(self) -> str | None:
+        """What to say once (the conversation was saved again), then None."""
+        notice, self.notice = self.notice, None
+        return notice
+
+    def _moved(self, conversation_id: str | None) -> tuple[str, int | None] | None:
+        """When the conversation `conversation_id`, still the one open, was deleted
+        elsewhere: keep it (`_save_again_if_gone`); where the next message goes when
+        it was written again (the conversation and its last message), else None."""
+        conversation = self.conversation
+        if conversation is None or conversation.id != conversation_id:
+            return None
+        try:
+            if not self._save_again_if_gone():
+                return None
+        except (StoreError, OSError) as error:
+            self._store_failed(error)
+            return None
+        assert self.conversation is not None
+        return self.conversation.id, self._last_id()
+
+    def _save_again_if_gone(self) -> bool:
+        """Another process (a second window, `history delete`) deleted the open
+        conversation: keep it, and say so once. Deleted for good, it is written again,
+        whole, as this session has it (the branch it shows, what it kept in memory
+        included), in one transaction and under the same id: every later save would
+        go to rows that are not there. Only hidden (the other window can still undo),
+        it is shown again, so that window's quit leaves it (`History.close` deletes
+        what is still hidden). This process's own delete stays (`Store.hidden`).
+        True when it was written again."""
+        store, conversation = self.store, self.conversation
+        if store is None or conversation is None or store.read_only:
+            return False
+        found = store.get_conversation(conversation.id)
+        if found is not None:
+            if found.archived and conversation.id not in store.hidden:
+                store.set_archived(conversation.id, False)
+                self.notice = DELETED_ELSEWHERE
+            return False
+        drafts = tuple(as_draft(message) for message in self.history)
+        if not drafts:  # nothing of it here either: the next send starts a new one
+            self.conversation = None
+            return False
+        self.conversation = store.insert_conversation(
+            NewConversation(
+                conversation.title,
+                conversation.created_at,
+                now_iso(),
+                drafts,
+                id=conversation.id,
+            )
+        )
+        # In place: the view holds this list (`MessageWindow.show`).
+        self.history[:] = store.messages(self.conversation.id)
+        self._unsaved.clear()
+        self._saved_parameters = None
+        self._save_parameters()
+        self.notice = DELETED_ELSEWHERE
+        return True
+
     def _store_failed(self, error: BaseException) -> None:
         # The conversation stays in memory; the UI shows this sentence.
         self.store_error = f"Could not save to the history database: {str(error).rstrip('.')}."
+
+
+def as_draft(message: Message | MessageDraft) -> MessageDraft:
+    """The message without its row, its time kept: to be written again."""
+    if isinstance(message, MessageDraft):
+        return message
+    said = {field: getattr(message, field) for field in MessageFields.__dataclass_fields__}
+    return MessageDraft(**said, created_at=message.created_at)
 
 
 def parameters_from(settings: Settings, preset: str | None = None) -> Parameters:

@@ -50,6 +50,8 @@ class Reply:
         # A continued answer starts from the text it continues.
         self._content = [content] if content else []
         self._reasoning = [reasoning] if reasoning else []
+        # How many reasoning deltas came: whether it changed, without joining it.
+        self.reasoning_deltas = 0
         self._events = events_of(self)
         self._iterated = False
 
@@ -81,7 +83,13 @@ class Reply:
         return bool(self._reasoning)
 
     def add(self, event: ContentDelta | ReasoningDelta) -> None:
-        (self._content if isinstance(event, ContentDelta) else self._reasoning).append(event.text)
+        if not event.text:  # so that `has_reasoning` means some text
+            return
+        if isinstance(event, ContentDelta):
+            self._content.append(event.text)
+        else:
+            self._reasoning.append(event.text)
+            self.reasoning_deltas += 1
 
     def raise_for_error(self) -> None:
         """Raise the wire's error, if the request failed."""

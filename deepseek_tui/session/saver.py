@@ -39,6 +39,7 @@ class AnswerRecord:
         parent: int | None,
         row: Message | None,
         failed: Callable[[BaseException], None],
+        moved: Callable[[], tuple[str, int | None] | None] = lambda: None,
     ) -> None:
         # No store, or no conversation (history off): nothing is saved.
         self._store = store if conversation_id is not None else None
@@ -46,28 +47,43 @@ class AnswerRecord:
         self._parent = parent  # the question it answers
         self.row = row
         self._failed = failed
+        # Where the answer goes when its conversation was deleted elsewhere and the
+        # session saved it again (conversation, parent); None when it was not.
+        self._moved = moved
+        self._reasoning_saved = -1  # `Reply.reasoning_deltas` at the last save
         # A thread and a connection of its own for a store file; a store in memory
         # has no file to open again, and saves on the loop.
         path = self._store.path if self._store is not None else None
         self._saver = AnswerSaver(path) if path is not None else None
 
+    @property
+    def conversation_id(self) -> str | None:
+        """The conversation the answer is saved in (None: it is not saved)."""
+        return self._conversation_id if self._store is not None else None
+
     def create(self, reply: Reply) -> None:
         """The answer's row, as it stands (at its first delta)."""
         if self._store is None or self._conversation_id is None:
             return
-        try:
-            self.row = self._store.add_message(
-                self._conversation_id, draft(reply), parent_id=self._parent
-            )
-        except (StoreError, OSError) as error:
-            self._failed(error)
+        for attempt in range(2):
+            try:
+                self.row = self._store.add_message(
+                    self._conversation_id, draft(reply), parent_id=self._parent
+                )
+                self._reasoning_saved = reply.reasoning_deltas
+                return
+            except (StoreError, OSError) as error:
+                moved = self._moved() if attempt == 0 else None
+                if moved is None:
+                    self._failed(error)
+                    return
+                self._conversation_id, self._parent = moved
 
     def save(self, reply: Reply) -> bool:
         """Save the answer so far; False when the last save is still under way (or
         resting: `AnswerSaver.ready`), to be tried again at the next delta."""
         if self._store is None or self.row is None:
             return True
-        change = MessageUpdate(content=reply.content, reasoning=reply.reasoning or None)
         saver = self._saver
         if saver is not None:
             failure = saver.failure()
@@ -75,6 +91,14 @@ class AnswerRecord:
                 self._failed(failure)
             if not saver.ready():
                 return False
+        # The reasoning only when it grew: once the answer streams, each save would
+        # otherwise copy and write all of it again (200 MB of it, every save).
+        reasoning = None
+        if reply.reasoning_deltas != self._reasoning_saved:
+            self._reasoning_saved = reply.reasoning_deltas
+            reasoning = reply.reasoning or None
+        change = MessageUpdate(content=reply.content, reasoning=reasoning)
+        if saver is not None:
             saver.save(self.row.id, change)
             return True
         try:

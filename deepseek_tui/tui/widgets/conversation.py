@@ -190,6 +190,22 @@ class Conversation(MessageWindow["Entry"]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker is self._reply:
             self.refresh_bindings()  # Stop, and Esc for an edit, offered or not
+            if event.state == WorkerState.ERROR:
+                self._say_failed(event.worker.error)
+
+    def _say_failed(self, error: BaseException | None) -> None:
+        """A reply that failed in a way the session does not report (a bug) is said,
+        never left as an empty answer header with nothing sent (issue 19 §3)."""
+        from deepseek_tui.config import hide_keys
+        from deepseek_tui.terminal import sanitize
+
+        said = f"{type(error).__name__}: {error}" if error is not None else "unknown error"
+        self.notify(
+            f"The answer failed: {sanitize(hide_keys(said), name=True)}",
+            title="request failed",
+            severity="error",
+            markup=False,
+        )
 
     async def _stream(self, mode: Mode, text: str, attachments: tuple[Attachment, ...]) -> None:
         """Stream an answer: `send` text, `regenerate` the last one, or `continue`
@@ -226,6 +242,9 @@ class Conversation(MessageWindow["Entry"]):
         finally:
             gc.enable()
             self.call_after_refresh(gc.collect, 1)
+            notice = session.take_notice()  # the conversation was saved again
+            if notice:
+                self.notify(notice, severity="warning", markup=False)
 
     def on_assistant_message_finished(self, event: AssistantMessage.Finished) -> None:
         """After an edit or a regenerate, the new question and answer show n/m (the

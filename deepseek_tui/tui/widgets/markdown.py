@@ -334,7 +334,9 @@ class MarkdownView(Widget):
 
     def __init__(self, text: str = "", *, classes: str = "", id: str | None = None) -> None:
         super().__init__(classes=classes, id=id)
-        self._splitter = BlockSplitter()
+        # An open block past BLOCK_CHARS shows its end as plain text: twice that is
+        # kept, not the whole of it.
+        self._splitter = BlockSplitter(keep_open=2 * BLOCK_CHARS)
         self._renderer: Renderer | None = None
         self._base = Style()  # the widget's own colours, as the strips were made with
         self._look: tuple[str, int] | None = None  # (theme, width) the strips were made for
@@ -342,6 +344,7 @@ class MarkdownView(Widget):
         self._sizes: list[int] = []  # characters of each finished block
         self._first = 0  # the first finished block shown
         self._tail_chars = 0  # characters of the finished blocks from `_first` on
+        self._dropped_chars = 0  # characters of the folded blocks let go (`_fold`)
         self.window_chars = WINDOW_CHARS
         self._open_block = Block([], False)
         self._open_dirty = True
@@ -372,6 +375,8 @@ class MarkdownView(Widget):
 
     @property
     def source(self) -> str:
+        """The text it holds: all it was given but what folded out of its window (the
+        reply and the store hold the whole text)."""
         return self._splitter.text
 
     @property
@@ -482,7 +487,15 @@ class MarkdownView(Widget):
             self._open_dirty = True  # the open block waits for the blocks before it
         elif self._open_dirty:
             before = rendered[-1] if len(rendered) > self._first else None
-            self._open_block = self._render_one(self._splitter.open_text, before)
+            text = self._splitter.open_text
+            if self._streaming and len(text) > BLOCK_CHARS:
+                # A block too large for Markdown, still growing: its last screens, and
+                # rests between steps, as for a stream the view had to catch up with.
+                text = text[-CATCH_UP_CHARS:]
+                self._caught_up = True
+                self._open_block = self._renderer.render_plain(text, self._base)
+            else:
+                self._open_block = self._render_one(text, before)
             self._open_dirty = False
             self._stale = True
         if self._stale and not (behind and len(rendered) < self._relook_blocks):
@@ -490,7 +503,7 @@ class MarkdownView(Widget):
             pieces = [*rendered[self._first :]]
             if not behind:
                 pieces.append(self._open_block)
-            if self._first:
+            if self._first or self._dropped_chars:
                 pieces.insert(0, self._folded_notice())
             self._shown = [b.strips for b in pieces if b.strips]
             self._starts, line = [], 0
@@ -524,6 +537,20 @@ class MarkdownView(Widget):
                 self._rendered[self._first] = FOLDED  # its strips can go
             self._first += 1
             self._stale = True
+        if self._first:
+            self._drop_folded()
+
+    def _drop_folded(self) -> None:
+        """Let go of the folded blocks, text and all: the view holds its window, not
+        the whole answer (200 MB of reasoning held it a second time). The lists stay
+        aligned by index: block i, its size, its rendering (if made)."""
+        first = self._first
+        self._dropped_chars += sum(self._sizes[:first])
+        self._splitter.drop(first)
+        del self._sizes[:first]
+        del self._rendered[:first]
+        self._relook_blocks = max(0, self._relook_blocks - first)
+        self._first = 0
 
     def _behind(self) -> int:
         """Characters of the finished blocks not rendered yet (nor folded)."""
@@ -537,7 +564,7 @@ class MarkdownView(Widget):
 
     def _folded_notice(self) -> Block:
         assert self._renderer is not None
-        hidden = sum(self._sizes[: self._first])
+        hidden = self._dropped_chars + sum(self._sizes[: self._first])
         words = (
             f"⋯ {hidden:,} earlier characters of this answer are not shown here "
             "(all of it is kept: ^b copies it, export writes it)"

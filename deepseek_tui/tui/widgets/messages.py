@@ -242,6 +242,11 @@ class AssistantMessage(Vertical):
     def reasoning(self) -> str:
         return self._reasoning if self._reply is None else self._reply.reasoning
 
+    @property
+    def _thought(self) -> bool:
+        """Whether there is reasoning, without joining it (200 MB would be copied)."""
+        return bool(self._reasoning) if self._reply is None else self._reply.has_reasoning
+
     def compose(self) -> ComposeResult:
         badge = Static(self._badge(), classes="badge")
         badge.display = self._speaks
@@ -255,7 +260,7 @@ class AssistantMessage(Vertical):
             collapsed=not live and not self.reasoning_expanded,
             classes="reasoning",
         )
-        panel.display = bool(self.reasoning) or live
+        panel.display = self._thought or live
         yield panel
         answer = MarkdownView(self.content, classes="answer")
         answer.display = bool(self.content)  # no empty line under a failed answer
@@ -271,7 +276,7 @@ class AssistantMessage(Vertical):
     def _speaks(self) -> bool:
         """Whether anything is shown under the model's name: a failure before the
         first token is the app's notice alone."""
-        return not self.error or bool(self.content or self.reasoning or self.branch)
+        return not self.error or bool(self.content or self._thought or self.branch)
 
     def _notice(self) -> Static:
         notice = Static(Text(sanitize(self.error)), classes="error")
@@ -293,7 +298,7 @@ class AssistantMessage(Vertical):
     def on_mount(self) -> None:
         if not self.children:  # removed before its parts were mounted (shown twice)
             return
-        if not self.finished and not self.reasoning:
+        if not self.finished and not self._thought:
             self.query_one(".reasoning", Collapsible).display = False
         self._show_status()
 
@@ -369,7 +374,7 @@ class AssistantMessage(Vertical):
         if not self._answer_started:
             self._answer_started = True
             self.query_one(".answer").display = True
-            if self.reasoning:
+            if self._thought:
                 # The session's measure (set before this text reached us), the one
                 # `finish` shows and the history keeps: the label does not change.
                 measured = self._reply.reasoning_seconds if self._reply is not None else None
@@ -444,7 +449,7 @@ class AssistantMessage(Vertical):
         for part in self.query(MarkdownView):
             await part.finish()
         panel = self.panel
-        if self.reasoning:
+        if self._thought:
             if seconds is None and "Thinking…" in panel.title:
                 seconds = clock() - self.started
             if seconds is not None:

@@ -18,6 +18,7 @@ callable the prompt keeps the whole flow and the screen only says which screen i
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -248,20 +249,26 @@ class Prompt(Vertical):
 
     @work(exclusive=True, group="attach")
     async def attach(self, path: Path) -> None:
-        """Read `path` and add it as a chip; ask first when it is over the limit."""
+        """Read `path` and add it as a chip; ask first when it is over the limit. The
+        file is read in a thread: a slow disk (or a large file allowed) never holds up
+        a frame; the worker itself stays on the loop, as it asks in a dialog."""
         from deepseek_tui.attachments import AttachError, TooLarge, read_attachment
         from deepseek_tui.tui.widgets.dialogs import Confirm
 
         limit = self._limit_kb()
         try:
             try:
-                read = read_attachment(path, limit_kb=limit, how_to_allow="attach it anyway?")
+                read = await asyncio.to_thread(
+                    read_attachment, path, limit_kb=limit, how_to_allow="attach it anyway?"
+                )
             except TooLarge as large:
                 if not await self.app.push_screen_wait(
                     Confirm(str(large), yes="Attach", no="Don't attach")
                 ):
                     return
-                read = read_attachment(path, limit_kb=limit, allow_large=True)
+                read = await asyncio.to_thread(
+                    read_attachment, path, limit_kb=limit, allow_large=True
+                )
         except AttachError as error:
             self.notify(sanitize(str(error)), severity="error", timeout=8, markup=False)
             return
