@@ -210,7 +210,9 @@ class ChatScreen(Screen[None]):
         self.title_bar.title = conversation.shown_title if conversation is not None else ""
         status = self.status
         status.demo = self.app.demo
-        self._show_model(self.session.model, self.session.thinks)
+        # The model, thinking, JSON mode and the gauge: the next request's, as sent.
+        shown = show_gauge(status, self.session, self.prompt.draft)
+        self._show_model(shown.model, shown.thinks)
         if last is not None:
             status.last = last
         status.credits = self.session.remaining_credits or ""
@@ -220,7 +222,6 @@ class ChatScreen(Screen[None]):
             status.problem = "history off (^l says why)"
         else:
             status.problem = ""
-        self.update_gauge()
         sidebar = self._sidebar()
         if sidebar is not None:  # else it marks the open one when it is mounted
             sidebar.mark_open(self._open_id())
@@ -257,6 +258,7 @@ class ChatScreen(Screen[None]):
             new_conversation=self.action_new_conversation,
             retry=self.action_retry,
             update_gauge=self.update_gauge,
+            mark_left_out=self.conversation.mark_left_out,
         )
 
     @on(Prompt.DraftChanged)
