@@ -53,6 +53,11 @@ if TYPE_CHECKING:
     from deepseek_tui.tui.widgets.sidebar import Sidebar
 
 STREAMING = "An answer is still streaming: press esc to stop it first."
+# Enter while an answer streams: the question stays, the composer on a new line.
+HELD = (
+    "An answer is still streaming: your message stays here; ⏎ sends it once the "
+    "answer ends (esc stops it)."
+)
 
 
 def _attach_picker() -> AttachPicker:
@@ -163,7 +168,10 @@ class ChatScreen(Screen[None]):
                 if not self.app.session_made:
                     yield EmptyHint()  # a new chat: in the first frame, not mounted after it
             yield Prompt(
-                _attach_picker, limit_kb=lambda: self.app.settings.attach_limit_kb, id="prompt"
+                _attach_picker,
+                limit_kb=lambda: self.app.settings.attach_limit_kb,
+                busy=lambda: self.streaming,
+                id="prompt",
             )
             yield StatusBar(id="status")
         yield KeysFooter(compact=True)
@@ -183,6 +191,7 @@ class ChatScreen(Screen[None]):
         model, thinking = self.app.starting_model()
         self._show_model(model, model_traits(model).thinks(thinking))
         self.status.demo = self.app.demo
+        self.status.preset = self.app.preset or ""
 
     def _after_first_frame(self) -> None:
         # The session is made here (`update_status` asks for it), and the history
@@ -210,9 +219,10 @@ class ChatScreen(Screen[None]):
         self.title_bar.title = conversation.shown_title if conversation is not None else ""
         status = self.status
         status.demo = self.app.demo
-        # The model, thinking, JSON mode and the gauge: the next request's, as sent.
+        # The model, thinking, JSON mode, the preset and the gauge: the next request's.
         shown = show_gauge(status, self.session, self.prompt.draft)
         self._show_model(shown.model, shown.thinks)
+        status.preset = shown.preset or ""
         if last is not None:
             status.last = last
         status.credits = self.session.remaining_credits or ""
@@ -290,7 +300,7 @@ class ChatScreen(Screen[None]):
     async def on_prompt_submitted(self, message: Prompt.Submitted) -> None:
         attachments = message.attachments  # the prompt sends nothing empty
         if self.streaming:
-            self.notify(STREAMING)
+            self.notify(HELD)
             return
         problem = self.session.json_mode_problem(message.text)
         if problem:
@@ -299,7 +309,7 @@ class ChatScreen(Screen[None]):
             return
         if not self.room.fits(message.draft):
             return  # it would not fit: the user chooses what to do, nothing is sent
-        self.prompt.clear()
+        self.prompt.clear(sent=message.text)
         await self.conversation.send(message.text, attachments)
         self._show_editing()
 
@@ -531,11 +541,18 @@ class ChatScreen(Screen[None]):
             return "An answer is streaming: wait for it (or Esc) before switching provider."
         return self.app.switch_provider(provider, model)
 
-    def use_model(self, model: str) -> None:
-        self.session.model = model
-        self.update_status()
-        thinking = "thinking on" if self.session.thinks else "thinking off"
-        self.notify(f"The next message goes to {model} ({thinking}).", markup=False)
+    def use_model(self, model: str, thinking: bool | None = None) -> None:
+        from deepseek_tui.tui.screens.chat_parameters import saying_unsent
+
+        with saying_unsent(self):  # then a parameter the new model does not take
+            if thinking is not None:
+                self.session.thinking = thinking
+            self.session.model = model
+            self.update_status()
+            state = "thinking on" if self.session.thinks else "thinking off"
+            self.notify(
+                f"The next message goes to {sanitize(model, name=True)} ({state}).", markup=False
+            )
 
     def action_settings(self) -> None:
         from deepseek_tui.tui.screens.settings import SavedSettings, SettingsScreen
@@ -611,7 +628,10 @@ class ChatScreen(Screen[None]):
                 f"{self.session.model} {state}; pick another model to change that.", markup=False
             )
             return
-        self.session.thinking = not self.session.thinks
+        from deepseek_tui.tui.screens.chat_parameters import saying_unsent
+
+        with saying_unsent(self):  # penalties stop, effort starts, or the other way
+            self.session.thinking = not self.session.thinks
         self.update_status()
 
     def action_pick_model(self) -> None:
@@ -624,9 +644,7 @@ class ChatScreen(Screen[None]):
                     if problem:
                         self.notify(problem, severity="warning", timeout=10, markup=False)
                         return
-                if choice.thinking is not None:
-                    self.session.thinking = choice.thinking
-                self.use_model(choice.model)
+                self.use_model(choice.model, choice.thinking)
 
         picker = ModelPicker(
             self.app.model_ids(),

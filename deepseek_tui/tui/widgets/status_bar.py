@@ -1,5 +1,6 @@
-"""The line under the composer: model, thinking, JSON mode, the last answer's tokens
-and cost, how full the context window is and the turns left out of it."""
+"""The line under the composer: model, thinking, the preset in use, JSON mode, the
+last answer's tokens and cost, how full the context window is and the turns left out
+of it."""
 
 from __future__ import annotations
 
@@ -95,6 +96,7 @@ class StatusBar(Static):
 
     model: reactive[str] = reactive("")
     thinking: reactive[bool | None] = reactive(None)  # None: the model cannot think
+    preset: reactive[str] = reactive("")  # the preset the conversation started from
     last: reactive[str] = reactive("")  # "last: …" tokens and cost, or "stopped"
     demo: reactive[bool] = reactive(False)
     problem: reactive[str] = reactive("")  # why history is not being saved, if it isn't
@@ -113,9 +115,11 @@ class StatusBar(Static):
         parts: list[tuple[float, str]] = []
         if self.thinking is not None:
             parts.append((2, "thinking on" if self.thinking else "thinking off"))
-        # What the next request does (JSON mode, turns left out) gives way after the
-        # last answer's figures, before the gauge; the turns left out first (the
-        # transcript marks them too).
+        # What the next request is (the preset, JSON mode, turns left out) gives way
+        # after the last answer's figures, before the gauge; the turns left out first
+        # (the transcript marks them too).
+        if self.preset:
+            parts.append((3.5, f"preset {sanitize(self.preset, name=True)}"))
         if self.json_mode:
             parts.append((3.6, "JSON mode"))
         if self.last:
@@ -128,7 +132,7 @@ class StatusBar(Static):
             parts.append((4, self.context))
         if self.left_out:
             turns = "turn" if self.left_out == 1 else "turns"
-            parts.append((3.5, f"{self.left_out} {turns} left out"))
+            parts.append((3.4, f"{self.left_out} {turns} left out"))
         if self.problem:
             parts.append((4, sanitize(self.problem)))
         width = self.content_region.width or self.app.size.width
