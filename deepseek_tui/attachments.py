@@ -10,6 +10,7 @@ import os
 import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path, PurePath
 
 from deepseek_tui.markdown import fence_for
@@ -175,6 +176,9 @@ def language_for(name: str) -> str:
     return _LANGUAGES.get(pure.suffix.lower().lstrip("."), "")
 
 
+# The gauge builds the next request each time the draft changes: a file's block is
+# made once (finding its fence reads every line), not at every keystroke's pause.
+@lru_cache(maxsize=8)
 def fenced(attachment: Attachment) -> str:
     """The attachment as a fenced block headed by its name; the fence is longer than
     any run of backticks in the text that could close it."""

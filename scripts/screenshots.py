@@ -35,6 +35,7 @@ from deepseek_tui.tui.app import DeepSeekApp  # noqa: E402
 from deepseek_tui.tui.themes import load_themes, shipped_themes_dir  # noqa: E402
 from deepseek_tui.tui.widgets import messages  # noqa: E402
 from deepseek_tui.tui.widgets.composer import Composer  # noqa: E402
+from deepseek_tui.tui.widgets.conversation import Conversation, LeftOut  # noqa: E402
 from deepseek_tui.tui.widgets.markdown import MarkdownView  # noqa: E402
 from deepseek_tui.tui.widgets.messages import AssistantMessage  # noqa: E402
 
@@ -188,6 +189,33 @@ async def error(pilot: Pilot) -> None:
     await pilot.pause(0.2)
 
 
+async def left_out(pilot: Pilot) -> None:
+    """Turns left out of what is sent: three long answers fill a small window, the
+    next question would not fit, "Leave out the oldest turns" (d); the transcript
+    marks where sending starts, the status line says how many turns are left out."""
+    for _ in range(3):
+        await ask(pilot, "long 900")
+    pilot.app.screen.query_one(Composer).insert("code")
+    await pilot.press("enter")
+    await until(pilot, lambda: type(pilot.app.screen).__name__ == "ContextFull")
+    await pilot.press("d")
+    await until(pilot, lambda: len(pilot.app.session.history) == 8)
+    await until(pilot, lambda: settled(pilot))
+    view = pilot.app.screen.query_one("#conversation", Conversation)
+    view.scroll_to_message(view.query_one(LeftOut))
+    await pilot.pause(0.5)
+
+
+# The emulator's JSON-mode answer is {"answer": "<the echo>"}: Markdown would have made
+# `**1 words**` bold and taken the backticks away.
+JSON_QUESTION = "echo: In JSON: **1 words** stays as typed, and so does ```python print(1) ```"
+
+
+async def json_mode(pilot: Pilot) -> None:
+    """A JSON-mode answer, shown as it came: one JSON block, no Markdown."""
+    await ask(pilot, JSON_QUESTION)
+
+
 SCENES: dict[str, tuple[Scene, dict[str, object]]] = {
     "chat": (chat, {}),
     "reasoning": (reasoning, {"model": "deepseek-reasoner"}),
@@ -198,6 +226,11 @@ SCENES: dict[str, tuple[Scene, dict[str, object]]] = {
     "presets": (presets, {}),
     "attach": (attach, {}),
     "sidebar": (sidebar, {}),
+    "left-out": (
+        left_out,
+        {"max_tokens": 1000, "providers": {"deepseek": {"context_window": 3500}}},
+    ),
+    "json-mode": (json_mode, {"json_mode": True}),
 }
 
 

@@ -11,6 +11,7 @@ from deepseek_tui.api import DeepSeekClient
 from deepseek_tui.api.request import JSON_MODE_MISSING, Parameters
 from deepseek_tui.config import Settings
 from deepseek_tui.emulator import Emulator
+from deepseek_tui.messages import MessageDraft
 from deepseek_tui.session import Session
 from deepseek_tui.store import Store
 from tests.helpers import chat_bodies
@@ -87,6 +88,34 @@ async def test_switching_provider_keeps_the_conversations_parameters(
     session.set_parameters(Parameters(stop=("END",)))
     session.use_provider(settings, "segmind")
     assert session.parameters.stop == ("END",)
-    # Saving the settings applies their parameters to the open conversation too.
+    # Saving the settings applies what they changed to the open conversation; what
+    # the conversation set for itself, and the settings left alone, stays (issue 18 §1).
     session.apply_settings(Settings(presence_penalty=1.0))
-    assert session.parameters == Parameters(presence_penalty=1.0)
+    assert session.parameters == Parameters(stop=("END",), presence_penalty=1.0)
+
+
+def test_turns_left_out_are_saved_as_the_last_message_left_out(store: Store) -> None:
+    """Issue 18 §1: reopened, the same turns are left out; a branch that does not go
+    through the last message left out is sent whole."""
+    conversation = store.create_conversation("Three turns")
+    parent = None
+    for index in range(3):
+        question = store.add_message(
+            conversation.id, MessageDraft("user", f"q{index}"), parent_id=parent
+        )
+        answer = MessageDraft("assistant", f"a{index}", model="deepseek-chat")
+        parent = store.add_message(conversation.id, answer, parent_id=question.id).id
+    session = Session(None, store, model="deepseek-chat")
+    session.open(conversation.id)
+    session.omit_oldest_turns(1)
+    sent = session.next_request("q3").request.messages
+    assert [m["content"] for m in sent] == ["q1", "a1", "q2", "a2", "q3"]
+
+    again = Session(None, store, model="deepseek-chat")
+    again.open(conversation.id)
+    assert again.omitted_turns == 1
+    assert again.next_request("q3").request.messages == sent
+    other = store.add_message(conversation.id, MessageDraft("user", "q0, asked again"))
+    again.open_at(other.id)
+    assert again.omitted_turns == 0
+    assert [m["content"] for m in again.next_messages()] == ["q0, asked again"]

@@ -80,7 +80,10 @@ class Parameters:
     sent" (the server's default). What a model does not take is left out of its
     request by `ChatRequest.body`, so switching model never makes a request fail.
     `preset` is the name of the preset the conversation started from (never sent):
-    its system prompt, thinking and temperature come back from it when reopened."""
+    its system prompt, thinking and temperature come back from it when reopened.
+    `left_out_through` (never sent either) is the id of the last message requests
+    leave out: it and the turns before it stay in the history, not in requests (a
+    branch that does not go through it is sent whole)."""
 
     json_mode: bool = False
     stop: tuple[str, ...] = ()
@@ -89,6 +92,7 @@ class Parameters:
     max_tokens: int | None = None
     reasoning_effort: str | None = None
     preset: str | None = None
+    left_out_through: int | None = None
 
     def problems(self, model: str | None = None) -> list[str]:
         """What is wrong, as sentences; with `model`, also what it cannot take."""
@@ -148,6 +152,9 @@ class Parameters:
             values["reasoning_effort"] = data["reasoning_effort"]
         if isinstance(data.get("preset"), str) and data["preset"]:
             values["preset"] = data["preset"]
+        through = data.get("left_out_through")
+        if isinstance(through, int) and not isinstance(through, bool) and through >= 1:
+            values["left_out_through"] = through
         return cls(**values)
 
     def summary(self) -> str:
@@ -201,15 +208,25 @@ class ChatRequest:
     def with_parameters(
         cls, model: str, messages: Sequence[dict[str, Any]], parameters: Parameters, **more: Any
     ) -> ChatRequest:
-        """A request carrying a conversation's `Parameters` (its preset's name is
-        the conversation's, not the wire's)."""
+        """A request carrying a conversation's `Parameters` (its preset's name and the
+        turns it leaves out are the conversation's, not the wire's)."""
         values = asdict(parameters)
-        del values["preset"]
+        del values["preset"], values["left_out_through"]
         return cls(model, messages, **values, **more)
 
     @property
     def thinks(self) -> bool:
         return model_traits(self.model).thinks(self.thinking)
+
+    @property
+    def max_tokens_sent(self) -> int | None:
+        """The `max_tokens` the body carries: held to the model's known limit (a
+        conversation may have been set up for another model); None when not sent.
+        The context gauge keeps this much for the answer, as the server counts it."""
+        limit = model_traits(self.model).max_tokens
+        if self.max_tokens is None or limit is None:
+            return self.max_tokens
+        return min(self.max_tokens, limit)
 
     @property
     def json_mode_sent(self) -> bool:
@@ -221,7 +238,7 @@ class ChatRequest:
         fields: reasoners ignore the first two and reject the last with 400. A
         parameter the model does not take is left out (JSON mode for the reasoner,
         `reasoning_effort` unless a V4 model thinks), and `max_tokens` is held to the
-        model's known limit (a conversation may have been set up for another model)."""
+        model's known limit (`max_tokens_sent`)."""
         traits = model_traits(self.model)
         thinks = traits.thinks(self.thinking)
         messages = list(self.messages)
@@ -239,9 +256,8 @@ class ChatRequest:
                 body["frequency_penalty"] = self.frequency_penalty
             if self.presence_penalty is not None:
                 body["presence_penalty"] = self.presence_penalty
-        if self.max_tokens is not None:
-            limit = traits.max_tokens
-            body["max_tokens"] = self.max_tokens if limit is None else min(self.max_tokens, limit)
+        if self.max_tokens_sent is not None:
+            body["max_tokens"] = self.max_tokens_sent
         if self.json_mode_sent:
             body["response_format"] = {"type": "json_object"}
         if self.stop:

@@ -1,7 +1,8 @@
 """The conversation engine, no UI: `Session` (engine.py) sends, persists and streams;
 each answer is a `Reply` (reply.py), iterated for its events and then asked how it
 ended; saver.py saves a streaming answer off the event loop; window.py keeps the
-context window's state (the gauge, the turns left out)."""
+context window's state and makes the next request (`NextRequest`: the body, its
+gauge, the turns left out)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ from deepseek_tui.session.engine import (
     valid_text,
 )
 from deepseek_tui.session.reply import Reply
-from deepseek_tui.session.window import sendable
+from deepseek_tui.session.window import NextRequest, sendable
 
 __all__ = [
     "SAVE_INTERVAL",
     "SUMMARY_REQUEST",
+    "NextRequest",
     "Reply",
     "Session",
     "parameters_from",

@@ -18,7 +18,7 @@ import contextlib
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -36,21 +36,15 @@ from deepseek_tui.api.request import (
     JSON_MODE_MISSING,
     ChatRequest,
     Parameters,
-    build_messages,
     mentions_json,
 )
 from deepseek_tui.config import Settings
-from deepseek_tui.context import (
-    Gauge,
-    omit_oldest_turns,
-    prompt_tokens_from_error,
-    window_from_error,
-)
+from deepseek_tui.context import Gauge, prompt_tokens_from_error, window_from_error
 from deepseek_tui.messages import Message, MessageDraft, MessageFields, MessageUpdate
 from deepseek_tui.pricing import cost, is_peak, price_for
 from deepseek_tui.session.reply import Reply
 from deepseek_tui.session.saver import AnswerRecord, draft, update
-from deepseek_tui.session.window import ContextWindow, sendable
+from deepseek_tui.session.window import ContextWindow, NextRequest
 from deepseek_tui.store import Conversation, NewConversation, Store, StoreError
 from deepseek_tui.timestamps import now_iso
 from deepseek_tui.titles import TitleReply, clean_title, title_for, title_request
@@ -164,12 +158,26 @@ class Session:
         """Take the request parameters from (changed) settings, and this
         conversation's preset on top; the model stays. `parameters` False keeps this
         conversation's own (a provider switch)."""
+        first = self.settings is None
         self.settings = settings
         chosen = self._with_preset(self.preset) or settings
         self._take(chosen, thinking=True)
-        self.default_parameters = parameters_from(settings)
+        before, self.default_parameters = self.default_parameters, parameters_from(settings)
         if parameters:
-            self.set_parameters(parameters_from(chosen, self.preset))
+            wanted = parameters_from(chosen, self.preset)
+            if not first:
+                # A save changes what it changed: JSON mode or max_tokens set for this
+                # conversation, and the turns it leaves out, stay through a save that
+                # left those settings alone.
+                wanted = replace(
+                    self.parameters,
+                    **{
+                        item.name: getattr(wanted, item.name)
+                        for item in fields(wanted)
+                        if getattr(before, item.name) != getattr(self.default_parameters, item.name)
+                    },
+                )
+            self.set_parameters(wanted)
         profile = settings.profile(self.provider)
         self.prices = profile.prices
         self.builtin_prices = profile.builtin_prices
@@ -196,8 +204,8 @@ class Session:
             raise KeyError(conversation_id)
         self.conversation = conversation
         self.history = list(self.store.messages(conversation_id))
-        self._adopt_model()
         self._load_parameters()
+        self._adopt_model()
 
     def open_at(self, message_id: int) -> None:
         """Open the conversation on the branch that goes through this message."""
@@ -210,14 +218,17 @@ class Session:
             raise KeyError(message.conversation_id)
         self.conversation = conversation
         self.history = list(self.store.branch_through(message_id))
-        self._adopt_model()
         self._load_parameters()
+        self._adopt_model()
 
     def _adopt_model(self) -> None:
-        """A reopened conversation goes on with the model that answered last."""
+        """A reopened conversation goes on with the model that answered last, thinking
+        as it did (where the model lets it choose)."""
         for message in reversed(self.history):
             if message.role == "assistant" and message.model:
                 self.model = message.model
+                if message.thinking is not None and model_traits(self.model).thinking == "toggle":
+                    self.thinking = message.thinking
                 return
 
     def branches(self, message: Message | MessageDraft) -> tuple[int, int]:
@@ -319,6 +330,14 @@ class Session:
             return None
         return JSON_MODE_MISSING
 
+    def json_answer(self, model: str | None) -> bool:
+        """Whether an answer of `model` in this conversation is asked for as a JSON
+        object (JSON mode on, and the model takes it), so shown verbatim. The
+        conversation's parameters say it, not the message record: the schema's next
+        step waits on SQLite's trigram (migration 6), and JSON mode is set per
+        conversation."""
+        return ChatRequest.with_parameters(model or self.model, [], self.parameters).json_mode_sent
+
     @property
     def thinks(self) -> bool:
         return model_traits(self.model).thinks(self.thinking)
@@ -346,8 +365,28 @@ class Session:
 
     def omit_oldest_turns(self, turns: int) -> None:
         """Leave the `turns` oldest turns out of this conversation's requests from now
-        on (another conversation or branch is sent whole again)."""
-        self.window.omit_oldest_turns(turns)
+        on, saved with its parameters as the last message left out: reopened, it is
+        sent the same; a branch that does not go through it is sent whole."""
+        through = self.window.last_left_out(turns)
+        row = through.id if isinstance(through, Message) else None
+        self.window.through_entry = through if row is None else None
+        self.set_parameters(replace(self.parameters, left_out_through=row))
+
+    def first_sent(self) -> int:
+        """Where requests start in the history (0: all of it is sent)."""
+        return self.window.first_sent()
+
+    def next_request(
+        self,
+        draft: str = "",
+        attachments: Sequence[Attachment] = (),
+        *,
+        omitted: int | None = None,
+    ) -> NextRequest:
+        """The next request as it will be sent with `draft` (and its files) as the
+        question: the body, its gauge, the turns left out (window.py). What the
+        screen shows of the conversation's state it reads here."""
+        return self.window.next_request(draft, attachments, omitted=omitted)
 
     def next_messages(self, draft: str = "", *, omitted: int | None = None) -> list[dict]:
         return self.window.next_messages(draft, omitted=omitted)
@@ -488,6 +527,7 @@ class Session:
             events,
             model=model or self.model,
             thinking=self.thinks,
+            json_mode=self.json_answer(model or self.model),
             currency=self.currency,
             started=self.clock(),
             content=content,
@@ -495,9 +535,15 @@ class Session:
         )
 
     def request(self) -> ChatRequest:
+        """The request for the history as it is (`next_request`'s: the turns left out,
+        left out)."""
+        return self.window.next_request().request
+
+    def request_for(self, messages: list[dict]) -> ChatRequest:
+        """A request of `messages` with this conversation's model and parameters."""
         return ChatRequest.with_parameters(
             self.model,
-            build_messages(sendable(self.history), self.system_prompt),
+            messages,
             self.parameters,
             thinking=self.thinking,
             temperature=self.temperature,
@@ -511,9 +557,6 @@ class Session:
         answer). A failure ends the events (`reply.error` says); the answer is saved
         however it ended, before a cancellation goes on."""
         request = request or self.request()
-        if self.omitted_turns:
-            messages = omit_oldest_turns(request.messages, self.omitted_turns)
-            request = replace(request, messages=messages)
         if self.client is None:
             raise RuntimeError("Session.client must be set before sending")
         conversation_id = self.conversation.id if self.conversation is not None else None

@@ -30,6 +30,7 @@ class Reply:
         *,
         model: str,
         thinking: bool,
+        json_mode: bool = False,
         currency: str = "USD",
         started: float = 0.0,
         content: str = "",
@@ -37,6 +38,8 @@ class Reply:
     ) -> None:
         self.model = model
         self.thinking = thinking
+        # Asked for as a JSON object (JSON mode, on a model that takes it): shown verbatim.
+        self.json_mode = json_mode
         self.currency = currency  # of `cost`: the provider's prices'
         self.usage: Usage | None = None
         self.cost: float | None = None

@@ -1,15 +1,22 @@
-"""The context window of one session: how full the next request is (the gauge), how
-many of the oldest turns requests leave out, and what the server's counts taught.
+"""The context window of one session, and the next request as it will be sent.
+
+`ContextWindow.next_request` is the one place the next request is made: the messages
+(the turns left out, left out), the parameters, the `max_tokens` the body will carry,
+and the gauge counted from those very messages with that very `max_tokens` kept for
+the answer. The session sends what it says; the screen shows the gauge, the model,
+thinking, JSON mode and the turns left out from it (docs/architecture.md, "context
+gauge").
 
 The arithmetic is `deepseek_tui.context`'s; this part keeps the state it works from
-(the last real count, the window a refusal named, the turns left out) and reads the
-session's history, system prompt, model and `max_tokens` when asked.
+(the last real count, the window a refusal named, the last entry left out when it has
+no row) and reads the session's history, system prompt and parameters when asked.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
 from deepseek_tui.api.models import context_window
 from deepseek_tui.api.request import build_messages
@@ -19,16 +26,17 @@ from deepseek_tui.context import (
     Calibration,
     Gauge,
     estimate_messages,
-    omit_oldest_turns,
     prompt_tokens_from_error,
 )
 from deepseek_tui.messages import MessageDraft
 
 if TYPE_CHECKING:
-    from deepseek_tui.api.request import ChatRequest
+    from deepseek_tui.api.request import ChatRequest, Parameters
+    from deepseek_tui.attachments import Attachment
     from deepseek_tui.messages import Message
 
-    History = list[Message | MessageDraft]
+    Entry = Message | MessageDraft
+    History = list[Entry]
 
 
 class Conversing(Protocol):
@@ -37,9 +45,37 @@ class Conversing(Protocol):
     history: History
     system_prompt: str
     model: str
+    parameters: Parameters
 
     @property
-    def max_tokens(self) -> int | None: ...
+    def preset(self) -> str | None: ...
+
+    def request_for(self, messages: list[dict[str, Any]]) -> ChatRequest: ...
+
+
+@dataclass(frozen=True)
+class NextRequest:
+    """The next request as it will be sent, and what the screen says of it: one
+    object, so the gauge, the status line and the body cannot disagree."""
+
+    request: ChatRequest
+    gauge: Gauge  # of `request.messages`, `request.max_tokens_sent` kept for the answer
+    left_out: int  # the oldest turns not sent (they stay in the history)
+    turns: int  # every turn, the left-out ones and the draft's included
+    preset: str | None
+
+    @property
+    def model(self) -> str:
+        return self.request.model
+
+    @property
+    def thinks(self) -> bool:
+        return self.request.thinks
+
+    @property
+    def json_mode(self) -> bool:
+        """JSON mode is on and the model takes it: the body asks for a JSON object."""
+        return self.request.json_mode_sent
 
 
 class ContextWindow:
@@ -49,9 +85,9 @@ class ContextWindow:
         self._session = session
         # The profile's figure (None: the model table's).
         self.size: int | None = None
-        # The oldest turns left out of requests, for one history (another
-        # conversation or branch starts whole), and the last real count of a request.
-        self._omitted: tuple[History, int] = (session.history, 0)
+        # The last entry left out when it has no row (no store, a failed save); one
+        # with a row is the parameters' `left_out_through`, saved with them.
+        self.through_entry: Entry | None = None
         self._counted: tuple[History, Calibration] | None = None
         self._refused_at: tuple[str, int] | None = None  # (model, the window its 400 named)
 
@@ -64,44 +100,95 @@ class ContextWindow:
             return self._refused_at[1]
         return self.size or context_window(model)
 
+    # --- the turns left out -------------------------------------------------------------
+
+    def first_sent(self, history: Sequence[Entry] | None = None) -> int:
+        """Where requests start in `history` (the session's): just after the last
+        entry left out; 0 (all of it) on a branch that does not hold that entry."""
+        history = self._session.history if history is None else history
+        through = self._session.parameters.left_out_through
+        entry = self.through_entry
+        if through is None and entry is None:
+            return 0
+        for index, message in enumerate(history):
+            if message is entry or (through is not None and getattr(message, "id", 0) == through):
+                return index + 1
+        return 0
+
     @property
     def omitted_turns(self) -> int:
         """How many of the oldest turns requests leave out (they stay in the history)."""
-        history, turns = self._omitted
-        return turns if history is self._session.history else 0
+        history = self._session.history
+        return _questions(history[: self.first_sent(history)])
 
-    def omit_oldest_turns(self, turns: int) -> None:
-        self._omitted = (self._session.history, max(0, turns))
+    def last_left_out(self, turns: int) -> Entry | None:
+        """The entry after which requests start when the `turns` oldest turns are left
+        out (the last one when the next question is the first sent); None for none."""
+        history = self._session.history
+        starts = [index for index, message in enumerate(history) if message.role == "user"]
+        if turns <= 0 or not history:
+            return None
+        return history[starts[turns] - 1] if turns < len(starts) else history[-1]
+
+    # --- the next request ---------------------------------------------------------------
+
+    def next_request(
+        self,
+        draft: str = "",
+        attachments: Sequence[Attachment] = (),
+        *,
+        extra_tokens: float = 0,
+        omitted: int | None = None,
+    ) -> NextRequest:
+        """The next request with `draft` (and its `attachments`) as the question, or
+        with none, to answer the history's last question again; `omitted` turns left
+        out instead of the conversation's; `extra_tokens` ride along in the gauge."""
+        session = self._session
+        history: list[Entry] = list(session.history)
+        if draft.strip() or attachments:
+            history.append(MessageDraft("user", draft, attachments=tuple(attachments)))
+        start = self.first_sent(session.history) if omitted is None else _start(history, omitted)
+        request = session.request_for(self._messages(history, start))
+        estimated = estimate_messages(request.messages, extra_tokens)
+        counted = self._calibration()
+        used = counted.tokens(estimated) if counted else round(estimated)
+        gauge = Gauge(used, self.tokens, request.max_tokens_sent or ANSWER_ROOM)
+        return NextRequest(
+            request, gauge, _questions(history[:start]), _questions(history), session.preset
+        )
 
     def next_messages(self, draft: str = "", *, omitted: int | None = None) -> list[dict]:
-        """The messages the next request would carry with `draft` as the question (or,
-        with no draft, to answer the history's last question again)."""
-        session = self._session
-        history = session.history
-        if draft.strip():
-            history = [*history, MessageDraft("user", draft)]
-        turns = self.omitted_turns if omitted is None else omitted
-        return omit_oldest_turns(build_messages(sendable(history), session.system_prompt), turns)
+        return list(self.next_request(draft, omitted=omitted).request.messages)
 
     def gauge(
         self, draft: str = "", extra_tokens: float = 0, *, omitted: int | None = None
     ) -> Gauge:
         """How full the next request is: `draft` is the question being typed and
         `extra_tokens` what rides along with it (attachments' estimate)."""
-        estimated = estimate_messages(self.next_messages(draft, omitted=omitted), extra_tokens)
-        counted = self._calibration()
-        used = counted.tokens(estimated) if counted else round(estimated)
-        return Gauge(used, self.tokens, self._session.max_tokens or ANSWER_ROOM)
+        return self.next_request(draft, extra_tokens=extra_tokens, omitted=omitted).gauge
 
-    def turns_to_omit(self, draft: str = "", extra_tokens: float = 0) -> int | None:
-        """The fewest oldest turns to leave out so the next request fits; None when
-        even the question alone (with the system prompt) does not."""
+    def turns_to_omit(
+        self, draft: str = "", extra_tokens: float = 0, attachments: Sequence[Attachment] = ()
+    ) -> int | None:
+        """The fewest more of the oldest turns to leave out so the next request fits;
+        None when even the question alone (with the system prompt) does not."""
         # The last question (the draft, or the one answered again) always stays.
-        turns = sum(1 for m in self.next_messages(draft, omitted=0) if m["role"] == "user")
+        turns = self.next_request(draft, attachments).turns
         for omitted in range(self.omitted_turns, turns):
-            if self.gauge(draft, extra_tokens, omitted=omitted).fits:
+            shown = self.next_request(
+                draft, attachments, extra_tokens=extra_tokens, omitted=omitted
+            )
+            if shown.gauge.fits:
                 return omitted - self.omitted_turns
         return None
+
+    def _messages(self, history: Sequence[Entry], start: int) -> list[dict[str, Any]]:
+        """The messages of `history` sent from `start` on (stored system messages
+        before it still join the system prompt)."""
+        kept = [m for m in history[:start] if m.role == "system"] + list(history[start:])
+        return build_messages(sendable(kept), self._session.system_prompt)
+
+    # --- what the server said -----------------------------------------------------------
 
     def learn(self, request: ChatRequest, prompt_tokens: int) -> None:
         """A real count of the request just sent: the gauge's anchor and scale."""
@@ -119,10 +206,12 @@ class ContextWindow:
 
     def _calibration(self) -> Calibration | None:
         """The last real count: of the request this history last sent, else the last
-        answer in the history that has one (a reopened conversation)."""
+        answer in the history that has one (a reopened conversation), set against the
+        messages that request carried (the turns left out, left out)."""
         history = self._session.history
         if self._counted is not None and self._counted[0] is history:
             return self._counted[1]
+        start = self.first_sent(history)
         for index in range(len(history) - 1, -1, -1):
             message = history[index]
             if message.role != "assistant":
@@ -130,9 +219,21 @@ class ContextWindow:
             tokens = message.usage.prompt_tokens if message.usage else 0
             tokens = tokens or prompt_tokens_from_error(message.error or "") or 0
             if tokens:
-                sent = build_messages(sendable(history[:index]), self._session.system_prompt)
+                sent = self._messages(history[:index], min(start, index))
                 return Calibration(tokens, estimate_messages(sent))
         return self._counted[1] if self._counted is not None else None
+
+
+def _questions(history: Sequence[Entry]) -> int:
+    return sum(1 for message in history if message.role == "user")
+
+
+def _start(history: Sequence[Entry], turns: int) -> int:
+    """Where `history` starts with its `turns` oldest turns left out."""
+    starts = [index for index, message in enumerate(history) if message.role == "user"]
+    if turns <= 0:
+        return 0
+    return starts[turns] if turns < len(starts) else len(history)
 
 
 def sendable(history: Sequence[Message | MessageDraft]) -> list[Message | MessageDraft]:

@@ -219,8 +219,10 @@ class ChatScreen(Screen[None]):
         self.title_bar.title = conversation.shown_title if conversation is not None else ""
         status = self.status
         status.demo = self.app.demo
-        self._show_model(self.session.model, self.session.thinks)
-        status.preset = self.session.preset or ""
+        # The model, thinking, JSON mode, the preset and the gauge: the next request's.
+        shown = show_gauge(status, self.session, self.prompt.draft)
+        self._show_model(shown.model, shown.thinks)
+        status.preset = shown.preset or ""
         if last is not None:
             status.last = last
         status.credits = self.session.remaining_credits or ""
@@ -230,7 +232,6 @@ class ChatScreen(Screen[None]):
             status.problem = "history off (^l says why)"
         else:
             status.problem = ""
-        self.update_gauge()
         sidebar = self._sidebar()
         if sidebar is not None:  # else it marks the open one when it is mounted
             sidebar.mark_open(self._open_id())
@@ -267,6 +268,7 @@ class ChatScreen(Screen[None]):
             new_conversation=self.action_new_conversation,
             retry=self.action_retry,
             update_gauge=self.update_gauge,
+            mark_left_out=self.conversation.mark_left_out,
         )
 
     @on(Prompt.DraftChanged)

@@ -3,7 +3,9 @@
 
 The gauge is set in one place, `show_gauge`, which the screen calls when the prompt
 says its draft changed (`Prompt.DraftChanged`: the text after a pause, the files at
-once) and when the conversation changed. A message that would not fit is not sent:
+once) and when the conversation changed. It reads the session's `next_request`, the
+one object the next request is sent from: the gauge, JSON mode and the turns left
+out on the status line are that request's. A message that would not fit is not sent:
 `ContextRoom` (a part the screen owns) asks with `ContextFull`, offering a new
 conversation from a summary, leaving the oldest turns out of what is sent, or a new
 conversation; the same choices follow a server's own "maximum context length"
@@ -19,7 +21,7 @@ from typing import TYPE_CHECKING
 from textual.screen import Screen
 
 if TYPE_CHECKING:
-    from deepseek_tui.session import Session
+    from deepseek_tui.session import NextRequest, Session
     from deepseek_tui.tui.app import DeepSeekApp
     from deepseek_tui.tui.screens.context_full import ContextChoice
     from deepseek_tui.tui.widgets.prompt import Draft, Prompt
@@ -28,16 +30,21 @@ if TYPE_CHECKING:
 SUMMARY_INTRO = "A summary of our earlier conversation, to go on from:"
 
 
-def show_gauge(status: StatusBar, session: Session, draft: Draft) -> None:
-    """The gauge for the next request: the conversation as sent plus the draft, its
-    files counted (nothing shown for an empty conversation and draft)."""
+def show_gauge(status: StatusBar, session: Session, draft: Draft) -> NextRequest:
+    """The next request as the status line shows it: the gauge (the conversation as
+    sent plus the draft with its files; nothing for an empty conversation and
+    draft), JSON mode and the turns left out. Returns it (the model, thinking)."""
+    shown = session.next_request(draft.text, draft.attachments)
+    status.json_mode = shown.json_mode
+    status.left_out = shown.left_out
     if not session.history and draft.empty:
         status.context = ""
         status.context_warning = False
-        return
-    gauge = session.gauge(draft.text, draft.attachment_tokens)
+        return shown
+    gauge = shown.gauge
     status.context = gauge.label
     status.context_warning = gauge.warning or not gauge.fits
+    return shown
 
 
 @dataclass
@@ -50,6 +57,7 @@ class ContextRoom:
     new_conversation: Callable[[], None]
     retry: Callable[[], None]  # the last question again, once turns are left out
     update_gauge: Callable[[], None]
+    mark_left_out: Callable[[], None]  # the transcript's line where sending starts
 
     @property
     def session(self) -> Session:
@@ -58,7 +66,7 @@ class ContextRoom:
     def fits(self, draft: Draft) -> bool:
         """Whether `draft` can be sent; if it would not fit, says so and offers the
         choices (nothing is sent)."""
-        if self.session.gauge(draft.text, draft.attachment_tokens).fits:
+        if self.session.next_request(draft.text, draft.attachments).gauge.fits:
             return True
         self.offer(draft)
         return False
@@ -77,12 +85,12 @@ class ContextRoom:
         from deepseek_tui.tui.screens.context_full import ContextFull
 
         session = self.session
-        text, extra = draft.text, draft.attachment_tokens
-        gauge = session.gauge(text, extra)
-        drop = session.turns_to_omit(text, extra)
+        shown = session.next_request(draft.text, draft.attachments)
+        gauge = shown.gauge
+        drop = session.window.turns_to_omit(draft.text, attachments=draft.attachments)
         if refused and drop == 0:
             drop = 1  # the server counts more than we thought: leave out one at least
-        turns = sum(1 for m in session.next_messages(text, omitted=0) if m["role"] == "user")
+        turns = shown.turns
         room = format_tokens(gauge.answer_room)
         if refused:
             question = (
@@ -112,6 +120,7 @@ class ContextRoom:
                 "(they stay in the history).",
                 markup=False,
             )
+            self.mark_left_out()
             if refused:
                 self.retry()
             else:

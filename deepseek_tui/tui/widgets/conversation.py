@@ -19,6 +19,8 @@ import gc
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Literal
 
+from rich.text import Text
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from deepseek_tui.tui.widgets.message_window import MessageWindow
@@ -35,6 +37,24 @@ if TYPE_CHECKING:
 
 Mode = Literal["send", "regenerate", "continue"]
 EDITING = "An edit is under way: ⏎ sends it, esc cancels it."
+_MESSAGES = frozenset({"user-message", "attached-question", "assistant-message"})
+
+
+class LeftOut(Static):
+    """The line before the first message sent: the turns above it are left out of
+    requests (they stay in the history). Our own words, inert."""
+
+    DEFAULT_CSS = """
+    LeftOut {
+        margin: 1 2 0 2;
+        color: $text-muted;
+    }
+    """
+
+    def __init__(self, turns: int) -> None:
+        what = "turn above is" if turns == 1 else f"{turns} turns above are"
+        words = f"▲ The {what} left out of what is sent to the model (kept in the history)."
+        super().__init__(Text(words), markup=False)
 
 
 class Conversation(MessageWindow["Entry"]):
@@ -55,6 +75,8 @@ class Conversation(MessageWindow["Entry"]):
         self._reply: Worker[None] | None = None
         # While ↑ edits an earlier question: the history as it was, for Esc.
         self._before_edit: list[Entry] | None = None
+        # Where requests start in the history shown (0: all of it is sent).
+        self._first_sent = 0
 
     @property
     def session(self) -> Session:
@@ -81,10 +103,36 @@ class Conversation(MessageWindow["Entry"]):
 
         self._before_edit = None
         history = self.session.history
+        self._first_sent = self.session.first_sent()
         focus = next(
             (i for i, m in enumerate(history) if isinstance(m, Message) and m.id == focus_id), None
         )
         self.show(history, focus)
+
+    def mark_before(self, index: int) -> Widget | None:
+        if index and index == self._first_sent:
+            return LeftOut(self.session.omitted_turns)
+        return None
+
+    def mark_left_out(self) -> None:
+        """Put the left-out line where requests now start (turns were just left out),
+        if that message is mounted; paging in brings it otherwise."""
+        for old in self.query_children(LeftOut):
+            old.remove()
+        self._first_sent = start = self.session.first_sent()
+        if not start or start < self.first_shown:
+            return
+        shown = [
+            child
+            for child in self.children
+            if _MESSAGES & child.classes and not child.has_class("-replaced")
+        ]
+        at = start - self.first_shown
+        mark = LeftOut(self.session.omitted_turns)
+        if at < len(shown):
+            self.mount(mark, before=shown[at])
+        else:
+            self.mount(mark)
 
     def branch_label(self, message: Entry) -> str:
         position, count = self.session.branches(message)
@@ -122,6 +170,7 @@ class Conversation(MessageWindow["Entry"]):
             reasoning_tokens=entry.usage.reasoning_tokens if entry.usage else 0,
             reasoning_seconds=entry.reasoning_seconds,
             error=entry.error or "",
+            json_mode=self.session.json_answer(entry.model),
         )
 
     def last_answer(self) -> str:
@@ -226,12 +275,15 @@ class Conversation(MessageWindow["Entry"]):
                 reasoning_expanded=expanded,
                 reasoning_tokens=last.usage.reasoning_tokens if last.usage else 0,
                 reasoning_seconds=last.reasoning_seconds,
+                json_mode=session.json_answer(last.model),
             )
             reply = session.continue_answer()
         else:
-            widget = AssistantMessage(model=session.model, reasoning_expanded=expanded)
             reply = (
                 session.regenerate() if mode == "regenerate" else session.send(text, attachments)
+            )
+            widget = AssistantMessage(
+                model=session.model, reasoning_expanded=expanded, json_mode=reply.json_mode
             )
         await self.add(widget)
         # A full collection mid-stream stalls frames for up to a second on a long

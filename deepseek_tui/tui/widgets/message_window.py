@@ -116,6 +116,22 @@ class MessageWindow(VerticalScroll, Generic[Entry]):
         """The widget that shows `entry`."""
         raise NotImplementedError
 
+    def mark_before(self, index: int) -> Widget | None:
+        """A line to show before the history's entry `index` (or after the last, at
+        `len(history)`), if any: the subclass's business."""
+        return None
+
+    def _with_marks(self, widgets: list[Widget], start: int, *, at_end: bool) -> list[Widget]:
+        """`widgets` (the entries from `start` on) with the marks that go between them."""
+        marked: list[Widget] = []
+        for index, widget in enumerate(widgets, start):
+            if (mark := self.mark_before(index)) is not None:
+                marked.append(mark)
+            marked.append(widget)
+        if at_end and (mark := self.mark_before(start + len(widgets))) is not None:
+            marked.append(mark)
+        return marked
+
     def on_mount(self) -> None:
         # Not anchored yet: `show` and `add` anchor it. Anchored before its first
         # layout, a view that grows from nothing to its size in that layout is
@@ -132,7 +148,9 @@ class MessageWindow(VerticalScroll, Generic[Entry]):
         if focus is not None:
             start = min(start, max(0, focus - 2))
         self.first_shown = start
-        widgets = [self.widget_for(entry) for entry in history[start:]]
+        entries = [self.widget_for(entry) for entry in history[start:]]
+        target = entries[focus - start] if focus is not None else None
+        widgets = self._with_marks(entries, start, at_end=True)
         if start:
             widgets.insert(0, Earlier(self._earlier_text()))
         if widgets:
@@ -141,12 +159,12 @@ class MessageWindow(VerticalScroll, Generic[Entry]):
             # No id: the hint being replaced is removed only later, and a second with
             # the same id would be refused (ctrl+n in an empty chat crashed the app).
             self.mount(EmptyHint())
-        if focus is None:
+        if target is None:
             self.anchor()
             self.call_after_refresh(self._fill)
         else:
             self.release_anchor()
-            self.scroll_to_message(widgets[focus - start + (1 if start else 0)])
+            self.scroll_to_message(target)
 
     async def add(self, widget: Widget) -> None:
         """Mount a new message at the end and follow it."""
@@ -252,7 +270,8 @@ class MessageWindow(VerticalScroll, Generic[Entry]):
         end = self.first_shown
         start = self._window_start(end)
         self.first_shown = start
-        widgets = [self.widget_for(entry) for entry in self._history[start:end]]
+        entries = [self.widget_for(entry) for entry in self._history[start:end]]
+        widgets = self._with_marks(entries, start, at_end=False)
         earlier = self.query_one(Earlier)
         first_message = next((child for child in self.children if child is not earlier), None)
         if start:

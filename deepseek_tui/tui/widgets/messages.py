@@ -212,8 +212,11 @@ class AssistantMessage(Vertical):
         reasoning_tokens: int = 0,
         reasoning_seconds: float | None = None,
         error: str = "",
+        json_mode: bool = False,
     ) -> None:
         super().__init__(classes="assistant-message")
+        # A JSON-mode answer is shown verbatim, as a JSON code block (verbatim.py).
+        self.json_mode = json_mode
         self.error = error  # why the request failed, as the client said it
         self.model = model
         # A finished answer's text; a streaming one reads its reply's (`stream`).
@@ -262,7 +265,12 @@ class AssistantMessage(Vertical):
         )
         panel.display = self._thought or live
         yield panel
-        answer = MarkdownView(self.content, classes="answer")
+        if self.json_mode:
+            from deepseek_tui.tui.widgets.verbatim import VerbatimView
+
+            answer: MarkdownView = VerbatimView(self.content, classes="answer")
+        else:
+            answer = MarkdownView(self.content, classes="answer")
         answer.display = bool(self.content)  # no empty line under a failed answer
         yield answer
         waiting = Static("", classes="waiting", markup=False)

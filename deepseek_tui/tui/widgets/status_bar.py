@@ -1,5 +1,6 @@
-"""The line under the composer: model, thinking, the preset in use, the last answer's
-tokens and cost, how full the context window is."""
+"""The line under the composer: model, thinking, the preset in use, JSON mode, the
+last answer's tokens and cost, how full the context window is and the turns left out
+of it."""
 
 from __future__ import annotations
 
@@ -102,6 +103,8 @@ class StatusBar(Static):
     credits: reactive[str] = reactive("")  # what the provider says is left (Segmind's)
     context: reactive[str] = reactive("")  # the context gauge, "ctx 12.4k/128k"
     context_warning: reactive[bool] = reactive(False)  # the window is nearly full
+    json_mode: reactive[bool] = reactive(False)  # the next request asks for a JSON object
+    left_out: reactive[int] = reactive(0)  # the oldest turns the next request leaves out
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
@@ -112,9 +115,13 @@ class StatusBar(Static):
         parts: list[tuple[float, str]] = []
         if self.thinking is not None:
             parts.append((2, "thinking on" if self.thinking else "thinking off"))
+        # What the next request is (the preset, JSON mode, turns left out) gives way
+        # after the last answer's figures, before the gauge; the turns left out first
+        # (the transcript marks them too).
         if self.preset:
-            # Part of what the next request is: kept over the last answer's figures.
             parts.append((3.5, f"preset {sanitize(self.preset, name=True)}"))
+        if self.json_mode:
+            parts.append((3.6, "JSON mode"))
         if self.last:
             parts.append((3, sanitize(self.last)))
         if self.credits:
@@ -123,6 +130,9 @@ class StatusBar(Static):
             parts.append((5, "offline demo"))
         if self.context:
             parts.append((4, self.context))
+        if self.left_out:
+            turns = "turn" if self.left_out == 1 else "turns"
+            parts.append((3.4, f"{self.left_out} {turns} left out"))
         if self.problem:
             parts.append((4, sanitize(self.problem)))
         width = self.content_region.width or self.app.size.width
