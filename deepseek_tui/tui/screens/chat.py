@@ -637,7 +637,7 @@ class ChatScreen(Screen[None]):
 
 def _usage_label(reply: Reply) -> str:
     """The status bar's "last: …" part: tokens and cost of the latest answer."""
-    from deepseek_tui.tui.widgets.messages import status_line
+    from deepseek_tui.tui.widgets.answer_status import status_line
 
     if reply.usage is None:
         return ""
