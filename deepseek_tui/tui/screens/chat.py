@@ -29,11 +29,11 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Collapsible, TextArea
 
-from deepseek_tui.api.models import model_traits
 from deepseek_tui.config import UnknownPreset
 from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.app import DeepSeekApp
 from deepseek_tui.tui.screens.chat_context import ContextRoom, show_gauge
+from deepseek_tui.tui.screens.chat_model import ModelControls
 from deepseek_tui.tui.screens.chat_titles import Titles
 from deepseek_tui.tui.widgets.composer import Composer
 from deepseek_tui.tui.widgets.conversation import Conversation
@@ -137,6 +137,12 @@ class ChatScreen(Screen[None]):
         super().__init__()
         self._view: Conversation | None = None  # `conversation`, once composed
         self.titles = Titles(self, status=lambda: self.status, renamed=self.show_renamed)
+        self.models = ModelControls(
+            self,
+            status=lambda: self.status,
+            streaming=lambda: self.streaming,
+            update_status=self.update_status,
+        )
         # A delete is the latest thing done: ctrl+z in the composer undoes it, not text.
         self._undo_armed = False
 
@@ -173,16 +179,8 @@ class ChatScreen(Screen[None]):
             self.show_history()
             self.update_status()
         else:
-            self._starting_status()
+            self.models.show_starting()
         self.app.after_first_frame(self._after_first_frame)
-
-    def _starting_status(self) -> None:
-        """The status line of a new conversation, from the settings: what
-        `update_status` shows once the session is made (no title, answer, credits or
-        problem yet; the demo said)."""
-        model, thinking = self.app.starting_model()
-        self._show_model(model, model_traits(model).thinks(thinking))
-        self.status.demo = self.app.demo
 
     def _after_first_frame(self) -> None:
         # The session is made here (`update_status` asks for it), and the history
@@ -210,7 +208,7 @@ class ChatScreen(Screen[None]):
         self.title_bar.title = conversation.shown_title if conversation is not None else ""
         status = self.status
         status.demo = self.app.demo
-        self._show_model(self.session.model, self.session.thinks)
+        self.models.show(self.session.model, self.session.thinks)
         if last is not None:
             status.last = last
         status.credits = self.session.remaining_credits or ""
@@ -224,20 +222,6 @@ class ChatScreen(Screen[None]):
         sidebar = self._sidebar()
         if sidebar is not None:  # else it marks the open one when it is mounted
             sidebar.mark_open(self._open_id())
-
-    def _show_model(self, model: str, thinks: bool) -> None:
-        status = self.status
-        # Which API the next message goes to, when it is not DeepSeek's own.
-        status.model = (
-            model if self.app.provider == "deepseek" else f"{self.app.provider_name}: {model}"
-        )
-        can_think = model_traits(model).thinking != "never"
-        status.thinking = thinks if can_think else None
-        self.refresh_bindings()  # ctrl+t is offered only for models that toggle
-
-    def _model(self) -> str:
-        """The model of the next message, without making the session for it."""
-        return self.session.model if self.app.session_made else self.app.starting_model()[0]
 
     # --- the prompt and the gauge -------------------------------------------------------
 
@@ -273,7 +257,7 @@ class ChatScreen(Screen[None]):
         if action == "cancel_edit":
             return self._view is not None and self._view.editing and not self.streaming
         if action == "toggle_thinking":  # asked by the footer for the first frame too
-            return model_traits(self._model()).thinking == "toggle"
+            return self.models.can_toggle()
         return True
 
     @property
@@ -523,18 +507,6 @@ class ChatScreen(Screen[None]):
             return
         self.notify(f"Exported to {path}", markup=False)
 
-    def switch_provider(self, provider: str, model: str | None = None) -> str | None:
-        """Talk to `provider` (its URL, its key) from the next message on; why not, if not."""
-        if self.streaming:
-            return "An answer is streaming: wait for it (or Esc) before switching provider."
-        return self.app.switch_provider(provider, model)
-
-    def use_model(self, model: str) -> None:
-        self.session.model = model
-        self.update_status()
-        thinking = "thinking on" if self.session.thinks else "thinking off"
-        self.notify(f"The next message goes to {model} ({thinking}).", markup=False)
-
     def action_settings(self) -> None:
         from deepseek_tui.tui.screens.settings import SavedSettings, SettingsScreen
 
@@ -598,41 +570,14 @@ class ChatScreen(Screen[None]):
 
     def action_thinking_fixed(self) -> None:
         """^t on a model that always or never thinks: say so (the notice is in
-        `action_toggle_thinking`)."""
+        `ModelControls.toggle_thinking`)."""
         self.action_toggle_thinking()
 
     def action_toggle_thinking(self) -> None:
-        traits = model_traits(self.session.model)
-        if traits.thinking != "toggle":
-            state = "always thinks" if traits.thinking == "always" else "does not think"
-            self.notify(
-                f"{self.session.model} {state}; pick another model to change that.", markup=False
-            )
-            return
-        self.session.thinking = not self.session.thinks
-        self.update_status()
+        self.models.toggle_thinking()
 
     def action_pick_model(self) -> None:
-        from deepseek_tui.tui.screens.model_picker import ModelChoice, ModelPicker
-
-        def chosen(choice: ModelChoice | None) -> None:
-            if choice is not None:
-                if choice.provider not in (None, self.app.provider):
-                    problem = self.switch_provider(choice.provider, choice.model)
-                    if problem:
-                        self.notify(problem, severity="warning", timeout=10, markup=False)
-                        return
-                if choice.thinking is not None:
-                    self.session.thinking = choice.thinking
-                self.use_model(choice.model)
-
-        picker = ModelPicker(
-            self.app.model_ids(),
-            current=self.session.model,
-            thinking=self.session.thinking,
-            provider=self.app.provider,
-        )
-        self.app.push_screen(picker, chosen)
+        self.models.pick()
 
 
 def _usage_label(reply: Reply) -> str:

@@ -32,7 +32,7 @@ class ChatCommands(Provider):
         commands: list[Command] = [
             (
                 f"Model: {sanitize(model, name=True)}",
-                partial(chat.use_model, model),
+                partial(chat.models.use_model, model),
                 "switch for the next message",
             )
             for model in chat.app.model_ids()
