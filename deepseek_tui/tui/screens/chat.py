@@ -6,7 +6,9 @@ answer's `AssistantMessage.Started` and `Finished` come up through it, and the s
 answers them here (the status line, the title part `Titles`, the context-overflow
 offer). `StatusBar` draws its reactives; the `Sidebar` does the conversation list's
 jobs through `History`, posting what the screen must follow (open a conversation, a
-new one when the open one is deleted, a new title).
+new one when the open one is deleted, a new title), which the part `SidebarRouting`
+(chat_sidebar.py) carries out; the model and thinking are the part `ModelControls`'s
+(chat_model.py).
 
 A new chat's first frame needs no engine: the status line comes from the settings
 (`DeepSeekApp.starting_model`) and the session is made just after the frame. So this
@@ -16,13 +18,11 @@ widgets are imported where they are used (docs/architecture.md, "Start path").
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from textual import getters, on
-from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -34,6 +34,7 @@ from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.app import DeepSeekApp
 from deepseek_tui.tui.screens.chat_context import ContextRoom, show_gauge
 from deepseek_tui.tui.screens.chat_model import ModelControls
+from deepseek_tui.tui.screens.chat_sidebar import STREAMING, SidebarRouting
 from deepseek_tui.tui.screens.chat_titles import Titles
 from deepseek_tui.tui.widgets.composer import Composer
 from deepseek_tui.tui.widgets.conversation import Conversation
@@ -46,13 +47,10 @@ from deepseek_tui.tui.widgets.title_bar import TitleBar
 if TYPE_CHECKING:
     from textual.command import Provider
 
-    from deepseek_tui.history import History
     from deepseek_tui.session import Reply, Session
     from deepseek_tui.tui.screens.attach_picker import AttachPicker
     from deepseek_tui.tui.widgets.messages import AssistantMessage
     from deepseek_tui.tui.widgets.sidebar import Sidebar
-
-STREAMING = "An answer is still streaming: press esc to stop it first."
 
 
 def _attach_picker() -> AttachPicker:
@@ -136,24 +134,26 @@ class ChatScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self._view: Conversation | None = None  # `conversation`, once composed
-        self.titles = Titles(self, status=lambda: self.status, renamed=self.show_renamed)
+        self.sidebars = SidebarRouting(
+            self,
+            streaming=lambda: self.streaming,
+            show_history=lambda focus_id: self.show_history(focus_id=focus_id),
+            update_status=self.update_status,
+            new_conversation=self.action_new_conversation,
+            focus_composer=lambda: self.composer.focus(),
+        )
+        self.titles = Titles(self, status=lambda: self.status, renamed=self.sidebars.show_renamed)
         self.models = ModelControls(
             self,
             status=lambda: self.status,
             streaming=lambda: self.streaming,
             update_status=self.update_status,
         )
-        # A delete is the latest thing done: ctrl+z in the composer undoes it, not text.
-        self._undo_armed = False
 
     @property
     def session(self) -> Session:
         """The app's engine; the first frame of a new chat does without it."""
         return self.app.session
-
-    @property
-    def history(self) -> History | None:
-        return self.app.history
 
     def compose(self) -> ComposeResult:
         # No sidebar: it is mounted at the first ^l (`mount_sidebar`).
@@ -219,9 +219,7 @@ class ChatScreen(Screen[None]):
         else:
             status.problem = ""
         self.update_gauge()
-        sidebar = self._sidebar()
-        if sidebar is not None:  # else it marks the open one when it is mounted
-            sidebar.mark_open(self._open_id())
+        self.sidebars.mark_open()
 
     # --- the prompt and the gauge -------------------------------------------------------
 
@@ -376,111 +374,33 @@ class ChatScreen(Screen[None]):
 
         return fenced_blocks(self.conversation.last_answer())
 
-    # --- the sidebar ----------------------------------------------------------------------
-
-    # The sidebar is mounted at the first ^l, not composed with the screen: the first
-    # frame does without it and its widgets (docs/architecture.md, "Start path").
-
-    def _sidebar(self) -> Sidebar | None:
-        """The sidebar, once it is mounted."""
-        from deepseek_tui.tui.widgets.sidebar import Sidebar
-
-        mounted = self.query_children(Sidebar)
-        return mounted.first() if mounted else None
-
-    async def mount_sidebar(self) -> Sidebar:
-        """The sidebar, mounted (hidden) if it is not yet, given the history."""
-        sidebar = self._sidebar()
-        if sidebar is not None:
-            return sidebar
-        from deepseek_tui.tui.widgets.sidebar import Sidebar
-
-        self.app.open_history()
-        sidebar = Sidebar(self.history, problem=self.app.store_problem or "History is off.")
-        await self.mount(sidebar, before=0)  # first, as it was composed: docked left
-        sidebar.mark_open(self._open_id())
-        return sidebar
+    # --- the sidebar (`SidebarRouting` mounts it and does what it asks) ----------------
 
     async def action_toggle_sidebar(self) -> None:
-        sidebar = await self.mount_sidebar()
-        if sidebar.display:
-            sidebar.display = False
-            self.composer.focus()
-        else:
-            sidebar.show_list()
+        await self.sidebars.toggle()
 
     async def action_search(self) -> None:
-        sidebar = await self.mount_sidebar()
-        if not sidebar.display:
-            sidebar.show_list()
-        sidebar.focus_search()
+        await self.sidebars.search()
 
     async def on_sidebar_close(self, _: Sidebar.Close) -> None:
-        sidebar = self._sidebar()
-        if sidebar is not None and sidebar.display:
-            await self.action_toggle_sidebar()
-
-    def _open_id(self) -> str | None:
-        conversation = self.session.conversation
-        return conversation.id if conversation is not None else None
+        await self.sidebars.close()
 
     def on_sidebar_opened(self, event: Sidebar.Opened) -> None:
-        sidebar = self._sidebar()
-        if self.streaming:
-            self.notify(STREAMING)
-            return
-        try:
-            if event.message_id is not None:
-                self.session.open_at(event.message_id)
-            else:
-                self.session.open(event.conversation_id)
-        except KeyError:
-            self.notify("That conversation is gone.", severity="warning")
-            if sidebar is not None:
-                sidebar.refresh_rows()
-            return
-        self.show_history(focus_id=event.message_id)
-        self.update_status(last="")  # marks it in the sidebar too
-        # Opening closes the list at every width, so focus is never left in a hidden
-        # list or a shown one that esc cannot close (^l shows it again, on this chat).
-        if sidebar is not None:
-            sidebar.display = False
-        self.composer.focus()
+        self.sidebars.opened(event)
 
     def on_sidebar_deleted(self, event: Sidebar.Deleted) -> None:
-        self._undo_armed = True
-        if self._open_id() == event.conversation_id:
-            self.action_new_conversation(focus=False)  # focus stays in the list, for ^z
+        self.sidebars.deleted(event)
 
     def on_sidebar_renamed(self, event: Sidebar.Renamed) -> None:
-        self.show_renamed(event.conversation_id, event.title)
-
-    def show_renamed(self, conversation_id: str, title: str) -> None:
-        """A conversation has a new title: the title bar shows it at once if it is the
-        one on screen, and a sidebar on show lists it (a rename made elsewhere)."""
-        conversation = self.session.conversation
-        if conversation is not None and conversation.id == conversation_id:
-            self.session.conversation = dataclasses.replace(conversation, title=title)
-            self.update_status()
-        sidebar = self._sidebar()
-        if sidebar is not None and sidebar.display:
-            sidebar.refresh_rows()
+        self.sidebars.show_renamed(event.conversation_id, event.title)
 
     @on(TextArea.Changed, "#composer")
     def _typed_since_delete(self) -> None:
-        self._undo_armed = False
+        self.sidebars.typed()
 
     def action_undo_delete(self) -> None:
-        """Bring back the conversation deleted last (ctrl+z, wherever focus is). In the
-        composer only while the delete is the latest thing done (no typing since);
-        otherwise the composer's own text undo gets the key."""
-        sidebar = self._sidebar()
-        if sidebar is None or not sidebar.can_undo:
-            raise SkipAction()  # nothing to bring back: the composer's text undo
-        if not self._undo_armed and isinstance(self.focused, TextArea):
-            raise SkipAction()  # typed since the delete: ctrl+z undoes the typing
-        sidebar.undo_delete()
-        self._undo_armed = self._undo_armed and sidebar.can_undo
+        """Bring back the conversation deleted last (ctrl+z, wherever focus is)."""
+        self.sidebars.undo_delete()
 
     def action_export(self, kind: str = "markdown") -> None:
         """Write this conversation (the branch on screen) to the current directory."""
