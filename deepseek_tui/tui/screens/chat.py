@@ -18,7 +18,6 @@ widgets are imported where they are used (docs/architecture.md, "Start path").
 
 from __future__ import annotations
 
-import os
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -34,7 +33,6 @@ from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.app import DeepSeekApp
 from deepseek_tui.tui.screens.chat_context import ContextRoom, show_gauge
 from deepseek_tui.tui.screens.chat_model import ModelControls
-from deepseek_tui.tui.screens.chat_sidebar import STREAMING, SidebarRouting
 from deepseek_tui.tui.screens.chat_titles import Titles
 from deepseek_tui.tui.widgets.composer import Composer
 from deepseek_tui.tui.widgets.conversation import Conversation
@@ -49,6 +47,8 @@ if TYPE_CHECKING:
 
     from deepseek_tui.session import Reply, Session
     from deepseek_tui.tui.screens.attach_picker import AttachPicker
+    from deepseek_tui.tui.screens.chat_copy import CopyAndExport
+    from deepseek_tui.tui.screens.chat_sidebar import SidebarRouting
     from deepseek_tui.tui.widgets.messages import AssistantMessage
     from deepseek_tui.tui.widgets.sidebar import Sidebar
 
@@ -134,15 +134,9 @@ class ChatScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self._view: Conversation | None = None  # `conversation`, once composed
-        self.sidebars = SidebarRouting(
-            self,
-            streaming=lambda: self.streaming,
-            show_history=lambda focus_id: self.show_history(focus_id=focus_id),
-            update_status=self.update_status,
-            new_conversation=self.action_new_conversation,
-            focus_composer=lambda: self.composer.focus(),
+        self.titles = Titles(
+            self, status=lambda: self.status, renamed=lambda *new: self.sidebars.show_renamed(*new)
         )
-        self.titles = Titles(self, status=lambda: self.status, renamed=self.sidebars.show_renamed)
         self.models = ModelControls(
             self,
             status=lambda: self.status,
@@ -150,13 +144,37 @@ class ChatScreen(Screen[None]):
             update_status=self.update_status,
         )
 
+    # The parts the first frame does without are made, and their modules imported, at
+    # their first use (docs/architecture.md, "Start path").
+
+    @cached_property
+    def sidebars(self) -> SidebarRouting:
+        """Mounts the sidebar at the first ^l and does what it asks."""
+        from deepseek_tui.tui.screens.chat_sidebar import SidebarRouting
+
+        return SidebarRouting(
+            self,
+            streaming=lambda: self.streaming,
+            show_history=lambda focus_id: self.show_history(focus_id=focus_id),
+            update_status=self.update_status,
+            new_conversation=self.action_new_conversation,
+            focus_composer=lambda: self.composer.focus(),
+        )
+
+    @cached_property
+    def copying(self) -> CopyAndExport:
+        """The last answer or a code block to the clipboard; the conversation to a file."""
+        from deepseek_tui.tui.screens.chat_copy import CopyAndExport
+
+        return CopyAndExport(self, last_answer=lambda: self.conversation.last_answer())
+
     @property
     def session(self) -> Session:
         """The app's engine; the first frame of a new chat does without it."""
         return self.app.session
 
     def compose(self) -> ComposeResult:
-        # No sidebar: it is mounted at the first ^l (`mount_sidebar`).
+        # No sidebar: it is mounted at the first ^l (`SidebarRouting.mount`).
         with Vertical(id="main"):
             yield TitleBar(id="title")
             self._view = Conversation(
@@ -270,6 +288,8 @@ class ChatScreen(Screen[None]):
     async def on_prompt_submitted(self, message: Prompt.Submitted) -> None:
         attachments = message.attachments  # the prompt sends nothing empty
         if self.streaming:
+            from deepseek_tui.tui.screens.chat_sidebar import STREAMING
+
             self.notify(STREAMING)
             return
         problem = self.session.json_mode_problem(message.text)
@@ -356,23 +376,7 @@ class ChatScreen(Screen[None]):
             panel.collapsed = not expand
 
     def action_copy_answer(self) -> None:
-        text = self.conversation.last_answer()
-        if not text:
-            self.notify("There is no answer to copy yet.")
-            return
-        self.copy_text(text, "the last answer")
-
-    def copy_text(self, text: str, what: str) -> None:
-        self.app.copy_to_clipboard(text)
-        # The clipboard is the terminal's (OSC 52); tmux passes it on only when told.
-        tip = " If it is not there: set -g set-clipboard on." if os.environ.get("TMUX") else ""
-        self.notify(f"Copied {what} ({len(text):,} characters).{tip}")
-
-    def code_blocks(self) -> list[tuple[str, str]]:
-        """(language, code) of each fenced block in the last answer."""
-        from deepseek_tui.markdown import fenced_blocks
-
-        return fenced_blocks(self.conversation.last_answer())
+        self.copying.copy_answer()
 
     # --- the sidebar (`SidebarRouting` mounts it and does what it asks) ----------------
 
@@ -401,31 +405,6 @@ class ChatScreen(Screen[None]):
     def action_undo_delete(self) -> None:
         """Bring back the conversation deleted last (ctrl+z, wherever focus is)."""
         self.sidebars.undo_delete()
-
-    def action_export(self, kind: str = "markdown") -> None:
-        """Write this conversation (the branch on screen) to the current directory."""
-        from pathlib import Path
-
-        from deepseek_tui.export import export_filename, write_export
-        from deepseek_tui.messages import Message
-
-        conversation = self.session.conversation
-        messages = [m for m in self.session.history if isinstance(m, Message)]
-        if conversation is None or not messages:
-            self.notify("Nothing to export yet: this conversation is empty.")
-            return
-        fmt = "json" if kind == "json" else "markdown"
-        path = Path.cwd() / export_filename(conversation, fmt)
-        try:
-            write_export(path, conversation, messages, fmt)
-        except OSError as error:
-            self.notify(
-                f"Could not write {path}: {error.strerror or error}",
-                severity="error",
-                markup=False,
-            )
-            return
-        self.notify(f"Exported to {path}", markup=False)
 
     def action_settings(self) -> None:
         from deepseek_tui.tui.screens.settings import SavedSettings, SettingsScreen

@@ -46,10 +46,10 @@ class ChatCommands(Provider):
         commands += [
             (what_it_does(edit), chat.action_edit_last, key_label(edit)),
             ("Search conversations", chat.action_search, "every message, all conversations"),
-            ("Export conversation as Markdown", chat.action_export, "to the current folder"),
+            ("Export conversation as Markdown", chat.copying.export, "to the current folder"),
             (
                 "Export conversation as JSON",
-                partial(chat.action_export, "json"),
+                partial(chat.copying.export, "json"),
                 "to the current folder; `deepseek-tui import` reads it",
             ),
         ]
@@ -72,10 +72,12 @@ class ChatCommands(Provider):
                 )
             )
         commands += parameter_commands(chat)
-        for index, (language, code) in enumerate(chat.code_blocks(), start=1):
+        for index, (language, code) in enumerate(chat.copying.code_blocks(), start=1):
             lines = code.count("\n") + 1
             label = f"Copy code block {index} ({language or 'text'}, {lines} lines)"
-            commands.append((label, partial(chat.copy_text, code, f"code block {index}"), ""))
+            commands.append(
+                (label, partial(chat.copying.copy_text, code, f"code block {index}"), "")
+            )
         return commands
 
     async def discover(self) -> Hits:
