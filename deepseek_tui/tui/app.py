@@ -11,6 +11,7 @@ import contextlib
 import gc
 import importlib
 from collections.abc import Callable, Iterable
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from deepseek_tui.history import History
     from deepseek_tui.session import Session
     from deepseek_tui.store import Store
+    from deepseek_tui.tui.provider_keys import ProviderKeys
 
 # name -> "module:class" of the app's own screens (modals are pushed by the screens).
 SCREENS_BY_NAME = {
@@ -299,6 +301,14 @@ class DeepSeekApp(App[int]):
         if self.model_override:
             session.model = self.model_override
 
+    @cached_property
+    def provider_keys(self) -> ProviderKeys:
+        """Each provider's key and URL, for switching and for another's model list
+        (made at first use: the first frame does without it)."""
+        from deepseek_tui.tui.provider_keys import ProviderKeys
+
+        return ProviderKeys(self.paths, self.settings, lambda: self._started_with)
+
     @property
     def profile(self) -> Provider:
         """The active provider's profile."""
@@ -494,9 +504,10 @@ class DeepSeekApp(App[int]):
                 return None
             client, own = self.client, False
         else:
-            key, base_url = self._key_for(provider), self._base_url_for(provider)
+            keys = self.provider_keys
+            key, base_url = keys.key_for(provider), keys.base_url_for(provider)
             if key is None:
-                return self._no_key(provider)
+                return keys.no_key(provider)
             client, own = client_for(self.settings, base_url, key, provider, max_attempts=1), True
         try:
             self.server_models[provider] = await client.list_models()
@@ -522,34 +533,6 @@ class DeepSeekApp(App[int]):
 
     # --- switching provider -------------------------------------------------------------
 
-    def _key_for(self, provider: str) -> str | None:
-        """`provider`'s own key: its environment variable or credentials.toml, else the
-        one the app started with if it started with this provider. Never another's."""
-        from deepseek_tui.config import ConfigError
-
-        with contextlib.suppress(ConfigError, OSError):
-            key = load_api_key(
-                self.paths, provider, key_env=self.settings.profile(provider).key_env
-            )
-            if key is not None:
-                return key.value
-        started, _, key_given = self._started_with
-        return key_given if provider == started else None
-
-    def _base_url_for(self, provider: str) -> str:
-        started, url, _ = self._started_with
-        if provider == started:
-            return url  # --base-url applies to the provider it was given with
-        return resolve_base_url(self.settings, provider=provider)
-
-    def _no_key(self, provider: str) -> str:
-        profile = self.settings.profile(provider)
-        flag = "" if provider == "deepseek" else f" --provider {provider}"
-        return (
-            f"There is no {profile.title or provider} key: set {profile.key_env}, run "
-            f"`deepseek-tui key set{flag}`, or paste it in Settings (^s)."
-        )
-
     def switch_provider(self, provider: str, model: str | None = None) -> str | None:
         """Talk to `provider` from the next request on, with its own URL and key, and
         `model` (else its default); the conversation stays. A sentence saying why
@@ -560,12 +543,12 @@ class DeepSeekApp(App[int]):
             return None
         if self.demo:
             return "The demo talks only to the built-in emulator; save a key in Settings first."
-        key = self._key_for(provider)
+        key = self.provider_keys.key_for(provider)
         if key is None:
-            return self._no_key(provider)
+            return self.provider_keys.no_key(provider)
         old = self.client
         self.provider = provider
-        self.base_url = self._base_url_for(provider)
+        self.base_url = self.provider_keys.base_url_for(provider)
         self.api_key = key
         self._make_client()
         if old is not None:
