@@ -18,10 +18,9 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from deepseek_tui.config import Paths, Provider, Settings, load_api_key, resolve_base_url
+from deepseek_tui.config import Paths, Provider, Settings, resolve_base_url
 
 if TYPE_CHECKING:
-    import argparse
     from pathlib import Path
 
     from textual.app import Notify
@@ -50,7 +49,7 @@ def new_screen(name: str, *args: Any) -> Screen[Any]:
 
 
 class DeepSeekApp(App[int]):
-    """deepseek-tui. Start it with `launch()`; tests build it directly."""
+    """deepseek-tui. The command line starts it (`cli.tui.launch`); tests build it directly."""
 
     TITLE = "deepseek-tui"
     CSS_PATH = "app.tcss"
@@ -570,40 +569,3 @@ class DeepSeekApp(App[int]):
             self.store.close()
         if self._owns_emulator and self.emulator is not None:
             self.emulator.stop()
-
-
-def launch(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
-    """Run the TUI for the command line's options."""
-    options: dict[str, Any] = {
-        "paths": paths,
-        "settings": settings,
-        "model": args.model,
-        "conversation_id": args.conversation,
-        "continue_last": args.continue_last,
-        "preset": args.preset,
-    }
-    if args.theme:
-        settings.theme = args.theme
-    if args.demo:
-        from deepseek_tui.emulator.demo import DEMO_KEY, demo_emulator
-
-        with demo_emulator() as emulator:
-            app = DeepSeekApp(
-                base_url=emulator.base_url,
-                api_key=DEMO_KEY,
-                demo=True,
-                emulator=emulator,
-                **options,
-            )
-            app.run()
-        return app.return_code or 0
-    provider = args.provider or settings.provider
-    key = load_api_key(paths, provider, key_env=settings.profile(provider).key_env)
-    app = DeepSeekApp(
-        base_url=resolve_base_url(settings, args.base_url, provider=provider),
-        api_key=key.value if key else None,
-        provider=provider,
-        **options,
-    )
-    app.run()
-    return app.return_code or 0
