@@ -344,9 +344,7 @@ class ChatScreen(Screen[None]):
         """Let the model carry on from where a cut-short answer stopped."""
         self.conversation.continue_answer()
 
-    async def on_composer_edit_last(self, _: Composer.EditLast) -> None:
-        await self.action_edit_last()
-
+    @on(Composer.EditLast)
     async def action_edit_last(self) -> None:
         """Put the last question back in the composer; sending makes a new branch."""
         taken = self.conversation.edit_last()
@@ -437,24 +435,18 @@ class ChatScreen(Screen[None]):
             shown = sanitize(preset, name=True)
             self.notify(f"New conversation from the preset {shown}.", markup=False)
 
-    def presets(self) -> list[tuple[str, str]]:
-        """(name, what it is for) of each preset, for the picker and the palette."""
-        settings = self.app.settings
-        rows = []
-        for name in settings.preset_names():
-            table = settings.preset(name)
-            about = table.get("description") or table.get("system_prompt", "")
-            rows.append((name, " ".join(str(about).split())))
-        return rows
-
     def action_pick_new_conversation(self) -> None:
-        from deepseek_tui.tui.screens.preset_picker import NewConversation, PresetPicker
+        from deepseek_tui.tui.screens.preset_picker import (
+            NewConversation,
+            PresetPicker,
+            preset_rows,
+        )
 
         def chosen(choice: NewConversation | None) -> None:
             if choice is not None:
                 self.action_new_conversation(choice.preset)
 
-        self.app.push_screen(PresetPicker(self.presets()), chosen)
+        self.app.push_screen(PresetPicker(preset_rows(self.app.settings)), chosen)
 
     def action_scroll_latest(self) -> None:
         self.conversation.follow()

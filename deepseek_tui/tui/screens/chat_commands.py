@@ -14,6 +14,7 @@ from textual.markup import escape
 from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.screens.chat_parameters import parameter_commands
 from deepseek_tui.tui.screens.help import described, key_label, what_it_does
+from deepseek_tui.tui.screens.preset_picker import preset_rows
 from deepseek_tui.tui.widgets.composer import Composer
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ class ChatCommands(Provider):
                 # The palette reads help as markup: a description from config.toml is escaped.
                 escape(sanitize(about, name=True)),
             )
-            for name, about in chat.presets()
+            for name, about in preset_rows(chat.app.settings)
         ]
         if chat.prompt.attachments:
             count = len(chat.prompt.attachments)
