@@ -21,8 +21,6 @@ from textual.screen import Screen
 from deepseek_tui.config import Paths, Provider, Settings, resolve_base_url
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from textual.app import Notify
     from textual.notifications import Notification
     from textual.theme import Theme
@@ -96,38 +94,13 @@ class DeepSeekApp(App[int]):
         # What each provider's /models listed, by provider name: fetched for the
         # active one after start, for another when the picker shows it, again on ^r.
         self.server_models: dict[str, list[str]] = {}
-        self.theme_problems = self._register_themes()
-        self._start_with_theme(settings.theme)
+        from deepseek_tui.tui.themes import register_themes, start_with_theme
+
+        self.theme_problems = register_themes(self, paths.themes_dir)
+        start_with_theme(self, settings.theme)
         self._held_notices: list[Notification] = []  # raised under a dialog (`on_notify`)
 
     # --- start-up ------------------------------------------------------------------
-
-    def _register_themes(self) -> list[tuple[str, str]]:
-        """Register the shipped themes, then the user's (which may replace them);
-        returns (file, reason) for each user theme that could not be loaded."""
-        from deepseek_tui.tui.themes import load_themes, shipped_themes_dir
-
-        shipped = load_themes(shipped_themes_dir())
-        user = load_themes(self.paths.themes_dir)
-        for theme in [*shipped.themes, *user.themes]:
-            self.register_theme(theme)
-        return user.failed
-
-    def _start_with_theme(self, name: str) -> None:
-        """Put the saved theme in place as `App.__init__` puts its default: the value,
-        the dark/light classes and the CSS variables, before any CSS is read. Assigning
-        `theme` would do it through the watcher, which also queues `refresh_css`: every
-        stylesheet parsed a second time before the first frame. A theme that is not
-        registered (a user file since removed) leaves Textual's default, as before."""
-        if name not in self.available_themes:
-            return
-        self.set_reactive(App.theme, name)
-        dark = self.current_theme.dark
-        self.update_classes(
-            {f"-theme-{name}": True, "-dark-mode": dark, "-light-mode": not dark}, update=False
-        )
-        self._refresh_truecolor_filter(self.ansi_theme)
-        self.stylesheet.set_variables(self.get_css_variables())
 
     def on_mount(self) -> None:
         # Full collections caused every stall over 200 ms while streaming
@@ -349,7 +322,9 @@ class DeepSeekApp(App[int]):
         """Textual's commands, less the ones that say twice what ours say or do nothing
         here: its "Keys" panel (our help is "Help: every key", f1) and "Maximize" (of a
         composer or a list). Its "Screenshot" saved to a Downloads folder that may not
-        exist, saying only that it failed: ours saves where one works (`screenshot`)."""
+        exist, saying only that it failed: ours saves where one works (`save_screenshot`)."""
+        from deepseek_tui.tui.screenshot import save_screenshot
+
         for command in super().get_system_commands(screen):
             if command.title in ("Keys", "Maximize", "Minimize"):
                 continue
@@ -358,35 +333,10 @@ class DeepSeekApp(App[int]):
                 yield SystemCommand(
                     "Screenshot",
                     "Save an SVG picture of the screen in the working folder",
-                    lambda: self.set_timer(0.1, self.screenshot),
+                    lambda: self.set_timer(0.1, lambda: save_screenshot(self)),
                 )
                 continue
             yield command
-
-    def screenshot(self) -> Path | None:
-        """Save an SVG of the screen in the working folder (else the config folder) and
-        say where; or say in one sentence why it could not be saved."""
-        from datetime import datetime
-        from pathlib import Path
-
-        from deepseek_tui.terminal import sanitize
-
-        name = f"deepseek-tui_{datetime.now():%Y-%m-%dT%H_%M_%S}.svg"
-        svg = self.export_screenshot()
-        problem = ""
-        for folder in (Path.cwd(), self.paths.dir):
-            path = folder / name
-            try:
-                path.write_text(svg, encoding="utf-8")
-            except OSError as error:
-                problem = problem or f"{folder}: {error.strerror or error}"
-                continue
-            self.notify(f"Screenshot saved to {sanitize(str(path), name=True)}", markup=False)
-            return path
-        self.notify(
-            f"Could not save the screenshot ({sanitize(problem)}).", severity="error", markup=False
-        )
-        return None
 
     def _warm_up(self) -> None:
         self.run_worker(self._import_client, thread=True, group="warm-up", exit_on_error=False)
