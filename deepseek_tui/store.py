@@ -239,6 +239,7 @@ class ConversationSummary:
     conversation: Conversation
     message_count: int
     model: str | None
+    preset: str | None = None  # the preset it started from (its saved parameters say)
 
 
 @dataclass(frozen=True, slots=True)
@@ -601,7 +602,10 @@ class Store:
             """,
             (limit, offset),
         )
-        return [ConversationSummary(_conversation(r), r["n"], r["model"]) for r in rows]
+        return [
+            ConversationSummary(_conversation(r), r["n"], r["model"], _preset(r["parameters"]))
+            for r in rows
+        ]
 
     def count_conversations(self) -> int:
         row = self._row("SELECT count(*) FROM conversations WHERE archived = 0")
@@ -1253,6 +1257,16 @@ def _conversation(row: sqlite3.Row) -> Conversation:
         pinned=bool(row["pinned"]),
         archived=bool(row["archived"]),
     )
+
+
+def _preset(parameters: str | None) -> str | None:
+    """The preset named in a conversation's saved parameters; None for none or junk."""
+    try:
+        value = json.loads(parameters) if parameters else None
+    except ValueError:
+        return None
+    preset = value.get("preset") if isinstance(value, dict) else None
+    return preset if isinstance(preset, str) and preset else None
 
 
 def _message(raw: sqlite3.Row) -> Message:

@@ -17,6 +17,8 @@ from deepseek_tui.cli.settings import _no_key, _paths, _preset, _provider, _sett
 from deepseek_tui.config import Paths, Settings, load_api_key, resolve_base_url
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from deepseek_tui.attachments import Attachment
     from deepseek_tui.session import Reply, Session
 
@@ -166,9 +168,13 @@ async def _ask(
 def _ask_in(session: Session, args: argparse.Namespace, prompt: str) -> None:
     """Set the session up as the options say: the conversation it goes on (its
     history is sent, the answer appended), then this question's parameters. A
-    parameter that cannot work, or JSON mode without "json" in the prompt, is a
-    usage error before anything is sent."""
+    parameter given that cannot work (--json-mode to a model without JSON output, a
+    --max-tokens above its cap), or JSON mode without "json" in the prompt, is a usage
+    error before anything is sent; one that came from config.toml, a preset or the
+    conversation and is left out or held back is said on stderr, once."""
     from dataclasses import replace
+
+    from deepseek_tui.api.models import model_traits
 
     if args.continue_last or args.conversation:
         assert session.store is not None
@@ -188,14 +194,46 @@ def _ask_in(session: Session, args: argparse.Namespace, prompt: str) -> None:
         changes["stop"] = tuple(args.stop)
     if args.max_tokens is not None:
         changes["max_tokens"] = args.max_tokens
-    parameters = replace(session.parameters, **changes)  # type: ignore[arg-type]
-    problems = parameters.problems(session.model)
+    inherited = session.parameters
+    parameters = replace(inherited, **changes)  # type: ignore[arg-type]
+    before = set(inherited.problems(session.model))
+    problems = [p for p in parameters.problems(session.model) if p not in before]
     if problems:
         raise CliError(problems[0], 2)
+    traits = model_traits(session.model)
+    if args.json_mode and not traits.json_output:
+        raise CliError(
+            f"{session.model} does not take JSON mode: leave out --json-mode or pick "
+            "another --model.",
+            2,
+        )
     session.parameters = parameters
+    where = _where_set(session, args)
+    if parameters.json_mode and not traits.json_output:
+        _say(f"JSON mode ({where('json_mode')}) is not sent: {session.model} does not take it.")
+    limit = traits.max_tokens
+    if parameters.max_tokens is not None and limit is not None and parameters.max_tokens > limit:
+        _say(
+            f"{session.model} takes max_tokens up to {limit:,}, so {limit:,} is asked for, "
+            f"not the {parameters.max_tokens:,} of {where('max_tokens')}."
+        )
     problem = session.json_mode_problem(prompt)
     if problem:
         raise CliError(problem, 2)
+
+
+def _where_set(session: Session, args: argparse.Namespace) -> Callable[[str], str]:
+    """Where an inherited parameter was set, as the user would change it."""
+
+    def where(name: str) -> str:
+        if args.continue_last or args.conversation:
+            return "the conversation's saved parameters"
+        preset, settings = session.preset, session.settings
+        if preset and settings is not None and name in settings.preset(preset):
+            return f"the preset {preset}"
+        return f"{name} in config.toml"
+
+    return where
 
 
 _DIM = "2"

@@ -92,6 +92,7 @@ def run_history(args: argparse.Namespace) -> int:
                 "updated_at": summary.conversation.updated_at,
                 "message_count": summary.message_count,
                 "model": summary.model,
+                "preset": summary.preset,
                 "pinned": summary.conversation.pinned,
             }
             for summary in summaries
@@ -103,15 +104,22 @@ def run_history(args: argparse.Namespace) -> int:
         return 0
     models = [_fit(s.model or "-", 40) for s in summaries]
     model_width = max(len("MODEL"), *(len(model) for model in models))
-    head = f"{'ID':<8}  {'UPDATED':<16}  {'MSGS':>5}  {'MODEL':<{model_width}}  "
+    # A PRESET column only when a conversation started from one (scripts read the rest).
+    presets = [_fit(s.preset or "-", 20) for s in summaries]
+    preset_width = (
+        max(len("PRESET"), *(len(p) for p in presets)) if any(s.preset for s in summaries) else 0
+    )
+    preset_head = f"{'PRESET':<{preset_width}}  " if preset_width else ""
+    head = f"{'ID':<8}  {'UPDATED':<16}  {'MSGS':>5}  {'MODEL':<{model_width}}  {preset_head}"
     width = _terminal_width()
     out.write(head + "TITLE\n")
-    for summary, model in zip(summaries, models, strict=True):
+    for summary, model, preset in zip(summaries, models, presets, strict=True):
         conversation = summary.conversation
         title = ("* " if conversation.pinned else "") + (conversation.title or UNTITLED)
+        preset_cell = f"{preset:<{preset_width}}  " if preset_width else ""
         out.write(
             f"{conversation.id[:8]:<8}  {_local_time(conversation.updated_at):<16}  "
-            f"{summary.message_count:>5}  {model:<{model_width}}  "
+            f"{summary.message_count:>5}  {model:<{model_width}}  {preset_cell}"
             + _fit(title, max(width - len(head), 20))
             + "\n"
         )

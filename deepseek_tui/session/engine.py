@@ -2,7 +2,8 @@
 
 The TUI and `ask` both drive a `Session`, so they behave the same. `send`,
 `regenerate` and `continue_answer` return a `Reply` (reply.py) whose events are the
-wire's, passed up unchanged while the session keeps the store current: the user's
+wire's, in order (a delta's lone surrogates replaced, `valid_text`: SQLite and the
+terminal take only valid UTF-8) while the session keeps the store current: the user's
 message is committed before the request goes out, the answer is created at its first
 delta and saved at most every `save_interval` seconds and at the end — from a thread
 of its own when the store is a file (`AnswerSaver`, saver.py), so a long answer's

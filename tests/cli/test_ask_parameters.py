@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from deepseek_tui.config import Paths
 from deepseek_tui.emulator import Emulator
 from tests.helpers import TEST_KEY, chat_bodies, run
 
@@ -42,10 +43,42 @@ def test_json_mode_without_json_in_the_prompt_is_a_usage_error_before_sending(
     assert result.returncode == 0, result.stderr
 
 
-def test_json_mode_is_not_sent_to_the_reasoner(emulator: Emulator) -> None:
-    result = ask(emulator, "--json-mode", "--model", "deepseek-reasoner", "hello")
+def test_json_mode_on_a_model_without_it_is_said(emulator: Emulator, paths: Paths) -> None:
+    """Issue 18 §4: `--json-mode` to the reasoner was dropped in silence (exit 0,
+    nothing on stderr). Asked for, it is a usage error; from config.toml, it is left
+    out and said, once, with where it is set."""
+    result = ask(emulator, "--json-mode", "--model", "deepseek-reasoner", "hello json")
+    assert result.returncode == 2
+    assert b"deepseek-reasoner does not take JSON mode: leave out --json-mode" in result.stderr
+    assert chat_bodies(emulator) == []
+
+    paths.ensure_dir()
+    paths.config_file.write_text("json_mode = true\n")
+    result = ask(emulator, "--model", "deepseek-reasoner", "hello")
     assert result.returncode == 0, result.stderr
+    assert result.stderr.decode().count("\n") == 1
+    assert (
+        b"JSON mode (json_mode in config.toml) is not sent: deepseek-reasoner does not take it."
+        in result.stderr
+    )
     assert "response_format" not in chat_bodies(emulator)[-1]
+
+
+def test_max_tokens_above_the_cap_from_config_is_held_to_it_and_said(
+    emulator: Emulator, paths: Paths
+) -> None:
+    """Issue 18 §4: config.toml's max_tokens above the model's cap stopped every `ask`
+    with a sentence that did not say where it was set; it is sent held to the cap (as
+    the TUI sends it), and said with where it is set."""
+    paths.ensure_dir()
+    paths.config_file.write_text("max_tokens = 99999\n")
+    result = ask(emulator, "echo: hi")
+    assert result.returncode == 0, result.stderr
+    assert (
+        b"deepseek-chat takes max_tokens up to 8,192, so 8,192 is asked for, not the "
+        b"99,999 of max_tokens in config.toml." in result.stderr
+    )
+    assert chat_bodies(emulator)[-1]["max_tokens"] == 8192
 
 
 def test_max_tokens_above_the_models_limit_is_a_usage_error(emulator: Emulator) -> None:

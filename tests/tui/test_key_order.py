@@ -18,8 +18,8 @@ import termios
 import time
 from pathlib import Path
 
-from deepseek_tui.emulator import Emulator
-from tests.helpers import DEADLINE, TEST_KEY
+from deepseek_tui.emulator import Emulator, Faults
+from tests.helpers import DEADLINE, TEST_KEY, chat_bodies
 
 BURSTS = [
     (b"foo\x7fbar\r", "fobar"),  # a backspace between letters
@@ -103,3 +103,53 @@ def test_keys_in_one_read_are_applied_in_order(emulator: Emulator, tmp_path: Pat
             process.kill()
             process.wait()
     assert _finished_questions(config / "conversations.db") == [text for _, text in BURSTS]
+
+
+def test_a_question_typed_while_one_streams_stays_apart(emulator: Emulator, tmp_path: Path) -> None:
+    """Issue 18 item 17: Enter while an answer streams keeps the question in the
+    composer and what is typed next goes on a new line, even in the same burst; a
+    question typed right after Enter in one burst stays in the composer once the
+    first is sent."""
+    config = tmp_path / "config"
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    command = [sys.executable, "-m", "deepseek_tui", "--config-dir", str(config)]
+    emulator.faults = Faults(token_delay=0.5)  # the first answer streams for minutes
+    process = subprocess.Popen(
+        [*command, "--base-url", emulator.base_url, "--model", "deepseek-chat"],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env={**os.environ, "TERM": "xterm-256color", "DEEPSEEK_API_KEY": TEST_KEY},
+    )
+    os.close(slave)
+    database = config / "conversations.db"
+    try:
+        _wait(master, lambda seen: b"Ask DeepSeek" in _text(seen), "the composer is drawn")
+        os.write(master, b"long 400\r")
+        _wait(master, lambda _: chat_bodies(emulator), "the first request")
+        emulator.faults = Faults()
+        _wait(master, lambda seen: b"long 400" in _text(seen), "the first question drawn")
+        os.write(master, b"second fast question\rthird one")  # one burst, mid-stream
+        _wait(master, lambda seen: b"third one" in _text(seen), "the typing drawn")
+        os.write(master, b"\x1b")  # esc: stop the first answer
+        _wait(master, lambda _: len(_finished_questions(database)) >= 1, "the first stopped")
+        os.write(master, b"\r")
+        _wait(master, lambda _: len(_finished_questions(database)) >= 2, "the second answered")
+        os.write(master, b"echo: fourth\recho: fifth")  # the next question right after ⏎
+        _wait(master, lambda _: len(_finished_questions(database)) >= 3, "the fourth answered")
+        os.write(master, b"\r")
+        _wait(master, lambda _: len(_finished_questions(database)) >= 4, "the fifth answered")
+        os.write(master, b"\x11")  # ^q
+        _wait(master, lambda _: process.poll() is not None, "the app quit")
+    finally:
+        os.close(master)
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert _finished_questions(database) == [
+        "long 400",
+        "second fast question\nthird one",
+        "echo: fourth",
+        "echo: fifth",
+    ]

@@ -76,3 +76,58 @@ async def test_segmind_has_no_balance_to_ask_for(make_app) -> None:
         await wait_for(
             pilot, lambda: any("no balance to ask for" in n for n in notices(app)), "the notice"
         )
+
+
+def said(app, words: str) -> bool:
+    return any(words in notice for notice in notices(app))
+
+
+async def test_json_mode_goes_on_beside_a_max_tokens_above_the_cap_which_is_said(
+    make_app, emulator: Emulator
+) -> None:
+    """Issue 18 §4: on deepseek-chat with Settings' max_tokens 99,999, "JSON mode: turn
+    on" said only the cap and left JSON mode off; now JSON mode goes on, and the cap is
+    said with where the 99,999 is set (8,192 is what the request asks for)."""
+    from deepseek_tui.config import Settings
+
+    app = make_app(settings=Settings(max_tokens=99_999))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await palette(pilot, "JSON mode: turn on")
+        await wait_for(pilot, lambda: said(app, "must mention JSON"), "the rule")
+        assert app.session.parameters.json_mode
+        assert said(app, "so 8,192 is asked for, not the 99,999 set in Settings")
+        await send(pilot, "echo: reply in JSON")
+        await answered(pilot)
+        body = chat_bodies(emulator)[-1]
+        assert body["response_format"] == {"type": "json_object"}
+        assert body["max_tokens"] == 8192
+
+
+async def test_what_a_model_or_thinking_leaves_out_is_said(make_app) -> None:
+    """Issue 18 §4: JSON mode on a model without JSON output, a penalty while the model
+    thinks, and a max_tokens above the cap after ^o were taken in silence."""
+    from deepseek_tui.config import Settings
+
+    app = make_app(settings=Settings(model="deepseek-reasoner", max_tokens=9000))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await palette(pilot, "JSON mode: turn on")
+        await wait_for(
+            pilot, lambda: said(app, "JSON mode is not sent to deepseek-reasoner"), "why"
+        )
+        assert not said(app, "must mention JSON")  # no rule for what is not sent
+
+        await palette(pilot, "Model: deepseek-chat")  # what ^o does once picked
+        await wait_for(pilot, lambda: said(app, "deepseek-chat takes max_tokens up to"), "cap")
+        assert said(app, "not the 9,000 set in Settings (Max tokens)")
+
+        await palette(pilot, "Model: deepseek-v4-flash")  # thinks by default
+        await palette(pilot, "Frequency penalty")
+        await wait_for(pilot, lambda: isinstance(app.screen, TextPrompt), "the prompt")
+        await pilot.press(*"0.5", "enter")
+        sentence = "Frequency penalty is not sent while deepseek-v4-flash thinks (^t turns it off)."
+        await wait_for(pilot, lambda: said(app, sentence), "the penalty left out")
+        app.clear_notifications()
+        await pilot.press("ctrl+t")  # off: the penalty is sent, nothing to say
+        await wait_for(pilot, lambda: not app.session.thinks, "thinking off")
+        await pilot.press("ctrl+t")  # on again: left out again, said again
+        await wait_for(pilot, lambda: said(app, sentence), "said at ^t")

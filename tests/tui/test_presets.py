@@ -165,3 +165,35 @@ async def test_a_preset_description_from_the_config_is_shown_as_text(make_app) -
         prompt = rows.get_option_at_index(rows.option_count - 1).prompt
         assert isinstance(prompt, Text)
         assert "[bold]loud[/]" in prompt.plain and "\x1b" not in prompt.plain
+
+
+async def test_the_preset_in_use_is_shown_in_the_status_line_list_and_history(
+    make_app, emulator: Emulator
+) -> None:
+    """Issue 18 item 12: `--preset pirate` said from the first frame, the chats list
+    and `deepseek-tui history` name it; a conversation without one shows no part."""
+    import json
+
+    from deepseek_tui.tui.widgets.conversation_list import ConversationList
+    from tests.helpers import TEST_KEY, run, screen_text
+
+    pirate = {"description": "arr", "system_prompt": "Talk like a pirate."}
+    app = make_app(settings=Settings(presets={"pirate": pirate}), preset="pirate")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: "preset pirate" in screen_text(app), "the status part")
+        await send(pilot, "echo: ahoy")
+        await answered(pilot)
+        await pilot.press("ctrl+l")
+        rows = app.screen.query_one(ConversationList)
+        await wait_for(pilot, lambda: rows.option_count > 0, "the list")
+        assert "preset pirate" in str(rows.get_option_at_index(rows.option_count - 1).prompt)
+        await pilot.press("escape")
+        app.screen.action_new_conversation()
+        await wait_for(pilot, lambda: "preset pirate" not in screen_text(app), "no preset part")
+    listed = run("history", env={"DEEPSEEK_API_KEY": TEST_KEY})
+    assert listed.returncode == 0, listed.stderr
+    head, row = listed.stdout.decode().splitlines()[:2]
+    assert head.split() == ["ID", "UPDATED", "MSGS", "MODEL", "PRESET", "TITLE"]
+    assert "pirate" in row.split()
+    rows_json = json.loads(run("history", "--json").stdout)
+    assert rows_json[0]["preset"] == "pirate"

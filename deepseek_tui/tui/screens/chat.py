@@ -43,6 +43,8 @@ from deepseek_tui.tui.widgets.status_bar import StatusBar
 from deepseek_tui.tui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
     from textual.command import Provider
 
     from deepseek_tui.session import Reply, Session
@@ -52,6 +54,12 @@ if TYPE_CHECKING:
     from deepseek_tui.tui.widgets.messages import AssistantMessage
     from deepseek_tui.tui.widgets.sidebar import Sidebar
 
+# Enter while an answer streams: the question stays, the composer on a new line.
+HELD = (
+    "An answer is still streaming: your message stays here; ⏎ sends it once the "
+    "answer ends (esc stops it)."
+)
+
 
 def _attach_picker() -> AttachPicker:
     """The picker the prompt opens (given to it: a widget may not import screens)."""
@@ -60,6 +68,14 @@ def _attach_picker() -> AttachPicker:
     from deepseek_tui.tui.screens.attach_picker import AttachPicker
 
     return AttachPicker(Path.cwd())
+
+
+def _saying_unsent(chat: ChatScreen) -> AbstractContextManager[None]:
+    """Around a change of model or thinking, what it newly leaves out of the next
+    request is said (imported at the first change: the parameters' words)."""
+    from deepseek_tui.tui.screens.chat_parameters import saying_unsent
+
+    return saying_unsent(chat)
 
 
 def _chat_commands() -> type[Provider]:
@@ -142,6 +158,7 @@ class ChatScreen(Screen[None]):
             status=lambda: self.status,
             streaming=lambda: self.streaming,
             update_status=self.update_status,
+            saying_unsent=lambda: _saying_unsent(self),
         )
 
     # The parts the first frame does without are made, and their modules imported, at
@@ -187,7 +204,10 @@ class ChatScreen(Screen[None]):
                 if not self.app.session_made:
                     yield EmptyHint()  # a new chat: in the first frame, not mounted after it
             yield Prompt(
-                _attach_picker, limit_kb=lambda: self.app.settings.attach_limit_kb, id="prompt"
+                _attach_picker,
+                limit_kb=lambda: self.app.settings.attach_limit_kb,
+                busy=lambda: self.streaming,
+                id="prompt",
             )
             yield StatusBar(id="status")
         yield KeysFooter(compact=True)
@@ -227,6 +247,7 @@ class ChatScreen(Screen[None]):
         status = self.status
         status.demo = self.app.demo
         self.models.show(self.session.model, self.session.thinks)
+        status.preset = self.session.preset or ""
         if last is not None:
             status.last = last
         status.credits = self.session.remaining_credits or ""
@@ -288,9 +309,7 @@ class ChatScreen(Screen[None]):
     async def on_prompt_submitted(self, message: Prompt.Submitted) -> None:
         attachments = message.attachments  # the prompt sends nothing empty
         if self.streaming:
-            from deepseek_tui.tui.screens.chat_sidebar import STREAMING
-
-            self.notify(STREAMING)
+            self.notify(HELD)
             return
         problem = self.session.json_mode_problem(message.text)
         if problem:
@@ -299,7 +318,7 @@ class ChatScreen(Screen[None]):
             return
         if not self.room.fits(message.draft):
             return  # it would not fit: the user chooses what to do, nothing is sent
-        self.prompt.clear()
+        self.prompt.clear(sent=message.text)
         await self.conversation.send(message.text, attachments)
         self._show_editing()
 

@@ -14,9 +14,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
 from deepseek_tui.api.models import model_traits
+from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.app import DeepSeekApp
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
     from textual.screen import Screen
 
     from deepseek_tui.session import Session
@@ -33,11 +36,14 @@ class ModelControls:
         status: Callable[[], StatusBar],
         streaming: Callable[[], bool],
         update_status: Callable[[], None],
+        saying_unsent: Callable[[], AbstractContextManager[None]],
     ) -> None:
         self._owner = owner  # notices, the picker, the keys refreshed
         self._status = status
         self._streaming = streaming
         self._update_status = update_status  # the whole status line, after a change
+        # Around a change: what it newly leaves out of the next request is said.
+        self._saying_unsent = saying_unsent
 
     @property
     def _app(self) -> DeepSeekApp:
@@ -54,6 +60,7 @@ class ModelControls:
         model, thinking = self._app.starting_model()
         self.show(model, model_traits(model).thinks(thinking))
         self._status().demo = self._app.demo
+        self._status().preset = self._app.preset or ""
 
     def show(self, model: str, thinks: bool) -> None:
         status = self._status()
@@ -79,11 +86,16 @@ class ModelControls:
             return "An answer is streaming: wait for it (or Esc) before switching provider."
         return self._app.switch_provider(provider, model)
 
-    def use_model(self, model: str) -> None:
-        self._session.model = model
-        self._update_status()
-        thinking = "thinking on" if self._session.thinks else "thinking off"
-        self._owner.notify(f"The next message goes to {model} ({thinking}).", markup=False)
+    def use_model(self, model: str, thinking: bool | None = None) -> None:
+        with self._saying_unsent():  # then a parameter the new model does not take
+            if thinking is not None:
+                self._session.thinking = thinking
+            self._session.model = model
+            self._update_status()
+            state = "thinking on" if self._session.thinks else "thinking off"
+            self._owner.notify(
+                f"The next message goes to {sanitize(model, name=True)} ({state}).", markup=False
+            )
 
     def toggle_thinking(self) -> None:
         """^t: thinking on/off; on a model that always or never thinks, say so."""
@@ -95,7 +107,8 @@ class ModelControls:
                 f"{session.model} {state}; pick another model to change that.", markup=False
             )
             return
-        session.thinking = not session.thinks
+        with self._saying_unsent():  # penalties stop, effort starts, or the other way
+            session.thinking = not session.thinks
         self._update_status()
 
     def pick(self) -> None:
@@ -111,9 +124,7 @@ class ModelControls:
                     if problem:
                         self._owner.notify(problem, severity="warning", timeout=10, markup=False)
                         return
-                if choice.thinking is not None:
-                    self._session.thinking = choice.thinking
-                self.use_model(choice.model)
+                self.use_model(choice.model, choice.thinking)
 
         picker = ModelPicker(
             app.model_ids(),

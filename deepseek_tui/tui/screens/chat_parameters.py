@@ -3,18 +3,21 @@ penalties, reasoning effort) and the account's balance, from the chat's palette.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from deepseek_tui.api.errors import ApiError
 from deepseek_tui.api.models import REASONING_EFFORTS, model_traits
-from deepseek_tui.api.request import JSON_MODE_RULE, Parameters
+from deepseek_tui.api.request import JSON_MODE_RULE, ChatRequest, Parameters
+from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.balance import balance_error, balance_text
 from deepseek_tui.tui.widgets.dialogs import TextPrompt
 
 if TYPE_CHECKING:
+    from deepseek_tui.session import Session
     from deepseek_tui.tui.screens.chat import ChatScreen
 
 Command = tuple[str, Callable[[], object], str]
@@ -81,10 +84,13 @@ def _penalty_help(value: float | None) -> str:
 
 def set_parameters(chat: ChatScreen, **changes: Any) -> bool:
     """Change the conversation's parameters (saved with it); a value the model cannot
-    take is refused with its sentence."""
+    take is refused with its sentence. Only what this change brings is refused: a
+    max_tokens above the model's cap set before (in Settings, for another model) is
+    held to the cap when sent, and said, but it does not stop JSON mode going on."""
     session = chat.session
+    before = set(session.parameters.problems(session.model))
     parameters: Parameters = replace(session.parameters, **changes)
-    problems = parameters.problems(session.model)
+    problems = [p for p in parameters.problems(session.model) if p not in before]
     if problems:
         chat.notify(problems[0], severity="warning", markup=False)
         return False
@@ -92,13 +98,87 @@ def set_parameters(chat: ChatScreen, **changes: Any) -> bool:
     chat.update_status()
     summary = parameters.summary() or "the defaults"
     chat.notify(f"This conversation's parameters: {summary}.", markup=False)
+    for sentence in unsent(session):
+        chat.notify(sentence, severity="warning", timeout=10, markup=False)
     return True
 
 
 def toggle_json_mode(chat: ChatScreen) -> None:
     on = not chat.session.parameters.json_mode
-    if set_parameters(chat, json_mode=on) and on:
+    if set_parameters(chat, json_mode=on) and on and model_traits(chat.session.model).json_output:
         chat.notify(JSON_MODE_RULE, title="JSON mode on", timeout=10, markup=False)
+
+
+# Each parameter and the field of the request body that carries it.
+_WIRE = {
+    "json_mode": "response_format",
+    "stop": "stop",
+    "frequency_penalty": "frequency_penalty",
+    "presence_penalty": "presence_penalty",
+    "reasoning_effort": "reasoning_effort",
+}
+
+
+def unsent(session: Session) -> list[str]:
+    """One sentence for each of the conversation's parameters that the next request
+    leaves out or holds back, and why. Read from the body the request would have
+    (`ChatRequest.body`), so it says what is sent, not what the rules are thought to be."""
+    parameters, model = session.parameters, session.model
+    traits = model_traits(model)
+    request = ChatRequest.with_parameters(model, [], parameters, thinking=session.thinking)
+    body = request.body(stream=True)
+    thinks = request.thinks
+    model = sanitize(model, name=True)  # a gateway's id, as the notice shows it
+    sentences = []
+    for name, field in _WIRE.items():
+        if getattr(parameters, name) in (None, False, ()) or field in body:
+            continue
+        if name == "json_mode":
+            sentences.append(f"JSON mode is not sent to {model}: it does not take it.")
+        elif name == "reasoning_effort" and not traits.effort:
+            sentences.append(f"Reasoning effort is not sent to {model}: only V4 models take it.")
+        elif name == "reasoning_effort":
+            sentences.append(
+                f"Reasoning effort is not sent while {model} does not think (^t turns it on)."
+            )
+        elif thinks:
+            what = name.replace("_", " ").capitalize()
+            how = "(^t turns it off)" if traits.thinking == "toggle" else "(it always does)"
+            sentences.append(f"{what} is not sent while {model} thinks {how}.")
+        else:
+            sentences.append(f"{name} is not sent to {model}.")
+    if parameters.max_tokens is not None and body.get("max_tokens") != parameters.max_tokens:
+        limit = body.get("max_tokens")
+        sentences.append(
+            f"{model} takes max_tokens up to {limit:,}, so {limit:,} is asked for, not the "
+            f"{parameters.max_tokens:,} set {_max_tokens_source(session)}."
+        )
+    return sentences
+
+
+def _max_tokens_source(session: Session) -> str:
+    """Where the conversation's max_tokens comes from, as the user would change it."""
+    settings, preset = session.settings, session.preset
+    if (
+        settings is not None
+        and preset in settings.preset_names()
+        and "max_tokens" in settings.preset(preset)
+    ):
+        return f"by the preset {sanitize(preset, name=True)}"
+    if session.parameters.max_tokens == session.default_parameters.max_tokens:
+        return "in Settings (Max tokens)"
+    return "for this conversation (palette: Max tokens…)"
+
+
+@contextmanager
+def saying_unsent(chat: ChatScreen) -> Iterator[None]:
+    """Around a change of model or thinking: say what it leaves out of the next
+    request that was sent before (what was already left out was said then)."""
+    before = set(unsent(chat.session))
+    yield
+    for sentence in unsent(chat.session):
+        if sentence not in before:
+            chat.notify(sentence, severity="warning", timeout=10, markup=False)
 
 
 def ask_stop(chat: ChatScreen) -> None:

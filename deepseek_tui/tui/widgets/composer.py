@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from textual import events
@@ -84,7 +85,9 @@ class Composer(TextArea):
             super().__init__()
             self.step = step
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, busy: Callable[[], bool] = lambda: False, id: str | None = None) -> None:
+        """`busy` says whether a message cannot be sent now (an answer streams)."""
+        self._busy = busy
         super().__init__(
             id=id,
             soft_wrap=True,
@@ -117,12 +120,22 @@ class Composer(TextArea):
         if event.key == "enter":  # TextArea would insert a newline
             event.stop()
             event.prevent_default()
+            if self._busy():
+                # Not sent (the screen says why), so the question stays; what is typed
+                # next starts a line of its own, not the end of this one. Here, as
+                # the key is handled: keys of the same read are already queued behind it.
+                self._hold()
             self.action_submit()
             return
         starts_word = event.character == "@" and self._at_word_start()
         await super()._on_key(event)
         if starts_word:
             self.post_message(self.AttachAt())
+
+    def _hold(self) -> None:
+        row, column = self.cursor_location
+        if self.document.get_line(row)[:column].strip():
+            self.insert("\n")
 
     def _at_word_start(self) -> bool:
         row, column = self.cursor_location

@@ -228,11 +228,14 @@ def note_lines(lines: Iterable[str]) -> Content:
 
 
 def entry(summary: ConversationSummary, current: bool = False) -> Content:
-    """A conversation's row: its title, then its model and number of messages."""
+    """A conversation's row: its title, then its preset (first: it tells conversations
+    apart more than the model, and a narrow list cuts the end), model and number of
+    messages."""
     conversation = summary.conversation
     title = ("📌 " if conversation.pinned else "") + conversation.shown_title
     count = summary.message_count
-    details = f"{summary.model or '—'} · {count} message{'s' if count != 1 else ''}"
+    preset = f"preset {summary.preset} · " if summary.preset else ""
+    details = f"{preset}{summary.model or '—'} · {count} message{'s' if count != 1 else ''}"
     mark = MARK if current else " "
     return Content.assemble(
         mark,

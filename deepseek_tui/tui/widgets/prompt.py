@@ -95,12 +95,20 @@ class Prompt(Vertical):
             self.draft = draft
 
     def __init__(
-        self, picker: Picker, *, limit_kb: Callable[[], int], id: str | None = None
+        self,
+        picker: Picker,
+        *,
+        limit_kb: Callable[[], int],
+        busy: Callable[[], bool] = lambda: False,
+        id: str | None = None,
     ) -> None:
         """`picker` makes the modal that picks a file (a path, or None when cancelled);
         `limit_kb` is the size over which a file is attached only when the user says so
-        (a callable: the settings can change while the prompt is on screen)."""
+        (a callable: the settings can change while the prompt is on screen); `busy`
+        says that nothing can be sent now (an answer streams: the composer's Enter keeps
+        the text and starts a new line)."""
         super().__init__(id=id)
+        self._busy = busy
         self._picker = picker
         self._limit_kb = limit_kb
         self._gauge_timer: Timer | None = None
@@ -110,7 +118,7 @@ class Prompt(Vertical):
 
     def compose(self) -> ComposeResult:
         yield AttachmentChips(id="attachments")
-        yield Composer(id="composer")
+        yield Composer(busy=self._busy, id="composer")
 
     # --- what the screen reads and does -------------------------------------------------
 
@@ -151,9 +159,17 @@ class Prompt(Vertical):
         composer.focus()
         self._draft_changed()
 
-    def clear(self) -> None:
-        """No text and no files (sent, or an edit cancelled)."""
-        self.composer.clear()
+    def clear(self, sent: str | None = None) -> None:
+        """No text and no files (sent, or an edit cancelled). With `sent`, the text
+        that went: what was typed after it stays (keys that came in the same read as
+        the Enter were in the composer before the screen sent)."""
+        composer = self.composer
+        text = composer.text
+        if sent is not None and len(text) > len(sent) and text.startswith(sent):
+            composer.load_text(text[len(sent) :].lstrip("\n"))
+            composer.move_cursor(composer.document.end)
+        else:
+            composer.clear()
         self._set_chips(())
         self._schedule_draft_changed()
 

@@ -1,5 +1,5 @@
-"""The line under the composer: model, thinking, the last answer's tokens and cost,
-how full the context window is."""
+"""The line under the composer: model, thinking, the preset in use, the last answer's
+tokens and cost, how full the context window is."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def _take(text: str, width: int) -> str:
 
 
 def status_text(
-    model: str, parts: list[tuple[int, str]], width: int, *, model_min: int = MODEL_MIN
+    model: str, parts: list[tuple[float, str]], width: int, *, model_min: int = MODEL_MIN
 ) -> Text:
     """The status line in `width` cells: `model` first, then `parts` in order.
 
@@ -95,6 +95,7 @@ class StatusBar(Static):
 
     model: reactive[str] = reactive("")
     thinking: reactive[bool | None] = reactive(None)  # None: the model cannot think
+    preset: reactive[str] = reactive("")  # the preset the conversation started from
     last: reactive[str] = reactive("")  # "last: …" tokens and cost, or "stopped"
     demo: reactive[bool] = reactive(False)
     problem: reactive[str] = reactive("")  # why history is not being saved, if it isn't
@@ -108,9 +109,12 @@ class StatusBar(Static):
     def render(self) -> Text:
         # Rank: what goes first when the line is too narrow; the demo goes last (it
         # says no answer is real), history off just before it.
-        parts: list[tuple[int, str]] = []
+        parts: list[tuple[float, str]] = []
         if self.thinking is not None:
             parts.append((2, "thinking on" if self.thinking else "thinking off"))
+        if self.preset:
+            # Part of what the next request is: kept over the last answer's figures.
+            parts.append((3.5, f"preset {sanitize(self.preset, name=True)}"))
         if self.last:
             parts.append((3, sanitize(self.last)))
         if self.credits:
