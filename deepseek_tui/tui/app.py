@@ -11,18 +11,16 @@ import contextlib
 import gc
 import importlib
 from collections.abc import Callable, Iterable
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from deepseek_tui.config import Paths, Provider, Settings, load_api_key, resolve_base_url
+from deepseek_tui.config import Paths, Provider, Settings, resolve_base_url
 
 if TYPE_CHECKING:
-    import argparse
-    from pathlib import Path
-
     from textual.app import Notify
     from textual.notifications import Notification
     from textual.theme import Theme
@@ -32,6 +30,7 @@ if TYPE_CHECKING:
     from deepseek_tui.history import History
     from deepseek_tui.session import Session
     from deepseek_tui.store import Store
+    from deepseek_tui.tui.provider_keys import ProviderKeys
 
 # name -> "module:class" of the app's own screens (modals are pushed by the screens).
 SCREENS_BY_NAME = {
@@ -48,7 +47,7 @@ def new_screen(name: str, *args: Any) -> Screen[Any]:
 
 
 class DeepSeekApp(App[int]):
-    """deepseek-tui. Start it with `launch()`; tests build it directly."""
+    """deepseek-tui. The command line starts it (`cli.tui.launch`); tests build it directly."""
 
     TITLE = "deepseek-tui"
     CSS_PATH = "app.tcss"
@@ -95,38 +94,13 @@ class DeepSeekApp(App[int]):
         # What each provider's /models listed, by provider name: fetched for the
         # active one after start, for another when the picker shows it, again on ^r.
         self.server_models: dict[str, list[str]] = {}
-        self.theme_problems = self._register_themes()
-        self._start_with_theme(settings.theme)
+        from deepseek_tui.tui.themes import register_themes, start_with_theme
+
+        self.theme_problems = register_themes(self, paths.themes_dir)
+        start_with_theme(self, settings.theme)
         self._held_notices: list[Notification] = []  # raised under a dialog (`on_notify`)
 
     # --- start-up ------------------------------------------------------------------
-
-    def _register_themes(self) -> list[tuple[str, str]]:
-        """Register the shipped themes, then the user's (which may replace them);
-        returns (file, reason) for each user theme that could not be loaded."""
-        from deepseek_tui.tui.themes import load_themes, shipped_themes_dir
-
-        shipped = load_themes(shipped_themes_dir())
-        user = load_themes(self.paths.themes_dir)
-        for theme in [*shipped.themes, *user.themes]:
-            self.register_theme(theme)
-        return user.failed
-
-    def _start_with_theme(self, name: str) -> None:
-        """Put the saved theme in place as `App.__init__` puts its default: the value,
-        the dark/light classes and the CSS variables, before any CSS is read. Assigning
-        `theme` would do it through the watcher, which also queues `refresh_css`: every
-        stylesheet parsed a second time before the first frame. A theme that is not
-        registered (a user file since removed) leaves Textual's default, as before."""
-        if name not in self.available_themes:
-            return
-        self.set_reactive(App.theme, name)
-        dark = self.current_theme.dark
-        self.update_classes(
-            {f"-theme-{name}": True, "-dark-mode": dark, "-light-mode": not dark}, update=False
-        )
-        self._refresh_truecolor_filter(self.ansi_theme)
-        self.stylesheet.set_variables(self.get_css_variables())
 
     def on_mount(self) -> None:
         # Full collections caused every stall over 200 ms while streaming
@@ -299,6 +273,14 @@ class DeepSeekApp(App[int]):
         if self.model_override:
             session.model = self.model_override
 
+    @cached_property
+    def provider_keys(self) -> ProviderKeys:
+        """Each provider's key and URL, for switching and for another's model list
+        (made at first use: the first frame does without it)."""
+        from deepseek_tui.tui.provider_keys import ProviderKeys
+
+        return ProviderKeys(self.paths, self.settings, lambda: self._started_with)
+
     @property
     def profile(self) -> Provider:
         """The active provider's profile."""
@@ -340,7 +322,9 @@ class DeepSeekApp(App[int]):
         """Textual's commands, less the ones that say twice what ours say or do nothing
         here: its "Keys" panel (our help is "Help: every key", f1) and "Maximize" (of a
         composer or a list). Its "Screenshot" saved to a Downloads folder that may not
-        exist, saying only that it failed: ours saves where one works (`screenshot`)."""
+        exist, saying only that it failed: ours saves where one works (`save_screenshot`)."""
+        from deepseek_tui.tui.screenshot import save_screenshot
+
         for command in super().get_system_commands(screen):
             if command.title in ("Keys", "Maximize", "Minimize"):
                 continue
@@ -349,35 +333,10 @@ class DeepSeekApp(App[int]):
                 yield SystemCommand(
                     "Screenshot",
                     "Save an SVG picture of the screen in the working folder",
-                    lambda: self.set_timer(0.1, self.screenshot),
+                    lambda: self.set_timer(0.1, lambda: save_screenshot(self)),
                 )
                 continue
             yield command
-
-    def screenshot(self) -> Path | None:
-        """Save an SVG of the screen in the working folder (else the config folder) and
-        say where; or say in one sentence why it could not be saved."""
-        from datetime import datetime
-        from pathlib import Path
-
-        from deepseek_tui.terminal import sanitize
-
-        name = f"deepseek-tui_{datetime.now():%Y-%m-%dT%H_%M_%S}.svg"
-        svg = self.export_screenshot()
-        problem = ""
-        for folder in (Path.cwd(), self.paths.dir):
-            path = folder / name
-            try:
-                path.write_text(svg, encoding="utf-8")
-            except OSError as error:
-                problem = problem or f"{folder}: {error.strerror or error}"
-                continue
-            self.notify(f"Screenshot saved to {sanitize(str(path), name=True)}", markup=False)
-            return path
-        self.notify(
-            f"Could not save the screenshot ({sanitize(problem)}).", severity="error", markup=False
-        )
-        return None
 
     def _warm_up(self) -> None:
         self.run_worker(self._import_client, thread=True, group="warm-up", exit_on_error=False)
@@ -494,9 +453,10 @@ class DeepSeekApp(App[int]):
                 return None
             client, own = self.client, False
         else:
-            key, base_url = self._key_for(provider), self._base_url_for(provider)
+            keys = self.provider_keys
+            key, base_url = keys.key_for(provider), keys.base_url_for(provider)
             if key is None:
-                return self._no_key(provider)
+                return keys.no_key(provider)
             client, own = client_for(self.settings, base_url, key, provider, max_attempts=1), True
         try:
             self.server_models[provider] = await client.list_models()
@@ -522,34 +482,6 @@ class DeepSeekApp(App[int]):
 
     # --- switching provider -------------------------------------------------------------
 
-    def _key_for(self, provider: str) -> str | None:
-        """`provider`'s own key: its environment variable or credentials.toml, else the
-        one the app started with if it started with this provider. Never another's."""
-        from deepseek_tui.config import ConfigError
-
-        with contextlib.suppress(ConfigError, OSError):
-            key = load_api_key(
-                self.paths, provider, key_env=self.settings.profile(provider).key_env
-            )
-            if key is not None:
-                return key.value
-        started, _, key_given = self._started_with
-        return key_given if provider == started else None
-
-    def _base_url_for(self, provider: str) -> str:
-        started, url, _ = self._started_with
-        if provider == started:
-            return url  # --base-url applies to the provider it was given with
-        return resolve_base_url(self.settings, provider=provider)
-
-    def _no_key(self, provider: str) -> str:
-        profile = self.settings.profile(provider)
-        flag = "" if provider == "deepseek" else f" --provider {provider}"
-        return (
-            f"There is no {profile.title or provider} key: set {profile.key_env}, run "
-            f"`deepseek-tui key set{flag}`, or paste it in Settings (^s)."
-        )
-
     def switch_provider(self, provider: str, model: str | None = None) -> str | None:
         """Talk to `provider` from the next request on, with its own URL and key, and
         `model` (else its default); the conversation stays. A sentence saying why
@@ -560,12 +492,12 @@ class DeepSeekApp(App[int]):
             return None
         if self.demo:
             return "The demo talks only to the built-in emulator; save a key in Settings first."
-        key = self._key_for(provider)
+        key = self.provider_keys.key_for(provider)
         if key is None:
-            return self._no_key(provider)
+            return self.provider_keys.no_key(provider)
         old = self.client
         self.provider = provider
-        self.base_url = self._base_url_for(provider)
+        self.base_url = self.provider_keys.base_url_for(provider)
         self.api_key = key
         self._make_client()
         if old is not None:
@@ -587,40 +519,3 @@ class DeepSeekApp(App[int]):
             self.store.close()
         if self._owns_emulator and self.emulator is not None:
             self.emulator.stop()
-
-
-def launch(args: argparse.Namespace, paths: Paths, settings: Settings) -> int:
-    """Run the TUI for the command line's options."""
-    options: dict[str, Any] = {
-        "paths": paths,
-        "settings": settings,
-        "model": args.model,
-        "conversation_id": args.conversation,
-        "continue_last": args.continue_last,
-        "preset": args.preset,
-    }
-    if args.theme:
-        settings.theme = args.theme
-    if args.demo:
-        from deepseek_tui.emulator.demo import DEMO_KEY, demo_emulator
-
-        with demo_emulator() as emulator:
-            app = DeepSeekApp(
-                base_url=emulator.base_url,
-                api_key=DEMO_KEY,
-                demo=True,
-                emulator=emulator,
-                **options,
-            )
-            app.run()
-        return app.return_code or 0
-    provider = args.provider or settings.provider
-    key = load_api_key(paths, provider, key_env=settings.profile(provider).key_env)
-    app = DeepSeekApp(
-        base_url=resolve_base_url(settings, args.base_url, provider=provider),
-        api_key=key.value if key else None,
-        provider=provider,
-        **options,
-    )
-    app.run()
-    return app.return_code or 0

@@ -2,7 +2,8 @@
 
 A theme file holds the fields of Textual's `Theme` (name, primary, background…) and
 an optional `[variables]` table. A file that cannot be used is reported by name and
-reason and skipped; the others still load.
+reason and skipped; the others still load. The app registers them (`register_themes`)
+and puts the saved one in place before any CSS is read (`start_with_theme`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from textual.theme import Theme
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
+
+    from textual.app import App
 
 _COLOURS = (
     "primary",
@@ -257,3 +260,32 @@ def code_theme(variables: dict[str, str], dark: bool) -> str:
         else:
             return wanted
     return DEFAULT_CODE_THEMES[dark]
+
+
+def register_themes(app: App[Any], user_folder: Path) -> list[tuple[str, str]]:
+    """Register the shipped themes, then the user's (which may replace them);
+    returns (file, reason) for each user theme that could not be loaded."""
+    shipped = load_themes(shipped_themes_dir())
+    user = load_themes(user_folder)
+    for theme in [*shipped.themes, *user.themes]:
+        app.register_theme(theme)
+    return user.failed
+
+
+def start_with_theme(app: App[Any], name: str) -> None:
+    """Put the saved theme in place as `App.__init__` puts its default: the value,
+    the dark/light classes and the CSS variables, before any CSS is read. Assigning
+    `theme` would do it through the watcher, which also queues `refresh_css`: every
+    stylesheet parsed a second time before the first frame. A theme that is not
+    registered (a user file since removed) leaves Textual's default, as before."""
+    from textual.app import App
+
+    if name not in app.available_themes:
+        return
+    app.set_reactive(App.theme, name)
+    dark = app.current_theme.dark
+    app.update_classes(
+        {f"-theme-{name}": True, "-dark-mode": dark, "-light-mode": not dark}, update=False
+    )
+    app._refresh_truecolor_filter(app.ansi_theme)
+    app.stylesheet.set_variables(app.get_css_variables())

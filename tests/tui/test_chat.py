@@ -195,7 +195,7 @@ async def test_copy_last_answer_and_code_block(make_app) -> None:
         await answered(pilot)
         await pilot.press("ctrl+b")
         assert app.clipboard == text
-        assert app.screen.code_blocks() == [("python", "print('hi')")]
+        assert app.screen.copying.code_blocks() == [("python", "print('hi')")]
 
 
 async def test_command_palette_switches_model_by_name(make_app) -> None:

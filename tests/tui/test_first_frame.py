@@ -36,7 +36,7 @@ async def test_the_status_line_does_not_change_when_the_engine_comes(make_app) -
     app = make_app(settings=Settings(presets={"quick": dict(THINKS)}), preset="quick")
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.screen
-        screen._starting_status()  # what the first frame showed
+        screen.models.show_starting()  # what the first frame showed
         first = (screen.status.model, screen.status.thinking, screen.title_bar.title)
         await wait_for(pilot, lambda: app.session_made, "the session, after the first frame")
         screen.update_status()

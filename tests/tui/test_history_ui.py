@@ -259,6 +259,6 @@ async def test_export_from_the_palette_writes_markdown(make_app, tmp_path, monke
     async with app.run_test(size=(120, 40)) as pilot:
         await send(pilot, "echo: exported text")
         await answered(pilot)
-        app.screen.action_export()
+        app.screen.copying.export()
         written = tmp_path / f"deepseek-{app.session.conversation.id[:8]}.md"
         assert "exported text" in written.read_text()

@@ -14,7 +14,8 @@ from textual.color import Color
 from textual.strip import Strip
 
 from deepseek_tui.tui.themes import load_themes, shipped_themes_dir
-from deepseek_tui.tui.widgets.markdown import MarkdownView, Renderer, fit_columns, markdown_theme
+from deepseek_tui.tui.widgets.markdown import MarkdownView
+from deepseek_tui.tui.widgets.markdown_render import Renderer, fit_columns, markdown_theme
 from tests.helpers import wait_for
 
 THEMES = load_themes(shipped_themes_dir()).themes

@@ -16,7 +16,8 @@ from textual.app import App, ComposeResult
 from deepseek_tui import markdown
 from deepseek_tui.markdown import BlockSplitter
 from deepseek_tui.tui.widgets import markdown as markdown_widget
-from deepseek_tui.tui.widgets.markdown import MarkdownView, Renderer
+from deepseek_tui.tui.widgets.markdown import MarkdownView
+from deepseek_tui.tui.widgets.markdown_render import Renderer
 from tests.helpers import wait_for
 
 DOCUMENTS = {

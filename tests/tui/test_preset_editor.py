@@ -11,9 +11,9 @@ from deepseek_tui.config import Paths, Settings, load_settings
 from deepseek_tui.emulator import Emulator
 from deepseek_tui.tui.screens.chat import ChatScreen
 from deepseek_tui.tui.screens.preset_editor import NEW, PresetEditor
+from deepseek_tui.tui.screens.preset_form import PresetForm, read_preset_form
 from deepseek_tui.tui.screens.preset_picker import PresetPicker
 from deepseek_tui.tui.screens.settings import SettingsScreen
-from deepseek_tui.tui.screens.settings_form import PresetForm, read_preset_form
 from tests.helpers import answered, send, wait_for
 
 REVIEWER = {"description": "code review", "system_prompt": "You review code.", "stop": ["END"]}

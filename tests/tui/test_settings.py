@@ -485,7 +485,7 @@ async def test_saved_defaults_reach_a_new_conversation_only_where_the_model_take
         for model in ("deepseek-chat", "deepseek-reasoner", "deepseek-v4-flash"):
             await pilot.press("ctrl+n", "enter")  # ^n: the first row is blank
             await pilot.pause()
-            chat.use_model(model)
+            chat.models.use_model(model)
             await send(pilot, "echo: reply in JSON")
             await answered(pilot)
             sent.append(chat_bodies(emulator)[-1])

@@ -6,7 +6,8 @@ import pytest
 
 from deepseek_tui.api.events import FinishReason
 from deepseek_tui.emulator import Emulator, Faults
-from deepseek_tui.tui.widgets.messages import AssistantMessage, status_line
+from deepseek_tui.tui.widgets.answer_status import status_line
+from deepseek_tui.tui.widgets.messages import AssistantMessage
 from tests.helpers import answered, send, wait_for
 
 

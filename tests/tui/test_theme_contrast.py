@@ -7,7 +7,7 @@ from rich.default_styles import DEFAULT_STYLES
 from textual.color import Color
 
 from deepseek_tui.tui.themes import load_themes, shipped_themes_dir, solid_colour
-from deepseek_tui.tui.widgets.markdown import markdown_theme
+from deepseek_tui.tui.widgets.markdown_render import markdown_theme
 
 THEMES = load_themes(shipped_themes_dir()).themes
 # (text, the background it is drawn on): answer text, the model badge (accent), links,

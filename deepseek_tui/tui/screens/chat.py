@@ -6,7 +6,9 @@ answer's `AssistantMessage.Started` and `Finished` come up through it, and the s
 answers them here (the status line, the title part `Titles`, the context-overflow
 offer). `StatusBar` draws its reactives; the `Sidebar` does the conversation list's
 jobs through `History`, posting what the screen must follow (open a conversation, a
-new one when the open one is deleted, a new title).
+new one when the open one is deleted, a new title), which the part `SidebarRouting`
+(chat_sidebar.py) carries out; the model and thinking are the part `ModelControls`'s
+(chat_model.py).
 
 A new chat's first frame needs no engine: the status line comes from the settings
 (`DeepSeekApp.starting_model`) and the session is made just after the frame. So this
@@ -16,24 +18,21 @@ widgets are imported where they are used (docs/architecture.md, "Start path").
 
 from __future__ import annotations
 
-import dataclasses
-import os
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from textual import getters, on
-from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Collapsible, TextArea
 
-from deepseek_tui.api.models import model_traits
 from deepseek_tui.config import UnknownPreset
 from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.app import DeepSeekApp
 from deepseek_tui.tui.screens.chat_context import ContextRoom, show_gauge
+from deepseek_tui.tui.screens.chat_model import ModelControls
 from deepseek_tui.tui.screens.chat_titles import Titles
 from deepseek_tui.tui.widgets.composer import Composer
 from deepseek_tui.tui.widgets.conversation import Conversation
@@ -44,15 +43,17 @@ from deepseek_tui.tui.widgets.status_bar import StatusBar
 from deepseek_tui.tui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
     from textual.command import Provider
 
-    from deepseek_tui.history import History
     from deepseek_tui.session import Reply, Session
     from deepseek_tui.tui.screens.attach_picker import AttachPicker
+    from deepseek_tui.tui.screens.chat_copy import CopyAndExport
+    from deepseek_tui.tui.screens.chat_sidebar import SidebarRouting
     from deepseek_tui.tui.widgets.messages import AssistantMessage
     from deepseek_tui.tui.widgets.sidebar import Sidebar
 
-STREAMING = "An answer is still streaming: press esc to stop it first."
 # Enter while an answer streams: the question stays, the composer on a new line.
 HELD = (
     "An answer is still streaming: your message stays here; ⏎ sends it once the "
@@ -67,6 +68,14 @@ def _attach_picker() -> AttachPicker:
     from deepseek_tui.tui.screens.attach_picker import AttachPicker
 
     return AttachPicker(Path.cwd())
+
+
+def _saying_unsent(chat: ChatScreen) -> AbstractContextManager[None]:
+    """Around a change of model or thinking, what it newly leaves out of the next
+    request is said (imported at the first change: the parameters' words)."""
+    from deepseek_tui.tui.screens.chat_parameters import saying_unsent
+
+    return saying_unsent(chat)
 
 
 def _chat_commands() -> type[Provider]:
@@ -141,21 +150,48 @@ class ChatScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self._view: Conversation | None = None  # `conversation`, once composed
-        self.titles = Titles(self, status=lambda: self.status, renamed=self.show_renamed)
-        # A delete is the latest thing done: ctrl+z in the composer undoes it, not text.
-        self._undo_armed = False
+        self.titles = Titles(
+            self, status=lambda: self.status, renamed=lambda *new: self.sidebars.show_renamed(*new)
+        )
+        self.models = ModelControls(
+            self,
+            status=lambda: self.status,
+            streaming=lambda: self.streaming,
+            update_status=self.update_status,
+            saying_unsent=lambda: _saying_unsent(self),
+        )
+
+    # The parts the first frame does without are made, and their modules imported, at
+    # their first use (docs/architecture.md, "Start path").
+
+    @cached_property
+    def sidebars(self) -> SidebarRouting:
+        """Mounts the sidebar at the first ^l and does what it asks."""
+        from deepseek_tui.tui.screens.chat_sidebar import SidebarRouting
+
+        return SidebarRouting(
+            self,
+            streaming=lambda: self.streaming,
+            show_history=lambda focus_id: self.show_history(focus_id=focus_id),
+            update_status=self.update_status,
+            new_conversation=self.action_new_conversation,
+            focus_composer=lambda: self.composer.focus(),
+        )
+
+    @cached_property
+    def copying(self) -> CopyAndExport:
+        """The last answer or a code block to the clipboard; the conversation to a file."""
+        from deepseek_tui.tui.screens.chat_copy import CopyAndExport
+
+        return CopyAndExport(self, last_answer=lambda: self.conversation.last_answer())
 
     @property
     def session(self) -> Session:
         """The app's engine; the first frame of a new chat does without it."""
         return self.app.session
 
-    @property
-    def history(self) -> History | None:
-        return self.app.history
-
     def compose(self) -> ComposeResult:
-        # No sidebar: it is mounted at the first ^l (`mount_sidebar`).
+        # No sidebar: it is mounted at the first ^l (`SidebarRouting.mount`).
         with Vertical(id="main"):
             yield TitleBar(id="title")
             self._view = Conversation(
@@ -181,17 +217,8 @@ class ChatScreen(Screen[None]):
             self.show_history()
             self.update_status()
         else:
-            self._starting_status()
+            self.models.show_starting()
         self.app.after_first_frame(self._after_first_frame)
-
-    def _starting_status(self) -> None:
-        """The status line of a new conversation, from the settings: what
-        `update_status` shows once the session is made (no title, answer, credits or
-        problem yet; the demo said)."""
-        model, thinking = self.app.starting_model()
-        self._show_model(model, model_traits(model).thinks(thinking))
-        self.status.demo = self.app.demo
-        self.status.preset = self.app.preset or ""
 
     def _after_first_frame(self) -> None:
         # The session is made here (`update_status` asks for it), and the history
@@ -221,7 +248,7 @@ class ChatScreen(Screen[None]):
         status.demo = self.app.demo
         # The model, thinking, JSON mode, the preset and the gauge: the next request's.
         shown = show_gauge(status, self.session, self.prompt.draft)
-        self._show_model(shown.model, shown.thinks)
+        self.models.show(shown.model, shown.thinks)
         status.preset = shown.preset or ""
         if last is not None:
             status.last = last
@@ -232,23 +259,7 @@ class ChatScreen(Screen[None]):
             status.problem = "history off (^l says why)"
         else:
             status.problem = ""
-        sidebar = self._sidebar()
-        if sidebar is not None:  # else it marks the open one when it is mounted
-            sidebar.mark_open(self._open_id())
-
-    def _show_model(self, model: str, thinks: bool) -> None:
-        status = self.status
-        # Which API the next message goes to, when it is not DeepSeek's own.
-        status.model = (
-            model if self.app.provider == "deepseek" else f"{self.app.provider_name}: {model}"
-        )
-        can_think = model_traits(model).thinking != "never"
-        status.thinking = thinks if can_think else None
-        self.refresh_bindings()  # ctrl+t is offered only for models that toggle
-
-    def _model(self) -> str:
-        """The model of the next message, without making the session for it."""
-        return self.session.model if self.app.session_made else self.app.starting_model()[0]
+        self.sidebars.mark_open()
 
     # --- the prompt and the gauge -------------------------------------------------------
 
@@ -285,7 +296,7 @@ class ChatScreen(Screen[None]):
         if action == "cancel_edit":
             return self._view is not None and self._view.editing and not self.streaming
         if action == "toggle_thinking":  # asked by the footer for the first frame too
-            return model_traits(self._model()).thinking == "toggle"
+            return self.models.can_toggle()
         return True
 
     @property
@@ -354,9 +365,7 @@ class ChatScreen(Screen[None]):
         """Let the model carry on from where a cut-short answer stopped."""
         self.conversation.continue_answer()
 
-    async def on_composer_edit_last(self, _: Composer.EditLast) -> None:
-        await self.action_edit_last()
-
+    @on(Composer.EditLast)
     async def action_edit_last(self) -> None:
         """Put the last question back in the composer; sending makes a new branch."""
         taken = self.conversation.edit_last()
@@ -386,173 +395,35 @@ class ChatScreen(Screen[None]):
             panel.collapsed = not expand
 
     def action_copy_answer(self) -> None:
-        text = self.conversation.last_answer()
-        if not text:
-            self.notify("There is no answer to copy yet.")
-            return
-        self.copy_text(text, "the last answer")
+        self.copying.copy_answer()
 
-    def copy_text(self, text: str, what: str) -> None:
-        self.app.copy_to_clipboard(text)
-        # The clipboard is the terminal's (OSC 52); tmux passes it on only when told.
-        tip = " If it is not there: set -g set-clipboard on." if os.environ.get("TMUX") else ""
-        self.notify(f"Copied {what} ({len(text):,} characters).{tip}")
-
-    def code_blocks(self) -> list[tuple[str, str]]:
-        """(language, code) of each fenced block in the last answer."""
-        from deepseek_tui.markdown import fenced_blocks
-
-        return fenced_blocks(self.conversation.last_answer())
-
-    # --- the sidebar ----------------------------------------------------------------------
-
-    # The sidebar is mounted at the first ^l, not composed with the screen: the first
-    # frame does without it and its widgets (docs/architecture.md, "Start path").
-
-    def _sidebar(self) -> Sidebar | None:
-        """The sidebar, once it is mounted."""
-        from deepseek_tui.tui.widgets.sidebar import Sidebar
-
-        mounted = self.query_children(Sidebar)
-        return mounted.first() if mounted else None
-
-    async def mount_sidebar(self) -> Sidebar:
-        """The sidebar, mounted (hidden) if it is not yet, given the history."""
-        sidebar = self._sidebar()
-        if sidebar is not None:
-            return sidebar
-        from deepseek_tui.tui.widgets.sidebar import Sidebar
-
-        self.app.open_history()
-        sidebar = Sidebar(self.history, problem=self.app.store_problem or "History is off.")
-        await self.mount(sidebar, before=0)  # first, as it was composed: docked left
-        sidebar.mark_open(self._open_id())
-        return sidebar
+    # --- the sidebar (`SidebarRouting` mounts it and does what it asks) ----------------
 
     async def action_toggle_sidebar(self) -> None:
-        sidebar = await self.mount_sidebar()
-        if sidebar.display:
-            sidebar.display = False
-            self.composer.focus()
-        else:
-            sidebar.show_list()
+        await self.sidebars.toggle()
 
     async def action_search(self) -> None:
-        sidebar = await self.mount_sidebar()
-        if not sidebar.display:
-            sidebar.show_list()
-        sidebar.focus_search()
+        await self.sidebars.search()
 
     async def on_sidebar_close(self, _: Sidebar.Close) -> None:
-        sidebar = self._sidebar()
-        if sidebar is not None and sidebar.display:
-            await self.action_toggle_sidebar()
-
-    def _open_id(self) -> str | None:
-        conversation = self.session.conversation
-        return conversation.id if conversation is not None else None
+        await self.sidebars.close()
 
     def on_sidebar_opened(self, event: Sidebar.Opened) -> None:
-        sidebar = self._sidebar()
-        if self.streaming:
-            self.notify(STREAMING)
-            return
-        try:
-            if event.message_id is not None:
-                self.session.open_at(event.message_id)
-            else:
-                self.session.open(event.conversation_id)
-        except KeyError:
-            self.notify("That conversation is gone.", severity="warning")
-            if sidebar is not None:
-                sidebar.refresh_rows()
-            return
-        self.show_history(focus_id=event.message_id)
-        self.update_status(last="")  # marks it in the sidebar too
-        # Opening closes the list at every width, so focus is never left in a hidden
-        # list or a shown one that esc cannot close (^l shows it again, on this chat).
-        if sidebar is not None:
-            sidebar.display = False
-        self.composer.focus()
+        self.sidebars.opened(event)
 
     def on_sidebar_deleted(self, event: Sidebar.Deleted) -> None:
-        self._undo_armed = True
-        if self._open_id() == event.conversation_id:
-            self.action_new_conversation(focus=False)  # focus stays in the list, for ^z
+        self.sidebars.deleted(event)
 
     def on_sidebar_renamed(self, event: Sidebar.Renamed) -> None:
-        self.show_renamed(event.conversation_id, event.title)
-
-    def show_renamed(self, conversation_id: str, title: str) -> None:
-        """A conversation has a new title: the title bar shows it at once if it is the
-        one on screen, and a sidebar on show lists it (a rename made elsewhere)."""
-        conversation = self.session.conversation
-        if conversation is not None and conversation.id == conversation_id:
-            self.session.conversation = dataclasses.replace(conversation, title=title)
-            self.update_status()
-        sidebar = self._sidebar()
-        if sidebar is not None and sidebar.display:
-            sidebar.refresh_rows()
+        self.sidebars.show_renamed(event.conversation_id, event.title)
 
     @on(TextArea.Changed, "#composer")
     def _typed_since_delete(self) -> None:
-        self._undo_armed = False
+        self.sidebars.typed()
 
     def action_undo_delete(self) -> None:
-        """Bring back the conversation deleted last (ctrl+z, wherever focus is). In the
-        composer only while the delete is the latest thing done (no typing since);
-        otherwise the composer's own text undo gets the key."""
-        sidebar = self._sidebar()
-        if sidebar is None or not sidebar.can_undo:
-            raise SkipAction()  # nothing to bring back: the composer's text undo
-        if not self._undo_armed and isinstance(self.focused, TextArea):
-            raise SkipAction()  # typed since the delete: ctrl+z undoes the typing
-        sidebar.undo_delete()
-        self._undo_armed = self._undo_armed and sidebar.can_undo
-
-    def action_export(self, kind: str = "markdown") -> None:
-        """Write this conversation (the branch on screen) to the current directory."""
-        from pathlib import Path
-
-        from deepseek_tui.export import export_filename, write_export
-        from deepseek_tui.messages import Message
-
-        conversation = self.session.conversation
-        messages = [m for m in self.session.history if isinstance(m, Message)]
-        if conversation is None or not messages:
-            self.notify("Nothing to export yet: this conversation is empty.")
-            return
-        fmt = "json" if kind == "json" else "markdown"
-        path = Path.cwd() / export_filename(conversation, fmt)
-        try:
-            write_export(path, conversation, messages, fmt)
-        except OSError as error:
-            self.notify(
-                f"Could not write {path}: {error.strerror or error}",
-                severity="error",
-                markup=False,
-            )
-            return
-        self.notify(f"Exported to {path}", markup=False)
-
-    def switch_provider(self, provider: str, model: str | None = None) -> str | None:
-        """Talk to `provider` (its URL, its key) from the next message on; why not, if not."""
-        if self.streaming:
-            return "An answer is streaming: wait for it (or Esc) before switching provider."
-        return self.app.switch_provider(provider, model)
-
-    def use_model(self, model: str, thinking: bool | None = None) -> None:
-        from deepseek_tui.tui.screens.chat_parameters import saying_unsent
-
-        with saying_unsent(self):  # then a parameter the new model does not take
-            if thinking is not None:
-                self.session.thinking = thinking
-            self.session.model = model
-            self.update_status()
-            state = "thinking on" if self.session.thinks else "thinking off"
-            self.notify(
-                f"The next message goes to {sanitize(model, name=True)} ({state}).", markup=False
-            )
+        """Bring back the conversation deleted last (ctrl+z, wherever focus is)."""
+        self.sidebars.undo_delete()
 
     def action_settings(self) -> None:
         from deepseek_tui.tui.screens.settings import SavedSettings, SettingsScreen
@@ -585,24 +456,18 @@ class ChatScreen(Screen[None]):
             shown = sanitize(preset, name=True)
             self.notify(f"New conversation from the preset {shown}.", markup=False)
 
-    def presets(self) -> list[tuple[str, str]]:
-        """(name, what it is for) of each preset, for the picker and the palette."""
-        settings = self.app.settings
-        rows = []
-        for name in settings.preset_names():
-            table = settings.preset(name)
-            about = table.get("description") or table.get("system_prompt", "")
-            rows.append((name, " ".join(str(about).split())))
-        return rows
-
     def action_pick_new_conversation(self) -> None:
-        from deepseek_tui.tui.screens.preset_picker import NewConversation, PresetPicker
+        from deepseek_tui.tui.screens.preset_picker import (
+            NewConversation,
+            PresetPicker,
+            preset_rows,
+        )
 
         def chosen(choice: NewConversation | None) -> None:
             if choice is not None:
                 self.action_new_conversation(choice.preset)
 
-        self.app.push_screen(PresetPicker(self.presets()), chosen)
+        self.app.push_screen(PresetPicker(preset_rows(self.app.settings)), chosen)
 
     def action_scroll_latest(self) -> None:
         self.conversation.follow()
@@ -617,47 +482,19 @@ class ChatScreen(Screen[None]):
 
     def action_thinking_fixed(self) -> None:
         """^t on a model that always or never thinks: say so (the notice is in
-        `action_toggle_thinking`)."""
+        `ModelControls.toggle_thinking`)."""
         self.action_toggle_thinking()
 
     def action_toggle_thinking(self) -> None:
-        traits = model_traits(self.session.model)
-        if traits.thinking != "toggle":
-            state = "always thinks" if traits.thinking == "always" else "does not think"
-            self.notify(
-                f"{self.session.model} {state}; pick another model to change that.", markup=False
-            )
-            return
-        from deepseek_tui.tui.screens.chat_parameters import saying_unsent
-
-        with saying_unsent(self):  # penalties stop, effort starts, or the other way
-            self.session.thinking = not self.session.thinks
-        self.update_status()
+        self.models.toggle_thinking()
 
     def action_pick_model(self) -> None:
-        from deepseek_tui.tui.screens.model_picker import ModelChoice, ModelPicker
-
-        def chosen(choice: ModelChoice | None) -> None:
-            if choice is not None:
-                if choice.provider not in (None, self.app.provider):
-                    problem = self.switch_provider(choice.provider, choice.model)
-                    if problem:
-                        self.notify(problem, severity="warning", timeout=10, markup=False)
-                        return
-                self.use_model(choice.model, choice.thinking)
-
-        picker = ModelPicker(
-            self.app.model_ids(),
-            current=self.session.model,
-            thinking=self.session.thinking,
-            provider=self.app.provider,
-        )
-        self.app.push_screen(picker, chosen)
+        self.models.pick()
 
 
 def _usage_label(reply: Reply) -> str:
     """The status bar's "last: …" part: tokens and cost of the latest answer."""
-    from deepseek_tui.tui.widgets.messages import status_line
+    from deepseek_tui.tui.widgets.answer_status import status_line
 
     if reply.usage is None:
         return ""

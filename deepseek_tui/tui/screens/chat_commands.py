@@ -14,6 +14,7 @@ from textual.markup import escape
 from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.screens.chat_parameters import parameter_commands
 from deepseek_tui.tui.screens.help import described, key_label, what_it_does
+from deepseek_tui.tui.screens.preset_picker import preset_rows
 from deepseek_tui.tui.widgets.composer import Composer
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ class ChatCommands(Provider):
         commands: list[Command] = [
             (
                 f"Model: {sanitize(model, name=True)}",
-                partial(chat.use_model, model),
+                partial(chat.models.use_model, model),
                 "switch for the next message",
             )
             for model in chat.app.model_ids()
@@ -46,10 +47,10 @@ class ChatCommands(Provider):
         commands += [
             (what_it_does(edit), chat.action_edit_last, key_label(edit)),
             ("Search conversations", chat.action_search, "every message, all conversations"),
-            ("Export conversation as Markdown", chat.action_export, "to the current folder"),
+            ("Export conversation as Markdown", chat.copying.export, "to the current folder"),
             (
                 "Export conversation as JSON",
-                partial(chat.action_export, "json"),
+                partial(chat.copying.export, "json"),
                 "to the current folder; `deepseek-tui import` reads it",
             ),
         ]
@@ -60,7 +61,7 @@ class ChatCommands(Provider):
                 # The palette reads help as markup: a description from config.toml is escaped.
                 escape(sanitize(about, name=True)),
             )
-            for name, about in chat.presets()
+            for name, about in preset_rows(chat.app.settings)
         ]
         if chat.prompt.attachments:
             count = len(chat.prompt.attachments)
@@ -72,10 +73,12 @@ class ChatCommands(Provider):
                 )
             )
         commands += parameter_commands(chat)
-        for index, (language, code) in enumerate(chat.code_blocks(), start=1):
+        for index, (language, code) in enumerate(chat.copying.code_blocks(), start=1):
             lines = code.count("\n") + 1
             label = f"Copy code block {index} ({language or 'text'}, {lines} lines)"
-            commands.append((label, partial(chat.copy_text, code, f"code block {index}"), ""))
+            commands.append(
+                (label, partial(chat.copying.copy_text, code, f"code block {index}"), "")
+            )
         return commands
 
     async def discover(self) -> Hits:

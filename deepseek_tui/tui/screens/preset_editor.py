@@ -16,7 +16,7 @@ from textual.widgets import Button, Input, Select, Static, TextArea
 from deepseek_tui.config import ConfigError, save_settings
 from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.app import DeepSeekApp
-from deepseek_tui.tui.screens.settings_form import PresetForm, read_preset_form
+from deepseek_tui.tui.screens.preset_form import PresetForm, read_preset_form
 from deepseek_tui.tui.widgets.dialogs import Dialog
 
 # The first choice of the preset picker; no preset can be called this (config.py's names).

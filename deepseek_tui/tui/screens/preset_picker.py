@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -14,10 +15,23 @@ from textual.widgets.option_list import Option
 from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.widgets.dialogs import Dialog
 
+if TYPE_CHECKING:
+    from deepseek_tui.config import Settings
+
 # The option id of the first row; no preset can be called this (config.py's names).
 BLANK = "\x00blank"
 # Cells a preset's name takes in its row, so the descriptions line up.
 NAME_WIDTH = 14
+
+
+def preset_rows(settings: Settings) -> list[tuple[str, str]]:
+    """(name, what it is for) of each preset, for the picker and the palette."""
+    rows = []
+    for name in settings.preset_names():
+        table = settings.preset(name)
+        about = table.get("description") or table.get("system_prompt", "")
+        rows.append((name, " ".join(str(about).split())))
+    return rows
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ from deepseek_tui.config import (
 from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.app import DeepSeekApp
 from deepseek_tui.tui.balance import balance_error, balance_text
+from deepseek_tui.tui.screens.preset_form import preset_summary
 from deepseek_tui.tui.screens.settings_form import (
     FIELD_PROBLEMS,
     FIELDS,
@@ -39,7 +40,6 @@ from deepseek_tui.tui.screens.settings_form import (
     base_url_note,
     key_summary,
     max_tokens_note,
-    preset_summary,
     read_form,
     shown_values,
     stop_note,

@@ -1,7 +1,7 @@
 """The settings form without its widgets: one schema (`FIELDS`) that says what each
 row holds, how a value is shown and read back, and the sentence that says it is wrong;
-`read_form` turns what the rows hold into Settings; the lines that say which key and
-which presets are in use."""
+`read_form` turns what the rows hold into Settings; the line that says which key is
+in use. The preset editor's form is preset_form.py."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from typing import Any, Literal
 
 from deepseek_tui.api.models import model_traits
 from deepseek_tui.config import (
-    BUILTIN_PRESETS,
     ENV_API_KEY,
     ENV_BASE_URL,
     INVALID_KEY,
@@ -21,7 +20,6 @@ from deepseek_tui.config import (
     Settings,
     key_problem,
     mask_key,
-    preset_name_problem,
 )
 
 # Stop sequences are typed on one line, separated by this (as in the chat's palette).
@@ -319,80 +317,6 @@ class SavedSettings:
     settings: Settings
     provider: str
     key: str = ""
-
-
-@dataclass(frozen=True)
-class PresetForm:
-    """What the preset editor's fields hold, as typed. `editing`: the name of the
-    preset being edited, None for a new one."""
-
-    editing: str | None
-    name: str
-    description: str = ""
-    system_prompt: str = ""
-    model: str = ""  # "" = the default model
-    temperature: str = ""  # "" = the settings' (or the server's) default
-
-
-def read_preset_form(
-    settings: Settings, form: PresetForm
-) -> tuple[dict[str, dict[str, Any]], str | None]:
-    """The [presets.NAME] tables with the edited one saved (in its place; a renamed one
-    keeps its place too), or the one sentence that says why not. What the editor does
-    not show (thinking, stop…) stays as the preset had it."""
-    name = form.name.strip()
-    taken = [other for other in settings.preset_names() if other != form.editing]
-    problem = preset_name_problem(name, taken)
-    if problem:
-        return settings.presets, problem
-    table: dict[str, Any] = {}
-    if form.editing is not None:
-        table = {
-            key: list(value) if isinstance(value, list) else value
-            for key, value in settings.preset(form.editing).items()
-        }
-    for key in ("description", "system_prompt", "model"):
-        value = getattr(form, key).strip() if key != "system_prompt" else getattr(form, key)
-        if value.strip():
-            table[key] = value
-        else:
-            table.pop(key, None)
-    text = form.temperature.strip()
-    if text:
-        try:
-            table["temperature"] = float(text)
-        except ValueError:
-            return settings.presets, FIELD_PROBLEMS["temperature"]
-    else:
-        table.pop("temperature", None)
-    problems = Settings().with_preset(name, table).problems()
-    if any(setting == "temperature" for setting, _ in problems):
-        return settings.presets, FIELD_PROBLEMS["temperature"]
-    if problems:
-        return settings.presets, problems[0][1]
-    presets: dict[str, dict[str, Any]] = {}
-    placed = False
-    for other, other_table in settings.presets.items():
-        if other == form.editing:
-            presets[name] = table
-            placed = True
-        elif other != name:
-            presets[other] = other_table
-    if not placed:
-        presets[name] = table  # new, or a built-in one saved for the first time
-    return presets, None
-
-
-def preset_summary(settings: Settings) -> str:
-    """The line under the Presets button: how many there are, which are your own."""
-    own = [name for name in settings.presets if name not in BUILTIN_PRESETS]
-    changed = [name for name in settings.presets if name in BUILTIN_PRESETS]
-    parts = [f"{len(BUILTIN_PRESETS)} built in"]
-    if changed:
-        parts[0] += f" ({', '.join(changed)} changed)"
-    if own:
-        parts.append(f"yours: {', '.join(own)}")
-    return "^n starts a conversation from one. " + "; ".join(parts) + "."
 
 
 def key_summary(

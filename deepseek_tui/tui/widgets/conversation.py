@@ -141,8 +141,9 @@ class Conversation(MessageWindow["Entry"]):
     def widget_for(self, entry: Entry) -> Widget:
         from deepseek_tui.api.events import FinishReason
         from deepseek_tui.messages import Message
+        from deepseek_tui.tui.widgets.answer_status import status_line
         from deepseek_tui.tui.widgets.attachments import AttachedQuestion
-        from deepseek_tui.tui.widgets.messages import AssistantMessage, UserMessage, status_line
+        from deepseek_tui.tui.widgets.messages import AssistantMessage, UserMessage
 
         branch = self.branch_label(entry)
         if entry.role == "user":
