@@ -60,9 +60,9 @@ async def main():
         await pilot.pause()
         before = rss()
         app.screen.session.open("{long_id}")
-        app.screen.show_history()
+        app.screen.show_messages()
         await pilot.pause()
-        history = app.screen.session.history
+        history = app.screen.session.messages
         text = sum(len(m.content.encode()) + len((m.reasoning or "").encode()) for m in history)
         print(before, rss(), text)
 asyncio.run(main())
@@ -150,7 +150,7 @@ async def open_times(folder: str, long_id: str) -> tuple[float, float, float]:
         baseline = time.perf_counter() - started
         started = time.perf_counter()
         screen.session.open(long_id)
-        screen.show_history()
+        screen.show_messages()
         await pilot.pause()
         opened = time.perf_counter() - started
         started = time.perf_counter()

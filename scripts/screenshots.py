@@ -35,7 +35,7 @@ from deepseek_tui.tui.app import DeepSeekApp  # noqa: E402
 from deepseek_tui.tui.themes import load_themes, shipped_themes_dir  # noqa: E402
 from deepseek_tui.tui.widgets import messages  # noqa: E402
 from deepseek_tui.tui.widgets.composer import Composer  # noqa: E402
-from deepseek_tui.tui.widgets.conversation import Conversation, LeftOut  # noqa: E402
+from deepseek_tui.tui.widgets.conversation import ConversationView, LeftOut  # noqa: E402
 from deepseek_tui.tui.widgets.markdown import MarkdownView  # noqa: E402
 from deepseek_tui.tui.widgets.messages import AssistantMessage  # noqa: E402
 
@@ -199,9 +199,9 @@ async def left_out(pilot: Pilot) -> None:
     await pilot.press("enter")
     await until(pilot, lambda: type(pilot.app.screen).__name__ == "ContextFull")
     await pilot.press("d")
-    await until(pilot, lambda: len(pilot.app.session.history) == 8)
+    await until(pilot, lambda: len(pilot.app.session.messages) == 8)
     await until(pilot, lambda: settled(pilot))
-    view = pilot.app.screen.query_one("#conversation", Conversation)
+    view = pilot.app.screen.query_one("#conversation", ConversationView)
     view.scroll_to_message(view.query_one(LeftOut))
     await pilot.pause(0.5)
 

@@ -98,7 +98,7 @@ def test_context_windows_by_family() -> None:
 
 def test_the_session_omits_turns_from_requests_only_for_this_history() -> None:
     session = Session(None, None, model="deepseek-chat")
-    session.history = [
+    session.messages = [
         MessageDraft("user", "q1"),
         MessageDraft("assistant", "a1"),
         MessageDraft("user", "q2"),
@@ -106,7 +106,7 @@ def test_the_session_omits_turns_from_requests_only_for_this_history() -> None:
     ]
     session.omit_oldest_turns(1)
     assert [m["content"] for m in session.next_messages("q3")] == ["q2", "a2", "q3"]
-    assert len(session.history) == 4  # the history keeps them
+    assert len(session.messages) == 4  # the history keeps them
     session.new()
     assert session.omitted_turns == 0  # another conversation is sent whole
 
@@ -116,7 +116,7 @@ def test_a_reopened_conversation_is_calibrated_by_its_last_usage() -> None:
 
     session = Session(None, None, model="deepseek-chat")
     session.context_size = 10_000
-    session.history = [
+    session.messages = [
         MessageDraft("user", "q" * 4000),
         MessageDraft("assistant", "a" * 400, usage=Usage(prompt_tokens=2000)),
     ]

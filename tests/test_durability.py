@@ -202,7 +202,7 @@ async def test_a_full_disk_mid_stream_keeps_the_answer_in_memory_and_says_so(
     assert shown == answer  # the stream itself never noticed
     assert disk.refused >= 2  # periodic saves and the final one were refused
     assert session.store_error is not None and "disk is full" in session.store_error
-    kept = session.history[-1]
+    kept = session.messages[-1]
     assert kept.content == answer and kept.finish_reason == "stop"
     # What was saved before the disk filled is in the store, marked unfinished: the
     # answer's row, behind what the history holds.
@@ -214,7 +214,7 @@ async def test_a_full_disk_mid_stream_keeps_the_answer_in_memory_and_says_so(
 
     disk.full = False  # space was freed: the next turn is saved again
     await stream_answer(session, "echo: after the disk was freed", disk, fill_after=-1)
-    stored = store.get_message(session.history[-1].id)
+    stored = store.get_message(session.messages[-1].id)
     assert stored is not None and stored.content == "after the disk was freed"
     assert stored.finish_reason == "stop"
     store.close()
@@ -309,7 +309,7 @@ async def test_an_answer_whose_conversation_is_deleted_mid_stream_is_saved_again
             ("user", f"echo: {answer}"),
             ("assistant", answer),
         ]
-        assert saved[1].finish_reason == "stop" and session.history == saved
+        assert saved[1].finish_reason == "stop" and session.messages == saved
 
         await drain_reply(session.send("echo: and then"))
         sent = [r.body["messages"] for r in emulator.requests if r.path.endswith("/completions")]

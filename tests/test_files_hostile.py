@@ -312,7 +312,7 @@ async def test_a_disk_full_at_the_first_message_leaves_no_empty_conversation(
         pass
 
     assert session.store_error is not None and "disk is full" in session.store_error
-    assert isinstance(session.history[0], MessageDraft)
+    assert isinstance(session.messages[0], MessageDraft)
     assert store.count_conversations() == 0
     assert store.list_conversations() == []
 

@@ -41,7 +41,7 @@ async def test_once_the_answer_streams_its_saves_leave_the_reasoning_alone(
     assert len(answering) > 5
     assert all(change.reasoning is None for change in answering[1:])
     saved = store.messages(session.conversation.id)[-1]
-    assert saved.reasoning == session.history[-1].reasoning and saved.reasoning
+    assert saved.reasoning == session.messages[-1].reasoning and saved.reasoning
     assert final.reasoning == saved.reasoning
     store.close()
 

@@ -74,7 +74,7 @@ async def test_a_reply_is_iterated_once_and_then_says_how_the_answer_ended(
     assert reply.content == "hello there" and reply.usage is not None
     assert reply.cost == pytest.approx(reply.usage.prompt_tokens)
     saved = store.messages(session.conversation.id)[-1]
-    assert reply.message == saved == session.history[-1] and saved.content == reply.content
+    assert reply.message == saved == session.messages[-1] and saved.content == reply.content
     with pytest.raises(RuntimeError, match="once"):
         await drain(reply)
 
@@ -87,7 +87,7 @@ async def test_a_failed_turn_is_recorded_and_the_next_request_is_valid(
     doomed = session.send("doomed")
     await drain(doomed)  # the events end; the reply says why (one channel, no exception)
     assert isinstance(doomed.error, errors.BadRequestError)
-    assert doomed.finish_reason == "error" and doomed.message is session.history[-1]
+    assert doomed.finish_reason == "error" and doomed.message is session.messages[-1]
     with pytest.raises(errors.BadRequestError):
         doomed.raise_for_error()
     emulator.faults = Faults()
@@ -187,7 +187,7 @@ async def test_stopped_again_while_the_answer_is_saved_the_answer_is_still_kept(
         release.set()
         with pytest.raises(asyncio.CancelledError):
             await task
-    answer = session.history[-1]
+    answer = session.messages[-1]
     assert isinstance(answer, Message) and answer.finish_reason == "stopped"
     saved = store.get_message(answer.id)
     assert saved is not None and saved.finish_reason == "stopped" and saved.content

@@ -110,7 +110,7 @@ class Session:
         # the screenshots and tests independent of the machine's speed.
         self.clock: Callable[[], float] = time.monotonic
         self.conversation: Conversation | None = None
-        self.history: list[Message | MessageDraft] = []
+        self.messages: list[Message | MessageDraft] = []
         self.store_error: str | None = None
         # A sentence to say once (`take_notice`): the conversation was saved again.
         self.notice: str | None = None
@@ -203,7 +203,7 @@ class Session:
         if conversation is None:
             raise KeyError(conversation_id)
         self.conversation = conversation
-        self.history = list(self.store.messages(conversation_id))
+        self.messages = list(self.store.messages(conversation_id))
         self._load_parameters()
         self._adopt_model()
 
@@ -217,14 +217,14 @@ class Session:
         if conversation is None:
             raise KeyError(message.conversation_id)
         self.conversation = conversation
-        self.history = list(self.store.branch_through(message_id))
+        self.messages = list(self.store.branch_through(message_id))
         self._load_parameters()
         self._adopt_model()
 
     def _adopt_model(self) -> None:
         """A reopened conversation goes on with the model that answered last, thinking
         as it did (where the model lets it choose)."""
-        for message in reversed(self.history):
+        for message in reversed(self.messages):
             if message.role == "assistant" and message.model:
                 self.model = message.model
                 if message.thinking is not None and model_traits(self.model).thinking == "toggle":
@@ -250,7 +250,7 @@ class Session:
         index = ids.index(message.id) + step
         if not 0 <= index < len(ids):
             return None
-        self.history = list(self.store.branch_through(ids[index]))
+        self.messages = list(self.store.branch_through(ids[index]))
         return siblings[index]
 
     def new(self, preset: str | None = None) -> None:
@@ -266,7 +266,7 @@ class Session:
         else:
             self.parameters = self.default_parameters
         self.conversation = None
-        self.history = []
+        self.messages = []
         self._saved_parameters = None
         # ^t's choice outlives a conversation, except where a preset says otherwise.
         self._take(self._with_preset(self.preset), thinking=(previous or preset) is not None)
@@ -446,7 +446,7 @@ class Session:
 
         async def events(reply: Reply) -> AsyncIterator[StreamEvent]:
             user = self._persist_user(text, self._last_id(), attached)
-            self.history.append(user)
+            self.messages.append(user)
             self._save_parameters()
             # aclosing: when our consumer stops early, the inner stream is closed
             # now, in this task, not later by the garbage collector.
@@ -459,12 +459,12 @@ class Session:
     def regenerate(self) -> Reply:
         """Answer the last user message again (e.g. after an error): what followed it
         leaves the history (it stays in the store: the answer becomes a sibling)."""
-        if not any(message.role == "user" for message in self.history):
+        if not any(message.role == "user" for message in self.messages):
             raise ValueError("There is no question to answer again.")
 
         async def events(reply: Reply) -> AsyncIterator[StreamEvent]:
-            while self.history[-1].role != "user":
-                self.history.pop()
+            while self.messages[-1].role != "user":
+                self.messages.pop()
             async with contextlib.aclosing(self._answer(reply)) as answer:
                 async for event in answer:
                     yield event
@@ -474,7 +474,7 @@ class Session:
     @property
     def can_continue(self) -> bool:
         """The last answer was cut short and has text to continue from."""
-        last = self.history[-1] if self.history else None
+        last = self.messages[-1] if self.messages else None
         if last is None or last.role != "assistant" or not last.content:
             return False
         if isinstance(last, Message) and last.unfinished:
@@ -490,11 +490,11 @@ class Session:
             raise ValueError("The last answer is complete: there is nothing to continue.")
         if not self.supports_prefix:
             raise ValueError(errors.NO_CONTINUE)  # said before anything is sent
-        last = self.history[-1]
+        last = self.messages[-1]
         model = last.model or self.model
 
         async def events(reply: Reply) -> AsyncIterator[StreamEvent]:
-            self.history.pop()
+            self.messages.pop()
             row = last if isinstance(last, Message) else None
             request = replace(self.request(), model=model, prefix=last.content)
             async with contextlib.aclosing(self._answer(reply, request, row)) as answer:
@@ -508,10 +508,10 @@ class Session:
     def rewind_last_question(self) -> str | None:
         """Drop the last question and what followed from the history (they stay in
         the store: the next send becomes a sibling branch). Returns its text."""
-        for index in range(len(self.history) - 1, -1, -1):
-            if self.history[index].role == "user":
-                text = self.history[index].content
-                del self.history[index:]
+        for index in range(len(self.messages) - 1, -1, -1):
+            if self.messages[index].role == "user":
+                text = self.messages[index].content
+                del self.messages[index:]
                 return text
         return None
 
@@ -623,20 +623,20 @@ class Session:
     # --- persistence -------------------------------------------------------------------
 
     def _last_id(self) -> int | None:
-        last = self.history[-1] if self.history else None
+        last = self.messages[-1] if self.messages else None
         return last.id if isinstance(last, Message) else None
 
     def _save_pending(self) -> None:
         """Save what a failed write kept in memory, in order, chained by parent."""
         if self.store is None:
             return
-        if not any(self._kept_in_memory(m) for m in self.history):
+        if not any(self._kept_in_memory(m) for m in self.messages):
             return
         parent: int | None = None
-        for index, message in enumerate(self.history):
+        for index, message in enumerate(self.messages):
             saved = self._save_kept(message, parent) if self._kept_in_memory(message) else message
             assert isinstance(saved, Message)
-            self.history[index] = saved
+            self.messages[index] = saved
             parent = saved.id
         self._unsaved.clear()  # any left are of another branch or conversation: dropped
         self.store_error = None
@@ -707,10 +707,10 @@ class Session:
             message = self._unsaved[record.row.id] = record.row.updated(final)
         else:
             message = draft(reply).updated(final)
-        self.history.append(message)
+        self.messages.append(message)
         # Deleted elsewhere while it streamed: saved again (or brought back).
         if self._moved(record.conversation_id) is not None:
-            message = self.history[-1]
+            message = self.messages[-1]
         reply.message = message
         if cancelled:
             raise asyncio.CancelledError  # after the answer is kept: the next send's parent
@@ -754,7 +754,7 @@ class Session:
                 store.set_archived(conversation.id, False)
                 self.notice = DELETED_ELSEWHERE
             return False
-        drafts = tuple(as_draft(message) for message in self.history)
+        drafts = tuple(as_draft(message) for message in self.messages)
         if not drafts:  # nothing of it here either: the next send starts a new one
             self.conversation = None
             return False
@@ -768,7 +768,7 @@ class Session:
             )
         )
         # In place: the view holds this list (`MessageWindow.show`).
-        self.history[:] = store.messages(self.conversation.id)
+        self.messages[:] = store.messages(self.conversation.id)
         self._unsaved.clear()
         self._saved_parameters = None
         self._save_parameters()

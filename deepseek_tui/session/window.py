@@ -105,7 +105,7 @@ class ContextWindow:
     def first_sent(self, history: Sequence[Entry] | None = None) -> int:
         """Where requests start in `history` (the session's): just after the last
         entry left out; 0 (all of it) on a branch that does not hold that entry."""
-        history = self._session.history if history is None else history
+        history = self._session.messages if history is None else history
         through = self._session.parameters.left_out_through
         entry = self.through_entry
         if through is None and entry is None:
@@ -118,13 +118,13 @@ class ContextWindow:
     @property
     def omitted_turns(self) -> int:
         """How many of the oldest turns requests leave out (they stay in the history)."""
-        history = self._session.history
+        history = self._session.messages
         return _questions(history[: self.first_sent(history)])
 
     def last_left_out(self, turns: int) -> Entry | None:
         """The entry after which requests start when the `turns` oldest turns are left
         out (the last one when the next question is the first sent); None for none."""
-        history = self._session.history
+        history = self._session.messages
         starts = [index for index, message in enumerate(history) if message.role == "user"]
         if turns <= 0 or not history:
             return None
@@ -144,10 +144,10 @@ class ContextWindow:
         with none, to answer the history's last question again; `omitted` turns left
         out instead of the conversation's; `extra_tokens` ride along in the gauge."""
         session = self._session
-        history: list[Entry] = list(session.history)
+        history: list[Entry] = list(session.messages)
         if draft.strip() or attachments:
             history.append(MessageDraft("user", draft, attachments=tuple(attachments)))
-        start = self.first_sent(session.history) if omitted is None else _start(history, omitted)
+        start = self.first_sent(session.messages) if omitted is None else _start(history, omitted)
         request = session.request_for(self._messages(history, start))
         estimated = estimate_messages(request.messages, extra_tokens)
         counted = self._calibration()
@@ -196,7 +196,7 @@ class ContextWindow:
         if request.prefix is not None:
             messages.append({"role": "assistant", "content": request.prefix})
         self._counted = (
-            self._session.history,
+            self._session.messages,
             Calibration(prompt_tokens, estimate_messages(messages)),
         )
 
@@ -208,7 +208,7 @@ class ContextWindow:
         """The last real count: of the request this history last sent, else the last
         answer in the history that has one (a reopened conversation), set against the
         messages that request carried (the turns left out, left out)."""
-        history = self._session.history
+        history = self._session.messages
         if self._counted is not None and self._counted[0] is history:
             return self._counted[1]
         start = self.first_sent(history)

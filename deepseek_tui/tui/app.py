@@ -401,7 +401,7 @@ class DeepSeekApp(App[int]):
             # The form has no thinking row: ^t's choice for this chat stays (it was
             # reset to the model's default, on, by a save without a change).
             session.thinking = thinking
-            if not session.history:
+            if not session.messages:
                 session.model = self.profile.model
         with contextlib.suppress(Exception):
             self.theme = self.settings.theme

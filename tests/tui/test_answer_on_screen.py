@@ -12,7 +12,7 @@ import pytest
 from deepseek_tui.config import Paths
 from deepseek_tui.emulator import Emulator, Faults
 from deepseek_tui.store import Store
-from deepseek_tui.tui.widgets.conversation import Conversation
+from deepseek_tui.tui.widgets.conversation import ConversationView
 from deepseek_tui.tui.widgets.markdown import MarkdownView
 from deepseek_tui.tui.widgets.messages import AssistantMessage
 from tests.helpers import rendered, send, streaming_under_way, wait_for
@@ -67,7 +67,7 @@ async def test_the_ended_answer_on_screen_is_the_saved_answer(
         lines = [view.render_line(y).text.rstrip() for y in range(view.size.height)]
         assert lines == whole
 
-        conversation_view = app.screen.query_one(Conversation)
+        conversation_view = app.screen.query_one(ConversationView)
         conversation_view.scroll_end(animate=False)
         await wait_for(
             pilot,

@@ -409,11 +409,11 @@ async def test_a_question_that_just_wraps_shows_every_line(make_app, width: int)
     its left margin once cut the last line of questions near a wrap)."""
     from rich.text import Text
 
-    from deepseek_tui.tui.widgets.conversation import Conversation
+    from deepseek_tui.tui.widgets.conversation import ConversationView
 
     app = make_app()
     async with app.run_test(size=(width, 40)) as pilot:
-        conversation = app.screen.query_one(Conversation)
+        conversation = app.screen.query_one(ConversationView)
         lengths = range(width - 20, width + 4)
         for length in lengths:
             await conversation.add(

@@ -90,7 +90,7 @@ async def test_the_gauge_is_within_5_percent_of_the_next_prompt_over_ten_turns(
             assert status.context == gauge.label
             await pilot.press("enter")
             await answered(pilot)
-            real = app.session.history[-1].usage.prompt_tokens
+            real = app.session.messages[-1].usage.prompt_tokens
             errors.append(abs(gauge.used - real) / real)
         # After the last answer the gauge counts the answer as context too.
         await wait_for(pilot, lambda: status.context == app.screen.session.gauge().label)
@@ -133,7 +133,7 @@ async def test_a_message_that_would_not_fit_is_not_sent(make_app, emulator: Emul
         await answered(pilot)
         [request] = chat_requests(emulator)
         assert request.body["messages"] == [{"role": "user", "content": "echo: shorter"}]
-        assert [m.content for m in app.session.history] == ["echo: shorter", "shorter"]
+        assert [m.content for m in app.session.messages] == ["echo: shorter", "shorter"]
 
 
 async def conversation_of(pilot, turns: int) -> None:
@@ -164,8 +164,8 @@ async def test_dropping_the_oldest_turns_sends_without_them(make_app, emulator: 
         assert sent[-1] == {"role": "user", "content": draft}
         assert not any(m["content"].startswith("echo: turn 0") for m in sent)
         assert sent[0]["content"].startswith(f"echo: turn {drop}")
-        assert app.session.history[0].content.startswith("echo: turn 0")  # kept in history
-        assert app.session.history[-1].error is None
+        assert app.session.messages[0].content.startswith("echo: turn 0")  # kept in history
+        assert app.session.messages[-1].error is None
         assert app.session.omitted_turns == drop
 
 
@@ -180,7 +180,7 @@ async def test_a_new_conversation_keeps_the_message(make_app, emulator: Emulator
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ContextFull), "the choices")
         await pilot.press("n")
-        await wait_for(pilot, lambda: app.session.history == [], "a new conversation")
+        await wait_for(pilot, lambda: app.session.messages == [], "a new conversation")
         assert app.screen.composer.text == draft
         assert app.session.conversation is None or app.session.conversation.id != first
         assert len(chat_requests(emulator)) == before
@@ -204,7 +204,7 @@ async def test_a_new_conversation_from_a_summary(make_app, emulator: Emulator) -
         messages = asked[0].body["messages"]
         assert messages[-1] == {"role": "user", "content": SUMMARY_REQUEST}
         assert messages[0]["content"].startswith("echo: turn 0")
-        assert app.session.history == []  # a new conversation
+        assert app.session.messages == []  # a new conversation
         assert app.screen.composer.text.endswith(draft)
 
 
@@ -218,14 +218,14 @@ async def test_the_servers_refusal_offers_the_same_choices(make_app, emulator: E
         await send(pilot, "echo: big " + "q" * 2800)  # ~1170: over the server's 1200 - 100
         await wait_for(pilot, lambda: isinstance(app.screen, ContextFull), "the choices")
         assert "The server refused" in str(app.screen.question)
-        assert app.session.history[-1].error
-        assert "maximum context length" in app.session.history[-1].error
+        assert app.session.messages[-1].error
+        assert "maximum context length" in app.session.messages[-1].error
         before = len(chat_requests(emulator))
         await pilot.press("d")
         await wait_for(pilot, lambda: len(chat_requests(emulator)) > before, "the retry")
         await answered(pilot)
-        assert app.session.history[-1].error is None
-        assert app.session.history[-1].content.startswith("big ")
+        assert app.session.messages[-1].error is None
+        assert app.session.messages[-1].content.startswith("big ")
         # The refusal's own count ("N in the messages") set the gauge right.
         assert app.session.omitted_turns >= 1
 
@@ -279,7 +279,7 @@ async def test_the_gauge_counts_an_attached_file_over_ten_turns(
             gauge = expected()
             await pilot.press("enter")
             await answered(pilot)
-            real = app.session.history[-1].usage.prompt_tokens
+            real = app.session.messages[-1].usage.prompt_tokens
             errors.append(abs(gauge.used - real) / real)
     print("relative errors:", [f"{e:.2%}" for e in errors])
     assert max(errors) <= 0.05, errors

@@ -27,7 +27,7 @@ async def test_editing_shows_and_escape_restores_the_conversation(
         await answered(pilot)
         await send(pilot, "echo: two")
         await answered(pilot)
-        history = list(app.session.history)
+        history = list(app.session.messages)
         composer = app.screen.query_one(Composer)
         await pilot.press("up")
         await wait_for(pilot, lambda: composer.text == "echo: two", "the question is loaded")
@@ -44,7 +44,7 @@ async def test_editing_shows_and_escape_restores_the_conversation(
         assert faded(app) == []
         assert composer.text == "" and not composer.editing
         assert "esc cancels" not in screen_text(app)
-        assert app.session.history == history
+        assert app.session.messages == history
         assert [a.content for a in app.screen.query(AssistantMessage)] == ["one", "two"]
         # Nothing was sent.
         assert len(app.store.messages(app.session.conversation.id)) == 4

@@ -34,7 +34,7 @@ async def test_a_long_conversation_shown_twice_in_a_row_keeps_one_earlier_line(
     app = make_app(conversation_id=long)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.screen.query(Earlier), "the earlier line")
-        app.screen.show_history()  # e.g. two branch switches in one go
-        app.screen.show_history()
+        app.screen.show_messages()  # e.g. two branch switches in one go
+        app.screen.show_messages()
         await wait_for(pilot, lambda: len(app.screen.query(Earlier)) == 1, "one earlier line")
         assert app.return_code is None

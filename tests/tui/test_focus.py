@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from deepseek_tui.store import Store
 from deepseek_tui.tui.widgets.composer import Composer
-from deepseek_tui.tui.widgets.conversation import Conversation
+from deepseek_tui.tui.widgets.conversation import ConversationView
 from deepseek_tui.tui.widgets.conversation_list import ConversationList
 from tests.helpers import screen_text, seed, sidebar_ids, wait_for
 
@@ -61,7 +61,7 @@ async def test_page_keys_scroll_the_conversation_from_the_composer(make_app, pat
         await pilot.press("ctrl+l")
         await wait_for(pilot, lambda: sidebar_ids(app) == [long], "listed")
         await pilot.press("enter")
-        conversation = app.screen.query_one(Conversation)
+        conversation = app.screen.query_one(ConversationView)
         await wait_for(pilot, lambda: conversation.max_scroll_y > 0, "a conversation to scroll")
         await wait_for(pilot, lambda: conversation.scroll_y == conversation.max_scroll_y, "end")
         await pilot.press("pageup")

@@ -7,7 +7,7 @@ from textual.widgets import OptionList
 from deepseek_tui.messages import MessageDraft
 from deepseek_tui.store import Store
 from deepseek_tui.tui.widgets.composer import Composer
-from deepseek_tui.tui.widgets.conversation import Conversation
+from deepseek_tui.tui.widgets.conversation import ConversationView
 from deepseek_tui.tui.widgets.message_window import WINDOW, Earlier
 from deepseek_tui.tui.widgets.messages import AssistantMessage, UserMessage
 from tests.helpers import answered, seed, send, sidebar_ids, wait_for
@@ -150,7 +150,7 @@ async def test_a_long_conversation_mounts_a_window_and_pages_in(make_app, paths)
         assert app.screen.query(Earlier)
         texts = [w.text for w in app.screen.query(UserMessage)]
         assert texts[-1] == "Long question 999"
-        conversation = app.screen.query_one("#conversation", Conversation)
+        conversation = app.screen.query_one("#conversation", ConversationView)
         assert conversation.max_scroll_y > 0  # there is something to scroll up to
         conversation.load_earlier()
         await pilot.pause()
@@ -171,8 +171,8 @@ async def test_a_window_too_short_for_the_view_is_filled(make_app, paths, monkey
         await pilot.pause()
         # Opened after the start, as from the list: no first layout scrolls it.
         app.screen.session.open(conversation_id)
-        app.screen.show_history()
-        conversation = app.screen.query_one("#conversation", Conversation)
+        app.screen.show_messages()
+        conversation = app.screen.query_one("#conversation", ConversationView)
         # Nothing to scroll would mean nothing ever pages in: it is filled at once.
         await wait_for(pilot, lambda: conversation.max_scroll_y > 0, "a view to scroll")
         assert conversation.first_shown > 0 and app.screen.query(Earlier)

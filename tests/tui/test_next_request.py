@@ -57,7 +57,7 @@ async def test_leaving_turns_out_holds_through_reopen_model_switch_and_settings_
         await wait_for(pilot, lambda: isinstance(app.screen, ContextFull), "the choices")
         drop = app.screen.drop
         await pilot.press("d")
-        await wait_for(pilot, lambda: len(app.session.history) == 8, "the answer")
+        await wait_for(pilot, lambda: len(app.session.messages) == 8, "the answer")
         await answered(pilot)
         assert app.session.omitted_turns == drop
         screen = app.screen
@@ -70,12 +70,12 @@ async def test_leaving_turns_out_holds_through_reopen_model_switch_and_settings_
         await pilot.press("ctrl+n")  # the preset picker: its first row is blank
         await wait_for(pilot, lambda: isinstance(app.screen, PresetPicker), "the presets")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: not app.session.history, "a new conversation")
+        await wait_for(pilot, lambda: not app.session.messages, "a new conversation")
         await pilot.press("ctrl+l")
         await wait_for(pilot, lambda: screen.query("#conversations"), "the list")
         highlight_in_sidebar(app, opened)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: len(app.session.history) == 10, "the conversation")
+        await wait_for(pilot, lambda: len(app.session.messages) == 10, "the conversation")
         assert app.session.omitted_turns == drop
         assert screen.status.left_out == drop
         view = screen.conversation
@@ -151,18 +151,18 @@ async def test_a_json_mode_answer_is_shown_as_it_came(make_app, emulator: Emulat
         await send(pilot, QUESTION)
         await answered(pilot)
         assert chat_requests(emulator)[-1].body["response_format"] == {"type": "json_object"}
-        assert app.session.history[-1].content == ANSWER
+        assert app.session.messages[-1].content == ANSWER
         assert ANSWER in answer_lines(app)
         assert isinstance(screen.conversation.query_one(".answer"), VerbatimView)
 
         opened = app.session.conversation.id
         screen.action_new_conversation()
-        await wait_for(pilot, lambda: not app.session.history, "a new conversation")
+        await wait_for(pilot, lambda: not app.session.messages, "a new conversation")
         await pilot.press("ctrl+l")
         await wait_for(pilot, lambda: screen.query("#conversations"), "the list")
         highlight_in_sidebar(app, opened)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: len(app.session.history) == 2, "the conversation")
+        await wait_for(pilot, lambda: len(app.session.messages) == 2, "the conversation")
         await answered(pilot)
         assert ANSWER in answer_lines(app)
         assert "JSON mode" in str(screen.status.render())

@@ -38,7 +38,7 @@ async def test_a_segmind_answer_is_not_priced_from_deepseeks_table(
         await answered(pilot)
         await wait_for(pilot, lambda: "last:" in status(app), lambda: status(app))
         line = status(app)
-        turn_cost = app.session.history[-1].cost
+        turn_cost = app.session.messages[-1].cost
     assert "$" not in line, line
     assert turn_cost is None
 

@@ -107,8 +107,8 @@ async def test_a_rename_by_the_user_before_the_title_arrives_is_kept(
         release = await hold_title_requests(app)
         await send(pilot, QUESTION)
         chat: ChatScreen = app.screen
-        await wait_for(pilot, lambda: not chat.streaming and app.session.history, "the answer")
-        await wait_for(pilot, lambda: len(app.session.history) == 2, "the answer saved")
+        await wait_for(pilot, lambda: not chat.streaming and app.session.messages, "the answer")
+        await wait_for(pilot, lambda: len(app.session.messages) == 2, "the answer saved")
         conversation_id = app.session.conversation.id
         # The user renames it in the sidebar while the title request is held.
         await pilot.press("ctrl+l")
@@ -135,7 +135,7 @@ async def test_a_failed_title_request_is_only_logged(make_app, emulator: Emulato
         release = await hold_title_requests(app)
         await send(pilot, QUESTION)
         chat: ChatScreen = app.screen
-        await wait_for(pilot, lambda: len(app.session.history) == 2, "the answer saved")
+        await wait_for(pilot, lambda: len(app.session.messages) == 2, "the answer saved")
         emulator.faults.error_status = 400
         release.set()
         await app.workers.wait_for_complete()

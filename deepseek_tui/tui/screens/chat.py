@@ -35,7 +35,7 @@ from deepseek_tui.tui.screens.chat_context import ContextRoom, show_gauge
 from deepseek_tui.tui.screens.chat_model import ModelControls
 from deepseek_tui.tui.screens.chat_titles import Titles
 from deepseek_tui.tui.widgets.composer import Composer
-from deepseek_tui.tui.widgets.conversation import Conversation
+from deepseek_tui.tui.widgets.conversation import ConversationView
 from deepseek_tui.tui.widgets.footer import KeysFooter
 from deepseek_tui.tui.widgets.message_window import EmptyHint
 from deepseek_tui.tui.widgets.prompt import Prompt
@@ -141,7 +141,7 @@ class ChatScreen(Screen[None]):
     ]
 
     app = getters.app(DeepSeekApp)
-    conversation = getters.query_one("#conversation", Conversation)
+    conversation = getters.query_one("#conversation", ConversationView)
     prompt = getters.query_one("#prompt", Prompt)
     composer = getters.query_one("#composer", Composer)
     status = getters.query_one("#status", StatusBar)
@@ -149,7 +149,7 @@ class ChatScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self._view: Conversation | None = None  # `conversation`, once composed
+        self._view: ConversationView | None = None  # `conversation`, once composed
         self.titles = Titles(
             self, status=lambda: self.status, renamed=lambda *new: self.sidebars.show_renamed(*new)
         )
@@ -172,7 +172,7 @@ class ChatScreen(Screen[None]):
         return SidebarRouting(
             self,
             streaming=lambda: self.streaming,
-            show_history=lambda focus_id: self.show_history(focus_id=focus_id),
+            show_messages=lambda focus_id: self.show_messages(focus_id=focus_id),
             update_status=self.update_status,
             new_conversation=self.action_new_conversation,
             focus_composer=lambda: self.composer.focus(),
@@ -194,7 +194,7 @@ class ChatScreen(Screen[None]):
         # No sidebar: it is mounted at the first ^l (`SidebarRouting.mount`).
         with Vertical(id="main"):
             yield TitleBar(id="title")
-            self._view = Conversation(
+            self._view = ConversationView(
                 lambda: self.session,
                 ready=self._ready_to_send,
                 reasoning_expanded=lambda: self.app.settings.reasoning_expanded,
@@ -214,7 +214,7 @@ class ChatScreen(Screen[None]):
 
     def on_mount(self) -> None:
         if self.app.session_made:  # --continue, --conversation: it is what the frame shows
-            self.show_history()
+            self.show_messages()
             self.update_status()
         else:
             self.models.show_starting()
@@ -228,9 +228,9 @@ class ChatScreen(Screen[None]):
 
     # --- showing ------------------------------------------------------------------------
 
-    def show_history(self, focus_id: int | None = None) -> None:
+    def show_messages(self, focus_id: int | None = None) -> None:
         """Show the session's history (an edit under way is abandoned)."""
-        self.conversation.show_history(focus_id)
+        self.conversation.show_messages(focus_id)
         self._show_editing()
 
     def _show_editing(self) -> None:
@@ -448,7 +448,7 @@ class ChatScreen(Screen[None]):
         except UnknownPreset as error:
             self.notify(sanitize(str(error), name=True), severity="warning", markup=False)
             return
-        self.show_history()
+        self.show_messages()
         self.update_status(last="")
         if focus:
             self.composer.focus()
@@ -458,12 +458,12 @@ class ChatScreen(Screen[None]):
 
     def action_pick_new_conversation(self) -> None:
         from deepseek_tui.tui.screens.preset_picker import (
-            NewConversation,
+            PresetChoice,
             PresetPicker,
             preset_rows,
         )
 
-        def chosen(choice: NewConversation | None) -> None:
+        def chosen(choice: PresetChoice | None) -> None:
             if choice is not None:
                 self.action_new_conversation(choice.preset)
 

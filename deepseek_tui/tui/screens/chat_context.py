@@ -37,7 +37,7 @@ def show_gauge(status: StatusBar, session: Session, draft: Draft) -> NextRequest
     shown = session.next_request(draft.text, draft.attachments)
     status.json_mode = shown.json_mode
     status.left_out = shown.left_out
-    if not session.history and draft.empty:
+    if not session.messages and draft.empty:
         status.context = ""
         status.context_warning = False
         return shown
@@ -161,7 +161,7 @@ class ContextRoom:
 
 
 def _last_question(session: Session) -> str:
-    for message in reversed(session.history):
+    for message in reversed(session.messages):
         if message.role == "user":
             return message.content
     return ""

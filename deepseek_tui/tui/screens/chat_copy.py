@@ -60,7 +60,7 @@ class CopyAndExport:
         from deepseek_tui.messages import Message
 
         conversation = self._session.conversation
-        messages = [m for m in self._session.history if isinstance(m, Message)]
+        messages = [m for m in self._session.messages if isinstance(m, Message)]
         if conversation is None or not messages:
             self._owner.notify("Nothing to export yet: this conversation is empty.")
             return

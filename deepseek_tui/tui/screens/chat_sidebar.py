@@ -35,14 +35,14 @@ class SidebarRouting:
         owner: Screen[None],
         *,
         streaming: Callable[[], bool],
-        show_history: Callable[[int | None], None],
+        show_messages: Callable[[int | None], None],
         update_status: Callable[..., None],
         new_conversation: Callable[..., None],
         focus_composer: Callable[[], None],
     ) -> None:
         self._owner = owner  # the sidebar is mounted in it; notices
         self._streaming = streaming
-        self._show_history = show_history  # (message id to focus, or None)
+        self._show_history = show_messages  # (message id to focus, or None)
         self._update_status = update_status  # (last=…)
         self._new_conversation = new_conversation  # (focus=…)
         self._focus_composer = focus_composer

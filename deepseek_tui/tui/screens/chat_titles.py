@@ -51,7 +51,7 @@ class Titles:
         app = self._app
         session = app.session
         conversation = session.conversation
-        history = session.history
+        history = session.messages
         if (
             not app.settings.model_titles
             or conversation is None

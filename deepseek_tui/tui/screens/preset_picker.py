@@ -35,13 +35,13 @@ def preset_rows(settings: Settings) -> list[tuple[str, str]]:
 
 
 @dataclass(frozen=True, slots=True)
-class NewConversation:
+class PresetChoice:
     """What the picker chose: a preset's name, or None for a blank conversation."""
 
     preset: str | None
 
 
-class PresetPicker(Dialog[NewConversation | None]):
+class PresetPicker(Dialog[PresetChoice | None]):
     """ctrl+n: Enter on the first row starts a blank conversation, as before presets;
     each other row starts from a preset. Esc keeps the conversation open."""
 
@@ -77,9 +77,9 @@ class PresetPicker(Dialog[NewConversation | None]):
         self.query_one(OptionList).highlighted = 0
 
     def action_blank(self) -> None:
-        self.dismiss(NewConversation(None))
+        self.dismiss(PresetChoice(None))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         chosen = event.option.id
-        self.dismiss(NewConversation(None if chosen in (None, BLANK) else chosen))
+        self.dismiss(PresetChoice(None if chosen in (None, BLANK) else chosen))

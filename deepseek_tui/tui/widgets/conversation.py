@@ -57,7 +57,7 @@ class LeftOut(Static):
         super().__init__(Text(words), markup=False)
 
 
-class Conversation(MessageWindow["Entry"]):
+class ConversationView(MessageWindow["Entry"]):
     """The conversation on screen, oldest message at the top, and its turn."""
 
     def __init__(
@@ -96,13 +96,13 @@ class Conversation(MessageWindow["Entry"]):
 
     # --- showing ------------------------------------------------------------------------
 
-    def show_history(self, focus_id: int | None = None) -> None:
+    def show_messages(self, focus_id: int | None = None) -> None:
         """Show the session's history (with message `focus_id` at the top of the view);
         an edit under way is abandoned (another conversation or branch)."""
         from deepseek_tui.messages import Message
 
         self._before_edit = None
-        history = self.session.history
+        history = self.session.messages
         self._first_sent = self.session.first_sent()
         focus = next(
             (i for i, m in enumerate(history) if isinstance(m, Message) and m.id == focus_id), None
@@ -198,7 +198,7 @@ class Conversation(MessageWindow["Entry"]):
 
     def retry(self) -> None:
         """Answer the last question again (after an error, or for another take)."""
-        if self.streaming or not self.session.history or self._editing_blocks():
+        if self.streaming or not self.session.messages or self._editing_blocks():
             return
         from deepseek_tui.tui.widgets.messages import AssistantMessage
 
@@ -266,7 +266,7 @@ class Conversation(MessageWindow["Entry"]):
         session = self.session
         expanded = self._expanded()
         if mode == "continue":
-            last = session.history[-1]
+            last = session.messages[-1]
             for old in list(self.query_children(AssistantMessage))[-1:]:
                 await old.remove()
             widget = AssistantMessage(
@@ -306,7 +306,7 @@ class Conversation(MessageWindow["Entry"]):
             return
         from deepseek_tui.tui.widgets.messages import UserMessage
 
-        history = self.session.history
+        history = self.session.messages
         question = next((m for m in reversed(history) if m.role == "user"), None)
         if history and history[-1].role == "assistant":
             branch = self.branch_label(history[-1])
@@ -334,7 +334,7 @@ class Conversation(MessageWindow["Entry"]):
         if self.streaming:
             return None
         session = self.session
-        before = list(session.history)
+        before = list(session.messages)
         asked = next((m for m in reversed(before) if m.role == "user"), None)
         text = session.rewind_last_question()
         if text is None:
@@ -352,8 +352,8 @@ class Conversation(MessageWindow["Entry"]):
         before = self._before_edit
         if before is None:
             return False
-        self.session.history[:] = before
-        self.show_history()
+        self.session.messages[:] = before
+        self.show_messages()
         return True
 
     def switch_branch(self, step: int) -> None:
@@ -365,13 +365,13 @@ class Conversation(MessageWindow["Entry"]):
         from deepseek_tui.messages import Message
 
         forked = False
-        for message in reversed(session.history[self.first_shown :]):
+        for message in reversed(session.messages[self.first_shown :]):
             if not isinstance(message, Message) or session.branches(message)[1] < 2:
                 continue
             forked = True
             shown = session.switch_branch(message, step)
             if shown is not None:
-                self.show_history(focus_id=shown.id)
+                self.show_messages(focus_id=shown.id)
                 return
         if forked:
             self.notify("No more branches that way.")
