@@ -93,6 +93,31 @@ async def test_escape_stops_and_keeps_what_arrived(make_app, emulator: Emulator)
         assert stored[-1].finish_reason == "stopped"
 
 
+async def test_a_stopped_answer_says_stopped_until_the_next_one_starts(
+    make_app, emulator: Emulator
+) -> None:
+    # Issue 18, item 7: "stopped" stayed in the status line while the next answer streamed.
+    emulator.faults = Faults(token_delay=0.02)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "echo: " + "word " * 300)
+        await streaming_under_way(pilot)
+        await pilot.press("escape")
+        await answered(pilot)
+        assert app.screen.status.last == "stopped"
+        await send(pilot, "echo: " + "again " * 300)
+        await wait_for(
+            pilot,
+            lambda: len(app.screen.query(AssistantMessage)) == 2
+            and len(app.screen.query(AssistantMessage).last().content) > 20,
+            "the second answer streaming",
+        )
+        assert app.screen.conversation.streaming
+        assert "stopped" not in app.screen.status.last
+        await pilot.press("escape")
+        await answered(pilot)
+
+
 async def test_errors_show_in_the_conversation_with_the_next_step(
     make_app, emulator: Emulator
 ) -> None:

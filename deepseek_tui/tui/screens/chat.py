@@ -326,7 +326,8 @@ class ChatScreen(Screen[None]):
 
     def on_assistant_message_started(self, _: AssistantMessage.Started) -> None:
         # The title bar and the sidebar: the question is saved, a new conversation made.
-        self.update_status()
+        # The last answer's "stopped" or figures are not this one's: cleared until it ends.
+        self.update_status(last="")
 
     def on_assistant_message_finished(self, event: AssistantMessage.Finished) -> None:
         """However an answer ended: the status line's "last: …", a title for a new
