@@ -108,8 +108,10 @@ async def test_a_stopped_answer_says_stopped_until_the_next_one_starts(
         await send(pilot, "echo: " + "again " * 300)
         await wait_for(
             pilot,
-            lambda: len(app.screen.query(AssistantMessage)) == 2
-            and len(app.screen.query(AssistantMessage).last().content) > 20,
+            lambda: (
+                len(app.screen.query(AssistantMessage)) == 2
+                and len(app.screen.query(AssistantMessage).last().content) > 20
+            ),
             "the second answer streaming",
         )
         assert app.screen.conversation.streaming
