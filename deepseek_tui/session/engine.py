@@ -560,6 +560,7 @@ class Session:
         if self.client is None:
             raise RuntimeError("Session.client must be set before sending")
         conversation_id = self.conversation.id if self.conversation is not None else None
+        branch = self.messages  # the list the answer joins: replaced when another is opened
         record = AnswerRecord(
             self.store,
             conversation_id,
@@ -618,7 +619,7 @@ class Session:
             if reply.reasoning_seconds is None and reply.reasoning:
                 reply.reasoning_seconds = self.clock() - reply.started
             reply.finish_reason = outcome
-            await self._finish(reply, record)
+            await self._finish(reply, record, branch)
 
     # --- persistence -------------------------------------------------------------------
 
@@ -689,7 +690,9 @@ class Session:
             return None
         return cost(usage, price, peak=self.peak_pricing and is_peak(datetime.now(UTC)))
 
-    async def _finish(self, reply: Reply, record: AnswerRecord) -> None:
+    async def _finish(
+        self, reply: Reply, record: AnswerRecord, branch: list[Message | MessageDraft]
+    ) -> None:
         reply.cost = self._cost(reply.model, reply.usage)
         final = MessageUpdate(
             content=reply.content,
@@ -707,6 +710,13 @@ class Session:
             message = self._unsaved[record.row.id] = record.row.updated(final)
         else:
             message = draft(reply).updated(final)
+        reply.message = message
+        if branch is not self.messages:
+            # Another conversation (or branch) was opened while this one stopped: the
+            # answer is saved in its own; the one on screen does not take it.
+            if cancelled:
+                raise asyncio.CancelledError
+            return
         self.messages.append(message)
         # Deleted elsewhere while it streamed: saved again (or brought back).
         if self._moved(record.conversation_id) is not None:

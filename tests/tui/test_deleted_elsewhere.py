@@ -115,6 +115,9 @@ async def test_deleting_the_streaming_conversation_in_this_window_still_deletes_
         await app.workers.wait_for_complete()
         await wait_for(pilot, lambda: app.session.conversation is None, "a new conversation")
         assert app.store.get_conversation(conversation_id).archived
+        # The stopped answer went with its conversation, not into the new one (it was
+        # appended to the new conversation's messages, the parent of its first question).
+        assert app.session.messages == []
     assert saved(paths) == []
 
 
