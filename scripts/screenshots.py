@@ -33,7 +33,7 @@ from deepseek_tui.emulator import Emulator  # noqa: E402
 from deepseek_tui.store import Store  # noqa: E402
 from deepseek_tui.tui.app import DeepSeekApp  # noqa: E402
 from deepseek_tui.tui.themes import load_themes, shipped_themes_dir  # noqa: E402
-from deepseek_tui.tui.widgets import messages  # noqa: E402
+from deepseek_tui.tui.widgets import spinner  # noqa: E402
 from deepseek_tui.tui.widgets.composer import Composer  # noqa: E402
 from deepseek_tui.tui.widgets.conversation import ConversationView, LeftOut  # noqa: E402
 from deepseek_tui.tui.widgets.markdown import MarkdownView  # noqa: E402
@@ -269,8 +269,8 @@ async def shoot(name: str, scene: Scene, theme: str, options: dict[str, object])
             await pilot.pause()
             if app.session is not None:
                 app.session.clock = SteadyClock()
-            messages.clock = HeldClock()
-            messages.SPINNER = "⠋"  # one frame: the spinner turns with wall time
+            spinner.clock = HeldClock()
+            spinner.SPINNER = "⠋"  # one frame: the spinner turns with wall time
             await scene(pilot)
             OUT.mkdir(exist_ok=True)
             path = OUT / f"{name}.svg"

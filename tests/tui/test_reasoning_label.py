@@ -40,10 +40,10 @@ async def test_the_live_label_is_the_final_one(make_app, monkeypatch) -> None:
     itself, from its own start. A widget clock far off the session's shows any gap."""
     import itertools
 
-    from deepseek_tui.tui.widgets import messages
+    from deepseek_tui.tui.widgets import spinner
 
     ticks = itertools.count(0.0, 1.0)
-    monkeypatch.setattr(messages, "clock", lambda: next(ticks))
+    monkeypatch.setattr(spinner, "clock", lambda: next(ticks))
     live: list[str] = []
     finish = AssistantMessage.finish
 

@@ -23,6 +23,7 @@ from deepseek_tui.tui.screens.settings_form import (
     read_form,
     shown_values,
 )
+from deepseek_tui.tui.screens.settings_key import KeyAndBalance
 from tests.helpers import TEST_KEY, chat_bodies, wait_for
 
 RIGHT_KEY = "sk-test-right-0000000000"
@@ -359,7 +360,7 @@ def test_settings_snapshot(snap_compare, size, monkeypatch) -> None:
     app = DeepSeekApp(paths=fresh_snapshot_dir(), settings=Settings(), api_key=TEST_KEY)
     # No network: the default base URL is the real API.
     app.fetch_models = lambda: None
-    monkeypatch.setattr(SettingsScreen, "load_balance", lambda screen: None)
+    monkeypatch.setattr(KeyAndBalance, "load_balance", lambda part: None)
 
     async def run_before(pilot) -> None:
         await open_settings(pilot)

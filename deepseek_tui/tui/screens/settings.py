@@ -8,7 +8,7 @@ import contextlib
 import os
 
 from rich.text import Text
-from textual import getters, on, work
+from textual import getters, on
 from textual.app import ComposeResult, InvalidThemeError
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -17,19 +17,14 @@ from textual.widgets import Button, Footer, Input, Select, Static, Switch, TextA
 
 from deepseek_tui.config import (
     ENV_BASE_URL,
-    INVALID_KEY,
-    ApiKey,
     ConfigError,
     Provider,
     Settings,
-    key_problem,
-    load_api_key,
     save_settings,
     store_api_key,
 )
 from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.app import DeepSeekApp
-from deepseek_tui.tui.balance import balance_error, balance_text
 from deepseek_tui.tui.screens.preset_form import preset_summary
 from deepseek_tui.tui.screens.settings_form import (
     FIELD_PROBLEMS,
@@ -38,17 +33,13 @@ from deepseek_tui.tui.screens.settings_form import (
     SavedSettings,
     Value,
     base_url_note,
-    key_summary,
     max_tokens_note,
     read_form,
     shown_values,
     stop_note,
 )
+from deepseek_tui.tui.screens.settings_key import KeyAndBalance
 from deepseek_tui.tui.screens.settings_rows import form_row
-from deepseek_tui.tui.widgets.status_bar import credits_text
-
-# Seconds to wait for /models when testing a key; the chat's 600 s limit is for answers.
-KEY_TEST_TIMEOUT = 30.0
 
 
 class SettingsScreen(ModalScreen[SavedSettings | None]):
@@ -67,9 +58,12 @@ class SettingsScreen(ModalScreen[SavedSettings | None]):
         super().__init__()
         self._original_theme = ""
         self._problems: dict[str, str] = {}
-        self._balance_text = ""  # "Balance: 12.34 USD", once asked
         self._preset_saved = ""  # the preset the editor saved last, said under its button
         self.provider = ""  # the provider the form shows; set in compose
+        # "Test key" and its result, the key's words, the balance line.
+        self.keys = KeyAndBalance(
+            self, profile=lambda: self.profile, show_balance=lambda: self._show_notes("balance")
+        )
 
     app = getters.app(DeepSeekApp)
 
@@ -123,7 +117,7 @@ class SettingsScreen(ModalScreen[SavedSettings | None]):
         self._original_theme = self.app.theme
         self.revalidate()
         self._show_notes()
-        self.load_balance()
+        self.keys.load_balance()
 
     def _model_choices(self) -> list[str]:
         choices = list(self.app.model_ids(self.profile.name))
@@ -135,42 +129,13 @@ class SettingsScreen(ModalScreen[SavedSettings | None]):
         app = self.app
         return app.theme if app.theme in app.available_themes else app.settings.theme
 
-    def _loaded_key(self) -> ApiKey | None:
-        profile = self.profile
-        with contextlib.suppress(ConfigError, OSError):
-            return load_api_key(self.app.paths, profile.name, key_env=profile.key_env)
-        return None
-
-    def _in_use(self) -> bool:
-        """Whether the form shows the provider this chat talks to."""
-        return self.profile.name == self.app.provider
-
-    def _current_key(self) -> str | None:
-        """The key a test uses when none is typed: the chat's, or the saved one in the
-        demo or for another provider than the chat's."""
-        if self.app.demo or not self._in_use():
-            loaded = self._loaded_key()
-            return loaded.value if loaded else None
-        return self.app.api_key
-
-    def _key_summary(self) -> str:
-        app = self.app
-        current = self._current_key() if not app.demo else app.api_key
-        key_env = self.profile.key_env
-        summary = key_summary(current, self._loaded_key(), demo=app.demo, key_env=key_env)
-        # What the provider in use said is left (Segmind's credits), not a guess for another.
-        credits = app.session.remaining_credits if app.session is not None else None
-        if credits and self.profile.name == app.provider:
-            return f"{summary} Account: {credits_text(credits)} left (at the last answer)."
-        return summary
-
     def _note(self, name: str) -> str:
         """The words of the muted line `name` under a field; "" for none."""
-        app, in_use = self.app, self._in_use()
+        app, in_use = self.app, self.keys.in_use()
         if name == "key-summary":
-            return self._key_summary()
+            return self.keys.summary()
         if name == "balance":
-            return self._balance_text if in_use else ""
+            return self.keys.balance if in_use else ""
         if name == "base-url-note" and in_use:
             from_env = bool(os.environ.get(ENV_BASE_URL, "").strip())
             return base_url_note(
@@ -256,7 +221,7 @@ class SettingsScreen(ModalScreen[SavedSettings | None]):
         """Show `name`'s key, base URL and models (as saved) in the form."""
         self.provider = name
         self.query_one("#api_key", Input).value = ""
-        self._show_key_result("", ok=None)
+        self.keys.show_result("", ok=None)
         self.query_one("#base_url", Input).value = self.profile.base_url
         models = self.query_one("#model", Select)
         models.set_options([(_shown(model), model) for model in self._model_choices()])
@@ -290,87 +255,11 @@ class SettingsScreen(ModalScreen[SavedSettings | None]):
         self.app.push_screen(PresetEditor(), saved)
 
     def action_test_key(self) -> None:
-        typed = self.query_one("#api_key", Input).value.strip()
-        key = typed or self._current_key()
-        base_url = self._url_to_test(self.query_one("#base_url", Input).value.strip())
-        if not key:
-            self._show_key_result("There is no key to test: paste one above.", ok=False)
-        elif key_problem(typed):
-            self._show_key_result(INVALID_KEY, ok=False)
-        elif "base_url" in self._problems:
-            self._show_key_result("Fix the base URL before testing the key.", ok=False)
-        else:
-            self._show_key_result(f"Testing the key against {base_url}…", ok=None)
-            self.test_key(base_url, key)
-
-    def _url_to_test(self, typed: str) -> str:
-        """The URL the form shows, unless it is the saved one of the provider the chat
-        talks to at another URL (--base-url, $DEEPSEEK_BASE_URL): then that one, where
-        the chat and the balance go. The demo's emulator is never what a key is for."""
-        app = self.app
-        saved = self.profile.base_url.rstrip("/")
-        if self._in_use() and not app.demo and typed.rstrip("/") == saved:
-            return app.base_url
-        return typed
-
-    @work(exclusive=True, group="test-key")
-    async def test_key(self, base_url: str, key: str) -> None:
-        """Ask the server for its model list with ``key``; the cheapest authenticated call."""
-        from deepseek_tui.api.errors import ApiError
-        from deepseek_tui.api.providers import client_for
-
-        app = self.app
-        client = client_for(
-            app.settings,
-            base_url,
-            key,
-            self.profile.name,
-            first_data_timeout=KEY_TEST_TIMEOUT,
-            max_attempts=1,
+        self.keys.test(
+            self.query_one("#api_key", Input).value.strip(),
+            self.query_one("#base_url", Input).value.strip(),
+            url_ok="base_url" not in self._problems,
         )
-        try:
-            models = await client.list_models()
-        except ApiError as error:
-            error.hide(key)  # a server may echo the key it refused: never shown
-            self._show_key_result(sanitize(str(error), name=True), ok=False)
-        else:
-            count = f"{len(models)} model{'' if len(models) == 1 else 's'}"
-            self._show_key_result(f"Key works: {count} available.", ok=True)
-        finally:
-            await client.aclose()
-
-    @work(exclusive=True, group="balance", exit_on_error=False)
-    async def load_balance(self) -> None:
-        """Ask the provider in use what is left on the account, while the form is usable.
-        Segmind has no such call: its credits are in the key summary already."""
-        from deepseek_tui.api.errors import ApiError
-
-        app = self.app
-        if app.demo or app.api_key is None:
-            return  # the demo's emulator has no account; no key, no account to ask about
-        client = app.connect()
-        self._balance_text = "Balance: asking…"
-        self._show_notes("balance")
-        try:
-            report = await client.balance()
-        except ApiError as error:
-            error.hide(app.api_key)
-            self._balance_text = "Balance unknown: " + balance_error(error)
-        except Exception:
-            # Never left at "asking…": whatever went wrong, the line says it is unknown.
-            self._balance_text = "Balance unknown: the server's answer was not understood."
-            self._show_notes("balance")
-            raise
-        else:
-            # None: no such call (Segmind); it answers at once, so "asking…" never shows.
-            self._balance_text = "" if report is None else f"Balance: {balance_text(report)}"
-        self._show_notes("balance")
-
-    def _show_key_result(self, text: str, *, ok: bool | None) -> None:
-        result = self.query_one("#key-result", Static)
-        result.update(text)
-        result.set_class(ok is True, "-ok")
-        result.set_class(ok is False, "-error")
 
     def action_save(self) -> None:
         """Write what the form holds; dismiss with it for the app to use (`DeepSeekApp.
@@ -381,7 +270,7 @@ class SettingsScreen(ModalScreen[SavedSettings | None]):
         settings, _ = read_form(self.app.settings, values)
         key = str(values["api_key"]).strip()
         provider = self.profile.name
-        if provider != self.app.provider and not key and self._loaded_key() is None:
+        if provider != self.app.provider and not key and self.keys.loaded_key() is None:
             # Never fall back to another provider's key: ask for this one's.
             self._say(f"Paste the {self.profile.title or provider} API key to switch to it.")
             return

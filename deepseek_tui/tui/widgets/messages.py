@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -12,7 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import Collapsible, Static
+from textual.widgets import Static
 
 from deepseek_tui.api.events import (
     FinishReason,
@@ -22,20 +21,14 @@ from deepseek_tui.api.events import (
 )
 from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.batching import DeltaBatcher
+from deepseek_tui.tui.widgets import spinner
 from deepseek_tui.tui.widgets.answer_status import status_line
 from deepseek_tui.tui.widgets.markdown import MarkdownView
+from deepseek_tui.tui.widgets.reasoning import ReasoningPanel
+from deepseek_tui.tui.widgets.waiting import WaitingLine
 
 if TYPE_CHECKING:
-    from textual.timer import Timer
-
     from deepseek_tui.session import Reply
-
-# Where the widgets read the time (elapsed seconds, the live label); the screenshot
-# script holds it still so the pictures do not depend on the machine's speed.
-clock = time.monotonic
-# The waiting line's spinner, one frame per tick.
-SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
-WAITING_TICK = 0.25  # seconds
 
 
 class UserMessage(Static):
@@ -68,7 +61,8 @@ class UserMessage(Static):
 
 
 class AssistantMessage(Vertical):
-    """An answer: model badge, collapsible reasoning panel, the Markdown answer.
+    """An answer: model badge, reasoning panel (`ReasoningPanel`), the Markdown answer,
+    the waiting line (`WaitingLine`) before its first token, how it ended.
 
     Streaming, it shows a `Reply`'s events and reads the text from the reply (the
     answer's one buffer); it posts `Started` at the first event and one `Finished`
@@ -173,14 +167,8 @@ class AssistantMessage(Vertical):
         self.reasoning_expanded = reasoning_expanded
         self.branch = branch
         self._reasoning_title = thought_label(reasoning_seconds, reasoning_tokens)
-        self.started = clock()
+        self.started = spinner.clock()
         self._answer_started = bool(content)
-        # What the stream waits for before its first token, and since when.
-        self._waiting: Waiting | None = None
-        self._waiting_since = self.started
-        self._ticks = 0
-        self._waiting_timer: Timer | None = None
-        self._thinking_timer: Timer | None = None
         self.set_reactive(AssistantMessage.status, status)
 
     @property
@@ -203,11 +191,12 @@ class AssistantMessage(Vertical):
         # Live ("Thinking…", open) only while a new answer has not started; a stored
         # or continued answer shows its reasoning as a closed panel.
         live = not self.finished and not self._answer_started
-        panel = Collapsible(
-            MarkdownView(self.reasoning, classes="reasoning-text"),
-            title="Thinking…" if live else self._reasoning_title,
-            collapsed=not live and not self.reasoning_expanded,
-            classes="reasoning",
+        panel = ReasoningPanel(
+            self.reasoning,
+            label=self._reasoning_title,
+            live=live,
+            expanded=self.reasoning_expanded,
+            started=self.started,
         )
         panel.display = self._thought or live
         yield panel
@@ -219,9 +208,7 @@ class AssistantMessage(Vertical):
             answer = MarkdownView(self.content, classes="answer")
         answer.display = bool(self.content)  # no empty line under a failed answer
         yield answer
-        waiting = Static("", classes="waiting", markup=False)
-        waiting.display = False
-        yield waiting
+        yield WaitingLine(started=self.started)
         if self.error:
             yield self._notice()
         yield Static("", classes="meta")
@@ -253,88 +240,31 @@ class AssistantMessage(Vertical):
         if not self.children:  # removed before its parts were mounted (shown twice)
             return
         if not self.finished and not self._thought:
-            self.query_one(".reasoning", Collapsible).display = False
+            self.panel.display = False
         self._show_status()
 
     @property
-    def panel(self) -> Collapsible:
-        return self.query_one(".reasoning", Collapsible)
+    def panel(self) -> ReasoningPanel:
+        return self.query_one(".reasoning", ReasoningPanel)
 
-    # --- before the first token -------------------------------------------------
-
-    def wait(self, event: Waiting) -> None:
-        """Show what the stream waits for, with the time since Enter, until the
-        first token (or the end) arrives."""
-        self._waiting = event
-        self._waiting_since = clock()
-        line = self.query_one(".waiting", Static)
-        line.display = True
-        if self._waiting_timer is None:
-            self._waiting_timer = self.set_interval(WAITING_TICK, self._show_waiting)
-        self._show_waiting()
-
-    def waiting_text(self) -> str:
-        """The waiting line as shown: "⠙ waiting for the model · 4 s"."""
-        event = self._waiting
-        if event is None:
-            return ""
-        now = clock()
-        remaining = event.delay - (now - self._waiting_since)
-        spinner = SPINNER[self._ticks % len(SPINNER)]
-        if event.stage == "retrying":  # its own countdown is the time that matters
-            return f"{spinner} {event.describe(remaining)}"
-        return f"{spinner} {event.describe(remaining)} · {now - self.started:.0f} s"
-
-    def _show_waiting(self) -> None:
-        self._ticks += 1
-        self.query_one(".waiting", Static).update(self.waiting_text())
-
-    def _stop_waiting(self) -> None:
-        if self._waiting_timer is not None:
-            self._waiting_timer.stop()
-            self._waiting_timer = None
-        if self._waiting is not None:
-            self._waiting = None
-            self.query_one(".waiting", Static).display = False
-
-    def _show_thinking(self) -> None:
-        """The live panel's title turns and counts, so a model that pauses mid-thought
-        does not look frozen: "⠙ Thinking… 12 s"."""
-        if self._answer_started or self.finished:
-            self._stop_thinking()
-            return
-        self._ticks += 1
-        spinner = SPINNER[self._ticks % len(SPINNER)]
-        self.panel.title = f"{spinner} Thinking… {clock() - self.started:.0f} s"
-
-    def _stop_thinking(self) -> None:
-        if self._thinking_timer is not None:
-            self._thinking_timer.stop()
-            self._thinking_timer = None
+    @property
+    def waiting(self) -> WaitingLine:
+        return self.query_one(".waiting", WaitingLine)
 
     async def add_reasoning(self, text: str) -> None:
-        self._stop_waiting()
-        if self._thinking_timer is None and not self._answer_started and not self.finished:
-            self._thinking_timer = self.set_interval(WAITING_TICK, self._show_thinking)
-        panel = self.panel
-        if not panel.display:
-            panel.display = True
-            panel.collapsed = self._answer_started and not self.reasoning_expanded
-        await self.query_one(".reasoning-text", MarkdownView).write(text)
+        self.waiting.stop()
+        await self.panel.write(text)
 
     async def add_content(self, text: str) -> None:
-        self._stop_waiting()
-        self._stop_thinking()
+        self.waiting.stop()
+        self.panel.stop()
         if not self._answer_started:
             self._answer_started = True
             self.query_one(".answer").display = True
             if self._thought:
-                # The session's measure (set before this text reached us), the one
-                # `finish` shows and the history keeps: the label does not change.
-                measured = self._reply.reasoning_seconds if self._reply is not None else None
-                seconds = clock() - self.started if measured is None else measured
-                self.panel.title = thought_label(seconds)
-                self.panel.collapsed = not self.reasoning_expanded
+                self.panel.answer_started(
+                    self._reply.reasoning_seconds if self._reply is not None else None
+                )
         await self.query_one(".answer", MarkdownView).write(text)
 
     async def stream(self, reply: Reply) -> None:
@@ -360,7 +290,7 @@ class AssistantMessage(Vertical):
                         started = True
                         self.post_message(self.Started(reply))
                     if isinstance(event, Waiting):
-                        self.wait(event)
+                        self.waiting.show(event)
                     else:
                         async with handing_on:
                             await batcher.add(event)
@@ -398,19 +328,10 @@ class AssistantMessage(Vertical):
         """How the answer ended. `seconds`: how long the model thought (the session's
         measure, which is what is saved, so the label reads the same when reopened)."""
         self.finished = True
-        self._stop_waiting()
-        self._stop_thinking()
-        for part in self.query(MarkdownView):
-            await part.finish()
-        panel = self.panel
-        if self._thought:
-            if seconds is None and "Thinking…" in panel.title:
-                seconds = clock() - self.started
-            if seconds is not None:
-                tokens = usage.reasoning_tokens if usage else 0
-                panel.title = thought_label(seconds, tokens)
-        else:
-            panel.display = False
+        self.waiting.stop()
+        tokens = usage.reasoning_tokens if usage else 0
+        await self.panel.finish(thought=self._thought, seconds=seconds, tokens=tokens)
+        await self.query_one(".answer", MarkdownView).finish()
         # The notice says what went wrong; the line under it the key that helps, as
         # it does when the conversation is opened again.
         self.status = status_line(
