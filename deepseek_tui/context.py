@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +26,6 @@ __all__ = [
     "estimate_text",
     "format_tokens",
     "is_context_overflow",
-    "omit_oldest_turns",
     "prompt_tokens_from_error",
     "window_from_error",
 ]
@@ -137,16 +136,3 @@ def window_from_error(error: str) -> int | None:
     131072 tokens"): the server knows better than our table."""
     match = _WINDOW.search(error)
     return int(match.group(1)) if match else None
-
-
-def omit_oldest_turns(messages: Sequence[Mapping[str, Any]], turns: int) -> list[dict[str, Any]]:
-    """A request's messages without its `turns` oldest turns (a question and its answer
-    each); system messages stay first. Pure: the history itself keeps them."""
-    messages = [dict(m) for m in messages]
-    if turns <= 0:
-        return messages
-    system = [m for m in messages if m.get("role") == "system"]
-    rest = [m for m in messages if m.get("role") != "system"]
-    questions = [i for i, m in enumerate(rest) if m.get("role") == "user"]
-    start = questions[turns] if turns < len(questions) else len(rest)
-    return [*system, *rest[start:]]

@@ -10,7 +10,6 @@ from deepseek_tui.context import (
     estimate_messages,
     format_tokens,
     is_context_overflow,
-    omit_oldest_turns,
     prompt_tokens_from_error,
     window_from_error,
 )
@@ -74,19 +73,6 @@ def test_an_overflow_error_says_the_real_count_and_the_window() -> None:
     assert window_from_error(REFUSAL) == 131_072
     assert not is_context_overflow("The server rejected the request (HTTP 400): Model Not Exist")
     assert prompt_tokens_from_error("Content Exists Risk") is None
-
-
-def test_leaving_out_the_oldest_turns_keeps_the_system_prompt() -> None:
-    messages = [
-        {"role": "system", "content": "s"},
-        {"role": "user", "content": "q1"},
-        {"role": "assistant", "content": "a1"},
-        {"role": "user", "content": "q2"},
-        {"role": "assistant", "content": "a2"},
-        {"role": "user", "content": "q3"},
-    ]
-    assert omit_oldest_turns(messages, 0) == messages
-    assert [m["content"] for m in omit_oldest_turns(messages, 2)] == ["s", "q3"]
 
 
 def test_context_windows_by_family() -> None:
