@@ -31,8 +31,9 @@ from textual.widgets import Collapsible, TextArea
 from deepseek_tui.config import UnknownPreset
 from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.app import DeepSeekApp
-from deepseek_tui.tui.screens.chat_context import ContextRoom, show_gauge
+from deepseek_tui.tui.screens.chat_context import ContextRoom
 from deepseek_tui.tui.screens.chat_model import ModelControls
+from deepseek_tui.tui.screens.chat_status import StatusUpdates
 from deepseek_tui.tui.screens.chat_titles import Titles
 from deepseek_tui.tui.widgets.composer import Composer
 from deepseek_tui.tui.widgets.conversation import ConversationView
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
 
     from textual.command import Provider
 
-    from deepseek_tui.session import Reply, Session
+    from deepseek_tui.session import Session
     from deepseek_tui.tui.screens.attach_picker import AttachPicker
     from deepseek_tui.tui.screens.chat_copy import CopyAndExport
     from deepseek_tui.tui.screens.chat_sidebar import SidebarRouting
@@ -157,8 +158,16 @@ class ChatScreen(Screen[None]):
             self,
             status=lambda: self.status,
             streaming=lambda: self.streaming,
-            update_status=self.update_status,
+            update_status=lambda: self.status_updates.update(),
             saying_unsent=lambda: _saying_unsent(self),
+        )
+        self.status_updates = StatusUpdates(
+            lambda: self.app,
+            status=lambda: self.status,
+            title_bar=lambda: self.title_bar,
+            draft=lambda: self.prompt.draft,
+            models=self.models,
+            mark_open=lambda: self.sidebars.mark_open(),
         )
 
     # The parts the first frame does without are made, and their modules imported, at
@@ -173,7 +182,7 @@ class ChatScreen(Screen[None]):
             self,
             streaming=lambda: self.streaming,
             show_messages=lambda focus_id: self.show_messages(focus_id=focus_id),
-            update_status=self.update_status,
+            update_status=self.status_updates.update,
             new_conversation=self.action_new_conversation,
             focus_composer=lambda: self.composer.focus(),
         )
@@ -215,16 +224,16 @@ class ChatScreen(Screen[None]):
     def on_mount(self) -> None:
         if self.app.session_made:  # --continue, --conversation: it is what the frame shows
             self.show_messages()
-            self.update_status()
+            self.status_updates.update()
         else:
             self.models.show_starting()
         self.app.after_first_frame(self._after_first_frame)
 
     def _after_first_frame(self) -> None:
-        # The session is made here (`update_status` asks for it), and the history
+        # The session is made here (`StatusUpdates.update` asks for it), and the history
         # opened: creating a new database file takes a while.
         self.app.open_history()
-        self.update_status()
+        self.status_updates.update()
 
     # --- showing ------------------------------------------------------------------------
 
@@ -239,27 +248,6 @@ class ChatScreen(Screen[None]):
         if self.composer.editing != editing:
             self.composer.set_editing(editing)
             self.refresh_bindings()
-
-    def update_status(self, last: str | None = None) -> None:
-        """Bring the status bar up to date; `last` replaces the "last answer" part."""
-        conversation = self.session.conversation
-        self.title_bar.title = conversation.shown_title if conversation is not None else ""
-        status = self.status
-        status.demo = self.app.demo
-        # The model, thinking, JSON mode, the preset and the gauge: the next request's.
-        shown = show_gauge(status, self.session, self.prompt.draft)
-        self.models.show(shown.model, shown.thinks)
-        status.preset = shown.preset or ""
-        if last is not None:
-            status.last = last
-        status.credits = self.session.remaining_credits or ""
-        if self.session.store_error:
-            status.problem = self.session.store_error
-        elif self.app.store_problem:
-            status.problem = "history off (^l says why)"
-        else:
-            status.problem = ""
-        self.sidebars.mark_open()
 
     # --- the prompt and the gauge -------------------------------------------------------
 
@@ -285,7 +273,7 @@ class ChatScreen(Screen[None]):
     @on(Prompt.DraftChanged)
     def update_gauge(self) -> None:
         """The context gauge, for the conversation and the prompt's draft as they are."""
-        show_gauge(self.status, self.session, self.prompt.draft)
+        self.status_updates.gauge()
 
     # --- sending ------------------------------------------------------------------------
 
@@ -326,19 +314,17 @@ class ChatScreen(Screen[None]):
 
     def on_assistant_message_started(self, _: AssistantMessage.Started) -> None:
         # The title bar and the sidebar: the question is saved, a new conversation made.
-        self.update_status()
+        self.status_updates.update()
 
     def on_assistant_message_finished(self, event: AssistantMessage.Finished) -> None:
         """However an answer ended: the status line's "last: …", a title for a new
         conversation, and the offer to make room when the request did not fit."""
-        from deepseek_tui.api.events import FinishReason
         from deepseek_tui.context import is_context_overflow
 
         reply = event.reply
+        self.status_updates.answered(reply, stopped=event.stopped)
         if event.stopped:
-            self.update_status(last=FinishReason.STOPPED.label)
             return
-        self.update_status(last=_usage_label(reply))
         self.titles.answered(reply)
         if reply.error is not None and is_context_overflow(str(reply.error)):
             self.room.refused(str(reply.error))
@@ -354,7 +340,7 @@ class ChatScreen(Screen[None]):
             from deepseek_tui.api.events import FinishReason
 
             # Said at once: saving what arrived of a huge answer can take a moment.
-            self.update_status(last=FinishReason.STOPPED.label)
+            self.status_updates.update(last=FinishReason.STOPPED.label)
             self.conversation.stop()
 
     def action_retry(self) -> None:
@@ -431,7 +417,7 @@ class ChatScreen(Screen[None]):
         def saved(result: SavedSettings | None) -> None:
             if result is not None:
                 self.app.use_settings(result.settings, provider=result.provider, key=result.key)
-                self.update_status()
+                self.status_updates.update()
 
         self.app.push_screen(SettingsScreen(), saved)
 
@@ -449,7 +435,7 @@ class ChatScreen(Screen[None]):
             self.notify(sanitize(str(error), name=True), severity="warning", markup=False)
             return
         self.show_messages()
-        self.update_status(last="")
+        self.status_updates.update(last="")
         if focus:
             self.composer.focus()
         if preset is not None:
@@ -490,14 +476,3 @@ class ChatScreen(Screen[None]):
 
     def action_pick_model(self) -> None:
         self.models.pick()
-
-
-def _usage_label(reply: Reply) -> str:
-    """The status bar's "last: …" part: tokens and cost of the latest answer."""
-    from deepseek_tui.tui.widgets.answer_status import status_line
-
-    if reply.usage is None:
-        return ""
-    return "last: " + status_line(
-        None, reply.usage, reply.cost, exact_cost=True, currency=reply.currency
-    )

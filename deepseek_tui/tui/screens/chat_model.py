@@ -55,7 +55,7 @@ class ModelControls:
 
     def show_starting(self) -> None:
         """The status line of a new conversation, from the settings: what
-        `update_status` shows once the session is made (no title, answer, credits or
+        `StatusUpdates.update` shows once the session is made (no title, answer, credits or
         problem yet; the demo said)."""
         model, thinking = self._app.starting_model()
         self.show(model, model_traits(model).thinks(thinking))
