@@ -1,12 +1,13 @@
 """The chat screen: the conversation, the composer, the status bar and the sidebar.
 
 The screen keeps the bindings and routes messages; the parts do the work. The
-`Conversation` view owns the turn (send, regenerate, continue, edit, branches): an
-answer's `AssistantMessage.Started` and `Finished` come up through it, and the screen
-answers them here (the status line, the title part `Titles`, the context-overflow
-offer). `StatusBar` draws its reactives; the `Sidebar` does the conversation list's
-jobs through `History`, posting what the screen must follow (open a conversation, a
-new one when the open one is deleted, a new title), which the part `SidebarRouting`
+`ConversationView` view owns the turn (send, regenerate, continue, edit, branches):
+an answer's `AssistantMessage.Started` and `Finished` come up through it; the part
+`Turns` (chat_turns.py) routes a question, how an answer ended (the title part
+`Titles`, the context-overflow offer), stop, edit and branches; the part
+`StatusUpdates` (chat_status.py) fills the status line. `StatusBar` draws its
+reactives; the `Sidebar` does the conversation list's jobs through `History`,
+posting what the screen must follow, which the part `SidebarRouting`
 (chat_sidebar.py) carries out; the model and thinking are the part `ModelControls`'s
 (chat_model.py).
 
@@ -31,10 +32,10 @@ from textual.widgets import Collapsible, TextArea
 from deepseek_tui.config import UnknownPreset
 from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.app import DeepSeekApp
-from deepseek_tui.tui.screens.chat_context import ContextRoom
 from deepseek_tui.tui.screens.chat_model import ModelControls
 from deepseek_tui.tui.screens.chat_status import StatusUpdates
 from deepseek_tui.tui.screens.chat_titles import Titles
+from deepseek_tui.tui.screens.chat_turns import Turns
 from deepseek_tui.tui.widgets.composer import Composer
 from deepseek_tui.tui.widgets.conversation import ConversationView
 from deepseek_tui.tui.widgets.footer import KeysFooter
@@ -54,12 +55,6 @@ if TYPE_CHECKING:
     from deepseek_tui.tui.screens.chat_sidebar import SidebarRouting
     from deepseek_tui.tui.widgets.messages import AssistantMessage
     from deepseek_tui.tui.widgets.sidebar import Sidebar
-
-# Enter while an answer streams: the question stays, the composer on a new line.
-HELD = (
-    "An answer is still streaming: your message stays here; ⏎ sends it once the "
-    "answer ends (esc stops it)."
-)
 
 
 def _attach_picker() -> AttachPicker:
@@ -169,6 +164,18 @@ class ChatScreen(Screen[None]):
             models=self.models,
             mark_open=lambda: self.sidebars.mark_open(),
         )
+        self.turns = Turns(
+            self,
+            conversation=lambda: self.conversation,
+            prompt=lambda: self.prompt,
+            composer=lambda: self.composer,
+            streaming=lambda: self.streaming,
+            status_updates=self.status_updates,
+            titles=self.titles,
+            new_conversation=self.action_new_conversation,
+            retry=self.action_retry,
+            update_gauge=self.update_gauge,
+        )
 
     # The parts the first frame does without are made, and their modules imported, at
     # their first use (docs/architecture.md, "Start path").
@@ -205,7 +212,7 @@ class ChatScreen(Screen[None]):
             yield TitleBar(id="title")
             self._view = ConversationView(
                 lambda: self.session,
-                ready=self._ready_to_send,
+                ready=self.turns.ready,
                 reasoning_expanded=lambda: self.app.settings.reasoning_expanded,
                 id="conversation",
             )
@@ -240,14 +247,7 @@ class ChatScreen(Screen[None]):
     def show_messages(self, focus_id: int | None = None) -> None:
         """Show the session's history (an edit under way is abandoned)."""
         self.conversation.show_messages(focus_id)
-        self._show_editing()
-
-    def _show_editing(self) -> None:
-        """The composer and the keys as the view's edit stands."""
-        editing = self.conversation.editing
-        if self.composer.editing != editing:
-            self.composer.set_editing(editing)
-            self.refresh_bindings()
+        self.turns.show_editing()
 
     # --- the prompt and the gauge -------------------------------------------------------
 
@@ -255,20 +255,6 @@ class ChatScreen(Screen[None]):
         """Pick a file to send with the next message (^a: the screen's key, so that it
         works wherever the focus is; the prompt does the rest)."""
         self.prompt.pick_file()
-
-    @cached_property
-    def room(self) -> ContextRoom:
-        """The choices when a message would not fit (made at the first use: it holds
-        the prompt, which is composed after `__init__`)."""
-        return ContextRoom(
-            self,
-            self.app,
-            self.prompt,
-            new_conversation=self.action_new_conversation,
-            retry=self.action_retry,
-            update_gauge=self.update_gauge,
-            mark_left_out=self.conversation.mark_left_out,
-        )
 
     @on(Prompt.DraftChanged)
     def update_gauge(self) -> None:
@@ -291,57 +277,23 @@ class ChatScreen(Screen[None]):
     def streaming(self) -> bool:
         return self._view is not None and self._view.streaming
 
-    def _ready_to_send(self) -> None:
-        """Before a request goes out: the question is saved, the client connected."""
-        self.app.open_history()
-        self.app.connect()
-
     async def on_prompt_submitted(self, message: Prompt.Submitted) -> None:
-        attachments = message.attachments  # the prompt sends nothing empty
-        if self.streaming:
-            self.notify(HELD)
-            return
-        problem = self.session.json_mode_problem(message.text)
-        if problem:
-            # Said before anything is sent; the text stays in the composer.
-            self.notify(problem, severity="warning", timeout=10, markup=False)
-            return
-        if not self.room.fits(message.draft):
-            return  # it would not fit: the user chooses what to do, nothing is sent
-        self.prompt.clear(sent=message.text)
-        await self.conversation.send(message.text, attachments)
-        self._show_editing()
+        await self.turns.submitted(message)
 
     def on_assistant_message_started(self, _: AssistantMessage.Started) -> None:
         # The title bar and the sidebar: the question is saved, a new conversation made.
         self.status_updates.update()
 
     def on_assistant_message_finished(self, event: AssistantMessage.Finished) -> None:
-        """However an answer ended: the status line's "last: …", a title for a new
-        conversation, and the offer to make room when the request did not fit."""
-        from deepseek_tui.context import is_context_overflow
-
-        reply = event.reply
-        self.status_updates.answered(reply, stopped=event.stopped)
-        if event.stopped:
-            return
-        self.titles.answered(reply)
-        if reply.error is not None and is_context_overflow(str(reply.error)):
-            self.room.refused(str(reply.error))
+        self.turns.finished(event)
 
     def on_composer_branch(self, event: Composer.Branch) -> None:
-        self.conversation.switch_branch(event.step)
-        self._show_editing()
+        self.turns.branch(event.step)
 
     # --- actions ----------------------------------------------------------------------
 
     def action_stop(self) -> None:
-        if self.streaming:
-            from deepseek_tui.api.events import FinishReason
-
-            # Said at once: saving what arrived of a huge answer can take a moment.
-            self.status_updates.update(last=FinishReason.STOPPED.label)
-            self.conversation.stop()
+        self.turns.stop()
 
     def action_retry(self) -> None:
         """Answer the last question again (after an error, or for another take)."""
@@ -354,22 +306,11 @@ class ChatScreen(Screen[None]):
     @on(Composer.EditLast)
     async def action_edit_last(self) -> None:
         """Put the last question back in the composer; sending makes a new branch."""
-        taken = self.conversation.edit_last()
-        if taken is None:
-            return
-        text, attachments = taken
-        # The question's files come back as chips: the edit sends them again.
-        self.prompt.load(text, attachments)
-        self.composer.set_editing(True)
-        self.refresh_bindings()
+        self.turns.edit_last()
 
     def action_cancel_edit(self) -> None:
         """Esc while editing: the conversation as it was, an empty composer."""
-        if not self.conversation.cancel_edit():
-            return
-        self.prompt.clear()
-        self._show_editing()
-        self.composer.focus()
+        self.turns.cancel_edit()
 
     def action_toggle_reasoning(self) -> None:
         panels = [p for p in self.query(".reasoning").results(Collapsible) if p.display]
