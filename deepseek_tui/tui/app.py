@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from deepseek_tui.history import History
     from deepseek_tui.session import Session
     from deepseek_tui.store import Store
+    from deepseek_tui.tui.model_list import ModelList
     from deepseek_tui.tui.provider_keys import ProviderKeys
 
 # name -> "module:class" of the app's own screens (modals are pushed by the screens).
@@ -91,9 +92,6 @@ class DeepSeekApp(App[int]):
         self.store_problem: str | None = None  # why history is off, if it is
         self.client: ChatClient | None = None
         self._session: Session | None = None  # made on first use (`session`)
-        # What each provider's /models listed, by provider name: fetched for the
-        # active one after start, for another when the picker shows it, again on ^r.
-        self.server_models: dict[str, list[str]] = {}
         from deepseek_tui.tui.themes import register_themes, start_with_theme
 
         self.theme_problems = register_themes(self, paths.themes_dir)
@@ -281,6 +279,24 @@ class DeepSeekApp(App[int]):
 
         return ProviderKeys(self.paths, self.settings, lambda: self._started_with)
 
+    @cached_property
+    def model_list(self) -> ModelList:
+        """Which models each provider serves (made at first use, after the first frame)."""
+        from deepseek_tui.tui.model_list import ModelList
+
+        return ModelList(
+            self.settings,
+            active=lambda: self.provider,
+            client=lambda: self.client,
+            keys=lambda: self.provider_keys,
+            current_model=lambda: self._session.model if self._session is not None else None,
+            run_worker=lambda work: self.run_worker(work, group="models", exit_on_error=False),
+        )
+
+    def model_ids(self, provider: str | None = None) -> list[str]:
+        """`ModelList.ids` (the settings screen asks the app)."""
+        return self.model_list.ids(provider)
+
     @property
     def profile(self) -> Provider:
         """The active provider's profile."""
@@ -357,7 +373,7 @@ class DeepSeekApp(App[int]):
         client = self._make_client()
         if self._session is not None:
             self._session.client = client
-        self.fetch_models()
+        self.model_list.fetch()
         return client
 
     def start_demo(self) -> None:
@@ -405,7 +421,7 @@ class DeepSeekApp(App[int]):
                 session.model = self.profile.model
         with contextlib.suppress(Exception):
             self.theme = self.settings.theme
-        self.fetch_models()
+        self.model_list.fetch()
 
     def use_settings(self, settings: Settings, *, provider: str, key: str = "") -> None:
         """Use what the settings screen saved: `settings` copied into `self.settings`,
@@ -438,48 +454,6 @@ class DeepSeekApp(App[int]):
                 self.base_url = settings.profile(provider).base_url.rstrip("/")
         self.apply_settings()
 
-    def fetch_models(self) -> None:
-        self.run_worker(self.load_models(self.provider), group="models", exit_on_error=False)
-
-    async def load_models(self, provider: str) -> str | None:
-        """Ask `provider` which models it serves and keep the answer (`server_models`);
-        a sentence when it could not be asked, or None. The active provider is asked
-        with the chat's client; another with a client of its own, with its own key."""
-        from deepseek_tui.api.errors import ApiError
-        from deepseek_tui.api.providers import client_for
-
-        if provider == self.provider:
-            if self.client is None:
-                return None
-            client, own = self.client, False
-        else:
-            keys = self.provider_keys
-            key, base_url = keys.key_for(provider), keys.base_url_for(provider)
-            if key is None:
-                return keys.no_key(provider)
-            client, own = client_for(self.settings, base_url, key, provider, max_attempts=1), True
-        try:
-            self.server_models[provider] = await client.list_models()
-        except ApiError as error:
-            return str(error)
-        finally:
-            if own:
-                await client.aclose()
-        return None
-
-    def model_ids(self, provider: str | None = None) -> list[str]:
-        """The ids to offer for `provider` (the active one by default): what it is
-        known to serve (built in or configured), what its /models listed, and the
-        model in use. Only that provider's: a gateway is not offered DeepSeek's ids."""
-        from deepseek_tui.api.models import merge_model_ids
-
-        provider = provider or self.provider
-        profile = self.settings.profile(provider)
-        session = self._session
-        current = [session.model] if session is not None and provider == self.provider else []
-        listed = self.server_models.get(provider, [])
-        return merge_model_ids(profile.models, [profile.model], listed, current)
-
     # --- switching provider -------------------------------------------------------------
 
     def switch_provider(self, provider: str, model: str | None = None) -> str | None:
@@ -505,8 +479,8 @@ class DeepSeekApp(App[int]):
         session = self.session
         session.client = self.client
         session.use_provider(self.settings, provider, model)
-        if provider not in self.server_models:
-            self.fetch_models()
+        if provider not in self.model_list.server_models:
+            self.model_list.fetch()
         return None
 
     async def on_unmount(self) -> None:

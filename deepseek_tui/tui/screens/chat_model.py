@@ -127,7 +127,7 @@ class ModelControls:
                 self.use_model(choice.model, choice.thinking)
 
         picker = ModelPicker(
-            app.model_ids(),
+            app.model_list.ids(),
             current=self._session.model,
             thinking=self._session.thinking,
             provider=app.provider,
