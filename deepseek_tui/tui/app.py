@@ -18,7 +18,8 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from deepseek_tui.config import Paths, Provider, Settings, resolve_base_url
+from deepseek_tui.config import Paths, Settings, resolve_base_url
+from deepseek_tui.tui.connection import Connection
 
 if TYPE_CHECKING:
     from textual.app import Notify
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
     from deepseek_tui.session import Session
     from deepseek_tui.store import Store
     from deepseek_tui.tui.model_list import ModelList
-    from deepseek_tui.tui.provider_keys import ProviderKeys
 
 # name -> "module:class" of the app's own screens (modals are pushed by the screens).
 SCREENS_BY_NAME = {
@@ -72,13 +72,20 @@ class DeepSeekApp(App[int]):
         super().__init__()
         self.paths = paths
         self.settings = settings
-        # The provider profile in use (`settings.profile(provider)`), its URL and key.
-        self.provider = provider or settings.provider
-        self.base_url = base_url or resolve_base_url(settings, provider=self.provider)
-        self.api_key = api_key
-        # What the command line gave for the first provider (--base-url, its key), so
-        # switching back to it mid-session finds them again.
-        self._started_with = (self.provider, self.base_url, api_key)
+        provider = provider or settings.provider
+        self.connection = Connection(
+            paths,
+            settings,
+            provider=provider,
+            base_url=base_url or resolve_base_url(settings, provider=provider),
+            api_key=api_key,
+            made_session=lambda: self._session,
+            session=lambda: self.session,
+            demo=lambda: self.demo,
+            close_later=lambda old: self.run_worker(old.aclose(), exit_on_error=False),
+            fetch_models=lambda: self.model_list.fetch(),
+            listed=lambda provider: provider in self.model_list.server_models,
+        )
         self.demo = demo
         self.model_override = model
         self.preset = preset  # --preset: the first conversation starts from it
@@ -90,7 +97,6 @@ class DeepSeekApp(App[int]):
         self.history: History | None = None
         self._history_opened = False
         self.store_problem: str | None = None  # why history is off, if it is
-        self.client: ChatClient | None = None
         self._session: Session | None = None  # made on first use (`session`)
         from deepseek_tui.tui.themes import register_themes, start_with_theme
 
@@ -272,14 +278,6 @@ class DeepSeekApp(App[int]):
             session.model = self.model_override
 
     @cached_property
-    def provider_keys(self) -> ProviderKeys:
-        """Each provider's key and URL, for switching and for another's model list
-        (made at first use: the first frame does without it)."""
-        from deepseek_tui.tui.provider_keys import ProviderKeys
-
-        return ProviderKeys(self.paths, self.settings, lambda: self._started_with)
-
-    @cached_property
     def model_list(self) -> ModelList:
         """Which models each provider serves (made at first use, after the first frame)."""
         from deepseek_tui.tui.model_list import ModelList
@@ -288,7 +286,7 @@ class DeepSeekApp(App[int]):
             self.settings,
             active=lambda: self.provider,
             client=lambda: self.client,
-            keys=lambda: self.provider_keys,
+            keys=lambda: self.connection.provider_keys,
             current_model=lambda: self._session.model if self._session is not None else None,
             run_worker=lambda work: self.run_worker(work, group="models", exit_on_error=False),
         )
@@ -296,15 +294,6 @@ class DeepSeekApp(App[int]):
     def model_ids(self, provider: str | None = None) -> list[str]:
         """`ModelList.ids` (the settings screen asks the app)."""
         return self.model_list.ids(provider)
-
-    @property
-    def profile(self) -> Provider:
-        """The active provider's profile."""
-        return self.settings.profile(self.provider)
-
-    @property
-    def provider_name(self) -> str:
-        return self.profile.title or self.provider
 
     # --- notices --------------------------------------------------------------------
 
@@ -365,16 +354,27 @@ class DeepSeekApp(App[int]):
         with contextlib.suppress(RuntimeError):  # the app closed meanwhile
             self.call_from_thread(self.connect)
 
+    # The connection's state, read by the screens (`Connection` owns it).
+
+    @property
+    def provider(self) -> str:
+        return self.connection.provider
+
+    @property
+    def base_url(self) -> str:
+        return self.connection.base_url
+
+    @property
+    def api_key(self) -> str | None:
+        return self.connection.api_key
+
+    @property
+    def client(self) -> ChatClient | None:
+        return self.connection.client
+
     def connect(self) -> ChatClient:
-        """Make the wire client if there is none yet, and refresh the model list;
-        returns the client."""
-        if self.client is not None:
-            return self.client
-        client = self._make_client()
-        if self._session is not None:
-            self._session.client = client
-        self.model_list.fetch()
-        return client
+        """`Connection.connect`: the wire client, made if there is none yet."""
+        return self.connection.connect()
 
     def start_demo(self) -> None:
         """Switch to the built-in emulator (from the welcome screen)."""
@@ -383,9 +383,9 @@ class DeepSeekApp(App[int]):
         self.emulator = demo_emulator().start()
         self._owns_emulator = True
         self.demo = True
-        self.provider = "deepseek"
-        self.base_url = self.emulator.base_url
-        self.api_key = DEMO_KEY
+        self.connection.provider = "deepseek"
+        self.connection.base_url = self.emulator.base_url
+        self.connection.api_key = DEMO_KEY
         if self._session is not None:
             self._session.use_provider(self.settings, "deepseek", self._session.model)
 
@@ -393,20 +393,12 @@ class DeepSeekApp(App[int]):
         """A real key was saved during the demo: use it, at `base_url`, from the next
         request on (`use_settings` makes the client). The emulator is stopped at exit."""
         self.demo = False
-        self.api_key = api_key
-        self.base_url = base_url.rstrip("/")
-        self._started_with = (self.provider, self.base_url, api_key)
-
-    def _make_client(self) -> ChatClient:
-        from deepseek_tui.api.providers import client_for
-
-        self.client = client_for(self.settings, self.base_url, self.api_key, self.provider)
-        return self.client
+        self.connection.use_key(api_key, base_url)
 
     def apply_settings(self) -> None:
         """After the settings screen saved: a new client, the session's parameters."""
         old = self.client
-        self._make_client()
+        self.connection.make_client()
         if old is not None:
             self.run_worker(old.aclose(), exit_on_error=False)
         session = self._session  # one made later takes the settings as they are then
@@ -418,7 +410,7 @@ class DeepSeekApp(App[int]):
             # reset to the model's default, on, by a save without a change).
             session.thinking = thinking
             if not session.messages:
-                session.model = self.profile.model
+                session.model = self.connection.profile.model
         with contextlib.suppress(Exception):
             self.theme = self.settings.theme
         self.model_list.fetch()
@@ -439,49 +431,20 @@ class DeepSeekApp(App[int]):
             # A real key ends the demo: chats go to the saved base URL from now on.
             self.leave_demo(key, settings.profile("deepseek").base_url)
             if switching:
-                self.switch_provider(provider)
+                self.connection.switch_provider(provider)
             self.notify(
                 f"Key saved: the demo is over, chats now go to {self.base_url}.", markup=False
             )
         elif switching and not self.demo:
-            problem = self.switch_provider(provider)
+            problem = self.connection.switch_provider(provider)
             if problem:
                 self.notify(problem, severity="warning", markup=False)
         elif not self.demo:
             if key:
-                self.api_key = key
+                self.connection.api_key = key
             if settings.profile(provider).base_url != old_url:
-                self.base_url = settings.profile(provider).base_url.rstrip("/")
+                self.connection.base_url = settings.profile(provider).base_url.rstrip("/")
         self.apply_settings()
-
-    # --- switching provider -------------------------------------------------------------
-
-    def switch_provider(self, provider: str, model: str | None = None) -> str | None:
-        """Talk to `provider` from the next request on, with its own URL and key, and
-        `model` (else its default); the conversation stays. A sentence saying why
-        not (no key for it, the demo), or None when switched."""
-        if provider == self.provider:
-            if model:
-                self.session.model = model
-            return None
-        if self.demo:
-            return "The demo talks only to the built-in emulator; save a key in Settings first."
-        key = self.provider_keys.key_for(provider)
-        if key is None:
-            return self.provider_keys.no_key(provider)
-        old = self.client
-        self.provider = provider
-        self.base_url = self.provider_keys.base_url_for(provider)
-        self.api_key = key
-        self._make_client()
-        if old is not None:
-            self.run_worker(old.aclose(), exit_on_error=False)
-        session = self.session
-        session.client = self.client
-        session.use_provider(self.settings, provider, model)
-        if provider not in self.model_list.server_models:
-            self.model_list.fetch()
-        return None
 
     async def on_unmount(self) -> None:
         if self.client is not None:

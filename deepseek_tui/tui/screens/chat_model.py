@@ -66,7 +66,9 @@ class ModelControls:
         status = self._status()
         # Which API the next message goes to, when it is not DeepSeek's own.
         status.model = (
-            model if self._app.provider == "deepseek" else f"{self._app.provider_name}: {model}"
+            model
+            if self._app.provider == "deepseek"
+            else f"{self._app.connection.provider_name}: {model}"
         )
         can_think = model_traits(model).thinking != "never"
         status.thinking = thinks if can_think else None
@@ -84,7 +86,7 @@ class ModelControls:
         """Talk to `provider` (its URL, its key) from the next message on; why not, if not."""
         if self._streaming():
             return "An answer is streaming: wait for it (or Esc) before switching provider."
-        return self._app.switch_provider(provider, model)
+        return self._app.connection.switch_provider(provider, model)
 
     def use_model(self, model: str, thinking: bool | None = None) -> None:
         with self._saying_unsent():  # then a parameter the new model does not take

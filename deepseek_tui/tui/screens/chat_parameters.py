@@ -229,7 +229,7 @@ async def _balance(chat: ChatScreen) -> None:
         return
     if report is None:
         chat.notify(
-            f"{app.provider_name} has no balance to ask for; its credits left show in "
+            f"{app.connection.provider_name} has no balance to ask for; its credits left show in "
             "the status line after each answer.",
             markup=False,
         )
