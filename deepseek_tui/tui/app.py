@@ -24,7 +24,6 @@ from deepseek_tui.tui.connection import Connection
 if TYPE_CHECKING:
     from textual.app import Notify
     from textual.notifications import Notification
-    from textual.theme import Theme
 
     from deepseek_tui.api.providers import ChatClient
     from deepseek_tui.emulator import Emulator
@@ -110,17 +109,12 @@ class DeepSeekApp(App[int]):
         # Full collections caused every stall over 200 ms while streaming
         # (docs/architecture.md, "Streaming render").
         gc.set_threshold(50_000, 50, 100)
-        self.theme_changed_signal.subscribe(self, self._keep_theme)
-        if self.theme_problems:
-            from deepseek_tui.terminal import sanitize
+        from deepseek_tui.tui.themes import keep_theme, say_skipped
 
-            files = "; ".join(f"{name}: {reason}" for name, reason in self.theme_problems)
-            self.notify(
-                sanitize(f"Some themes in {self.paths.themes_dir} were skipped ({files})."),
-                severity="warning",
-                timeout=10,
-                markup=False,
-            )
+        self.theme_changed_signal.subscribe(
+            self, lambda theme: keep_theme(self, self.settings, self.paths, theme)
+        )
+        say_skipped(self, self.paths.themes_dir, self.theme_problems)
         if self.api_key or self.demo:
             # httpx and the model list come after the first frame, not before it (the
             # chat screen makes the session and opens the history then too, or at the
@@ -171,21 +165,6 @@ class DeepSeekApp(App[int]):
                 where = f"A crash report (no keys, no messages) is in {report}"
             self._exit_renderables.append(Text(f"{said}\n{where}"))
         self._close_messages_no_wait()
-
-    def _keep_theme(self, theme: Theme) -> None:
-        """A theme picked anywhere (the palette's "Change theme" too) is saved like one
-        picked in Settings; a screen that only previews themes says so."""
-        if theme.name == self.settings.theme:
-            return
-        if any(getattr(screen, "PREVIEWS_THEME", False) for screen in self.screen_stack):
-            return
-        from deepseek_tui.config import ConfigError, save_settings
-
-        self.settings.theme = theme.name
-        try:
-            save_settings(self.paths, self.settings)
-        except (ConfigError, OSError) as error:
-            self.notify(f"The theme could not be saved: {error}", severity="warning", markup=False)
 
     @property
     def session(self) -> Session:
