@@ -146,24 +146,13 @@ class DeepSeekApp(App[int]):
         """An unhandled exception ends the app. Textual would print a Rich traceback
         with every local variable (the API key, the messages); instead a crash report
         without them goes to the config dir, and the terminal gets one line saying
-        what happened and where the report is."""
-        from rich.text import Text
-
-        from deepseek_tui.config import hide_keys, write_crash_report
-        from deepseek_tui.terminal import sanitize
+        what happened and where the report is (`tui/crash.py`)."""
+        from deepseek_tui.tui.crash import crash_notice
 
         error = self._exception
         self.bell()
         if error is not None and not self._exit_renderables:
-            said = f"deepseek-tui crashed: {type(error).__name__}: {error}"
-            said = sanitize(hide_keys(said, self.api_key))
-            try:
-                report = write_crash_report(self.paths, error, key=self.api_key)
-            except Exception as failed:  # say the crash, even if its report failed
-                where = f"(no crash report: {sanitize(str(failed))})"
-            else:
-                where = f"A crash report (no keys, no messages) is in {report}"
-            self._exit_renderables.append(Text(f"{said}\n{where}"))
+            self._exit_renderables.append(crash_notice(self.paths, error, self.api_key))
         self._close_messages_no_wait()
 
     @property
