@@ -292,24 +292,10 @@ class DeepSeekApp(App[int]):
         super()._refresh_notifications()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        """Textual's commands, less the ones that say twice what ours say or do nothing
-        here: its "Keys" panel (our help is "Help: every key", f1) and "Maximize" (of a
-        composer or a list). Its "Screenshot" saved to a Downloads folder that may not
-        exist, saying only that it failed: ours saves where one works (`save_screenshot`)."""
-        from deepseek_tui.tui.screenshot import save_screenshot
+        """Textual's, less a few, with our "Screenshot" (`screenshot.system_commands`)."""
+        from deepseek_tui.tui.screenshot import system_commands
 
-        for command in super().get_system_commands(screen):
-            if command.title in ("Keys", "Maximize", "Minimize"):
-                continue
-            if command.title == "Screenshot":
-                # After the palette has closed, as Textual does: it is not in the picture.
-                yield SystemCommand(
-                    "Screenshot",
-                    "Save an SVG picture of the screen in the working folder",
-                    lambda: self.set_timer(0.1, lambda: save_screenshot(self)),
-                )
-                continue
-            yield command
+        return system_commands(self, super().get_system_commands(screen))
 
     def _warm_up(self) -> None:
         self.run_worker(self._import_client, thread=True, group="warm-up", exit_on_error=False)
