@@ -20,10 +20,10 @@ from textual.screen import Screen
 
 from deepseek_tui.config import Paths, Settings, resolve_base_url
 from deepseek_tui.tui.connection import Connection
+from deepseek_tui.tui.notices import HeldNotices
 
 if TYPE_CHECKING:
     from textual.app import Notify
-    from textual.notifications import Notification
 
     from deepseek_tui.api.providers import ChatClient
     from deepseek_tui.emulator import Emulator
@@ -101,7 +101,7 @@ class DeepSeekApp(App[int]):
 
         self.theme_problems = register_themes(self, paths.themes_dir)
         start_with_theme(self, settings.theme)
-        self._held_notices: list[Notification] = []  # raised under a dialog (`on_notify`)
+        self.held_notices = HeldNotices()  # raised under a dialog (`on_notify`)
 
     # --- start-up ------------------------------------------------------------------
 
@@ -266,30 +266,13 @@ class DeepSeekApp(App[int]):
     # --- notices --------------------------------------------------------------------
 
     def on_notify(self, event: Notify) -> None:
-        """A notice raised while a dialog is open waits for it to close (Textual's own
-        handler, run after this one, keeps it): drawn on the dialog's screen it
-        covered the dialog's top rows. Dialogs say their own things in their rows."""
-        from textual.screen import ModalScreen
-
-        if isinstance(self.screen, ModalScreen):
-            self._held_notices.append(event.notification)
+        """A notice raised while a dialog is open waits for it to close (`HeldNotices`)."""
+        self.held_notices.hold(self.screen, event.notification)
 
     def _refresh_notifications(self) -> None:
-        """Textual's, but no notice is drawn over a dialog (a `ModalScreen`, the
-        palette's too); the ones held meanwhile show once it closes, for their full
-        time from then."""
-        from time import time
-
-        from textual.screen import ModalScreen
-
-        if isinstance(self.screen, ModalScreen):
-            return
-        held, self._held_notices = self._held_notices, []
-        for notice in held:
-            notice.raised_at = time()  # Textual reaps it by this
-            if notice not in self._notifications:
-                self._notifications.add(notice)
-        super()._refresh_notifications()
+        """Textual's, but no notice is drawn over a dialog (`HeldNotices.release`)."""
+        if self.held_notices.release(self.screen, self._notifications):
+            super()._refresh_notifications()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Textual's, less a few, with our "Screenshot" (`screenshot.system_commands`)."""
