@@ -29,10 +29,9 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Collapsible, TextArea
 
-from deepseek_tui.config import UnknownPreset
-from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.app import DeepSeekApp
 from deepseek_tui.tui.screens.chat_model import ModelControls
+from deepseek_tui.tui.screens.chat_start import ConversationStarts
 from deepseek_tui.tui.screens.chat_status import StatusUpdates
 from deepseek_tui.tui.screens.chat_titles import Titles
 from deepseek_tui.tui.screens.chat_turns import Turns
@@ -163,6 +162,13 @@ class ChatScreen(Screen[None]):
             draft=lambda: self.prompt.draft,
             models=self.models,
             mark_open=lambda: self.sidebars.mark_open(),
+        )
+        self.starts = ConversationStarts(
+            self,
+            stop=self.action_stop,
+            show_messages=self.show_messages,
+            status_updates=self.status_updates,
+            focus_composer=lambda: self.composer.focus(),
         )
         self.turns = Turns(
             self,
@@ -368,33 +374,11 @@ class ChatScreen(Screen[None]):
         self.app.push_screen(HelpScreen(chat_sections(self.BINDINGS, self.app.BINDINGS)))
 
     def action_new_conversation(self, preset: str | None = None, focus: bool = True) -> None:
-        """A blank conversation, or one from `preset` (config.py, `Settings.preset`)."""
-        self.action_stop()
-        try:
-            self.session.new(preset)
-        except UnknownPreset as error:
-            self.notify(sanitize(str(error), name=True), severity="warning", markup=False)
-            return
-        self.show_messages()
-        self.status_updates.update(last="")
-        if focus:
-            self.composer.focus()
-        if preset is not None:
-            shown = sanitize(preset, name=True)
-            self.notify(f"New conversation from the preset {shown}.", markup=False)
+        """A blank conversation, or one from `preset` (`ConversationStarts.new`)."""
+        self.starts.new(preset, focus)
 
     def action_pick_new_conversation(self) -> None:
-        from deepseek_tui.tui.screens.preset_picker import (
-            PresetChoice,
-            PresetPicker,
-            preset_rows,
-        )
-
-        def chosen(choice: PresetChoice | None) -> None:
-            if choice is not None:
-                self.action_new_conversation(choice.preset)
-
-        self.app.push_screen(PresetPicker(preset_rows(self.app.settings)), chosen)
+        self.starts.pick()
 
     def action_scroll_latest(self) -> None:
         self.conversation.follow()
