@@ -27,7 +27,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Collapsible, TextArea
+from textual.widgets import TextArea
 
 from deepseek_tui.tui.app import DeepSeekApp
 from deepseek_tui.tui.screens.chat_model import ModelControls
@@ -319,13 +319,8 @@ class ChatScreen(Screen[None]):
         self.turns.cancel_edit()
 
     def action_toggle_reasoning(self) -> None:
-        panels = [p for p in self.query(".reasoning").results(Collapsible) if p.display]
-        if not panels:
+        if not self.conversation.toggle_reasoning():
             self.notify("No reasoning to show in this conversation.")
-            return
-        expand = all(panel.collapsed for panel in panels)
-        for panel in panels:
-            panel.collapsed = not expand
 
     def action_copy_answer(self) -> None:
         self.copying.copy_answer()
