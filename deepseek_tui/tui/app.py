@@ -18,19 +18,19 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from deepseek_tui.config import Paths, Provider, Settings, resolve_base_url
+from deepseek_tui.config import Paths, Settings, resolve_base_url
+from deepseek_tui.tui.connection import Connection
+from deepseek_tui.tui.notices import HeldNotices
 
 if TYPE_CHECKING:
     from textual.app import Notify
-    from textual.notifications import Notification
-    from textual.theme import Theme
 
     from deepseek_tui.api.providers import ChatClient
     from deepseek_tui.emulator import Emulator
     from deepseek_tui.history import History
     from deepseek_tui.session import Session
     from deepseek_tui.store import Store
-    from deepseek_tui.tui.provider_keys import ProviderKeys
+    from deepseek_tui.tui.model_list import ModelList
 
 # name -> "module:class" of the app's own screens (modals are pushed by the screens).
 SCREENS_BY_NAME = {
@@ -71,13 +71,20 @@ class DeepSeekApp(App[int]):
         super().__init__()
         self.paths = paths
         self.settings = settings
-        # The provider profile in use (`settings.profile(provider)`), its URL and key.
-        self.provider = provider or settings.provider
-        self.base_url = base_url or resolve_base_url(settings, provider=self.provider)
-        self.api_key = api_key
-        # What the command line gave for the first provider (--base-url, its key), so
-        # switching back to it mid-session finds them again.
-        self._started_with = (self.provider, self.base_url, api_key)
+        provider = provider or settings.provider
+        self.connection = Connection(
+            paths,
+            settings,
+            provider=provider,
+            base_url=base_url or resolve_base_url(settings, provider=provider),
+            api_key=api_key,
+            made_session=lambda: self._session,
+            session=lambda: self.session,
+            demo=lambda: self.demo,
+            close_later=lambda old: self.run_worker(old.aclose(), exit_on_error=False),
+            fetch_models=lambda: self.model_list.fetch(),
+            listed=lambda provider: provider in self.model_list.server_models,
+        )
         self.demo = demo
         self.model_override = model
         self.preset = preset  # --preset: the first conversation starts from it
@@ -89,16 +96,12 @@ class DeepSeekApp(App[int]):
         self.history: History | None = None
         self._history_opened = False
         self.store_problem: str | None = None  # why history is off, if it is
-        self.client: ChatClient | None = None
         self._session: Session | None = None  # made on first use (`session`)
-        # What each provider's /models listed, by provider name: fetched for the
-        # active one after start, for another when the picker shows it, again on ^r.
-        self.server_models: dict[str, list[str]] = {}
         from deepseek_tui.tui.themes import register_themes, start_with_theme
 
         self.theme_problems = register_themes(self, paths.themes_dir)
         start_with_theme(self, settings.theme)
-        self._held_notices: list[Notification] = []  # raised under a dialog (`on_notify`)
+        self.held_notices = HeldNotices()  # raised under a dialog (`on_notify`)
 
     # --- start-up ------------------------------------------------------------------
 
@@ -106,17 +109,12 @@ class DeepSeekApp(App[int]):
         # Full collections caused every stall over 200 ms while streaming
         # (docs/architecture.md, "Streaming render").
         gc.set_threshold(50_000, 50, 100)
-        self.theme_changed_signal.subscribe(self, self._keep_theme)
-        if self.theme_problems:
-            from deepseek_tui.terminal import sanitize
+        from deepseek_tui.tui.themes import keep_theme, say_skipped
 
-            files = "; ".join(f"{name}: {reason}" for name, reason in self.theme_problems)
-            self.notify(
-                sanitize(f"Some themes in {self.paths.themes_dir} were skipped ({files})."),
-                severity="warning",
-                timeout=10,
-                markup=False,
-            )
+        self.theme_changed_signal.subscribe(
+            self, lambda theme: keep_theme(self, self.settings, self.paths, theme)
+        )
+        say_skipped(self, self.paths.themes_dir, self.theme_problems)
         if self.api_key or self.demo:
             # httpx and the model list come after the first frame, not before it (the
             # chat screen makes the session and opens the history then too, or at the
@@ -148,40 +146,14 @@ class DeepSeekApp(App[int]):
         """An unhandled exception ends the app. Textual would print a Rich traceback
         with every local variable (the API key, the messages); instead a crash report
         without them goes to the config dir, and the terminal gets one line saying
-        what happened and where the report is."""
-        from rich.text import Text
-
-        from deepseek_tui.config import hide_keys, write_crash_report
-        from deepseek_tui.terminal import sanitize
+        what happened and where the report is (`tui/crash.py`)."""
+        from deepseek_tui.tui.crash import crash_notice
 
         error = self._exception
         self.bell()
         if error is not None and not self._exit_renderables:
-            said = f"deepseek-tui crashed: {type(error).__name__}: {error}"
-            said = sanitize(hide_keys(said, self.api_key))
-            try:
-                report = write_crash_report(self.paths, error, key=self.api_key)
-            except Exception as failed:  # say the crash, even if its report failed
-                where = f"(no crash report: {sanitize(str(failed))})"
-            else:
-                where = f"A crash report (no keys, no messages) is in {report}"
-            self._exit_renderables.append(Text(f"{said}\n{where}"))
+            self._exit_renderables.append(crash_notice(self.paths, error, self.api_key))
         self._close_messages_no_wait()
-
-    def _keep_theme(self, theme: Theme) -> None:
-        """A theme picked anywhere (the palette's "Change theme" too) is saved like one
-        picked in Settings; a screen that only previews themes says so."""
-        if theme.name == self.settings.theme:
-            return
-        if any(getattr(screen, "PREVIEWS_THEME", False) for screen in self.screen_stack):
-            return
-        from deepseek_tui.config import ConfigError, save_settings
-
-        self.settings.theme = theme.name
-        try:
-            save_settings(self.paths, self.settings)
-        except (ConfigError, OSError) as error:
-            self.notify(f"The theme could not be saved: {error}", severity="warning", markup=False)
 
     @property
     def session(self) -> Session:
@@ -274,69 +246,39 @@ class DeepSeekApp(App[int]):
             session.model = self.model_override
 
     @cached_property
-    def provider_keys(self) -> ProviderKeys:
-        """Each provider's key and URL, for switching and for another's model list
-        (made at first use: the first frame does without it)."""
-        from deepseek_tui.tui.provider_keys import ProviderKeys
+    def model_list(self) -> ModelList:
+        """Which models each provider serves (made at first use, after the first frame)."""
+        from deepseek_tui.tui.model_list import ModelList
 
-        return ProviderKeys(self.paths, self.settings, lambda: self._started_with)
+        return ModelList(
+            self.settings,
+            active=lambda: self.provider,
+            client=lambda: self.client,
+            keys=lambda: self.connection.provider_keys,
+            current_model=lambda: self._session.model if self._session is not None else None,
+            run_worker=lambda work: self.run_worker(work, group="models", exit_on_error=False),
+        )
 
-    @property
-    def profile(self) -> Provider:
-        """The active provider's profile."""
-        return self.settings.profile(self.provider)
-
-    @property
-    def provider_name(self) -> str:
-        return self.profile.title or self.provider
+    def model_ids(self, provider: str | None = None) -> list[str]:
+        """`ModelList.ids` (the settings screen asks the app)."""
+        return self.model_list.ids(provider)
 
     # --- notices --------------------------------------------------------------------
 
     def on_notify(self, event: Notify) -> None:
-        """A notice raised while a dialog is open waits for it to close (Textual's own
-        handler, run after this one, keeps it): drawn on the dialog's screen it
-        covered the dialog's top rows. Dialogs say their own things in their rows."""
-        from textual.screen import ModalScreen
-
-        if isinstance(self.screen, ModalScreen):
-            self._held_notices.append(event.notification)
+        """A notice raised while a dialog is open waits for it to close (`HeldNotices`)."""
+        self.held_notices.hold(self.screen, event.notification)
 
     def _refresh_notifications(self) -> None:
-        """Textual's, but no notice is drawn over a dialog (a `ModalScreen`, the
-        palette's too); the ones held meanwhile show once it closes, for their full
-        time from then."""
-        from time import time
-
-        from textual.screen import ModalScreen
-
-        if isinstance(self.screen, ModalScreen):
-            return
-        held, self._held_notices = self._held_notices, []
-        for notice in held:
-            notice.raised_at = time()  # Textual reaps it by this
-            if notice not in self._notifications:
-                self._notifications.add(notice)
-        super()._refresh_notifications()
+        """Textual's, but no notice is drawn over a dialog (`HeldNotices.release`)."""
+        if self.held_notices.release(self.screen, self._notifications):
+            super()._refresh_notifications()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        """Textual's commands, less the ones that say twice what ours say or do nothing
-        here: its "Keys" panel (our help is "Help: every key", f1) and "Maximize" (of a
-        composer or a list). Its "Screenshot" saved to a Downloads folder that may not
-        exist, saying only that it failed: ours saves where one works (`save_screenshot`)."""
-        from deepseek_tui.tui.screenshot import save_screenshot
+        """Textual's, less a few, with our "Screenshot" (`screenshot.system_commands`)."""
+        from deepseek_tui.tui.screenshot import system_commands
 
-        for command in super().get_system_commands(screen):
-            if command.title in ("Keys", "Maximize", "Minimize"):
-                continue
-            if command.title == "Screenshot":
-                # After the palette has closed, as Textual does: it is not in the picture.
-                yield SystemCommand(
-                    "Screenshot",
-                    "Save an SVG picture of the screen in the working folder",
-                    lambda: self.set_timer(0.1, lambda: save_screenshot(self)),
-                )
-                continue
-            yield command
+        return system_commands(self, super().get_system_commands(screen))
 
     def _warm_up(self) -> None:
         self.run_worker(self._import_client, thread=True, group="warm-up", exit_on_error=False)
@@ -349,16 +291,27 @@ class DeepSeekApp(App[int]):
         with contextlib.suppress(RuntimeError):  # the app closed meanwhile
             self.call_from_thread(self.connect)
 
+    # The connection's state, read by the screens (`Connection` owns it).
+
+    @property
+    def provider(self) -> str:
+        return self.connection.provider
+
+    @property
+    def base_url(self) -> str:
+        return self.connection.base_url
+
+    @property
+    def api_key(self) -> str | None:
+        return self.connection.api_key
+
+    @property
+    def client(self) -> ChatClient | None:
+        return self.connection.client
+
     def connect(self) -> ChatClient:
-        """Make the wire client if there is none yet, and refresh the model list;
-        returns the client."""
-        if self.client is not None:
-            return self.client
-        client = self._make_client()
-        if self._session is not None:
-            self._session.client = client
-        self.fetch_models()
-        return client
+        """`Connection.connect`: the wire client, made if there is none yet."""
+        return self.connection.connect()
 
     def start_demo(self) -> None:
         """Switch to the built-in emulator (from the welcome screen)."""
@@ -367,9 +320,9 @@ class DeepSeekApp(App[int]):
         self.emulator = demo_emulator().start()
         self._owns_emulator = True
         self.demo = True
-        self.provider = "deepseek"
-        self.base_url = self.emulator.base_url
-        self.api_key = DEMO_KEY
+        self.connection.provider = "deepseek"
+        self.connection.base_url = self.emulator.base_url
+        self.connection.api_key = DEMO_KEY
         if self._session is not None:
             self._session.use_provider(self.settings, "deepseek", self._session.model)
 
@@ -377,20 +330,12 @@ class DeepSeekApp(App[int]):
         """A real key was saved during the demo: use it, at `base_url`, from the next
         request on (`use_settings` makes the client). The emulator is stopped at exit."""
         self.demo = False
-        self.api_key = api_key
-        self.base_url = base_url.rstrip("/")
-        self._started_with = (self.provider, self.base_url, api_key)
-
-    def _make_client(self) -> ChatClient:
-        from deepseek_tui.api.providers import client_for
-
-        self.client = client_for(self.settings, self.base_url, self.api_key, self.provider)
-        return self.client
+        self.connection.use_key(api_key, base_url)
 
     def apply_settings(self) -> None:
         """After the settings screen saved: a new client, the session's parameters."""
         old = self.client
-        self._make_client()
+        self.connection.make_client()
         if old is not None:
             self.run_worker(old.aclose(), exit_on_error=False)
         session = self._session  # one made later takes the settings as they are then
@@ -402,10 +347,10 @@ class DeepSeekApp(App[int]):
             # reset to the model's default, on, by a save without a change).
             session.thinking = thinking
             if not session.messages:
-                session.model = self.profile.model
+                session.model = self.connection.profile.model
         with contextlib.suppress(Exception):
             self.theme = self.settings.theme
-        self.fetch_models()
+        self.model_list.fetch()
 
     def use_settings(self, settings: Settings, *, provider: str, key: str = "") -> None:
         """Use what the settings screen saved: `settings` copied into `self.settings`,
@@ -423,91 +368,20 @@ class DeepSeekApp(App[int]):
             # A real key ends the demo: chats go to the saved base URL from now on.
             self.leave_demo(key, settings.profile("deepseek").base_url)
             if switching:
-                self.switch_provider(provider)
+                self.connection.switch_provider(provider)
             self.notify(
                 f"Key saved: the demo is over, chats now go to {self.base_url}.", markup=False
             )
         elif switching and not self.demo:
-            problem = self.switch_provider(provider)
+            problem = self.connection.switch_provider(provider)
             if problem:
                 self.notify(problem, severity="warning", markup=False)
         elif not self.demo:
             if key:
-                self.api_key = key
+                self.connection.api_key = key
             if settings.profile(provider).base_url != old_url:
-                self.base_url = settings.profile(provider).base_url.rstrip("/")
+                self.connection.base_url = settings.profile(provider).base_url.rstrip("/")
         self.apply_settings()
-
-    def fetch_models(self) -> None:
-        self.run_worker(self.load_models(self.provider), group="models", exit_on_error=False)
-
-    async def load_models(self, provider: str) -> str | None:
-        """Ask `provider` which models it serves and keep the answer (`server_models`);
-        a sentence when it could not be asked, or None. The active provider is asked
-        with the chat's client; another with a client of its own, with its own key."""
-        from deepseek_tui.api.errors import ApiError
-        from deepseek_tui.api.providers import client_for
-
-        if provider == self.provider:
-            if self.client is None:
-                return None
-            client, own = self.client, False
-        else:
-            keys = self.provider_keys
-            key, base_url = keys.key_for(provider), keys.base_url_for(provider)
-            if key is None:
-                return keys.no_key(provider)
-            client, own = client_for(self.settings, base_url, key, provider, max_attempts=1), True
-        try:
-            self.server_models[provider] = await client.list_models()
-        except ApiError as error:
-            return str(error)
-        finally:
-            if own:
-                await client.aclose()
-        return None
-
-    def model_ids(self, provider: str | None = None) -> list[str]:
-        """The ids to offer for `provider` (the active one by default): what it is
-        known to serve (built in or configured), what its /models listed, and the
-        model in use. Only that provider's: a gateway is not offered DeepSeek's ids."""
-        from deepseek_tui.api.models import merge_model_ids
-
-        provider = provider or self.provider
-        profile = self.settings.profile(provider)
-        session = self._session
-        current = [session.model] if session is not None and provider == self.provider else []
-        listed = self.server_models.get(provider, [])
-        return merge_model_ids(profile.models, [profile.model], listed, current)
-
-    # --- switching provider -------------------------------------------------------------
-
-    def switch_provider(self, provider: str, model: str | None = None) -> str | None:
-        """Talk to `provider` from the next request on, with its own URL and key, and
-        `model` (else its default); the conversation stays. A sentence saying why
-        not (no key for it, the demo), or None when switched."""
-        if provider == self.provider:
-            if model:
-                self.session.model = model
-            return None
-        if self.demo:
-            return "The demo talks only to the built-in emulator; save a key in Settings first."
-        key = self.provider_keys.key_for(provider)
-        if key is None:
-            return self.provider_keys.no_key(provider)
-        old = self.client
-        self.provider = provider
-        self.base_url = self.provider_keys.base_url_for(provider)
-        self.api_key = key
-        self._make_client()
-        if old is not None:
-            self.run_worker(old.aclose(), exit_on_error=False)
-        session = self.session
-        session.client = self.client
-        session.use_provider(self.settings, provider, model)
-        if provider not in self.server_models:
-            self.fetch_models()
-        return None
 
     async def on_unmount(self) -> None:
         if self.client is not None:

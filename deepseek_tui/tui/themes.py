@@ -3,7 +3,8 @@
 A theme file holds the fields of Textual's `Theme` (name, primary, background…) and
 an optional `[variables]` table. A file that cannot be used is reported by name and
 reason and skipped; the others still load. The app registers them (`register_themes`)
-and puts the saved one in place before any CSS is read (`start_with_theme`).
+and puts the saved one in place before any CSS is read (`start_with_theme`), says
+which files it skipped (`say_skipped`) and saves a theme picked anywhere (`keep_theme`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
 
     from textual.app import App
+
+    from deepseek_tui.config import Paths, Settings
 
 _COLOURS = (
     "primary",
@@ -289,3 +292,34 @@ def start_with_theme(app: App[Any], name: str) -> None:
     )
     app._refresh_truecolor_filter(app.ansi_theme)
     app.stylesheet.set_variables(app.get_css_variables())
+
+
+def say_skipped(app: App[Any], folder: Path, problems: list[tuple[str, str]]) -> None:
+    """One notice naming each user theme file skipped (`register_themes`'s problems)."""
+    if not problems:
+        return
+    from deepseek_tui.terminal import sanitize
+
+    files = "; ".join(f"{name}: {reason}" for name, reason in problems)
+    app.notify(
+        sanitize(f"Some themes in {folder} were skipped ({files})."),
+        severity="warning",
+        timeout=10,
+        markup=False,
+    )
+
+
+def keep_theme(app: App[Any], settings: Settings, paths: Paths, theme: Theme) -> None:
+    """A theme picked anywhere (the palette's "Change theme" too) is saved like one
+    picked in Settings; a screen that only previews themes says so."""
+    if theme.name == settings.theme:
+        return
+    if any(getattr(screen, "PREVIEWS_THEME", False) for screen in app.screen_stack):
+        return
+    from deepseek_tui.config import ConfigError, save_settings
+
+    settings.theme = theme.name
+    try:
+        save_settings(paths, settings)
+    except (ConfigError, OSError) as error:
+        app.notify(f"The theme could not be saved: {error}", severity="warning", markup=False)

@@ -39,7 +39,7 @@ async def test_the_status_line_does_not_change_when_the_engine_comes(make_app) -
         screen.models.show_starting()  # what the first frame showed
         first = (screen.status.model, screen.status.thinking, screen.title_bar.title)
         await wait_for(pilot, lambda: app.session_made, "the session, after the first frame")
-        screen.update_status()
+        screen.status_updates.update()
         assert (screen.status.model, screen.status.thinking, screen.title_bar.title) == first
         assert first == ("deepseek-v4-flash", False, "")
 

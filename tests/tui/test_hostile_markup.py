@@ -53,7 +53,7 @@ async def _every_place(make_app, paths, text: str) -> None:
     )
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen), "the chat")
-        app.server_models[app.provider] = [text, "deepseek-chat"]
+        app.model_list.server_models[app.provider] = [text, "deepseek-chat"]
         # Each place is drawn before the next is opened: a markup error raised while
         # drawing would end the app (and the test) there.
         await pilot.press("ctrl+l")  # the title in the list

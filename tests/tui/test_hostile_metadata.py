@@ -26,7 +26,9 @@ async def test_markup_ids_and_a_balance_of_the_wrong_shape_in_settings(
     app = make_app()
     async with app.run_test(size=(120, 50)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen), "the chat")
-        await wait_for(pilot, lambda: app.server_models.get(app.provider), "the /models ids")
+        await wait_for(
+            pilot, lambda: app.model_list.server_models.get(app.provider), "the /models ids"
+        )
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen), "settings")
         said = "Balance unknown: The server's answer was not understood"

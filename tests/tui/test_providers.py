@@ -168,10 +168,10 @@ async def test_switching_back_to_deepseek_uses_the_deepseek_key_again(
     store_api_key(paths, GATEWAY_KEY, "serevix")
     app = make_app(settings=with_gateway(gateway))
     async with app.run_test(size=(120, 40)) as pilot:
-        assert app.switch_provider("serevix") is None
+        assert app.connection.switch_provider("serevix") is None
         await send(pilot, "echo: one")
         await answered(pilot)
-        assert app.switch_provider("deepseek") is None
+        assert app.connection.switch_provider("deepseek") is None
         assert app.session.model == "deepseek-chat"
         await send(pilot, "echo: two")
         await wait_for(pilot, lambda: len(chat_requests(emulator)) == 1)

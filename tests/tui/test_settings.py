@@ -359,7 +359,7 @@ def test_settings_snapshot(snap_compare, size, monkeypatch) -> None:
     """The form with its current values; it scrolls when the terminal is small."""
     app = DeepSeekApp(paths=fresh_snapshot_dir(), settings=Settings(), api_key=TEST_KEY)
     # No network: the default base URL is the real API.
-    app.fetch_models = lambda: None
+    app.model_list.fetch = lambda: None
     monkeypatch.setattr(KeyAndBalance, "load_balance", lambda part: None)
 
     async def run_before(pilot) -> None:

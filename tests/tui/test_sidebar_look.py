@@ -104,7 +104,7 @@ async def test_a_long_model_id_fits_the_status_line_and_the_picker(make_app) -> 
     app = make_app(model=GATEWAY_ID)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        app.screen.update_status(last="last: 1,234 in · 567 out · $0.0012")
+        app.screen.status_updates.update(last="last: 1,234 in · 567 out · $0.0012")
         await pilot.pause()
         status = app.screen.query_one("#status")
         row = screen_text(app).splitlines()[status.region.y]

@@ -1,12 +1,13 @@
 """The chat screen: the conversation, the composer, the status bar and the sidebar.
 
 The screen keeps the bindings and routes messages; the parts do the work. The
-`Conversation` view owns the turn (send, regenerate, continue, edit, branches): an
-answer's `AssistantMessage.Started` and `Finished` come up through it, and the screen
-answers them here (the status line, the title part `Titles`, the context-overflow
-offer). `StatusBar` draws its reactives; the `Sidebar` does the conversation list's
-jobs through `History`, posting what the screen must follow (open a conversation, a
-new one when the open one is deleted, a new title), which the part `SidebarRouting`
+`ConversationView` view owns the turn (send, regenerate, continue, edit, branches):
+an answer's `AssistantMessage.Started` and `Finished` come up through it; the part
+`Turns` (chat_turns.py) routes a question, how an answer ended (the title part
+`Titles`, the context-overflow offer), stop, edit and branches; the part
+`StatusUpdates` (chat_status.py) fills the status line. `StatusBar` draws its
+reactives; the `Sidebar` does the conversation list's jobs through `History`,
+posting what the screen must follow, which the part `SidebarRouting`
 (chat_sidebar.py) carries out; the model and thinking are the part `ModelControls`'s
 (chat_model.py).
 
@@ -26,14 +27,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Collapsible, TextArea
+from textual.widgets import TextArea
 
-from deepseek_tui.config import UnknownPreset
-from deepseek_tui.terminal import sanitize
 from deepseek_tui.tui.app import DeepSeekApp
-from deepseek_tui.tui.screens.chat_context import ContextRoom, show_gauge
 from deepseek_tui.tui.screens.chat_model import ModelControls
+from deepseek_tui.tui.screens.chat_start import ConversationStarts
+from deepseek_tui.tui.screens.chat_status import StatusUpdates
 from deepseek_tui.tui.screens.chat_titles import Titles
+from deepseek_tui.tui.screens.chat_turns import Turns
 from deepseek_tui.tui.widgets.composer import Composer
 from deepseek_tui.tui.widgets.conversation import ConversationView
 from deepseek_tui.tui.widgets.footer import KeysFooter
@@ -47,18 +48,12 @@ if TYPE_CHECKING:
 
     from textual.command import Provider
 
-    from deepseek_tui.session import Reply, Session
+    from deepseek_tui.session import Session
     from deepseek_tui.tui.screens.attach_picker import AttachPicker
     from deepseek_tui.tui.screens.chat_copy import CopyAndExport
     from deepseek_tui.tui.screens.chat_sidebar import SidebarRouting
     from deepseek_tui.tui.widgets.messages import AssistantMessage
     from deepseek_tui.tui.widgets.sidebar import Sidebar
-
-# Enter while an answer streams: the question stays, the composer on a new line.
-HELD = (
-    "An answer is still streaming: your message stays here; ⏎ sends it once the "
-    "answer ends (esc stops it)."
-)
 
 
 def _attach_picker() -> AttachPicker:
@@ -157,8 +152,35 @@ class ChatScreen(Screen[None]):
             self,
             status=lambda: self.status,
             streaming=lambda: self.streaming,
-            update_status=self.update_status,
+            update_status=lambda: self.status_updates.update(),
             saying_unsent=lambda: _saying_unsent(self),
+        )
+        self.status_updates = StatusUpdates(
+            lambda: self.app,
+            status=lambda: self.status,
+            title_bar=lambda: self.title_bar,
+            draft=lambda: self.prompt.draft,
+            models=self.models,
+            mark_open=lambda: self.sidebars.mark_open(),
+        )
+        self.starts = ConversationStarts(
+            self,
+            stop=self.action_stop,
+            show_messages=self.show_messages,
+            status_updates=self.status_updates,
+            focus_composer=lambda: self.composer.focus(),
+        )
+        self.turns = Turns(
+            self,
+            conversation=lambda: self.conversation,
+            prompt=lambda: self.prompt,
+            composer=lambda: self.composer,
+            streaming=lambda: self.streaming,
+            status_updates=self.status_updates,
+            titles=self.titles,
+            new_conversation=self.action_new_conversation,
+            retry=self.action_retry,
+            update_gauge=self.update_gauge,
         )
 
     # The parts the first frame does without are made, and their modules imported, at
@@ -173,7 +195,7 @@ class ChatScreen(Screen[None]):
             self,
             streaming=lambda: self.streaming,
             show_messages=lambda focus_id: self.show_messages(focus_id=focus_id),
-            update_status=self.update_status,
+            update_status=self.status_updates.update,
             new_conversation=self.action_new_conversation,
             focus_composer=lambda: self.composer.focus(),
         )
@@ -196,7 +218,7 @@ class ChatScreen(Screen[None]):
             yield TitleBar(id="title")
             self._view = ConversationView(
                 lambda: self.session,
-                ready=self._ready_to_send,
+                ready=self.turns.ready,
                 reasoning_expanded=lambda: self.app.settings.reasoning_expanded,
                 id="conversation",
             )
@@ -215,51 +237,23 @@ class ChatScreen(Screen[None]):
     def on_mount(self) -> None:
         if self.app.session_made:  # --continue, --conversation: it is what the frame shows
             self.show_messages()
-            self.update_status()
+            self.status_updates.update()
         else:
             self.models.show_starting()
         self.app.after_first_frame(self._after_first_frame)
 
     def _after_first_frame(self) -> None:
-        # The session is made here (`update_status` asks for it), and the history
+        # The session is made here (`StatusUpdates.update` asks for it), and the history
         # opened: creating a new database file takes a while.
         self.app.open_history()
-        self.update_status()
+        self.status_updates.update()
 
     # --- showing ------------------------------------------------------------------------
 
     def show_messages(self, focus_id: int | None = None) -> None:
         """Show the session's history (an edit under way is abandoned)."""
         self.conversation.show_messages(focus_id)
-        self._show_editing()
-
-    def _show_editing(self) -> None:
-        """The composer and the keys as the view's edit stands."""
-        editing = self.conversation.editing
-        if self.composer.editing != editing:
-            self.composer.set_editing(editing)
-            self.refresh_bindings()
-
-    def update_status(self, last: str | None = None) -> None:
-        """Bring the status bar up to date; `last` replaces the "last answer" part."""
-        conversation = self.session.conversation
-        self.title_bar.title = conversation.shown_title if conversation is not None else ""
-        status = self.status
-        status.demo = self.app.demo
-        # The model, thinking, JSON mode, the preset and the gauge: the next request's.
-        shown = show_gauge(status, self.session, self.prompt.draft)
-        self.models.show(shown.model, shown.thinks)
-        status.preset = shown.preset or ""
-        if last is not None:
-            status.last = last
-        status.credits = self.session.remaining_credits or ""
-        if self.session.store_error:
-            status.problem = self.session.store_error
-        elif self.app.store_problem:
-            status.problem = "history off (^l says why)"
-        else:
-            status.problem = ""
-        self.sidebars.mark_open()
+        self.turns.show_editing()
 
     # --- the prompt and the gauge -------------------------------------------------------
 
@@ -268,24 +262,10 @@ class ChatScreen(Screen[None]):
         works wherever the focus is; the prompt does the rest)."""
         self.prompt.pick_file()
 
-    @cached_property
-    def room(self) -> ContextRoom:
-        """The choices when a message would not fit (made at the first use: it holds
-        the prompt, which is composed after `__init__`)."""
-        return ContextRoom(
-            self,
-            self.app,
-            self.prompt,
-            new_conversation=self.action_new_conversation,
-            retry=self.action_retry,
-            update_gauge=self.update_gauge,
-            mark_left_out=self.conversation.mark_left_out,
-        )
-
     @on(Prompt.DraftChanged)
     def update_gauge(self) -> None:
         """The context gauge, for the conversation and the prompt's draft as they are."""
-        show_gauge(self.status, self.session, self.prompt.draft)
+        self.status_updates.gauge()
 
     # --- sending ------------------------------------------------------------------------
 
@@ -303,60 +283,24 @@ class ChatScreen(Screen[None]):
     def streaming(self) -> bool:
         return self._view is not None and self._view.streaming
 
-    def _ready_to_send(self) -> None:
-        """Before a request goes out: the question is saved, the client connected."""
-        self.app.open_history()
-        self.app.connect()
-
     async def on_prompt_submitted(self, message: Prompt.Submitted) -> None:
-        attachments = message.attachments  # the prompt sends nothing empty
-        if self.streaming:
-            self.notify(HELD)
-            return
-        problem = self.session.json_mode_problem(message.text)
-        if problem:
-            # Said before anything is sent; the text stays in the composer.
-            self.notify(problem, severity="warning", timeout=10, markup=False)
-            return
-        if not self.room.fits(message.draft):
-            return  # it would not fit: the user chooses what to do, nothing is sent
-        self.prompt.clear(sent=message.text)
-        await self.conversation.send(message.text, attachments)
-        self._show_editing()
+        await self.turns.submitted(message)
 
     def on_assistant_message_started(self, _: AssistantMessage.Started) -> None:
         # The title bar and the sidebar: the question is saved, a new conversation made.
         # The last answer's "stopped" or figures are not this one's: cleared until it ends.
-        self.update_status(last="")
+        self.status_updates.update(last="")
 
     def on_assistant_message_finished(self, event: AssistantMessage.Finished) -> None:
-        """However an answer ended: the status line's "last: …", a title for a new
-        conversation, and the offer to make room when the request did not fit."""
-        from deepseek_tui.api.events import FinishReason
-        from deepseek_tui.context import is_context_overflow
-
-        reply = event.reply
-        if event.stopped:
-            self.update_status(last=FinishReason.STOPPED.label)
-            return
-        self.update_status(last=_usage_label(reply))
-        self.titles.answered(reply)
-        if reply.error is not None and is_context_overflow(str(reply.error)):
-            self.room.refused(str(reply.error))
+        self.turns.finished(event)
 
     def on_composer_branch(self, event: Composer.Branch) -> None:
-        self.conversation.switch_branch(event.step)
-        self._show_editing()
+        self.turns.branch(event.step)
 
     # --- actions ----------------------------------------------------------------------
 
     def action_stop(self) -> None:
-        if self.streaming:
-            from deepseek_tui.api.events import FinishReason
-
-            # Said at once: saving what arrived of a huge answer can take a moment.
-            self.update_status(last=FinishReason.STOPPED.label)
-            self.conversation.stop()
+        self.turns.stop()
 
     def action_retry(self) -> None:
         """Answer the last question again (after an error, or for another take)."""
@@ -369,31 +313,15 @@ class ChatScreen(Screen[None]):
     @on(Composer.EditLast)
     async def action_edit_last(self) -> None:
         """Put the last question back in the composer; sending makes a new branch."""
-        taken = self.conversation.edit_last()
-        if taken is None:
-            return
-        text, attachments = taken
-        # The question's files come back as chips: the edit sends them again.
-        self.prompt.load(text, attachments)
-        self.composer.set_editing(True)
-        self.refresh_bindings()
+        self.turns.edit_last()
 
     def action_cancel_edit(self) -> None:
         """Esc while editing: the conversation as it was, an empty composer."""
-        if not self.conversation.cancel_edit():
-            return
-        self.prompt.clear()
-        self._show_editing()
-        self.composer.focus()
+        self.turns.cancel_edit()
 
     def action_toggle_reasoning(self) -> None:
-        panels = [p for p in self.query(".reasoning").results(Collapsible) if p.display]
-        if not panels:
+        if not self.conversation.toggle_reasoning():
             self.notify("No reasoning to show in this conversation.")
-            return
-        expand = all(panel.collapsed for panel in panels)
-        for panel in panels:
-            panel.collapsed = not expand
 
     def action_copy_answer(self) -> None:
         self.copying.copy_answer()
@@ -432,7 +360,7 @@ class ChatScreen(Screen[None]):
         def saved(result: SavedSettings | None) -> None:
             if result is not None:
                 self.app.use_settings(result.settings, provider=result.provider, key=result.key)
-                self.update_status()
+                self.status_updates.update()
 
         self.app.push_screen(SettingsScreen(), saved)
 
@@ -442,33 +370,11 @@ class ChatScreen(Screen[None]):
         self.app.push_screen(HelpScreen(chat_sections(self.BINDINGS, self.app.BINDINGS)))
 
     def action_new_conversation(self, preset: str | None = None, focus: bool = True) -> None:
-        """A blank conversation, or one from `preset` (config.py, `Settings.preset`)."""
-        self.action_stop()
-        try:
-            self.session.new(preset)
-        except UnknownPreset as error:
-            self.notify(sanitize(str(error), name=True), severity="warning", markup=False)
-            return
-        self.show_messages()
-        self.update_status(last="")
-        if focus:
-            self.composer.focus()
-        if preset is not None:
-            shown = sanitize(preset, name=True)
-            self.notify(f"New conversation from the preset {shown}.", markup=False)
+        """A blank conversation, or one from `preset` (`ConversationStarts.new`)."""
+        self.starts.new(preset, focus)
 
     def action_pick_new_conversation(self) -> None:
-        from deepseek_tui.tui.screens.preset_picker import (
-            PresetChoice,
-            PresetPicker,
-            preset_rows,
-        )
-
-        def chosen(choice: PresetChoice | None) -> None:
-            if choice is not None:
-                self.action_new_conversation(choice.preset)
-
-        self.app.push_screen(PresetPicker(preset_rows(self.app.settings)), chosen)
+        self.starts.pick()
 
     def action_scroll_latest(self) -> None:
         self.conversation.follow()
@@ -491,14 +397,3 @@ class ChatScreen(Screen[None]):
 
     def action_pick_model(self) -> None:
         self.models.pick()
-
-
-def _usage_label(reply: Reply) -> str:
-    """The status bar's "last: …" part: tokens and cost of the latest answer."""
-    from deepseek_tui.tui.widgets.answer_status import status_line
-
-    if reply.usage is None:
-        return ""
-    return "last: " + status_line(
-        None, reply.usage, reply.cost, exact_cost=True, currency=reply.currency
-    )

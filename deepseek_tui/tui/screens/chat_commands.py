@@ -36,7 +36,7 @@ class ChatCommands(Provider):
                 partial(chat.models.use_model, model),
                 "switch for the next message",
             )
-            for model in chat.app.model_ids()
+            for model in chat.app.model_list.ids()
         ]
         for binding in described(chat.BINDINGS):
             # As the footer does: only what can run now (no "cancel edit" unless editing).

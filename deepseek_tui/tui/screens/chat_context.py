@@ -1,11 +1,8 @@
-"""The chat screen's context gauge and what happens when a message would not fit
-(the figures come from the session, the draft from the `Prompt`).
+"""What happens when a message would not fit in the context window (the figures come
+from the session, the draft from the `Prompt`; the gauge itself is set by
+`chat_status.show_gauge`).
 
-The gauge is set in one place, `show_gauge`, which the screen calls when the prompt
-says its draft changed (`Prompt.DraftChanged`: the text after a pause, the files at
-once) and when the conversation changed. It reads the session's `next_request`, the
-one object the next request is sent from: the gauge, JSON mode and the turns left
-out on the status line are that request's. A message that would not fit is not sent:
+A message that would not fit is not sent:
 `ContextRoom` (a part the screen owns) asks with `ContextFull`, offering a new
 conversation from a summary, leaving the oldest turns out of what is sent, or a new
 conversation; the same choices follow a server's own "maximum context length"
@@ -21,30 +18,12 @@ from typing import TYPE_CHECKING
 from textual.screen import Screen
 
 if TYPE_CHECKING:
-    from deepseek_tui.session import NextRequest, Session
+    from deepseek_tui.session import Session
     from deepseek_tui.tui.app import DeepSeekApp
     from deepseek_tui.tui.screens.context_full import ContextChoice
     from deepseek_tui.tui.widgets.prompt import Draft, Prompt
-    from deepseek_tui.tui.widgets.status_bar import StatusBar
 
 SUMMARY_INTRO = "A summary of our earlier conversation, to go on from:"
-
-
-def show_gauge(status: StatusBar, session: Session, draft: Draft) -> NextRequest:
-    """The next request as the status line shows it: the gauge (the conversation as
-    sent plus the draft with its files; nothing for an empty conversation and
-    draft), JSON mode and the turns left out. Returns it (the model, thinking)."""
-    shown = session.next_request(draft.text, draft.attachments)
-    status.json_mode = shown.json_mode
-    status.left_out = shown.left_out
-    if not session.messages and draft.empty:
-        status.context = ""
-        status.context_warning = False
-        return shown
-    gauge = shown.gauge
-    status.context = gauge.label
-    status.context_warning = gauge.warning or not gauge.fits
-    return shown
 
 
 @dataclass

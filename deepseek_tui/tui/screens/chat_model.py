@@ -55,7 +55,7 @@ class ModelControls:
 
     def show_starting(self) -> None:
         """The status line of a new conversation, from the settings: what
-        `update_status` shows once the session is made (no title, answer, credits or
+        `StatusUpdates.update` shows once the session is made (no title, answer, credits or
         problem yet; the demo said)."""
         model, thinking = self._app.starting_model()
         self.show(model, model_traits(model).thinks(thinking))
@@ -66,7 +66,9 @@ class ModelControls:
         status = self._status()
         # Which API the next message goes to, when it is not DeepSeek's own.
         status.model = (
-            model if self._app.provider == "deepseek" else f"{self._app.provider_name}: {model}"
+            model
+            if self._app.provider == "deepseek"
+            else f"{self._app.connection.provider_name}: {model}"
         )
         can_think = model_traits(model).thinking != "never"
         status.thinking = thinks if can_think else None
@@ -84,7 +86,7 @@ class ModelControls:
         """Talk to `provider` (its URL, its key) from the next message on; why not, if not."""
         if self._streaming():
             return "An answer is streaming: wait for it (or Esc) before switching provider."
-        return self._app.switch_provider(provider, model)
+        return self._app.connection.switch_provider(provider, model)
 
     def use_model(self, model: str, thinking: bool | None = None) -> None:
         with self._saying_unsent():  # then a parameter the new model does not take
@@ -127,7 +129,7 @@ class ModelControls:
                 self.use_model(choice.model, choice.thinking)
 
         picker = ModelPicker(
-            app.model_ids(),
+            app.model_list.ids(),
             current=self._session.model,
             thinking=self._session.thinking,
             provider=app.provider,

@@ -95,7 +95,7 @@ def set_parameters(chat: ChatScreen, **changes: Any) -> bool:
         chat.notify(problems[0], severity="warning", markup=False)
         return False
     session.set_parameters(parameters)
-    chat.update_status()
+    chat.status_updates.update()
     summary = parameters.summary() or "the defaults"
     chat.notify(f"This conversation's parameters: {summary}.", markup=False)
     for sentence in unsent(session):
@@ -229,7 +229,7 @@ async def _balance(chat: ChatScreen) -> None:
         return
     if report is None:
         chat.notify(
-            f"{app.provider_name} has no balance to ask for; its credits left show in "
+            f"{app.connection.provider_name} has no balance to ask for; its credits left show in "
             "the status line after each answer.",
             markup=False,
         )

@@ -141,10 +141,10 @@ class ModelPicker(Dialog[ModelChoice | None]):
     def _show_provider(self, provider: str) -> None:
         """List `provider`'s models: what is known at once, its /models when it answers."""
         self.shown_provider = provider
-        self.models = self.app.model_ids(provider)
+        self.models = self.app.model_list.ids(provider)
         self._fill(self.typed)
         self._show_thinking()
-        if provider in self.app.server_models:
+        if provider in self.app.model_list.server_models:
             self._note("")
         else:
             self.load_models(provider)
@@ -153,11 +153,11 @@ class ModelPicker(Dialog[ModelChoice | None]):
     async def load_models(self, provider: str) -> None:
         title = self.app.settings.profile(provider).title or provider
         self._note(f"Asking {title} for its models…")
-        problem = await self.app.load_models(provider)
+        problem = await self.app.model_list.load(provider)
         if provider != self.shown_provider:
             return
         self._note(f"{title}'s models could not be listed: {problem}" if problem else "")
-        self.models = self.app.model_ids(provider)
+        self.models = self.app.model_list.ids(provider)
         self._fill(self.typed)
         self._show_thinking()
 

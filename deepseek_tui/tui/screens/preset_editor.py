@@ -79,7 +79,7 @@ class PresetEditor(Dialog[str | None]):
         self.query_one("#preset-description", Input).value = str(table.get("description", ""))
         self.query_one("#preset-system-prompt", TextArea).text = str(table.get("system_prompt", ""))
         chosen = str(table.get("model") or "")
-        models = list(self.app.model_ids())
+        models = list(self.app.model_list.ids())
         if chosen and chosen not in models:
             models.append(chosen)  # a preset's model that no list names
         model = self.query_one("#preset-model", Select)

@@ -31,7 +31,7 @@ class WelcomeScreen(Screen[None]):
             page = KEY_PAGES.get(self.app.provider)
             where = f"Get one at {page}, or try" if page else "No key yet? Try"
             yield Static(
-                f"Paste your {self.app.provider_name} API key to start. It is saved in "
+                f"Paste your {self.app.connection.provider_name} API key to start. It is saved in "
                 f"{self.app.paths.credentials_file} (readable only by you).\n\n"
                 f"{where} the offline demo: it talks to a built-in emulator, and a key "
                 "saved later in Settings (^s) takes over from it.",
@@ -65,7 +65,7 @@ class WelcomeScreen(Screen[None]):
         except OSError as error:
             problem.update(f"Could not save the key: {error}")
             return
-        self.app.api_key = value.strip()
+        self.app.connection.api_key = value.strip()
         self.app.open_chat()
 
     def action_demo(self) -> None:

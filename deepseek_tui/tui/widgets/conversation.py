@@ -181,6 +181,19 @@ class ConversationView(MessageWindow["Entry"]):
         answers = [a for a in self.query_children(AssistantMessage) if a.content]
         return answers[-1].content if answers else ""
 
+    def toggle_reasoning(self) -> bool:
+        """^g: every reasoning panel shown, or all hidden if all were shown; False when
+        the conversation has none."""
+        from textual.widgets import Collapsible
+
+        panels = [p for p in self.query(".reasoning").results(Collapsible) if p.display]
+        if not panels:
+            return False
+        expand = all(panel.collapsed for panel in panels)
+        for panel in panels:
+            panel.collapsed = not expand
+        return True
+
     # --- the turn -----------------------------------------------------------------------
 
     async def send(self, text: str, attachments: Sequence[Attachment] = ()) -> None:
