@@ -5,31 +5,53 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.markup import escape
 
 from deepseek_tui.terminal import sanitize
-from deepseek_tui.tui.screens.chat_parameters import parameter_commands
+from deepseek_tui.tui.screens.chat_parameters import ParametersHost, parameter_commands
 from deepseek_tui.tui.screens.help import described, key_label, what_it_does
 from deepseek_tui.tui.screens.preset_picker import preset_rows
 from deepseek_tui.tui.widgets.composer import Composer
 
 if TYPE_CHECKING:
-    from deepseek_tui.tui.screens.chat import ChatScreen
+    from textual.binding import BindingType
+
+    from deepseek_tui.tui.screens.chat_copy import CopyAndExport
+    from deepseek_tui.tui.screens.chat_model import ModelControls
+    from deepseek_tui.tui.widgets.prompt import Prompt
 
 Command = tuple[str, Callable[[], object], str]
 # Bindings that make no sense from the palette (it is open while they would run).
 NOT_IN_PALETTE = {"stop", "scroll_latest", "undo_delete"}
 
 
+class PaletteHost(ParametersHost, Protocol):
+    """What the palette's entries use of the chat screen (`ChatScreen.COMMANDS` lists
+    them): typed here, so that this module does not import the screen back."""
+
+    BINDINGS: list[BindingType]
+
+    @property
+    def models(self) -> ModelControls: ...
+    @property
+    def prompt(self) -> Prompt: ...
+    @property
+    def copying(self) -> CopyAndExport: ...
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None: ...
+    def action_edit_last(self) -> Any: ...
+    def action_search(self) -> Any: ...
+    def action_new_conversation(self, preset: str | None = None, focus: bool = True) -> Any: ...
+
+
 class ChatCommands(Provider):
     """Listed on `ChatScreen.COMMANDS`: the palette shows them over the chat."""
 
     def _commands(self) -> list[Command]:
-        chat = cast("ChatScreen", self.screen)  # listed on ChatScreen.COMMANDS only
+        chat = cast("PaletteHost", self.screen)  # listed on ChatScreen.COMMANDS only
         commands: list[Command] = [
             (
                 f"Model: {sanitize(model, name=True)}",

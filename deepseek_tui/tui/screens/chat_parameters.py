@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from deepseek_tui.api.errors import ApiError
 from deepseek_tui.api.models import REASONING_EFFORTS, model_traits
@@ -18,7 +18,8 @@ from deepseek_tui.tui.widgets.dialogs import TextPrompt
 
 if TYPE_CHECKING:
     from deepseek_tui.session import Session
-    from deepseek_tui.tui.screens.chat import ChatScreen
+    from deepseek_tui.tui.app import DeepSeekApp
+    from deepseek_tui.tui.screens.chat_status import StatusUpdates
 
 Command = tuple[str, Callable[[], object], str]
 # Typed into a parameter's prompt, this takes the parameter away (the server's default).
@@ -27,7 +28,21 @@ CLEAR = "off"
 STOP_SEPARATOR = " | "
 
 
-def parameter_commands(chat: ChatScreen) -> list[Command]:
+class ParametersHost(Protocol):
+    """What these entries use of the chat screen that lists them: typed here, so that
+    this module does not import the screen back."""
+
+    @property
+    def app(self) -> DeepSeekApp: ...
+    @property
+    def session(self) -> Session: ...
+    @property
+    def status_updates(self) -> StatusUpdates: ...
+    def notify(self, message: str, **options: Any) -> None: ...
+    def run_worker(self, work: Any, **options: Any) -> Any: ...
+
+
+def parameter_commands(chat: ParametersHost) -> list[Command]:
     """The palette's entries for the parameters and the balance."""
     parameters = chat.session.parameters
     traits = model_traits(chat.session.model)
@@ -82,7 +97,7 @@ def _penalty_help(value: float | None) -> str:
     return f"{now}; -2 to 2, not sent while a model thinks"
 
 
-def set_parameters(chat: ChatScreen, **changes: Any) -> bool:
+def set_parameters(chat: ParametersHost, **changes: Any) -> bool:
     """Change the conversation's parameters (saved with it); a value the model cannot
     take is refused with its sentence. Only what this change brings is refused: a
     max_tokens above the model's cap set before (in Settings, for another model) is
@@ -103,7 +118,7 @@ def set_parameters(chat: ChatScreen, **changes: Any) -> bool:
     return True
 
 
-def toggle_json_mode(chat: ChatScreen) -> None:
+def toggle_json_mode(chat: ParametersHost) -> None:
     on = not chat.session.parameters.json_mode
     if set_parameters(chat, json_mode=on) and on and model_traits(chat.session.model).json_output:
         chat.notify(JSON_MODE_RULE, title="JSON mode on", timeout=10, markup=False)
@@ -171,7 +186,7 @@ def _max_tokens_source(session: Session) -> str:
 
 
 @contextmanager
-def saying_unsent(chat: ChatScreen) -> Iterator[None]:
+def saying_unsent(chat: ParametersHost) -> Iterator[None]:
     """Around a change of model or thinking: say what it leaves out of the next
     request that was sent before (what was already left out was said then)."""
     before = set(unsent(chat.session))
@@ -181,7 +196,7 @@ def saying_unsent(chat: ChatScreen) -> Iterator[None]:
             chat.notify(sentence, severity="warning", timeout=10, markup=False)
 
 
-def ask_stop(chat: ChatScreen) -> None:
+def ask_stop(chat: ParametersHost) -> None:
     current = STOP_SEPARATOR.join(chat.session.parameters.stop)
 
     def typed(text: str | None) -> None:
@@ -194,7 +209,7 @@ def ask_stop(chat: ChatScreen) -> None:
     chat.app.push_screen(TextPrompt(question, current), typed)
 
 
-def ask_number(chat: ChatScreen, name: str, kind: type[int] | type[float]) -> None:
+def ask_number(chat: ParametersHost, name: str, kind: type[int] | type[float]) -> None:
     current = getattr(chat.session.parameters, name)
     label = name.replace("_", " ").capitalize()
 
@@ -216,11 +231,11 @@ def ask_number(chat: ChatScreen, name: str, kind: type[int] | type[float]) -> No
     chat.app.push_screen(TextPrompt(f"{label} ({CLEAR}: the server's default)", shown), typed)
 
 
-def show_balance(chat: ChatScreen) -> None:
+def show_balance(chat: ParametersHost) -> None:
     chat.run_worker(_balance(chat), group="balance", exclusive=True, exit_on_error=False)
 
 
-async def _balance(chat: ChatScreen) -> None:
+async def _balance(chat: ParametersHost) -> None:
     app = chat.app
     try:
         report = await app.connect().balance()
