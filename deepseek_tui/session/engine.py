@@ -391,11 +391,11 @@ class Session:
     def next_messages(self, draft: str = "", *, omitted: int | None = None) -> list[dict]:
         return self.window.next_messages(draft, omitted=omitted)
 
-    def gauge(self, draft: str = "", extra_tokens: float = 0) -> Gauge:
-        return self.window.gauge(draft, extra_tokens)
+    def gauge(self, draft: str = "") -> Gauge:
+        return self.window.gauge(draft)
 
-    def turns_to_omit(self, draft: str = "", extra_tokens: float = 0) -> int | None:
-        return self.window.turns_to_omit(draft, extra_tokens)
+    def turns_to_omit(self, draft: str = "") -> int | None:
+        return self.window.turns_to_omit(draft)
 
     async def summarize(self) -> str:
         """The model's summary of this conversation, to start a new one from; not

@@ -137,19 +137,18 @@ class ContextWindow:
         draft: str = "",
         attachments: Sequence[Attachment] = (),
         *,
-        extra_tokens: float = 0,
         omitted: int | None = None,
     ) -> NextRequest:
         """The next request with `draft` (and its `attachments`) as the question, or
         with none, to answer the history's last question again; `omitted` turns left
-        out instead of the conversation's; `extra_tokens` ride along in the gauge."""
+        out instead of the conversation's."""
         session = self._session
         history: list[Entry] = list(session.messages)
         if draft.strip() or attachments:
             history.append(MessageDraft("user", draft, attachments=tuple(attachments)))
         start = self.first_sent(session.messages) if omitted is None else _start(history, omitted)
         request = session.request_for(self._messages(history, start))
-        estimated = estimate_messages(request.messages, extra_tokens)
+        estimated = estimate_messages(request.messages)
         counted = self._calibration()
         used = counted.tokens(estimated) if counted else round(estimated)
         gauge = Gauge(used, self.tokens, request.max_tokens_sent or ANSWER_ROOM)
@@ -160,24 +159,18 @@ class ContextWindow:
     def next_messages(self, draft: str = "", *, omitted: int | None = None) -> list[dict]:
         return list(self.next_request(draft, omitted=omitted).request.messages)
 
-    def gauge(
-        self, draft: str = "", extra_tokens: float = 0, *, omitted: int | None = None
-    ) -> Gauge:
-        """How full the next request is: `draft` is the question being typed and
-        `extra_tokens` what rides along with it (attachments' estimate)."""
-        return self.next_request(draft, extra_tokens=extra_tokens, omitted=omitted).gauge
+    def gauge(self, draft: str = "", *, omitted: int | None = None) -> Gauge:
+        """How full the next request is with `draft` as the question (with files:
+        `next_request(draft, attachments).gauge`)."""
+        return self.next_request(draft, omitted=omitted).gauge
 
-    def turns_to_omit(
-        self, draft: str = "", extra_tokens: float = 0, attachments: Sequence[Attachment] = ()
-    ) -> int | None:
+    def turns_to_omit(self, draft: str = "", attachments: Sequence[Attachment] = ()) -> int | None:
         """The fewest more of the oldest turns to leave out so the next request fits;
         None when even the question alone (with the system prompt) does not."""
         # The last question (the draft, or the one answered again) always stays.
         turns = self.next_request(draft, attachments).turns
         for omitted in range(self.omitted_turns, turns):
-            shown = self.next_request(
-                draft, attachments, extra_tokens=extra_tokens, omitted=omitted
-            )
+            shown = self.next_request(draft, attachments, omitted=omitted)
             if shown.gauge.fits:
                 return omitted - self.omitted_turns
         return None

@@ -268,8 +268,8 @@ async def test_the_gauge_counts_an_attached_file_over_ten_turns(
             screen.composer.insert(question)
 
             def expected(screen=screen):
-                draft = screen.query_one(Prompt).draft  # the text, the files, their tokens
-                return screen.session.gauge(draft.text, extra_tokens=draft.attachment_tokens)
+                draft = screen.query_one(Prompt).draft  # the text and the files
+                return screen.session.next_request(draft.text, draft.attachments).gauge
 
             await wait_for(
                 pilot,

@@ -46,12 +46,11 @@ Picker = Callable[[], Screen["Path | None"]]
 
 @dataclass(frozen=True)
 class Draft:
-    """What would be sent now: the text, the files, and the files' tokens as their
-    blocks would go (the gauge adds them to the text's)."""
+    """What would be sent now: the text and the files (the gauge counts both as the
+    next request carries them: `Session.next_request`)."""
 
     text: str
     attachments: tuple[Attachment, ...] = ()
-    attachment_tokens: float = 0.0
 
     @property
     def empty(self) -> bool:
@@ -113,9 +112,6 @@ class Prompt(Vertical):
         self._picker = picker
         self._limit_kb = limit_kb
         self._gauge_timer: Timer | None = None
-        # The files' tokens, counted once for the files they were counted for (a big
-        # file takes a while; the gauge asks at every pause in typing).
-        self._counted: tuple[tuple[int, ...], float] = ((), 0.0)
 
     def compose(self) -> ComposeResult:
         yield AttachmentChips(id="attachments")
@@ -129,21 +125,7 @@ class Prompt(Vertical):
 
     @property
     def draft(self) -> Draft:
-        attachments = self.attachments
-        return Draft(self.composer.text, attachments, self._tokens(attachments))
-
-    def _tokens(self, attachments: tuple[Attachment, ...]) -> float:
-        if not attachments:
-            return 0.0
-        ids = tuple(map(id, attachments))
-        counted, tokens = self._counted
-        if counted != ids:
-            from deepseek_tui.attachments import message_text
-            from deepseek_tui.context import estimate_text
-
-            tokens = estimate_text(message_text("", attachments))
-            self._counted = (ids, tokens)
-        return tokens
+        return Draft(self.composer.text, self.attachments)
 
     def submit(self) -> None:
         """Send what the prompt holds, as Enter does (nothing when it is empty)."""
@@ -197,8 +179,7 @@ class Prompt(Vertical):
 
     def on_composer_submitted(self, event: Composer.Submitted) -> None:
         event.stop()
-        attachments = self.attachments
-        draft = Draft(event.text, attachments, self._tokens(attachments))
+        draft = Draft(event.text, self.attachments)
         if not draft.empty:  # else there is nothing to send
             self.post_message(self.Submitted(draft))
 
