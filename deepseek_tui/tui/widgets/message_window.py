@@ -107,7 +107,7 @@ class MessageWindow(VerticalScroll, Generic[Entry]):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._history: Sequence[Entry] = ()
+        self._entries: Sequence[Entry] = ()
         self.first_shown = 0  # index in the history of the first mounted message
         self._pin: Widget | None = None  # a message being kept at the top of the view
         self._pin_timer: Timer | None = None
@@ -142,7 +142,7 @@ class MessageWindow(VerticalScroll, Generic[Entry]):
         """Mount the latest WINDOW entries of `history` (a list the caller keeps
         current), or a window that holds `focus` (an index) at the top of the view."""
         self._unpin(page=False)
-        self._history = history
+        self._entries = history
         self.remove_children()
         start = self._window_start(len(history))
         if focus is not None:
@@ -245,7 +245,7 @@ class MessageWindow(VerticalScroll, Generic[Entry]):
         start = end
         while start > max(0, end - WINDOW) and rows < wanted:
             start -= 1
-            rows += _estimated_rows(self._history[start], width, wanted - rows)
+            rows += _estimated_rows(self._entries[start], width, wanted - rows)
         return start
 
     def _fill(self) -> None:
@@ -270,7 +270,7 @@ class MessageWindow(VerticalScroll, Generic[Entry]):
         end = self.first_shown
         start = self._window_start(end)
         self.first_shown = start
-        entries = [self.widget_for(entry) for entry in self._history[start:end]]
+        entries = [self.widget_for(entry) for entry in self._entries[start:end]]
         widgets = self._with_marks(entries, start, at_end=False)
         earlier = self.query_one(Earlier)
         first_message = next((child for child in self.children if child is not earlier), None)
