@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from deepseek_tui.api import ChatRequest, DeepSeekClient
 from deepseek_tui.api.chunks import MAX_TOOL_CALLS, ChunkDecoder, EventBatch, WireDecoder
 from deepseek_tui.api.client import parse_completion
 from deepseek_tui.api.errors import ProtocolError
@@ -211,3 +212,28 @@ def test_a_call_goes_back_on_the_wire_in_one_key_order() -> None:
     assert json.dumps(call.to_wire()) == (
         '{"id": "c", "type": "function", "function": {"name": "f", "arguments": "{\\"a\\": 1}"}}'
     )
+
+
+# --- over loopback ---------------------------------------------------------------------
+
+TIME_TOOL = {
+    "type": "function",
+    "function": {"name": "demo__time", "description": "", "parameters": {"type": "object"}},
+}
+
+
+@pytest.mark.parametrize("model", ["deepseek-chat", "deepseek-v4-flash"])
+async def test_the_client_gets_the_emulators_calls_streamed_and_whole(
+    client: DeepSeekClient, model: str
+) -> None:
+    question = [{"role": "user", "content": "What time is it?"}]
+    request = ChatRequest(model, question, tools=(TIME_TOOL,))
+    events = [event async for event in client.stream_chat(request)]
+    calls = next(e for e in events if isinstance(e, ToolCalls)).calls
+    assert [(c.name, c.arguments) for c in calls] == [("demo__time", "{}")]
+    said = "".join(e.text for e in events if isinstance(e, ContentDelta))
+    assert said == "Let me use the `demo__time` tool."
+    assert events[-2:] == [ToolCalls(calls), Finished(FinishReason.TOOL_CALLS)]
+    reply = await client.complete(request)
+    assert reply.finish_reason == FinishReason.TOOL_CALLS and reply.content == said
+    assert [(c.name, c.arguments) for c in reply.tool_calls] == [("demo__time", "{}")]
