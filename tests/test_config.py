@@ -671,6 +671,7 @@ models = ["deepseek-r1"]
 key_env = "SEREVIX_API_KEY"
 supports_prefix = false
 currency = "CNY"
+reasoning_pass_back = false
 
 [providers.serevix.prices."deepseek-v3"]
 cache_miss = 2.0
@@ -694,6 +695,8 @@ def test_a_gateway_profile_from_config_toml(paths: Paths) -> None:
     )
     assert profile.prices == {"deepseek-v3": {"cache_miss": 2.0, "output": 8.0}}
     assert not profile.builtin_prices, "DeepSeek's price table is not the gateway's"
+    assert profile.reasoning_pass_back is False
+    assert settings.profile("deepseek").reasoning_pass_back is None  # the model's traits say
     assert resolve_base_url(settings, provider="serevix", environ={ENV_BASE_URL: "http://x"}) == (
         "https://gateway.serevixai.ai/v1"
     )
@@ -729,6 +732,10 @@ def test_built_in_profiles_and_their_tables() -> None:
         ('[providers.x]\nbase_url = "http://h"\nmodel = "m"\nkey_env = "A B"\n', "key_env"),
         ('[providers.x]\nbase_url = "http://h"\nmodel = 3\n', "'providers.x.model' must be a"),
         ("providers = 1\n", "'providers' must be a table"),
+        (
+            '[providers.deepseek]\nreasoning_pass_back = "no"\n',
+            "'providers.deepseek.reasoning_pass_back' must be true or false",
+        ),
     ],
 )
 def test_a_wrong_profile_is_named_precisely(paths: Paths, table: str, message: str) -> None:
