@@ -51,17 +51,13 @@ from deepseek_tui.config.profiles import (
     unknown_preset,
     unknown_provider,
 )
-from deepseek_tui.config.servers import (
-    APPROVE_CHOICES,
-    McpServer,
-    allow_tool_always,
-    change_config,
-    server_name_problem,
-)
+from deepseek_tui.config.servers import APPROVE_CHOICES, McpServer, server_name_problem
 from deepseek_tui.config.settings import (
     MAX_STOP,
     REASONING_EFFORTS,
     Settings,
+    allow_tool_always,
+    change_config,
     load_settings,
     save_settings,
 )

@@ -1,18 +1,15 @@
 """MCP servers in config.toml: the `[mcp_servers.NAME]` tables (keys as Codex CLI users
-know them) checked like `[providers.NAME]`, typed as `McpServer`, and the changes the
-`mcp` command and "allow always" make to the file."""
+know them) checked like `[providers.NAME]`, typed as `McpServer`. The changes the `mcp`
+command and "allow always" make to the file are settings.py's `change_config`."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import tomli_w
-
-from deepseek_tui.config.files import ConfigError, Paths, atomic_write, read_toml
+from deepseek_tui.config.files import ConfigError
 from deepseek_tui.config.kinds import TABLE_NAME, invalid_value, read_tables, show
 
 # [mcp_servers.NAME] keys -> the kind of value they take.
@@ -152,33 +149,3 @@ def server_name_problem(name: str) -> str | None:
             "starting with a letter or digit."
         )
     return None
-
-
-def change_config(paths: Paths, change: Callable[[dict[str, Any]], None]) -> None:
-    """Apply `change` to config.toml's tables and write the file in one step. Every
-    other key is kept (comments are not: TOML writers do not keep them); the result is
-    read back as settings first, so a change never leaves a file that cannot load."""
-    from deepseek_tui.config.settings import Settings
-
-    data = read_toml(paths.config_file) or {}
-    change(data)
-    Settings.from_toml_dict(data, path=paths.config_file)
-    paths.ensure_dir()
-    atomic_write(paths.config_file, tomli_w.dumps(data).encode("utf-8"))
-
-
-def allow_tool_always(paths: Paths, server: str, tool: str) -> None:
-    """Add `tool` to `[mcp_servers.SERVER].auto_approve` in config.toml."""
-
-    def change(data: dict[str, Any]) -> None:
-        table = data.get("mcp_servers", {}).get(server)
-        if not isinstance(table, dict):
-            raise ConfigError(
-                f"{paths.config_file} has no [mcp_servers.{server}] table any more.",
-                path=paths.config_file,
-            )
-        allowed = table.setdefault("auto_approve", [])
-        if isinstance(allowed, list) and tool not in allowed:
-            allowed.append(tool)
-
-    change_config(paths, change)

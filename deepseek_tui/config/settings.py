@@ -4,7 +4,7 @@ profiles applied, and reading and writing the file."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -326,3 +326,31 @@ def save_settings(paths: Paths, settings: Settings) -> None:
     """Write ``config.toml`` in one step, so a crash leaves the old or the new file."""
     paths.ensure_dir()
     atomic_write(paths.config_file, tomli_w.dumps(settings.to_toml_dict()).encode("utf-8"))
+
+
+def change_config(paths: Paths, change: Callable[[dict[str, Any]], None]) -> None:
+    """Apply `change` to config.toml's tables and write the file in one step. Every
+    other key is kept (comments are not: TOML writers do not keep them); the result is
+    read back as settings first, so a change never leaves a file that cannot load."""
+    data = read_toml(paths.config_file) or {}
+    change(data)
+    Settings.from_toml_dict(data, path=paths.config_file)
+    paths.ensure_dir()
+    atomic_write(paths.config_file, tomli_w.dumps(data).encode("utf-8"))
+
+
+def allow_tool_always(paths: Paths, server: str, tool: str) -> None:
+    """Add `tool` to `[mcp_servers.SERVER].auto_approve` in config.toml."""
+
+    def change(data: dict[str, Any]) -> None:
+        table = data.get("mcp_servers", {}).get(server)
+        if not isinstance(table, dict):
+            raise ConfigError(
+                f"{paths.config_file} has no [mcp_servers.{server}] table any more.",
+                path=paths.config_file,
+            )
+        allowed = table.setdefault("auto_approve", [])
+        if isinstance(allowed, list) and tool not in allowed:
+            allowed.append(tool)
+
+    change_config(paths, change)
