@@ -18,7 +18,7 @@ import pytest
 import pytest_asyncio
 
 from deepseek_tui.config import Paths, Settings, load_settings
-from deepseek_tui.tools import ToolBox, demo_server_config
+from deepseek_tui.tools import ToolBox
 from deepseek_tui.tools.stderr_log import LOG_LIMIT
 from tests.helpers import MCP_SERVERS as SERVERS
 from tests.helpers import wait_process_gone as wait_gone
@@ -204,8 +204,10 @@ async def test_aclose_stops_every_server_process(paths: Paths) -> None:
 
 
 async def test_the_demo_server_answers_its_tools(paths: Paths) -> None:
-    settings = Settings(mcp_servers={"demo": demo_server_config()})
-    toolbox = ToolBox.from_settings(settings, paths)
+    assert ToolBox.from_settings(Settings(), paths) is None
+    settings = Settings()
+    toolbox = ToolBox.from_settings(settings, paths, demo=True)
+    assert settings.mcp_servers == {}  # a save in the demo does not write it
     assert toolbox is not None
     await toolbox.start()
     try:

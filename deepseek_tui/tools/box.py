@@ -23,6 +23,8 @@ from typing import Any, Literal
 
 from deepseek_tui.config import ConfigError, McpServer, Paths, Settings, allow_tool_always
 from deepseek_tui.terminal import sanitize
+from deepseek_tui.tools.demo_server import NAME as DEMO_NAME
+from deepseek_tui.tools.demo_server import demo_server_config
 from deepseek_tui.tools.names import MAX_TOOLS, wire_names
 from deepseek_tui.tools.results import result_text
 from deepseek_tui.tools.stderr_log import StderrLog
@@ -111,6 +113,18 @@ def _why(error: BaseException) -> str:
     return _one_line(f"{type(error).__name__}: {error}" if str(error) else type(error).__name__)
 
 
+def _quiet_sdk_logging() -> None:
+    """The SDK logs what goes wrong with a server (a stdout line that is not JSON, with
+    a traceback) through `logging`; with no handler anywhere Python writes that to
+    stderr, which in the TUI is the screen. A NullHandler on "mcp" keeps it off the
+    terminal (a handler on the root, a debug log, still gets it)."""
+    import logging
+
+    logger = logging.getLogger("mcp")
+    if not any(isinstance(handler, logging.NullHandler) for handler in logger.handlers):
+        logger.addHandler(logging.NullHandler())
+
+
 class _Server:
     """One server's connection, held open by its own task (`run`): anyio's scopes
     must be left in the task that entered them."""
@@ -170,6 +184,7 @@ class _Server:
 
         from deepseek_tui import __version__
 
+        _quiet_sdk_logging()
         transport = self._stdio(stack) if self.config.transport == "stdio" else self._http(stack)
         client = Client(
             await transport,
@@ -276,10 +291,16 @@ class ToolBox:
         self._started = False
 
     @classmethod
-    def from_settings(cls, settings: Settings, paths: Paths) -> ToolBox | None:
+    def from_settings(
+        cls, settings: Settings, paths: Paths, *, demo: bool = False
+    ) -> ToolBox | None:
         """A ToolBox of the enabled servers; None when there is none (and then `mcp`
-        is never imported)."""
+        is never imported). `demo`: the built-in demo server too, its tools approved
+        (unless a server is called "demo" already); the settings are not changed, so
+        a save in the demo never writes it to config.toml."""
         servers = [server for server in settings.mcp_server_list() if server.enabled]
+        if demo and all(server.name != DEMO_NAME for server in settings.mcp_server_list()):
+            servers.append(McpServer.from_table(DEMO_NAME, demo_server_config()))
         if not servers:
             return None
         return cls(

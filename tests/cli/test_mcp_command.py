@@ -115,6 +115,7 @@ def test_list_starts_each_server_and_says_how_it_stands(tmp_path: Path) -> None:
         'auto_approve = ["echo"]\n'
         f'[mcp_servers.broken]\ncommand = {python}\nargs = [{plain}, "fail-start"]\n'
         f"[mcp_servers.off]\ncommand = {python}\nargs = [{plain}]\nenabled = false\n"
+        f'[mcp_servers.noisy]\ncommand = {python}\nargs = [{plain}, "noisy"]\n'
     )
     listed = run("mcp", "list")
     assert listed.returncode == 0, listed.stderr
@@ -125,7 +126,10 @@ def test_list_starts_each_server_and_says_how_it_stands(tmp_path: Path) -> None:
     assert "broken  stdio  failed: it exited as it started" in text
     assert "  last stderr: plain_server: ␛[31mcannot open /nowhere/db" in text  # inert
     assert "off  stdio  off (enabled = false)" in text
-    assert listed.stderr == b""  # the servers' stderr went to their logs
+    assert "noisy  stdio  connected, 7 tools" in text
+    # The servers' stderr went to their logs, and the SDK's own complaints (a line of
+    # stdout that is not JSON) to no handler of ours: nothing reached the terminal.
+    assert listed.stderr == b""
 
     as_json = run("mcp", "list", "--json")
     rows = json.loads(as_json.stdout)
@@ -133,6 +137,7 @@ def test_list_starts_each_server_and_says_how_it_stands(tmp_path: Path) -> None:
         ("sdk", "connected"),
         ("broken", "failed"),
         ("off", "off"),
+        ("noisy", "connected"),
     ]
     assert rows[0]["tools"][0] == {
         "name": "echo",

@@ -5,7 +5,8 @@ with a mode for each way a server goes wrong: `python plain_server.py MODE`.
 ok: tools echo, pid, hang (never answers), die (exits mid-call), big (200 KB of text),
 busy (sleeps an hour, deaf to stdin's end).
 fail-start: writes a line to stderr and exits at once. hang-start: never answers
-`initialize`. flood: writes 2 MB to stderr at start, then works.
+`initialize`. flood: writes 2 MB to stderr at start, then works. noisy: a line that is
+not JSON on stdout first, then works.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ def main(mode: str) -> None:
         # An escape sequence too: it must reach the screen inert.
         print("plain_server: \x1b[31mcannot open /nowhere/db", file=sys.stderr, flush=True)
         sys.exit(2)
+    if mode == "noisy":
+        print("plain_server: not JSON, on stdout", flush=True)  # the SDK logs it as an error
     if mode == "flood":
         line = "x" * 1023 + "\n"
         for _ in range(2048):
