@@ -68,6 +68,7 @@ async def box(paths: Paths, http_url: str) -> AsyncIterator[ToolBox]:
         "broken": server("plain_server.py", "fail-start"),
         "stuck": server("plain_server.py", "hang-start", startup_timeout_sec=1.5),
         "flood": server("plain_server.py", "flood", enabled_tools=["echo"]),
+        "tokenless": {"url": http_url, "bearer_token_env_var": "DEEPSEEK_TUI_NO_SUCH_TOKEN"},
         "off": server("plain_server.py", enabled=False),
     }
     paths.config_file.write_text("")
@@ -84,7 +85,16 @@ async def box(paths: Paths, http_url: str) -> AsyncIterator[ToolBox]:
 
 async def test_servers_start_and_say_how_they_stand(box: ToolBox) -> None:
     states = {s.name: s for s in box.servers()}
-    assert list(states) == ["sdk", "plain", "web", "dying", "broken", "stuck", "flood"]
+    assert list(states) == [
+        "sdk",
+        "plain",
+        "web",
+        "dying",
+        "broken",
+        "stuck",
+        "flood",
+        "tokenless",
+    ]
     for name in ("sdk", "plain", "web", "dying", "flood"):
         assert states[name].state == "connected", (name, states[name].reason)
     assert (states["sdk"].transport, states["web"].transport) == ("stdio", "http")
@@ -95,11 +105,14 @@ async def test_servers_start_and_say_how_they_stand(box: ToolBox) -> None:
     assert "cannot open /nowhere/db" in broken.last_stderr
     assert (stuck.state, stuck.reason) == ("failed", "it did not start within 1.5 s")
     assert stuck.last_stderr == "plain_server: waiting for something"
+    tokenless = states["tokenless"]
+    assert (tokenless.state, tokenless.transport) == ("failed", "http")
+    assert tokenless.reason == "$DEEPSEEK_TUI_NO_SUCH_TOKEN (its bearer token) is not set"
 
 
 async def test_problems_are_one_inert_sentence_per_failed_server(box: ToolBox) -> None:
     problems = box.problems()
-    assert len(problems) == 2
+    assert len(problems) == 3
     assert problems[0].startswith("MCP server broken is off: it exited as it started.")
     assert "cannot open /nowhere/db" in problems[0]
     assert not any("\x1b" in p or "\n" in p for p in problems)
@@ -140,6 +153,8 @@ async def test_calls_over_stdio_and_http(box: ToolBox) -> None:
     assert failed.is_error and failed.reason is None  # the tool answered: an error result
     unknown = await box.call("sdk__nothing", {})
     assert unknown.is_error and unknown.reason == "no such tool"
+    listed = await box.call("sdk__echo", ["not", "an", "object"])  # type: ignore[arg-type]
+    assert listed.is_error and listed.reason == "the arguments are not a JSON object"
 
 
 async def test_a_call_past_its_time_limit_is_an_outcome_and_the_server_goes_on(

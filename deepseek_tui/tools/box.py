@@ -428,6 +428,9 @@ class ToolBox:
         if server.state != "connected" or server.client is None:
             why = server.reason or "it is not running"
             return failed(f"The tool's server ({info.server}) is not running: {why}.", why)
+        if not isinstance(arguments, dict):
+            why = "the arguments are not a JSON object"
+            return failed(f"The call was not made: {why}.", why)
         limit = server.config.tool_timeout_sec
         try:
             async with asyncio.timeout(limit):
