@@ -269,3 +269,25 @@ def export_of(title: str, **changes: Any) -> dict[str, Any]:
     }
     data.update(changes)
     return data
+
+
+# --- MCP servers and their processes --------------------------------------------------
+
+# The test servers: sdk_server.py (the SDK's MCPServer), plain_server.py (plain JSON-RPC).
+MCP_SERVERS = Path(__file__).parent / "mcp_servers"
+
+
+def process_gone(pid: int) -> bool:
+    """The process has ended (a zombie nobody reaped yet counts as ended)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+    return "\nState:\tZ" in status
+
+
+def wait_process_gone(pid: int, deadline: float = 20.0) -> None:
+    end = time.monotonic() + deadline
+    while not process_gone(pid):
+        assert time.monotonic() < end, f"process {pid} is still running"
+        time.sleep(0.05)

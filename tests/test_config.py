@@ -178,6 +178,12 @@ def test_every_field_survives_save_and_load(paths: Paths) -> None:
             "segmind": {"api": "v1"},
         },
         presets={"reviewer": {"system_prompt": "Review.", "stop": ["END"], "thinking": True}},
+        mcp_servers={
+            "files": {"command": "npx", "args": ["-y", "fs"], "env": {"A": "1"}},
+            "web": {"url": "https://example.com/mcp", "headers": {"X-A": "b"}, "approve": "auto"},
+        },
+        tool_output_limit_kb=16,
+        tool_rounds=3,
     )
     # Every field differs from its default, so the round trip really tests each one.
     for name, default in Settings().__dict__.items():
