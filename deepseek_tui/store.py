@@ -24,7 +24,7 @@ from deepseek_tui.attachments import Attachment
 from deepseek_tui.messages import Message, MessageDraft, MessageFields, MessageUpdate
 from deepseek_tui.timestamps import now_iso
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 # `PRAGMA application_id` of our files ("DSTU"), so another program's SQLite file is
 # told apart before anything is written to it.
 APPLICATION_ID = 0x44535455
@@ -49,6 +49,40 @@ def _may_hold_cjk(row: str) -> str:
         leads = " OR ".join(f"instr({data}, X'{byte:02X}')" for byte in [*range(0xE3, 0xEE), 0xEF])
         tests.append(f"(length({data}) > length({column}) AND ({leads}))")
     return " OR ".join(tests)
+
+
+# Part of migration 7 (never change it): how many characters of a message's reasoning
+# the search indexes hold. Reasoning is searched for the gist, and real reasoning
+# (tens of thousands of tokens) is far shorter; a 200 MB one made every save that
+# changed the message tokenize all of it twice (delete, insert) and hold its terms.
+REASONING_INDEXED = 1_000_000
+
+
+def _indexed_reasoning(row: str) -> str:
+    """Part of migration 7 (never change it): the reasoning as the indexes take it."""
+    return f"substr({row}.reasoning, 1, {REASONING_INDEXED})"
+
+
+def _may_hold_cjk_7(content: str, reasoning: str) -> str:
+    """Part of migration 7 (never change it): `_may_hold_cjk` over a content and the
+    indexed part of a reasoning, given as SQL (the whole reasoning was scanned and,
+    by CAST, copied at every save)."""
+    tests = []
+    for column in (content, reasoning):
+        data = f"CAST({column} AS BLOB)"
+        leads = " OR ".join(f"instr({data}, X'{byte:02X}')" for byte in [*range(0xE3, 0xEE), 0xEF])
+        tests.append(f"(length({data}) > length({column}) AND ({leads}))")
+    return " OR ".join(tests)
+
+
+def _trigger_is_cut(name: str) -> str:
+    """Part of migration 7 (never change it): SQL true once the trigger `name` is
+    migration 7's (it indexes a cut reasoning), so that a step run again after a step
+    back (see `Store._step_back`) mends only what is still indexed whole."""
+    return (
+        "EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'trigger' "
+        f"AND name = '{name}' AND sql LIKE '%substr(%')"
+    )
 
 
 # Each entry upgrades the schema from version N-1 to N; never edit a shipped one.
@@ -191,12 +225,102 @@ MIGRATIONS: dict[int, str] = {
     SELECT id, content || char(10, 10), reasoning || char(10, 10) FROM messages
     WHERE {_may_hold_cjk("messages")};
     """,
+    # Both search indexes take at most the first `REASONING_INDEXED` characters of a
+    # reasoning (see there). SQLite copies a value for every mention of old.x or
+    # new.x in a trigger (200 MB each), so an update's triggers read the reasoning's
+    # head by a subquery, once each: BEFORE the update the old text is taken out
+    # (`*_unindex`), AFTER it the new one put in; no WHEN compares the texts (two
+    # more copies), and an update of neither column fires none. A reasoning longer
+    # than the cut was indexed whole: it is taken out as it was indexed and put back
+    # cut (only while the update trigger is still the old one: after a step back, 6
+    # and 7 run again and only the CJK index, built again whole by 6, needs it).
+    # `_CJK_TRIGGERS` drops this step's CJK triggers too.
+    7: f"""
+    INSERT INTO messages_fts (messages_fts, rowid, content, reasoning)
+    SELECT 'delete', id, content, reasoning FROM messages
+    WHERE length(reasoning) > {REASONING_INDEXED}
+    AND NOT {_trigger_is_cut("messages_fts_update")};
+    INSERT INTO messages_fts (rowid, content, reasoning)
+    SELECT id, content, {_indexed_reasoning("messages")} FROM messages
+    WHERE length(reasoning) > {REASONING_INDEXED}
+    AND NOT {_trigger_is_cut("messages_fts_update")};
+    INSERT INTO messages_cjk (messages_cjk, rowid, content, reasoning)
+    SELECT 'delete', id, content || char(10, 10), reasoning || char(10, 10) FROM messages
+    WHERE length(reasoning) > {REASONING_INDEXED}
+    AND EXISTS (SELECT 1 FROM messages_cjk WHERE rowid = messages.id)
+    AND NOT {_trigger_is_cut("messages_cjk_update")};
+    INSERT INTO messages_cjk (rowid, content, reasoning)
+    SELECT id, content || char(10, 10), {_indexed_reasoning("messages")} || char(10, 10)
+    FROM messages
+    WHERE length(reasoning) > {REASONING_INDEXED}
+    AND {_may_hold_cjk_7("content", _indexed_reasoning("messages"))}
+    AND NOT {_trigger_is_cut("messages_cjk_update")};
+    DROP TRIGGER IF EXISTS messages_fts_insert;
+    DROP TRIGGER IF EXISTS messages_fts_delete;
+    DROP TRIGGER IF EXISTS messages_fts_update;
+    DROP TRIGGER IF EXISTS messages_cjk_insert;
+    DROP TRIGGER IF EXISTS messages_cjk_delete;
+    DROP TRIGGER IF EXISTS messages_cjk_update;
+    DROP TRIGGER IF EXISTS messages_fts_unindex;
+    DROP TRIGGER IF EXISTS messages_cjk_unindex;
+    CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_fts (rowid, content, reasoning)
+        VALUES (new.id, new.content, {_indexed_reasoning("new")});
+    END;
+    CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, content, reasoning)
+        VALUES ('delete', old.id, old.content, {_indexed_reasoning("old")});
+    END;
+    CREATE TRIGGER messages_fts_unindex BEFORE UPDATE OF content, reasoning ON messages
+    BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, content, reasoning)
+        SELECT 'delete', id, content, {_indexed_reasoning("messages")}
+        FROM messages WHERE id = old.id;
+    END;
+    CREATE TRIGGER messages_fts_update AFTER UPDATE OF content, reasoning ON messages
+    BEGIN
+        INSERT INTO messages_fts (rowid, content, reasoning)
+        SELECT id, content, {_indexed_reasoning("messages")} FROM messages WHERE id = new.id;
+    END;
+    CREATE TRIGGER messages_cjk_insert AFTER INSERT ON messages
+    WHEN {_may_hold_cjk_7("new.content", _indexed_reasoning("new"))} BEGIN
+        INSERT INTO messages_cjk (rowid, content, reasoning)
+        VALUES (new.id, new.content || char(10, 10),
+                {_indexed_reasoning("new")} || char(10, 10));
+    END;
+    CREATE TRIGGER messages_cjk_delete AFTER DELETE ON messages
+    WHEN EXISTS (SELECT 1 FROM messages_cjk WHERE rowid = old.id) BEGIN
+        INSERT INTO messages_cjk (messages_cjk, rowid, content, reasoning)
+        VALUES ('delete', old.id, old.content || char(10, 10),
+                {_indexed_reasoning("old")} || char(10, 10));
+    END;
+    CREATE TRIGGER messages_cjk_unindex BEFORE UPDATE OF content, reasoning ON messages
+    WHEN EXISTS (SELECT 1 FROM messages_cjk WHERE rowid = old.id) BEGIN
+        INSERT INTO messages_cjk (messages_cjk, rowid, content, reasoning)
+        SELECT 'delete', id, content || char(10, 10),
+               {_indexed_reasoning("messages")} || char(10, 10)
+        FROM messages WHERE id = old.id;
+    END;
+    CREATE TRIGGER messages_cjk_update AFTER UPDATE OF content, reasoning ON messages
+    BEGIN
+        INSERT INTO messages_cjk (rowid, content, reasoning)
+        SELECT id, content || char(10, 10), head || char(10, 10) FROM (
+            SELECT id, content, {_indexed_reasoning("messages")} AS head
+            FROM messages WHERE id = new.id LIMIT 1
+        ) WHERE {_may_hold_cjk_7("content", "head")};
+    END;
+    """,
 }
 # Migration 6 needs the trigram tokenizer; without it a file stays at (or steps back
 # to) this version, and CJK words inside a sentence are found by a scan.
 WITHOUT_TRIGRAM = 5
 # Triggers of migration 6: a SQLite without trigram can write nothing while they exist.
-_CJK_TRIGGERS = ("messages_cjk_insert", "messages_cjk_delete", "messages_cjk_update")
+_CJK_TRIGGERS = (
+    "messages_cjk_insert",
+    "messages_cjk_delete",
+    "messages_cjk_update",
+    "messages_cjk_unindex",  # migration 7's
+)
 
 # Ties in a recursive walk are impossible in a database we wrote; a damaged one
 # must still not loop forever.
@@ -704,9 +828,16 @@ class Store:
                 (columns["updated_at"], message_id),
             )
 
-    def get_message(self, message_id: int) -> Message | None:
-        row = self._row("SELECT * FROM messages WHERE id = ?", (message_id,))
+    def get_message(self, message_id: int, *, reasoning: bool = True) -> Message | None:
+        """The message; without its reasoning (None) when not `reasoning`: a caller
+        that has just written it need not hold a second copy (200 MB of it)."""
+        columns = "*" if reasoning else self._columns_but_reasoning()
+        row = self._row(f"SELECT {columns} FROM messages WHERE id = ?", (message_id,))
         return self._attached([_message(row)])[0] if row else None
+
+    def _columns_but_reasoning(self) -> str:
+        names = [row[1] for row in self._rows("PRAGMA table_info(messages)")]
+        return ", ".join("NULL AS reasoning" if name == "reasoning" else name for name in names)
 
     def messages(self, conversation_id: str) -> list[Message]:
         """The branch on screen: the chain from the root to the newest message."""

@@ -264,6 +264,9 @@ class _Reasoning:
         self._terminal = _on_terminal(stream)
         self._styled = self._terminal and _colours_allowed()
         self._open = False
+        # Whether what was written last ends a line: asking the reply would join
+        # all of the reasoning (200 MB) to read one character.
+        self._ends_line = False
 
     def _line(self, text: str, sgr: str) -> None:
         if self._styled:
@@ -276,6 +279,8 @@ class _Reasoning:
         if not self._terminal:
             self._open = True
             self._err.write(text)
+            if text:
+                self._ends_line = text.endswith("\n")
             return
         from deepseek_tui.terminal import sanitize
 
@@ -297,7 +302,7 @@ class _Reasoning:
         self._open = False
         if not self._terminal:
             if answer_follows:
-                self._err.write("\n\n" if not reply.reasoning.endswith("\n") else "\n")
+                self._err.write("\n" if self._ends_line else "\n\n")
             else:
                 self._err.end_line()
             return
