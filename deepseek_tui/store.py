@@ -21,10 +21,18 @@ from urllib.parse import quote
 
 from deepseek_tui.api.events import FinishReason, Usage
 from deepseek_tui.attachments import Attachment
-from deepseek_tui.messages import Message, MessageDraft, MessageFields, MessageUpdate
+from deepseek_tui.messages import (
+    Message,
+    MessageDraft,
+    MessageFields,
+    MessageUpdate,
+    ToolRun,
+    tool_calls_from_json,
+    tool_calls_json,
+)
 from deepseek_tui.timestamps import now_iso
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 8
 # `PRAGMA application_id` of our files ("DSTU"), so another program's SQLite file is
 # told apart before anything is written to it.
 APPLICATION_ID = 0x44535455
@@ -191,10 +199,25 @@ MIGRATIONS: dict[int, str] = {
     SELECT id, content || char(10, 10), reasoning || char(10, 10) FROM messages
     WHERE {_may_hold_cjk("messages")};
     """,
+    # Placeholder: branch `rindex` brings step 7 (the reasoning search index); the
+    # lead replaces this on merge.
+    7: "",
+    # Tool calls (issue 20). An answer that ended to call tools keeps them as the JSON
+    # text of `[call.to_wire(), …]`, so they are sent back byte-identically; a `tool`
+    # message keeps the call it answers and what came of it (`ToolRun` as JSON).
+    8: """
+    ALTER TABLE messages ADD COLUMN tool_calls TEXT;
+    ALTER TABLE messages ADD COLUMN tool_call_id TEXT;
+    ALTER TABLE messages ADD COLUMN tool TEXT;
+    """,
 }
-# Migration 6 needs the trigram tokenizer; without it a file stays at (or steps back
-# to) this version, and CJK words inside a sentence are found by a scan.
-WITHOUT_TRIGRAM = 5
+# Migration 6 needs the trigram tokenizer; without it that step is passed over (its
+# triggers dropped when a file has them), and CJK words inside a sentence are found by
+# a scan; a SQLite with trigram builds the index whenever its triggers are missing.
+CJK_STEP = 6
+# What a read-only file needs to be read: what later steps add is an index (searched
+# without) or a column read as its default when missing.
+READ_ONLY_NEEDS = 5
 # Triggers of migration 6: a SQLite without trigram can write nothing while they exist.
 _CJK_TRIGGERS = ("messages_cjk_insert", "messages_cjk_delete", "messages_cjk_update")
 
@@ -393,46 +416,62 @@ class Store:
                 f"The history database {self.path} was written by a newer deepseek-tui "
                 f"(schema {version}); upgrade deepseek-tui to open it."
             )
-        newest = SCHEMA_VERSION if _trigram_supported() else WITHOUT_TRIGRAM
-        if version > newest and not self.read_only:
-            self._step_back(newest)
-            version = newest
-        # What a file needs for everything but the CJK index (read-only files are
-        # searched without it, by a scan).
-        needed = WITHOUT_TRIGRAM if self.read_only else newest
-        if self.read_only and version < needed:
-            raise StoreError(
-                f"The history database {self.path} needs an upgrade by this version "
-                "of deepseek-tui, but it is read-only; make it and its folder "
-                "writable once."
-            )
-        while version < needed:
+        trigram = _trigram_supported()
+        if self.read_only:
+            # Searched without the CJK index when it is not there, by a scan; the
+            # columns of later steps read as their defaults (`_message`).
+            if version < READ_ONLY_NEEDS:
+                raise StoreError(
+                    f"The history database {self.path} needs an upgrade by this version "
+                    "of deepseek-tui, but it is read-only; make it and its folder "
+                    "writable once."
+                )
+            self.cjk_index = version >= CJK_STEP and trigram and self._has_cjk_triggers()
+            return
+        if not trigram and self._has_cjk_triggers():
+            self._drop_cjk_triggers()
+        while version < SCHEMA_VERSION:
             with self._write() as db:
                 # Another process may have upgraded the file while we waited for
                 # the write lock (parallel `ask`s on a fresh config dir).
                 version = self._user_version()
-                if version >= needed:
+                if version >= SCHEMA_VERSION:
                     break
                 target = version + 1
-                for statement in _statements(MIGRATIONS[target]):
-                    db.execute(statement)
+                # Without trigram the CJK step is passed over (its triggers are what
+                # says it is there); the steps after it apply all the same.
+                if target != CJK_STEP or trigram:
+                    for statement in _statements(MIGRATIONS[target]):
+                        db.execute(statement)
                 db.execute(f"PRAGMA user_version = {target}")
             version = target
-        self.cjk_index = version >= 6 and _trigram_supported()
-        if not self.read_only and self._application_id() != APPLICATION_ID:
+        if trigram and not self._has_cjk_triggers():
+            # Upgraded or written by a SQLite without trigram: the index is built
+            # again, whole (the step drops what is left of it first).
+            with self._write() as db:
+                for statement in _statements(MIGRATIONS[CJK_STEP]):
+                    db.execute(statement)
+        self.cjk_index = trigram
+        if self._application_id() != APPLICATION_ID:
             with self._write() as db:
                 db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
-    def _step_back(self, version: int) -> None:
+    def _has_cjk_triggers(self) -> bool:
+        names = ",".join("?" * len(_CJK_TRIGGERS))
+        row = self._db.execute(
+            f"SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ({names})",
+            _CJK_TRIGGERS,
+        ).fetchone()
+        return int(row[0]) == len(_CJK_TRIGGERS)
+
+    def _drop_cjk_triggers(self) -> None:
         """A file from a SQLite with trigram, opened by one without (another Python
         on the same machine): it cannot write while the CJK index's triggers exist,
-        and cannot drop the index itself. Drop the triggers and say the file is at
-        `version`; the index is rebuilt whole when a SQLite with trigram opens it."""
+        and cannot drop the index itself. Drop the triggers; the index is rebuilt
+        whole when a SQLite with trigram opens the file."""
         with self._write() as db:
-            if self._user_version() > version:
-                for trigger in _CJK_TRIGGERS:
-                    db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
-                db.execute(f"PRAGMA user_version = {version}")
+            for trigger in _CJK_TRIGGERS:
+                db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
 
     def _application_id(self) -> int:
         return int(self._db.execute("PRAGMA application_id").fetchone()[0])
@@ -1167,6 +1206,10 @@ def _columns(values: MessageFields | MessageUpdate, *, keep_none: bool = False) 
         value = getattr(values, field.name)
         if field.name in _NOT_COLUMNS or (value is None and not keep_none):
             continue
+        if field.name == "tool_calls":
+            value = tool_calls_json(value) if value else None
+        elif isinstance(value, ToolRun):
+            value = value.to_json()
         columns[field.name] = int(value) if isinstance(value, bool) else value
     if (usage := getattr(values, "usage", None)) is not None or keep_none:
         columns.update(_usage_columns(usage))
@@ -1291,6 +1334,10 @@ def _message(raw: sqlite3.Row) -> Message:
         "thinking": None if row["thinking"] is None else bool(row["thinking"]),
         "finish_reason": _finish_reason(row["finish_reason"]),
         "usage": _usage(row),
+        # A read-only file from before step 8 has no such columns: none.
+        "tool_calls": tool_calls_from_json(row.get("tool_calls")),
+        "tool_call_id": row.get("tool_call_id"),
+        "tool": ToolRun.from_json(row.get("tool")),
     }
     return Message(**{name: read[name] if name in read else row[name] for name in _MESSAGE_COLUMNS})
 

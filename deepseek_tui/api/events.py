@@ -222,4 +222,30 @@ class Waiting:
         return "Segmind is running the job"
 
 
-StreamEvent = ReasoningDelta | ContentDelta | Usage | Finished | Waiting
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    """One function call the model asked for, as the wire carries it. `arguments` is the
+    JSON text the model wrote (it may not be valid JSON)."""
+
+    id: str
+    name: str  # the wire name (`server__tool`)
+    arguments: str = ""
+
+    def to_wire(self) -> dict[str, Any]:
+        # key order fixed: the replayed history must serialize byte-identically
+        return {
+            "id": self.id,
+            "type": "function",
+            "function": {"name": self.name, "arguments": self.arguments},
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCalls:
+    """The answer ended to call these tools: yielded once, right before
+    `Finished(FinishReason.TOOL_CALLS)`, in index order."""
+
+    calls: tuple[ToolCall, ...]
+
+
+StreamEvent = ReasoningDelta | ContentDelta | Usage | Finished | Waiting | ToolCalls
