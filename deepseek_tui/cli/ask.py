@@ -132,9 +132,12 @@ async def _ask(
     out = _Output(sys.stdout)
     err = _Output(sys.stderr)
     reasoning = _Reasoning(err, sys.stderr)
-    tools = None
+    tools = _offer_tools(session, args, settings, paths)
     try:
-        tools = await _start_tools(session, args, settings, paths)
+        if tools is not None:
+            await tools.start()
+            for problem in tools.problems():
+                _say(problem)
         show = ShowTools() if args.show_tools else None
         reply = session.send(prompt, args.attachments)
         # Answers of one turn (tool calls between them) are set apart by a blank line.
@@ -189,19 +192,16 @@ async def _ask(
     return 0
 
 
-async def _start_tools(
+def _offer_tools(
     session: Session, args: argparse.Namespace, settings: Settings, paths: Paths
 ) -> ToolBox | None:
-    """The enabled servers started (each that failed said on stderr), their tools
-    offered, calls approved as the options say (cli/ask_tools.py)."""
+    """The enabled servers' tools offered (started in `_ask`, where a failure is said
+    and the box is closed whatever happens), calls approved as the options say
+    (cli/ask_tools.py)."""
     tools = tool_box(args, settings, paths)
-    if tools is None:
-        return None
-    session.tools = tools
-    session.approve = approver(args)
-    await tools.start()
-    for problem in tools.problems():
-        _say(problem)
+    if tools is not None:
+        session.tools = tools
+        session.approve = approver(args)
     return tools
 
 

@@ -195,7 +195,9 @@ class ToolTurn:
         self.session = session
         self.reply = reply
         self.tools = session.offered_tools()
-        self.limit = getattr(self.tools, "rounds", DEFAULT_ROUNDS) if self.tools else 0
+        # Without tools the model may still ask for some (a conversation that had them):
+        # each is told there is no such tool, within the same limit.
+        self.limit = getattr(self.tools, "rounds", DEFAULT_ROUNDS) if self.tools else DEFAULT_ROUNDS
         self.output_limit_kb = (
             getattr(self.tools, "output_limit_kb", DEFAULT_OUTPUT_LIMIT_KB)
             if self.tools
@@ -227,7 +229,7 @@ class ToolTurn:
             if stopped:
                 reply.finish_reason = FinishReason.STOPPED
                 return
-            if self.limit and rounds >= self.limit:
+            if rounds >= self.limit:
                 reply.tools_stopped = ROUNDS_USED.format(rounds=rounds)
                 return
             reply.next_round(session.clock())
