@@ -354,3 +354,13 @@ def test_a_result_is_capped_at_a_character() -> None:
     sent, cut = loop.capped("a" * 1023 + "é" + "b", 1)
     assert cut and sent.startswith("a" * 1023 + "\n\n[Cut")
     assert loop.capped("short", 1) == ("short", False)
+
+
+async def test_calls_of_an_answer_cut_before_its_finish_are_not_kept(store: Store) -> None:
+    cut = calls(("demo__time", "{}"))[:2]  # the calls came, the finish did not
+    session = session_with(Scripted(cut), store, box())
+    reply = session.send("time")
+    await events_of(reply)
+    (answer,) = [m for m in store.messages(session.conversation.id) if m.role == "assistant"]
+    assert answer.tool_calls == () and session.tools.calls == []
+    assert not session.tool_turn_open

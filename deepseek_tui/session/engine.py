@@ -806,7 +806,9 @@ class Session:
             cost=reply.cost,
             error=str(reply.error) if reply.error else None,
             reasoning_seconds=reply.reasoning_seconds,
-            tool_calls=reply.tool_calls or None,
+            # Calls only of an answer that ended to make them: one cut or stopped
+            # before its finish asked for nothing that must be answered.
+            tool_calls=reply.tool_calls if reply.finish_reason == FinishReason.TOOL_CALLS else None,
         )
         message, cancelled = await record.finish(reply, final)
         if message is not None:
