@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from deepseek_tui.api import DeepSeekClient
 from deepseek_tui.api.events import (
     ContentDelta,
     Finished,
@@ -23,6 +25,7 @@ from deepseek_tui.api.events import (
     ToolCalls,
     Usage,
 )
+from deepseek_tui.emulator import Emulator
 from deepseek_tui.session import (
     RoundStarted,
     Session,
@@ -364,3 +367,77 @@ async def test_calls_of_an_answer_cut_before_its_finish_are_not_kept(store: Stor
     (answer,) = [m for m in store.messages(session.conversation.id) if m.role == "assistant"]
     assert answer.tool_calls == () and session.tools.calls == []
     assert not session.tool_turn_open
+
+
+# --- over loopback: the emulator answers with tool calls (branch wire) ------------------
+
+
+def _wire() -> None:
+    pytest.importorskip("deepseek_tui.emulator.tools")  # until branch wire is merged
+
+
+def chat_bodies(emulator: Emulator) -> list[dict]:
+    return [r.body for r in emulator.requests if r.path.endswith("chat/completions")]
+
+
+async def test_over_loopback_a_thinking_turn_calls_and_replays_byte_identically(
+    client: DeepSeekClient, emulator: Emulator, store: Store
+) -> None:
+    _wire()
+    session = Session(client, store, model="deepseek-v4-flash", thinking=True)
+    session.tools = box()  # type: ignore[assignment]
+    reply = session.send('call tool demo__time {"zone": "UTC"}')
+    await events_of(reply)
+    assert reply.error is None, reply.error
+    assert reply.content == "The `demo__time` tool says: ran demo__time"
+    first, second = chat_bodies(emulator)
+    assert first["tools"] == second["tools"] == list(session.tools.specs())
+    asked, result = second["messages"][1:]
+    assert asked["tool_calls"][0]["function"] == {
+        "name": "demo__time",
+        "arguments": '{"zone": "UTC"}',
+    }
+    assert asked["reasoning_content"]  # passed back: V4 thinking with tools
+    assert result == {
+        "role": "tool",
+        "tool_call_id": asked["tool_calls"][0]["id"],
+        "content": "ran demo__time",
+    }
+    # The next question replays the history as the same bytes (the prefix cache).
+    await events_of(session.send("thanks"))
+    third = chat_bodies(emulator)[-1]["messages"]
+    assert json.dumps(third[:3]) == json.dumps(second["messages"][:3])
+    # Reopened from the store, it is sent the same again.
+    again = Session(client, store, model="deepseek-v4-flash", thinking=True)
+    again.open(session.conversation.id)
+    assert json.dumps(again.request().messages[:5]) == json.dumps(third[:5])
+
+
+async def test_over_loopback_unknown_tools_and_bad_json_go_back_as_tool_errors(
+    client: DeepSeekClient, emulator: Emulator
+) -> None:
+    _wire()
+    session = Session(client, None, model="deepseek-chat")
+    session.tools = box()  # type: ignore[assignment]
+    seen = await events_of(
+        session.send('call tool demo__nope {} call tool demo__time {"zone": "UT')
+    )
+    done = [e.message for e in seen if isinstance(e, ToolCallDone)]
+    assert [m.tool.status for m in done] == ["failed", "failed"]
+    assert done[0].content.startswith("Error: there is no tool named")
+    assert done[1].content.startswith("Error: the arguments are not valid JSON")
+    assert session.tools.calls == [] and session.messages[-1].content.startswith("The tools say")
+
+
+async def test_over_loopback_the_round_limit_stops_a_model_that_keeps_calling(
+    client: DeepSeekClient, emulator: Emulator
+) -> None:
+    _wire()
+    tools = box()
+    tools.rounds = 3
+    session = Session(client, None, model="deepseek-chat")
+    session.tools = tools  # type: ignore[assignment]
+    reply = session.send("keep calling tool demo__time")
+    await events_of(reply)
+    assert reply.tools_stopped == loop.ROUNDS_USED.format(rounds=3)
+    assert len(chat_bodies(emulator)) == 3 and len(tools.calls) == 3
