@@ -33,7 +33,7 @@ HANG = ("call tool plain__hang",)
 @pytest.fixture
 def config_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "config"
-    folder.mkdir()
+    folder.mkdir(mode=0o700)  # as the app makes it (else it says it made it private)
     (folder / "config.toml").write_text(
         "[mcp_servers.plain]\n"
         f"command = {str(sys.executable)!r}\n"
