@@ -613,12 +613,7 @@ class Session:
         """A request of `messages` with this conversation's model and parameters."""
         more: dict[str, object] = {}
         tools = self.offered_tools(say=False)
-        # (`ChatRequest.tools` comes with branch wire: until it is merged, not sent.)
-        if (
-            tools is not None
-            and (specs := tuple(tools.specs()))
-            and "tools" in ChatRequest.__dataclass_fields__
-        ):
+        if tools is not None and (specs := tuple(tools.specs())):
             more["tools"] = specs
         return ChatRequest.with_parameters(
             self.model,
