@@ -17,7 +17,7 @@ import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from deepseek_tui.api.events import FinishReason, ToolCall
 from deepseek_tui.messages import Message, MessageDraft, ToolRun
@@ -56,15 +56,6 @@ DEFAULT_OUTPUT_LIMIT_KB = 64
 
 Decision = str  # "allow" | "always" | "deny" | "stop"
 Approve = Callable[[Any, ToolCall], Awaitable[Decision]]
-
-
-class ToolInfoLike(Protocol):
-    """What the loop reads of a `tools.ToolInfo` (branch `mcp`)."""
-
-    server: str
-    tool: str
-    wire_name: str
-    auto_approved: bool
 
 
 # --- events ---------------------------------------------------------------------------
