@@ -256,12 +256,11 @@ class ToolTurn:
                         if decision == "always":
                             self._allow_always(call)
                         elif decision == "stop":
-                            pending.pop(0)
-                            yield self._done(call, _result(call, info, "stopped", STOPPED))
-                            for later in pending:
-                                yield self._done(later, self._not_run(later))
+                            done = self._stop_all(call, info, pending[1:])
                             pending.clear()
                             current = None
+                            for event in done:
+                                yield event
                             yield _STOP
                             return
                         elif decision != "allow":
@@ -283,6 +282,12 @@ class ToolTurn:
                     self._save(self._not_run(call))
             self.reply.finish_reason = FinishReason.STOPPED
             raise
+
+    def _stop_all(self, call: ToolCall, info: Any, rest: list[ToolCall]) -> list[ToolCallDone]:
+        """ "stop" at `call`'s approval: it and the calls after it saved as stopped, all
+        before any is yielded (a close in between would save the rest a second time)."""
+        done = [self._done(call, _result(call, info, "stopped", STOPPED))]
+        return done + [self._done(later, self._not_run(later)) for later in rest]
 
     def _not_run(self, call: ToolCall) -> MessageDraft:
         info = self.tools.find(call.name) if self.tools is not None else None
