@@ -203,7 +203,7 @@ async def test_stop_at_the_approval_ends_the_turn_with_every_call_answered(store
     assert reply.finish_reason == FinishReason.STOPPED and len(client.requests) == 1
     saved = store.messages(session.conversation.id)
     assert [m.tool.status for m in saved if m.tool] == ["stopped", "stopped"]
-    assert unanswered_calls(saved) == () and session.can_continue
+    assert unanswered_calls(saved) == () and session.tool_turn_open
 
 
 async def test_the_round_limit_stops_the_turn_and_continue_goes_on(store: Store) -> None:
@@ -216,7 +216,7 @@ async def test_the_round_limit_stops_the_turn_and_continue_goes_on(store: Store)
     assert reply.tools_stopped == loop.ROUNDS_USED.format(rounds=2)
     assert len(client.requests) == 2 and session.messages[-1].role == "tool"
     assert reply.finish_reason == FinishReason.TOOL_CALLS
-    assert session.can_continue
+    assert session.tool_turn_open and not session.can_continue  # not continued in place
     again = session.continue_answer()
     await events_of(again)
     assert again.content == "finally" and len(client.requests) == 3
@@ -268,7 +268,7 @@ async def test_a_call_killed_midway_is_answered_as_interrupted_before_the_next_q
     )
     session.open(conversation.id)
     assert unanswered_calls(session.messages) == (ToolCall("call_00_x", "demo__time", "{}"),)
-    assert session.can_continue
+    assert session.tool_turn_open
     session.client = Scripted(text("Sorry, the clock was interrupted."))  # type: ignore[assignment]
     await events_of(session.send("and now?"))
     saved = store.messages(conversation.id)

@@ -493,11 +493,10 @@ class Session:
 
     @property
     def can_continue(self) -> bool:
-        """The last answer was cut short and has text to continue from, or the turn
-        stopped among tool calls (Esc, the round limit, the app killed during a call):
-        the model is asked again with the results there are."""
-        if self.tool_turn_open:
-            return True
+        """The last answer was cut short and has text to continue from (continued in
+        place). A turn that stopped among tool calls goes on too (`tool_turn_open`:
+        `continue_answer` asks the model again, a new answer), which a front end
+        offers as its own step (the chat's is issue 21)."""
         last = self.messages[-1] if self.messages else None
         if last is None or last.role != "assistant" or not last.content:
             return False
@@ -510,10 +509,10 @@ class Session:
         """Continue the last, cut-short answer in place (DeepSeek's chat prefix
         completion, under `/beta`): the model carries on from where it stopped. The
         reply starts with the text it continues."""
-        if not self.can_continue:
-            raise ValueError("The last answer is complete: there is nothing to continue.")
         if self.tool_turn_open:
             return self._go_on_with_tools()
+        if not self.can_continue:
+            raise ValueError("The last answer is complete: there is nothing to continue.")
         if not self.supports_prefix:
             raise ValueError(errors.NO_CONTINUE)  # said before anything is sent
         last = self.messages[-1]
