@@ -28,6 +28,7 @@ PLAIN = Path(__file__).parent.parent / "mcp_servers" / "plain_server.py"
 DEEPSEEK_TUI = (sys.executable, "-m", "deepseek_tui")
 DEMO = ("--demo", "--show-tools", "what time is it?")
 HANG = ("call tool plain__hang",)
+ECHO = ('call tool plain__echo {"text": "hi"}',)
 
 
 @pytest.fixture
@@ -210,3 +211,45 @@ def test_ctrl_c_during_a_call_stops_it_and_saves_it_stopped(
     assert [m.role for m in messages] == ["user", "assistant", "tool"]
     assert messages[2].tool.status == "stopped"
     poll(lambda: group_gone(hanging.pid), "the MCP server stopped with ask")
+
+
+@pytest.mark.parametrize(("typed", "status"), [("y", "done"), ("", "denied")])
+def test_on_a_terminal_the_call_is_asked_y_n_on_stderr(
+    emulator: Emulator, config_dir: Path, typed: str, status: str
+) -> None:
+    import pty
+
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        [
+            *DEEPSEEK_TUI,
+            "--config-dir",
+            str(config_dir),
+            "ask",
+            "--base-url",
+            emulator.base_url,
+            *ECHO,
+        ],
+        stdin=slave,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        env={**os.environ, "DEEPSEEK_API_KEY": TEST_KEY},
+        start_new_session=True,
+    )
+    os.close(slave)
+    try:
+        shown = b""
+        deadline = time.monotonic() + 30
+        while b"[s]top: " not in shown:
+            assert time.monotonic() < deadline, shown
+            shown += os.read(master, 4096)
+        assert b"Run plain/echo " in shown
+        os.write(master, typed.encode() + b"\n")
+        out, _ = process.communicate(timeout=30)
+    finally:
+        if not group_gone(process.pid):
+            os.killpg(process.pid, signal.SIGKILL)
+        os.close(master)
+    assert process.returncode == 0
+    assert out.startswith(b"The `plain__echo` tool says: ")
+    assert saved(config_dir)[2].tool.status == status
