@@ -233,7 +233,7 @@ def test_a_v5_database_gets_its_cjk_messages_indexed(tmp_path: Path) -> None:
     store.close()
 
 
-def test_without_trigram_a_v5_file_stays_at_5_and_searches_by_scan(
+def test_without_trigram_a_v5_file_passes_over_the_cjk_step_and_searches_by_scan(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "conversations.db"
@@ -243,12 +243,12 @@ def test_without_trigram_a_v5_file_stays_at_5_and_searches_by_scan(
     monkeypatch.setattr(store_module, "_trigram_supported", lambda: False)
     store = Store.open(path)
     assert not store.cjk_index
-    assert store._user_version() == store_module.WITHOUT_TRIGRAM
+    assert store._user_version() == SCHEMA_VERSION  # the steps after 6 apply all the same
     assert [h.message_id for h in store.search("排序")] == [10]
     store.close()
 
 
-def test_without_trigram_a_v6_file_steps_back_and_stays_writable(
+def test_without_trigram_a_v6_file_drops_the_index_triggers_and_stays_writable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "conversations.db"
@@ -266,7 +266,7 @@ def test_without_trigram_a_v6_file_steps_back_and_stays_writable(
     db.close()
     monkeypatch.setattr(store_module, "_trigram_supported", lambda: False)
     store = Store.open(path)
-    assert store._user_version() == store_module.WITHOUT_TRIGRAM
+    assert store._user_version() == SCHEMA_VERSION and not store.cjk_index
     conversation, _ = store.start_conversation("t", MessageDraft("user", "写入仍然可以"))
     assert [h.conversation_id for h in store.search("写入")] == [conversation.id]
     store.close()

@@ -197,6 +197,21 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="at most N tokens in the answer, reasoning included (up to the model's limit)",
     )
+    offered = ask.add_mutually_exclusive_group()
+    offered.add_argument(
+        "--no-tools", action="store_true", help="offer the model no tools (MCP servers)"
+    )
+    offered.add_argument(
+        "--approve-tools",
+        action="store_true",
+        help="approve every tool call of this run (otherwise a call not auto-approved is "
+        "asked on the terminal, and denied when there is none)",
+    )
+    ask.add_argument(
+        "--show-tools",
+        action="store_true",
+        help="write each tool call and a summary of its result to stderr",
+    )
 
     history = commands.add_parser(
         "history",
