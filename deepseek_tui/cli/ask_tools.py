@@ -32,19 +32,9 @@ def tool_box(args: argparse.Namespace, settings: Settings, paths: Paths) -> Tool
     `--demo` the demo server, its tools approved); None with `--no-tools` or none."""
     if getattr(args, "no_tools", False):
         return None
-    try:
-        from deepseek_tui.tools import ToolBox
-    except ImportError:  # until branch mcp is merged
-        return None
+    from deepseek_tui.tools import ToolBox
 
-    if getattr(args, "demo", False):
-        from dataclasses import replace
-
-        from deepseek_tui.tools import demo_server_config
-
-        servers = {"demo": demo_server_config(), **settings.mcp_servers}
-        settings = replace(settings, mcp_servers=servers)
-    return ToolBox.from_settings(settings, paths)
+    return ToolBox.from_settings(settings, paths, demo=bool(getattr(args, "demo", False)))
 
 
 def name_of(info: Any, call: ToolCall) -> str:
