@@ -580,6 +580,8 @@ class Store:
             # Upgraded or written by a SQLite without trigram: the index is built
             # again, whole (the step drops what is left of it first).
             with self._write() as db:
+                for trigger in _CJK_TRIGGERS:  # some may be left (a step's, not all)
+                    db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
                 for statement in _statements(MIGRATIONS[CJK_STEP]):
                     db.execute(statement)
                 for step in sorted(_TRIGRAM_PARTS):

@@ -24,7 +24,7 @@ from textual.widgets import OptionList
 
 from deepseek_tui.emulator import Emulator, RecordedRequest
 from deepseek_tui.messages import MessageDraft
-from deepseek_tui.store import MIGRATIONS, Store
+from deepseek_tui.store import _TRIGRAM_PARTS, MIGRATIONS, Store
 from deepseek_tui.tui.widgets.composer import Composer
 from deepseek_tui.tui.widgets.markdown import MarkdownView
 from deepseek_tui.tui.widgets.messages import AssistantMessage
@@ -226,6 +226,7 @@ def database_at(path: Path, version: int) -> sqlite3.Connection:
     db = sqlite3.connect(path)
     for step in range(1, version + 1):
         db.executescript(MIGRATIONS[step])
+        db.executescript(_TRIGRAM_PARTS.get(step, ""))  # this SQLite has trigram
         db.execute(f"PRAGMA user_version = {step}")
     db.commit()
     return db
