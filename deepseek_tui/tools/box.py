@@ -444,6 +444,8 @@ class ToolBox:
                 server.fail(f"{why} during a call")
                 with contextlib.suppress(Exception):
                     server.stop.set()
+                if server.stderr is not None:  # its last words may still be in the pipe
+                    await asyncio.to_thread(server.stderr.wait_closed, 2.0)
             last = server.last_stderr
             detail = f' (its last words: "{last}")' if last else ""
             return failed(f"The tool failed: {why}{detail}.", why)
