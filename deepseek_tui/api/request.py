@@ -106,12 +106,12 @@ def build_messages(
             answered.add(call_id)
             turns.append(_Turn("tool", content, tool_call_id=call_id))
             continue
-        close_calls()
-        calls, answered = (), set()
-        if role == "system":
+        if role == "system":  # (joins the system prompt: it does not part a call from its results)
             if content.strip():
                 system_parts.append(content.strip())
             continue
+        close_calls()
+        calls, answered = (), set()
         reasoning = getattr(message, "reasoning", None)
         reasoning = reasoning if isinstance(reasoning, str) else None
         made = _tool_calls(getattr(message, "tool_calls", ())) if role == "assistant" else ()
