@@ -24,7 +24,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from deepseek_tui.terminal import sanitize
+from deepseek_tui.terminal import one_line, sanitize
 from deepseek_tui.tui.widgets import spinner
 
 if TYPE_CHECKING:
@@ -133,7 +133,7 @@ class ToolCallView(Vertical, can_focus=True):
         name = sanitize(self.tool, name=True)
         where = f"{sanitize(self.server, name=True)} › " if self.server else ""
         line = Text.assemble(("⚙ ", "bold"), (where, "dim"), (name, "bold"))
-        arguments = _one_line(self.arguments, ROW_ARGUMENTS)
+        arguments = one_line(self.arguments, ROW_ARGUMENTS)
         if arguments:
             line.append("  ")
             line.append(arguments, style="dim")
@@ -160,7 +160,7 @@ class ToolCallView(Vertical, can_focus=True):
             return " ".join(parts)
         if state == "failed":
             reason = result.reason if result is not None and result.reason else "failed"
-            return f"✗ failed: {_one_line(reason, 300)}"
+            return f"✗ failed: {one_line(reason, 300)}"
         return {
             "denied": "denied",
             "interrupted": "interrupted: the app stopped before it returned",
@@ -257,13 +257,6 @@ class ToolCallView(Vertical, can_focus=True):
     def on_click(self, event: Click) -> None:
         event.stop()
         self.action_toggle()
-
-
-def _one_line(text: str, limit: int) -> str:
-    """`text` inert on one line, at most `limit` characters ("…" when cut)."""
-    head = text[: limit * 4]  # never sanitize a megabyte to show a line of it
-    line = " ".join(sanitize(head, name=True).replace("↵", " ").split())
-    return line if len(line) <= limit and len(head) == len(text) else line[: limit - 1] + "…"
 
 
 def _json(arguments: str) -> Text:
