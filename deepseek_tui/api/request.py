@@ -203,6 +203,13 @@ class ChatRequest:
     frequency_penalty: float | None = None
     presence_penalty: float | None = None
     reasoning_effort: str | None = None
+    # The wire `tools` array (each `{"type": "function", "function": {"name",
+    # "description", "parameters"}}`), sent when not empty; `tool_choice` ("none",
+    # "auto", "required" or a named function) is never sent in thinking mode, where
+    # DeepSeek answers anything but auto with 400 "Thinking mode does not support this
+    # tool_choice" (and auto is what it does without one).
+    tools: tuple[dict[str, Any], ...] = ()
+    tool_choice: str | dict[str, Any] | None = None
 
     @classmethod
     def with_parameters(
@@ -264,6 +271,10 @@ class ChatRequest:
             body["stop"] = list(self.stop[:MAX_STOP])
         if self.reasoning_effort is not None and traits.effort and thinks:
             body["reasoning_effort"] = self.reasoning_effort
+        if self.tools:
+            body["tools"] = list(self.tools)
+            if self.tool_choice is not None and not thinks:
+                body["tool_choice"] = self.tool_choice
         body.update(self.extra)
         if thinks:
             for key in (

@@ -35,6 +35,7 @@ from deepseek_tui.api.events import (
     ReasoningDelta,
     Reply,
     StreamEvent,
+    ToolCalls,
     Waiting,
 )
 from deepseek_tui.api.request import ChatRequest
@@ -127,6 +128,8 @@ class SegmindClient(HttpClient):
             yield ContentDelta(reply.content)
         if reply.usage is not None:
             yield reply.usage
+        if reply.tool_calls:  # (never asked for: Segmind is sent no tools)
+            yield ToolCalls(reply.tool_calls)
         yield Finished(reply.finish_reason)
 
     async def complete(self, request: ChatRequest) -> Reply:
