@@ -101,7 +101,7 @@ class ToolCallView(Vertical, can_focus=True):
         arguments: str,
         *,
         server: str | None = None,
-        state: State = "asked",
+        state: State | str = "asked",
         result: CallResult | None = None,
         started: float | None = None,
     ) -> None:
@@ -116,7 +116,7 @@ class ToolCallView(Vertical, can_focus=True):
         self._ticks = 0
         self._timer: Timer | None = None
         self._decision: asyncio.Future[Decision] | None = None
-        self.set_reactive(ToolCallView.state, state)
+        self.set_reactive(ToolCallView.state, state)  # type: ignore[arg-type]
 
     def compose(self) -> ComposeResult:
         yield Static(self.row(), classes="tool-row", markup=False)
@@ -187,6 +187,11 @@ class ToolCallView(Vertical, can_focus=True):
 
     # --- what changes it -----------------------------------------------------------------
 
+    def refresh_row(self) -> None:
+        """Show the row again (the server and tool's names became known)."""
+        if self.is_mounted:
+            self.query_one(".tool-row", Static).update(self.row())
+
     def watch_state(self) -> None:
         if self.state == "running" and self._timer is None:
             self.started = self.started if self.started is not None else spinner.clock()
@@ -202,10 +207,10 @@ class ToolCallView(Vertical, can_focus=True):
         if opened:
             self.query_one(".tool-details", Static).update(self.details())
 
-    def finish(self, state: State, result: CallResult | None) -> None:
+    def finish(self, state: State | str, result: CallResult | None) -> None:
         """The call ended (or was denied, interrupted, stopped)."""
         self.result = result
-        self.state = state
+        self.state = state  # type: ignore[assignment]  # a saved status: STATES
         if self.opened:
             self.query_one(".tool-details", Static).update(self.details())
 
