@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     from textual.timer import Timer
 
 State = Literal["asked", "waiting", "running", "done", "failed", "denied", "interrupted", "stopped"]
-Decision = Literal["allow", "always", "deny", "stop"]
+# "all": allow this call and the rest of its round (Y).
+Decision = Literal["allow", "all", "always", "deny", "stop"]
 
 APPROVAL_KEYS = "y allow · a always (this tool) · n deny · esc stop"
 # What a closed row shows of the arguments, and what an open one shows of a result:

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from textual.widgets import Static
+
 from deepseek_tui.api.events import ToolCall, ToolCalls
 from deepseek_tui.tools.events import ToolCallDone, ToolCallRunning, ToolCallWaiting
 from deepseek_tui.tui.widgets.tool_call import CallResult, ToolCallView
@@ -57,6 +59,33 @@ def rows_for(calls: Sequence[ToolCall], runs: dict[str, Any]) -> list[ToolCallVi
     return rows
 
 
+class ToolResultEntry(Static):
+    """A saved tool result in the history: not drawn (its call's row shows it), kept
+    so the view's widgets stay one per history entry."""
+
+    def __init__(self) -> None:
+        super().__init__("", classes="tool-result")
+        self.display = False
+
+
+def saved_parts(history: Sequence[Any], entry: Any) -> tuple[list[ToolCallView], bool]:
+    """For a saved answer: its calls' rows (each result from the tool messages after
+    it) and whether it goes on from a tool result (a later round of a turn)."""
+    index = next((i for i, message in enumerate(history) if message is entry), None)
+    if index is None:
+        return [], False
+    continues = index > 0 and history[index - 1].role == "tool"
+    calls = getattr(entry, "tool_calls", ()) or ()
+    if not calls:
+        return [], continues
+    runs: dict[str, Any] = {}
+    for message in history[index + 1 :]:
+        if message.role != "tool":
+            break
+        runs[message.tool_call_id] = message.tool
+    return rows_for(calls, runs), continues
+
+
 class CallRows:
     """The rows of a streaming answer. `mount(widget)` puts a row in the answer where
     its text goes on (before the waiting line)."""
@@ -64,6 +93,23 @@ class CallRows:
     def __init__(self, mount: Callable[[Widget], Any]) -> None:
         self._mount = mount
         self.rows: dict[str, ToolCallView] = {}
+        self._rounds: list[list[str]] = []  # the call ids of each `ToolCalls`
+        self._allowed: set[str] = set()  # Y: the rest of a round runs without asking
+
+    async def approve(self, call: ToolCall) -> str:
+        """The user's decision on `call` ("allow", "always", "deny", "stop"), asked on
+        its row; Y allows it and the rest of its round."""
+        row = self.rows.get(call.id)
+        if row is None:
+            return "deny"  # never shown: never run
+        if call.id in self._allowed:
+            return "allow"
+        decision = await row.decision()
+        if decision == "all":
+            ids = next((ids for ids in self._rounds if call.id in ids), [call.id])
+            self._allowed.update(ids[ids.index(call.id) :])
+            return "allow"
+        return decision
 
     def row(self, call_id: str) -> ToolCallView | None:
         return self.rows.get(call_id)
@@ -80,6 +126,7 @@ class CallRows:
     async def show(self, event: object) -> bool:
         """Show a tool event; False when `event` is not one."""
         if isinstance(event, ToolCalls):
+            self._rounds.append([call.id for call in event.calls])
             for call in event.calls:
                 await self._add(call)
             return True
