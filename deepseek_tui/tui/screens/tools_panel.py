@@ -6,8 +6,7 @@ change does is the `ToolsControl`'s job, which says in one sentence what it did.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -16,53 +15,17 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from deepseek_tui.terminal import one_line, sanitize
+from deepseek_tui.tui.tool_servers import ServerRow, ToolRow
 from deepseek_tui.tui.widgets.dialogs import Dialog
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
     from textual.app import ComposeResult
+
+    from deepseek_tui.tui.tool_servers import ToolsControl
 
 HINT = "space on/off · a ask/always · r restart · ctrl+r reload · esc close"
 NAME_WIDTH = 20  # cells a tool's name takes, so the approvals line up
 DESCRIPTION = 120  # characters of a description shown (it is one line, cut with …)
-
-
-@dataclass(frozen=True, slots=True)
-class ToolRow:
-    """One tool as the panel shows it."""
-
-    wire_name: str  # what the model calls it: the row's id
-    name: str  # its name on its server
-    description: str = ""
-    on: bool = True  # offered to the model in this conversation
-    always: bool = False  # runs without asking
-
-
-@dataclass(frozen=True, slots=True)
-class ServerRow:
-    """One server as the panel shows it."""
-
-    name: str
-    state: str  # "connecting" | "connected" | "failed" | "off"
-    tools: tuple[ToolRow, ...] = ()
-    reason: str = ""  # why it failed
-    last_stderr: str = ""  # the server's last line on stderr
-
-
-class ToolsControl(Protocol):
-    """What the panel reads and changes: the chat's tools (the servers and this
-    conversation's choices). Each change returns the sentence to show."""
-
-    def rows(self) -> Sequence[ServerRow]: ...
-
-    def set_on(self, wire_name: str, on: bool) -> str: ...
-
-    def set_always(self, wire_name: str, always: bool) -> str: ...
-
-    async def restart(self, server: str) -> str: ...
-
-    async def reload(self) -> str: ...
 
 
 def server_line(server: ServerRow) -> Content:
