@@ -159,10 +159,12 @@ async def test_stopped_again_while_the_answer_is_saved_the_answer_is_still_kept(
     saving, release = threading.Event(), threading.Event()
     write_final = AnswerSaver._write_final
 
-    def held_final(saver: AnswerSaver, message_id: int, final: MessageUpdate) -> object:
+    def held_final(
+        saver: AnswerSaver, message_id: int, final: MessageUpdate, deltas: int
+    ) -> object:
         saving.set()
         release.wait(30)
-        return write_final(saver, message_id, final)
+        return write_final(saver, message_id, final, deltas)
 
     monkeypatch.setattr(AnswerSaver, "_write_final", held_final)
     emulator.faults = Faults(token_delay=0.01)

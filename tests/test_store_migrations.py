@@ -143,17 +143,24 @@ def test_migration_scripts_split_into_whole_statements(tmp_path: Path) -> None:
     check = sqlite3.connect(path)
     triggers = dict(check.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"))
     check.close()
-    fts = ["messages_fts_delete", "messages_fts_insert", "messages_fts_update"]
+    fts = [
+        "messages_fts_delete",
+        "messages_fts_insert",
+        "messages_fts_unindex",
+        "messages_fts_update",
+    ]
     assert [name for name in sorted(triggers) if name.startswith("messages_fts")] == fts
     assert all(sql.endswith("END") for sql in triggers.values())
-    assert triggers["messages_fts_update"].count(";") == 2
+    assert triggers["messages_cjk_update"].count(";") == 1
 
 
-@pytest.mark.parametrize("version", [2, 6])
-def test_each_trigger_script_splits_into_whole_statements(version: int) -> None:
-    statements = store_module._statements(MIGRATIONS[version])
+@pytest.mark.parametrize(("version", "count"), [(2, 3), (6, 3), (7, 4), (-7, 4)])
+def test_each_trigger_script_splits_into_whole_statements(version: int, count: int) -> None:
+    # -7: migration 7's part for the CJK index (`_TRIGRAM_PARTS`)
+    script = store_module._TRIGRAM_PARTS[-version] if version < 0 else MIGRATIONS[version]
+    statements = store_module._statements(script)
     triggers = [s for s in statements if s.startswith("CREATE TRIGGER")]
-    assert len(triggers) == 3 and all(s.endswith("END;") for s in triggers)
+    assert len(triggers) == count and all(s.endswith("END;") for s in triggers)
     assert all(sqlite3.complete_statement(s) for s in statements)
 
 
@@ -228,7 +235,7 @@ def test_a_v5_database_gets_its_cjk_messages_indexed(tmp_path: Path) -> None:
     store.close()
 
 
-def test_without_trigram_a_v5_file_stays_at_5_and_searches_by_scan(
+def test_without_trigram_a_v5_file_passes_over_the_cjk_step_and_searches_by_scan(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "conversations.db"
@@ -238,12 +245,12 @@ def test_without_trigram_a_v5_file_stays_at_5_and_searches_by_scan(
     monkeypatch.setattr(store_module, "_trigram_supported", lambda: False)
     store = Store.open(path)
     assert not store.cjk_index
-    assert store._user_version() == store_module.WITHOUT_TRIGRAM
+    assert store._user_version() == SCHEMA_VERSION  # the steps after 6 apply all the same
     assert [h.message_id for h in store.search("排序")] == [10]
     store.close()
 
 
-def test_without_trigram_a_v6_file_steps_back_and_stays_writable(
+def test_without_trigram_a_v6_file_drops_the_index_triggers_and_stays_writable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "conversations.db"
@@ -261,7 +268,7 @@ def test_without_trigram_a_v6_file_steps_back_and_stays_writable(
     db.close()
     monkeypatch.setattr(store_module, "_trigram_supported", lambda: False)
     store = Store.open(path)
-    assert store._user_version() == store_module.WITHOUT_TRIGRAM
+    assert store._user_version() == SCHEMA_VERSION and not store.cjk_index
     conversation, _ = store.start_conversation("t", MessageDraft("user", "写入仍然可以"))
     assert [h.conversation_id for h in store.search("写入")] == [conversation.id]
     store.close()
@@ -292,4 +299,83 @@ def test_a_read_only_v5_file_opens_and_searches_without_the_index(tmp_path: Path
     store = Store.open(path, read_only=True)
     assert not store.cjk_index
     assert [h.message_id for h in store.search("排序")] == [10]
+    store.close()
+
+
+# --- reasoning indexed up to REASONING_INDEXED (schema 7) ----------------------------------
+
+
+def long_reasoning(head: str, tail: str) -> str:
+    """A reasoning whose `tail` word lies past what the indexes take of it."""
+    filler = "step " * (store_module.REASONING_INDEXED // 5)
+    return f"{head} {filler}{tail}"
+
+
+def test_a_v6_database_keeps_search_and_its_long_reasoning_is_indexed_cut(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "conversations.db"
+    db = database_at(path, 6)
+    fill_v1(db)
+    fill_cjk(db)
+    db.execute(
+        "INSERT INTO messages (id, conversation_id, role, content, reasoning, created_at,"
+        " updated_at) VALUES (12, 'zh', 'assistant', '长的思考之后', ?, '2026-01-03T09:00:02.000Z',"
+        " '2026-01-03T09:00:02.000Z')",
+        (long_reasoning("开头的思路 firstthought", "结尾的思路 lastthought"),),
+    )
+    db.commit()
+    db.close()
+
+    store = Store.open(path)
+    assert store._user_version() == SCHEMA_VERSION == 8
+    # Search works as before, the CJK index too…
+    assert [h.message_id for h in store.search("photosynthesis")] == [1]
+    assert [h.message_id for h in store.search("chlorophyll", include_reasoning=True)] == [2]
+    assert [h.message_id for h in store.search("排序")] == [10]
+    assert [h.message_id for h in store.search("分治", include_reasoning=True)] == [11]
+    # …and the long reasoning is in both indexes up to its cut only.
+    assert [h.message_id for h in store.search("firstthought", include_reasoning=True)] == [12]
+    assert [h.message_id for h in store.search("开头的思路", include_reasoning=True)] == [12]
+    assert store.search("lastthought", include_reasoning=True) == []
+    assert store.search("结尾的思路", include_reasoning=True) == []
+    # The triggers take out what the step put in: a delete leaves nothing behind.
+    store.update_message(12, MessageUpdate(content="改写了"))
+    assert [h.message_id for h in store.search("改写")] == [12]
+    store.delete_conversation("zh")
+    assert store.search("firstthought", include_reasoning=True) == []
+    assert store.search("开头的思路", include_reasoning=True) == []
+
+    def rows(table: str) -> int:
+        return store._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+    assert rows("messages_fts_docsize") == rows("messages") and rows("messages_cjk_docsize") == 0
+    store._db.execute("INSERT INTO messages_cjk (messages_cjk, rank) VALUES ('integrity-check', 0)")
+    store.close()
+
+
+def test_steps_6_and_7_run_again_after_a_step_back_leave_the_indexes_right(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "conversations.db"
+    store = Store.open(path)
+    conversation = store.create_conversation("t")
+    message = store.add_message(
+        conversation.id,
+        MessageDraft("assistant", "答案", reasoning=long_reasoning("起初 early", "最后 late")),
+    )
+    store.close()
+    with monkeypatch.context() as patch:
+        patch.setattr(store_module, "_trigram_supported", lambda: False)
+        Store.open(path).close()  # back to 5: the CJK triggers dropped
+    store = Store.open(path)  # 6 builds the CJK index whole again, 7 cuts it once more
+    assert store._user_version() == SCHEMA_VERSION
+    assert [h.message_id for h in store.search("early", include_reasoning=True)] == [message.id]
+    assert [h.message_id for h in store.search("起初", include_reasoning=True)] == [message.id]
+    assert store.search("late", include_reasoning=True) == []
+    assert store.search("最后", include_reasoning=True) == []
+    store.delete_conversation(conversation.id)
+    for table in ("messages_fts", "messages_cjk"):
+        assert store._db.execute(f"SELECT count(*) FROM {table}_docsize").fetchone()[0] == 0
+    assert store.search("early", include_reasoning=True) == []
     store.close()

@@ -330,7 +330,9 @@ class ChunkDecoder:
     `reasoning_content` or `reasoning` (tested with `is not None`, one of the two
     keys is null); usage may ride on the finish chunk or on an extra `choices: []`
     chunk, and the last non-null one wins; a payload that is not JSON is skipped and
-    counted; `{"error": …}` raises `StreamErrorEvent`.
+    counted; `{"error": …}` raises `StreamErrorEvent`; `tool_calls` deltas are merged
+    (`ToolCallMerger`) and come out as one `ToolCalls` before `Finished` when the
+    answer ends with `finish_reason: "tool_calls"`.
 
     Chunks of one answer differ only in their text, so once a chunk has been parsed
     the next ones that have the same JSON around their text (`_Shape`) are decoded

@@ -175,6 +175,7 @@ class DeepSeekClient(HttpClient):
             write_timeout=write_timeout,
         )
         self.api_key = api_key
+        self.supports_tools = True
         self.provider = provider  # the profile's name: a 401 says how to set its key
         # DeepSeek's answers do not say what is left; `balance()` asks.
         self.remaining_credits: str | None = None

@@ -9,6 +9,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from deepseek_tui.messages import MessageDraft, MessageUpdate
@@ -21,10 +22,45 @@ if TYPE_CHECKING:
     from deepseek_tui.session.reply import Reply
 
 
-def update(store: Store, message_id: int, change: MessageUpdate) -> Message | None:
-    """Save `change`; the message as saved (None when its row is gone meanwhile)."""
+def update(
+    store: Store, message_id: int, change: MessageUpdate, *, reasoning: str | None = None
+) -> Message | None:
+    """Save `change`; the message as saved (None when its row is gone meanwhile). The
+    reasoning it has is the one `change` wrote, or `reasoning` (what the row holds
+    already), not read back: that would be a second copy of it (200 MB)."""
     store.update_message(message_id, change)
-    return store.get_message(message_id)
+    known = change.reasoning if change.reasoning is not None else reasoning
+    if known is None:
+        return store.get_message(message_id)
+    saved = store.get_message(message_id, reasoning=False)
+    return None if saved is None else replace(saved, reasoning=known)
+
+
+@dataclass
+class Written:
+    """What the answer's row holds already: the length of its content (an answer
+    only grows while it streams) and `Reply.reasoning_deltas` of its reasoning."""
+
+    content: int = -1
+    reasoning: int = -1
+
+    def wrote(self, change: MessageUpdate, deltas: int) -> None:
+        if change.content is not None:
+            self.content = len(change.content)
+        if change.reasoning is not None:
+            self.reasoning = deltas
+
+    def left_out(self, final: MessageUpdate, deltas: int) -> MessageUpdate:
+        """The final save without what the row holds already. Writing 200 MB of
+        reasoning again was what the final save of a huge one cost most; and with the
+        content too, the search indexes' triggers fire and SQLite copies the reasoning
+        for each mention of it there (~1.3 GB for 200 MB), for no change."""
+        same_content = final.content is not None and len(final.content) == self.content
+        return replace(
+            final,
+            content=None if same_content else final.content,
+            reasoning=None if deltas == self.reasoning else final.reasoning,
+        )
 
 
 class AnswerRecord:
@@ -50,7 +86,11 @@ class AnswerRecord:
         # Where the answer goes when its conversation was deleted elsewhere and the
         # session saved it again (conversation, parent); None when it was not.
         self._moved = moved
-        self._reasoning_saved = -1  # `Reply.reasoning_deltas` at the last save
+        # `Reply.reasoning_deltas` at the last save that sent the reasoning (to the
+        # saver, or written at once), and what the row holds without a saver (the
+        # saver keeps its own, in its thread).
+        self._reasoning_sent = -1
+        self._written = Written()
         # A thread and a connection of its own for a store file; a store in memory
         # has no file to open again, and saves on the loop.
         path = self._store.path if self._store is not None else None
@@ -70,7 +110,10 @@ class AnswerRecord:
                 self.row = self._store.add_message(
                     self._conversation_id, draft(reply), parent_id=self._parent
                 )
-                self._reasoning_saved = reply.reasoning_deltas
+                self._reasoning_sent = reply.reasoning_deltas
+                written = self._saver.written if self._saver is not None else self._written
+                written.content = len(self.row.content)
+                written.reasoning = reply.reasoning_deltas
                 return
             except (StoreError, OSError) as error:
                 moved = self._moved() if attempt == 0 else None
@@ -94,15 +137,17 @@ class AnswerRecord:
         # The reasoning only when it grew: once the answer streams, each save would
         # otherwise copy and write all of it again (200 MB of it, every save).
         reasoning = None
-        if reply.reasoning_deltas != self._reasoning_saved:
-            self._reasoning_saved = reply.reasoning_deltas
+        deltas = reply.reasoning_deltas
+        if deltas != self._reasoning_sent:
+            self._reasoning_sent = deltas
             reasoning = reply.reasoning or None
         change = MessageUpdate(content=reply.content, reasoning=reasoning)
         if saver is not None:
-            saver.save(self.row.id, change)
+            saver.save(self.row.id, change, deltas)
             return True
         try:
             self._store.update_message(self.row.id, change)
+            self._written.wrote(change, deltas)
         except (StoreError, OSError) as error:
             self._failed(error)
         return True
@@ -126,9 +171,11 @@ class AnswerRecord:
                 self.create(reply)
             if self.row is None:
                 return None, False
+            deltas = reply.reasoning_deltas
             if self._saver is None:
-                return update(self._store, self.row.id, final), False
-            return await self._saver.finish(self.row.id, final)
+                change = self._written.left_out(final, deltas)
+                return update(self._store, self.row.id, change, reasoning=final.reasoning), False
+            return await self._saver.finish(self.row.id, final, deltas)
         except (StoreError, OSError) as error:
             self._failed(error)
             return None, False
@@ -164,6 +211,9 @@ class AnswerSaver:
         self._rest_until = 0.0  # time.monotonic() before which no save starts
         self._reported: BaseException | None = None
         self._final = False
+        # What the row holds (in the thread, once a write succeeded; set by
+        # `AnswerRecord.create` before any save).
+        self.written = Written()
 
     def ready(self) -> bool:
         """The last save is done and has rested."""
@@ -182,15 +232,19 @@ class AnswerSaver:
         self._reported = error
         return error
 
-    def save(self, message_id: int, change: MessageUpdate) -> None:
-        self._last = self._executor.submit(self._write, message_id, change)
+    def save(self, message_id: int, change: MessageUpdate, deltas: int) -> None:
+        """Write `change` (`deltas`: `Reply.reasoning_deltas` when it was made)."""
+        self._last = self._executor.submit(self._write, message_id, change, deltas)
 
-    async def finish(self, message_id: int, final: MessageUpdate) -> tuple[Message | None, bool]:
+    async def finish(
+        self, message_id: int, final: MessageUpdate, deltas: int
+    ) -> tuple[Message | None, bool]:
         """The final save, after any still under way: the saved message, and whether
         the task was cancelled meanwhile (Esc again, the app quitting). Cancelled, it
         waits for the save all the same; the caller raises once it kept the message."""
         self._final = True
-        done = asyncio.wrap_future(self._executor.submit(self._write_final, message_id, final))
+        write = self._executor.submit(self._write_final, message_id, final, deltas)
+        done = asyncio.wrap_future(write)
         cancelled = False
         while True:
             try:
@@ -211,16 +265,19 @@ class AnswerSaver:
             self._store = Store.open(self._path)
         return self._store
 
-    def _write(self, message_id: int, change: MessageUpdate) -> None:
+    def _write(self, message_id: int, change: MessageUpdate, deltas: int) -> None:
         started = time.monotonic()
         try:
             self._open().update_message(message_id, change)
+            self.written.wrote(change, deltas)
         finally:
             ended = time.monotonic()
             self._rest_until = ended + (ended - started)
 
-    def _write_final(self, message_id: int, final: MessageUpdate) -> Message | None:
-        return update(self._open(), message_id, final)
+    def _write_final(self, message_id: int, final: MessageUpdate, deltas: int) -> Message | None:
+        # In the thread: the saves before it are done, `written` is theirs.
+        change = self.written.left_out(final, deltas)
+        return update(self._open(), message_id, change, reasoning=final.reasoning)
 
     def _close(self) -> None:
         if self._store is not None:
