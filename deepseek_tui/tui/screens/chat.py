@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     from deepseek_tui.tui.screens.chat_sidebar import SidebarRouting
     from deepseek_tui.tui.widgets.messages import AssistantMessage
     from deepseek_tui.tui.widgets.sidebar import Sidebar
-    from deepseek_tui.tui.widgets.tool_call import Decision
+    from deepseek_tui.tui.widgets.tool_call import Decision, ToolCallView
 
 
 def _attach_picker() -> AttachPicker:
@@ -323,6 +323,13 @@ class ChatScreen(Screen[None]):
 
     def action_decide(self, decision: Decision) -> None:
         self.conversation.decide(decision)
+
+    def on_tool_call_view_waiting(self, event: ToolCallView.Waiting) -> None:
+        """While a call waits, its keys are the screen's, not the composer's."""
+        self.composer.lent = (
+            frozenset(key for key, *_ in TOOL_KEYS) if event.waiting else frozenset()
+        )
+        self.refresh_bindings()
 
     def action_tools(self) -> None:
         from deepseek_tui.tui.screens.tools_panel import ToolsPanel

@@ -344,7 +344,8 @@ class AssistantMessage(Vertical):
             currency=reply.currency,
         )
         if reply.tools_stopped:  # the turn used its rounds of tool calls
-            self.status = f"{reply.tools_stopped} · ^f goes on"
+            rounds = "1 round" if reply.rounds == 1 else f"{reply.rounds} rounds"
+            self.status = f"stopped after {rounds} of tool calls (tool_rounds) · ^f goes on"
         self.post_message(self.Finished(self, reply, stopped=False))
 
     # --- tool calls ------------------------------------------------------------------

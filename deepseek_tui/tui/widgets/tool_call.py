@@ -70,6 +70,19 @@ class ToolCallView(Vertical, can_focus=True):
         def control(self) -> ToolCallView:
             return self.view
 
+    class Waiting(Message):
+        """The call starts (`waiting`) or stops waiting for the user's decision: the
+        screen lends the decision keys, or takes them back."""
+
+        def __init__(self, view: ToolCallView, waiting: bool) -> None:
+            super().__init__()
+            self.view = view
+            self.waiting = waiting
+
+        @property
+        def control(self) -> ToolCallView:
+            return self.view
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "toggle", "Open/close", show=False),
         Binding("s", "show_all", "Show all", show=False),
@@ -217,10 +230,12 @@ class ToolCallView(Vertical, can_focus=True):
 
     def _turn(self) -> None:
         self._ticks += 1
-        self.query_one(".tool-state", Static).update(self.state_line())
+        self._show_state()
 
     def _show_state(self) -> None:
-        line = self.query_one(".tool-state", Static)
+        line = next(self.query(".tool-state").results(Static), None)
+        if line is None:  # being removed (the conversation shown again meanwhile)
+            return
         line.update(self.state_line())
         line.set_class(self.state == "waiting", "-waiting")
         line.set_class(self.state == "failed", "-failed")
@@ -231,10 +246,12 @@ class ToolCallView(Vertical, can_focus=True):
         """Wait for the user: the row says the keys until `decide` is called."""
         self._decision = asyncio.get_running_loop().create_future()
         self.state = "waiting"
+        self.post_message(self.Waiting(self, True))
         try:
             return await self._decision
         finally:
             self._decision = None
+            self.post_message(self.Waiting(self, False))
 
     @property
     def waiting(self) -> bool:
