@@ -8,11 +8,94 @@ The store writes and reads them field by field (`store._columns`, `store._messag
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+import json
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Self
 
-from deepseek_tui.api.events import FinishReason, Usage
+from deepseek_tui.api.events import FinishReason, ToolCall, Usage
 from deepseek_tui.attachments import Attachment
+
+# How a tool call ended (`ToolRun.status`).
+TOOL_STATUSES = ("done", "failed", "denied", "interrupted", "stopped")
+
+
+@dataclass(frozen=True, slots=True)
+class ToolRun:
+    """What came of one tool call, saved with its `tool` message. The message's `content` is
+    what the model was sent (maybe cut); `output` the whole result."""
+
+    server: str | None  # None: the model named a tool no server has
+    tool: str  # the tool's own name on its server (or the wire name if unknown)
+    status: str  # "done" | "failed" | "denied" | "interrupted" | "stopped"
+    output: str = ""
+    seconds: float | None = None
+    cut: bool = False  # the model was sent less than `output`
+    arguments: str = ""  # as the model wrote them
+
+    def to_json(self) -> str:
+        """The run as one JSON object (its column, exports): key order fixed."""
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_dict(cls, data: object) -> ToolRun | None:
+        """A run from its JSON object; None when it is not one (a damaged row or file)."""
+        if not isinstance(data, dict):
+            return None
+        server, tool, status = data.get("server"), data.get("tool"), data.get("status")
+        seconds = data.get("seconds")
+        if not (server is None or isinstance(server, str)) or not isinstance(tool, str):
+            return None
+        if not isinstance(status, str):
+            return None
+        if isinstance(seconds, bool) or not (seconds is None or isinstance(seconds, int | float)):
+            seconds = None
+        output, arguments = data.get("output", ""), data.get("arguments", "")
+        return cls(
+            server,
+            tool,
+            status,
+            output=output if isinstance(output, str) else "",
+            seconds=seconds,
+            cut=data.get("cut") is True,
+            arguments=arguments if isinstance(arguments, str) else "",
+        )
+
+    @classmethod
+    def from_json(cls, text: str | None) -> ToolRun | None:
+        if not text:
+            return None
+        try:
+            return cls.from_dict(json.loads(text))
+        except ValueError:
+            return None
+
+
+def tool_calls_json(calls: tuple[ToolCall, ...]) -> str:
+    """Calls as their column holds them: the JSON text of `[call.to_wire(), …]`."""
+    return json.dumps([call.to_wire() for call in calls], ensure_ascii=False)
+
+
+def tool_calls_from_wire(data: object) -> tuple[ToolCall, ...]:
+    """Calls from `[call.to_wire(), …]` (a column, an export); what is not a call is left out."""
+    calls: list[ToolCall] = []
+    for item in data if isinstance(data, list) else ():
+        function = item.get("function") if isinstance(item, dict) else None
+        if not isinstance(function, dict):
+            continue
+        call_id, name = item.get("id"), function.get("name")
+        arguments = function.get("arguments", "")
+        if isinstance(call_id, str) and isinstance(name, str):
+            calls.append(ToolCall(call_id, name, arguments if isinstance(arguments, str) else ""))
+    return tuple(calls)
+
+
+def tool_calls_from_json(text: str | None) -> tuple[ToolCall, ...]:
+    if not text:
+        return ()
+    try:
+        return tool_calls_from_wire(json.loads(text))
+    except ValueError:
+        return ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +116,11 @@ class MessageFields:
     reasoning_seconds: float | None = None
     # Only questions carry files: the text as sent, apart from what was typed.
     attachments: tuple[Attachment, ...] = ()
+    # An answer that ended to call tools (`finish_reason` tool_calls): the calls.
+    tool_calls: tuple[ToolCall, ...] = ()
+    # A `tool` message: the call it answers, and what came of it.
+    tool_call_id: str | None = None
+    tool: ToolRun | None = None
 
     def updated(self, update: MessageUpdate) -> Self:
         """This message with what `update` sets (its None fields leave a field alone)."""
@@ -76,6 +164,7 @@ class MessageUpdate:
     cost: float | None = None
     error: str | None = None
     reasoning_seconds: float | None = None
+    tool_calls: tuple[ToolCall, ...] | None = None
 
     @classmethod
     def from_message(cls, message: MessageFields) -> MessageUpdate:

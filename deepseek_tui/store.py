@@ -21,10 +21,18 @@ from urllib.parse import quote
 
 from deepseek_tui.api.events import FinishReason, Usage
 from deepseek_tui.attachments import Attachment
-from deepseek_tui.messages import Message, MessageDraft, MessageFields, MessageUpdate
+from deepseek_tui.messages import (
+    Message,
+    MessageDraft,
+    MessageFields,
+    MessageUpdate,
+    ToolRun,
+    tool_calls_from_json,
+    tool_calls_json,
+)
 from deepseek_tui.timestamps import now_iso
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 # `PRAGMA application_id` of our files ("DSTU"), so another program's SQLite file is
 # told apart before anything is written to it.
 APPLICATION_ID = 0x44535455
@@ -77,8 +85,8 @@ def _may_hold_cjk_7(content: str, reasoning: str) -> str:
 
 def _trigger_is_cut(name: str) -> str:
     """Part of migration 7 (never change it): SQL true once the trigger `name` is
-    migration 7's (it indexes a cut reasoning), so that a step run again after a step
-    back (see `Store._step_back`) mends only what is still indexed whole."""
+    migration 7's (it indexes a cut reasoning), so that its CJK part, run again after
+    the CJK index is built again (`Store._migrate`), mends only what is indexed whole."""
     return (
         "EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'trigger' "
         f"AND name = '{name}' AND sql LIKE '%substr(%')"
@@ -232,41 +240,23 @@ MIGRATIONS: dict[int, str] = {
     # (`*_unindex`), AFTER it the new one put in; no WHEN compares the texts (two
     # more copies), and an update of neither column fires none. A reasoning longer
     # than the cut was indexed whole: it is taken out as it was indexed and put back
-    # cut (only while the update trigger is still the old one: after a step back, 6
-    # and 7 run again and only the CJK index, built again whole by 6, needs it);
-    # one pass over the messages finds them (the step: 0.3 s on a file of 100,000
-    # messages, 30,000 with reasoning).
-    # `_CJK_TRIGGERS` drops this step's CJK triggers too.
+    # cut (only while the update trigger is still the old one: when step 6 builds the
+    # CJK index again, whole, its part of this step runs again and mends only that).
+    # `_CJK_TRIGGERS` drops this step's CJK triggers too. Its CJK part is
+    # `_TRIGRAM_PARTS[7]`, run with it where SQLite has trigram.
     7: f"""
-    DROP TABLE IF EXISTS temp.long_reasoning;
-    CREATE TEMP TABLE long_reasoning AS
-    SELECT id FROM messages WHERE length(reasoning) > {REASONING_INDEXED};
     INSERT INTO messages_fts (messages_fts, rowid, content, reasoning)
     SELECT 'delete', id, content, reasoning FROM messages
-    WHERE id IN temp.long_reasoning AND NOT {_trigger_is_cut("messages_fts_update")};
+    WHERE length(reasoning) > {REASONING_INDEXED}
+    AND NOT {_trigger_is_cut("messages_fts_update")};
     INSERT INTO messages_fts (rowid, content, reasoning)
     SELECT id, content, {_indexed_reasoning("messages")} FROM messages
-    WHERE id IN temp.long_reasoning AND NOT {_trigger_is_cut("messages_fts_update")};
-    INSERT INTO messages_cjk (messages_cjk, rowid, content, reasoning)
-    SELECT 'delete', id, content || char(10, 10), reasoning || char(10, 10) FROM messages
-    WHERE id IN temp.long_reasoning
-    AND EXISTS (SELECT 1 FROM messages_cjk WHERE rowid = messages.id)
-    AND NOT {_trigger_is_cut("messages_cjk_update")};
-    INSERT INTO messages_cjk (rowid, content, reasoning)
-    SELECT id, content || char(10, 10), {_indexed_reasoning("messages")} || char(10, 10)
-    FROM messages
-    WHERE id IN temp.long_reasoning
-    AND {_may_hold_cjk_7("content", _indexed_reasoning("messages"))}
-    AND NOT {_trigger_is_cut("messages_cjk_update")};
-    DROP TABLE temp.long_reasoning;
+    WHERE length(reasoning) > {REASONING_INDEXED}
+    AND NOT {_trigger_is_cut("messages_fts_update")};
     DROP TRIGGER IF EXISTS messages_fts_insert;
     DROP TRIGGER IF EXISTS messages_fts_delete;
     DROP TRIGGER IF EXISTS messages_fts_update;
-    DROP TRIGGER IF EXISTS messages_cjk_insert;
-    DROP TRIGGER IF EXISTS messages_cjk_delete;
-    DROP TRIGGER IF EXISTS messages_cjk_update;
     DROP TRIGGER IF EXISTS messages_fts_unindex;
-    DROP TRIGGER IF EXISTS messages_cjk_unindex;
     CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
         INSERT INTO messages_fts (rowid, content, reasoning)
         VALUES (new.id, new.content, {_indexed_reasoning("new")});
@@ -286,6 +276,35 @@ MIGRATIONS: dict[int, str] = {
         INSERT INTO messages_fts (rowid, content, reasoning)
         SELECT id, content, {_indexed_reasoning("messages")} FROM messages WHERE id = new.id;
     END;
+    """,
+    # Tool calls (issue 20). An answer that ended to call tools keeps them as the JSON
+    # text of `[call.to_wire(), …]`, so they are sent back byte-identically; a `tool`
+    # message keeps the call it answers and what came of it (`ToolRun` as JSON).
+    8: """
+    ALTER TABLE messages ADD COLUMN tool_calls TEXT;
+    ALTER TABLE messages ADD COLUMN tool_call_id TEXT;
+    ALTER TABLE messages ADD COLUMN tool TEXT;
+    """,
+}
+# The parts of later steps that change the CJK index (migration 6's): run with their
+# step where SQLite has trigram, and after step 6 whenever the index is built again.
+_TRIGRAM_PARTS: dict[int, str] = {
+    7: f"""
+    INSERT INTO messages_cjk (messages_cjk, rowid, content, reasoning)
+    SELECT 'delete', id, content || char(10, 10), reasoning || char(10, 10) FROM messages
+    WHERE length(reasoning) > {REASONING_INDEXED}
+    AND EXISTS (SELECT 1 FROM messages_cjk WHERE rowid = messages.id)
+    AND NOT {_trigger_is_cut("messages_cjk_update")};
+    INSERT INTO messages_cjk (rowid, content, reasoning)
+    SELECT id, content || char(10, 10), {_indexed_reasoning("messages")} || char(10, 10)
+    FROM messages
+    WHERE length(reasoning) > {REASONING_INDEXED}
+    AND {_may_hold_cjk_7("content", _indexed_reasoning("messages"))}
+    AND NOT {_trigger_is_cut("messages_cjk_update")};
+    DROP TRIGGER IF EXISTS messages_cjk_insert;
+    DROP TRIGGER IF EXISTS messages_cjk_delete;
+    DROP TRIGGER IF EXISTS messages_cjk_update;
+    DROP TRIGGER IF EXISTS messages_cjk_unindex;
     CREATE TRIGGER messages_cjk_insert AFTER INSERT ON messages
     WHEN {_may_hold_cjk_7("new.content", _indexed_reasoning("new"))} BEGIN
         INSERT INTO messages_cjk (rowid, content, reasoning)
@@ -315,9 +334,13 @@ MIGRATIONS: dict[int, str] = {
     END;
     """,
 }
-# Migration 6 needs the trigram tokenizer; without it a file stays at (or steps back
-# to) this version, and CJK words inside a sentence are found by a scan.
-WITHOUT_TRIGRAM = 5
+# Migration 6 needs the trigram tokenizer; without it that step is passed over (its
+# triggers dropped when a file has them), and CJK words inside a sentence are found by
+# a scan; a SQLite with trigram builds the index whenever its triggers are missing.
+CJK_STEP = 6
+# What a read-only file needs to be read: what later steps add is an index (searched
+# without) or a column read as its default when missing.
+READ_ONLY_NEEDS = 5
 # Triggers of migration 6: a SQLite without trigram can write nothing while they exist.
 _CJK_TRIGGERS = (
     "messages_cjk_insert",
@@ -527,46 +550,70 @@ class Store:
                 f"The history database {self.path} was written by a newer deepseek-tui "
                 f"(schema {version}); upgrade deepseek-tui to open it."
             )
-        newest = SCHEMA_VERSION if _trigram_supported() else WITHOUT_TRIGRAM
-        if version > newest and not self.read_only:
-            self._step_back(newest)
-            version = newest
-        # What a file needs for everything but the CJK index (read-only files are
-        # searched without it, by a scan).
-        needed = WITHOUT_TRIGRAM if self.read_only else newest
-        if self.read_only and version < needed:
-            raise StoreError(
-                f"The history database {self.path} needs an upgrade by this version "
-                "of deepseek-tui, but it is read-only; make it and its folder "
-                "writable once."
-            )
-        while version < needed:
+        trigram = _trigram_supported()
+        if self.read_only:
+            # Searched without the CJK index when it is not there, by a scan; the
+            # columns of later steps read as their defaults (`_message`).
+            if version < READ_ONLY_NEEDS:
+                raise StoreError(
+                    f"The history database {self.path} needs an upgrade by this version "
+                    "of deepseek-tui, but it is read-only; make it and its folder "
+                    "writable once."
+                )
+            self.cjk_index = version >= CJK_STEP and trigram and self._has_cjk_triggers()
+            return
+        if not trigram and self._has_cjk_triggers():
+            self._drop_cjk_triggers()
+        while version < SCHEMA_VERSION:
             with self._write() as db:
                 # Another process may have upgraded the file while we waited for
                 # the write lock (parallel `ask`s on a fresh config dir).
                 version = self._user_version()
-                if version >= needed:
+                if version >= SCHEMA_VERSION:
                     break
                 target = version + 1
-                for statement in _statements(MIGRATIONS[target]):
-                    db.execute(statement)
+                # Without trigram the CJK step is passed over (its triggers are what
+                # says it is there); the steps after it apply all the same.
+                if target != CJK_STEP or trigram:
+                    for statement in _statements(MIGRATIONS[target]):
+                        db.execute(statement)
+                if trigram and target in _TRIGRAM_PARTS:
+                    for statement in _statements(_TRIGRAM_PARTS[target]):
+                        db.execute(statement)
                 db.execute(f"PRAGMA user_version = {target}")
             version = target
-        self.cjk_index = version >= 6 and _trigram_supported()
-        if not self.read_only and self._application_id() != APPLICATION_ID:
+        if trigram and not self._has_cjk_triggers():
+            # Upgraded or written by a SQLite without trigram: the index is built
+            # again, whole (the step drops what is left of it first).
+            with self._write() as db:
+                for trigger in _CJK_TRIGGERS:  # some may be left (a step's, not all)
+                    db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+                for statement in _statements(MIGRATIONS[CJK_STEP]):
+                    db.execute(statement)
+                for step in sorted(_TRIGRAM_PARTS):
+                    for statement in _statements(_TRIGRAM_PARTS[step]):
+                        db.execute(statement)
+        self.cjk_index = trigram
+        if self._application_id() != APPLICATION_ID:
             with self._write() as db:
                 db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
-    def _step_back(self, version: int) -> None:
+    def _has_cjk_triggers(self) -> bool:
+        names = ",".join("?" * len(_CJK_TRIGGERS))
+        row = self._db.execute(
+            f"SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ({names})",
+            _CJK_TRIGGERS,
+        ).fetchone()
+        return int(row[0]) == len(_CJK_TRIGGERS)
+
+    def _drop_cjk_triggers(self) -> None:
         """A file from a SQLite with trigram, opened by one without (another Python
         on the same machine): it cannot write while the CJK index's triggers exist,
-        and cannot drop the index itself. Drop the triggers and say the file is at
-        `version`; the index is rebuilt whole when a SQLite with trigram opens it."""
+        and cannot drop the index itself. Drop the triggers; the index is rebuilt
+        whole when a SQLite with trigram opens the file."""
         with self._write() as db:
-            if self._user_version() > version:
-                for trigger in _CJK_TRIGGERS:
-                    db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
-                db.execute(f"PRAGMA user_version = {version}")
+            for trigger in _CJK_TRIGGERS:
+                db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
 
     def _application_id(self) -> int:
         return int(self._db.execute("PRAGMA application_id").fetchone()[0])
@@ -1308,6 +1355,10 @@ def _columns(values: MessageFields | MessageUpdate, *, keep_none: bool = False) 
         value = getattr(values, field.name)
         if field.name in _NOT_COLUMNS or (value is None and not keep_none):
             continue
+        if field.name == "tool_calls":
+            value = tool_calls_json(value) if value else None
+        elif isinstance(value, ToolRun):
+            value = value.to_json()
         columns[field.name] = int(value) if isinstance(value, bool) else value
     if (usage := getattr(values, "usage", None)) is not None or keep_none:
         columns.update(_usage_columns(usage))
@@ -1432,6 +1483,10 @@ def _message(raw: sqlite3.Row) -> Message:
         "thinking": None if row["thinking"] is None else bool(row["thinking"]),
         "finish_reason": _finish_reason(row["finish_reason"]),
         "usage": _usage(row),
+        # A read-only file from before step 8 has no such columns: none.
+        "tool_calls": tool_calls_from_json(row.get("tool_calls")),
+        "tool_call_id": row.get("tool_call_id"),
+        "tool": ToolRun.from_json(row.get("tool")),
     }
     return Message(**{name: read[name] if name in read else row[name] for name in _MESSAGE_COLUMNS})
 

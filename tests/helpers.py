@@ -8,12 +8,14 @@ deadline, so a busy machine makes them slower, not red.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,7 @@ from textual.widgets import OptionList
 
 from deepseek_tui.emulator import Emulator, RecordedRequest
 from deepseek_tui.messages import MessageDraft
-from deepseek_tui.store import MIGRATIONS, Store
+from deepseek_tui.store import _TRIGRAM_PARTS, MIGRATIONS, Store
 from deepseek_tui.tui.widgets.composer import Composer
 from deepseek_tui.tui.widgets.markdown import MarkdownView
 from deepseek_tui.tui.widgets.messages import AssistantMessage
@@ -224,6 +226,7 @@ def database_at(path: Path, version: int) -> sqlite3.Connection:
     db = sqlite3.connect(path)
     for step in range(1, version + 1):
         db.executescript(MIGRATIONS[step])
+        db.executescript(_TRIGRAM_PARTS.get(step, ""))  # this SQLite has trigram
         db.execute(f"PRAGMA user_version = {step}")
     db.commit()
     return db
@@ -269,3 +272,93 @@ def export_of(title: str, **changes: Any) -> dict[str, Any]:
     }
     data.update(changes)
     return data
+
+
+# --- MCP servers and their processes --------------------------------------------------
+
+# The test servers: sdk_server.py (the SDK's MCPServer), plain_server.py (plain JSON-RPC).
+MCP_SERVERS = Path(__file__).parent / "mcp_servers"
+
+
+def process_gone(pid: int) -> bool:
+    """The process has ended (a zombie nobody reaped yet counts as ended)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+    return "\nState:\tZ" in status
+
+
+def wait_process_gone(pid: int, deadline: float = 20.0) -> None:
+    end = time.monotonic() + deadline
+    while not process_gone(pid):
+        assert time.monotonic() < end, f"process {pid} is still running"
+        time.sleep(0.05)
+
+
+# --- tools ---------------------------------------------------------------------------
+
+
+@dataclass
+class Info:
+    server: str
+    tool: str
+    wire_name: str
+    auto_approved: bool = True
+
+
+@dataclass
+class Outcome:
+    text: str
+    is_error: bool = False
+    seconds: float = 0.01
+    reason: str | None = None
+
+
+@dataclass
+class Box:
+    """A ToolBox stand-in with `tools.ToolBox`'s API (plan20.md): the session's loop
+    tested without MCP servers."""
+
+    tools: dict[str, Info] = field(default_factory=dict)
+    results: dict[str, str] = field(default_factory=dict)
+    output_limit_kb: int = 64
+    rounds: int = 8
+    calls: list[tuple[str, dict]] = field(default_factory=list)
+    hang: asyncio.Event | None = None  # set when a call is running and hangs
+    cancelled: bool = False
+    always: list[str] = field(default_factory=list)
+
+    def specs(self) -> tuple[dict, ...]:
+        return tuple(
+            {"type": "function", "function": {"name": n, "description": "", "parameters": {}}}
+            for n in self.tools
+        )
+
+    def find(self, wire_name: str) -> Info | None:
+        return self.tools.get(wire_name)
+
+    async def call(self, wire_name: str, arguments: dict) -> Outcome:
+        self.calls.append((wire_name, arguments))
+        if self.hang is not None:
+            self.hang.set()
+            try:
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:
+                self.cancelled = True
+                raise
+        text = self.results.get(wire_name, f"ran {wire_name}")
+        return Outcome(text.removeprefix("!"), is_error=text.startswith("!"))
+
+    def allow_always(self, wire_name: str) -> str:
+        self.always.append(wire_name)
+        return f"{wire_name} is approved from now on."
+
+
+def box(**auto: bool) -> Box:
+    return Box(
+        {
+            name: Info("demo", name.split("__")[1], name, approved)
+            for name, approved in {"demo__time": True, **auto}.items()
+        }
+    )

@@ -178,6 +178,12 @@ def test_every_field_survives_save_and_load(paths: Paths) -> None:
             "segmind": {"api": "v1"},
         },
         presets={"reviewer": {"system_prompt": "Review.", "stop": ["END"], "thinking": True}},
+        mcp_servers={
+            "files": {"command": "npx", "args": ["-y", "fs"], "env": {"A": "1"}},
+            "web": {"url": "https://example.com/mcp", "headers": {"X-A": "b"}, "approve": "auto"},
+        },
+        tool_output_limit_kb=16,
+        tool_rounds=3,
     )
     # Every field differs from its default, so the round trip really tests each one.
     for name, default in Settings().__dict__.items():
@@ -671,6 +677,7 @@ models = ["deepseek-r1"]
 key_env = "SEREVIX_API_KEY"
 supports_prefix = false
 currency = "CNY"
+reasoning_pass_back = false
 
 [providers.serevix.prices."deepseek-v3"]
 cache_miss = 2.0
@@ -694,6 +701,8 @@ def test_a_gateway_profile_from_config_toml(paths: Paths) -> None:
     )
     assert profile.prices == {"deepseek-v3": {"cache_miss": 2.0, "output": 8.0}}
     assert not profile.builtin_prices, "DeepSeek's price table is not the gateway's"
+    assert profile.reasoning_pass_back is False
+    assert settings.profile("deepseek").reasoning_pass_back is None  # the model's traits say
     assert resolve_base_url(settings, provider="serevix", environ={ENV_BASE_URL: "http://x"}) == (
         "https://gateway.serevixai.ai/v1"
     )
@@ -729,6 +738,10 @@ def test_built_in_profiles_and_their_tables() -> None:
         ('[providers.x]\nbase_url = "http://h"\nmodel = "m"\nkey_env = "A B"\n', "key_env"),
         ('[providers.x]\nbase_url = "http://h"\nmodel = 3\n', "'providers.x.model' must be a"),
         ("providers = 1\n", "'providers' must be a table"),
+        (
+            '[providers.deepseek]\nreasoning_pass_back = "no"\n',
+            "'providers.deepseek.reasoning_pass_back' must be true or false",
+        ),
     ],
 )
 def test_a_wrong_profile_is_named_precisely(paths: Paths, table: str, message: str) -> None:

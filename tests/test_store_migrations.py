@@ -154,9 +154,11 @@ def test_migration_scripts_split_into_whole_statements(tmp_path: Path) -> None:
     assert triggers["messages_cjk_update"].count(";") == 1
 
 
-@pytest.mark.parametrize(("version", "count"), [(2, 3), (6, 3), (7, 8)])
+@pytest.mark.parametrize(("version", "count"), [(2, 3), (6, 3), (7, 4), (-7, 4)])
 def test_each_trigger_script_splits_into_whole_statements(version: int, count: int) -> None:
-    statements = store_module._statements(MIGRATIONS[version])
+    # -7: migration 7's part for the CJK index (`_TRIGRAM_PARTS`)
+    script = store_module._TRIGRAM_PARTS[-version] if version < 0 else MIGRATIONS[version]
+    statements = store_module._statements(script)
     triggers = [s for s in statements if s.startswith("CREATE TRIGGER")]
     assert len(triggers) == count and all(s.endswith("END;") for s in triggers)
     assert all(sqlite3.complete_statement(s) for s in statements)
@@ -233,7 +235,7 @@ def test_a_v5_database_gets_its_cjk_messages_indexed(tmp_path: Path) -> None:
     store.close()
 
 
-def test_without_trigram_a_v5_file_stays_at_5_and_searches_by_scan(
+def test_without_trigram_a_v5_file_passes_over_the_cjk_step_and_searches_by_scan(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "conversations.db"
@@ -243,12 +245,12 @@ def test_without_trigram_a_v5_file_stays_at_5_and_searches_by_scan(
     monkeypatch.setattr(store_module, "_trigram_supported", lambda: False)
     store = Store.open(path)
     assert not store.cjk_index
-    assert store._user_version() == store_module.WITHOUT_TRIGRAM
+    assert store._user_version() == SCHEMA_VERSION  # the steps after 6 apply all the same
     assert [h.message_id for h in store.search("排序")] == [10]
     store.close()
 
 
-def test_without_trigram_a_v6_file_steps_back_and_stays_writable(
+def test_without_trigram_a_v6_file_drops_the_index_triggers_and_stays_writable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "conversations.db"
@@ -266,7 +268,7 @@ def test_without_trigram_a_v6_file_steps_back_and_stays_writable(
     db.close()
     monkeypatch.setattr(store_module, "_trigram_supported", lambda: False)
     store = Store.open(path)
-    assert store._user_version() == store_module.WITHOUT_TRIGRAM
+    assert store._user_version() == SCHEMA_VERSION and not store.cjk_index
     conversation, _ = store.start_conversation("t", MessageDraft("user", "写入仍然可以"))
     assert [h.conversation_id for h in store.search("写入")] == [conversation.id]
     store.close()
@@ -326,7 +328,7 @@ def test_a_v6_database_keeps_search_and_its_long_reasoning_is_indexed_cut(
     db.close()
 
     store = Store.open(path)
-    assert store._user_version() == SCHEMA_VERSION == 7
+    assert store._user_version() == SCHEMA_VERSION == 8
     # Search works as before, the CJK index too…
     assert [h.message_id for h in store.search("photosynthesis")] == [1]
     assert [h.message_id for h in store.search("chlorophyll", include_reasoning=True)] == [2]

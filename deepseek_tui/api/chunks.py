@@ -7,17 +7,20 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from json.decoder import scanstring
+from typing import Any
 
-from deepseek_tui.api.errors import StreamErrorEvent, error_message
+from deepseek_tui.api.errors import ProtocolError, StreamErrorEvent, error_message
 from deepseek_tui.api.events import (
     ContentDelta,
     Finished,
     FinishReason,
     ReasoningDelta,
     StreamEvent,
+    ToolCall,
+    ToolCalls,
     Usage,
 )
-from deepseek_tui.api.sse import ServerSentEvent, SSEParser
+from deepseek_tui.api.sse import MAX_LINE, ServerSentEvent, SSEParser
 
 _OPEN = "<think>"
 _CLOSE = "</think>"
@@ -210,6 +213,116 @@ def _string_literal(literal: str) -> str | None:
     return text if end == len(literal) else None
 
 
+# Calls in one answer: DeepSeek takes at most 128 tools, and a model calls a few at once.
+MAX_TOOL_CALLS = 128
+# One call's arguments, joined from its fragments: as much as one line may hold (a
+# server that streams more is broken or hostile, and memory is not its to take).
+MAX_TOOL_ARGUMENTS = MAX_LINE
+
+
+class _PendingCall:
+    __slots__ = ("arguments", "id", "name", "size")
+
+    def __init__(self) -> None:
+        self.id = ""
+        self.name = ""
+        self.arguments: list[str] = []
+        self.size = 0
+
+
+class ToolCallMerger:
+    """Streamed `tool_calls` deltas merged into whole calls.
+
+    The first delta of a call carries `index`, `id`, `type` and `function.name` (with
+    `arguments: ""`); later ones the same `index` and a fragment of `arguments`, and on
+    V4 also `"id": ""` and `"name": ""` (some gateways `null`): the first non-empty
+    id and name win, fragments are joined. What does not fit the shape (an item that
+    is not an object, a field that is not text) is skipped and counted; a delta
+    without a usable `index` belongs to the call its id names, else to the last call.
+    Indexes may jump: calls come out in index order.
+    """
+
+    __slots__ = ("_calls", "_last", "skipped")
+
+    def __init__(self) -> None:
+        self._calls: dict[int, _PendingCall] = {}
+        self._last: int | None = None
+        self.skipped = 0
+
+    def __bool__(self) -> bool:
+        return bool(self._calls)
+
+    def add(self, items: object, *, positional: bool = False) -> None:
+        """Merge one delta's `tool_calls` (`positional`: a whole message's list, where
+        an item's place is its index when it has none)."""
+        if not isinstance(items, list):
+            self.skipped += 1
+            return
+        for place, item in enumerate(items):
+            if not isinstance(item, dict):
+                self.skipped += 1
+                continue
+            self._add(item, place if positional else None)
+
+    def _add(self, item: dict[str, Any], place: int | None) -> None:
+        index = item.get("index")
+        call_id = item.get("id")
+        call_id = call_id if isinstance(call_id, str) else ""
+        if not isinstance(index, int) or isinstance(index, bool) or index < 0:
+            index = place if place is not None else self._index_for(call_id)
+        call = self._calls.get(index)
+        if call is None:
+            if len(self._calls) >= MAX_TOOL_CALLS:
+                raise ProtocolError(
+                    f"The server sent more than {MAX_TOOL_CALLS} tool calls in one answer."
+                )
+            call = self._calls[index] = _PendingCall()
+        self._last = index
+        if call_id and not call.id:
+            call.id = call_id
+        function = item.get("function")
+        if function is None:
+            return
+        if not isinstance(function, dict):
+            self.skipped += 1
+            return
+        name = function.get("name")
+        if isinstance(name, str) and name and not call.name:
+            call.name = name
+        arguments = function.get("arguments")
+        if isinstance(arguments, dict | list):
+            # A gateway that sends the arguments as JSON, not as JSON text.
+            arguments = json.dumps(arguments, ensure_ascii=False, separators=(",", ":"))
+        if isinstance(arguments, str) and arguments:
+            call.size += len(arguments)
+            if call.size > MAX_TOOL_ARGUMENTS:
+                raise ProtocolError(
+                    f"A tool call's arguments passed {MAX_TOOL_ARGUMENTS // 1024 // 1024} MB; "
+                    "the answer was stopped."
+                )
+            call.arguments.append(arguments)
+        elif arguments is not None and not isinstance(arguments, str):
+            self.skipped += 1
+
+    def _index_for(self, call_id: str) -> int:
+        """Where a delta without an index goes: a call it names, a new call for a new
+        id, else the call before it."""
+        if call_id:
+            for index, call in self._calls.items():
+                if call.id == call_id:
+                    return index
+            return max(self._calls, default=-1) + 1
+        return self._last if self._last is not None else 0
+
+    def calls(self) -> tuple[ToolCall, ...]:
+        """The calls so far, in index order. A call the server sent no id for gets one
+        (`call_<index>`), so its result can still be sent back."""
+        return tuple(
+            ToolCall(call.id or f"call_{index}", call.name, "".join(call.arguments))
+            for index, call in sorted(self._calls.items())
+        )
+
+
 class ChunkDecoder:
     """Feed it each SSE data payload; it yields events and remembers the state.
 
@@ -217,7 +330,9 @@ class ChunkDecoder:
     `reasoning_content` or `reasoning` (tested with `is not None`, one of the two
     keys is null); usage may ride on the finish chunk or on an extra `choices: []`
     chunk, and the last non-null one wins; a payload that is not JSON is skipped and
-    counted; `{"error": …}` raises `StreamErrorEvent`.
+    counted; `{"error": …}` raises `StreamErrorEvent`; `tool_calls` deltas are merged
+    (`ToolCallMerger`) and come out as one `ToolCalls` before `Finished` when the
+    answer ends with `finish_reason: "tool_calls"`.
 
     Chunks of one answer differ only in their text, so once a chunk has been parsed
     the next ones that have the same JSON around their text (`_Shape`) are decoded
@@ -234,6 +349,7 @@ class ChunkDecoder:
         self.saw_data = False
         self._saw_reasoning_field = False
         self._tags = ThinkTagSplitter()
+        self._tool_calls = ToolCallMerger()
         self._shape: _Shape | None = None
         self._shape_used = False
         self._useless_shapes = 0
@@ -366,6 +482,9 @@ class ChunkDecoder:
         content = delta.get("content")
         if isinstance(content, str) and content:
             self._text(ContentDelta, content, batch)
+        calls = delta.get("tool_calls")
+        if calls is not None:
+            self._tool_calls.add(calls)
         finish = choice.get("finish_reason")
         if isinstance(finish, str) and finish:
             self.finish_reason = FinishReason.parse(finish)
@@ -383,7 +502,9 @@ class ChunkDecoder:
         delta = choice.get("delta")
         if isinstance(chunk.get("usage"), dict) or choice.get("finish_reason"):
             return  # the end of the answer: no more chunks like it
-        if not isinstance(delta, dict):
+        if not isinstance(delta, dict) or delta.get("tool_calls") is not None:
+            # A chunk of a tool call is never a text chunk's shape: one with the same
+            # JSON around another text would be taken for text and its call lost.
             return
         if isinstance(content, str) and content and not reasoning:
             key, kind, text = "content", ContentDelta, content
@@ -405,13 +526,22 @@ class ChunkDecoder:
         return self.done or self.finish_reason is not None
 
     def close(self) -> Iterator[StreamEvent]:
-        """End of stream. Yields held-back text, the usage and `Finished` if complete."""
+        """End of stream. Yields held-back text, the usage, the tool calls when the
+        answer ended to call them, and `Finished` if complete."""
         yield from self._tags.flush()
         if not self.complete:
             return
         if self.usage is not None:
             yield self.usage
-        yield Finished(self.finish_reason or FinishReason.STOP, skipped_lines=self.skipped)
+        if self.finish_reason == FinishReason.TOOL_CALLS:
+            calls = self._tool_calls.calls()
+            if not calls:
+                raise ProtocolError(
+                    "The server said the answer ended to call a tool, but sent no call."
+                )
+            yield ToolCalls(calls)
+        skipped = self.skipped + self._tool_calls.skipped
+        yield Finished(self.finish_reason or FinishReason.STOP, skipped_lines=skipped)
 
 
 def _shape_of(

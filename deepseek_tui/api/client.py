@@ -23,6 +23,7 @@ from deepseek_tui.api.chunks import (
     ChunkDecoder,
     EventBatch,
     ThinkTagSplitter,
+    ToolCallMerger,
     WireDecoder,
 )
 from deepseek_tui.api.events import (
@@ -174,6 +175,7 @@ class DeepSeekClient(HttpClient):
             write_timeout=write_timeout,
         )
         self.api_key = api_key
+        self.supports_tools = True
         self.provider = provider  # the profile's name: a 401 says how to set its key
         # DeepSeek's answers do not say what is left; `balance()` asks.
         self.remaining_credits: str | None = None
@@ -745,12 +747,16 @@ def parse_completion(raw: bytes) -> Reply:
             reasoning = thought
             content = "".join(p.text for p in parts if isinstance(p, ContentDelta))
     usage = data.get("usage")
+    calls = ToolCallMerger()
+    if message.get("tool_calls") is not None:
+        calls.add(message["tool_calls"], positional=True)
     return Reply(
         content=content,
         reasoning=reasoning,
         finish_reason=FinishReason.parse(str(choice.get("finish_reason") or FinishReason.STOP)),
         usage=Usage.from_wire(usage) if isinstance(usage, dict) else None,
         model=data.get("model") if isinstance(data.get("model"), str) else None,
+        tool_calls=calls.calls(),
     )
 
 

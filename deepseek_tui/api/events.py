@@ -177,6 +177,34 @@ class Finished:
 
 
 @dataclass(frozen=True, slots=True)
+class ToolCall:
+    """One function call the model asked for, as the wire carries it. `arguments` is the
+    JSON text the model wrote (it may not be valid JSON)."""
+
+    id: str
+    name: str  # the wire name (`server__tool`)
+    arguments: str = ""
+
+    def to_wire(self) -> dict[str, Any]:
+        # Key order fixed: the replayed history must serialize byte-identically
+        # (DeepSeek's prefix cache).
+        return {
+            "id": self.id,
+            "type": "function",
+            "function": {"name": self.name, "arguments": self.arguments},
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCalls:
+    """The answer ended to call these tools: yielded once, right before
+    `Finished(FinishReason.TOOL_CALLS)`, in index order (never empty: a server that
+    says `tool_calls` and sends none is a `ProtocolError`)."""
+
+    calls: tuple[ToolCall, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """A whole answer, from the non-streaming path (or collected from a stream)."""
 
@@ -186,6 +214,7 @@ class Reply:
     usage: Usage | None = None
     model: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    tool_calls: tuple[ToolCall, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,4 +251,4 @@ class Waiting:
         return "Segmind is running the job"
 
 
-StreamEvent = ReasoningDelta | ContentDelta | Usage | Finished | Waiting
+StreamEvent = ReasoningDelta | ContentDelta | ToolCalls | Usage | Finished | Waiting

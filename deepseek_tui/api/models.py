@@ -22,13 +22,17 @@ class ModelTraits:
     `max_tokens`: the highest `max_tokens` the model takes, None when unknown (a
     gateway's id). `json_output`: takes `response_format` json_object (the R1-era
     reasoner answers 400 "does not support Json Output"). `effort`: takes
-    `reasoning_effort` while it thinks."""
+    `reasoning_effort` while it thinks. `pass_back_reasoning`: a tool-call turn's
+    `reasoning_content` goes back in later requests (`build_messages`): V3.2 and V4
+    refuse thinking requests without it; R1 refused the field (and made no tool
+    calls), and a model that never thinks has none to send."""
 
     thinking: ThinkingMode
     default_thinking: bool = False
     max_tokens: int | None = None
     json_output: bool = True
     effort: bool = False
+    pass_back_reasoning: bool = False
 
     def thinks(self, requested: bool | None) -> bool:
         """Whether a request with this thinking setting makes the model think."""
@@ -41,14 +45,22 @@ def model_traits(model: str) -> ModelTraits:
     """Traits by id. Ids are data (they change with releases), so this only recognises families;
     an unknown id is treated as plain chat and nothing model-specific is sent."""
     name = model.lower().rsplit("/", 1)[-1]
-    if "reasoner" in name or "-r1" in name or name.startswith("r1") or "thinking" in name:
+    r1 = "-r1" in name or name.startswith("r1")
+    if "reasoner" in name or r1 or "thinking" in name:
         limit = 65536 if name == "deepseek-reasoner" else None
-        return ModelTraits("always", max_tokens=limit, json_output=False)
+        # `deepseek-reasoner` was R1, then V3.1/V3.2 thinking (which calls tools and
+        # needs its reasoning back); R1 never called tools, so passing back is right
+        # for the alias whichever model serves it. Only an id that says R1 does not.
+        return ModelTraits(
+            "always", max_tokens=limit, json_output=False, pass_back_reasoning=not r1
+        )
     if name.startswith(("deepseek-v4", "deepseek-flash", "deepseek-pro")):
         limit = 384_000 if name.startswith("deepseek-v4") else None
-        return ModelTraits("toggle", default_thinking=True, max_tokens=limit, effort=True)
+        return ModelTraits(
+            "toggle", default_thinking=True, max_tokens=limit, effort=True, pass_back_reasoning=True
+        )
     if name.startswith(("deepseek-v3.1", "deepseek-v3.2", "deepseek-v3p1", "deepseek-v3p2")):
-        return ModelTraits("toggle", default_thinking=False)
+        return ModelTraits("toggle", default_thinking=False, pass_back_reasoning=True)
     return ModelTraits("never", max_tokens=8192 if name == "deepseek-chat" else None)
 
 

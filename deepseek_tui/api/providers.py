@@ -15,6 +15,10 @@ if TYPE_CHECKING:
     from deepseek_tui.config import Settings
 
 
+# Said once when tools are configured but the provider cannot take them.
+TOOLS_OFF = "Tools are off with Segmind: it does not forward them to the model."
+
+
 class ChatClient(Protocol):
     """The surface the session, `ask` and the TUI use. Errors are `ApiError`s."""
 
@@ -23,6 +27,10 @@ class ChatClient(Protocol):
     # What the provider last said is left on the account, as it said it (Segmind's
     # `x-remaining-credits` with each answer); None when it does not say (DeepSeek).
     remaining_credits: str | None
+    # Whether `ChatRequest.tools` reach the model: DeepSeek and OpenAI-compatible
+    # gateways yes; Segmind does not forward them (its client drops them, and the
+    # session says `TOOLS_OFF` once).
+    supports_tools: bool
 
     def stream_chat(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         """One answer as events, ending with `Usage` (if sent) and `Finished`."""

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
+from deepseek_tui.api.events import ToolCall
 from deepseek_tui.api.models import model_traits
 from deepseek_tui.config import MAX_STOP, REASONING_EFFORTS
 
@@ -25,52 +26,158 @@ JSON_MODE_MISSING = (
 
 
 class HistoryMessage(Protocol):
-    """What the builder needs of a stored message."""
+    """What the builder needs of a stored message. Tool calls ride on optional
+    attributes, read with `getattr` so that older records work: `reasoning` (str or
+    None), `tool_calls` (the assistant's `ToolCall`s) and `tool_call_id` (a `tool`
+    message's)."""
 
     role: str
     content: str
 
 
-@dataclass(frozen=True, slots=True)
-class WireMessage:
+# What a `tool` message says for a call that never returned (the app was killed during
+# it): every call must be answered, or DeepSeek refuses the whole history.
+INTERRUPTED_RESULT = "The call was interrupted before it returned a result."
+
+
+@dataclass(slots=True)
+class _Turn:
+    """One message on its way to the wire."""
+
     role: str
     content: str
+    reasoning: str | None = None
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str = ""
+    pass_back: bool = False  # send `reasoning_content` (a tool-call turn's message)
+
+    def wire(self) -> dict[str, Any]:
+        # Key order fixed, and nothing that changes between requests: the replayed
+        # history must serialize to the same bytes every time (DeepSeek's prefix cache).
+        if self.role == "tool":
+            return {"role": "tool", "tool_call_id": self.tool_call_id, "content": self.content}
+        message: dict[str, Any] = {"role": self.role}
+        # A tool-call message without text says null: never `[]`, which DeepSeek refuses.
+        message["content"] = self.content if self.content or not self.tool_calls else None
+        if self.pass_back:
+            message["reasoning_content"] = self.reasoning or ""
+        if self.tool_calls:
+            message["tool_calls"] = [call.to_wire() for call in self.tool_calls]
+        return message
 
 
 def build_messages(
-    history: Iterable[HistoryMessage], system_prompt: str = ""
+    history: Iterable[HistoryMessage], system_prompt: str = "", *, pass_back_reasoning: bool = True
 ) -> list[dict[str, Any]]:
     """The `messages` array for a chat request.
 
     - The system prompt goes first; stored system messages join it.
     - Past answers send their `content` only, never `reasoning_content` (the R1-era
-      API rejects it, later ones ignore it).
-    - Answers with no content (a failed or reasoning-only turn) are dropped.
+      API rejects it, later ones ignore it) — except in a turn where the model called
+      tools (between two user messages): with `pass_back_reasoning`, each assistant
+      message of that turn carries its `reasoning_content` ("" when it had none: the
+      field must be there), as V3.2 and V4 demand in thinking mode.
+    - Answers with no content (a failed or reasoning-only turn) are dropped, but an
+      assistant message with tool calls is kept (its content null when empty), each
+      call followed by its `tool` message. A call with no result (the app was killed
+      during it) gets one saying so (`INTERRUPTED_RESULT`); a `tool` message that
+      answers no call just before it is dropped. Either would be a 400.
     - No two same-role messages in a row: a failed turn's dangling user message is
-      merged into the next one, so nothing the user typed is lost.
+      merged into the next one, so nothing the user typed is lost. Tool-call and tool
+      messages are never merged.
     - The first non-system message is the user's.
     """
     system_parts = [system_prompt.strip()] if system_prompt.strip() else []
-    turns: list[WireMessage] = []
+    turns: list[_Turn] = []
+    calls: tuple[ToolCall, ...] = ()  # the last tool-call message's, until its results end
+    answered: set[str] = set()
+
+    def close_calls() -> None:
+        for call in calls:
+            if call.id not in answered:
+                turns.append(_Turn("tool", INTERRUPTED_RESULT, tool_call_id=call.id))
+
     for message in history:
         role, content = message.role, message.content or ""
+        if role == "tool":
+            call_id = getattr(message, "tool_call_id", None)
+            if call_id in answered or not any(call.id == call_id for call in calls):
+                continue
+            answered.add(call_id)
+            turns.append(_Turn("tool", content, tool_call_id=call_id))
+            continue
+        close_calls()
+        calls, answered = (), set()
         if role == "system":
             if content.strip():
                 system_parts.append(content.strip())
             continue
+        reasoning = getattr(message, "reasoning", None)
+        reasoning = reasoning if isinstance(reasoning, str) else None
+        made = _tool_calls(getattr(message, "tool_calls", ())) if role == "assistant" else ()
+        if made:
+            if turns:  # (an answer before any question is dropped, its results with it)
+                turns.append(_Turn(role, content, reasoning, made))
+                calls = made
+            continue
         if role not in ("user", "assistant") or not content.strip():
             continue
-        if turns and turns[-1].role == role:
-            turns[-1] = WireMessage(role, f"{turns[-1].content}\n\n{content}")
+        if turns and turns[-1].role == role and not turns[-1].tool_calls:
+            turns[-1].content = f"{turns[-1].content}\n\n{content}"
             continue
         if not turns and role == "assistant":
             continue
-        turns.append(WireMessage(role, content))
+        turns.append(_Turn(role, content, reasoning))
+    close_calls()
+    if pass_back_reasoning:
+        _mark_tool_call_turns(turns)
     messages: list[dict[str, Any]] = []
     if system_parts:
         messages.append({"role": "system", "content": "\n\n".join(system_parts)})
-    messages.extend({"role": m.role, "content": m.content} for m in turns)
+    messages.extend(turn.wire() for turn in turns)
     return messages
+
+
+def _tool_calls(value: object) -> tuple[ToolCall, ...]:
+    """A record's tool calls: `ToolCall`s (or their wire dicts, as a JSON file keeps
+    them); anything else is not a call."""
+    if not isinstance(value, tuple | list):
+        return ()
+    calls = []
+    for item in value:
+        if isinstance(item, ToolCall):
+            calls.append(item)
+        elif isinstance(item, Mapping) and isinstance(item.get("id"), str):
+            function = item.get("function")
+            function = function if isinstance(function, Mapping) else {}
+            name, arguments = function.get("name"), function.get("arguments")
+            calls.append(
+                ToolCall(
+                    item["id"],
+                    name if isinstance(name, str) else "",
+                    arguments if isinstance(arguments, str) else "",
+                )
+            )
+    return tuple(calls)
+
+
+def _mark_tool_call_turns(turns: list[_Turn]) -> None:
+    """Every assistant message between two user messages where tools were called
+    passes its reasoning back."""
+    start = 0
+    for end in [*(i for i, turn in enumerate(turns) if turn.role == "user"), len(turns)]:
+        answers = [turn for turn in turns[start:end] if turn.role == "assistant"]
+        if any(turn.tool_calls for turn in answers):
+            for turn in answers:
+                turn.pass_back = True
+        start = end
+
+
+def pass_back_reasoning_for(model: str, setting: bool | None = None) -> bool:
+    """Whether requests to `model` send tool-call turns' `reasoning_content` back:
+    `setting` (a profile's `reasoning_pass_back`) when given, else the model's traits
+    (`ModelTraits.pass_back_reasoning`)."""
+    return model_traits(model).pass_back_reasoning if setting is None else setting
 
 
 @dataclass(frozen=True)
@@ -203,6 +310,13 @@ class ChatRequest:
     frequency_penalty: float | None = None
     presence_penalty: float | None = None
     reasoning_effort: str | None = None
+    # The wire `tools` array (each `{"type": "function", "function": {"name",
+    # "description", "parameters"}}`), sent when not empty; `tool_choice` ("none",
+    # "auto", "required" or a named function) is never sent in thinking mode, where
+    # DeepSeek answers anything but auto with 400 "Thinking mode does not support this
+    # tool_choice" (and auto is what it does without one).
+    tools: tuple[dict[str, Any], ...] = ()
+    tool_choice: str | dict[str, Any] | None = None
 
     @classmethod
     def with_parameters(
@@ -264,6 +378,10 @@ class ChatRequest:
             body["stop"] = list(self.stop[:MAX_STOP])
         if self.reasoning_effort is not None and traits.effort and thinks:
             body["reasoning_effort"] = self.reasoning_effort
+        if self.tools:
+            body["tools"] = list(self.tools)
+            if self.tool_choice is not None and not thinks:
+                body["tool_choice"] = self.tool_choice
         body.update(self.extra)
         if thinks:
             for key in (

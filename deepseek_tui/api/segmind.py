@@ -35,14 +35,16 @@ from deepseek_tui.api.events import (
     ReasoningDelta,
     Reply,
     StreamEvent,
+    ToolCalls,
     Waiting,
 )
 from deepseek_tui.api.request import ChatRequest
 
 SEGMIND_MODELS = ("deepseek-chat",)
 SEGMIND_APIS = ("v1", "v2")
-# Fields Segmind takes from the URL or does not support.
-_NOT_FORWARDED = ("model", "stream", "stream_options")
+# Fields Segmind takes from the URL or does not support (tools: it does not forward
+# them, so they are not sent; `supports_tools` says so to the session).
+_NOT_FORWARDED = ("model", "stream", "stream_options", "tools", "tool_choice")
 # Failed polls in a row before giving up on a job: a poll only asks, so it is retried
 # more readily than a submit (the job keeps running, and billing, meanwhile).
 _POLL_TRIES = 6
@@ -94,6 +96,7 @@ class SegmindClient(HttpClient):
         )
         self.api = api
         self.api_key = api_key
+        self.supports_tools = False
         self.headers_timeout = headers_timeout
         self.first_data_timeout = first_data_timeout
         self.max_attempts = max(1, max_attempts)
@@ -127,6 +130,8 @@ class SegmindClient(HttpClient):
             yield ContentDelta(reply.content)
         if reply.usage is not None:
             yield reply.usage
+        if reply.tool_calls:  # (never asked for: Segmind is sent no tools)
+            yield ToolCalls(reply.tool_calls)
         yield Finished(reply.finish_reason)
 
     async def complete(self, request: ChatRequest) -> Reply:

@@ -1,5 +1,5 @@
 """The front door: the TUI by default, and the `ask`, `history`, `export`, `import`,
-`key`, `balance` and `emulator` subcommands.
+`key`, `balance`, `mcp` and `emulator` subcommands.
 
 Errors end as one plain line on stderr and exit status 1 (2 for usage errors),
 never a traceback. Heavy imports (Textual, httpx, the emulator) happen only in the
@@ -19,15 +19,16 @@ from deepseek_tui.cli.debug import ENV_DEBUG, _crashed, _start_debug_log
 from deepseek_tui.cli.emulator import run_emulator
 from deepseek_tui.cli.history import run_export, run_history, run_import
 from deepseek_tui.cli.key import run_key
+from deepseek_tui.cli.mcp import run_mcp
 from deepseek_tui.cli.output import PROG, CliError, _fail
-from deepseek_tui.cli.parser import _check_values, build_parser
+from deepseek_tui.cli.parser import _check_values, build_parser, parse
 from deepseek_tui.cli.tui import run_tui
 from deepseek_tui.config import ConfigError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse(parser, argv)
     try:
         _check_values(args, parser)
         _start_debug_log(args)
@@ -43,6 +44,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_key(args)
         if args.command == "balance":
             return run_balance(args)
+        if args.command == "mcp":
+            return run_mcp(args)
         if args.command == "emulator":
             return run_emulator(args)
         return run_tui(args)
@@ -77,5 +80,6 @@ __all__ = [
     "run_history",
     "run_import",
     "run_key",
+    "run_mcp",
     "run_tui",
 ]

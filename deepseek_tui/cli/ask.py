@@ -10,6 +10,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
+from deepseek_tui.cli.ask_tools import ShowTools, approver, tool_box
 from deepseek_tui.cli.history import _conversation_for, _open_store
 from deepseek_tui.cli.output import CliError, _on_terminal, _Output, _say
 from deepseek_tui.cli.parser import _usage_error
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
     from deepseek_tui.attachments import Attachment
     from deepseek_tui.session import Reply, Session
+    from deepseek_tui.tools import ToolBox
 
 
 def _read_prompt(args: argparse.Namespace, parser: argparse.ArgumentParser) -> str:
@@ -93,7 +95,7 @@ async def _ask(
     from deepseek_tui.api import ContentDelta, FinishReason, ReasoningDelta, finish_sentence
     from deepseek_tui.api.errors import ApiError
     from deepseek_tui.api.providers import client_for
-    from deepseek_tui.session import Session
+    from deepseek_tui.session import RoundStarted, Session, ToolCallDone, ToolCallRunning
     from deepseek_tui.store import Store, StoreError
 
     store = None
@@ -130,15 +132,33 @@ async def _ask(
     out = _Output(sys.stdout)
     err = _Output(sys.stderr)
     reasoning = _Reasoning(err, sys.stderr)
+    tools = _offer_tools(session, args, settings, paths)
     try:
+        if tools is not None:
+            await tools.start()
+            for problem in tools.problems():
+                _say(problem)
+        show = ShowTools() if args.show_tools else None
         reply = session.send(prompt, args.attachments)
+        # Answers of one turn (tool calls between them) are set apart by a blank line.
+        wrote, apart = False, False
         async with contextlib.aclosing(reply):
             async for event in reply:
                 if isinstance(event, ReasoningDelta) and args.show_reasoning:
                     reasoning.write(event.text)
                 elif isinstance(event, ContentDelta):
                     reasoning.close(reply, answer_follows=True)
+                    if apart and event.text:
+                        out.write("\n\n")
+                        apart = False
+                    wrote = wrote or bool(event.text)
                     out.write(event.text)
+                elif isinstance(event, RoundStarted):
+                    apart = wrote
+                elif show is not None and isinstance(event, ToolCallRunning):
+                    show.calling(event.info, event.call)
+                elif show is not None and isinstance(event, ToolCallDone):
+                    show.done(event.call, event.message)
         reply.raise_for_error()
     except ApiError as error:
         out.end_line_if_tty()
@@ -152,6 +172,8 @@ async def _ask(
         return 130
     finally:
         await client.aclose()
+        if tools is not None:
+            await tools.aclose()  # every server process stops
         if store is not None:
             store.close()
     reasoning.close(reply, answer_follows=False)
@@ -161,10 +183,26 @@ async def _ask(
     if session.store_error:
         _say(session.store_error)
     reason = reply.finish_reason
+    if reply.tools_stopped:
+        _say(reply.tools_stopped)
+        return 1
     if reason not in (FinishReason.STOP, None):
         _say(f"the answer ended early. {finish_sentence(reason)}")
         return 1
     return 0
+
+
+def _offer_tools(
+    session: Session, args: argparse.Namespace, settings: Settings, paths: Paths
+) -> ToolBox | None:
+    """The enabled servers' tools offered (started in `_ask`, where a failure is said
+    and the box is closed whatever happens), calls approved as the options say
+    (cli/ask_tools.py)."""
+    tools = tool_box(args, settings, paths)
+    if tools is not None:
+        session.tools = tools
+        session.approve = approver(args)
+    return tools
 
 
 def _ask_in(session: Session, args: argparse.Namespace, prompt: str) -> None:

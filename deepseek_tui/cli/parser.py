@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from typing import NoReturn
 
 from deepseek_tui import __version__
@@ -196,6 +197,21 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="at most N tokens in the answer, reasoning included (up to the model's limit)",
     )
+    offered = ask.add_mutually_exclusive_group()
+    offered.add_argument(
+        "--no-tools", action="store_true", help="offer the model no tools (MCP servers)"
+    )
+    offered.add_argument(
+        "--approve-tools",
+        action="store_true",
+        help="approve every tool call of this run (otherwise a call not auto-approved is "
+        "asked on the terminal, and denied when there is none)",
+    )
+    ask.add_argument(
+        "--show-tools",
+        action="store_true",
+        help="write each tool call and a summary of its result to stderr",
+    )
 
     history = commands.add_parser(
         "history",
@@ -278,6 +294,64 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _connection(balance, suppress=True, model=False)
 
+    mcp = commands.add_parser(
+        "mcp",
+        parents=[_common(suppress=True)],
+        help="list, add, remove or import MCP servers (tools for the model)",
+        description="The MCP servers of config.toml ([mcp_servers.NAME]): their tools are "
+        "offered to the model. A server's stderr goes to logs/mcp-NAME.log in the config dir.",
+    )
+    mcp_actions = mcp.add_subparsers(
+        dest="action", metavar="ACTION", required=True, help="list, add, remove or import"
+    )
+    mcp_list = mcp_actions.add_parser(
+        "list",
+        parents=[_common(suppress=True)],
+        help="start each server and say how it stands: connected with its tools, or why not",
+        description="Start each configured server, list its tools (the names the model "
+        "sees), or say why it failed with the last line it wrote to stderr; then stop them.",
+    )
+    mcp_list.add_argument("--json", action="store_true", help="print JSON for scripts")
+    mcp_add = mcp_actions.add_parser(
+        "add",
+        parents=[_common(suppress=True)],
+        help="add a server: NAME -- COMMAND [ARGS…], or NAME --url URL",
+        description="Add a [mcp_servers.NAME] table to config.toml (the rest of the file "
+        "is kept): a server it starts (after --) or one at a streamable HTTP URL.",
+        usage=f"{PROG} mcp add NAME (--url URL | -- COMMAND [ARGS…]) [--env KEY=VALUE]",
+    )
+    mcp_add.add_argument("name", metavar="NAME", help="the server's name (letters, digits, - _)")
+    mcp_add.add_argument(
+        "server_command", nargs="*", metavar="COMMAND", help="after --: the command and its args"
+    )
+    mcp_add.add_argument("--url", metavar="URL", help="a streamable HTTP server's URL")
+    mcp_add.add_argument(
+        "--env",
+        action="append",
+        metavar="KEY=VALUE",
+        help="an environment variable for the command (repeatable)",
+    )
+    mcp_add.add_argument(
+        "--bearer-token-env-var",
+        metavar="NAME",
+        help="the environment variable holding the URL's bearer token",
+    )
+    mcp_remove = mcp_actions.add_parser(
+        "remove",
+        parents=[_common(suppress=True)],
+        help="remove a server's table from config.toml",
+        description="Remove [mcp_servers.NAME] from config.toml (the rest of the file is kept).",
+    )
+    mcp_remove.add_argument("name", metavar="NAME", help="the server's name in config.toml")
+    mcp_import = mcp_actions.add_parser(
+        "import",
+        parents=[_common(suppress=True)],
+        help='add the servers of a Claude Desktop, Cursor or oterm "mcpServers" JSON file',
+        description='Read the "mcpServers" object of a Claude Desktop, Cursor or oterm config '
+        "file (command/args/env, or url/headers) and add each server whose name is new.",
+    )
+    mcp_import.add_argument("file", metavar="FILE", help="the JSON file, or - for stdin")
+
     emulator = commands.add_parser(
         "emulator",
         parents=[_common(suppress=True)],
@@ -308,6 +382,22 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: any key is accepted)",
     )
     return parser
+
+
+def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """`parser.parse_args`, but `mcp add NAME -- COMMAND [ARGS…]` keeps what follows `--`
+    whole (argparse drops a `--` given to a nested subcommand as unrecognized)."""
+    words = list(sys.argv[1:] if argv is None else argv)
+    tail: list[str] | None = None
+    if "--" in words:
+        cut = words.index("--")
+        head = words[:cut]
+        if "mcp" in head and "add" in head[head.index("mcp") :]:
+            words, tail = head, words[cut + 1 :]
+    args = parser.parse_args(words)
+    if tail is not None and args.command == "mcp" and args.action == "add":
+        args.server_command = [*(args.server_command or []), *tail]
+    return args
 
 
 def _check_values(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:

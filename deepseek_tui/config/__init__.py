@@ -1,7 +1,8 @@
 """Where deepseek-tui keeps its settings and API keys, and how it reads and writes them.
 
 One concern per module: `files` (the config dir, TOML in, atomic writes, permissions),
-`settings` (config.toml as `Settings`), `profiles` (providers and presets), `kinds` (the
+`settings` (config.toml as `Settings`), `profiles` (providers and presets), `servers`
+([mcp_servers.NAME]), `kinds` (the
 kinds of value a setting takes), `credentials` (API keys), `urls` (base URLs), `crash`
 (crash reports). Everything public is re-exported here: import it from
 `deepseek_tui.config`.
@@ -50,10 +51,13 @@ from deepseek_tui.config.profiles import (
     unknown_preset,
     unknown_provider,
 )
+from deepseek_tui.config.servers import APPROVE_CHOICES, McpServer, server_name_problem
 from deepseek_tui.config.settings import (
     MAX_STOP,
     REASONING_EFFORTS,
     Settings,
+    allow_tool_always,
+    change_config,
     load_settings,
     save_settings,
 )
@@ -66,6 +70,7 @@ from deepseek_tui.config.urls import (
 )
 
 __all__ = [
+    "APPROVE_CHOICES",
     "APP_NAME",
     "BUILTIN_PRESETS",
     "DEEPSEEK_MODELS",
@@ -86,14 +91,17 @@ __all__ = [
     "SEGMIND_MODELS",
     "ApiKey",
     "ConfigError",
+    "McpServer",
     "Paths",
     "Provider",
     "ProviderKind",
     "Settings",
     "UnknownPreset",
     "UnknownProvider",
+    "allow_tool_always",
     "atomic_write",
     "base_url_problem",
+    "change_config",
     "delete_api_key",
     "env_key_name",
     "hide_keys",
@@ -106,6 +114,7 @@ __all__ = [
     "remove_leftover_temp_files",
     "resolve_base_url",
     "save_settings",
+    "server_name_problem",
     "store_api_key",
     "tighten_permissions",
     "unknown_preset",

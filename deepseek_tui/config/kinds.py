@@ -9,7 +9,7 @@ from typing import Any
 
 from deepseek_tui.config.files import ConfigError
 
-# The names of [providers.NAME] and [presets.NAME] tables.
+# The names of [providers.NAME], [presets.NAME] and [mcp_servers.NAME] tables.
 TABLE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
 
 KIND_WORDS = {
@@ -18,6 +18,7 @@ KIND_WORDS = {
     "float": "a number",
     "int": "a whole number",
     "list[str]": "a list of strings",
+    "dict[str, str]": 'a table of strings, e.g. { NAME = "value" }',
     "dict[str, dict[str, float]]": (
         'a table of model prices, e.g. [prices."deepseek-chat"] with numbers '
         "cache_hit, cache_miss and output"
@@ -42,6 +43,10 @@ def convert(value: object, kind: str) -> object:
     if kind == "list[str]":
         if isinstance(value, list) and all(isinstance(item, str) for item in value):
             return list(value)
+        return WRONG
+    if kind == "dict[str, str]":
+        if isinstance(value, dict) and all(isinstance(item, str) for item in value.values()):
+            return dict(value)
         return WRONG
     # dict[str, dict[str, float]]: the price table
     if not isinstance(value, dict):

@@ -62,6 +62,10 @@ class Provider:
     # DeepSeek's own price table (and its peak hours) applies: only to DeepSeek itself;
     # a gateway's answer is priced from its own table or not at all.
     builtin_prices: bool = False
+    # Send a tool-call turn's reasoning_content back in later requests (V3.2/V4 thinking
+    # mode demands it; some gateways refuse the field); None: as the model's traits say
+    # (api/models.py, `pass_back_reasoning_for`).
+    reasoning_pass_back: bool | None = None
 
 
 class UnknownPreset(ValueError):
@@ -138,6 +142,7 @@ _PROVIDER_KEYS = {
     "prices": "dict[str, dict[str, float]]",
     "currency": "str",
     "api": "str",
+    "reasoning_pass_back": "bool",
 }
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 

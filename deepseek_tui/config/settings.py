@@ -4,7 +4,7 @@ profiles applied, and reading and writing the file."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from deepseek_tui.config.profiles import (
     unknown_preset,
     unknown_provider,
 )
+from deepseek_tui.config.servers import McpServer, read_mcp_servers
 from deepseek_tui.config.urls import DEFAULT_BASE_URL, SEGMIND_BASE_URL, base_url_problem
 
 # DeepSeek V4's `reasoning_effort`: two real tiers (it maps low/medium to high and
@@ -76,6 +77,12 @@ class Settings:
     providers: dict[str, dict[str, Any]] = field(default_factory=dict)
     # [presets.NAME] tables as written (checked when read): see `preset()`.
     presets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # [mcp_servers.NAME] tables as written (checked when read): see `mcp_server_list()`.
+    mcp_servers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # What a tool's result may send the model (the whole result is saved), and how many
+    # rounds of tool calls one turn may take before it stops.
+    tool_output_limit_kb: int = 64
+    tool_rounds: int = 8
 
     def validate(self) -> list[str]:
         """Return the problems as plain sentences; an empty list means usable."""
@@ -119,6 +126,9 @@ class Settings:
                 wrong(name, f"must be a positive number of seconds, got {value}.")
         if not self.max_attempts >= 1:
             wrong("max_attempts", f"must be at least 1, got {self.max_attempts}.")
+        for name in ("tool_output_limit_kb", "tool_rounds"):
+            if not getattr(self, name) >= 1:
+                wrong(name, f"must be at least 1, got {getattr(self, name)}.")
         if not self.attach_limit_kb >= 1:
             wrong("attach_limit_kb", f"must be at least 1, got {self.attach_limit_kb}.")
         url_problem = base_url_problem(self.base_url)
@@ -166,6 +176,12 @@ class Settings:
             if key != "description"
         }
         return replace(self, **changes)
+
+    # --- MCP servers ----------------------------------------------------------------------
+
+    def mcp_server_list(self) -> list[McpServer]:
+        """The [mcp_servers.NAME] tables as values, in the file's order (disabled ones too)."""
+        return [McpServer.from_table(name, table) for name, table in self.mcp_servers.items()]
 
     # --- provider profiles --------------------------------------------------------------
 
@@ -254,8 +270,10 @@ class Settings:
             values["providers"] = read_providers(data["providers"], path)
         if "presets" in data:
             values["presets"] = _read_presets(data["presets"], path)
+        if "mcp_servers" in data:
+            values["mcp_servers"] = read_mcp_servers(data["mcp_servers"], path)
         for name, kind in _FIELD_KINDS.items():
-            if name not in data or name in ("providers", "presets"):
+            if name not in data or name in ("providers", "presets", "mcp_servers"):
                 continue
             value = data[name]
             converted = convert(value, kind)
@@ -308,3 +326,31 @@ def save_settings(paths: Paths, settings: Settings) -> None:
     """Write ``config.toml`` in one step, so a crash leaves the old or the new file."""
     paths.ensure_dir()
     atomic_write(paths.config_file, tomli_w.dumps(settings.to_toml_dict()).encode("utf-8"))
+
+
+def change_config(paths: Paths, change: Callable[[dict[str, Any]], None]) -> None:
+    """Apply `change` to config.toml's tables and write the file in one step. Every
+    other key is kept (comments are not: TOML writers do not keep them); the result is
+    read back as settings first, so a change never leaves a file that cannot load."""
+    data = read_toml(paths.config_file) or {}
+    change(data)
+    Settings.from_toml_dict(data, path=paths.config_file)
+    paths.ensure_dir()
+    atomic_write(paths.config_file, tomli_w.dumps(data).encode("utf-8"))
+
+
+def allow_tool_always(paths: Paths, server: str, tool: str) -> None:
+    """Add `tool` to `[mcp_servers.SERVER].auto_approve` in config.toml."""
+
+    def change(data: dict[str, Any]) -> None:
+        table = data.get("mcp_servers", {}).get(server)
+        if not isinstance(table, dict):
+            raise ConfigError(
+                f"{paths.config_file} has no [mcp_servers.{server}] table any more.",
+                path=paths.config_file,
+            )
+        allowed = table.setdefault("auto_approve", [])
+        if isinstance(allowed, list) and tool not in allowed:
+            allowed.append(tool)
+
+    change_config(paths, change)

@@ -7,7 +7,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["FINGERPRINT", "Completion", "completion_body", "encode", "error_body", "stream_chunks"]
+__all__ = [
+    "FINGERPRINT",
+    "Completion",
+    "ToolCallPieces",
+    "completion_body",
+    "encode",
+    "error_body",
+    "stream_chunks",
+]
 
 FINGERPRINT = "fp_emulator_0001"
 _THINK_OPEN = "<think>\n"
@@ -15,8 +23,18 @@ _THINK_CLOSE = "\n</think>\n\n"
 
 
 @dataclass(frozen=True)
+class ToolCallPieces:
+    """One tool call of an answer: its id, name and arguments cut into fragments."""
+
+    id: str
+    name: str
+    arguments: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Completion:
-    """One answer, already cut into pieces; each piece counts as one completion token."""
+    """One answer, already cut into pieces; each piece counts as one completion token
+    (a tool call's argument fragments too)."""
 
     id: str
     created: int
@@ -28,10 +46,12 @@ class Completion:
     prompt_tokens: int
     cache_hit_tokens: int
     reasoning_done: bool = True  # False when max_tokens ran out while still thinking
+    tool_calls: tuple[ToolCallPieces, ...] = ()  # (the finish reason is then "tool_calls")
 
     def usage(self) -> dict[str, Any]:
         """DeepSeek's usage object: prompt = hit + miss, completion includes reasoning."""
         completion = len(self.reasoning) + len(self.content)
+        completion += sum(len(call.arguments) + 1 for call in self.tool_calls)
         usage: dict[str, Any] = {
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": completion,
@@ -97,16 +117,34 @@ def stream_chunks(
         chunks += [chunk({"content": None, key: piece}) for piece in reasoning]
         content = _grouped(completion.content, pieces_per_chunk)
         chunks += [chunk({"content": piece, key: None}) for piece in content]
+        quiet = {"content": None, key: None}
+        chunks += [chunk({**quiet, "tool_calls": [part]}) for part in _call_parts(completion)]
         chunks.append(chunk({"content": "", key: None}, completion.finish_reason, **final))
     else:
         chunks = [chunk({"role": "assistant", "content": ""})]
         pieces = _grouped(_plain_pieces(completion), pieces_per_chunk)
         chunks += [chunk({"content": piece}) for piece in pieces]
+        parts = _call_parts(completion)
+        chunks += [chunk({"content": None, "tool_calls": [part]}) for part in parts]
         chunks.append(chunk({"content": ""}, completion.finish_reason, **final))
     if separate:
         # OpenAI-style gateways: usage alone, in an extra chunk with no choices.
         chunks.append({**head, "choices": [], "usage": completion.usage()})
     return chunks
+
+
+def _call_parts(completion: Completion) -> list[dict[str, Any]]:
+    """The `tool_calls` deltas of the answer's calls, as V4 streams them: the first
+    with the id, type and name and `arguments: ""`, then one per fragment with the
+    same index and `"id": ""`, `"name": ""`."""
+    parts: list[dict[str, Any]] = []
+    for index, call in enumerate(completion.tool_calls):
+        function = {"name": call.name, "arguments": ""}
+        parts.append({"index": index, "id": call.id, "type": "function", "function": function})
+        for fragment in call.arguments:
+            function = {"name": "", "arguments": fragment}
+            parts.append({"index": index, "id": "", "type": "function", "function": function})
+    return parts
 
 
 def _plain_pieces(completion: Completion) -> list[str]:
@@ -130,6 +168,15 @@ def completion_body(
         message["content"] = "".join(completion.content)
         if completion.thinking:
             message[reasoning_field] = "".join(completion.reasoning)
+    if completion.tool_calls:
+        message["tool_calls"] = [
+            {
+                "id": call.id,
+                "type": "function",
+                "function": {"name": call.name, "arguments": "".join(call.arguments)},
+            }
+            for call in completion.tool_calls
+        ]
     return {
         "id": completion.id,
         "object": "chat.completion",

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from deepseek_tui.emulator.chunks import (
     Completion,
+    ToolCallPieces,
     completion_body,
     encode,
     error_body,
@@ -28,6 +29,7 @@ from deepseek_tui.emulator.chunks import (
 )
 from deepseek_tui.emulator.replies import count_tokens, reply_for, split_tokens
 from deepseek_tui.emulator.segmind import Jobs, state, status_body, submitted
+from deepseek_tui.emulator.tools import call_id, plan_tools
 from deepseek_tui.emulator.validation import (
     MODELS,
     ChatRequest,
@@ -261,8 +263,21 @@ class Emulator:
 
     def _complete(self, request: ChatRequest, faults: Faults) -> Completion:
         """Write the answer and cut it the way max_tokens, stop and finish_length demand."""
-        reasoning, content = reply_for(request.messages, thinking=request.thinking)
-        finish = "stop"
+        answer_id = str(uuid.uuid4())
+        plan = plan_tools(request.messages, request.tools)
+        calls: tuple[ToolCallPieces, ...] = ()
+        if plan is None:
+            reasoning, content = reply_for(request.messages, thinking=request.thinking)
+        else:
+            reasoning = plan.reasoning if request.thinking else None
+            content = plan.text
+            calls = tuple(
+                ToolCallPieces(
+                    call_id(i, answer_id), call.name, tuple(split_tokens(call.arguments))
+                )
+                for i, call in enumerate(plan.calls)
+            )
+        finish = "tool_calls" if calls else "stop"
         if request.json_mode:
             # JSON mode: the answer is one JSON object (compact, so stop sequences and
             # max_tokens still cut it where a test expects).
@@ -271,18 +286,18 @@ class Emulator:
         thought = split_tokens(reasoning or "")
         answer = split_tokens(content)
         if faults.finish_length:
-            answer, finish = answer[: len(answer) // 2], "length"
+            answer, finish, calls = answer[: len(answer) // 2], "length", ()
         reasoning_done = True
         limit = request.max_tokens
         if limit is not None and len(thought) + len(answer) > limit:
-            finish = "length"
+            finish, calls = "length", ()
             # max_tokens counts reasoning too, so it can run out while still thinking.
             reasoning_done = limit >= len(thought)
             thought, answer = thought[:limit], answer[: max(0, limit - len(thought))]
-        prompt = _prompt_text(request.messages)
+        prompt = _prompt_text(request)
         prompt_tokens = count_tokens(prompt)
         return Completion(
-            id=str(uuid.uuid4()),
+            id=answer_id,
             created=int(time.time()),
             model=request.model,
             thinking=request.thinking,
@@ -292,6 +307,7 @@ class Emulator:
             prompt_tokens=prompt_tokens,
             cache_hit_tokens=min(self._cache_hit(prompt), prompt_tokens),
             reasoning_done=reasoning_done,
+            tool_calls=calls,
         )
 
     def _cache_hit(self, prompt: str) -> int:
@@ -319,8 +335,20 @@ def _apply_stop(content: str, stops: tuple[str, ...]) -> str:
     return content[: min(cuts)] if cuts else content
 
 
-def _prompt_text(messages: list[dict[str, Any]]) -> str:
-    return "".join(f"{m.get('role')}\n{m.get('content') or ''}\n\n" for m in messages)
+# What a message carries besides its text, counted (and cached) as its JSON.
+_MESSAGE_EXTRAS = ("reasoning_content", "tool_calls", "tool_call_id")
+
+
+def _prompt_text(request: ChatRequest) -> str:
+    """The prompt as the model reads it: the tools offered, then each message. Tool
+    calls and passed-back reasoning count as their JSON, so a history replayed with
+    other bytes misses the prefix cache, as DeepSeek's does."""
+    parts = [f"tools\n{encode(list(request.tools))}\n\n"] if request.tools else []
+    for m in request.messages:
+        extras = {key: m[key] for key in _MESSAGE_EXTRAS if key in m}
+        extra = f"{encode(extras)}\n" if extras else ""
+        parts.append(f"{m.get('role')}\n{m.get('content') or ''}\n{extra}\n")
+    return "".join(parts)
 
 
 def _segmind_v1(path: str) -> bool:
@@ -335,7 +363,11 @@ def _auth_failure(key: str) -> str:
 def _models_body() -> dict[str, Any]:
     return {
         "object": "list",
-        "data": [{"id": name, "object": "model", "owned_by": "deepseek"} for name in MODELS],
+        "data": [
+            {"id": name, "object": "model", "owned_by": "deepseek"}
+            for name, spec in MODELS.items()
+            if spec.listed
+        ],
     }
 
 
@@ -648,7 +680,10 @@ class _Handler(BaseHTTPRequestHandler):
         if not isinstance(body, dict):
             self._send_json(400, {"error": "Request body must be a JSON object"})
             return
+        # Segmind does not forward tools: a request that offers some is answered without.
         body = {**body, "model": parts[1], "stream": False}
+        body.pop("tools", None)
+        body.pop("tool_choice", None)
         try:
             request = parse_chat_request(encode(body).encode(), beta=False)
         except Rejected as rejected:
@@ -695,7 +730,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         try:
             request = parse_chat_request(raw, beta=beta)
-            prompt_tokens = count_tokens(_prompt_text(request.messages))
+            prompt_tokens = count_tokens(_prompt_text(request))
             check_context(request, prompt_tokens, self.emulator.context_window)
         except Rejected as rejected:
             self._send_error(rejected.status, rejected.message, rejected.type)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,12 +24,22 @@ _BETA_URL = 'set base_url="https://api.deepseek.com/beta"'
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """What a model name means here: whether it thinks, and its max_tokens ceiling."""
+    """What a model name means here: whether it thinks, and its max_tokens ceiling.
+
+    `strict_history`: the R1-era ordering and reasoning_content rules (and no tool
+    calls: R1 had no function calling, so tools offered to it are ignored).
+    `pass_back`: how a thinking request that leaves out a tool-call turn's
+    `reasoning_content` is refused, "v4" or "v3.2" (the two 400s differ).
+    `listed`: in GET /models (V3.2 is served, as a gateway's id, for its 400's sake).
+    """
 
     name: str
-    thinking: str  # "never" | "always" | "toggle" (the request's "thinking" decides, on by default)
+    thinking: str  # "never" | "always" | "toggle" (the request's "thinking" decides)
     max_tokens: int
-    strict_history: bool = False  # the R1-era ordering and reasoning_content rules
+    strict_history: bool = False
+    default_thinking: bool = True  # a toggle model's, when the request does not say
+    pass_back: str = "v4"
+    listed: bool = True
 
 
 MODELS: dict[str, ModelSpec] = {
@@ -38,6 +49,9 @@ MODELS: dict[str, ModelSpec] = {
         ModelSpec("deepseek-reasoner", "always", 65536, strict_history=True),
         ModelSpec("deepseek-v4-flash", "toggle", 384_000),
         ModelSpec("deepseek-v4-pro", "toggle", 384_000),
+        ModelSpec(
+            "deepseek-v3.2", "toggle", 65536, default_thinking=False, pass_back="v3.2", listed=False
+        ),
     )
 }
 
@@ -72,6 +86,9 @@ class ChatRequest:
     stop: tuple[str, ...] = ()
     prefix: bool = False
     json_mode: bool = False
+    # The tools offered (each `{"type": "function", "function": {…}}`); empty when
+    # none, and for a model that makes no tool calls (R1).
+    tools: tuple[dict[str, Any], ...] = ()
 
 
 def parse_chat_request(raw: bytes, *, beta: bool) -> ChatRequest:
@@ -97,6 +114,11 @@ def parse_chat_request(raw: bytes, *, beta: bool) -> ChatRequest:
     json_mode = _check_response_format(raw, body.get("response_format"), messages, spec)
     if thinking:
         _reject_logprobs(body, spec)
+    tools = _check_tools(raw, body.get("tools"))
+    _check_tool_choice(raw, body.get("tool_choice"), thinking=thinking)
+    _check_tool_messages(messages)
+    if thinking and not spec.strict_history:
+        _check_reasoning_passed_back(messages, spec)
     prefix = _check_prefix(messages, beta=beta)
     if spec.strict_history:
         _check_r1_history(messages, spec.name, prefix=prefix)
@@ -110,6 +132,7 @@ def parse_chat_request(raw: bytes, *, beta: bool) -> ChatRequest:
         stop=stop,
         prefix=prefix,
         json_mode=json_mode,
+        tools=() if spec.strict_history else tools,
     )
 
 
@@ -250,7 +273,18 @@ def _check_message(raw: bytes, i: int, message: Any) -> None:
         where = ("messages", i, "role")
         raise _deserialize(raw, f"messages[{i}].role: {what}, expected one of {expected}", *where)
     content = message.get("content")
+    if role == "assistant":
+        _check_assistant_tool_calls(raw, i, message)
+    if role == "tool" and not isinstance(message.get("tool_call_id"), str):
+        what = "missing field `tool_call_id`"
+        if message.get("tool_call_id") is not None:
+            what = (
+                f"tool_call_id: invalid type: {_kind(message['tool_call_id'])}, expected a string"
+            )
+        raise _deserialize(raw, f"messages[{i}]: {what}", "messages", i)
     if content is None and role == "assistant":
+        if not message.get("tool_calls"):
+            raise Rejected(400, "Invalid assistant message: content or tool_calls must be set")
         return  # assistant turns that only carry tool calls have no content
     if "content" not in message:
         raise _deserialize(raw, f"messages[{i}]: missing field `content`", "messages", i)
@@ -258,6 +292,169 @@ def _check_message(raw: bytes, i: int, message: Any) -> None:
         raise _deserialize(
             raw, f"messages[{i}]: invalid type: {_kind(content)}, expected a string", "messages", i
         )
+
+
+# --- tools (function calling) ----------------------------------------------------
+
+MAX_TOOLS = 128
+_TOOL_NAME = re.compile(r"[A-Za-z0-9_-]+")
+_TOOL_NAME_MAX = 64
+_TOOL_CHOICES = ("none", "auto", "required")
+# DeepSeek's words, as its users reported them (V3.2 names the message; V4 does not).
+MISSING_REASONING_V32 = (
+    "Missing `reasoning_content` field in the assistant message at message index {index}. "
+    "For more information, please refer to "
+    "https://api-docs.deepseek.com/guides/thinking_mode#tool-calls"
+)
+MISSING_REASONING_V4 = (
+    "The `reasoning_content` in the thinking mode must be passed back to the API."
+)
+THINKING_TOOL_CHOICE = "Thinking mode does not support this tool_choice"
+TOOL_WITHOUT_CALL = (
+    "Messages with role 'tool' must be a response to a preceding message with 'tool_calls'"
+)
+CALL_WITHOUT_TOOL = (
+    "An assistant message with 'tool_calls' must be followed by tool messages responding to "
+    "each 'tool_call_id'. (insufficient tool messages following tool_calls message)"
+)
+
+
+def _check_assistant_tool_calls(raw: bytes, i: int, message: dict[str, Any]) -> None:
+    calls = message.get("tool_calls")
+    if calls is None:
+        return
+    where = ("messages", i)
+    if not isinstance(calls, list):
+        raise _deserialize(
+            raw,
+            f"messages[{i}].tool_calls: invalid type: {_kind(calls)}, expected a sequence",
+            *where,
+        )
+    for j, call in enumerate(calls):
+        at = f"messages[{i}].tool_calls[{j}]"
+        if not isinstance(call, dict):
+            raise _deserialize(raw, f"{at}: invalid type: {_kind(call)}, expected a map", *where)
+        for field in ("id", "function"):
+            if field not in call:
+                raise _deserialize(raw, f"{at}: missing field `{field}`", *where)
+        if not isinstance(call["id"], str):
+            raise _deserialize(
+                raw, f"{at}.id: invalid type: {_kind(call['id'])}, expected a string", *where
+            )
+        function = call["function"]
+        if not isinstance(function, dict):
+            raise _deserialize(
+                raw, f"{at}.function: invalid type: {_kind(function)}, expected a map", *where
+            )
+        for field in ("name", "arguments"):
+            if not isinstance(function.get(field), str):
+                raise _deserialize(raw, f"{at}.function: missing field `{field}`", *where)
+
+
+def _check_tools(raw: bytes, tools: Any) -> tuple[dict[str, Any], ...]:
+    """The offered tools, checked as DeepSeek checks them (the name's pattern and the
+    count were reported in its words; the length's follows them, unverified)."""
+    if tools is None:
+        return ()
+    if not isinstance(tools, list):
+        raise _deserialize(
+            raw, f"tools: invalid type: {_kind(tools)}, expected a sequence", "tools"
+        )
+    if len(tools) > MAX_TOOLS:
+        raise Rejected(
+            400,
+            f"Invalid 'tools': array too long. Expected an array with maximum length {MAX_TOOLS}, "
+            f"but got an array with length {len(tools)} instead.",
+        )
+    for i, tool in enumerate(tools):
+        where = ("tools", i)
+        if not isinstance(tool, dict):
+            raise _deserialize(
+                raw, f"tools[{i}]: invalid type: {_kind(tool)}, expected a map", *where
+            )
+        if "function" not in tool:
+            raise _deserialize(raw, f"tools[{i}]: missing field `function`", *where)
+        function = tool["function"]
+        if not isinstance(function, dict):
+            raise _deserialize(
+                raw, f"tools[{i}].function: invalid type: {_kind(function)}, expected a map", *where
+            )
+        name = function.get("name")
+        if not isinstance(name, str):
+            raise _deserialize(raw, f"tools[{i}].function: missing field `name`", *where)
+        if not _TOOL_NAME.fullmatch(name):
+            raise Rejected(
+                400,
+                f"Invalid 'tools[{i}].function.name': string does not match pattern. Expected a "
+                "string that matches the pattern '^[a-zA-Z0-9_-]+$'.",
+            )
+        if len(name) > _TOOL_NAME_MAX:
+            raise Rejected(
+                400,
+                f"Invalid 'tools[{i}].function.name': string too long. Expected a string with "
+                f"maximum length {_TOOL_NAME_MAX}, but got a string with length {len(name)} "
+                "instead.",
+            )
+    return tuple(tools)
+
+
+def _check_tool_choice(raw: bytes, choice: Any, *, thinking: bool) -> None:
+    if choice is None or choice in ("none", "auto"):
+        return
+    named = isinstance(choice, dict) and choice.get("type") == "function"
+    if choice != "required" and not named:
+        what = f"unknown variant `{choice}`" if isinstance(choice, str) else _kind(choice)
+        expected = ", ".join(f"`{c}`" for c in _TOOL_CHOICES)
+        raise _deserialize(raw, f"tool_choice: {what}, expected one of {expected}", "tool_choice")
+    if thinking:
+        raise Rejected(400, THINKING_TOOL_CHOICE)
+
+
+def _check_tool_messages(messages: list[dict[str, Any]]) -> None:
+    """Each assistant message with `tool_calls` is followed by one `tool` message per
+    call, and a `tool` message answers a call of the assistant message before it."""
+    waiting: set[str] | None = None  # the ids the last tool-call message still waits for
+    asked: set[str] = set()
+    for message in messages:
+        role = message["role"]
+        if role == "tool":
+            if message["tool_call_id"] not in asked:
+                raise Rejected(400, TOOL_WITHOUT_CALL)
+            if waiting is not None:
+                waiting.discard(message["tool_call_id"])
+            continue
+        if waiting:
+            raise Rejected(400, CALL_WITHOUT_TOOL)
+        waiting = None
+        asked = set()
+        if role == "assistant" and message.get("tool_calls"):
+            asked = {call["id"] for call in message["tool_calls"]}
+            waiting = set(asked)
+    if waiting:
+        raise Rejected(400, CALL_WITHOUT_TOOL)
+
+
+def _check_reasoning_passed_back(messages: list[dict[str, Any]], spec: ModelSpec) -> None:
+    """Thinking mode: between two user messages where the model called tools, every
+    assistant message carries its `reasoning_content` (DeepSeek's thinking-mode guide)."""
+    turn: list[int] = []  # the assistant messages since the last user message
+
+    def check(turn: list[int]) -> None:
+        if not any(messages[i].get("tool_calls") for i in turn):
+            return
+        for i in turn:
+            if not isinstance(messages[i].get("reasoning_content"), str):
+                if spec.pass_back == "v3.2":
+                    raise Rejected(400, MISSING_REASONING_V32.format(index=i))
+                raise Rejected(400, MISSING_REASONING_V4)
+
+    for i, message in enumerate(messages):
+        if message["role"] == "user":
+            check(turn)
+            turn = []
+        elif message["role"] == "assistant" and not message.get("prefix"):
+            turn.append(i)
+    check(turn)
 
 
 def _check_model(raw: bytes, model: Any) -> ModelSpec:
@@ -270,7 +467,7 @@ def _check_model(raw: bytes, model: Any) -> ModelSpec:
 
 
 def _thinking(raw: bytes, value: Any, spec: ModelSpec) -> bool:
-    enabled = True
+    enabled = spec.default_thinking
     if value is not None:
         if not isinstance(value, dict):
             raise _deserialize(

@@ -8,11 +8,11 @@ from typing import Any
 
 from deepseek_tui.api.events import FinishReason, Usage
 from deepseek_tui.attachments import Attachment
-from deepseek_tui.messages import MessageDraft
+from deepseek_tui.messages import MessageDraft, ToolRun, tool_calls_from_wire
 from deepseek_tui.store import NewConversation
 from deepseek_tui.timestamps import iso, parse_time
 
-ROLES = ("user", "assistant", "system")
+ROLES = ("user", "assistant", "system", "tool")
 USAGE_FIELDS = (
     "prompt_tokens",
     "completion_tokens",
@@ -77,6 +77,9 @@ def parse_export(data: Any) -> NewConversation:
                     Attachment(a["name"], a["size"], a["sha256"], a["text"])
                     for a in message.get("attachments") or ()
                 ),
+                tool_calls=tool_calls_from_wire(message.get("tool_calls")),
+                tool_call_id=message.get("tool_call_id"),
+                tool=ToolRun.from_dict(message.get("tool")),
             )
             for message in data["messages"]
         ),
@@ -177,6 +180,61 @@ def _message_problems(message: Any, where: str) -> list[str]:
                     )
     problems += _timestamp_problems(message, "created_at", f"{where}.created_at")
     problems += _attachments_problems(message.get("attachments"), f"{where}.attachments")
+    problems += _tool_calls_problems(message.get("tool_calls"), f"{where}.tool_calls")
+    call_id = message.get("tool_call_id")
+    if call_id is not None and not _is_text(call_id):
+        problems.append(f"{where}.tool_call_id must be text or null, not {_show(call_id)}.")
+    problems += _tool_problems(message.get("tool"), f"{where}.tool")
+    return problems
+
+
+def _tool_calls_problems(calls: Any, where: str) -> list[str]:
+    """`tool_calls` as the wire has them: `[{"id", "type": "function", "function":
+    {"name", "arguments"}}, …]`."""
+    if calls is None:
+        return []
+    if not isinstance(calls, list):
+        return [f"{where} must be a list or null, not {_show(calls)}."]
+    problems: list[str] = []
+    for index, call in enumerate(calls):
+        here = f"{where}[{index}]"
+        function = call.get("function") if isinstance(call, dict) else None
+        if not isinstance(function, dict):
+            problems.append(f"{here} must be a call object with a function, not {_show(call)}.")
+            continue
+        if not _is_text(call.get("id")):
+            problems.append(f"{here}.id must be text, not {_show(call.get('id'))}.")
+        for name in ("name", "arguments"):
+            if not _is_text(function.get(name)):
+                problems.append(
+                    f"{here}.function.{name} must be text, not {_show(function.get(name))}."
+                )
+    return problems
+
+
+def _tool_problems(run: Any, where: str) -> list[str]:
+    """What came of a call (`ToolRun`'s fields)."""
+    if run is None:
+        return []
+    if not isinstance(run, dict):
+        return [f"{where} must be an object or null, not {_show(run)}."]
+    problems: list[str] = []
+    for name in ("tool", "status"):
+        if not _is_text(run.get(name)):
+            problems.append(f"{where}.{name} must be text, not {_show(run.get(name))}.")
+    for name in ("server",):
+        if run.get(name) is not None and not _is_text(run[name]):
+            problems.append(f"{where}.{name} must be text or null, not {_show(run[name])}.")
+    for name in ("output", "arguments"):
+        if name in run and not _is_text(run[name]):
+            problems.append(f"{where}.{name} must be text, not {_show(run[name])}.")
+    seconds = run.get("seconds")
+    if seconds is not None and (
+        isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0
+    ):
+        problems.append(f"{where}.seconds must be a number ≥ 0 or null, not {_show(seconds)}.")
+    if "cut" in run and not isinstance(run["cut"], bool):
+        problems.append(f"{where}.cut must be true or false, not {_show(run['cut'])}.")
     return problems
 
 

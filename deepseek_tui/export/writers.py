@@ -9,6 +9,7 @@ import json
 import os
 import stat
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -21,6 +22,7 @@ from deepseek_tui.store import UNTITLED
 from deepseek_tui.timestamps import parse_time
 
 if TYPE_CHECKING:
+    from deepseek_tui.api.events import ToolCall
     from deepseek_tui.messages import Message
     from deepseek_tui.store import Conversation
 
@@ -28,7 +30,12 @@ ExportFormat = Literal["markdown", "json"]
 FORMATS: tuple[ExportFormat, ...] = ("markdown", "json")
 SUFFIXES: dict[ExportFormat, str] = {"markdown": "md", "json": "json"}
 
-_HEADINGS = {"user": "User", "assistant": "Assistant", "system": "System prompt"}
+_HEADINGS = {
+    "user": "User",
+    "assistant": "Assistant",
+    "system": "System prompt",
+    "tool": "Tool result",
+}
 
 
 def export_text(
@@ -121,6 +128,13 @@ def _message_to_json(message: Message) -> dict[str, Any]:
             {"name": a.name, "size": a.size, "sha256": a.sha256, "text": a.text}
             for a in message.attachments
         ]
+    # Tool calls and results, only where there are some (older exports keep their shape).
+    if message.tool_calls:
+        data["tool_calls"] = [call.to_wire() for call in message.tool_calls]
+    if message.tool_call_id is not None:
+        data["tool_call_id"] = message.tool_call_id
+    if message.tool is not None:
+        data["tool"] = asdict(message.tool)
     return data
 
 
@@ -153,12 +167,16 @@ def conversation_to_markdown(conversation: Conversation, messages: Sequence[Mess
                 "</details>",
                 "",
             ]
-        content = message.content.strip()
+        content = message.content.strip() if message.role != "tool" else ""
         if content:
             # A cut answer may leave a fence open; closed, the rest of the page renders.
             lines += [close_open_fence(content), ""]
         for attachment in message.attachments:
             lines += _attachment_markdown(attachment)
+        for call in message.tool_calls:
+            lines += _tool_call_markdown(call)
+        if message.role == "tool":
+            lines += _tool_result_markdown(message)
         ending = _ending(message)
         if ending:
             lines += [f"*{ending}*", ""]
@@ -178,6 +196,69 @@ def _attachment_markdown(attachment: Attachment) -> list[str]:
         "</details>",
         "",
     ]
+
+
+def _fenced(text: str, language: str = "") -> list[str]:
+    """`text` as a code block it cannot close: shown as it is, never as Markdown or HTML."""
+    fence = fence_for(text)
+    return [f"{fence}{language}", text.rstrip("\n"), fence, ""]
+
+
+def _tool_call_markdown(call: ToolCall) -> list[str]:
+    """A call the model asked for: the tool's name (inline code) and its arguments."""
+    return [
+        f"**Tool call** {_code(call.name)} · id {_code(call.id)}",
+        "",
+        *_fenced(call.arguments, "json"),
+    ]
+
+
+def _tool_result_markdown(message: Message) -> list[str]:
+    """A call's result: which tool, how it ended, the whole output (the model may
+    have been sent less), folded away."""
+    run = message.tool
+    if run is None:
+        return [
+            f"*Result of call {_code(message.tool_call_id or '?')}*",
+            "",
+            *_fenced(message.content),
+        ]
+    name = f"{run.server}/{run.tool}" if run.server else run.tool
+    said = [name, run.status]
+    if run.seconds is not None:
+        said.append(f"{run.seconds:.1f} s")
+    if run.cut:
+        said.append("the model was sent the start only")
+    summary = html.escape(" ".join(" · ".join(said).split()))
+    return [
+        f"<details><summary>{summary}</summary>",
+        "",
+        *_fenced(run.output or message.content),
+        "</details>",
+        "",
+    ]
+
+
+def _code(text: str) -> str:
+    """Inline code that `text` cannot close (a name from a server or the model)."""
+    text = " ".join(text.split())
+    longest = max((len(part) for part in _backtick_runs(text)), default=0)
+    ticks = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+def _backtick_runs(text: str) -> list[str]:
+    runs, current = [], ""
+    for char in text:
+        if char == "`":
+            current += char
+        elif current:
+            runs.append(current)
+            current = ""
+    if current:
+        runs.append(current)
+    return runs
 
 
 def _ending(message: Message) -> str | None:

@@ -2,7 +2,8 @@
 each answer is a `Reply` (reply.py), iterated for its events and then asked how it
 ended; saver.py saves a streaming answer off the event loop; window.py keeps the
 context window's state and makes the next request (`NextRequest`: the body, its
-gauge, the turns left out)."""
+gauge, the turns left out); tools.py runs a turn's tool calls (approval, run, each
+result saved) and the next answer, and defines the events it adds."""
 
 from __future__ import annotations
 
@@ -13,7 +14,15 @@ from deepseek_tui.session.engine import (
     parameters_from,
     valid_text,
 )
-from deepseek_tui.session.reply import Reply
+from deepseek_tui.session.reply import Reply, TurnEvent
+from deepseek_tui.session.tools import (
+    RoundStarted,
+    ToolCallDone,
+    ToolCallRunning,
+    ToolCallWaiting,
+    ToolEvent,
+    unanswered_calls,
+)
 from deepseek_tui.session.window import NextRequest, sendable
 
 __all__ = [
@@ -21,8 +30,15 @@ __all__ = [
     "SUMMARY_REQUEST",
     "NextRequest",
     "Reply",
+    "RoundStarted",
     "Session",
+    "ToolCallDone",
+    "ToolCallRunning",
+    "ToolCallWaiting",
+    "ToolEvent",
+    "TurnEvent",
     "parameters_from",
     "sendable",
+    "unanswered_calls",
     "valid_text",
 ]

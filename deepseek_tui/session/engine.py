@@ -29,6 +29,7 @@ from deepseek_tui.api.events import (
     FinishReason,
     ReasoningDelta,
     StreamEvent,
+    ToolCalls,
     Usage,
 )
 from deepseek_tui.api.models import model_traits
@@ -42,8 +43,15 @@ from deepseek_tui.config import Settings
 from deepseek_tui.context import Gauge, prompt_tokens_from_error, window_from_error
 from deepseek_tui.messages import Message, MessageDraft, MessageFields, MessageUpdate
 from deepseek_tui.pricing import cost, is_peak, price_for
-from deepseek_tui.session.reply import Reply
+from deepseek_tui.session.reply import Reply, TurnEvent
 from deepseek_tui.session.saver import AnswerRecord, draft, update
+from deepseek_tui.session.tools import (
+    NO_TOOLS,
+    Approve,
+    ToolTurn,
+    interrupted_result,
+    unanswered_calls,
+)
 from deepseek_tui.session.window import ContextWindow, NextRequest
 from deepseek_tui.store import Conversation, NewConversation, Store, StoreError
 from deepseek_tui.timestamps import now_iso
@@ -52,6 +60,7 @@ from deepseek_tui.titles import TitleReply, clean_title, title_for, title_reques
 if TYPE_CHECKING:
     from deepseek_tui.api.providers import ChatClient
     from deepseek_tui.attachments import Attachment
+    from deepseek_tui.tools import ToolBox
 
 SAVE_INTERVAL = 0.5
 # What the model is asked for when a conversation goes on in a new one from a summary.
@@ -118,6 +127,14 @@ class Session:
         self._unsaved: dict[int, Message] = {}
         # The context window: its size, the turns left out, the server's last count.
         self.window = ContextWindow(self)
+        # The tools offered to the model (the front end starts and closes the box),
+        # and how a call that is not auto-approved is approved: None denies it, and
+        # the model is told (session/tools.py).
+        self.tools: ToolBox | None = None
+        self.approve: Approve | None = None
+        # The profile's: an answer's reasoning is sent back with its tool calls.
+        self.reasoning_pass_back = True
+        self._said_no_tools = False
 
     @classmethod
     def from_settings(
@@ -186,6 +203,7 @@ class Session:
         self.peak_pricing = settings.peak_pricing and profile.builtin_prices
         self.supports_prefix = profile.supports_prefix
         self.context_size = profile.context_window
+        self.reasoning_pass_back = getattr(profile, "reasoning_pass_back", True)
 
     def use_provider(self, settings: Settings, provider: str, model: str | None = None) -> None:
         """Talk to another provider from the next request on (the caller sets
@@ -444,9 +462,11 @@ class Session:
             raise ValueError(problem)  # said before anything is saved or sent
         attached = tuple(attachments)
 
-        async def events(reply: Reply) -> AsyncIterator[StreamEvent]:
+        async def events(reply: Reply) -> AsyncIterator[TurnEvent]:
+            self._close_interrupted_calls()
             user = self._persist_user(text, self._last_id(), attached)
             self.messages.append(user)
+            reply.messages.append(user)
             self._save_parameters()
             # aclosing: when our consumer stops early, the inner stream is closed
             # now, in this task, not later by the garbage collector.
@@ -462,7 +482,7 @@ class Session:
         if not any(message.role == "user" for message in self.messages):
             raise ValueError("There is no question to answer again.")
 
-        async def events(reply: Reply) -> AsyncIterator[StreamEvent]:
+        async def events(reply: Reply) -> AsyncIterator[TurnEvent]:
             while self.messages[-1].role != "user":
                 self.messages.pop()
             async with contextlib.aclosing(self._answer(reply)) as answer:
@@ -473,7 +493,10 @@ class Session:
 
     @property
     def can_continue(self) -> bool:
-        """The last answer was cut short and has text to continue from."""
+        """The last answer was cut short and has text to continue from (continued in
+        place). A turn that stopped among tool calls goes on too (`tool_turn_open`:
+        `continue_answer` asks the model again, a new answer), which a front end
+        offers as its own step (the chat's is issue 21)."""
         last = self.messages[-1] if self.messages else None
         if last is None or last.role != "assistant" or not last.content:
             return False
@@ -486,6 +509,8 @@ class Session:
         """Continue the last, cut-short answer in place (DeepSeek's chat prefix
         completion, under `/beta`): the model carries on from where it stopped. The
         reply starts with the text it continues."""
+        if self.tool_turn_open:
+            return self._go_on_with_tools()
         if not self.can_continue:
             raise ValueError("The last answer is complete: there is nothing to continue.")
         if not self.supports_prefix:
@@ -493,7 +518,7 @@ class Session:
         last = self.messages[-1]
         model = last.model or self.model
 
-        async def events(reply: Reply) -> AsyncIterator[StreamEvent]:
+        async def events(reply: Reply) -> AsyncIterator[TurnEvent]:
             self.messages.pop()
             row = last if isinstance(last, Message) else None
             request = replace(self.request(), model=model, prefix=last.content)
@@ -504,6 +529,50 @@ class Session:
         return self._reply(
             events, model=model, content=last.content, reasoning=last.reasoning or ""
         )
+
+    @property
+    def tool_turn_open(self) -> bool:
+        """The history ends among tool calls: a result (the turn stopped, or used its
+        rounds) or a tool-call answer whose calls never ended (the app was killed)."""
+        last = self.messages[-1] if self.messages else None
+        if last is None:
+            return False
+        if last.role == "tool":
+            return True
+        return last.role == "assistant" and bool(last.tool_calls)
+
+    def _go_on_with_tools(self) -> Reply:
+        """Ask the model again with the results there are (a new answer, no prefix)."""
+
+        async def events(reply: Reply) -> AsyncIterator[TurnEvent]:
+            self._close_interrupted_calls()
+            async with contextlib.aclosing(self._answer(reply)) as answer:
+                async for event in answer:
+                    yield event
+
+        return self._reply(events)
+
+    def _close_interrupted_calls(self) -> None:
+        """Calls that never ended (the app was killed during one) get the result the
+        wire would generate for them, saved now: the history and the store agree,
+        and every later request carries the same bytes."""
+        for call in unanswered_calls(self.messages):
+            info = self.tools.find(call.name) if self.tools is not None else None
+            self.messages.append(self._add_message(interrupted_result(call, info)))
+
+    def _add_message(self, message: MessageDraft) -> Message | MessageDraft:
+        """Save `message` after the history's last (a tool result); kept in memory
+        when it cannot be (saved at the next send), as without a store."""
+        if self.store is None or self.conversation is None:
+            return message
+        try:
+            self._save_again_if_gone()
+            self._save_pending()
+            assert self.conversation is not None
+            return self.store.add_message(self.conversation.id, message, parent_id=self._last_id())
+        except (StoreError, OSError) as error:
+            self._store_failed(error)
+            return message
 
     def rewind_last_question(self) -> str | None:
         """Drop the last question and what followed from the history (they stay in
@@ -517,7 +586,7 @@ class Session:
 
     def _reply(
         self,
-        events: Callable[[Reply], AsyncIterator[StreamEvent]],
+        events: Callable[[Reply], AsyncIterator[TurnEvent]],
         *,
         model: str | None = None,
         content: str = "",
@@ -541,6 +610,10 @@ class Session:
 
     def request_for(self, messages: list[dict]) -> ChatRequest:
         """A request of `messages` with this conversation's model and parameters."""
+        more: dict[str, object] = {}
+        tools = self.offered_tools(say=False)
+        if tools is not None and (specs := tuple(tools.specs())):
+            more["tools"] = specs
         return ChatRequest.with_parameters(
             self.model,
             messages,
@@ -548,12 +621,35 @@ class Session:
             thinking=self.thinking,
             temperature=self.temperature,
             top_p=self.top_p,
+            **more,
         )
+
+    def offered_tools(self, *, say: bool = True) -> ToolBox | None:
+        """The tool box whose tools requests offer: none where the provider does not
+        pass tools on (Segmind), which is said once (`take_notice`)."""
+        if self.tools is None:
+            return None
+        if not getattr(self.client, "supports_tools", True):
+            if say and not self._said_no_tools:
+                self._said_no_tools = True
+                self.notice = NO_TOOLS.format(provider=self.provider)
+            return None
+        return self.tools
 
     async def _answer(
         self, reply: Reply, request: ChatRequest | None = None, row: Message | None = None
+    ) -> AsyncIterator[TurnEvent]:
+        """The turn: the answer and, while it asks for tools, their calls and the next
+        answer (session/tools.py `ToolTurn`)."""
+        turn = ToolTurn(self, reply)
+        async with contextlib.aclosing(turn.run(request, row)) as events:
+            async for event in events:
+                yield event
+
+    async def _round(
+        self, reply: Reply, request: ChatRequest | None = None, row: Message | None = None
     ) -> AsyncIterator[StreamEvent]:
-        """Stream the answer into `reply`, saving it (`row`: the row of a continued
+        """Stream one answer into `reply`, saving it (`row`: the row of a continued
         answer). A failure ends the events (`reply.error` says); the answer is saved
         however it ended, before a cancellation goes on."""
         request = request or self.request()
@@ -586,6 +682,8 @@ class Session:
                     reply.usage = event
                     if event.prompt_tokens:
                         self.window.learn(request, event.prompt_tokens)
+                elif isinstance(event, ToolCalls):
+                    reply.tool_calls = event.calls
                 elif isinstance(event, Finished):
                     reply.finish_reason = event.reason
                     outcome = event.reason
@@ -702,6 +800,9 @@ class Session:
             cost=reply.cost,
             error=str(reply.error) if reply.error else None,
             reasoning_seconds=reply.reasoning_seconds,
+            # Calls only of an answer that ended to make them: one cut or stopped
+            # before its finish asked for nothing that must be answered.
+            tool_calls=reply.tool_calls if reply.finish_reason == FinishReason.TOOL_CALLS else None,
         )
         message, cancelled = await record.finish(reply, final)
         if message is not None:
@@ -722,6 +823,7 @@ class Session:
         if self._moved(record.conversation_id) is not None:
             message = self.messages[-1]
         reply.message = message
+        reply.messages.append(message)
         if cancelled:
             raise asyncio.CancelledError  # after the answer is kept: the next send's parent
 

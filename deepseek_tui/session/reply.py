@@ -15,10 +15,15 @@ from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
 from deepseek_tui.api.events import ContentDelta, FinishReason, ReasoningDelta, StreamEvent, Usage
+from deepseek_tui.session.tools import ToolEvent
 
 if TYPE_CHECKING:
     from deepseek_tui.api.errors import ApiError
+    from deepseek_tui.api.events import ToolCall
     from deepseek_tui.messages import Message, MessageDraft
+
+# What a turn yields: the wire's events, and the tool loop's (session/tools.py).
+TurnEvent = StreamEvent | ToolEvent
 
 
 class Reply:
@@ -26,7 +31,7 @@ class Reply:
 
     def __init__(
         self,
-        events_of: Callable[[Reply], AsyncIterator[StreamEvent]],
+        events_of: Callable[[Reply], AsyncIterator[TurnEvent]],
         *,
         model: str,
         thinking: bool,
@@ -48,7 +53,15 @@ class Reply:
         self.started = started  # the session's clock when it was asked for
         self.reasoning_seconds: float | None = None
         # The message as saved (or kept in memory when saving failed): set at the end.
+        # With tools, the turn's last answer; `messages` every message the turn added
+        # (the question, each answer, each call's result), in order.
         self.message: Message | MessageDraft | None = None
+        self.messages: list[Message | MessageDraft] = []
+        # The calls the current answer asked for (the wire's `ToolCalls`).
+        self.tool_calls: tuple[ToolCall, ...] = ()
+        # Why the turn stopped among tool calls (its rounds used), as a sentence.
+        self.tools_stopped: str | None = None
+        self.rounds = 1  # the answers of the turn so far
         # Pieces, joined on demand: `str +=` per token is quadratic on long answers.
         # A continued answer starts from the text it continues.
         self._content = [content] if content else []
@@ -58,7 +71,7 @@ class Reply:
         self._events = events_of(self)
         self._iterated = False
 
-    def __aiter__(self) -> AsyncIterator[StreamEvent]:
+    def __aiter__(self) -> AsyncIterator[TurnEvent]:
         if self._iterated:
             raise RuntimeError("A reply's events are iterated once.")
         self._iterated = True
@@ -93,6 +106,20 @@ class Reply:
         else:
             self._reasoning.append(event.text)
             self.reasoning_deltas += 1
+
+    def next_round(self, started: float) -> None:
+        """A new answer of the same turn starts (the model asked again with the tool
+        results): the text, usage and ending are the new answer's from now on."""
+        self.rounds += 1
+        self._content = []
+        self._reasoning = []
+        self.reasoning_deltas = 0
+        self.tool_calls = ()
+        self.usage = None
+        self.cost = None
+        self.finish_reason = None
+        self.reasoning_seconds = None
+        self.started = started  # so each answer's reasoning time is its own
 
     def raise_for_error(self) -> None:
         """Raise the wire's error, if the request failed."""

@@ -181,3 +181,21 @@ async def test_polling_slows_down_from_half_a_second_to_three(emulator: Emulator
     assert sleep.waits[0] == 0.5
     assert sleep.waits == sorted(sleep.waits)
     assert sleep.waits[-1] == 3.0 and max(sleep.waits) == 3.0
+
+
+async def test_tools_are_not_sent_to_segmind_and_the_client_says_so(
+    emulator: Emulator, client
+) -> None:
+    tool = {"type": "function", "function": {"name": "demo__time", "parameters": {}}}
+    request = ChatRequest(
+        "deepseek-chat",
+        [{"role": "user", "content": "call tool demo__time"}],
+        tools=(tool,),
+        tool_choice="auto",
+    )
+    async with segmind(emulator, api="v1") as segmind_client:
+        assert segmind_client.supports_tools is False and client.supports_tools is True
+        reply = await segmind_client.complete(request)
+    assert reply.tool_calls == () and reply.content
+    assert "tools" not in emulator.requests[0].body
+    assert "tool_choice" not in emulator.requests[0].body

@@ -349,6 +349,7 @@ payloads = st.one_of(
         [
             chunk({"content": "x"}, "stop", {"prompt_tokens": 1, "completion_tokens": 2}),
             chunk({"content": "<think>"}),
+            chunk({"content": "x", "tool_calls": [{"index": 0, "function": {"arguments": "{}"}}]}),
             "{not json",
             "[DONE]",
         ]

@@ -26,7 +26,7 @@ def _actions(
 def test_every_option_argument_and_command_has_help() -> None:
     actions = list(_actions(build_parser()))
     commands = {path[0] for path, _ in actions if path}
-    assert commands == {"ask", "history", "export", "import", "key", "balance", "emulator"}
+    assert commands == {"ask", "history", "export", "import", "key", "balance", "mcp", "emulator"}
     missing = [
         f"{' '.join(path) or '(top)'} {'/'.join(action.option_strings) or action.dest}"
         for path, action in actions

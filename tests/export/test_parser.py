@@ -158,13 +158,35 @@ _COUNTS = st.dictionaries(
     st.one_of(st.integers(min_value=-1, max_value=2**64), st.booleans(), st.text(max_size=2)),
 )
 _MESSAGE = st.fixed_dictionaries(
-    {"role": st.sampled_from(["user", "assistant", "system", "robot"]), "created_at": _TIMES},
+    {
+        "role": st.sampled_from(["user", "assistant", "system", "tool", "robot"]),
+        "created_at": _TIMES,
+    },
     optional={
         "content": _TEXT,
         "reasoning_content": _TEXT,
         "model": _TEXT,
         "finish_reason": _TEXT,
         "usage": st.one_of(st.none(), _COUNTS, st.integers()),
+        "tool_calls": st.one_of(
+            st.none(),
+            st.lists(
+                st.fixed_dictionaries(
+                    {"id": _TEXT, "function": st.fixed_dictionaries({"name": _TEXT})},
+                    optional={"type": _TEXT},
+                ),
+                max_size=2,
+            ),
+            _TEXT,
+        ),
+        "tool_call_id": _TEXT,
+        "tool": st.one_of(
+            st.none(),
+            st.fixed_dictionaries(
+                {"tool": _TEXT, "status": _TEXT},
+                optional={"server": _TEXT, "seconds": st.floats(), "cut": st.booleans()},
+            ),
+        ),
     },
 )
 _EXPORT = st.fixed_dictionaries(
@@ -188,3 +210,64 @@ def test_whatever_the_parser_accepts_the_store_can_insert(data: object) -> None:
     store = Store.memory()
     conversation = store.insert_conversation(new)
     assert len(store.messages(conversation.id)) == len(new.messages)
+
+
+TOOL_TURN = [
+    {
+        "role": "assistant",
+        "content": "",
+        "reasoning_content": "I should look at the clock.",
+        "model": "deepseek-v4",
+        "finish_reason": "tool_calls",
+        "usage": None,
+        "created_at": "2026-11-23T09:00:02.000Z",
+        "tool_calls": [
+            {
+                "id": "call_00_abc",
+                "type": "function",
+                "function": {"name": "demo__time", "arguments": '{"zone": "UTC"}'},
+            }
+        ],
+    },
+    {
+        "role": "tool",
+        "content": "09:00 UTC [cut]",
+        "reasoning_content": None,
+        "model": None,
+        "finish_reason": None,
+        "usage": None,
+        "created_at": "2026-11-23T09:00:03.000Z",
+        "tool_call_id": "call_00_abc",
+        "tool": {
+            "server": "demo",
+            "tool": "time",
+            "status": "done",
+            "output": "09:00 UTC and the rest",
+            "seconds": 0.25,
+            "cut": True,
+            "arguments": '{"zone": "UTC"}',
+        },
+    },
+]
+
+
+def test_tool_calls_and_results_round_trip_exactly() -> None:
+    store = Store.memory()
+    data = export_of("Tools")
+    data["messages"][1:1] = TOOL_TURN
+    conversation = store.insert_conversation(parse_export(data))
+    messages = store.messages(conversation.id)
+    assert [m.role for m in messages] == ["user", "assistant", "tool", "assistant"]
+    assert messages[1].tool_calls[0].arguments == '{"zone": "UTC"}'
+    assert messages[2].tool is not None and messages[2].tool.cut
+    assert conversation_to_json(conversation, messages) == data
+
+
+def test_a_bad_tool_call_is_named() -> None:
+    bad = dict(TOOL_TURN[0], tool_calls=[{"id": 3, "function": {"name": "x"}}])
+    problems = validate_export(export_of("Bad", messages=[bad, dict(TOOL_TURN[1], tool=[])]))
+    assert problems == [
+        "messages[0].tool_calls[0].id must be text, not 3.",
+        "messages[0].tool_calls[0].function.arguments must be text, not null.",
+        "messages[1].tool must be an object or null, not a list.",
+    ]

@@ -97,3 +97,35 @@ def test_markdown_says_how_an_unknown_ending_ended() -> None:
         store.get_conversation(conversation_id), store.messages(conversation_id)
     )
     assert "*Finish reason: made_up.*" in page
+
+
+def test_markdown_shows_each_call_and_its_result_inert() -> None:
+    from deepseek_tui.api.events import ToolCall
+    from deepseek_tui.messages import ToolRun
+
+    store = Store.memory()
+    conversation = store.create_conversation("Tools")
+    question = store.add_message(conversation.id, MessageDraft("user", "time?"))
+    call = ToolCall("call_00_a", "demo__time", '{"x": "```\\n# not a heading"}')
+    asked = store.add_message(
+        conversation.id,
+        MessageDraft("assistant", "", tool_calls=(call,), finish_reason="tool_calls"),
+        parent_id=question.id,
+    )
+    output = "<script>x</script>\n```\n# Not a heading"
+    store.add_message(
+        conversation.id,
+        MessageDraft(
+            "tool",
+            output[:10],
+            tool_call_id="call_00_a",
+            tool=ToolRun("demo", "time", "done", output, 0.5, cut=True),
+        ),
+        parent_id=asked.id,
+    )
+    page = conversation_to_markdown(conversation, store.messages(conversation.id))
+    assert "**Tool call** `demo__time` · id `call_00_a`" in page
+    assert "## Tool result" in page
+    assert "<details><summary>demo/time · done · 0.5 s · the model was sent the start only" in page
+    # The output in a fence it cannot close: its ``` and heading stay text.
+    assert "````\n<script>x</script>\n```\n# Not a heading\n````" in page

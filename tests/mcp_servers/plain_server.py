@@ -1,0 +1,100 @@
+"""A test MCP server in plain JSON-RPC on the stdlib that knows only the 2025 handshake
+(`initialize` at 2025-03-26 or 2025-06-18; any other method is "method not found"),
+with a mode for each way a server goes wrong: `python plain_server.py MODE`.
+
+ok: tools echo, pid, hang (never answers), die (exits mid-call), big (200 KB of text),
+busy (sleeps an hour, deaf to stdin's end).
+fail-start: writes a line to stderr and exits at once. hang-start: never answers
+`initialize`. flood: writes 2 MB to stderr at start, then works. noisy: a line that is
+not JSON on stdout first, then works.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+VERSIONS = ("2025-03-26", "2025-06-18")
+SCHEMA = {"type": "object", "properties": {"text": {"type": "string"}}}
+TOOLS = [
+    {"name": "echo", "description": "Say the text back.", "inputSchema": SCHEMA},
+    {"name": "pid", "description": "The process id.", "inputSchema": {"type": "object"}},
+    {"name": "hang", "description": "Never answers.", "inputSchema": {"type": "object"}},
+    {"name": "die", "description": "Exits mid-call.", "inputSchema": {"type": "object"}},
+    {"name": "big", "description": "200 KB of text.", "inputSchema": {"type": "object"}},
+    {"name": "busy", "description": "Works for an hour.", "inputSchema": {"type": "object"}},
+    {"name": "dotted.name with spaces", "description": "An odd name.", "inputSchema": SCHEMA},
+]
+
+
+def send(message: dict) -> None:
+    sys.stdout.write(json.dumps(message) + "\n")
+    sys.stdout.flush()
+
+
+def text(ident: object, value: str, error: bool = False) -> None:
+    result = {"content": [{"type": "text", "text": value}], "isError": error}
+    send({"jsonrpc": "2.0", "id": ident, "result": result})
+
+
+def main(mode: str) -> None:
+    if mode == "fail-start":
+        # An escape sequence too: it must reach the screen inert.
+        print("plain_server: \x1b[31mcannot open /nowhere/db", file=sys.stderr, flush=True)
+        sys.exit(2)
+    if mode == "noisy":
+        print("plain_server: not JSON, on stdout", flush=True)  # the SDK logs it as an error
+    if mode == "flood":
+        line = "x" * 1023 + "\n"
+        for _ in range(2048):
+            sys.stderr.write(line)
+        sys.stderr.write("flood: done\n")
+        sys.stderr.flush()
+    for raw in sys.stdin:
+        message = json.loads(raw)
+        method, ident = message.get("method"), message.get("id")
+        if ident is None:
+            continue
+        if method == "initialize":
+            if mode == "hang-start":
+                print("plain_server: waiting for something", file=sys.stderr, flush=True)
+                time.sleep(3600)
+            asked = message["params"].get("protocolVersion")
+            version = asked if asked in VERSIONS else VERSIONS[-1]
+            result = {
+                "protocolVersion": version,
+                "capabilities": {"tools": {}},
+                "serverInfo": {"name": "plain", "version": "1"},
+            }
+            send({"jsonrpc": "2.0", "id": ident, "result": result})
+        elif method == "tools/list":
+            send({"jsonrpc": "2.0", "id": ident, "result": {"tools": TOOLS}})
+        elif method == "tools/call":
+            name = message["params"]["name"]
+            arguments = message["params"].get("arguments") or {}
+            if name == "hang":
+                continue  # never answered
+            if name == "die":
+                print("plain_server: dying mid-call", file=sys.stderr, flush=True)
+                os._exit(4)
+            if name == "busy":
+                # Deaf to stdin while it works: only a signal stops it.
+                print("plain_server: busy", file=sys.stderr, flush=True)
+                time.sleep(3600)
+            if name == "pid":
+                text(ident, str(os.getpid()))
+            elif name == "big":
+                text(ident, "y" * 200_000)
+            else:
+                text(ident, str(arguments.get("text", "")))
+        elif method == "ping":
+            send({"jsonrpc": "2.0", "id": ident, "result": {}})
+        else:
+            error = {"code": -32601, "message": f"Method not found: {method}"}
+            send({"jsonrpc": "2.0", "id": ident, "error": error})
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "ok")
