@@ -732,7 +732,7 @@ class Session:
             raise
         finally:
             await stream.aclose()
-            if reply.reasoning_seconds is None and reply.reasoning:
+            if reply.reasoning_seconds is None and reply.has_reasoning:
                 reply.reasoning_seconds = self.clock() - reply.started
             reply.finish_reason = outcome
             await self._finish(reply, record, branch)
