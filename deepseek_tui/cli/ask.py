@@ -132,13 +132,13 @@ async def _ask(
     out = _Output(sys.stdout)
     err = _Output(sys.stderr)
     reasoning = _Reasoning(err, sys.stderr)
-    tools = _offer_tools(session, args, settings, paths)
+    tools = _offer_tools(session, args, settings, paths, out)
     try:
         if tools is not None:
             await tools.start()
             for problem in tools.problems():
                 _say(problem)
-        show = ShowTools() if args.show_tools else None
+        show = ShowTools(out) if args.show_tools else None
         reply = session.send(prompt, args.attachments)
         # Answers of one turn (tool calls between them) are set apart by a blank line.
         wrote, apart = False, False
@@ -193,7 +193,7 @@ async def _ask(
 
 
 def _offer_tools(
-    session: Session, args: argparse.Namespace, settings: Settings, paths: Paths
+    session: Session, args: argparse.Namespace, settings: Settings, paths: Paths, out: _Output
 ) -> ToolBox | None:
     """The enabled servers' tools offered (started in `_ask`, where a failure is said
     and the box is closed whatever happens), calls approved as the options say
@@ -201,7 +201,7 @@ def _offer_tools(
     tools = tool_box(args, settings, paths)
     if tools is not None:
         session.tools = tools
-        session.approve = approver(args)
+        session.approve = approver(args, out)
     return tools
 
 

@@ -32,19 +32,9 @@ def tool_box(args: argparse.Namespace, settings: Settings, paths: Paths) -> Tool
     `--demo` the demo server, its tools approved); None with `--no-tools` or none."""
     if getattr(args, "no_tools", False):
         return None
-    try:
-        from deepseek_tui.tools import ToolBox
-    except ImportError:  # until branch mcp is merged
-        return None
+    from deepseek_tui.tools import ToolBox
 
-    if getattr(args, "demo", False):
-        from dataclasses import replace
-
-        from deepseek_tui.tools import demo_server_config
-
-        servers = {"demo": demo_server_config(), **settings.mcp_servers}
-        settings = replace(settings, mcp_servers=servers)
-    return ToolBox.from_settings(settings, paths)
+    return ToolBox.from_settings(settings, paths, demo=bool(getattr(args, "demo", False)))
 
 
 def name_of(info: Any, call: ToolCall) -> str:
@@ -54,7 +44,7 @@ def name_of(info: Any, call: ToolCall) -> str:
     return f"{info.server}/{info.tool}"
 
 
-def approver(args: argparse.Namespace) -> Approve:
+def approver(args: argparse.Namespace, out: _Output | None = None) -> Approve:
     """How a call that is not auto-approved is approved: every one with
     `--approve-tools`; else asked on the terminal (y/N on stderr), and denied when
     there is none (one stderr line names the tool and how to allow it)."""
@@ -80,6 +70,8 @@ def approver(args: argparse.Namespace) -> Approve:
                 )
             return "deny"
         try:
+            if out is not None:
+                out.end_line_if_tty()  # the question on a line of its own
             return await _ask_on(terminal, info, call)
         finally:
             if terminal is not sys.stdin:
@@ -139,7 +131,8 @@ class ShowTools:
     """`--show-tools`: each call and a summary of its result on stderr, inert (the
     model's arguments and a server's output never run as escape sequences)."""
 
-    def __init__(self) -> None:
+    def __init__(self, out: _Output) -> None:
+        self._out = out
         self._err = _Output(sys.stderr)
         self._shown: set[str] = set()
 
@@ -160,5 +153,8 @@ class ShowTools:
         self._line(f"← {_fit(name, 60)} {run.status}{seconds}{size}: {_fit(text, SHOWN)}")
 
     def _line(self, text: str) -> None:
+        # On a terminal the answer's line is ended first, so a line starts the call's
+        # (piped, stdout stays the answer's bytes alone).
+        self._out.end_line_if_tty()
         self._err.end_line()
         self._err.write(text + "\n")

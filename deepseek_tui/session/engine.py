@@ -33,6 +33,7 @@ from deepseek_tui.api.events import (
     Usage,
 )
 from deepseek_tui.api.models import model_traits
+from deepseek_tui.api.providers import TOOLS_OFF
 from deepseek_tui.api.request import (
     JSON_MODE_MISSING,
     ChatRequest,
@@ -46,7 +47,6 @@ from deepseek_tui.pricing import cost, is_peak, price_for
 from deepseek_tui.session.reply import Reply, TurnEvent
 from deepseek_tui.session.saver import AnswerRecord, draft, update
 from deepseek_tui.session.tools import (
-    NO_TOOLS,
     Approve,
     ToolTurn,
     interrupted_result,
@@ -132,8 +132,9 @@ class Session:
         # the model is told (session/tools.py).
         self.tools: ToolBox | None = None
         self.approve: Approve | None = None
-        # The profile's: an answer's reasoning is sent back with its tool calls.
-        self.reasoning_pass_back = True
+        # The profile's `reasoning_pass_back`: a tool-call turn's reasoning is sent
+        # back in later requests (None: as the model's traits say).
+        self.reasoning_pass_back: bool | None = None
         self._said_no_tools = False
 
     @classmethod
@@ -203,7 +204,7 @@ class Session:
         self.peak_pricing = settings.peak_pricing and profile.builtin_prices
         self.supports_prefix = profile.supports_prefix
         self.context_size = profile.context_window
-        self.reasoning_pass_back = getattr(profile, "reasoning_pass_back", True)
+        self.reasoning_pass_back = profile.reasoning_pass_back
 
     def use_provider(self, settings: Settings, provider: str, model: str | None = None) -> None:
         """Talk to another provider from the next request on (the caller sets
@@ -650,7 +651,7 @@ class Session:
         if not getattr(self.client, "supports_tools", True):
             if say and not self._said_no_tools:
                 self._said_no_tools = True
-                self.notice = NO_TOOLS.format(provider=self.provider)
+                self.notice = TOOLS_OFF
             return None
         return self.tools
 

@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from deepseek_tui.api.events import FinishReason, ToolCall
+from deepseek_tui.api.request import INTERRUPTED_RESULT
 from deepseek_tui.messages import Message, MessageDraft, ToolRun
 from deepseek_tui.tools.events import (
     RoundStarted,
@@ -33,8 +34,9 @@ if TYPE_CHECKING:
     from deepseek_tui.session.engine import Session
     from deepseek_tui.session.reply import Reply
 
-# What the model is sent for a call that did not run, or did not end.
-INTERRUPTED = "The call was interrupted before it returned a result."
+# What the model is sent for a call that did not run, or did not end (a call killed
+# midway: the words `build_messages` would generate for it).
+INTERRUPTED = INTERRUPTED_RESULT
 STOPPED = "The user stopped this call before it returned a result."
 NOT_RUN_STOPPED = "Not run: the user stopped the turn before this call."
 DENIED = "The user denied this call; it was not run."
@@ -54,8 +56,6 @@ ROUNDS_USED = (
     "Stopped after {rounds} rounds of tool calls (tool_rounds in config.toml); "
     "continue to let the model go on."
 )
-# Said once when the provider cannot take tools (Segmind does not forward them).
-NO_TOOLS = "Tools are off here: {provider} does not pass tools on to the model."
 # A turn answered with no tool box: rounds and output limit as the config's defaults.
 DEFAULT_ROUNDS = 8
 DEFAULT_OUTPUT_LIMIT_KB = 64

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from deepseek_tui.api.models import context_window
-from deepseek_tui.api.request import build_messages
+from deepseek_tui.api.request import build_messages, pass_back_reasoning_for
 from deepseek_tui.attachments import message_text
 from deepseek_tui.context import (
     ANSWER_ROOM,
@@ -45,6 +45,7 @@ class Conversing(Protocol):
     history: History
     system_prompt: str
     model: str
+    reasoning_pass_back: bool | None
     parameters: Parameters
 
     @property
@@ -179,7 +180,9 @@ class ContextWindow:
         """The messages of `history` sent from `start` on (stored system messages
         before it still join the system prompt)."""
         kept = [m for m in history[:start] if m.role == "system"] + list(history[start:])
-        return build_messages(sendable(kept), self._session.system_prompt)
+        session = self._session
+        pass_back = pass_back_reasoning_for(session.model, session.reasoning_pass_back)
+        return build_messages(sendable(kept), session.system_prompt, pass_back_reasoning=pass_back)
 
     # --- what the server said -----------------------------------------------------------
 

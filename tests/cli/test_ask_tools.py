@@ -19,11 +19,6 @@ from deepseek_tui.emulator import Emulator
 from deepseek_tui.store import Store
 from tests.helpers import TEST_KEY
 
-# Until branches mcp (ToolBox, the test servers) and wire (the emulator's tool calls) are
-# merged into main.
-pytest.importorskip("deepseek_tui.tools.box")
-pytest.importorskip("deepseek_tui.emulator.tools")
-
 PLAIN = Path(__file__).parent.parent / "mcp_servers" / "plain_server.py"
 DEEPSEEK_TUI = (sys.executable, "-m", "deepseek_tui")
 DEMO = ("--demo", "--show-tools", "what time is it?")

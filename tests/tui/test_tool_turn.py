@@ -3,11 +3,6 @@ it ignores the events it does not know, shows each answer's text and ends once."
 
 from __future__ import annotations
 
-import inspect
-
-import pytest
-
-from deepseek_tui.api import build_messages
 from deepseek_tui.emulator import Emulator
 from deepseek_tui.tui.widgets.messages import AssistantMessage
 from tests.helpers import answered, box, screen_text, send
@@ -29,10 +24,6 @@ async def test_a_turn_stopped_at_its_round_limit_ends_the_answer_widget(
         assert "Traceback" not in screen_text(app)
 
 
-@pytest.mark.skipif(
-    "pass_back_reasoning" not in inspect.signature(build_messages).parameters,
-    reason="build_messages does not carry tool messages yet (branch wire, step 3)",
-)
 async def test_the_answer_after_the_results_streams_into_the_same_widget(
     make_app, emulator: Emulator
 ) -> None:
