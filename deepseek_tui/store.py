@@ -349,6 +349,8 @@ _CJK_TRIGGERS = (
     "messages_cjk_unindex",  # migration 7's
 )
 
+# Bytes of WAL file kept once a checkpoint emptied it (see `Store._prepare`).
+WAL_KEPT = 16 * 1024 * 1024
 # Ties in a recursive walk are impossible in a database we wrote; a damaged one
 # must still not loop forever.
 _MAX_DEPTH = 1_000_000
@@ -484,6 +486,10 @@ class Store:
             if self.path is not None and not self.read_only:
                 self._use_wal()
             db.execute("PRAGMA synchronous = NORMAL")
+            # A WAL file keeps the size it once reached: the saves of a 200 MB
+            # reasoning left one of ~200 MB beside the database for good. Cut back
+            # to this once a checkpoint has emptied it.
+            db.execute(f"PRAGMA journal_size_limit = {WAL_KEPT}")
             db.execute("PRAGMA foreign_keys = ON")
             self._migrate()
         except sqlite3.Error as error:

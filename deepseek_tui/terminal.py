@@ -55,3 +55,14 @@ def sanitize(text: str, *, name: bool = False) -> str:
     if _HAS_CONTROL.search(text) is None:
         return text
     return text.translate(_CONTROLS)
+
+
+def one_line(text: str, limit: int) -> str:
+    """`text` inert on one line (newlines and runs of spaces as one space), at most
+    `limit` characters, "…" where it was cut. Reads at most a few times `limit`, so a
+    megabyte from a server costs nothing to show a line of it."""
+    head = text[: limit * 4]
+    line = " ".join(sanitize(head, name=True).replace("\u21b5", " ").split())
+    if len(line) <= limit and len(head) == len(text):
+        return line
+    return line[: limit - 1] + "…"

@@ -8,10 +8,11 @@ import contextlib
 
 import pytest
 
+from deepseek_tui import store as store_module
 from deepseek_tui.api import DeepSeekClient
 from deepseek_tui.emulator import Emulator, Faults
 from deepseek_tui.markdown import BlockSplitter
-from deepseek_tui.messages import MessageUpdate
+from deepseek_tui.messages import MessageDraft, MessageUpdate
 from deepseek_tui.session import Session
 from deepseek_tui.store import Store
 from tests.helpers import TEST_KEY
@@ -65,3 +66,25 @@ def test_a_view_keeps_the_end_of_an_open_block_of_any_size() -> None:
     splitter.finish()
     assert len(splitter.blocks) == 1 and len(splitter.blocks[0]) <= 2_002
     assert splitter.open_text == "# next\n"
+
+
+def test_the_wal_file_is_cut_back_after_saves_of_a_large_reasoning(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A WAL file kept the size it once reached: 200 MB of reasoning saved left a
+    # ~200 MB conversations.db-wal beside the database for good.
+    monkeypatch.setattr(store_module, "WAL_KEPT", 1_000_000)
+    path = tmp_path / "conversations.db"
+    store = Store.open(path)
+    conversation = store.create_conversation("t")
+    message = store.add_message(conversation.id, MessageDraft("assistant", "", reasoning="x"))
+    text = "word " * 1_000_000  # 5 MB
+    for end in range(3):
+        store.update_message(message.id, MessageUpdate(reasoning=f"{text}{end}"))
+    store.update_message(message.id, MessageUpdate(finish_reason="stop"))
+    # The next writes after a checkpoint start the WAL again, cut back.
+    for title in ("a", "b"):
+        store.rename_conversation(conversation.id, title)
+    assert path.with_name("conversations.db-wal").stat().st_size <= 2_000_000
+    assert store.get_message(message.id).reasoning == f"{text}2"
+    store.close()

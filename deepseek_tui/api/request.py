@@ -106,12 +106,12 @@ def build_messages(
             answered.add(call_id)
             turns.append(_Turn("tool", content, tool_call_id=call_id))
             continue
-        close_calls()
-        calls, answered = (), set()
-        if role == "system":
+        if role == "system":  # (joins the system prompt: it does not part a call from its results)
             if content.strip():
                 system_parts.append(content.strip())
             continue
+        close_calls()
+        calls, answered = (), set()
         reasoning = getattr(message, "reasoning", None)
         reasoning = reasoning if isinstance(reasoning, str) else None
         made = _tool_calls(getattr(message, "tool_calls", ())) if role == "assistant" else ()
@@ -200,6 +200,8 @@ class Parameters:
     reasoning_effort: str | None = None
     preset: str | None = None
     left_out_through: int | None = None
+    # The tools (by wire name) this conversation does not offer (never sent).
+    tools_off: tuple[str, ...] = ()
 
     def problems(self, model: str | None = None) -> list[str]:
         """What is wrong, as sentences; with `model`, also what it cannot take."""
@@ -262,6 +264,9 @@ class Parameters:
         through = data.get("left_out_through")
         if isinstance(through, int) and not isinstance(through, bool) and through >= 1:
             values["left_out_through"] = through
+        off = data.get("tools_off")
+        if isinstance(off, list) and all(isinstance(name, str) for name in off):
+            values["tools_off"] = tuple(off[:1000])
         return cls(**values)
 
     def summary(self) -> str:
@@ -325,7 +330,7 @@ class ChatRequest:
         """A request carrying a conversation's `Parameters` (its preset's name and the
         turns it leaves out are the conversation's, not the wire's)."""
         values = asdict(parameters)
-        del values["preset"], values["left_out_through"]
+        del values["preset"], values["left_out_through"], values["tools_off"]
         return cls(model, messages, **values, **more)
 
     @property

@@ -354,3 +354,15 @@ def allow_tool_always(paths: Paths, server: str, tool: str) -> None:
             allowed.append(tool)
 
     change_config(paths, change)
+
+
+def ask_tool_again(paths: Paths, server: str, tool: str) -> None:
+    """Take `tool` out of `[mcp_servers.SERVER].auto_approve` in config.toml."""
+
+    def change(data: dict[str, Any]) -> None:
+        table = data.get("mcp_servers", {}).get(server)
+        allowed = table.get("auto_approve") if isinstance(table, dict) else None
+        if isinstance(allowed, list) and tool in allowed:
+            allowed.remove(tool)
+
+    change_config(paths, change)

@@ -15,7 +15,8 @@ The model here is a few plain rules, so the demo and the tests know what comes:
   or "dice"), "count words" / "word count" ("word"), "use the tool" / "use a tool"
   (the first tool). Its required arguments are filled from the question: a string
   with the quoted text (else the whole question), a number with the first number in
-  it (else 6), a boolean with true. A sentence comes before the call.
+  it (else 6), a boolean with true; dice written as `3d20` or `d20` also fill whole
+  numbers named like sides and count. A sentence comes before the call.
 - Once a round's results are in (the last message is a `tool` message) and no round
   is left, the answer is text that quotes each result.
 """
@@ -35,6 +36,7 @@ _CALL = re.compile(r"\b(keep calling|call) tool ([A-Za-z0-9_.:-]{1,128})", re.IG
 _THEN = re.compile(r"\bthen\b", re.IGNORECASE)
 _QUOTED = re.compile(r"[\"“]([^\"”]+)[\"”]")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_DICE = re.compile(r"\b(\d*)d(\d+)\b", re.IGNORECASE)
 # Phrases that ask for a kind of tool, and what its name holds.
 _ASKS = (
     (re.compile(r"\bwhat time\b|\bthe time\b", re.IGNORECASE), ("time",)),
@@ -161,7 +163,16 @@ def _arguments_for(tool: dict[str, Any], question: str) -> str:
     quoted = _QUOTED.search(question)
     number = _NUMBER.search(question)
     values: dict[str, Any] = {}
+    if dice := _DICE.search(question):
+        for key, schema in properties.items():
+            kind = schema.get("type") if isinstance(schema, dict) else None
+            if kind == "integer" and key in ("sides", "faces"):
+                values[key] = int(dice[2])
+            elif kind == "integer" and key in ("count", "dice", "number") and dice[1]:
+                values[key] = int(dice[1])
     for key in required:
+        if key in values:
+            continue
         schema = properties.get(key)
         kind = schema.get("type") if isinstance(schema, dict) else "string"
         if kind in ("integer", "number"):

@@ -15,15 +15,15 @@ from deepseek_tui.session.engine import (
     valid_text,
 )
 from deepseek_tui.session.reply import Reply, TurnEvent
-from deepseek_tui.session.tools import (
+from deepseek_tui.session.tools import unanswered_calls
+from deepseek_tui.session.window import NextRequest, sendable
+from deepseek_tui.tools.events import (
     RoundStarted,
     ToolCallDone,
     ToolCallRunning,
     ToolCallWaiting,
     ToolEvent,
-    unanswered_calls,
 )
-from deepseek_tui.session.window import NextRequest, sendable
 
 __all__ = [
     "SAVE_INTERVAL",

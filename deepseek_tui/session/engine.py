@@ -613,7 +613,10 @@ class Session:
         """A request of `messages` with this conversation's model and parameters."""
         more: dict[str, object] = {}
         tools = self.offered_tools(say=False)
-        if tools is not None and (specs := tuple(tools.specs())):
+        off = self.parameters.tools_off
+        if tools is not None and (
+            specs := tuple(s for s in tools.specs() if s["function"]["name"] not in off)
+        ):
             more["tools"] = specs
         return ChatRequest.with_parameters(
             self.model,
@@ -624,6 +627,21 @@ class Session:
             top_p=self.top_p,
             **more,
         )
+
+    @property
+    def tools_off(self) -> tuple[str, ...]:
+        """The tools this conversation does not offer (the tools panel's off)."""
+        return self.parameters.tools_off
+
+    def set_tool_on(self, wire_name: str, on: bool) -> str:
+        """Offer the tool in this conversation's requests from now on, or not; saved
+        with the conversation. Returns the sentence to show."""
+        off = [name for name in self.parameters.tools_off if name != wire_name]
+        if not on:
+            off.append(wire_name)
+        self.set_parameters(replace(self.parameters, tools_off=tuple(off)))
+        state = "offered to the model" if on else "not offered"
+        return f"{wire_name}: {state} in this conversation from the next message on."
 
     def offered_tools(self, *, say: bool = True) -> ToolBox | None:
         """The tool box whose tools requests offer: none where the provider does not
@@ -715,7 +733,7 @@ class Session:
             raise
         finally:
             await stream.aclose()
-            if reply.reasoning_seconds is None and reply.reasoning:
+            if reply.reasoning_seconds is None and reply.has_reasoning:
                 reply.reasoning_seconds = self.clock() - reply.started
             reply.finish_reason = outcome
             await self._finish(reply, record, branch)

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
 from deepseek_tui.api.events import ContentDelta, FinishReason, ReasoningDelta, StreamEvent, Usage
-from deepseek_tui.session.tools import ToolEvent
+from deepseek_tui.tools.events import ToolEvent
 
 if TYPE_CHECKING:
     from deepseek_tui.api.errors import ApiError

@@ -2,8 +2,9 @@
 run → each result saved → the next request, at most `rounds` times, all inside the one
 `Reply` the front end iterates.
 
-The events it adds to the wire's are defined here (the TUI's tool rows, issue 21,
-and `ask --show-tools` read them). What the model is told about a call it could not
+The events it adds to the wire's are defined in `tools/events.py`, below the engine,
+so that widgets (the TUI's tool rows) tell them apart without importing it;
+`ask --show-tools` reads them too. What the model is told about a call it could not
 have — an unknown tool, arguments that are not JSON, a denial, a stop — is a `tool`
 message like any result, so the history stays valid on the wire and reads the same
 when the conversation is reopened (`ToolRun.status` says how each call ended).
@@ -16,12 +17,17 @@ import contextlib
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from deepseek_tui.api.events import FinishReason, ToolCall
 from deepseek_tui.api.request import INTERRUPTED_RESULT
 from deepseek_tui.messages import Message, MessageDraft, ToolRun
+from deepseek_tui.tools.events import (
+    RoundStarted,
+    ToolCallDone,
+    ToolCallRunning,
+    ToolCallWaiting,
+)
 
 if TYPE_CHECKING:
     from deepseek_tui.api.request import ChatRequest
@@ -56,44 +62,6 @@ DEFAULT_OUTPUT_LIMIT_KB = 64
 
 Decision = str  # "allow" | "always" | "deny" | "stop"
 Approve = Callable[[Any, ToolCall], Awaitable[Decision]]
-
-
-# --- events ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ToolCallWaiting:
-    """The call waits for the user's approval (`Session.approve` is asked now)."""
-
-    call: ToolCall
-    info: Any  # ToolInfo
-
-
-@dataclass(frozen=True, slots=True)
-class ToolCallRunning:
-    """The call was approved (or is auto-approved) and runs now."""
-
-    call: ToolCall
-    info: Any  # ToolInfo
-
-
-@dataclass(frozen=True, slots=True)
-class ToolCallDone:
-    """The call's `tool` message, as saved: how it ended in `message.tool.status`."""
-
-    call: ToolCall
-    message: Message | MessageDraft
-
-
-@dataclass(frozen=True, slots=True)
-class RoundStarted:
-    """A new assistant message starts: the model is asked again with the results.
-    `n` counts the turn's requests (the first is 1, so this is 2 or more)."""
-
-    n: int
-
-
-ToolEvent = ToolCallWaiting | ToolCallRunning | ToolCallDone | RoundStarted
 
 
 # --- the history ----------------------------------------------------------------------
@@ -238,7 +206,7 @@ class ToolTurn:
                 call = pending[0]
                 current = call
                 outcome: MessageDraft | None = None
-                info = self.tools.find(call.name) if self.tools is not None else None
+                info = self._find(call)
                 arguments = _arguments(call)
                 if info is None:
                     outcome = _result(
@@ -275,7 +243,7 @@ class ToolTurn:
         except (asyncio.CancelledError, GeneratorExit):
             # Saved now, on the loop: the history must hold a result for every call.
             for call in pending:
-                info = self.tools.find(call.name) if self.tools is not None else None
+                info = self._find(call)
                 if call is current:
                     self._save(_result(call, info, "stopped", STOPPED))
                 else:
@@ -289,8 +257,15 @@ class ToolTurn:
         done = [self._done(call, _result(call, info, "stopped", STOPPED))]
         return done + [self._done(later, self._not_run(later)) for later in rest]
 
+    def _find(self, call: ToolCall) -> Any:
+        """What the tool box knows of the tool `call` names; None when there is no such
+        tool, or this conversation has it off (the model is told there is none)."""
+        if self.tools is None or call.name in self.session.tools_off:
+            return None
+        return self.tools.find(call.name)
+
     def _not_run(self, call: ToolCall) -> MessageDraft:
-        info = self.tools.find(call.name) if self.tools is not None else None
+        info = self._find(call)
         return _result(call, info, "stopped", NOT_RUN_STOPPED)
 
     async def _run(self, call: ToolCall, info: Any, arguments: dict[str, Any]) -> MessageDraft:

@@ -21,7 +21,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from deepseek_tui.config import ConfigError, McpServer, Paths, Settings, allow_tool_always
+from deepseek_tui.config import (
+    ConfigError,
+    McpServer,
+    Paths,
+    Settings,
+    allow_tool_always,
+    ask_tool_again,
+)
 from deepseek_tui.terminal import sanitize
 from deepseek_tui.tools.demo_server import NAME as DEMO_NAME
 from deepseek_tui.tools.demo_server import demo_server_config
@@ -318,15 +325,76 @@ class ToolBox:
             return
         self._started = True
 
-        async def started(server: _Server) -> None:
-            server.task = asyncio.create_task(server.run(), name=f"mcp {server.config.name}")
-            try:
-                await asyncio.wait_for(server.ready.wait(), server.config.startup_timeout_sec)
-            except TimeoutError:
-                server.fail(f"it did not start within {server.config.startup_timeout_sec:g} s")
-
-        await asyncio.gather(*(started(s) for s in self._servers.values() if s.state != "off"))
+        await asyncio.gather(
+            *(self._start_one(s) for s in self._servers.values() if s.state != "off")
+        )
         self._map_tools()
+
+    @staticmethod
+    async def _start_one(server: _Server) -> None:
+        server.task = asyncio.create_task(server.run(), name=f"mcp {server.config.name}")
+        try:
+            await asyncio.wait_for(server.ready.wait(), server.config.startup_timeout_sec)
+        except TimeoutError:
+            server.fail(f"it did not start within {server.config.startup_timeout_sec:g} s")
+
+    @staticmethod
+    async def _stop_one(server: _Server) -> None:
+        server.stop.set()
+        if server.task is not None:
+            await asyncio.wait([server.task], timeout=15)
+        if server.stderr is not None:
+            server.stderr.wait_closed(1.0)
+
+    async def restart(self, name: str) -> str:
+        """Stop the server and start it again (the tools panel's r): the sentence to
+        show, with how it went."""
+        server = self._servers.get(name)
+        if server is None:
+            return sanitize(f"There is no server called {name}.", name=True)
+        await self._stop_one(server)
+        fresh = self._servers[name] = _Server(replace(server.config, enabled=True), server.log)
+        await self._start_one(fresh)
+        self._map_tools()
+        return self._said(fresh)
+
+    async def reload(self, settings: Settings) -> str:
+        """Take config.toml's servers as they are now: those added are started, those
+        removed stopped, those changed started again (the built-in demo server stays).
+        The sentence to show says what changed."""
+        wanted = {s.name: s for s in settings.mcp_server_list()}
+        self.output_limit_kb, self.rounds = settings.tool_output_limit_kb, settings.tool_rounds
+        removed = [n for n in self._servers if n not in wanted and n != DEMO_NAME]
+        changed = [n for n in self._servers if n in wanted and wanted[n] != self._servers[n].config]
+        added = [n for n in wanted if n not in self._servers]
+        for name in removed:
+            await self._stop_one(self._servers.pop(name))
+        for name in changed:
+            await self._stop_one(self._servers[name])
+        starting = []
+        for name in changed + added:
+            server = self._servers[name] = _Server(wanted[name], log_path(self.paths, name))
+            if server.state != "off":
+                starting.append(self._start_one(server))
+        await asyncio.gather(*starting)
+        self._map_tools()
+        parts = [
+            f"{len(names)} {what}"
+            for names, what in ((added, "added"), (removed, "removed"), (changed, "restarted"))
+            if names
+        ]
+        if not parts:
+            return "Nothing changed in config.toml's servers."
+        return "Reloaded config.toml: " + ", ".join(parts) + "."
+
+    def _said(self, server: _Server) -> str:
+        name = server.config.name
+        if server.state == "connected":
+            count = sum(1 for info in self._tools.values() if info.server == name)
+            return sanitize(f"{name} is connected: {count} tools.", name=True)
+        why = server.reason or "it did not start"
+        last = f' Its last words: "{server.last_stderr}"' if server.last_stderr else ""
+        return sanitize(f"{name} is off: {why}.{last}", name=True)
 
     def _map_tools(self) -> None:
         pairs = [
@@ -444,6 +512,8 @@ class ToolBox:
                 server.fail(f"{why} during a call")
                 with contextlib.suppress(Exception):
                     server.stop.set()
+                if server.stderr is not None:  # its last words may still be in the pipe
+                    await asyncio.to_thread(server.stderr.wait_closed, 2.0)
             last = server.last_stderr
             detail = f' (its last words: "{last}")' if last else ""
             return failed(f"The tool failed: {why}{detail}.", why)
@@ -471,6 +541,38 @@ class ToolBox:
             )
         return sanitize(
             f"{info.tool} ({info.server}) will run without asking: added to "
+            f"auto_approve in {self.paths.config_file}.",
+            name=True,
+        )
+
+    def ask_again(self, wire_name: str) -> str:
+        """Ask before each call of this tool again: taken out of `auto_approve` in
+        config.toml. Returns the sentence to show."""
+        info = self._tools.get(wire_name)
+        if info is None:
+            return sanitize(f"There is no tool called {wire_name}.", name=True)
+        server = self._servers[info.server]
+        if server.config.approve == "auto":
+            return sanitize(
+                f'Every tool of {info.server} runs without asking (approve = "auto" in '
+                f"{self.paths.config_file}): change it there.",
+                name=True,
+            )
+        server.config = replace(
+            server.config,
+            auto_approve=tuple(t for t in server.config.auto_approve if t != info.tool),
+        )
+        self._tools[wire_name] = replace(info, auto_approved=False)
+        try:
+            ask_tool_again(self.paths, info.server, info.tool)
+        except (ConfigError, OSError) as error:
+            return sanitize(
+                f"{info.tool} ({info.server}) asks again until you quit; it could not be "
+                f"saved: {error}",
+                name=True,
+            )
+        return sanitize(
+            f"{info.tool} ({info.server}) will ask before each call: taken out of "
             f"auto_approve in {self.paths.config_file}.",
             name=True,
         )

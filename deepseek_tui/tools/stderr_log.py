@@ -18,7 +18,8 @@ _TAIL = 4096
 class StderrLog:
     """A pipe whose write end a server's stderr takes (`writer`); a thread copies
     what comes to `path` (the previous run's log moved to `*.old.log`) up to
-    LOG_LIMIT bytes, and keeps the last non-empty line (`last_line`)."""
+    LOG_LIMIT bytes, and keeps the last non-empty line (`last_line`). The file is made
+    at the first byte: a server that says nothing leaves no log (nor a logs folder)."""
 
     def __init__(self, path: Path, *, limit: int = LOG_LIMIT) -> None:
         self.path = path
@@ -27,7 +28,7 @@ class StderrLog:
         self._lock = threading.Lock()
         read_fd, write_fd = os.pipe()
         self.writer: IO[str] = os.fdopen(write_fd, "w")
-        self._log = self._open_log()
+        self._log: IO[bytes] | None = None
         self._thread = threading.Thread(
             target=self._pump, args=(read_fd,), name=f"stderr {path.name}", daemon=True
         )
@@ -62,10 +63,13 @@ class StderrLog:
 
     def _pump(self, fd: int) -> None:
         written = 0
+        opened = False
         try:
             while chunk := os.read(fd, 65536):
                 with self._lock:
                     self._tail = (self._tail + chunk)[-_TAIL:]
+                if not opened:
+                    opened, self._log = True, self._open_log()
                 if self._log is None or written >= self._limit:
                     continue
                 kept = chunk[: self._limit - written]

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.signal import Signal
 
 from deepseek_tui.config import Paths, Settings, resolve_base_url
 from deepseek_tui.tui.connection import Connection
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from deepseek_tui.session import Session
     from deepseek_tui.store import Store
     from deepseek_tui.tui.model_list import ModelList
+    from deepseek_tui.tui.tool_servers import ToolServers
 
 # name -> "module:class" of the app's own screens (modals are pushed by the screens).
 SCREENS_BY_NAME = {
@@ -102,6 +104,7 @@ class DeepSeekApp(App[int]):
         self.theme_problems = register_themes(self, paths.themes_dir)
         start_with_theme(self, settings.theme)
         self.held_notices = HeldNotices()  # raised under a dialog (`on_notify`)
+        self.tools_changed: Signal[None] = Signal(self, "tools-changed")
 
     # --- start-up ------------------------------------------------------------------
 
@@ -282,6 +285,23 @@ class DeepSeekApp(App[int]):
 
     def _warm_up(self) -> None:
         self.run_worker(self._import_client, thread=True, group="warm-up", exit_on_error=False)
+        if self.tool_servers.configured():  # the MCP SDK is imported only then
+            self.run_worker(self.tool_servers.start(), group="tools", exit_on_error=False)
+
+    @cached_property
+    def tool_servers(self) -> ToolServers:
+        """The MCP servers the chat's tools come from (`tui/tool_servers.py`); the chat
+        screen follows `tools_changed` to show them on the status line."""
+        from deepseek_tui.tui.tool_servers import ToolServers
+
+        return ToolServers(
+            self.paths,
+            self.settings,
+            demo=lambda: self.demo,
+            session=lambda: self.session,
+            changed=lambda: self.tools_changed.publish(None),
+            say=lambda said: self.notify(said, severity="warning", markup=False, timeout=10),
+        )
 
     def _import_client(self) -> None:
         """Import the wire client (httpx: ~0.1 s) in a thread, so keys typed right after
@@ -384,6 +404,8 @@ class DeepSeekApp(App[int]):
         self.apply_settings()
 
     async def on_unmount(self) -> None:
+        if "tool_servers" in self.__dict__:  # made: stop every server it started
+            await self.tool_servers.aclose()
         if self.client is not None:
             with contextlib.suppress(Exception):
                 await self.client.aclose()

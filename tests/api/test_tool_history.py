@@ -114,6 +114,7 @@ def test_results_that_answer_no_call_are_left_out_and_nothing_merges_across_tool
         R("tool", "orphan", tool_call_id="call_x"),
         R("user", "q"),
         R("assistant", "", None, (TIME,)),
+        R("system", "a note stored between a call and its result"),
         R("tool", "noon", tool_call_id=TIME.id),
         R("tool", "noon again", tool_call_id=TIME.id),
         R("tool", "stray", tool_call_id="call_y"),
@@ -121,8 +122,8 @@ def test_results_that_answer_no_call_are_left_out_and_nothing_merges_across_tool
         R("user", "q3"),
     ]
     messages = build_messages(history)
-    assert [m["role"] for m in messages] == ["user", "assistant", "tool", "user"]
-    assert messages[2]["content"] == "noon" and messages[3]["content"] == "q2\n\nq3"
+    assert [m["role"] for m in messages] == ["system", "user", "assistant", "tool", "user"]
+    assert messages[3]["content"] == "noon" and messages[4]["content"] == "q2\n\nq3"
     accepted(messages)
 
 

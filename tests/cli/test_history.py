@@ -277,9 +277,7 @@ def test_every_command_names_a_damaged_database_and_leaves_it_alone(paths: Paths
     assert result.returncode == 0 and result.stdout == b"still answers"
     assert "left untouched" in result.stderr.decode()
     assert paths.database.read_bytes() == before
-    # (logs/: the demo's MCP server writes its stderr there)
-    files = sorted(p.name for p in paths.dir.iterdir())
-    assert files == ["conversations.db", "logs", "one.json"]
+    assert sorted(p.name for p in paths.dir.iterdir()) == ["conversations.db", "one.json"]
 
 
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:

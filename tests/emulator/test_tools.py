@@ -13,6 +13,7 @@ import pytest
 from deepseek_tui.api import ChatRequest, DeepSeekClient, ToolCalls, errors
 from deepseek_tui.api.events import ContentDelta, Finished, FinishReason, ReasoningDelta
 from deepseek_tui.emulator import Emulator
+from deepseek_tui.emulator.tools import plan_tools
 from deepseek_tui.emulator.validation import (
     CALL_WITHOUT_TOOL,
     MISSING_REASONING_V4,
@@ -221,3 +222,30 @@ async def test_an_assistant_content_list_is_refused(client: DeepSeekClient) -> N
         r"type: sequence, expected a string at line 1 column \d+",
         said,
     )
+
+
+def test_what_a_question_asks_of_which_tool() -> None:
+    dice = {
+        "type": "object",
+        "properties": {"count": {"type": "integer"}, "sides": {"type": "integer"}},
+    }
+    words = {"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]}
+    offered = (
+        {"type": "function", "function": {"name": "demo__current_time", "parameters": {}}},
+        {"type": "function", "function": {"name": "demo__roll_dice", "parameters": dice}},
+        {"type": "function", "function": {"name": "demo__word_count", "parameters": words}},
+    )
+
+    def planned(question: str) -> list[tuple[str, str]] | None:
+        plan = plan_tools([{"role": "user", "content": question}], offered)
+        return None if plan is None else [(c.name, c.arguments) for c in plan.calls]
+
+    assert planned("What time is it?") == [("demo__current_time", "{}")]
+    assert planned("roll 3d20 please") == [("demo__roll_dice", '{"count": 3, "sides": 20}')]
+    assert planned('count words in "a b c"') == [("demo__word_count", '{"text": "a b c"}')]
+    assert planned("run word_count on this") == [
+        ("demo__word_count", '{"text": "run word_count on this"}')
+    ]
+    assert planned("use the tool") == [("demo__current_time", "{}")]
+    assert planned("keep calling tool x {}") == [("x", "{}")]
+    assert planned("tell me a story") is None

@@ -20,7 +20,7 @@ async def test_a_turn_stopped_at_its_round_limit_ends_the_answer_widget(
         await answered(pilot)
         (answer,) = app.screen.query(AssistantMessage)
         assert answer.finished and tools.calls == [("demo__time", {"zone": "UTC"})]
-        assert "ended to call a tool" in answer.status
+        assert answer.status == "stopped after 1 round of tool calls (tool_rounds) · ^f goes on"
         assert "Traceback" not in screen_text(app)
 
 

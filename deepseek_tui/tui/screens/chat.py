@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from deepseek_tui.tui.screens.chat_sidebar import SidebarRouting
     from deepseek_tui.tui.widgets.messages import AssistantMessage
     from deepseek_tui.tui.widgets.sidebar import Sidebar
+    from deepseek_tui.tui.widgets.tool_call import Decision, ToolCallView
 
 
 def _attach_picker() -> AttachPicker:
@@ -79,6 +80,15 @@ def _chat_commands() -> type[Provider]:
     from deepseek_tui.tui.screens.chat_commands import ChatCommands
 
     return ChatCommands
+
+
+# The keys of a tool call that waits (its row says them): key, decision, what it does.
+TOOL_KEYS = (
+    ("y", "allow", "Allow the tool call waiting"),
+    ("Y", "all", "Allow it and the rest of its round"),
+    ("a", "always", "Always allow this tool (config.toml)"),
+    ("n", "deny", "Deny the tool call waiting"),
+)
 
 
 class ChatScreen(Screen[None]):
@@ -133,6 +143,12 @@ class ChatScreen(Screen[None]):
         Binding("ctrl+down", "scroll_latest", "Jump to the latest", show=False),
         Binding("ctrl+l", "toggle_sidebar", "Chats", tooltip="Chats: list, search"),
         Binding("ctrl+z", "undo_delete", "Undo delete", show=False, priority=True),
+        Binding("f4", "tools", "Tools", show=False, tooltip="Tools: MCP servers and their tools"),
+        # A tool call waiting for approval takes these at once, wherever the focus is.
+        *(
+            Binding(key, f"decide('{how}')", what, show=False, priority=True)
+            for key, how, what in TOOL_KEYS
+        ),
     ]
 
     app = getters.app(DeepSeekApp)
@@ -241,6 +257,7 @@ class ChatScreen(Screen[None]):
         else:
             self.models.show_starting()
         self.app.after_first_frame(self._after_first_frame)
+        self.app.tools_changed.subscribe(self, lambda _: self.status_updates.update())
 
     def _after_first_frame(self) -> None:
         # The session is made here (`StatusUpdates.update` asks for it), and the history
@@ -277,6 +294,8 @@ class ChatScreen(Screen[None]):
             return self._view is not None and self._view.editing and not self.streaming
         if action == "toggle_thinking":  # asked by the footer for the first frame too
             return self.models.can_toggle()
+        if action == "decide":  # only while a call waits: else y, a, n are typed
+            return self._view is not None and self._view.waiting_call is not None
         return True
 
     @property
@@ -301,6 +320,21 @@ class ChatScreen(Screen[None]):
 
     def action_stop(self) -> None:
         self.turns.stop()
+
+    def action_decide(self, decision: Decision) -> None:
+        self.conversation.decide(decision)
+
+    def on_tool_call_view_waiting(self, event: ToolCallView.Waiting) -> None:
+        """While a call waits, its keys are the screen's, not the composer's."""
+        self.composer.lent = (
+            frozenset(key for key, *_ in TOOL_KEYS) if event.waiting else frozenset()
+        )
+        self.refresh_bindings()
+
+    def action_tools(self) -> None:
+        from deepseek_tui.tui.screens.tools_panel import ToolsPanel
+
+        self.app.push_screen(ToolsPanel(self.app.tool_servers))
 
     def action_retry(self) -> None:
         """Answer the last question again (after an error, or for another take)."""

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 Command = tuple[str, Callable[[], object], str]
 # Bindings that make no sense from the palette (it is open while they would run).
-NOT_IN_PALETTE = {"stop", "scroll_latest", "undo_delete"}
+NOT_IN_PALETTE = {"stop", "scroll_latest", "undo_delete", "decide"}
 
 
 class PaletteHost(ParametersHost, Protocol):
@@ -62,7 +62,8 @@ class ChatCommands(Provider):
         ]
         for binding in described(chat.BINDINGS):
             # As the footer does: only what can run now (no "cancel edit" unless editing).
-            if binding.action not in NOT_IN_PALETTE and chat.check_action(binding.action, ()):
+            name = binding.action.partition("(")[0]  # "decide('allow')": its parameters
+            if name not in NOT_IN_PALETTE and chat.check_action(binding.action, ()):
                 action = getattr(chat, f"action_{binding.action}")
                 commands.append((what_it_does(binding), action, key_label(binding)))
         edit = next(b for b in described(Composer.BINDINGS) if b.action == "edit_last")

@@ -82,6 +82,8 @@ class StatusUpdates:
             status.problem = "history off (^l says why)"
         else:
             status.problem = ""
+        if "tool_servers" in app.__dict__:  # made only once servers are set up
+            status.tools, status.tools_warning = app.tool_servers.status()
         self._mark_open()
 
     def gauge(self) -> None:

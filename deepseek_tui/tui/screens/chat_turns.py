@@ -131,7 +131,11 @@ class Turns:
 
             # Said at once: saving what arrived of a huge answer can take a moment.
             self._status_updates.update(last=FinishReason.STOPPED.label)
-            self._conversation().stop()
+            # And on screen before the stop starts: stopping closes the stream and
+            # joins the text for its last save (150 MB of reasoning: ~0.25 s on the
+            # loop, which the line waited for), one frame at most later.
+            conversation = self._conversation()
+            self._owner.call_after_refresh(conversation.stop)
 
     def edit_last(self) -> None:
         """Put the last question back in the composer; sending makes a new branch."""

@@ -96,6 +96,14 @@ class Composer(TextArea):
             placeholder="Ask DeepSeek…  (⏎ send · ^j newline)",
         )
         self.cursor_blink = False
+        # Characters the composer leaves to the screen's keys for now (a tool call
+        # waits for y, a, n): typed, they would go into the text.
+        self.lent: frozenset[str] = frozenset()
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        if character is not None and character in self.lent:
+            return False
+        return super().check_consume_key(key, character)
 
     @property
     def editing(self) -> bool:

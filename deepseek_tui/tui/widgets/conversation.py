@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Literal
 
 from rich.text import Text
@@ -28,16 +29,18 @@ from deepseek_tui.tui.widgets.message_window import MessageWindow
 if TYPE_CHECKING:
     from textual.widget import Widget
 
+    from deepseek_tui.api.events import ToolCall
     from deepseek_tui.attachments import Attachment
     from deepseek_tui.messages import Message, MessageDraft
     from deepseek_tui.session import Session
     from deepseek_tui.tui.widgets.messages import AssistantMessage
+    from deepseek_tui.tui.widgets.tool_call import Decision, ToolCallView
 
     Entry = Message | MessageDraft
 
 Mode = Literal["send", "regenerate", "continue"]
 EDITING = "An edit is under way: ⏎ sends it, esc cancels it."
-_MESSAGES = frozenset({"user-message", "attached-question", "assistant-message"})
+_MESSAGES = frozenset({"user-message", "attached-question", "assistant-message", "tool-result"})
 
 
 class LeftOut(Static):
@@ -73,6 +76,7 @@ class ConversationView(MessageWindow["Entry"]):
         self._ready = ready
         self._expanded = reasoning_expanded
         self._reply: Worker[None] | None = None
+        self._answer: AssistantMessage | None = None  # the answer streaming now
         # While ↑ edits an earlier question: the history as it was, for Esc.
         self._before_edit: list[Entry] | None = None
         # Where requests start in the history shown (0: all of it is sent).
@@ -144,7 +148,10 @@ class ConversationView(MessageWindow["Entry"]):
         from deepseek_tui.tui.widgets.answer_status import status_line
         from deepseek_tui.tui.widgets.attachments import AttachedQuestion
         from deepseek_tui.tui.widgets.messages import AssistantMessage, UserMessage
+        from deepseek_tui.tui.widgets.tool_rounds import ToolResultEntry, saved_parts
 
+        if entry.role == "tool":
+            return ToolResultEntry()
         branch = self.branch_label(entry)
         if entry.role == "user":
             if entry.attachments:
@@ -153,13 +160,17 @@ class ConversationView(MessageWindow["Entry"]):
         reason = entry.finish_reason
         if isinstance(entry, Message) and entry.unfinished:
             reason = FinishReason.INTERRUPTED
+        rows, continues = saved_parts(self.session.messages, entry)
+        called = reason == FinishReason.TOOL_CALLS  # its rows say what came next
         return AssistantMessage(
             model=entry.model or "?",
             content=entry.content,
             reasoning=entry.reasoning or "",
             finished=True,
             reasoning_expanded=self._expanded(),
-            status=status_line(
+            status=""
+            if called
+            else status_line(
                 reason,
                 entry.usage,
                 entry.cost,
@@ -172,6 +183,8 @@ class ConversationView(MessageWindow["Entry"]):
             reasoning_seconds=entry.reasoning_seconds,
             error=entry.error or "",
             json_mode=self.session.json_answer(entry.model),
+            tool_rows=rows,
+            continues=continues,
         )
 
     def last_answer(self) -> str:
@@ -214,10 +227,12 @@ class ConversationView(MessageWindow["Entry"]):
         if self.streaming or not self.session.messages or self._editing_blocks():
             return
         from deepseek_tui.tui.widgets.messages import AssistantMessage
+        from deepseek_tui.tui.widgets.tool_rounds import ToolResultEntry
 
-        shown = list(self.query_children(".user-message, .attached-question, .assistant-message"))
-        if shown and isinstance(shown[-1], AssistantMessage):
-            shown[-1].remove()  # the answer being replaced (it stays in the store)
+        shown = list(self.query_children(", ".join(f".{name}" for name in _MESSAGES)))
+        # The answer being replaced (it stays in the store), with its tool rounds.
+        while shown and isinstance(shown[-1], AssistantMessage | ToolResultEntry):
+            shown.pop().remove()
         self._start("regenerate")
 
     def continue_answer(self) -> None:
@@ -299,6 +314,8 @@ class ConversationView(MessageWindow["Entry"]):
             widget = AssistantMessage(
                 model=session.model, reasoning_expanded=expanded, json_mode=reply.json_mode
             )
+        session.approve = partial(self._approve, widget)
+        self._answer = widget
         await self.add(widget)
         # A full collection mid-stream stalls frames for up to a second on a long
         # answer; the young generations are collected once the answer is in.
@@ -308,9 +325,37 @@ class ConversationView(MessageWindow["Entry"]):
         finally:
             gc.enable()
             self.call_after_refresh(gc.collect, 1)
-            notice = session.take_notice()  # the conversation was saved again
-            if notice:
-                self.notify(notice, severity="warning", markup=False)
+            self._answer = None
+            self._say_notice()  # the conversation was saved again
+
+    def _say_notice(self) -> None:
+        notice = self.session.take_notice()
+        if notice:
+            self.notify(notice, severity="warning", markup=False)
+
+    # --- tool calls ---------------------------------------------------------------------
+
+    async def _approve(self, answer: AssistantMessage, info: object, call: ToolCall) -> str:
+        """The session asks whether `call` may run: its row in `answer` waits for y,
+        a, n or Esc (the screen's keys, `decide`), the composer keeping its text."""
+        self.refresh_bindings()
+        try:
+            decision = await answer.calls.approve(call)
+        finally:
+            self.refresh_bindings()
+        if decision == "always":  # written to config.toml by the session: said now
+            self.call_later(self._say_notice)
+        return decision
+
+    @property
+    def waiting_call(self) -> ToolCallView | None:
+        """The call that waits for the user's decision, if one does."""
+        return self._answer.calls.waiting if self._answer is not None else None
+
+    def decide(self, decision: Decision) -> bool:
+        """The user's decision on the waiting call; False when none waits."""
+        row = self.waiting_call
+        return row is not None and row.decide(decision)
 
     def on_assistant_message_finished(self, event: AssistantMessage.Finished) -> None:
         """After an edit or a regenerate, the new question and answer show n/m (the

@@ -1,4 +1,6 @@
-"""One widget per message: the user's question, and an answer with its reasoning."""
+"""One widget per message: the user's question, and an answer with its reasoning and,
+when the model used tools, each call's row and the answers that followed (one widget
+for the turn: the rounds after a call show as the answer going on)."""
 
 from __future__ import annotations
 
@@ -20,15 +22,22 @@ from deepseek_tui.api.events import (
     thought_label,
 )
 from deepseek_tui.terminal import sanitize
+from deepseek_tui.tools.events import RoundStarted
 from deepseek_tui.tui.batching import DeltaBatcher
 from deepseek_tui.tui.widgets import spinner
 from deepseek_tui.tui.widgets.answer_status import status_line
 from deepseek_tui.tui.widgets.markdown import MarkdownView
 from deepseek_tui.tui.widgets.reasoning import ReasoningPanel
+from deepseek_tui.tui.widgets.tool_rounds import CallRows
 from deepseek_tui.tui.widgets.waiting import WaitingLine
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from textual.widget import Widget
+
     from deepseek_tui.session import Reply
+    from deepseek_tui.tui.widgets.tool_call import ToolCallView
 
 
 class UserMessage(Static):
@@ -93,6 +102,7 @@ class AssistantMessage(Vertical):
         height: auto;
         margin: 1 0 0 0;
         padding: 0 0;
+        &.-continues { margin: 0; }  /* the answer after a tool call's result */
         & > .badge {
             color: $accent;
             padding: 0 1;
@@ -153,8 +163,16 @@ class AssistantMessage(Vertical):
         reasoning_seconds: float | None = None,
         error: str = "",
         json_mode: bool = False,
+        tool_rows: Sequence[ToolCallView] = (),
+        continues: bool = False,
     ) -> None:
+        """`tool_rows`: a saved answer's calls; `continues`: the answer after a tool
+        call's result (shown as the same answer going on: no model name, no gap)."""
         super().__init__(classes="assistant-message")
+        self.set_class(continues, "-continues")
+        self.continues = continues
+        self._tool_rows = list(tool_rows)
+        self.calls = CallRows(self._mount_row)
         # A JSON-mode answer is shown verbatim, as a JSON code block (verbatim.py).
         self.json_mode = json_mode
         self.error = error  # why the request failed, as the client said it
@@ -169,6 +187,7 @@ class AssistantMessage(Vertical):
         self._reasoning_title = thought_label(reasoning_seconds, reasoning_tokens)
         self.started = spinner.clock()
         self._answer_started = bool(content)
+        self._round_usage: Usage | None = None  # the answer's usage, while it streams
         self.set_reactive(AssistantMessage.status, status)
 
     @property
@@ -186,7 +205,7 @@ class AssistantMessage(Vertical):
 
     def compose(self) -> ComposeResult:
         badge = Static(self._badge(), classes="badge")
-        badge.display = self._speaks
+        badge.display = self._speaks and not self.continues
         yield badge
         # Live ("Thinking…", open) only while a new answer has not started; a stored
         # or continued answer shows its reasoning as a closed panel.
@@ -199,6 +218,7 @@ class AssistantMessage(Vertical):
             started=self.started,
         )
         panel.display = self._thought or live
+        self._panel = panel
         yield panel
         if self.json_mode:
             from deepseek_tui.tui.widgets.verbatim import VerbatimView
@@ -207,7 +227,9 @@ class AssistantMessage(Vertical):
         else:
             answer = MarkdownView(self.content, classes="answer")
         answer.display = bool(self.content)  # no empty line under a failed answer
+        self._answer = answer
         yield answer
+        yield from self._tool_rows
         yield WaitingLine(started=self.started)
         if self.error:
             yield self._notice()
@@ -245,7 +267,8 @@ class AssistantMessage(Vertical):
 
     @property
     def panel(self) -> ReasoningPanel:
-        return self.query_one(".reasoning", ReasoningPanel)
+        """The reasoning panel of the answer streaming now (a turn's last)."""
+        return self._panel
 
     @property
     def waiting(self) -> WaitingLine:
@@ -260,12 +283,12 @@ class AssistantMessage(Vertical):
         self.panel.stop()
         if not self._answer_started:
             self._answer_started = True
-            self.query_one(".answer").display = True
+            self._answer.display = True
             if self._thought:
                 self.panel.answer_started(
                     self._reply.reasoning_seconds if self._reply is not None else None
                 )
-        await self.query_one(".answer", MarkdownView).write(text)
+        await self._answer.write(text)
 
     async def stream(self, reply: Reply) -> None:
         """Show `reply` as its events arrive, then how it ended, and post `Finished`.
@@ -291,13 +314,20 @@ class AssistantMessage(Vertical):
                         self.post_message(self.Started(reply))
                     if isinstance(event, Waiting):
                         self.waiting.show(event)
-                    else:
-                        async with handing_on:
+                        continue
+                    if isinstance(event, Usage):
+                        self._round_usage = event
+                    async with handing_on:
+                        if isinstance(event, RoundStarted):
+                            await batcher.flush()
+                            await self._next_round()
+                        elif not await self._tool_event(event, batcher):
                             await batcher.add(event)
         except asyncio.CancelledError:
             timer.stop()
             async with handing_on:
                 await batcher.flush()
+            self.calls.stop_waiting()
             await self.finish(usage=reply.usage, reason=FinishReason.STOPPED)
             self.post_message(self.Finished(self, reply, stopped=True))
             raise
@@ -313,7 +343,45 @@ class AssistantMessage(Vertical):
             seconds=reply.reasoning_seconds,
             currency=reply.currency,
         )
+        if reply.tools_stopped:  # the turn used its rounds of tool calls
+            rounds = "1 round" if reply.rounds == 1 else f"{reply.rounds} rounds"
+            self.status = f"stopped after {rounds} of tool calls (tool_rounds) · ^f goes on"
         self.post_message(self.Finished(self, reply, stopped=False))
+
+    # --- tool calls ------------------------------------------------------------------
+
+    async def _tool_event(self, event: object, batcher: DeltaBatcher) -> bool:
+        """A tool event shown in order with the text before it; False if not one."""
+        if not self.calls.handles(event):
+            return False
+        await batcher.flush()
+        self.waiting.stop()
+        await self.calls.show(event)
+        return True
+
+    async def _mount_row(self, row: Widget) -> None:
+        await self.mount(row, before=self.waiting)
+
+    async def _next_round(self) -> None:
+        """The model is asked again with the results: the last answer's reasoning and
+        text are done, a new pair follows the calls' rows."""
+        usage, self._round_usage = self._round_usage, None
+        tokens = usage.reasoning_tokens if usage else 0
+        await self._panel.finish(thought=self._panel_has_text(), seconds=None, tokens=tokens)
+        await self._answer.finish()
+        self.started = spinner.clock()
+        self._answer_started = False
+        panel = ReasoningPanel(
+            "", label="", live=True, expanded=self.reasoning_expanded, started=self.started
+        )
+        panel.display = False
+        answer = type(self._answer)("", classes="answer")
+        answer.display = False
+        await self.mount(panel, answer, before=self.waiting)
+        self._panel, self._answer = panel, answer
+
+    def _panel_has_text(self) -> bool:
+        return self._panel.display
 
     async def finish(
         self,
@@ -331,7 +399,7 @@ class AssistantMessage(Vertical):
         self.waiting.stop()
         tokens = usage.reasoning_tokens if usage else 0
         await self.panel.finish(thought=self._thought, seconds=seconds, tokens=tokens)
-        await self.query_one(".answer", MarkdownView).finish()
+        await self._answer.finish()
         # The notice says what went wrong; the line under it the key that helps, as
         # it does when the conversation is opened again.
         self.status = status_line(

@@ -1,6 +1,6 @@
 """The line under the composer: model, thinking, the preset in use, JSON mode, the
-last answer's tokens and cost, how full the context window is and the turns left out
-of it."""
+last answer's tokens and cost, how full the context window is, the turns left out of
+it and the tools offered ("tools 7 · 1 failed" in the warning colour)."""
 
 from __future__ import annotations
 
@@ -105,6 +105,8 @@ class StatusBar(Static):
     context_warning: reactive[bool] = reactive(False)  # the window is nearly full
     json_mode: reactive[bool] = reactive(False)  # the next request asks for a JSON object
     left_out: reactive[int] = reactive(0)  # the oldest turns the next request leaves out
+    tools: reactive[str] = reactive("")  # the tools offered, "tools 7 · 1 failed"
+    tools_warning: reactive[bool] = reactive(False)  # a server failed
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
@@ -133,13 +135,16 @@ class StatusBar(Static):
         if self.left_out:
             turns = "turn" if self.left_out == 1 else "turns"
             parts.append((3.4, f"{self.left_out} {turns} left out"))
+        if self.tools:
+            parts.append((3.3, self.tools))
         if self.problem:
             parts.append((4, sanitize(self.problem)))
         width = self.content_region.width or self.app.size.width
         text = status_text(self.model, parts, width)
-        if self.context and self.context_warning:
-            start = text.plain.rfind(self.context)
+        warned = ((self.context, self.context_warning), (self.tools, self.tools_warning))
+        for part, warning in warned:
+            start = text.plain.rfind(part) if part and warning else -1
             if start >= 0:
                 style = self.get_component_rich_style("status-bar--warning")
-                text.stylize(style, start, start + len(self.context))
+                text.stylize(style, start, start + len(part))
         return text
