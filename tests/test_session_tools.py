@@ -106,6 +106,10 @@ async def test_a_call_runs_is_saved_and_the_model_is_asked_again(
     second = chat_bodies(emulator)[1]
     assert [m["role"] for m in second["messages"]] == ["user", "assistant", "tool"]
     assert second["tools"] == list(session.tools.specs())
+    # What the turn used and cost is both answers' (the status line shows it).
+    assert asked.usage is not None and answer.usage is not None
+    assert reply.turn_usage == asked.usage + answer.usage != answer.usage
+    assert reply.turn_cost == pytest.approx((asked.cost or 0) + (answer.cost or 0))
 
 
 async def test_a_thinking_turn_passes_its_reasoning_back_and_replays_byte_identically(

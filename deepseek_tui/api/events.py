@@ -154,6 +154,12 @@ class Usage:
             prompt_cache_miss_tokens=miss,
         )
 
+    def __add__(self, other: Usage) -> Usage:
+        """Two answers' counts together (a turn's answers around its tool calls)."""
+        return Usage(
+            **{name: getattr(self, name) + getattr(other, name) for name in self.to_dict()}
+        )
+
     def to_dict(self) -> dict[str, int]:
         return {
             "prompt_tokens": self.prompt_tokens,

@@ -62,6 +62,9 @@ class Reply:
         # Why the turn stopped among tool calls (its rounds used), as a sentence.
         self.tools_stopped: str | None = None
         self.rounds = 1  # the answers of the turn so far
+        # What the turn's earlier answers used and cost (before its tool rounds):
+        # `turn_usage` and `turn_cost` are the whole turn's.
+        self._spent: list[tuple[Usage | None, float | None]] = []
         # Pieces, joined on demand: `str +=` per token is quadratic on long answers.
         # A continued answer starts from the text it continues.
         self._content = [content] if content else []
@@ -111,6 +114,7 @@ class Reply:
         """A new answer of the same turn starts (the model asked again with the tool
         results): the text, usage and ending are the new answer's from now on."""
         self.rounds += 1
+        self._spent.append((self.usage, self.cost))
         self._content = []
         self._reasoning = []
         self.reasoning_deltas = 0
@@ -120,6 +124,20 @@ class Reply:
         self.finish_reason = None
         self.reasoning_seconds = None
         self.started = started  # so each answer's reasoning time is its own
+
+    @property
+    def turn_usage(self) -> Usage | None:
+        """The tokens of every answer of the turn (one answer: `usage`)."""
+        counts = [usage for usage, _ in self._spent if usage is not None]
+        if self.usage is not None:
+            counts.append(self.usage)
+        return sum(counts[1:], counts[0]) if counts else None
+
+    @property
+    def turn_cost(self) -> float | None:
+        """What every answer of the turn cost; None when no price is known."""
+        costs = [cost for _, cost in [*self._spent, (None, self.cost)] if cost is not None]
+        return sum(costs) if costs else None
 
     def raise_for_error(self) -> None:
         """Raise the wire's error, if the request failed."""

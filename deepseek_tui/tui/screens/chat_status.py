@@ -101,8 +101,9 @@ def usage_label(reply: Reply) -> str:
     """The status bar's "last: …" part: tokens and cost of the latest answer."""
     from deepseek_tui.tui.widgets.answer_status import status_line
 
-    if reply.usage is None:
+    usage = reply.turn_usage  # with tool calls: every answer of the turn
+    if usage is None:
         return ""
     return "last: " + status_line(
-        None, reply.usage, reply.cost, exact_cost=True, currency=reply.currency
+        None, usage, reply.turn_cost, exact_cost=True, currency=reply.currency
     )

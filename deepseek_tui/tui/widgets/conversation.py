@@ -148,7 +148,7 @@ class ConversationView(MessageWindow["Entry"]):
         from deepseek_tui.tui.widgets.answer_status import status_line
         from deepseek_tui.tui.widgets.attachments import AttachedQuestion
         from deepseek_tui.tui.widgets.messages import AssistantMessage, UserMessage
-        from deepseek_tui.tui.widgets.tool_rounds import ToolResultEntry, saved_parts
+        from deepseek_tui.tui.widgets.tool_rounds import ToolResultEntry, saved_parts, turn_spend
 
         if entry.role == "tool":
             return ToolResultEntry()
@@ -161,6 +161,7 @@ class ConversationView(MessageWindow["Entry"]):
         if isinstance(entry, Message) and entry.unfinished:
             reason = FinishReason.INTERRUPTED
         rows, continues = saved_parts(self.session.messages, entry)
+        usage, cost = turn_spend(self.session.messages, entry) if continues else (None, None)
         called = reason == FinishReason.TOOL_CALLS  # its rows say what came next
         return AssistantMessage(
             model=entry.model or "?",
@@ -172,8 +173,8 @@ class ConversationView(MessageWindow["Entry"]):
             if called
             else status_line(
                 reason,
-                entry.usage,
-                entry.cost,
+                usage or entry.usage,  # a turn with tool calls: all its answers'
+                cost if cost is not None else entry.cost,
                 continuable=bool(entry.content.strip()),
                 error=entry.error or "",
                 currency=self.session.currency,

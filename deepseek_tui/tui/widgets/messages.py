@@ -328,7 +328,7 @@ class AssistantMessage(Vertical):
             async with handing_on:
                 await batcher.flush()
             self.calls.stop_waiting()
-            await self.finish(usage=reply.usage, reason=FinishReason.STOPPED)
+            await self.finish(usage=reply.turn_usage, reason=FinishReason.STOPPED)
             self.post_message(self.Finished(self, reply, stopped=True))
             raise
         finally:
@@ -336,10 +336,10 @@ class AssistantMessage(Vertical):
         async with handing_on:
             await batcher.flush()
         await self.finish(
-            usage=reply.usage,
+            usage=reply.turn_usage,  # the line under the turn: all its answers'
             reason=reply.finish_reason,
             error=str(reply.error) if reply.error is not None else "",
-            cost=reply.cost,
+            cost=reply.turn_cost,
             seconds=reply.reasoning_seconds,
             currency=reply.currency,
         )
@@ -397,7 +397,8 @@ class AssistantMessage(Vertical):
         measure, which is what is saved, so the label reads the same when reopened)."""
         self.finished = True
         self.waiting.stop()
-        tokens = usage.reasoning_tokens if usage else 0
+        last = self._round_usage or usage  # the panel's: its own answer's
+        tokens = last.reasoning_tokens if last else 0
         await self.panel.finish(thought=self._thought, seconds=seconds, tokens=tokens)
         await self._answer.finish()
         # The notice says what went wrong; the line under it the key that helps, as

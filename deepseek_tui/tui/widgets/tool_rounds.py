@@ -86,6 +86,25 @@ def saved_parts(history: Sequence[Any], entry: Any) -> tuple[list[ToolCallView],
     return rows_for(calls, runs), continues
 
 
+def turn_spend(history: Sequence[Any], entry: Any) -> tuple[Any, float | None]:
+    """(usage, cost) of the turn `entry` ends: its answers since the question added up
+    (a turn with tool calls has several), as the live answer's line says them."""
+    index = next((i for i, message in enumerate(history) if message is entry), None)
+    if index is None:
+        return entry.usage, entry.cost
+    usage, cost = entry.usage, entry.cost
+    for message in reversed(history[:index]):
+        if message.role == "user":
+            break
+        if message.role != "assistant":
+            continue
+        if message.usage is not None:
+            usage = message.usage if usage is None else usage + message.usage
+        if message.cost is not None:
+            cost = message.cost if cost is None else cost + message.cost
+    return usage, cost
+
+
 class CallRows:
     """The rows of a streaming answer. `mount(widget)` puts a row in the answer where
     its text goes on (before the waiting line)."""
