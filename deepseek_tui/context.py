@@ -11,9 +11,10 @@ No tokenizer is loaded: the figure must be cheap enough to follow typing.
 
 from __future__ import annotations
 
+import json
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,11 +50,26 @@ def estimate_text(text: str) -> float:
     return len(text) / CHARS_PER_TOKEN
 
 
-def estimate_messages(messages: Iterable[Mapping[str, Any]], extra_tokens: float = 0) -> float:
-    """Tokens of a request's `messages`: each one's role and content and a few
-    characters of framing (the chat template's markers), plus `extra_tokens` for what
-    rides along outside the messages (e.g. attachments not yet in them)."""
-    chars = sum(len(str(m.get("role", ""))) + len(m.get("content") or "") + 3 for m in messages)
+# What a message carries besides its text: tool calls, the call a result answers and
+# reasoning passed back with them, read by the model as their JSON.
+_EXTRAS = ("reasoning_content", "tool_calls", "tool_call_id")
+
+
+def estimate_messages(
+    messages: Iterable[Mapping[str, Any]],
+    extra_tokens: float = 0,
+    tools: Sequence[Mapping[str, Any]] = (),
+) -> float:
+    """Tokens of a request's `messages`: each one's role and content (and its tool
+    calls, result id and passed-back reasoning as JSON) and a few characters of
+    framing (the chat template's markers), the `tools` offered as their JSON, plus
+    `extra_tokens` for what rides along outside the messages."""
+    chars = len(json.dumps(list(tools), ensure_ascii=False)) if tools else 0
+    for m in messages:
+        chars += len(str(m.get("role", ""))) + len(m.get("content") or "") + 3
+        extras = {key: m[key] for key in _EXTRAS if key in m}
+        if extras:
+            chars += len(json.dumps(extras, ensure_ascii=False))
     return chars / CHARS_PER_TOKEN + extra_tokens
 
 

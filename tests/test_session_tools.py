@@ -337,3 +337,24 @@ def test_a_result_is_capped_at_a_character() -> None:
     sent, cut = loop.capped("a" * 1023 + "é" + "b", 1)
     assert cut and sent.startswith("a" * 1023 + "\n\n[Cut")
     assert loop.capped("short", 1) == ("short", False)
+
+
+async def test_the_gauge_counts_the_tools_offered_and_the_calls_sent_back(
+    client: DeepSeekClient, emulator: Emulator
+) -> None:
+    """What the screen says is what is sent: the first request's gauge (nothing to
+    calibrate on yet) counts the tools array, and after a turn with calls the next
+    request's gauge counts its tool calls and results, as the server does."""
+    session = tooled(client, None)
+    guessed = session.next_request("call tool demo__time {}").gauge.used
+    reply = session.send("call tool demo__time {}")
+    await events_of(reply)
+    asked = session.messages[1]  # the answer that called: the first request's count
+    assert asked.tool_calls and asked.usage is not None
+    counted = asked.usage.prompt_tokens
+    assert abs(guessed - counted) <= 0.05 * counted, (guessed, counted)
+    # The next request (calls and results in it) is counted too, from the real anchor.
+    guessed = session.next_request("thanks").gauge.used
+    await events_of(session.send("thanks"))
+    counted = session.messages[-1].usage.prompt_tokens
+    assert abs(guessed - counted) <= 0.05 * counted, (guessed, counted)

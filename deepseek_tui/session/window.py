@@ -149,8 +149,8 @@ class ContextWindow:
             history.append(MessageDraft("user", draft, attachments=tuple(attachments)))
         start = self.first_sent(session.messages) if omitted is None else _start(history, omitted)
         request = session.request_for(self._messages(history, start))
-        estimated = estimate_messages(request.messages)
-        counted = self._calibration()
+        estimated = estimate_messages(request.messages, tools=request.tools)
+        counted = self._calibration(request.tools)
         used = counted.tokens(estimated) if counted else round(estimated)
         gauge = Gauge(used, self.tokens, request.max_tokens_sent or ANSWER_ROOM)
         return NextRequest(
@@ -193,14 +193,14 @@ class ContextWindow:
             messages.append({"role": "assistant", "content": request.prefix})
         self._counted = (
             self._session.messages,
-            Calibration(prompt_tokens, estimate_messages(messages)),
+            Calibration(prompt_tokens, estimate_messages(messages, tools=request.tools)),
         )
 
     def refused(self, model: str, window: int) -> None:
         """The server refused a request to `model` naming its window: believed from now on."""
         self._refused_at = (model, window)
 
-    def _calibration(self) -> Calibration | None:
+    def _calibration(self, tools: Sequence[dict[str, Any]] = ()) -> Calibration | None:
         """The last real count: of the request this history last sent, else the last
         answer in the history that has one (a reopened conversation), set against the
         messages that request carried (the turns left out, left out)."""
@@ -216,7 +216,8 @@ class ContextWindow:
             tokens = tokens or prompt_tokens_from_error(message.error or "") or 0
             if tokens:
                 sent = self._messages(history[:index], min(start, index))
-                return Calibration(tokens, estimate_messages(sent))
+                # (the tools offered then: taken as those offered now)
+                return Calibration(tokens, estimate_messages(sent, tools=tools))
         return self._counted[1] if self._counted is not None else None
 
 
