@@ -18,6 +18,7 @@ if TYPE_CHECKING:
         ToolBox,
         ToolInfo,
         ToolOutcome,
+        import_sdk,
         log_path,
     )
     from deepseek_tui.tools.demo_server import demo_server_config  # noqa: F401
@@ -27,6 +28,7 @@ _WHERE = {
     "ToolBox": "box",
     "ToolInfo": "box",
     "ToolOutcome": "box",
+    "import_sdk": "box",
     "log_path": "box",
     "demo_server_config": "demo_server",
 }

@@ -132,6 +132,16 @@ def _quiet_sdk_logging() -> None:
         logger.addHandler(logging.NullHandler())
 
 
+def import_sdk() -> None:
+    """Import what starting a server needs of the SDK (~1 s on a 2-core machine): done
+    in a thread by the TUI before `start()`, so the interface is not held meanwhile."""
+    import anyio  # noqa: F401
+    import mcp_types  # noqa: F401
+    from mcp.client import Client  # noqa: F401
+    from mcp.client.stdio import stdio_client  # noqa: F401
+    from mcp.client.streamable_http import streamable_http_client  # noqa: F401
+
+
 class _Server:
     """One server's connection, held open by its own task (`run`): anyio's scopes
     must be left in the task that entered them."""

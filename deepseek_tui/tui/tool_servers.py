@@ -5,6 +5,7 @@ configured), handed to the session, stopped at quit. It is the tools panel's
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -86,13 +87,15 @@ class ToolServers:
         that fails is said once, with why."""
         if self.box is not None or not self.configured():
             return
-        from deepseek_tui.tools import ToolBox
+        from deepseek_tui.tools import ToolBox, import_sdk
 
         box = ToolBox.from_settings(self.settings, self.paths, demo=self._demo())
         if box is None:
             return
         self.box = box
         self._changed()
+        # The SDK's imports (~1 s) in a thread: keys typed meanwhile are not held.
+        await asyncio.to_thread(import_sdk)
         await box.start()
         self._session().tools = box
         self._settled()
