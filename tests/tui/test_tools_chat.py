@@ -6,7 +6,10 @@ tools panel, and the conversation reopened with the same rows."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
+from pathlib import Path
 
 from textual.widgets import OptionList
 
@@ -15,7 +18,7 @@ from deepseek_tui.emulator import Emulator
 from deepseek_tui.tui.screens.tools_panel import ToolsPanel
 from deepseek_tui.tui.widgets.composer import Composer
 from deepseek_tui.tui.widgets.tool_call import ToolCallView
-from tests.helpers import answered, screen_text, send, wait_for
+from tests.helpers import answered, screen_text, send, wait_for, wait_process_gone
 
 CONFIG = f"""
 [mcp_servers.demo]
@@ -106,3 +109,22 @@ async def test_calls_are_approved_denied_stopped_and_shown_again(
         after = [(r.tool, r.state, r.result.output if r.result else None) for r in rows(app)]
         assert after == before
         assert "\x1b" not in screen_text(app)
+        servers = demo_servers()
+        assert servers, "the demo server runs while the app does"
+    # Quit: no server process is left.
+    for pid in servers:
+        wait_process_gone(pid)
+
+
+def demo_servers() -> list[int]:
+    """The pids of this process's demo MCP servers running now (its children: the
+    launcher execs the server in place)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                command = (entry / "cmdline").read_bytes()
+                if parent == os.getpid() and b"deepseek_tui.tools.demo_server" in command:
+                    found.append(int(entry.name))
+    return found
