@@ -358,3 +358,17 @@ async def test_the_gauge_counts_the_tools_offered_and_the_calls_sent_back(
     await events_of(session.send("thanks"))
     counted = session.messages[-1].usage.prompt_tokens
     assert abs(guessed - counted) <= 0.05 * counted, (guessed, counted)
+
+
+async def test_a_conversation_with_calls_goes_on_at_a_provider_without_tools(
+    client: DeepSeekClient, emulator: Emulator
+) -> None:
+    session = tooled(client, None)
+    await events_of(session.send("call tool demo__time {}"))
+    async with SegmindClient(emulator.base_url, TEST_KEY, poll_interval=0.02) as segmind:
+        session.client = segmind  # type: ignore[assignment]
+        await events_of(session.send("echo: on"))
+    sent = [r.body for r in emulator.requests if r.method == "POST"][-1]["messages"]
+    assert [m["role"] for m in sent] == ["user", "assistant", "user"]
+    assert all("tool_calls" not in m for m in sent)
+    assert session.messages[-1].content == "on"

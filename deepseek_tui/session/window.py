@@ -181,6 +181,8 @@ class ContextWindow:
         before it still join the system prompt)."""
         kept = [m for m in history[:start] if m.role == "system"] + list(history[start:])
         session = self._session
+        if not getattr(session.client, "supports_tools", True):
+            kept = without_tools(kept)
         pass_back = pass_back_reasoning_for(session.model, session.reasoning_pass_back)
         return build_messages(sendable(kept), session.system_prompt, pass_back_reasoning=pass_back)
 
@@ -239,4 +241,14 @@ def sendable(history: Sequence[Message | MessageDraft]) -> list[Message | Messag
     return [
         MessageDraft(m.role, message_text(m.content, m.attachments)) if m.attachments else m
         for m in history
+    ]
+
+
+def without_tools(history: Sequence[Entry]) -> list[Entry]:
+    """The history for a provider that takes no tools (Segmind): the answers' words
+    without their calls, and no results (an answer that only called says nothing)."""
+    return [
+        MessageDraft(m.role, m.content) if m.role == "assistant" and m.tool_calls else m
+        for m in history
+        if m.role != "tool"
     ]
