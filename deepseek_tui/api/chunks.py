@@ -533,6 +533,10 @@ class ChunkDecoder:
             return
         if self.usage is not None:
             yield self.usage
+        if self.finish_reason in (FinishReason.STOP, None) and self._tool_calls.calls():
+            # Some OpenAI-style gateways end an answer that called tools with "stop"
+            # (or only [DONE]): the calls it streamed are what it asked for.
+            self.finish_reason = FinishReason.TOOL_CALLS
         if self.finish_reason == FinishReason.TOOL_CALLS:
             calls = self._tool_calls.calls()
             if not calls:

@@ -183,9 +183,12 @@ def test_tool_calls_finish_without_any_call_is_a_clear_error() -> None:
         decode([chunk({"content": "hm"}), chunk(None, "tool_calls")])
 
 
-def test_calls_that_arrive_but_end_with_stop_are_not_run() -> None:
-    events = decode([chunk({"tool_calls": [first(0, "c", "f")]}), chunk({}, "stop")])
-    assert events == [Finished(FinishReason.STOP)]
+def test_calls_that_end_with_stop_are_the_answers_calls() -> None:
+    """Some OpenAI-style gateways end an answer that called tools with "stop" (or only
+    [DONE]): the calls streamed are still what the model asked for."""
+    for end in (chunk({}, "stop"), "[DONE]"):
+        events = decode([chunk({"tool_calls": [first(0, "c", "f")]}), end])
+        assert events == [ToolCalls((ToolCall("c", "f", ""),)), Finished(FinishReason.TOOL_CALLS)]
 
 
 def test_a_whole_reply_carries_its_calls() -> None:
