@@ -95,7 +95,9 @@ class ToolCallView(Vertical, can_focus=True):
         padding: 0 1;
         border-left: thick $secondary 50%;
         background: $surface;
-        &:focus { background: $boost; }
+        /* Focused (Enter opens it, s shows all): the bar lights up, so the row the
+           keys act on is plain in every theme, not only by a faint background. */
+        &:focus { background: $boost; border-left: thick $accent; }
         & > .tool-row { text-wrap: nowrap; text-overflow: ellipsis; }
         & > .tool-state { color: $text-muted; }
         & > .tool-state.-waiting { color: $warning; text-style: bold; }
@@ -127,6 +129,7 @@ class ToolCallView(Vertical, can_focus=True):
         self.result = result
         self.started = started
         self.show_all = False
+        self.round_left = 1  # waiting: this call and those after it in its round (Y)
         self._ticks = 0
         self._timer: Timer | None = None
         self._decision: asyncio.Future[Decision] | None = None
@@ -157,6 +160,8 @@ class ToolCallView(Vertical, can_focus=True):
         """The call's state in a few words ("✓ 0.4 s · 1.2 KB")."""
         state, result = self.state, self.result
         if state == "waiting":
+            if self.round_left > 1:  # Y is worth saying only when it allows more
+                return APPROVAL_KEYS.replace(" · a ", f" · Y all {self.round_left} · a ", 1)
             return APPROVAL_KEYS
         if state == "asked":
             return "…"
@@ -225,6 +230,8 @@ class ToolCallView(Vertical, can_focus=True):
         """The call ended (or was denied, interrupted, stopped)."""
         self.result = result
         self.state = state  # type: ignore[assignment]  # a saved status: STATES
+        if self.is_mounted:  # the same state again (a result replaced) is not a change
+            self._show_state()
         if self.opened:
             self.query_one(".tool-details", Static).update(self.details())
 
