@@ -84,8 +84,10 @@ class ToolCallView(Vertical, can_focus=True):
             return self.view
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "toggle", "Open/close", show=False),
-        Binding("s", "show_all", "Show all", show=False),
+        Binding(
+            "enter", "toggle", "Open/close", show=False, tooltip="Open or close it (or a click)"
+        ),
+        Binding("s", "show_all", "Show all", show=False, tooltip="Show all of its result"),
     ]
 
     DEFAULT_CSS = """
