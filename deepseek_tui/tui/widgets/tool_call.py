@@ -181,7 +181,8 @@ class ToolCallView(Vertical, can_focus=True):
             return " ".join(parts)
         if state == "failed":
             reason = result.reason if result is not None and result.reason else "failed"
-            return f"✗ failed: {one_line(reason, 300)}"
+            # A saved reason is what the model was sent ("Error: …"): "failed:" says it.
+            return f"✗ failed: {one_line(reason.removeprefix('Error: '), 300)}"
         return {
             "denied": "denied",
             "interrupted": "interrupted: the app stopped before it returned",
