@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 
 from deepseek_tui.messages import MessageDraft
@@ -38,6 +39,7 @@ from deepseek_tui.tui.widgets.composer import Composer  # noqa: E402
 from deepseek_tui.tui.widgets.conversation import ConversationView, LeftOut  # noqa: E402
 from deepseek_tui.tui.widgets.markdown import MarkdownView  # noqa: E402
 from deepseek_tui.tui.widgets.messages import AssistantMessage  # noqa: E402
+from deepseek_tui.tui.widgets.tool_call import ToolCallView  # noqa: E402
 
 OUT = ROOT / "screenshots"
 KEY = "sk-demo-0000000000000000"  # the emulator takes any key; this one is plainly fake
@@ -216,6 +218,74 @@ async def json_mode(pilot: Pilot) -> None:
     await ask(pilot, JSON_QUESTION)
 
 
+# Tool calls (issue 21): the demo server asking before each call; the panel's picture
+# adds one that fails at start, so it shows why and the server's last words.
+DEMO_TOOLS = {"demo": {"command": sys.executable, "args": ["-m", "deepseek_tui.tools.demo_server"]}}
+FAILING_TOOLS = {
+    **DEMO_TOOLS,
+    "notes": {
+        "command": sys.executable,
+        "args": ["-c", "import sys; sys.exit('notes: cannot open ~/notes.db')"],
+    },
+}
+COUNT_CALL = 'call tool demo__word_count {"text": "the quick brown fox"}'
+
+
+async def tools_ready(pilot: Pilot) -> None:
+    await until(
+        pilot,
+        lambda: (
+            pilot.app.screen.status.tools.startswith("tools ")
+            and "…" not in pilot.app.screen.status.tools
+        ),
+    )
+    pilot.app.clear_notifications()  # a failed server's toast: the panel says it
+
+
+async def call_waiting(pilot: Pilot, text: str = COUNT_CALL) -> object:
+    await tools_ready(pilot)
+    pilot.app.screen.query_one(Composer).insert(text)
+    await pilot.press("enter")
+    conversation = pilot.app.screen.conversation
+    await until(pilot, lambda: conversation.waiting_call is not None)
+    await pilot.pause(0.2)
+    return conversation.waiting_call
+
+
+async def tool_approval(pilot: Pilot) -> None:
+    """Two calls in a round: the first waits for y, Y, a, n or Esc."""
+    await call_waiting(pilot, f"{COUNT_CALL} call tool demo__roll_dice {{}}")
+
+
+async def tool_call(pilot: Pilot) -> None:
+    """An allowed call, closed, and the answer that used its result."""
+    row = await call_waiting(pilot)
+    await pilot.press("y")
+    await until(pilot, lambda: "last:" in str(pilot.app.screen.query_one("#status").render()))
+    await until(pilot, lambda: settled(pilot))
+    # The seconds a call took are the machine's: held, as the spinner's clock is.
+    row.finish("done", replace(row.result, seconds=0.4))  # type: ignore[attr-defined]
+    await pilot.pause(0.2)
+
+
+async def tool_call_open(pilot: Pilot) -> None:
+    """Enter on the call: its arguments as JSON and its result."""
+    await tool_call(pilot)
+    row = pilot.app.screen.query_one(ToolCallView)
+    row.focus()
+    await pilot.press("enter")
+    await pilot.pause(0.2)
+    pilot.app.screen.query_one("#conversation").scroll_end(animate=False)
+    await pilot.pause(0.2)
+
+
+async def tools_panel(pilot: Pilot) -> None:
+    """F4: the servers, a failed one with why, and each tool's approval."""
+    await tools_ready(pilot)
+    await pilot.press("f4")
+    await pilot.pause(0.3)
+
+
 SCENES: dict[str, tuple[Scene, dict[str, object]]] = {
     "chat": (chat, {}),
     "reasoning": (reasoning, {"model": "deepseek-reasoner"}),
@@ -231,6 +301,10 @@ SCENES: dict[str, tuple[Scene, dict[str, object]]] = {
         {"max_tokens": 1000, "providers": {"deepseek": {"context_window": 3500}}},
     ),
     "json-mode": (json_mode, {"json_mode": True}),
+    "tool-approval": (tool_approval, {"mcp_servers": DEMO_TOOLS}),
+    "tool-call": (tool_call, {"mcp_servers": DEMO_TOOLS}),
+    "tool-call-open": (tool_call_open, {"mcp_servers": DEMO_TOOLS}),
+    "tools-panel": (tools_panel, {"mcp_servers": FAILING_TOOLS}),
 }
 
 
@@ -272,7 +346,7 @@ async def shoot(name: str, scene: Scene, theme: str, options: dict[str, object])
             spinner.clock = HeldClock()
             spinner.SPINNER = "⠋"  # one frame: the spinner turns with wall time
             await scene(pilot)
-            OUT.mkdir(exist_ok=True)
+            OUT.mkdir(parents=True, exist_ok=True)
             path = OUT / f"{name}.svg"
             app.save_screenshot(str(path))
     return path
@@ -281,15 +355,24 @@ async def shoot(name: str, scene: Scene, theme: str, options: dict[str, object])
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=sorted(SCENES), action="append")
+    parser.add_argument("--theme", help="take the pictures in this theme (not the README's)")
+    parser.add_argument("--size", help="COLSxROWS (not the README's), e.g. 80x24")
+    parser.add_argument("--out", type=Path, help="save into this folder, not screenshots/")
     args = parser.parse_args()
+    global OUT, SIZE
+    if args.out is not None:
+        OUT = args.out
+    if args.size:
+        columns, rows = args.size.lower().split("x")
+        SIZE = (int(columns), int(rows))
     themes = [theme.name for theme in load_themes(shipped_themes_dir()).themes]
     default = "deepseek-dark" if "deepseek-dark" in themes else themes[0]
     for name in args.only or sorted(SCENES):
         scene, options = SCENES[name]
-        print(asyncio.run(shoot(name, scene, default, options)).relative_to(ROOT))
+        print(asyncio.run(shoot(name, scene, args.theme or default, options)))
     if not args.only:
         for theme in themes:
-            print(asyncio.run(shoot(f"chat-{theme}", chat, theme, {})).relative_to(ROOT))
+            print(asyncio.run(shoot(f"chat-{theme}", chat, theme, {})))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,9 @@ ok: tools echo, pid, hang (never answers), die (exits mid-call), big (200 KB of 
 busy (sleeps an hour, deaf to stdin's end).
 fail-start: writes a line to stderr and exits at once. hang-start: never answers
 `initialize`. flood: writes 2 MB to stderr at start, then works. noisy: a line that is
-not JSON on stdout first, then works.
+not JSON on stdout first, then works. hostile: works, and adds a tool whose name and
+description carry ESC, BEL, C1 bytes and Rich markup (its result too), and `huge`
+(a 10 MB result in lines).
 """
 
 from __future__ import annotations
@@ -26,6 +28,18 @@ TOOLS = [
     {"name": "big", "description": "200 KB of text.", "inputSchema": {"type": "object"}},
     {"name": "busy", "description": "Works for an hour.", "inputSchema": {"type": "object"}},
     {"name": "dotted.name with spaces", "description": "An odd name.", "inputSchema": SCHEMA},
+]
+
+# Outside text at its worst: an SGR and an OSC title, BEL, C1 CSI (U+009B) and NEL
+# (U+0085), and Rich markup that would raise MarkupError or restyle if parsed.
+HOSTILE_NAME = "evil\x1b[31m[bold]\x07\x9b"
+HOSTILE_DESCRIPTION = "[red]Not red[/] \x1b]0;owned\x07 \x9b2J [/bold] \x85end"
+HOSTILE_RESULT = "\x1b[2J\x1b]0;owned\x07[bold red]boom[/] [/nope] \x9b31m\x85 \x07end"
+HUGE_LINE = "z" * 99 + "\n"
+HUGE_LINES = 100_000  # 10 MB
+HOSTILE_TOOLS = [
+    {"name": HOSTILE_NAME, "description": HOSTILE_DESCRIPTION, "inputSchema": SCHEMA},
+    {"name": "huge", "description": "10 MB of text.", "inputSchema": {"type": "object"}},
 ]
 
 
@@ -70,7 +84,8 @@ def main(mode: str) -> None:
             }
             send({"jsonrpc": "2.0", "id": ident, "result": result})
         elif method == "tools/list":
-            send({"jsonrpc": "2.0", "id": ident, "result": {"tools": TOOLS}})
+            tools = TOOLS + HOSTILE_TOOLS if mode == "hostile" else TOOLS
+            send({"jsonrpc": "2.0", "id": ident, "result": {"tools": tools}})
         elif method == "tools/call":
             name = message["params"]["name"]
             arguments = message["params"].get("arguments") or {}
@@ -87,6 +102,10 @@ def main(mode: str) -> None:
                 text(ident, str(os.getpid()))
             elif name == "big":
                 text(ident, "y" * 200_000)
+            elif name == "huge":
+                text(ident, HUGE_LINE * HUGE_LINES)
+            elif name == HOSTILE_NAME:
+                text(ident, HOSTILE_RESULT)
             else:
                 text(ident, str(arguments.get("text", "")))
         elif method == "ping":

@@ -54,3 +54,11 @@ async def test_rows_are_inert_capped_and_decided_from_the_keyboard() -> None:
         assert first.decide("always")
         assert await waiting == "always"
         assert not first.decide("deny")  # no longer waiting
+
+        # A result replaced in the same state redraws the line; a failed call's saved
+        # reason (what the model was sent, "Error: …") reads once as "failed:".
+        second.finish("done", CallResult("ok", seconds=1.5))
+        await pilot.pause()
+        assert "1.5 s" in str(second.query_one(".tool-state").render())
+        second.finish("failed", CallResult("Error: no such tool", reason="Error: no such tool"))
+        assert second.state_line() == "✗ failed: no such tool"

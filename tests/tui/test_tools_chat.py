@@ -78,7 +78,8 @@ async def test_calls_are_approved_denied_stopped_and_shown_again(
             'call tool demo__word_count {"text": "one"} call tool demo__word_count '
             '{"text": "two words"} then call tool demo__roll_dice {"sides": 6}',
         )
-        await waiting(pilot, 4)
+        row = await waiting(pilot, 4)
+        assert "Y all 2" in row.state_line()  # said only when a round has more calls
         await pilot.press("Y")
         await waiting(pilot, 5)  # the next round's call asks again
         await pilot.press("a")

@@ -111,7 +111,12 @@ class ChatScreen(Screen[None]):
 
     # The footer shows the short description; help and the palette the tooltip.
     BINDINGS = [
-        Binding("escape", "stop", "Stop", tooltip="Stop the answer that is streaming"),
+        Binding(
+            "escape",
+            "stop",
+            "Stop",
+            tooltip="Stop the answer that is streaming (and its tool calls)",
+        ),
         Binding("escape", "cancel_edit", "Cancel edit", tooltip="Cancel an edit: nothing changes"),
         Binding(
             "ctrl+n",
@@ -137,7 +142,13 @@ class ChatScreen(Screen[None]):
         # Not "?": in the composer it is typed, and help would list a key that types.
         Binding("f1", "help", "Help", tooltip="Help: every key"),
         Binding("ctrl+r", "retry", "Regenerate / retry", show=False),
-        Binding("ctrl+f", "continue", "Continue a cut answer", show=False),
+        Binding(
+            "ctrl+f",
+            "continue",
+            "Continue a cut answer",
+            show=False,
+            tooltip="Continue a cut answer, or a turn stopped among tool calls",
+        ),
         Binding("ctrl+g", "toggle_reasoning", "Show/hide reasoning", show=False),
         Binding("ctrl+b", "copy_answer", "Copy last answer", show=False),
         Binding("ctrl+down", "scroll_latest", "Jump to the latest", show=False),

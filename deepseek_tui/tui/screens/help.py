@@ -16,6 +16,7 @@ from deepseek_tui.tui.widgets.composer import Composer
 from deepseek_tui.tui.widgets.conversation_list import ConversationList
 from deepseek_tui.tui.widgets.dialogs import Dialog
 from deepseek_tui.tui.widgets.sidebar import Sidebar
+from deepseek_tui.tui.widgets.tool_call import ToolCallView
 
 KEY_NAMES = {
     "escape": "esc",
@@ -65,7 +66,8 @@ Section = tuple[str, Iterable[BindingType]]
 
 
 def chat_sections(chat: Iterable[BindingType], app: Iterable[BindingType]) -> list[Section]:
-    """The chat's keys: its own, the composer's, the conversation list's, the app's."""
+    """The chat's keys: its own, the composer's, a tool call's row, the conversation
+    list's, the app's."""
     from textual.app import App
 
     palette = Binding(
@@ -76,6 +78,7 @@ def chat_sections(chat: Iterable[BindingType], app: Iterable[BindingType]) -> li
     return [
         ("Chat", chat),
         ("Composer", Composer.BINDINGS),
+        ("A tool call (its row focused)", ToolCallView.BINDINGS),
         ("Chats (^l)", [*ConversationList.BINDINGS, *Sidebar.BINDINGS]),
         ("App", [palette, *app]),
     ]

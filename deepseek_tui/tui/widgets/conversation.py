@@ -237,8 +237,12 @@ class ConversationView(MessageWindow["Entry"]):
         self._start("regenerate")
 
     def continue_answer(self) -> None:
-        """Let the model carry on from where a cut-short answer stopped."""
+        """Let the model carry on from where a cut-short answer stopped, or ask it
+        again after a turn that stopped among tool calls (its rounds used, Esc)."""
         if self.streaming or self._editing_blocks():
+            return
+        if self.session.tool_turn_open:  # a new answer from the results: no /beta needed
+            self._start("continue")
             return
         if not self.session.can_continue:
             self.notify("The last answer is complete: there is nothing to continue.")
@@ -294,7 +298,16 @@ class ConversationView(MessageWindow["Entry"]):
         self._ready()  # the question is saved before it is sent
         session = self.session
         expanded = self._expanded()
-        if mode == "continue":
+        if mode == "continue" and session.tool_turn_open:
+            # The answer after the results: a new one below the turn, which stays.
+            reply = session.continue_answer()
+            widget = AssistantMessage(
+                model=session.model,
+                reasoning_expanded=expanded,
+                json_mode=reply.json_mode,
+                continues=True,
+            )
+        elif mode == "continue":
             last = session.messages[-1]
             for old in list(self.query_children(AssistantMessage))[-1:]:
                 await old.remove()

@@ -84,8 +84,10 @@ class ToolCallView(Vertical, can_focus=True):
             return self.view
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "toggle", "Open/close", show=False),
-        Binding("s", "show_all", "Show all", show=False),
+        Binding(
+            "enter", "toggle", "Open/close", show=False, tooltip="Open or close it (or a click)"
+        ),
+        Binding("s", "show_all", "Show all", show=False, tooltip="Show all of its result"),
     ]
 
     DEFAULT_CSS = """
@@ -95,7 +97,9 @@ class ToolCallView(Vertical, can_focus=True):
         padding: 0 1;
         border-left: thick $secondary 50%;
         background: $surface;
-        &:focus { background: $boost; }
+        /* Focused (Enter opens it, s shows all): the bar lights up, so the row the
+           keys act on is plain in every theme, not only by a faint background. */
+        &:focus { background: $boost; border-left: thick $accent; }
         & > .tool-row { text-wrap: nowrap; text-overflow: ellipsis; }
         & > .tool-state { color: $text-muted; }
         & > .tool-state.-waiting { color: $warning; text-style: bold; }
@@ -127,6 +131,7 @@ class ToolCallView(Vertical, can_focus=True):
         self.result = result
         self.started = started
         self.show_all = False
+        self.round_left = 1  # waiting: this call and those after it in its round (Y)
         self._ticks = 0
         self._timer: Timer | None = None
         self._decision: asyncio.Future[Decision] | None = None
@@ -157,6 +162,8 @@ class ToolCallView(Vertical, can_focus=True):
         """The call's state in a few words ("✓ 0.4 s · 1.2 KB")."""
         state, result = self.state, self.result
         if state == "waiting":
+            if self.round_left > 1:  # Y is worth saying only when it allows more
+                return APPROVAL_KEYS.replace(" · a ", f" · Y all {self.round_left} · a ", 1)
             return APPROVAL_KEYS
         if state == "asked":
             return "…"
@@ -174,7 +181,8 @@ class ToolCallView(Vertical, can_focus=True):
             return " ".join(parts)
         if state == "failed":
             reason = result.reason if result is not None and result.reason else "failed"
-            return f"✗ failed: {one_line(reason, 300)}"
+            # A saved reason is what the model was sent ("Error: …"): "failed:" says it.
+            return f"✗ failed: {one_line(reason.removeprefix('Error: '), 300)}"
         return {
             "denied": "denied",
             "interrupted": "interrupted: the app stopped before it returned",
@@ -225,6 +233,8 @@ class ToolCallView(Vertical, can_focus=True):
         """The call ended (or was denied, interrupted, stopped)."""
         self.result = result
         self.state = state  # type: ignore[assignment]  # a saved status: STATES
+        if self.is_mounted:  # the same state again (a result replaced) is not a change
+            self._show_state()
         if self.opened:
             self.query_one(".tool-details", Static).update(self.details())
 

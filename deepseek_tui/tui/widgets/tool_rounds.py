@@ -123,9 +123,10 @@ class CallRows:
             return "deny"  # never shown: never run
         if call.id in self._allowed:
             return "allow"
+        ids = next((ids for ids in self._rounds if call.id in ids), [call.id])
+        row.round_left = len(ids) - ids.index(call.id)
         decision = await row.decision()
         if decision == "all":
-            ids = next((ids for ids in self._rounds if call.id in ids), [call.id])
             self._allowed.update(ids[ids.index(call.id) :])
             return "allow"
         return decision
