@@ -142,7 +142,9 @@ async def _call_waiting(pilot, ask: str = COUNT_CALL) -> ToolCallView:
     pilot.app.screen.query_one(Composer).insert(ask)
     await pilot.press("enter")
     conversation = pilot.app.screen.conversation
-    await wait_for(pilot, lambda: conversation.waiting_call, "the call waiting")
+    # Steady: the gauge's update after typing (Prompt.GAUGE_DELAY) has come by then,
+    # so the status line reads the same on any machine.
+    await wait_for(pilot, lambda: conversation.waiting_call, "the call waiting", steady=0.6)
     return conversation.waiting_call
 
 
