@@ -11,7 +11,7 @@ from deepseek_tui.tui.screens.context_full import ContextFull
 from deepseek_tui.tui.screens.model_picker import ModelPicker
 from deepseek_tui.tui.screens.preset_picker import PresetPicker
 from deepseek_tui.tui.screens.settings import SettingsScreen
-from deepseek_tui.tui.widgets.conversation import LeftOut
+from deepseek_tui.tui.widgets.saved_entries import LeftOut
 from tests.helpers import answered, chat_requests, highlight_in_sidebar, send, wait_for
 
 

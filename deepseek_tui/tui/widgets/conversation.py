@@ -20,8 +20,6 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Literal
 
-from rich.text import Text
-from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from deepseek_tui.tui.widgets.message_window import MessageWindow
@@ -41,23 +39,6 @@ if TYPE_CHECKING:
 Mode = Literal["send", "regenerate", "continue"]
 EDITING = "An edit is under way: ⏎ sends it, esc cancels it."
 _MESSAGES = frozenset({"user-message", "attached-question", "assistant-message", "tool-result"})
-
-
-class LeftOut(Static):
-    """The line before the first message sent: the turns above it are left out of
-    requests (they stay in the history). Our own words, inert."""
-
-    DEFAULT_CSS = """
-    LeftOut {
-        margin: 1 2 0 2;
-        color: $text-muted;
-    }
-    """
-
-    def __init__(self, turns: int) -> None:
-        what = "turn above is" if turns == 1 else f"{turns} turns above are"
-        words = f"▲ The {what} left out of what is sent to the model (kept in the history)."
-        super().__init__(Text(words), markup=False)
 
 
 class ConversationView(MessageWindow["Entry"]):
@@ -114,6 +95,8 @@ class ConversationView(MessageWindow["Entry"]):
         self.show(history, focus)
 
     def mark_before(self, index: int) -> Widget | None:
+        from deepseek_tui.tui.widgets.saved_entries import LeftOut
+
         if index and index == self._first_sent:
             return LeftOut(self.session.omitted_turns)
         return None
@@ -121,6 +104,8 @@ class ConversationView(MessageWindow["Entry"]):
     def mark_left_out(self) -> None:
         """Put the left-out line where requests now start (turns were just left out),
         if that message is mounted; paging in brings it otherwise."""
+        from deepseek_tui.tui.widgets.saved_entries import LeftOut
+
         for old in self.query_children(LeftOut):
             old.remove()
         self._first_sent = start = self.session.first_sent()
@@ -143,49 +128,16 @@ class ConversationView(MessageWindow["Entry"]):
         return f"‹ {position}/{count} ›" if count > 1 else ""
 
     def widget_for(self, entry: Entry) -> Widget:
-        from deepseek_tui.api.events import FinishReason
-        from deepseek_tui.messages import Message
-        from deepseek_tui.tui.widgets.answer_status import status_line
-        from deepseek_tui.tui.widgets.attachments import AttachedQuestion
-        from deepseek_tui.tui.widgets.messages import AssistantMessage, UserMessage
-        from deepseek_tui.tui.widgets.tool_rounds import ToolResultEntry, saved_parts, turn_spend
+        from deepseek_tui.tui.widgets.saved_entries import entry_widget
 
-        if entry.role == "tool":
-            return ToolResultEntry()
-        branch = self.branch_label(entry)
-        if entry.role == "user":
-            if entry.attachments:
-                return AttachedQuestion(entry.content, entry.attachments, branch=branch)
-            return UserMessage(entry.content, branch=branch)
-        reason = entry.finish_reason
-        if isinstance(entry, Message) and entry.unfinished:
-            reason = FinishReason.INTERRUPTED
-        rows, continues = saved_parts(self.session.messages, entry)
-        usage, cost = turn_spend(self.session.messages, entry) if continues else (None, None)
-        called = reason == FinishReason.TOOL_CALLS  # its rows say what came next
-        return AssistantMessage(
-            model=entry.model or "?",
-            content=entry.content,
-            reasoning=entry.reasoning or "",
-            finished=True,
-            reasoning_expanded=self._expanded(),
-            status=""
-            if called
-            else status_line(
-                reason,
-                usage or entry.usage,  # a turn with tool calls: all its answers'
-                cost if cost is not None else entry.cost,
-                continuable=bool(entry.content.strip()),
-                error=entry.error or "",
-                currency=self.session.currency,
-            ),
-            branch=branch,
-            reasoning_tokens=entry.usage.reasoning_tokens if entry.usage else 0,
-            reasoning_seconds=entry.reasoning_seconds,
-            error=entry.error or "",
-            json_mode=self.session.json_answer(entry.model),
-            tool_rows=rows,
-            continues=continues,
+        session = self.session
+        return entry_widget(
+            entry,
+            session.messages,
+            branch=self.branch_label(entry) if entry.role != "tool" else "",
+            expanded=self._expanded(),
+            currency=session.currency,
+            json_mode=session.json_answer(entry.model),
         )
 
     def last_answer(self) -> str:
