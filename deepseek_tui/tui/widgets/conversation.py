@@ -289,10 +289,23 @@ class ConversationView(MessageWindow["Entry"]):
         try:
             await widget.stream(reply)
         finally:
-            gc.enable()
-            self.call_after_refresh(gc.collect, 1)
+            # Off until then: enabled here, the next allocation collected the turn's
+            # objects (all young: nothing was collected during it) before the last
+            # frame, and a gc.collect(1) after it walked them again with everything
+            # older than the last full pass (the MCP SDK's import: a tool turn's end
+            # held a key 78 + 122 ms, benchmarks/tool_round.py).
+            self.call_after_refresh(self._collect_after_turn)
             self._answer = None
             self._say_notice()  # the conversation was saved again
+
+    def _collect_after_turn(self) -> None:
+        """The turn's objects collected in one pass of the youngest generation, then
+        collection back on (left off when the next turn has started meanwhile: its
+        end does this)."""
+        if self._answer is not None:
+            return
+        gc.collect(0)
+        gc.enable()
 
     def _say_notice(self) -> None:
         notice = self.session.take_notice()
