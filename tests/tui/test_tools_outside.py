@@ -53,6 +53,16 @@ def stopped_by_rounds(app) -> bool:
     return bool(answers) and "^f goes on" in answers[-1].status
 
 
+def turns(emulator: Emulator) -> list[dict]:
+    """The bodies of the chat's requests (they offer tools; a title request does not,
+    and may come at any time)."""
+    return [
+        r.body
+        for r in emulator.requests
+        if r.path.endswith("chat/completions") and isinstance(r.body, dict) and r.body.get("tools")
+    ]
+
+
 async def test_outside_failures_stay_inert_and_the_turn_goes_on(
     make_app, emulator: Emulator, paths: Paths
 ) -> None:
@@ -96,17 +106,17 @@ async def test_outside_failures_stay_inert_and_the_turn_goes_on(
         inert(app)
 
         # ^f: another round (the 10 MB call), stopped by the limit again.
-        sent = len(emulator.requests)
+        sent = len(turns(emulator))
         await pilot.press("ctrl+f")
         await wait_for(pilot, lambda: len(rows(app)) == 2, "round 2's call")
         await wait_for(pilot, lambda: rows(app)[1].state == "done", "the 10 MB call done")
         await answered(pilot)
-        assert stopped_by_rounds(app) and len(emulator.requests) == sent + 1
+        assert stopped_by_rounds(app) and len(turns(emulator)) == sent + 1
         huge = rows(app)[1]
         assert huge.result is not None and huge.result.cut
         assert len(huge.result.output) == len(HUGE_LINE) * HUGE_LINES  # the whole text kept
         # The model was sent the capped text (tool_output_limit_kb, 64 KB by default).
-        tool_messages = [m for m in emulator.requests[-1].body["messages"] if m["role"] == "tool"]
+        tool_messages = [m for m in turns(emulator)[-1]["messages"] if m["role"] == "tool"]
         assert len(tool_messages[-1]["content"].encode()) <= 65 * 1024
 
         # Enter opens it at once: the details are the first lines, the rest counted.
@@ -121,7 +131,7 @@ async def test_outside_failures_stay_inert_and_the_turn_goes_on(
 
         # ^f again: the model answers from the results (quoting the hostile one).
         await pilot.press("ctrl+f")
-        await wait_for(pilot, lambda: len(emulator.requests) == sent + 2, "the answer asked for")
+        await wait_for(pilot, lambda: len(turns(emulator)) == sent + 2, "the answer asked for")
         await answered(pilot)
         assert not stopped_by_rounds(app)
         inert(app)
@@ -137,6 +147,8 @@ async def test_outside_failures_stay_inert_and_the_turn_goes_on(
         assert not conversation.streaming
         assert not [r for r in rows(app) if r.state in ("waiting", "asked", "running")]
         assert app.session.messages[-1].tool.status == "stopped"
+        turn = running.parent
+        assert turn.status == "stopped among tool calls · ^f asks the model with the results"
 
         # The server is still there for the next call: the hung one was abandoned.
         await send(pilot, 'call tool plain__echo {"text": "still here"}')

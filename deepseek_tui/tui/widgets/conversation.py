@@ -318,9 +318,13 @@ class ConversationView(MessageWindow["Entry"]):
         """The session asks whether `call` may run: its row in `answer` waits for y,
         a, n or Esc (the screen's keys, `decide`), the composer keeping its text."""
         self.refresh_bindings()
+        # Nothing streams while the user decides, which may take a while: garbage is
+        # collected meanwhile, not all at the turn's end (off again for what follows).
+        gc.enable()
         try:
             decision = await answer.calls.approve(call)
         finally:
+            gc.disable()
             self.refresh_bindings()
         if decision == "always":  # written to config.toml by the session: said now
             self.call_later(self._say_notice)

@@ -329,6 +329,8 @@ class AssistantMessage(Vertical):
                 await batcher.flush()
             self.calls.stop_waiting()
             await self.finish(usage=reply.turn_usage, reason=FinishReason.STOPPED)
+            if self.calls.stopped:  # among its tool calls: ^f goes on from their results
+                self.status = "stopped among tool calls · ^f asks the model with the results"
             self.post_message(self.Finished(self, reply, stopped=True))
             raise
         finally:

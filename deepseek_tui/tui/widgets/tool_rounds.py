@@ -171,6 +171,11 @@ class CallRows:
         await self._mount(row)
         return row
 
+    @property
+    def stopped(self) -> bool:
+        """A call was stopped (Esc while it waited or ran)."""
+        return any(row.state == "stopped" for row in self.rows.values())
+
     def stop_waiting(self) -> None:
         """The turn ended (Esc): no row says its keys any more."""
         for row in self.rows.values():
