@@ -36,9 +36,10 @@ from deepseek_tui.tui.app import DeepSeekApp  # noqa: E402
 from deepseek_tui.tui.themes import load_themes, shipped_themes_dir  # noqa: E402
 from deepseek_tui.tui.widgets import spinner  # noqa: E402
 from deepseek_tui.tui.widgets.composer import Composer  # noqa: E402
-from deepseek_tui.tui.widgets.conversation import ConversationView, LeftOut  # noqa: E402
+from deepseek_tui.tui.widgets.conversation import ConversationView  # noqa: E402
 from deepseek_tui.tui.widgets.markdown import MarkdownView  # noqa: E402
 from deepseek_tui.tui.widgets.messages import AssistantMessage  # noqa: E402
+from deepseek_tui.tui.widgets.saved_entries import LeftOut  # noqa: E402
 from deepseek_tui.tui.widgets.tool_call import ToolCallView  # noqa: E402
 
 OUT = ROOT / "screenshots"

@@ -82,8 +82,14 @@ def run_tool(name: str, arguments: dict[str, Any]) -> str:
         text = arguments.get("text")
         if not isinstance(text, str):
             raise _BadArguments("text must be a string")
-        lines = len(text.splitlines())
-        return f"{len(text.split())} words, {lines} lines, {len(text)} characters."
+        counts = (len(text.split()), len(text.splitlines()), len(text))
+        names = ("word", "line", "character")
+        return (
+            ", ".join(
+                f"{n} {name}{'' if n == 1 else 's'}" for n, name in zip(counts, names, strict=True)
+            )
+            + "."
+        )
     raise KeyError(name)
 
 
