@@ -286,7 +286,12 @@ class _Refused(Exception):
 class ToolBox:
     """The enabled MCP servers of the settings and their tools. `start()` them, offer
     `specs()` to the model, `find()` and `call()` what it asks for, `aclose()` at the
-    end (every server process stops)."""
+    end (every server process stops).
+
+    Use it on one long-lived event loop, the app's: each server's connection is a task
+    of the loop that started it, and on Linux a stdio server dies with the thread that
+    spawned it (PR_SET_PDEATHSIG), so a loop in a short-lived worker thread would take
+    its servers with it when the thread ends."""
 
     def __init__(
         self,
