@@ -206,6 +206,11 @@ async def test_allow_always_saves_the_tool_and_approves_it(box: ToolBox, paths: 
     table = load_settings(paths).mcp_servers["sdk"]
     assert table["auto_approve"] == ["echo", "add"]
     assert load_settings(paths).mcp_servers["web"]["approve"] == "auto"  # the rest kept
+    # Asked again (the tools panel's a): taken out, the file and the box agree.
+    said = box.ask_again("sdk__add")
+    assert said.startswith("add (sdk) will ask before each call")
+    assert not box.find("sdk__add").auto_approved  # type: ignore[union-attr]
+    assert load_settings(paths).mcp_servers["sdk"]["auto_approve"] == ["echo"]
 
 
 async def test_aclose_stops_every_server_process(paths: Paths) -> None:

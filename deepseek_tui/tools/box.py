@@ -538,57 +538,43 @@ class ToolBox:
     def allow_always(self, wire_name: str) -> str:
         """From now on, run this tool without asking: `auto_approve` in config.toml
         (the rest of the file kept). Returns the sentence to show."""
-        info = self._tools.get(wire_name)
-        if info is None:
-            return sanitize(f"There is no tool called {wire_name}.", name=True)
-        server = self._servers[info.server]
-        server.config = replace(
-            server.config, auto_approve=(*server.config.auto_approve, info.tool)
-        )
-        self._tools[wire_name] = replace(info, auto_approved=True)
-        try:
-            allow_tool_always(self.paths, info.server, info.tool)
-        except (ConfigError, OSError) as error:
-            return sanitize(
-                f"{info.tool} ({info.server}) runs without asking until you quit; "
-                f"it could not be saved: {error}",
-                name=True,
-            )
-        return sanitize(
-            f"{info.tool} ({info.server}) will run without asking: added to "
-            f"auto_approve in {self.paths.config_file}.",
-            name=True,
-        )
+        return self._approve_always(wire_name, True)
 
     def ask_again(self, wire_name: str) -> str:
         """Ask before each call of this tool again: taken out of `auto_approve` in
         config.toml. Returns the sentence to show."""
+        return self._approve_always(wire_name, False)
+
+    def _approve_always(self, wire_name: str, always: bool) -> str:
         info = self._tools.get(wire_name)
         if info is None:
             return sanitize(f"There is no tool called {wire_name}.", name=True)
         server = self._servers[info.server]
-        if server.config.approve == "auto":
+        if not always and server.config.approve == "auto":
             return sanitize(
                 f'Every tool of {info.server} runs without asking (approve = "auto" in '
                 f"{self.paths.config_file}): change it there.",
                 name=True,
             )
-        server.config = replace(
-            server.config,
-            auto_approve=tuple(t for t in server.config.auto_approve if t != info.tool),
-        )
-        self._tools[wire_name] = replace(info, auto_approved=False)
+        others = tuple(tool for tool in server.config.auto_approve if tool != info.tool)
+        kept = (*others, info.tool) if always else others
+        server.config = replace(server.config, auto_approve=kept)
+        self._tools[wire_name] = replace(info, auto_approved=always)
+        how = "runs without asking" if always else "asks again"
         try:
-            ask_tool_again(self.paths, info.server, info.tool)
+            (allow_tool_always if always else ask_tool_again)(self.paths, info.server, info.tool)
         except (ConfigError, OSError) as error:
             return sanitize(
-                f"{info.tool} ({info.server}) asks again until you quit; it could not be "
-                f"saved: {error}",
+                f"{info.tool} ({info.server}) {how} until you quit; it could not be saved: {error}",
                 name=True,
             )
+        done = (
+            "will run without asking: added to"
+            if always
+            else "will ask before each call: taken out of"
+        )
         return sanitize(
-            f"{info.tool} ({info.server}) will ask before each call: taken out of "
-            f"auto_approve in {self.paths.config_file}.",
+            f"{info.tool} ({info.server}) {done} auto_approve in {self.paths.config_file}.",
             name=True,
         )
 
