@@ -117,13 +117,15 @@ class ToolServers:
     # --- the status line ----------------------------------------------------------------
 
     def status(self) -> tuple[str, bool]:
-        """("tools 7 · 1 failed", warn): the tools offered now and the servers that
-        failed; ("", False) without servers."""
+        """("tools 7 · 1 failed", warn): the tools the next request offers and the
+        servers that failed; ("", False) without servers."""
         if self.box is None:
             return "", False
         servers = self.box.servers()
         if any(s.state == "connecting" for s in servers):
             return "tools connecting…", False
+        if self._session().offered_tools(say=False) is None:
+            return "no tools here", False  # the provider takes none (Segmind): none are sent
         off = self._off()
         count = sum(1 for s in servers for t in s.tools if t.wire_name not in off)
         failed = sum(1 for s in servers if s.state == "failed")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+
+from deepseek_tui.config import Settings
 from deepseek_tui.emulator import Emulator
 from deepseek_tui.tui.widgets.status_bar import StatusBar, credits_text
 from tests.helpers import answered, send, wait_for
@@ -55,3 +58,18 @@ async def test_settings_say_what_segmind_credits_are_left(make_app, emulator: Em
         await wait_for(pilot, lambda: app.screen.query("#key-summary"), "settings open")
         summary = str(app.screen.query_one("#key-summary").render())
     assert "Account: credits 7.25 left" in summary, summary
+
+
+async def test_the_status_line_says_no_tools_where_none_are_sent(
+    make_app, emulator: Emulator
+) -> None:
+    """What the screen says is what is sent: Segmind takes no tools, so the status
+    line does not count the servers' tools there."""
+    demo = {"command": sys.executable, "args": ["-m", "deepseek_tui.tools.demo_server"]}
+    app = make_app(provider="segmind", settings=Settings(mcp_servers={"demo": demo}))
+    async with app.run_test(size=(100, 24)) as pilot:
+        await wait_for(pilot, lambda: "no tools here" in status(app), lambda: status(app))
+        await send(pilot, "echo: hello")
+        await answered(pilot)
+    sent = [r.body for r in emulator.requests if r.method == "POST"]
+    assert sent and all("tools" not in body for body in sent)
