@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 import pytest_asyncio
 
-from deepseek_tui.config import Paths, Settings, load_settings
+from deepseek_tui.config import McpServer, Paths, Settings, load_settings
 from deepseek_tui.tools import ToolBox
 from deepseek_tui.tools.stderr_log import LOG_LIMIT
 from tests.helpers import MCP_SERVERS as SERVERS
@@ -221,6 +221,37 @@ async def test_aclose_stops_every_server_process(paths: Paths) -> None:
     pid = int((await toolbox.call("one__pid", {})).text)
     await toolbox.aclose()
     wait_gone(pid)
+
+
+async def test_restart_and_reload_start_stop_and_start_again(paths: Paths) -> None:
+    """The tools panel's r and ctrl+r on real servers: a restarted server is a new
+    process; a reload starts the added, stops the removed, restarts the changed."""
+    toolbox = ToolBox(
+        [McpServer.from_table(n, server("plain_server.py")) for n in ("one", "two")], paths
+    )
+    await toolbox.start()
+    try:
+        first = int((await toolbox.call("one__pid", {})).text)
+        two = int((await toolbox.call("two__pid", {})).text)
+        said = await toolbox.restart("one")
+        assert said.startswith("one is connected: ") and said.endswith(" tools.")
+        again = int((await toolbox.call("one__pid", {})).text)
+        assert again != first
+        wait_gone(first)
+
+        changed = server("plain_server.py", tool_timeout_sec=5)
+        settings = Settings(mcp_servers={"one": changed, "three": server("plain_server.py")})
+        said = await toolbox.reload(settings)
+        assert said == "Reloaded config.toml: 1 added, 1 removed, 1 restarted."
+        assert {s.name: s.state for s in toolbox.servers()} == {
+            "one": "connected",
+            "three": "connected",
+        }
+        wait_gone(two)
+        wait_gone(again)  # "one" changed: started again
+        assert await toolbox.reload(settings) == "Nothing changed in config.toml's servers."
+    finally:
+        await toolbox.aclose()
 
 
 async def test_the_demo_server_answers_its_tools(paths: Paths) -> None:
