@@ -57,7 +57,12 @@ async def test_calls_are_approved_denied_stopped_and_shown_again(
         await send(pilot, "call tool demo__current_time {}")
         row = await waiting(pilot, 1)
         composer = app.screen.query_one(Composer)
-        composer.insert("draft")
+        # In the middle of typing, y, a and n are text: "any" typed as the call
+        # appears neither allows nor denies it.
+        await pilot.press("d", "r", "a", "f", "t", "y")
+        assert composer.text == "drafty" and row.state == "waiting"
+        await pilot.press("backspace")
+        composer._typed_at = float("-inf")  # a pause (LENT_AFTER) without waiting it out
         await pilot.press("y")
         await wait_for(pilot, lambda: row.state == "done", "the call done")
         await answered(pilot)

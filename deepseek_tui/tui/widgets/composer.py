@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,6 +10,10 @@ from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
+
+# How long after the last character typed the keys of a waiting tool call are the
+# screen's again (`Composer.lent`): a burst of typing goes on into the text.
+LENT_AFTER = 0.6
 
 
 class Composer(TextArea):
@@ -97,13 +102,20 @@ class Composer(TextArea):
         )
         self.cursor_blink = False
         # Characters the composer leaves to the screen's keys for now (a tool call
-        # waits for y, a, n): typed, they would go into the text.
+        # waits for y, a, n): typed, they would go into the text. Not in the middle
+        # of typing: "thanks" typed as a call appears must not allow it always.
         self.lent: frozenset[str] = frozenset()
+        self._typed_at = float("-inf")  # when a character was last typed in
 
     def check_consume_key(self, key: str, character: str | None) -> bool:
-        if character is not None and character in self.lent:
+        if character is not None and character in self.lent and not self.typing:
             return False
         return super().check_consume_key(key, character)
+
+    @property
+    def typing(self) -> bool:
+        """A character was typed in less than LENT_AFTER seconds ago."""
+        return time.monotonic() - self._typed_at < LENT_AFTER
 
     @property
     def editing(self) -> bool:
@@ -135,6 +147,8 @@ class Composer(TextArea):
                 self._hold()
             self.action_submit()
             return
+        if event.is_printable or event.key in ("backspace", "delete"):
+            self._typed_at = time.monotonic()
         starts_word = event.character == "@" and self._at_word_start()
         await super()._on_key(event)
         if starts_word:
