@@ -30,7 +30,6 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,91 +37,29 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import terminal as harness
 
-from deepseek_tui.emulator import Emulator
+from deepseek_tui.emulator import Emulator, Faults
 from deepseek_tui.emulator import server as emulator_server
+from deepseek_tui.emulator.chunks import HugeReasoning
 
 MODEL = "deepseek-reasoner"
 QUESTION = "think it all through"
-WORDS = [
-    "the",
-    "model",
-    "weighs",
-    "each",
-    "step",
-    "of",
-    "the",
-    "plan",
-    "once",
-    "more",
-    "before",
-    "it",
-    "goes",
-    "on",
-]
+
+# The emulator's huge reasoning (`Faults.reasoning_chars`), each one kept to read how
+# much of it has gone out.
+_streams: list[HugeReasoning] = []
 
 
-class LazyReasoning(Sequence[dict[str, Any]]):
-    """A thinking model's stream chunks: `total` characters of reasoning in deltas of
-    `chunk` characters, then a short answer; each chunk made when it is sent."""
-
-    def __init__(self, head: dict[str, Any], total: int, chunk: int, shape: str) -> None:
-        self.head, self.total, self.chunk = head, total, chunk
-        self.count = -(-total // chunk)
-        self.sent_chars = 0
-        paragraph = " ".join(WORDS[i % len(WORDS)] for i in range(2_000 // 5))[: 2_000 - 2]
-        unit = paragraph + "\n\n" if shape == "paragraphs" else paragraph + " "
-        self.text = (unit * (-(-chunk // len(unit)) + 1))[: chunk * 2]  # any window of it
-
-    def __len__(self) -> int:
-        return 1 + self.count + 2
-
-    def _chunk(self, delta: dict[str, Any], finish: str | None = None, **extra: Any) -> dict:
-        choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
-        return {**self.head, "choices": [choice], **extra}
-
-    def __getitem__(self, index: int) -> dict[str, Any]:  # type: ignore[override]
-        if index == 0:
-            return self._chunk({"role": "assistant", "content": None, "reasoning_content": ""})
-        if index <= self.count:
-            start = (index - 1) * self.chunk
-            size = min(self.chunk, self.total - start)
-            offset = start % (len(self.text) - self.chunk)
-            self.sent_chars = max(self.sent_chars, start + size)
-            piece = self.text[offset : offset + size]
-            return self._chunk({"content": None, "reasoning_content": piece})
-        if index == self.count + 1:
-            return self._chunk({"content": "Done.", "reasoning_content": None})
-        usage = {
-            "prompt_tokens": 10,
-            "completion_tokens": self.total // 4 + 2,
-            "total_tokens": self.total // 4 + 12,
-            "completion_tokens_details": {"reasoning_tokens": self.total // 4},
-        }
-        return self._chunk({"content": "", "reasoning_content": None}, "stop", usage=usage)
-
-
-_original_stream_chunks = emulator_server.stream_chunks
-_streams: list[LazyReasoning] = []
+class _Recorded(HugeReasoning):
+    def __init__(self, *args: Any, **options: Any) -> None:
+        super().__init__(*args, **options)
+        _streams.append(self)
 
 
 def huge_emulator(total: int, chunk: int, shape: str) -> Emulator:
-    """The emulator, every thinking reply replaced by `total` characters of reasoning."""
-
-    def stream_chunks(completion: Any, **options: Any) -> Sequence[dict[str, Any]]:
-        if not completion.thinking:
-            return _original_stream_chunks(completion, **options)
-        head = {
-            "id": completion.id,
-            "object": "chat.completion.chunk",
-            "created": completion.created,
-            "model": completion.model,
-        }
-        lazy = LazyReasoning(head, total, chunk, shape)
-        _streams.append(lazy)
-        return lazy
-
-    emulator_server.stream_chunks = stream_chunks  # type: ignore[assignment]
-    return Emulator()
+    """The emulator, every thinking reply's reasoning `total` characters long."""
+    emulator_server.HugeReasoning = _Recorded  # type: ignore[misc]
+    faults = Faults(reasoning_chars=total, reasoning_chunk=chunk, reasoning_shape=shape)
+    return Emulator(faults=faults)
 
 
 def sent() -> int:

@@ -145,6 +145,10 @@ class Message(MessageFields):
     parent_id: int | None
     created_at: str
     updated_at: str
+    # Characters of reasoning past `reasoning` that only the row holds: an answer
+    # whose reasoning grew past `session.pieces.KEPT_CHARS` as it streamed (its
+    # reply let go of what was saved). 0 for a message read from the store.
+    reasoning_cut: int = 0
 
     @property
     def unfinished(self) -> bool:
@@ -170,7 +174,9 @@ class MessageUpdate:
     def from_message(cls, message: MessageFields) -> MessageUpdate:
         """The update that brings a row to what `message` says (a message kept in
         memory when its save failed, saved again later)."""
-        return cls(**{field.name: getattr(message, field.name) for field in fields(cls)})
+        update = cls(**{field.name: getattr(message, field.name) for field in fields(cls)})
+        # A reasoning held cut is not written over the whole one the row holds.
+        return replace(update, reasoning=None) if getattr(message, "reasoning_cut", 0) else update
 
     def changes(self) -> dict[str, Any]:
         """The fields this update sets, by name."""

@@ -32,7 +32,7 @@ from deepseek_tui.messages import (
 )
 from deepseek_tui.timestamps import now_iso
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 # `PRAGMA application_id` of our files ("DSTU"), so another program's SQLite file is
 # told apart before anything is written to it.
 APPLICATION_ID = 0x44535455
@@ -285,7 +285,28 @@ MIGRATIONS: dict[int, str] = {
     ALTER TABLE messages ADD COLUMN tool_call_id TEXT;
     ALTER TABLE messages ADD COLUMN tool TEXT;
     """,
+    # A reasoning past `REASONING_HEAD` characters goes on in parts (see there), so
+    # that a save adds what came since the last one instead of writing all of it
+    # again. A row written before keeps its whole reasoning in its column: a read
+    # takes the column and then the parts, whichever holds what.
+    9: """
+    CREATE TABLE reasoning_parts (
+        id INTEGER PRIMARY KEY,
+        message_id INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+        text TEXT NOT NULL
+    );
+    CREATE INDEX reasoning_parts_by_message ON reasoning_parts (message_id, id);
+    """,
 }
+# Where a reasoning is kept (migration 9): its first `REASONING_HEAD` characters in
+# `messages.reasoning` — what the search indexes take of it — and the rest in
+# `reasoning_parts`, appended as it streams, in rows of at most `PART_CHARS`. A
+# 200 MB reasoning was written whole at every save (SQLite copying it, the
+# indexes' triggers reading it again); now each save writes what is new.
+REASONING_HEAD = REASONING_INDEXED
+PART_CHARS = 1_000_000
+# The first version with `reasoning_parts` (a read-only older file has none).
+PARTS_STEP = 9
 # The parts of later steps that change the CJK index (migration 6's): run with their
 # step where SQLite has trigram, and after step 6 whenever the index is built again.
 _TRIGRAM_PARTS: dict[int, str] = {
@@ -439,6 +460,8 @@ class Store:
         self.read_only = False
         # Whether `messages_cjk` is there and kept current (set by `_migrate`).
         self.cjk_index = False
+        # Whether `reasoning_parts` is there (a read-only file of an older version).
+        self._parts = True
         # The conversations hidden over this connection (`set_archived`): this
         # process's deletes, which a session never takes for another window's.
         self.hidden: set[str] = set()
@@ -561,6 +584,7 @@ class Store:
                     "writable once."
                 )
             self.cjk_index = version >= CJK_STEP and trigram and self._has_cjk_triggers()
+            self._parts = version >= PARTS_STEP
             return
         if not trigram and self._has_cjk_triggers():
             self._drop_cjk_triggers()
@@ -871,14 +895,26 @@ class Store:
         assert message is not None
         return conversation, message
 
-    def update_message(self, message_id: int, update: MessageUpdate) -> None:
-        """Set what `update` sets (its None fields leave a field as it is)."""
+    def update_message(
+        self, message_id: int, update: MessageUpdate, *, reasoning_added: str = ""
+    ) -> None:
+        """Set what `update` sets (its None fields leave a field as it is; a
+        reasoning replaces the one saved), then add `reasoning_added` to the end of
+        the reasoning (what came since the last save of an answer streaming)."""
         columns: dict[str, Any] = {"updated_at": now_iso(), **_columns(update)}
+        rest = ""
+        if update.reasoning is not None:
+            columns["reasoning"], rest = _head(update.reasoning)
         assignments = ", ".join(f"{name} = ?" for name in columns)
         with self._write() as db:
             db.execute(
                 f"UPDATE messages SET {assignments} WHERE id = ?", (*columns.values(), message_id)
             )
+            if update.reasoning is not None:
+                db.execute("DELETE FROM reasoning_parts WHERE message_id = ?", (message_id,))
+                _insert_parts(db, message_id, rest)
+            if reasoning_added:
+                _append_reasoning(db, message_id, reasoning_added)
             db.execute(
                 "UPDATE conversations SET updated_at = ? WHERE id = "
                 "(SELECT conversation_id FROM messages WHERE id = ?)",
@@ -891,6 +927,27 @@ class Store:
         columns = "*" if reasoning else self._columns_but_reasoning()
         row = self._row(f"SELECT {columns} FROM messages WHERE id = ?", (message_id,))
         return self._attached([_message(row)])[0] if row else None
+
+    def _whole_reasoning(self, messages: list[Message]) -> list[Message]:
+        """`messages` with the parts of their reasoning past the head (only a head
+        filled to `REASONING_HEAD` may have any: no query for a usual one)."""
+        ids = [m.id for m in messages if m.reasoning and len(m.reasoning) >= REASONING_HEAD]
+        if not ids or not self._parts:
+            return messages
+        parts: dict[int, list[str]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            rows = self._db.execute(
+                "SELECT message_id, text FROM reasoning_parts "
+                f"WHERE message_id IN ({','.join('?' * len(chunk))}) ORDER BY message_id, id",
+                chunk,
+            )
+            for message_id, text in rows:
+                parts.setdefault(message_id, []).append(text)
+        return [
+            replace(m, reasoning="".join([m.reasoning or "", *parts[m.id]])) if m.id in parts else m
+            for m in messages
+        ]
 
     def _columns_but_reasoning(self) -> str:
         names = [row[1] for row in self._rows("PRAGMA table_info(messages)")]
@@ -962,7 +1019,9 @@ class Store:
         return self._attached([_message(row) for row in rows])
 
     def _attached(self, messages: list[Message]) -> list[Message]:
-        """`messages` with their attachments (only questions carry any)."""
+        """`messages` with their attachments (only questions carry any), and their
+        reasoning whole (`_whole_reasoning`)."""
+        messages = self._whole_reasoning(messages)
         ids = [m.id for m in messages if m.role == "user"]
         if not ids:
             return messages
@@ -1334,17 +1393,57 @@ def _insert_message(
         "created_at": created,
         "updated_at": created,
     }
+    rest = ""
+    if draft.reasoning is not None:
+        columns["reasoning"], rest = _head(draft.reasoning)
     cursor = db.execute(
         f"INSERT INTO messages ({', '.join(columns)}) VALUES ({','.join('?' * len(columns))})",
         tuple(columns.values()),
     )
     message_id = int(cursor.lastrowid or 0)
+    _insert_parts(db, message_id, rest)
     _insert_attachments(db, message_id, draft.attachments)
     return message_id
 
 
+def _head(reasoning: str) -> tuple[str, str]:
+    """A reasoning as it is kept: the column's head, and the rest for its parts."""
+    if len(reasoning) <= REASONING_HEAD:
+        return reasoning, ""
+    return reasoning[:REASONING_HEAD], reasoning[REASONING_HEAD:]
+
+
+def _insert_parts(db: sqlite3.Connection, message_id: int, text: str) -> None:
+    for start in range(0, len(text), PART_CHARS):
+        db.execute(
+            "INSERT INTO reasoning_parts (message_id, text) VALUES (?, ?)",
+            (message_id, text[start : start + PART_CHARS]),
+        )
+
+
+def _append_reasoning(db: sqlite3.Connection, message_id: int, added: str) -> None:
+    """Add `added` to the end of a message's reasoning: into the column while its head
+    has room (a row written before migration 9 may hold more: it has none), the rest
+    as parts. Nothing saved is read or written again but a head still filling."""
+    row = db.execute(
+        "SELECT EXISTS (SELECT 1 FROM reasoning_parts WHERE message_id = ?)", (message_id,)
+    ).fetchone()
+    if not row[0]:
+        length = db.execute(
+            "SELECT coalesce(length(reasoning), 0) FROM messages WHERE id = ?", (message_id,)
+        ).fetchone()
+        room = max(REASONING_HEAD - (length[0] if length else 0), 0)
+        if room:
+            db.execute(
+                "UPDATE messages SET reasoning = coalesce(reasoning, '') || ? WHERE id = ?",
+                (added[:room], message_id),
+            )
+            added = added[room:]
+    _insert_parts(db, message_id, added)
+
+
 # The fields of a message not kept in a `messages` column of their name.
-_NOT_COLUMNS = frozenset({"usage", "attachments", "created_at"})
+_NOT_COLUMNS = frozenset({"usage", "attachments", "created_at", "reasoning_cut"})
 
 
 def _columns(values: MessageFields | MessageUpdate, *, keep_none: bool = False) -> dict[str, Any]:
@@ -1508,7 +1607,9 @@ def _usage(row: dict[str, Any]) -> Usage | None:
 
 
 # A message's fields read from its row (its attachments come from their own table).
-_MESSAGE_COLUMNS = tuple(f.name for f in fields(Message) if f.name != "attachments")
+_MESSAGE_COLUMNS = tuple(
+    f.name for f in fields(Message) if f.name not in ("attachments", "reasoning_cut")
+)
 
 
 def _finish_reason(value: str | None) -> FinishReason | str | None:

@@ -5,30 +5,32 @@ Speed and memory are measured by benchmarks/reasoning.py; these check the struct
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 
 import pytest
 
 from deepseek_tui import store as store_module
 from deepseek_tui.api import DeepSeekClient
+from deepseek_tui.api.events import ReasoningDelta
 from deepseek_tui.emulator import Emulator, Faults
 from deepseek_tui.markdown import BlockSplitter
 from deepseek_tui.messages import MessageDraft, MessageUpdate
-from deepseek_tui.session import Session
+from deepseek_tui.session import Session, pieces
 from deepseek_tui.store import Store
 from tests.helpers import TEST_KEY
 
 
-async def test_once_the_answer_streams_its_saves_leave_the_reasoning_alone(
+async def test_each_save_writes_only_the_reasoning_that_came_since_the_last(
     emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Every save rewrote the whole reasoning (and the search index read it again),
-    # 200 MB of it each time the answer grew.
-    saves: list[MessageUpdate] = []
+    # 200 MB of it each time the answer grew; then every save while it grew.
+    saves: list[tuple[MessageUpdate, str]] = []
     update = Store.update_message
 
-    def recorded(store: Store, message_id: int, change: MessageUpdate) -> None:
-        saves.append(change)
-        update(store, message_id, change)
+    def recorded(store: Store, message_id: int, change: MessageUpdate, **added: str) -> None:
+        saves.append((change, added.get("reasoning_added", "")))
+        update(store, message_id, change, **added)
 
     monkeypatch.setattr(Store, "update_message", recorded)
     emulator.faults = Faults(token_delay=0.002, pieces_per_chunk=4)
@@ -38,16 +40,17 @@ async def test_once_the_answer_streams_its_saves_leave_the_reasoning_alone(
         async with contextlib.aclosing(session.send("long 1500")) as events:
             async for _ in events:
                 pass
-    *periodic, final = saves
-    answering = [change for change in periodic if change.content]
-    assert len(answering) > 5
-    assert all(change.reasoning is None for change in answering[1:])
-    saved = store.messages(session.conversation.id)[-1]
-    assert saved.reasoning == session.messages[-1].reasoning and saved.reasoning
-    # The last save wrote it all: the final one leaves the text alone (200 MB of
-    # reasoning written again, and the search triggers copying it), and the message
-    # kept is the reply's own text, not a second copy read back from the store.
-    assert final.reasoning is None and final.content is None
+    *periodic, (final, _) = saves
+    assert len(periodic) > 5 and all(change.reasoning is None for change, _ in saves)
+    created = store.messages(session.conversation.id)[-1]
+    first = len(created.reasoning) - sum(len(added) for _, added in saves)
+    # Each character written once: the row's first text, then each save's addition.
+    written = "".join(added for _, added in saves)
+    assert created.reasoning == created.reasoning[:first] + written and first > 0
+    assert created.reasoning == session.messages[-1].reasoning
+    # The final save leaves the content alone when the last save wrote it all, and
+    # the message kept is the reply's own text, not a second copy read back.
+    assert final.content is None
     assert session.messages[-1].reasoning is events.reasoning
     store.close()
 
@@ -78,13 +81,56 @@ def test_the_wal_file_is_cut_back_after_saves_of_a_large_reasoning(
     store = Store.open(path)
     conversation = store.create_conversation("t")
     message = store.add_message(conversation.id, MessageDraft("assistant", "", reasoning="x"))
-    text = "word " * 1_000_000  # 5 MB
+    text = "word " * 2_000_000  # 10 MB: one save's WAL, before it is checkpointed
     for end in range(3):
         store.update_message(message.id, MessageUpdate(reasoning=f"{text}{end}"))
     store.update_message(message.id, MessageUpdate(finish_reason="stop"))
     # The next writes after a checkpoint start the WAL again, cut back.
     for title in ("a", "b"):
         store.rename_conversation(conversation.id, title)
-    assert path.with_name("conversations.db-wal").stat().st_size <= 2_000_000
+    # (SQLite checkpoints at 1,000 pages: up to ~4 MB stays until the next.)
+    assert path.with_name("conversations.db-wal").stat().st_size <= 5_000_000
     assert store.get_message(message.id).reasoning == f"{text}2"
     store.close()
+
+
+async def test_past_its_head_a_reasoning_is_held_only_until_the_store_has_it(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # `ask` held 200 MB of reasoning several times over (1.5 GB) to write it whole at
+    # the end. Now its head is held, the rest only until saved, in parts.
+    monkeypatch.setattr(pieces, "KEPT_CHARS", 3_000)
+    monkeypatch.setattr(store_module, "REASONING_HEAD", 1_000)
+    monkeypatch.setattr(store_module, "PART_CHARS", 700)
+    emulator.faults = Faults(
+        token_delay=0.0005, finish_length=True, reasoning_chars=12_000, reasoning_chunk=100
+    )
+    store = Store.open(tmp_path / "conversations.db")  # saves in the saver's thread
+    streamed: list[str] = []
+    cut_while_streaming = 0
+    async with DeepSeekClient(emulator.base_url, TEST_KEY) as client:
+        session = Session(client, store, model="deepseek-reasoner", save_interval=0)
+        async with contextlib.aclosing(session.send("long 100")) as reply:
+            async for event in reply:
+                if isinstance(event, ReasoningDelta):
+                    streamed.append(event.text)
+                    cut_while_streaming = max(cut_while_streaming, reply.reasoning_cut)
+        whole = "".join(streamed)
+        assert len(whole) == 12_000
+        assert cut_while_streaming > 0  # let go of as it went, not at the end
+        kept = session.messages[-1]
+        assert kept.reasoning == whole[:3_000]
+        assert kept.reasoning_cut == len(whole) - 3_000
+        conversation = session.conversation.id
+        assert store.messages(conversation)[-1].reasoning == whole
+        # A cut answer continued: its row's reasoning goes on from where it was.
+        more: list[str] = []
+        async with contextlib.aclosing(session.continue_answer()) as again:
+            async for event in again:
+                if isinstance(event, ReasoningDelta):
+                    more.append(event.text)
+        assert store.messages(conversation)[-1].reasoning == whole + "".join(more)
+    store.close()
+    reopened = Store.open(tmp_path / "conversations.db")
+    assert reopened.messages(conversation)[-1].reasoning == whole + "".join(more)
+    reopened.close()

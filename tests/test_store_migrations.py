@@ -328,7 +328,7 @@ def test_a_v6_database_keeps_search_and_its_long_reasoning_is_indexed_cut(
     db.close()
 
     store = Store.open(path)
-    assert store._user_version() == SCHEMA_VERSION == 8
+    assert store._user_version() == SCHEMA_VERSION == 9
     # Search works as before, the CJK index too…
     assert [h.message_id for h in store.search("photosynthesis")] == [1]
     assert [h.message_id for h in store.search("chlorophyll", include_reasoning=True)] == [2]

@@ -194,8 +194,8 @@ class DeepSeekClient(HttpClient):
     async def stream_chat(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         """Stream one answer as events, ending with `Usage` (if sent) and `Finished`.
 
-        Raises an `ApiError`; when it cuts an answer short, `partial_content` and
-        `partial_reasoning` hold what arrived (the caller has also seen the deltas).
+        Raises an `ApiError`; when it cuts an answer short, its `delivered` counts
+        the characters that arrived (the caller has them: the deltas).
         """
         body = request.body(stream=True)
         url = self._chat_url(request)
@@ -228,8 +228,7 @@ class DeepSeekClient(HttpClient):
                     raise
                 raise errors.NotFoundError(errors.NO_CONTINUE, status=404) from error
             except errors.ApiError as error:
-                error.partial_content = progress.content
-                error.partial_reasoning = progress.reasoning
+                error.delivered = progress.content_chars + progress.reasoning_chars
                 if progress.delivered or not error.retryable or attempt >= self.max_attempts:
                     log.error(
                         "POST %s failed after %.3f s, attempt %d: %s: %s",
@@ -549,11 +548,13 @@ def _log_finished(event: Finished, seconds: float, progress: _Progress) -> None:
         "answer finished (%s) after %.3f s: %d reasoning and %d content characters",
         event.reason,
         seconds,
-        len(progress.reasoning),
-        len(progress.content),
+        progress.reasoning_chars,
+        progress.content_chars,
     )
-    text_log.debug("answer reasoning: %s", progress.reasoning)
-    text_log.debug("answer content: %s", progress.content)
+    if progress.texts is not None:
+        reasoning, content = progress.texts
+        text_log.debug("answer reasoning: %s", "".join(reasoning))
+        text_log.debug("answer content: %s", "".join(content))
 
 
 def retry_delay(attempt: int, error: errors.ApiError, base_delay: float) -> float:
@@ -690,32 +691,32 @@ class _Opened:
 
 
 class _Progress:
-    """What one attempt delivered, to decide about retries and keep partials."""
+    """What one attempt delivered, to decide about retries and for the log: counted,
+    and the text kept only for a log that writes texts (`--debug-text`). The caller
+    keeps the answer; a second copy here was 200 MB for 200 MB of reasoning."""
 
-    __slots__ = ("_content", "_reasoning", "started")
+    __slots__ = ("content_chars", "reasoning_chars", "started", "texts")
 
     def __init__(self) -> None:
-        self._content: list[str] = []
-        self._reasoning: list[str] = []
+        self.content_chars = 0
+        self.reasoning_chars = 0
         self.started = False  # the first data line came (logged once)
+        logged = text_log.isEnabledFor(logging.DEBUG)
+        self.texts: tuple[list[str], list[str]] | None = ([], []) if logged else None
 
     @property
     def delivered(self) -> bool:
-        return bool(self._content or self._reasoning)
-
-    @property
-    def content(self) -> str:
-        return "".join(self._content)
-
-    @property
-    def reasoning(self) -> str:
-        return "".join(self._reasoning)
+        return bool(self.content_chars or self.reasoning_chars)
 
     def note(self, event: StreamEvent) -> None:
         if isinstance(event, ContentDelta):
-            self._content.append(event.text)
+            self.content_chars += len(event.text)
+            if self.texts is not None:
+                self.texts[1].append(event.text)
         elif isinstance(event, ReasoningDelta):
-            self._reasoning.append(event.text)
+            self.reasoning_chars += len(event.text)
+            if self.texts is not None:
+                self.texts[0].append(event.text)
 
 
 def parse_completion(raw: bytes) -> Reply:

@@ -25,9 +25,9 @@ class ApiError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-        # Set by the client when the error cut an answer short: what had arrived.
-        self.partial_content: str = ""
-        self.partial_reasoning: str = ""
+        # Set by the client when the error cut an answer short: how many characters
+        # of answer and reasoning had arrived (the caller has seen them as deltas).
+        self.delivered = 0
 
     def __str__(self) -> str:
         return self.message

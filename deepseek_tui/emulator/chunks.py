@@ -10,6 +10,7 @@ from typing import Any
 __all__ = [
     "FINGERPRINT",
     "Completion",
+    "HugeReasoning",
     "ToolCallPieces",
     "completion_body",
     "encode",
@@ -131,6 +132,64 @@ def stream_chunks(
         # OpenAI-style gateways: usage alone, in an extra chunk with no choices.
         chunks.append({**head, "choices": [], "usage": completion.usage()})
     return chunks
+
+
+class HugeReasoning(Sequence[dict[str, Any]]):
+    """A thinking answer's chunks with `total` characters of reasoning in deltas of
+    `chunk` characters (paragraphs of ~2 KB, or with `shape` "line" one line without
+    a line end), then its answer; each chunk made as it is sent (a list of 100,000
+    dicts would itself take gigabytes). `sent_chars`: how much has gone out."""
+
+    _WORDS = ("the", "model", "weighs", "each", "step", "of", "the", "plan", "once")
+
+    def __init__(
+        self, completion: Completion, total: int, *, chunk: int = 2_000, shape: str = "paragraphs"
+    ) -> None:
+        self.completion, self.total, self.chunk = completion, total, chunk
+        self.count = -(-total // chunk)
+        self.sent_chars = 0
+        words = self._WORDS
+        paragraph = " ".join(words[i % len(words)] for i in range(400))[:1_998]
+        unit = paragraph + ("\n\n" if shape == "paragraphs" else " ")
+        self.text = (unit * (-(-chunk // len(unit)) + 1))[: chunk * 2]  # any window of it
+        self.head = {
+            "id": completion.id,
+            "object": "chat.completion.chunk",
+            "created": completion.created,
+            "model": completion.model,
+            "system_fingerprint": FINGERPRINT,
+        }
+        self.answer = list(completion.content)
+
+    def __len__(self) -> int:
+        return 1 + self.count + len(self.answer) + 1
+
+    def _chunk(self, delta: dict[str, Any], finish: str | None = None, **extra: Any) -> dict:
+        choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
+        return {**self.head, "choices": [choice], **extra}
+
+    def __getitem__(self, index: int) -> dict[str, Any]:  # type: ignore[override]
+        if index == 0:
+            return self._chunk({"role": "assistant", "content": None, "reasoning_content": ""})
+        if index <= self.count:
+            start = (index - 1) * self.chunk
+            size = min(self.chunk, self.total - start)
+            offset = start % (len(self.text) - self.chunk)
+            self.sent_chars = max(self.sent_chars, start + size)
+            piece = self.text[offset : offset + size]
+            return self._chunk({"content": None, "reasoning_content": piece})
+        if index <= self.count + len(self.answer):
+            piece = self.answer[index - self.count - 1]
+            return self._chunk({"content": piece, "reasoning_content": None})
+        if index > len(self) - 1:
+            raise IndexError(index)
+        usage = self.completion.usage()
+        tokens = self.total // 4
+        usage["completion_tokens"] += tokens
+        usage["total_tokens"] += tokens
+        usage["completion_tokens_details"] = {"reasoning_tokens": tokens}
+        finish = self.completion.finish_reason
+        return self._chunk({"content": "", "reasoning_content": None}, finish, usage=usage)
 
 
 def _call_parts(completion: Completion) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, BinaryIO
@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from deepseek_tui.emulator.chunks import (
     Completion,
+    HugeReasoning,
     ToolCallPieces,
     completion_body,
     encode,
@@ -76,6 +77,11 @@ class Faults:
     hang: str | None = None
     drip_interval: float = 0.02
     finish_length: bool = False  # finish_reason "length", the answer cut at half
+    # A thinking answer's reasoning replaced by this many characters, made as they
+    # are sent (`chunks.HugeReasoning`), in deltas of `reasoning_chunk` characters.
+    reasoning_chars: int = 0
+    reasoning_chunk: int = 2_000
+    reasoning_shape: str = "paragraphs"  # or "line": one line without a line end
     no_space: bool = False  # "data:{…}" without the space
     crlf: bool = False  # "\r\n" line endings
     reasoning_field: str = "reasoning_content"  # or "reasoning", or "think_tags" (in content)
@@ -757,13 +763,22 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, body, faults.error_content_type, headers)
 
     def _stream(self, completion: Completion, request: ChatRequest, faults: Faults) -> None:
-        chunks = stream_chunks(
-            completion,
-            include_usage=request.include_usage,
-            reasoning_field=faults.reasoning_field,
-            usage_chunk=faults.usage_chunk,
-            pieces_per_chunk=faults.pieces_per_chunk,
-        )
+        chunks: Sequence[dict[str, Any]]
+        if faults.reasoning_chars and completion.thinking:
+            chunks = HugeReasoning(
+                completion,
+                faults.reasoning_chars,
+                chunk=faults.reasoning_chunk,
+                shape=faults.reasoning_shape,
+            )
+        else:
+            chunks = stream_chunks(
+                completion,
+                include_usage=request.include_usage,
+                reasoning_field=faults.reasoning_field,
+                usage_chunk=faults.usage_chunk,
+                pieces_per_chunk=faults.pieces_per_chunk,
+            )
         framing = _Framing(no_space=faults.no_space, crlf=faults.crlf)
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")

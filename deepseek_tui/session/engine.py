@@ -528,7 +528,11 @@ class Session:
                     yield event
 
         return self._reply(
-            events, model=model, content=last.content, reasoning=last.reasoning or ""
+            events,
+            model=model,
+            content=last.content,
+            reasoning=last.reasoning or "",
+            reasoning_cut=getattr(last, "reasoning_cut", 0),
         )
 
     @property
@@ -592,6 +596,7 @@ class Session:
         model: str | None = None,
         content: str = "",
         reasoning: str = "",
+        reasoning_cut: int = 0,
     ) -> Reply:
         return Reply(
             events,
@@ -602,6 +607,7 @@ class Session:
             started=self.clock(),
             content=content,
             reasoning=reasoning,
+            reasoning_cut=reasoning_cut,
         )
 
     def request(self) -> ChatRequest:
@@ -710,7 +716,9 @@ class Session:
                     if record.row is None:
                         record.create(reply)
                         saved_at = self.clock()
-                    elif self.clock() - saved_at >= self.save_interval and record.save(reply):
+                    elif (
+                        self.clock() - saved_at >= self.save_interval or record.behind(reply)
+                    ) and record.save(reply):
                         saved_at = self.clock()
                 yield event
         except errors.ApiError as error:
@@ -827,7 +835,8 @@ class Session:
         if message is not None:
             self._unsaved.pop(message.id, None)
         elif record.row is not None:  # kept in memory, the row behind: saved at the next send
-            message = self._unsaved[record.row.id] = record.row.updated(final)
+            kept = replace(record.row.updated(final), reasoning_cut=reply.reasoning_cut)
+            message = self._unsaved[record.row.id] = kept
         else:
             message = draft(reply).updated(final)
         reply.message = message

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
 from deepseek_tui.api.events import ContentDelta, FinishReason, ReasoningDelta, StreamEvent, Usage
+from deepseek_tui.session.pieces import Pieces, Reasoning
 from deepseek_tui.tools.events import ToolEvent
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ class Reply:
         started: float = 0.0,
         content: str = "",
         reasoning: str = "",
+        reasoning_cut: int = 0,
     ) -> None:
         self.model = model
         self.thinking = thinking
@@ -65,12 +67,11 @@ class Reply:
         # What the turn's earlier answers used and cost (before its tool rounds):
         # `turn_usage` and `turn_cost` are the whole turn's.
         self._spent: list[tuple[Usage | None, float | None]] = []
-        # Pieces, joined on demand: `str +=` per token is quadratic on long answers.
-        # A continued answer starts from the text it continues.
-        self._content = [content] if content else []
-        self._reasoning = [reasoning] if reasoning else []
-        # How many reasoning deltas came: whether it changed, without joining it.
-        self.reasoning_deltas = 0
+        # Held once, joined on demand (`Pieces`); the reasoning past its head only
+        # until the store holds it (`Reasoning`). A continued answer starts from the
+        # text it continues.
+        self._content = Pieces(content)
+        self._reasoning = Reasoning(reasoning, cut=reasoning_cut)
         self._events = events_of(self)
         self._iterated = False
 
@@ -91,15 +92,45 @@ class Reply:
 
     @property
     def content(self) -> str:
-        return _joined(self._content)
+        return self._content.text()
+
+    @property
+    def content_chars(self) -> int:
+        """How long the content is, without joining it."""
+        return self._content.chars
 
     @property
     def reasoning(self) -> str:
-        return _joined(self._reasoning)
+        """The reasoning held: all of it, or its head once the store alone holds the
+        rest (`reasoning_cut` characters past it)."""
+        return self._reasoning.text()
 
     @property
     def has_reasoning(self) -> bool:
         return bool(self._reasoning)
+
+    @property
+    def reasoning_chars(self) -> int:
+        """How long the whole reasoning is (held or not)."""
+        return self._reasoning.chars
+
+    @property
+    def reasoning_cut(self) -> int:
+        return self._reasoning.cut
+
+    @property
+    def reasoning_deltas(self) -> int:
+        """How many reasoning deltas came: whether it changed, without joining it."""
+        return self._reasoning.deltas
+
+    def reasoning_since(self, start: int) -> str:
+        """The reasoning from character `start` on: what a save adds to the row."""
+        return self._reasoning.since(start)
+
+    def reasoning_saved(self, chars: int) -> None:
+        """The store holds the reasoning's first `chars` characters: past its head,
+        they need not be held any more (a 200 MB one is not held whole)."""
+        self._reasoning.release(chars)
 
     def add(self, event: ContentDelta | ReasoningDelta) -> None:
         if not event.text:  # so that `has_reasoning` means some text
@@ -108,16 +139,14 @@ class Reply:
             self._content.append(event.text)
         else:
             self._reasoning.append(event.text)
-            self.reasoning_deltas += 1
 
     def next_round(self, started: float) -> None:
         """A new answer of the same turn starts (the model asked again with the tool
         results): the text, usage and ending are the new answer's from now on."""
         self.rounds += 1
         self._spent.append((self.usage, self.cost))
-        self._content = []
-        self._reasoning = []
-        self.reasoning_deltas = 0
+        self._content = Pieces()
+        self._reasoning = Reasoning()
         self.tool_calls = ()
         self.usage = None
         self.cost = None
@@ -143,10 +172,3 @@ class Reply:
         """Raise the wire's error, if the request failed."""
         if self.error is not None:
             raise self.error
-
-
-def _joined(parts: list[str]) -> str:
-    """Join pieces and keep the result as the only piece, so repeated reads are cheap."""
-    if len(parts) > 1:
-        parts[:] = ["".join(parts)]
-    return parts[0] if parts else ""

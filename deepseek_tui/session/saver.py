@@ -23,44 +23,50 @@ if TYPE_CHECKING:
 
 
 def update(
-    store: Store, message_id: int, change: MessageUpdate, *, reasoning: str | None = None
+    store: Store,
+    message_id: int,
+    change: MessageUpdate,
+    *,
+    reasoning_added: str = "",
+    reasoning: str | None = None,
+    reasoning_cut: int = 0,
 ) -> Message | None:
-    """Save `change`; the message as saved (None when its row is gone meanwhile). The
-    reasoning it has is the one `change` wrote, or `reasoning` (what the row holds
-    already), not read back: that would be a second copy of it (200 MB)."""
-    store.update_message(message_id, change)
+    """Save `change` (and `reasoning_added` to the end of the reasoning); the message
+    as saved (None when its row is gone meanwhile). The reasoning it has is the one
+    `change` wrote, or `reasoning` (what the reply holds, `reasoning_cut` characters
+    past it only in the store), not read back: that would be a second copy (200 MB)."""
+    store.update_message(message_id, change, reasoning_added=reasoning_added)
     known = change.reasoning if change.reasoning is not None else reasoning
     if known is None:
         return store.get_message(message_id)
     saved = store.get_message(message_id, reasoning=False)
-    return None if saved is None else replace(saved, reasoning=known)
+    cut = 0 if change.reasoning is not None else reasoning_cut
+    return None if saved is None else replace(saved, reasoning=known, reasoning_cut=cut)
 
 
 @dataclass
 class Written:
     """What the answer's row holds already: the length of its content (an answer
-    only grows while it streams) and `Reply.reasoning_deltas` of its reasoning."""
+    only grows while it streams) and of its reasoning (`Reply.reasoning_chars`)."""
 
     content: int = -1
-    reasoning: int = -1
+    reasoning: int = 0
 
-    def wrote(self, change: MessageUpdate, deltas: int) -> None:
+    def wrote(self, change: MessageUpdate, reasoning: int) -> None:
         if change.content is not None:
             self.content = len(change.content)
-        if change.reasoning is not None:
-            self.reasoning = deltas
+        self.reasoning = reasoning
 
-    def left_out(self, final: MessageUpdate, deltas: int) -> MessageUpdate:
-        """The final save without what the row holds already. Writing 200 MB of
-        reasoning again was what the final save of a huge one cost most; and with the
-        content too, the search indexes' triggers fire and SQLite copies the reasoning
-        for each mention of it there (~1.3 GB for 200 MB), for no change."""
+    def left_out(self, final: MessageUpdate) -> MessageUpdate:
+        """The final save without what the row holds already: the reasoning is never
+        written whole (what it lacks is added: `Reply.reasoning_since`), nor the
+        content when it is the same (its search triggers would fire for no change)."""
         same_content = final.content is not None and len(final.content) == self.content
-        return replace(
-            final,
-            content=None if same_content else final.content,
-            reasoning=None if deltas == self.reasoning else final.reasoning,
-        )
+        return replace(final, content=None if same_content else final.content, reasoning=None)
+
+
+# Characters of reasoning that bring a save forward (`AnswerRecord.behind`).
+UNSAVED_CHARS = 2_000_000
 
 
 class AnswerRecord:
@@ -86,15 +92,14 @@ class AnswerRecord:
         # Where the answer goes when its conversation was deleted elsewhere and the
         # session saved it again (conversation, parent); None when it was not.
         self._moved = moved
-        # `Reply.reasoning_deltas` at the last save that sent the reasoning (to the
-        # saver, or written at once), and what the row holds without a saver (the
-        # saver keeps its own, in its thread).
-        self._reasoning_sent = -1
-        self._written = Written()
         # A thread and a connection of its own for a store file; a store in memory
-        # has no file to open again, and saves on the loop.
+        # has no file to open again, and saves on the loop. What the row holds is
+        # the saver's to know (in its thread), or this record's without one.
         path = self._store.path if self._store is not None else None
         self._saver = AnswerSaver(path) if path is not None else None
+        self._written = self._saver.written if self._saver is not None else Written()
+        if row is not None:  # an answer continued: its row holds its reasoning
+            self._written.reasoning = len(row.reasoning or "") + row.reasoning_cut
 
     @property
     def conversation_id(self) -> str | None:
@@ -110,10 +115,8 @@ class AnswerRecord:
                 self.row = self._store.add_message(
                     self._conversation_id, draft(reply), parent_id=self._parent
                 )
-                self._reasoning_sent = reply.reasoning_deltas
-                written = self._saver.written if self._saver is not None else self._written
-                written.content = len(self.row.content)
-                written.reasoning = reply.reasoning_deltas
+                self._written.content = len(self.row.content)
+                self._written.reasoning = reply.reasoning_chars
                 return
             except (StoreError, OSError) as error:
                 moved = self._moved() if attempt == 0 else None
@@ -121,6 +124,12 @@ class AnswerRecord:
                     self._failed(error)
                     return
                 self._conversation_id, self._parent = moved
+
+    def behind(self, reply: Reply) -> bool:
+        """Reasoning of `UNSAVED_CHARS` or more came since the last save: saved before
+        the interval is up, so that what is held past the head stays small (a server
+        sending at wire speed gave 15 MB between two saves, and the save copies it)."""
+        return reply.reasoning_chars - self._written.reasoning >= UNSAVED_CHARS
 
     def save(self, reply: Reply) -> bool:
         """Save the answer so far; False when the last save is still under way (or
@@ -134,20 +143,22 @@ class AnswerRecord:
                 self._failed(failure)
             if not saver.ready():
                 return False
-        # The reasoning only when it grew: once the answer streams, each save would
-        # otherwise copy and write all of it again (200 MB of it, every save).
-        reasoning = None
-        deltas = reply.reasoning_deltas
-        if deltas != self._reasoning_sent:
-            self._reasoning_sent = deltas
-            reasoning = reply.reasoning or None
-        change = MessageUpdate(content=reply.content, reasoning=reasoning)
+        # No save under way: what the row holds is known. Of the reasoning, only what
+        # came since is written (all of it again was 200 MB at every save), and what
+        # the row holds past the head need not be held in memory any more.
+        saved = self._written.reasoning
+        reply.reasoning_saved(saved)
+        added = reply.reasoning_since(saved)
+        # The content only when it grew: naming it in an UPDATE fires the search
+        # indexes' triggers, which read the reasoning's head again (1 MB at each save).
+        grew = reply.content_chars != self._written.content
+        change = MessageUpdate(content=reply.content if grew else None)
         if saver is not None:
-            saver.save(self.row.id, change, deltas)
+            saver.save(self.row.id, change, added, reply.reasoning_chars)
             return True
         try:
-            self._store.update_message(self.row.id, change)
-            self._written.wrote(change, deltas)
+            self._store.update_message(self.row.id, change, reasoning_added=added)
+            self._written.wrote(change, reply.reasoning_chars)
         except (StoreError, OSError) as error:
             self._failed(error)
         return True
@@ -171,14 +182,26 @@ class AnswerRecord:
                 self.create(reply)
             if self.row is None:
                 return None, False
-            deltas = reply.reasoning_deltas
             if self._saver is None:
-                change = self._written.left_out(final, deltas)
-                return update(self._store, self.row.id, change, reasoning=final.reasoning), False
-            return await self._saver.finish(self.row.id, final, deltas)
+                return final_update(self._store, self.row.id, final, reply, self._written), False
+            return await self._saver.finish(self.row.id, final, reply)
         except (StoreError, OSError) as error:
             self._failed(error)
             return None, False
+
+
+def final_update(
+    store: Store, message_id: int, final: MessageUpdate, reply: Reply, written: Written
+) -> Message | None:
+    """The final save: what the row lacks of `final` and of the reasoning."""
+    return update(
+        store,
+        message_id,
+        written.left_out(final),
+        reasoning_added=reply.reasoning_since(written.reasoning),
+        reasoning=final.reasoning,
+        reasoning_cut=reply.reasoning_cut,
+    )
 
 
 def draft(reply: Reply) -> MessageDraft:
@@ -232,18 +255,18 @@ class AnswerSaver:
         self._reported = error
         return error
 
-    def save(self, message_id: int, change: MessageUpdate, deltas: int) -> None:
-        """Write `change` (`deltas`: `Reply.reasoning_deltas` when it was made)."""
-        self._last = self._executor.submit(self._write, message_id, change, deltas)
+    def save(self, message_id: int, change: MessageUpdate, added: str, reasoning: int) -> None:
+        """Write `change` and `added` to the reasoning (then `reasoning` characters long)."""
+        self._last = self._executor.submit(self._write, message_id, change, added, reasoning)
 
     async def finish(
-        self, message_id: int, final: MessageUpdate, deltas: int
+        self, message_id: int, final: MessageUpdate, reply: Reply
     ) -> tuple[Message | None, bool]:
         """The final save, after any still under way: the saved message, and whether
         the task was cancelled meanwhile (Esc again, the app quitting). Cancelled, it
         waits for the save all the same; the caller raises once it kept the message."""
         self._final = True
-        write = self._executor.submit(self._write_final, message_id, final, deltas)
+        write = self._executor.submit(self._write_final, message_id, final, reply)
         done = asyncio.wrap_future(write)
         cancelled = False
         while True:
@@ -265,19 +288,19 @@ class AnswerSaver:
             self._store = Store.open(self._path)
         return self._store
 
-    def _write(self, message_id: int, change: MessageUpdate, deltas: int) -> None:
+    def _write(self, message_id: int, change: MessageUpdate, added: str, reasoning: int) -> None:
         started = time.monotonic()
         try:
-            self._open().update_message(message_id, change)
-            self.written.wrote(change, deltas)
+            self._open().update_message(message_id, change, reasoning_added=added)
+            self.written.wrote(change, reasoning)
         finally:
             ended = time.monotonic()
             self._rest_until = ended + (ended - started)
 
-    def _write_final(self, message_id: int, final: MessageUpdate, deltas: int) -> Message | None:
-        # In the thread: the saves before it are done, `written` is theirs.
-        change = self.written.left_out(final, deltas)
-        return update(self._open(), message_id, change, reasoning=final.reasoning)
+    def _write_final(self, message_id: int, final: MessageUpdate, reply: Reply) -> Message | None:
+        # In the thread: the saves before it are done, `written` is theirs, and the
+        # reply is over (nothing changes it any more).
+        return final_update(self._open(), message_id, final, reply, self.written)
 
     def _close(self) -> None:
         if self._store is not None:
