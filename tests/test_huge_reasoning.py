@@ -5,6 +5,7 @@ Speed and memory are measured by benchmarks/reasoning.py; these check the struct
 from __future__ import annotations
 
 import contextlib
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from deepseek_tui.api import DeepSeekClient
 from deepseek_tui.api.events import ReasoningDelta
 from deepseek_tui.emulator import Emulator, Faults
 from deepseek_tui.markdown import BlockSplitter
-from deepseek_tui.messages import MessageDraft, MessageUpdate
+from deepseek_tui.messages import Message, MessageDraft, MessageUpdate
 from deepseek_tui.session import Session, pieces
 from deepseek_tui.store import Store
 from tests.helpers import TEST_KEY
@@ -134,3 +135,44 @@ async def test_past_its_head_a_reasoning_is_held_only_until_the_store_has_it(
     reopened = Store.open(tmp_path / "conversations.db")
     assert reopened.messages(conversation)[-1].reasoning == whole + "".join(more)
     reopened.close()
+
+
+def test_a_reasoning_past_its_head_is_kept_in_parts_and_goes_with_its_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_module, "REASONING_HEAD", 10)
+    monkeypatch.setattr(store_module, "PART_CHARS", 7)
+    store = Store.open(tmp_path / "conversations.db")
+    conversation = store.create_conversation("t")
+    whole = "".join(f"{n:03d}," for n in range(40))  # 160 characters
+    message = store.add_message(conversation.id, MessageDraft("assistant", "", reasoning=whole))
+    store.update_message(message.id, MessageUpdate(), reasoning_added="and on")
+    assert store.get_message(message.id).reasoning == whole + "and on"
+    column = store._db.execute("SELECT reasoning FROM messages").fetchone()[0]
+    parts = store._db.execute("SELECT text FROM reasoning_parts ORDER BY id").fetchall()
+    assert column == whole[:10] and all(len(text) <= 7 for (text,) in parts)
+    # Replaced whole (an import, a message saved again): its parts go with it.
+    store.update_message(message.id, MessageUpdate(reasoning="short"))
+    assert store.get_message(message.id).reasoning == "short"
+    assert store._db.execute("SELECT count(*) FROM reasoning_parts").fetchone()[0] == 0
+    store.update_message(message.id, MessageUpdate(), reasoning_added=whole)
+    store.delete_conversation(conversation.id)
+    assert store._db.execute("SELECT count(*) FROM reasoning_parts").fetchone()[0] == 0
+    store.close()
+
+
+def test_a_message_holding_a_cut_reasoning_is_never_saved_over_the_whole_one() -> None:
+    kept = Message(
+        id=1,
+        conversation_id="c",
+        parent_id=None,
+        created_at="t",
+        updated_at="t",
+        role="assistant",
+        content="done",
+        reasoning="the head",
+        reasoning_cut=200_000_000,
+    )
+    update = MessageUpdate.from_message(kept)
+    assert update.reasoning is None and update.content == "done"
+    assert MessageUpdate.from_message(replace(kept, reasoning_cut=0)).reasoning == "the head"
