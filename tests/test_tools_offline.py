@@ -80,11 +80,13 @@ from deepseek_tui.config import Paths, Settings
 from deepseek_tui.tools import ToolBox
 
 async def main():
-    servers = {"one": {"command": sys.executable, "args": [sys.argv[1]], "tool_timeout_sec": 3600}}
+    mode = ["spawner"] if "spawner" in sys.argv[3:] else []
+    one = {"command": sys.executable, "args": [sys.argv[1], *mode], "tool_timeout_sec": 3600}
+    servers = {"one": one}
     box = ToolBox.from_settings(Settings(mcp_servers=servers), Paths.resolve(sys.argv[2]))
     await box.start()
     print((await box.call("one__pid", {})).text, flush=True)
-    if sys.argv[3:] == ["busy"]:
+    if "busy" in sys.argv[3:]:
         await box.call("one__busy", {})
 
 asyncio.run(main())
@@ -93,25 +95,28 @@ asyncio.run(main())
 
 def test_no_server_outlives_the_app_killed_with_sigkill(tmp_path: Path) -> None:
     # The server is busy in a call, deaf to its stdin's end: only the launcher's
-    # PR_SET_PDEATHSIG stops it when the app dies without a word.
+    # PR_SET_PDEATHSIG stops it when the app dies without a word. And a process the
+    # server started (as npx starts node) goes with it: it was left running.
+    script = [KILLED, str(SERVERS / "plain_server.py"), str(tmp_path), "busy", "spawner"]
     app = subprocess.Popen(
-        [sys.executable, "-c", KILLED, str(SERVERS / "plain_server.py"), str(tmp_path), "busy"],
+        [sys.executable, "-c", *script],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
     )
     log = tmp_path / "logs" / "mcp-one.log"
     try:
-        pid = int(app.stdout.readline())  # type: ignore[union-attr]
+        pid, grandchild = map(int, app.stdout.readline().split())  # type: ignore[union-attr]
         deadline = time.monotonic() + DEADLINE
         while not log.exists() or "plain_server: busy" not in log.read_text():
             assert time.monotonic() < deadline, "the call never reached the server"
             time.sleep(0.05)
-        assert not gone(pid)
+        assert not gone(pid) and not gone(grandchild)
     finally:
         app.kill()
         app.wait()
     wait_gone(pid)
+    wait_gone(grandchild)
 
 
 def test_no_server_outlives_an_app_that_exits_without_closing(tmp_path: Path) -> None:

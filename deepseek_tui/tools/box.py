@@ -242,7 +242,7 @@ class _Server:
             raise _Refused(f"command not found: {config.command}")
         command, args = found or config.command, list(config.args)
         if sys.platform.startswith("linux"):
-            # Dies with us, even at kill -9 (launcher.py); exec keeps the pid.
+            # Dies with us, even at kill -9, with what it started (launcher.py).
             args = ["-I", "-S", str(_LAUNCHER), str(os.getpid()), command, *args]
             command = sys.executable
         params = StdioServerParameters(command=command, args=args, env=dict(env), cwd=cwd)

@@ -3,7 +3,8 @@
 with a mode for each way a server goes wrong: `python plain_server.py MODE`.
 
 ok: tools echo, pid, hang (never answers), die (exits mid-call), big (200 KB of text),
-busy (sleeps an hour, deaf to stdin's end).
+busy (sleeps an hour, deaf to stdin's end). spawner: works, and starts a process of
+its own that sleeps an hour (as `npx` starts node); `pid` says both pids.
 fail-start: writes a line to stderr and exits at once. hang-start: never answers
 `initialize`. flood: writes 2 MB to stderr at start, then works. noisy: a line that is
 not JSON on stdout first, then works. hostile: works, and adds a tool whose name and
@@ -66,6 +67,12 @@ def main(mode: str) -> None:
             sys.stderr.write(line)
         sys.stderr.write("flood: done\n")
         sys.stderr.flush()
+    grandchild = None
+    if mode == "spawner":
+        import subprocess
+
+        sleeper = [sys.executable, "-c", "import time; time.sleep(3600)"]
+        grandchild = subprocess.Popen(sleeper, stdin=subprocess.DEVNULL)
     for raw in sys.stdin:
         message = json.loads(raw)
         method, ident = message.get("method"), message.get("id")
@@ -99,7 +106,7 @@ def main(mode: str) -> None:
                 print("plain_server: busy", file=sys.stderr, flush=True)
                 time.sleep(3600)
             if name == "pid":
-                text(ident, str(os.getpid()))
+                text(ident, f"{os.getpid()} {grandchild.pid}" if grandchild else str(os.getpid()))
             elif name == "big":
                 text(ident, "y" * 200_000)
             elif name == "huge":
