@@ -6,6 +6,7 @@ import os
 import re
 import stat
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 
 import platformdirs
@@ -776,3 +777,48 @@ def test_a_profiles_base_url_gets_the_same_check(paths: Paths) -> None:
     except ConfigError as error:  # refused at load: also fine, if it says why
         problems = [str(error)]
     assert any("providers.x" in p and "Invalid IPv6 URL" in p for p in problems), problems
+
+
+COMMENTED = """\
+# My settings: nord at night.
+theme = "nord"  # the dark one
+from_a_newer_version = true
+
+[providers.work]
+# The gateway at work; ask Sam for a key.
+base_url = "https://gateway.example/v1"
+model = "ds-chat"
+
+[mcp_servers.files]
+command = "npx"  # node 20
+args = ["-y", "files"]
+
+[mcp_servers.old]
+command = "old-server"
+"""
+
+
+def test_saving_edits_config_toml_and_keeps_its_comments(paths: Paths) -> None:
+    # A settings save, a tool allowed always and a server removed each wrote the file
+    # out whole: every comment the user had put there was gone.
+    from deepseek_tui.config.settings import allow_tool_always, change_config
+
+    paths.ensure_dir()
+    paths.config_file.write_text(COMMENTED, encoding="utf-8")
+    settings = config.load_settings(paths)
+    config.save_settings(paths, replace(settings, theme="gruvbox", temperature=0.3))
+    allow_tool_always(paths, "files", "read")
+    change_config(paths, lambda data: data["mcp_servers"].pop("old"))
+    text = paths.config_file.read_text(encoding="utf-8")
+    for line in (
+        "# My settings: nord at night.",
+        "# The gateway at work; ask Sam for a key.",
+        'command = "npx"  # node 20',
+        "from_a_newer_version = true",  # a key this version does not know stays
+    ):
+        assert line in text, text
+    assert 'theme = "gruvbox"' in text and "old-server" not in text
+    saved = tomllib.loads(text)
+    assert saved["temperature"] == 0.3
+    assert saved["mcp_servers"]["files"]["auto_approve"] == ["read"]
+    assert config.load_settings(paths).providers["work"]["model"] == "ds-chat"

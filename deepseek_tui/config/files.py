@@ -10,6 +10,7 @@ import re
 import secrets
 import stat
 import tomllib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,6 +102,46 @@ def _read_bounded(path: Path) -> bytes | None:
     with os.fdopen(fd, "rb") as file:
         raw = file.read(MAX_CONFIG_BYTES + 1)
     return None if len(raw) > MAX_CONFIG_BYTES else raw
+
+
+def edited_toml(path: Path, data: Mapping[str, Any], *, keep: Callable[[str], bool]) -> str:
+    """The TOML text of `data`, written over the file at `path` as an edit: its
+    comments, order and layout stay, a value is set only where it changed, a key
+    `data` lacks is removed unless `keep(key)` (a top-level key only). A file that
+    is missing or not plain text is written anew. (Writing `data` out whole dropped
+    every comment a user had put in config.toml at each settings save.)"""
+    import tomlkit  # the save path only, never the start's
+    from tomlkit.exceptions import TOMLKitError
+
+    try:
+        raw = _read_bounded(path)
+        document = tomlkit.parse(raw.decode("utf-8-sig")) if raw is not None else None
+    except (OSError, UnicodeDecodeError, TOMLKitError):
+        document = None
+    if document is None:
+        return tomlkit.dumps(dict(data))
+    for key in list(document.keys()):
+        if key not in data and not keep(key):
+            del document[key]
+    _edit_table(document, data)
+    return tomlkit.dumps(document)
+
+
+def _edit_table(table: Any, data: Mapping[str, Any]) -> None:
+    """Set in `table` what `data` changes; a table within both is edited in turn (its
+    keys `data` lacks removed), so the comments in it stay."""
+    for key, value in data.items():
+        old = table.get(key)
+        if isinstance(value, Mapping) and isinstance(old, dict):
+            for gone in [name for name in old if name not in value]:
+                del old[gone]
+            _edit_table(old, value)
+        elif old is None or _plain(old) != value:
+            table[key] = value
+
+
+def _plain(item: Any) -> Any:
+    return item.unwrap() if hasattr(item, "unwrap") else item
 
 
 def read_toml(path: Path) -> dict[str, Any] | None:

@@ -9,10 +9,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-import tomli_w
-
 from deepseek_tui.config.credentials import ENV_API_KEY, env_key_name
-from deepseek_tui.config.files import ConfigError, Paths, atomic_write, read_toml
+from deepseek_tui.config.files import ConfigError, Paths, atomic_write, edited_toml, read_toml
 from deepseek_tui.config.kinds import KIND_WORDS, WRONG, convert, read_tables, show
 from deepseek_tui.config.profiles import (
     BUILTIN_PRESETS,
@@ -323,20 +321,26 @@ def load_settings(paths: Paths) -> Settings:
 
 
 def save_settings(paths: Paths, settings: Settings) -> None:
-    """Write ``config.toml`` in one step, so a crash leaves the old or the new file."""
+    """Write ``config.toml`` in one step, so a crash leaves the old or the new file;
+    as an edit of the file there (`edited_toml`): its comments and layout stay, and a
+    key these settings do not know (a newer version's) is kept."""
     paths.ensure_dir()
-    atomic_write(paths.config_file, tomli_w.dumps(settings.to_toml_dict()).encode("utf-8"))
+    text = edited_toml(
+        paths.config_file, settings.to_toml_dict(), keep=lambda key: key not in _FIELD_KINDS
+    )
+    atomic_write(paths.config_file, text.encode("utf-8"))
 
 
 def change_config(paths: Paths, change: Callable[[dict[str, Any]], None]) -> None:
-    """Apply `change` to config.toml's tables and write the file in one step. Every
-    other key is kept (comments are not: TOML writers do not keep them); the result is
-    read back as settings first, so a change never leaves a file that cannot load."""
+    """Apply `change` to config.toml's tables and write the file in one step, as an
+    edit (`edited_toml`: every other key, and the comments, stay); the result is read
+    back as settings first, so a change never leaves a file that cannot load."""
     data = read_toml(paths.config_file) or {}
     change(data)
     Settings.from_toml_dict(data, path=paths.config_file)
     paths.ensure_dir()
-    atomic_write(paths.config_file, tomli_w.dumps(data).encode("utf-8"))
+    text = edited_toml(paths.config_file, data, keep=lambda _key: False)
+    atomic_write(paths.config_file, text.encode("utf-8"))
 
 
 def allow_tool_always(paths: Paths, server: str, tool: str) -> None:
