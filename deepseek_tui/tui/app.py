@@ -8,7 +8,6 @@ graph has no cycle (docs/architecture.md, "Import rules").
 from __future__ import annotations
 
 import contextlib
-import gc
 import importlib
 from collections.abc import Callable, Iterable
 from functools import cached_property
@@ -20,6 +19,7 @@ from textual.screen import Screen
 from textual.signal import Signal
 
 from deepseek_tui.config import Paths, Settings, resolve_base_url
+from deepseek_tui.tui.collector import set_thresholds
 from deepseek_tui.tui.connection import Connection
 from deepseek_tui.tui.notices import HeldNotices
 
@@ -109,9 +109,7 @@ class DeepSeekApp(App[int]):
     # --- start-up ------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        # Full collections caused every stall over 200 ms while streaming
-        # (docs/architecture.md, "Streaming render").
-        gc.set_threshold(50_000, 50, 100)
+        set_thresholds()  # no full collection while streaming (tui/collector.py)
         from deepseek_tui.tui.themes import keep_theme, say_skipped
 
         self.theme_changed_signal.subscribe(

@@ -10,18 +10,19 @@ at `Finished`) to the screen, which updates the status line and asks for a title
 A widget may not import the engine (pyproject's import-linter contracts): the view is
 given the session as a callable (the app makes it on first use), and `ready`, which
 the screen makes open the history and connect before a request goes out. The paging
-window it stands on is message_window.py's.
+window it stands on is message_window.py's; the garbage collector's pause during a
+turn is the part `TurnCollection`'s (tui/collector.py).
 """
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Literal
 
 from textual.worker import Worker, WorkerState
 
+from deepseek_tui.tui.collector import TurnCollection
 from deepseek_tui.tui.widgets.message_window import MessageWindow
 
 if TYPE_CHECKING:
@@ -58,6 +59,8 @@ class ConversationView(MessageWindow["Entry"]):
         self._expanded = reasoning_expanded
         self._reply: Worker[None] | None = None
         self._answer: AssistantMessage | None = None  # the answer streaming now
+        # The garbage collector off while a turn streams (collector.py).
+        self._collection = TurnCollection(self.call_after_refresh, lambda: self._answer is not None)
         # While ↑ edits an earlier question: the history as it was, for Esc.
         self._before_edit: list[Entry] | None = None
         # Where requests start in the history shown (0: all of it is sent).
@@ -283,29 +286,13 @@ class ConversationView(MessageWindow["Entry"]):
         session.approve = partial(self._approve, widget)
         self._answer = widget
         await self.add(widget)
-        # A full collection mid-stream stalls frames for up to a second on a long
-        # answer; the young generations are collected once the answer is in.
-        gc.disable()
+        self._collection.hold()
         try:
             await widget.stream(reply)
         finally:
-            # Off until then: enabled here, the next allocation collected the turn's
-            # objects (all young: nothing was collected during it) before the last
-            # frame, and a gc.collect(1) after it walked them again with everything
-            # older than the last full pass (the MCP SDK's import: a tool turn's end
-            # held a key 78 + 122 ms, benchmarks/tool_round.py).
-            self.call_after_refresh(self._collect_after_turn)
+            self._collection.release()  # collected after the turn's last frame
             self._answer = None
             self._say_notice()  # the conversation was saved again
-
-    def _collect_after_turn(self) -> None:
-        """The turn's objects collected in one pass of the youngest generation, then
-        collection back on (left off when the next turn has started meanwhile: its
-        end does this)."""
-        if self._answer is not None:
-            return
-        gc.collect(0)
-        gc.enable()
 
     def _say_notice(self) -> None:
         notice = self.session.take_notice()
@@ -318,13 +305,10 @@ class ConversationView(MessageWindow["Entry"]):
         """The session asks whether `call` may run: its row in `answer` waits for y,
         a, n or Esc (the screen's keys, `decide`), the composer keeping its text."""
         self.refresh_bindings()
-        # Nothing streams while the user decides, which may take a while: garbage is
-        # collected meanwhile, not all at the turn's end (off again for what follows).
-        gc.enable()
         try:
-            decision = await answer.calls.approve(call)
+            with self._collection.deciding():  # garbage collected while the user decides
+                decision = await answer.calls.approve(call)
         finally:
-            gc.disable()
             self.refresh_bindings()
         if decision == "always":  # written to config.toml by the session: said now
             self.call_later(self._say_notice)
