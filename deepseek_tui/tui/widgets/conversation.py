@@ -10,8 +10,9 @@ at `Finished`) to the screen, which updates the status line and asks for a title
 A widget may not import the engine (pyproject's import-linter contracts): the view is
 given the session as a callable (the app makes it on first use), and `ready`, which
 the screen makes open the history and connect before a request goes out. The paging
-window it stands on is message_window.py's; the garbage collector's pause during a
-turn is the part `TurnCollection`'s (tui/collector.py).
+window it stands on is message_window.py's; the branches' labels and ←/→ are the part
+`Branches`'s (branches.py), the garbage collector's pause during a turn the part
+`TurnCollection`'s (tui/collector.py).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Literal
 from textual.worker import Worker, WorkerState
 
 from deepseek_tui.tui.collector import TurnCollection
+from deepseek_tui.tui.widgets.branches import Branches
 from deepseek_tui.tui.widgets.message_window import MessageWindow
 
 if TYPE_CHECKING:
@@ -65,6 +67,9 @@ class ConversationView(MessageWindow["Entry"]):
         self._before_edit: list[Entry] | None = None
         # Where requests start in the history shown (0: all of it is sent).
         self._first_sent = 0
+        self._branches = Branches(
+            session, show=lambda focus_id: self.show_messages(focus_id), notify=self.notify
+        )
 
     @property
     def session(self) -> Session:
@@ -126,10 +131,6 @@ class ConversationView(MessageWindow["Entry"]):
         else:
             self.mount(mark)
 
-    def branch_label(self, message: Entry) -> str:
-        position, count = self.session.branches(message)
-        return f"‹ {position}/{count} ›" if count > 1 else ""
-
     def widget_for(self, entry: Entry) -> Widget:
         from deepseek_tui.tui.widgets.saved_entries import entry_widget
 
@@ -137,7 +138,7 @@ class ConversationView(MessageWindow["Entry"]):
         return entry_widget(
             entry,
             session.messages,
-            branch=self.branch_label(entry) if entry.role != "tool" else "",
+            branch=self._branches.label(entry) if entry.role != "tool" else "",
             expanded=self._expanded(),
             currency=session.currency,
             json_mode=session.json_answer(entry.model),
@@ -331,17 +332,8 @@ class ConversationView(MessageWindow["Entry"]):
             return
         from deepseek_tui.tui.widgets.messages import UserMessage
 
-        history = self.session.messages
-        question = next((m for m in reversed(history) if m.role == "user"), None)
-        if history and history[-1].role == "assistant":
-            branch = self.branch_label(history[-1])
-            if branch:
-                event.answer.set_branch(branch)
         users = list(self.query(UserMessage))  # an attached question's text is one too
-        if question is not None and users:
-            branch = self.branch_label(question)
-            if branch:
-                users[-1].set_branch(branch)
+        self._branches.label_turn(event.answer, users)
 
     # --- editing and branches ------------------------------------------------------------
 
@@ -382,23 +374,6 @@ class ConversationView(MessageWindow["Entry"]):
         return True
 
     def switch_branch(self, step: int) -> None:
-        """Show another branch: of the latest message on screen that has one that way
-        (so ← on an answer at its first branch moves on to its question's branches)."""
-        session = self.session
-        if self.streaming or session.store is None:
-            return
-        from deepseek_tui.messages import Message
-
-        forked = False
-        for message in reversed(session.messages[self.first_shown :]):
-            if not isinstance(message, Message) or session.branches(message)[1] < 2:
-                continue
-            forked = True
-            shown = session.switch_branch(message, step)
-            if shown is not None:
-                self.show_messages(focus_id=shown.id)
-                return
-        if forked:
-            self.notify("No more branches that way.")
-        else:
-            self.notify("Nothing here has other branches (edit or regenerate to make one).")
+        """←/→: another branch of the messages on screen (`Branches.switch`)."""
+        if not self.streaming:
+            self._branches.switch(step, self.first_shown)
