@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from deepseek_tui.messages import Message, MessageDraft
     from deepseek_tui.session import Session
-    from deepseek_tui.tui.widgets.messages import AssistantMessage, UserMessage
+    from deepseek_tui.tui.widgets.messages import AssistantMessage
+    from deepseek_tui.tui.widgets.question import UserMessage
 
     Entry = Message | MessageDraft
 

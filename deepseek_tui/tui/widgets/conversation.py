@@ -170,7 +170,7 @@ class ConversationView(MessageWindow["Entry"]):
         """Show `text` as the next question and stream its answer (the screen checked
         that it can go); an edit under way is what it replaces."""
         from deepseek_tui.tui.widgets.attachments import AttachedQuestion
-        from deepseek_tui.tui.widgets.messages import UserMessage
+        from deepseek_tui.tui.widgets.question import UserMessage
 
         if self._before_edit is not None:
             await self.remove_replaced()
@@ -330,7 +330,7 @@ class ConversationView(MessageWindow["Entry"]):
         message goes on to the screen)."""
         if event.stopped:
             return
-        from deepseek_tui.tui.widgets.messages import UserMessage
+        from deepseek_tui.tui.widgets.question import UserMessage
 
         users = list(self.query(UserMessage))  # an attached question's text is one too
         self._branches.label_turn(event.answer, users)

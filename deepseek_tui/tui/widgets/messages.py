@@ -1,6 +1,6 @@
-"""One widget per message: the user's question, and an answer with its reasoning and,
-when the model used tools, each call's row and the answers that followed (one widget
-for the turn: the rounds after a call show as the answer going on)."""
+"""The widget of an answer: its reasoning and, when the model used tools, each call's
+row and the answers that followed (one widget for the turn: the rounds after a call
+show as the answer going on). The question's widget is question.py's `UserMessage`."""
 
 from __future__ import annotations
 
@@ -38,35 +38,6 @@ if TYPE_CHECKING:
 
     from deepseek_tui.session import Reply
     from deepseek_tui.tui.widgets.tool_call import ToolCallView
-
-
-class UserMessage(Static):
-    """The user's message, shown as typed: never interpreted as markup."""
-
-    DEFAULT_CSS = """
-    UserMessage {
-        margin: 1 0 0 8;
-        padding: 0 1;
-        background: $primary 15%;
-        border-left: thick $primary;
-    }
-    """
-
-    def __init__(self, text: str, *, branch: str = "") -> None:
-        super().__init__(classes="user-message", markup=False)
-        self.text = text
-        self.branch = branch
-        self.update(self._shown())
-
-    def _shown(self) -> Text:
-        shown = Text(sanitize(self.text))
-        if self.branch:
-            shown = Text.assemble((f"{self.branch}  ←/→ in an empty composer\n", "dim"), shown)
-        return shown
-
-    def set_branch(self, branch: str) -> None:
-        self.branch = branch
-        self.update(self._shown())
 
 
 class AssistantMessage(Vertical):
