@@ -268,14 +268,7 @@ class AssistantMessage(Vertical):
         batcher = DeltaBatcher(self.add_reasoning, self.add_content)
         # The batcher hands text on when the next delta comes; when none comes for a
         # while (a stall, keep-alives only), a timer hands on what is waiting.
-        handing_on = asyncio.Lock()
-
-        async def hand_on_stalled() -> None:
-            if batcher.due and not handing_on.locked():
-                async with handing_on:
-                    await batcher.flush()
-
-        timer = self.set_interval(batcher.interval, hand_on_stalled)
+        timer = self.set_interval(batcher.interval, batcher.hand_on_stalled)
         started = False
         try:
             async with contextlib.aclosing(reply):
@@ -288,7 +281,7 @@ class AssistantMessage(Vertical):
                         continue
                     if isinstance(event, Usage):
                         self._round_usage = event
-                    async with handing_on:
+                    async with batcher.handing_on:
                         if isinstance(event, RoundStarted):
                             await batcher.flush()
                             await self._next_round()
@@ -296,7 +289,7 @@ class AssistantMessage(Vertical):
                             await batcher.add(event)
         except asyncio.CancelledError:
             timer.stop()
-            async with handing_on:
+            async with batcher.handing_on:
                 await batcher.flush()
             self.calls.stop_waiting()
             await self.finish(usage=reply.turn_usage, reason=FinishReason.STOPPED)
@@ -306,7 +299,7 @@ class AssistantMessage(Vertical):
             raise
         finally:
             timer.stop()
-        async with handing_on:
+        async with batcher.handing_on:
             await batcher.flush()
         await self.finish(
             usage=reply.turn_usage,  # the line under the turn: all its answers'
