@@ -108,6 +108,7 @@ def test_the_first_frame_is_drawn_before_the_engine_the_store_and_the_wire() -> 
         "deepseek_tui.api.events",
         "deepseek_tui.api.errors",
         "deepseek_tui.tui.widgets.messages",
+        "deepseek_tui.tui.widgets.question",
         "deepseek_tui.tui.widgets.reasoning",
         "deepseek_tui.tui.widgets.waiting",
         "deepseek_tui.tui.widgets.spinner",

@@ -8,7 +8,6 @@ graph has no cycle (docs/architecture.md, "Import rules").
 from __future__ import annotations
 
 import contextlib
-import gc
 import importlib
 from collections.abc import Callable, Iterable
 from functools import cached_property
@@ -20,6 +19,7 @@ from textual.screen import Screen
 from textual.signal import Signal
 
 from deepseek_tui.config import Paths, Settings, resolve_base_url
+from deepseek_tui.tui.collector import set_thresholds
 from deepseek_tui.tui.connection import Connection
 from deepseek_tui.tui.notices import HeldNotices
 
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from deepseek_tui.session import Session
     from deepseek_tui.store import Store
     from deepseek_tui.tui.model_list import ModelList
+    from deepseek_tui.tui.settings_changes import SettingsChanges
     from deepseek_tui.tui.tool_servers import ToolServers
 
 # name -> "module:class" of the app's own screens (modals are pushed by the screens).
@@ -109,9 +110,7 @@ class DeepSeekApp(App[int]):
     # --- start-up ------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        # Full collections caused every stall over 200 ms while streaming
-        # (docs/architecture.md, "Streaming render").
-        gc.set_threshold(50_000, 50, 100)
+        set_thresholds()  # no full collection while streaming (tui/collector.py)
         from deepseek_tui.tui.themes import keep_theme, say_skipped
 
         self.theme_changed_signal.subscribe(
@@ -348,60 +347,31 @@ class DeepSeekApp(App[int]):
 
     def leave_demo(self, api_key: str, base_url: str) -> None:
         """A real key was saved during the demo: use it, at `base_url`, from the next
-        request on (`use_settings` makes the client). The emulator is stopped at exit."""
+        request on (`SettingsChanges.apply` makes the client). The emulator is stopped at exit."""
         self.demo = False
         self.connection.use_key(api_key, base_url)
 
-    def apply_settings(self) -> None:
-        """After the settings screen saved: a new client, the session's parameters."""
-        old = self.client
-        self.connection.make_client()
-        if old is not None:
-            self.run_worker(old.aclose(), exit_on_error=False)
-        session = self._session  # one made later takes the settings as they are then
-        if session is not None:
-            session.client = self.client
-            thinking = session.thinking
-            session.apply_settings(self.settings)
-            # The form has no thinking row: ^t's choice for this chat stays (it was
-            # reset to the model's default, on, by a save without a change).
-            session.thinking = thinking
-            if not session.messages:
-                session.model = self.connection.profile.model
-        with contextlib.suppress(Exception):
-            self.theme = self.settings.theme
-        self.model_list.fetch()
+    @cached_property
+    def settings_changes(self) -> SettingsChanges:
+        """Puts what the settings screen saved to use (made at the first save)."""
+        from deepseek_tui.tui.settings_changes import SettingsChanges
+
+        return SettingsChanges(
+            self.settings,
+            self.connection,
+            demo=lambda: self.demo,
+            leave_demo=self.leave_demo,
+            made_session=lambda: self._session,
+            close_later=lambda old: self.run_worker(old.aclose(), exit_on_error=False),
+            use_theme=lambda theme: setattr(self, "theme", theme),
+            fetch_models=lambda: self.model_list.fetch(),
+            say=lambda said: self.notify(said, markup=False),
+            warn=lambda said: self.notify(said, severity="warning", markup=False),
+        )
 
     def use_settings(self, settings: Settings, *, provider: str, key: str = "") -> None:
-        """Use what the settings screen saved: `settings` copied into `self.settings`,
-        `provider` (with `key` if one was typed) from the next request on; a key typed
-        in the demo ends it. Then a new client and the session's parameters."""
-        from dataclasses import fields
-
-        switching = provider != self.provider
-        old_url = self.settings.profile(provider).base_url
-        # In place: the chat session and screens hold this very object.
-        for item in fields(Settings):
-            value = getattr(settings, item.name)
-            setattr(self.settings, item.name, list(value) if isinstance(value, list) else value)
-        if self.demo and key:
-            # A real key ends the demo: chats go to the saved base URL from now on.
-            self.leave_demo(key, settings.profile("deepseek").base_url)
-            if switching:
-                self.connection.switch_provider(provider)
-            self.notify(
-                f"Key saved: the demo is over, chats now go to {self.base_url}.", markup=False
-            )
-        elif switching and not self.demo:
-            problem = self.connection.switch_provider(provider)
-            if problem:
-                self.notify(problem, severity="warning", markup=False)
-        elif not self.demo:
-            if key:
-                self.connection.api_key = key
-            if settings.profile(provider).base_url != old_url:
-                self.connection.base_url = settings.profile(provider).base_url.rstrip("/")
-        self.apply_settings()
+        """`SettingsChanges.use` (the chat's Settings callback asks the app)."""
+        self.settings_changes.use(settings, provider=provider, key=key)
 
     async def on_unmount(self) -> None:
         if "tool_servers" in self.__dict__:  # made: stop every server it started

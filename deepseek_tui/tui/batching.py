@@ -3,6 +3,7 @@ instead of one per token. A plain class: it knows nothing of Textual."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
@@ -37,6 +38,9 @@ class DeltaBatcher:
         self._reasoning: list[str] = []
         self._content: list[str] = []
         self._flushed = clock()
+        # The stream's loop holds it while it hands on (and while it does what must not
+        # come between two hand-ons); a stall's timer then waits its turn.
+        self.handing_on = asyncio.Lock()
 
     async def add(self, event: StreamEvent) -> None:
         """Take one event; hand the batch on when `interval` has passed."""
@@ -57,6 +61,13 @@ class DeltaBatcher:
         stream that pauses (a stall, a slow model) should still show what came."""
         pending = bool(self._reasoning or self._content)
         return pending and self._clock() - self._flushed >= self.interval
+
+    async def hand_on_stalled(self) -> None:
+        """For a timer: what is due handed on when no delta has come to do it (a
+        stall, keep-alives only), unless the stream's loop is handing on."""
+        if self.due and not self.handing_on.locked():
+            async with self.handing_on:
+                await self.flush()
 
     async def flush(self) -> None:
         """Hand on whatever is pending (at the end of a stream, or when stopped)."""

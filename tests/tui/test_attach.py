@@ -17,7 +17,7 @@ from deepseek_tui.tui.screens.attach_picker import AttachPicker, list_files, mat
 from deepseek_tui.tui.widgets.attachments import AttachedFile, AttachmentChips, Chip
 from deepseek_tui.tui.widgets.composer import Composer
 from deepseek_tui.tui.widgets.dialogs import Confirm
-from deepseek_tui.tui.widgets.messages import UserMessage
+from deepseek_tui.tui.widgets.question import UserMessage
 from tests.helpers import answered, chat_bodies, notices, screen_text, send, wait_for
 
 

@@ -10,7 +10,8 @@ from deepseek_tui.config import Settings
 from deepseek_tui.emulator import Emulator, Faults
 from deepseek_tui.tui.screens.chat import ChatScreen
 from deepseek_tui.tui.widgets.composer import Composer
-from deepseek_tui.tui.widgets.messages import AssistantMessage, UserMessage
+from deepseek_tui.tui.widgets.messages import AssistantMessage
+from deepseek_tui.tui.widgets.question import UserMessage
 from tests.helpers import (
     answered,
     chat_bodies,

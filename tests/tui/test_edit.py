@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from deepseek_tui.emulator import Emulator
 from deepseek_tui.tui.widgets.composer import Composer
-from deepseek_tui.tui.widgets.messages import AssistantMessage, UserMessage
+from deepseek_tui.tui.widgets.messages import AssistantMessage
+from deepseek_tui.tui.widgets.question import UserMessage
 from tests.helpers import answered, screen_text, send, wait_for
 
 

@@ -9,7 +9,8 @@ from deepseek_tui.store import Store
 from deepseek_tui.tui.widgets.composer import Composer
 from deepseek_tui.tui.widgets.conversation import ConversationView
 from deepseek_tui.tui.widgets.message_window import WINDOW, Earlier
-from deepseek_tui.tui.widgets.messages import AssistantMessage, UserMessage
+from deepseek_tui.tui.widgets.messages import AssistantMessage
+from deepseek_tui.tui.widgets.question import UserMessage
 from tests.helpers import answered, seed, send, sidebar_ids, wait_for
 
 

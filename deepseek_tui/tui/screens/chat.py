@@ -1,6 +1,7 @@
 """The chat screen: the conversation, the composer, the status bar and the sidebar.
 
-The screen keeps the bindings and routes messages; the parts do the work. The
+The screen has the actions and routes messages; the parts do the work. Its keys,
+and which of them are offered now, are the part `ChatKeys`'s (chat_keys.py). The
 `ConversationView` view owns the turn (send, regenerate, continue, edit, branches):
 an answer's `AssistantMessage.Started` and `Finished` come up through it; the part
 `Turns` (chat_turns.py) routes a question, how an answer ended (the title part
@@ -24,12 +25,12 @@ from typing import TYPE_CHECKING
 
 from textual import getters, on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import TextArea
 
 from deepseek_tui.tui.app import DeepSeekApp
+from deepseek_tui.tui.screens.chat_keys import ChatKeys
 from deepseek_tui.tui.screens.chat_model import ModelControls
 from deepseek_tui.tui.screens.chat_start import ConversationStarts
 from deepseek_tui.tui.screens.chat_status import StatusUpdates
@@ -82,15 +83,6 @@ def _chat_commands() -> type[Provider]:
     return ChatCommands
 
 
-# The keys of a tool call that waits (its row says them): key, decision, what it does.
-TOOL_KEYS = (
-    ("y", "allow", "Allow the tool call waiting"),
-    ("Y", "all", "Allow it and the rest of its round"),
-    ("a", "always", "Always allow this tool (config.toml)"),
-    ("n", "deny", "Deny the tool call waiting"),
-)
-
-
 class ChatScreen(Screen[None]):
     """One conversation at a time; keyboard first."""
 
@@ -109,58 +101,8 @@ class ChatScreen(Screen[None]):
     AUTO_FOCUS = "#composer"
     COMMANDS = {_chat_commands}
 
-    # The footer shows the short description; help and the palette the tooltip.
-    BINDINGS = [
-        Binding(
-            "escape",
-            "stop",
-            "Stop",
-            tooltip="Stop the answer that is streaming (and its tool calls)",
-        ),
-        Binding("escape", "cancel_edit", "Cancel edit", tooltip="Cancel an edit: nothing changes"),
-        Binding(
-            "ctrl+n",
-            "pick_new_conversation",
-            "New conversation",
-            show=False,
-            tooltip="New conversation: blank, or from a preset",
-        ),
-        Binding("ctrl+o", "pick_model", "Model", tooltip="Pick the model for the next message"),
-        # Priority: the composer's ^a (line start, also on Home) would take it first.
-        Binding(
-            "ctrl+a",
-            "attach",
-            "Attach",
-            show=False,
-            priority=True,
-            tooltip="Attach a file to the next message (del on a chip removes it)",
-        ),
-        Binding("ctrl+t", "toggle_thinking", "Thinking", tooltip="Thinking on/off"),
-        # When the model cannot toggle, ^t is not offered but still says why.
-        Binding("ctrl+t", "thinking_fixed", show=False),
-        Binding("ctrl+s", "settings", "Settings"),
-        # Not "?": in the composer it is typed, and help would list a key that types.
-        Binding("f1", "help", "Help", tooltip="Help: every key"),
-        Binding("ctrl+r", "retry", "Regenerate / retry", show=False),
-        Binding(
-            "ctrl+f",
-            "continue",
-            "Continue a cut answer",
-            show=False,
-            tooltip="Continue a cut answer, or a turn stopped among tool calls",
-        ),
-        Binding("ctrl+g", "toggle_reasoning", "Show/hide reasoning", show=False),
-        Binding("ctrl+b", "copy_answer", "Copy last answer", show=False),
-        Binding("ctrl+down", "scroll_latest", "Jump to the latest", show=False),
-        Binding("ctrl+l", "toggle_sidebar", "Chats", tooltip="Chats: list, search"),
-        Binding("ctrl+z", "undo_delete", "Undo delete", show=False, priority=True),
-        Binding("f4", "tools", "Tools", show=False, tooltip="Tools: MCP servers and their tools"),
-        # A tool call waiting for approval takes these at once, wherever the focus is.
-        *(
-            Binding(key, f"decide('{how}')", what, show=False, priority=True)
-            for key, how, what in TOOL_KEYS
-        ),
-    ]
+    # Its keys and when each is offered: the part `ChatKeys` (chat_keys.py).
+    BINDINGS = ChatKeys.BINDINGS
 
     app = getters.app(DeepSeekApp)
     conversation = getters.query_one("#conversation", ConversationView)
@@ -196,6 +138,14 @@ class ChatScreen(Screen[None]):
             show_messages=self.show_messages,
             status_updates=self.status_updates,
             focus_composer=lambda: self.composer.focus(),
+        )
+        self.keys = ChatKeys(
+            self,
+            composer=lambda: self.composer,
+            streaming=lambda: self.streaming,
+            editing=lambda: self._view is not None and self._view.editing,
+            can_toggle=lambda: self.models.can_toggle(),
+            call_waits=lambda: self._view is not None and self._view.waiting_call is not None,
         )
         self.turns = Turns(
             self,
@@ -298,16 +248,7 @@ class ChatScreen(Screen[None]):
     # --- sending ------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # "Stop" is shown in the footer only while there is something to stop.
-        if action == "stop":
-            return self.streaming
-        if action == "cancel_edit":
-            return self._view is not None and self._view.editing and not self.streaming
-        if action == "toggle_thinking":  # asked by the footer for the first frame too
-            return self.models.can_toggle()
-        if action == "decide":  # only while a call waits: else y, a, n are typed
-            return self._view is not None and self._view.waiting_call is not None
-        return True
+        return self.keys.offered(action)
 
     @property
     def streaming(self) -> bool:
@@ -336,11 +277,7 @@ class ChatScreen(Screen[None]):
         self.conversation.decide(decision)
 
     def on_tool_call_view_waiting(self, event: ToolCallView.Waiting) -> None:
-        """While a call waits, its keys are the screen's, not the composer's."""
-        self.composer.lent = (
-            frozenset(key for key, *_ in TOOL_KEYS) if event.waiting else frozenset()
-        )
-        self.refresh_bindings()
+        self.keys.lend(event.waiting)
 
     def action_tools(self) -> None:
         from deepseek_tui.tui.screens.tools_panel import ToolsPanel

@@ -154,7 +154,7 @@ class AttachedQuestion(Vertical):
 
     def compose(self) -> ComposeResult:
         # Here, not at the top: the chips are in the chat's first frame, messages are not.
-        from deepseek_tui.tui.widgets.messages import UserMessage
+        from deepseek_tui.tui.widgets.question import UserMessage
 
         yield UserMessage(self.text, branch=self.branch)
         for attachment in self.attachments:

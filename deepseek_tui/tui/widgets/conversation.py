@@ -10,18 +10,21 @@ at `Finished`) to the screen, which updates the status line and asks for a title
 A widget may not import the engine (pyproject's import-linter contracts): the view is
 given the session as a callable (the app makes it on first use), and `ready`, which
 the screen makes open the history and connect before a request goes out. The paging
-window it stands on is message_window.py's.
+window it stands on is message_window.py's; the branches' labels and ←/→ are the part
+`Branches`'s (branches.py), the garbage collector's pause during a turn the part
+`TurnCollection`'s (tui/collector.py).
 """
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Literal
 
 from textual.worker import Worker, WorkerState
 
+from deepseek_tui.tui.collector import TurnCollection
+from deepseek_tui.tui.widgets.branches import Branches
 from deepseek_tui.tui.widgets.message_window import MessageWindow
 
 if TYPE_CHECKING:
@@ -58,10 +61,15 @@ class ConversationView(MessageWindow["Entry"]):
         self._expanded = reasoning_expanded
         self._reply: Worker[None] | None = None
         self._answer: AssistantMessage | None = None  # the answer streaming now
+        # The garbage collector off while a turn streams (collector.py).
+        self._collection = TurnCollection(self.call_after_refresh, lambda: self._answer is not None)
         # While ↑ edits an earlier question: the history as it was, for Esc.
         self._before_edit: list[Entry] | None = None
         # Where requests start in the history shown (0: all of it is sent).
         self._first_sent = 0
+        self._branches = Branches(
+            session, show=lambda focus_id: self.show_messages(focus_id), notify=self.notify
+        )
 
     @property
     def session(self) -> Session:
@@ -123,10 +131,6 @@ class ConversationView(MessageWindow["Entry"]):
         else:
             self.mount(mark)
 
-    def branch_label(self, message: Entry) -> str:
-        position, count = self.session.branches(message)
-        return f"‹ {position}/{count} ›" if count > 1 else ""
-
     def widget_for(self, entry: Entry) -> Widget:
         from deepseek_tui.tui.widgets.saved_entries import entry_widget
 
@@ -134,7 +138,7 @@ class ConversationView(MessageWindow["Entry"]):
         return entry_widget(
             entry,
             session.messages,
-            branch=self.branch_label(entry) if entry.role != "tool" else "",
+            branch=self._branches.label(entry) if entry.role != "tool" else "",
             expanded=self._expanded(),
             currency=session.currency,
             json_mode=session.json_answer(entry.model),
@@ -166,7 +170,7 @@ class ConversationView(MessageWindow["Entry"]):
         """Show `text` as the next question and stream its answer (the screen checked
         that it can go); an edit under way is what it replaces."""
         from deepseek_tui.tui.widgets.attachments import AttachedQuestion
-        from deepseek_tui.tui.widgets.messages import UserMessage
+        from deepseek_tui.tui.widgets.question import UserMessage
 
         if self._before_edit is not None:
             await self.remove_replaced()
@@ -283,29 +287,13 @@ class ConversationView(MessageWindow["Entry"]):
         session.approve = partial(self._approve, widget)
         self._answer = widget
         await self.add(widget)
-        # A full collection mid-stream stalls frames for up to a second on a long
-        # answer; the young generations are collected once the answer is in.
-        gc.disable()
+        self._collection.hold()
         try:
             await widget.stream(reply)
         finally:
-            # Off until then: enabled here, the next allocation collected the turn's
-            # objects (all young: nothing was collected during it) before the last
-            # frame, and a gc.collect(1) after it walked them again with everything
-            # older than the last full pass (the MCP SDK's import: a tool turn's end
-            # held a key 78 + 122 ms, benchmarks/tool_round.py).
-            self.call_after_refresh(self._collect_after_turn)
+            self._collection.release()  # collected after the turn's last frame
             self._answer = None
             self._say_notice()  # the conversation was saved again
-
-    def _collect_after_turn(self) -> None:
-        """The turn's objects collected in one pass of the youngest generation, then
-        collection back on (left off when the next turn has started meanwhile: its
-        end does this)."""
-        if self._answer is not None:
-            return
-        gc.collect(0)
-        gc.enable()
 
     def _say_notice(self) -> None:
         notice = self.session.take_notice()
@@ -318,13 +306,10 @@ class ConversationView(MessageWindow["Entry"]):
         """The session asks whether `call` may run: its row in `answer` waits for y,
         a, n or Esc (the screen's keys, `decide`), the composer keeping its text."""
         self.refresh_bindings()
-        # Nothing streams while the user decides, which may take a while: garbage is
-        # collected meanwhile, not all at the turn's end (off again for what follows).
-        gc.enable()
         try:
-            decision = await answer.calls.approve(call)
+            with self._collection.deciding():  # garbage collected while the user decides
+                decision = await answer.calls.approve(call)
         finally:
-            gc.disable()
             self.refresh_bindings()
         if decision == "always":  # written to config.toml by the session: said now
             self.call_later(self._say_notice)
@@ -345,19 +330,10 @@ class ConversationView(MessageWindow["Entry"]):
         message goes on to the screen)."""
         if event.stopped:
             return
-        from deepseek_tui.tui.widgets.messages import UserMessage
+        from deepseek_tui.tui.widgets.question import UserMessage
 
-        history = self.session.messages
-        question = next((m for m in reversed(history) if m.role == "user"), None)
-        if history and history[-1].role == "assistant":
-            branch = self.branch_label(history[-1])
-            if branch:
-                event.answer.set_branch(branch)
         users = list(self.query(UserMessage))  # an attached question's text is one too
-        if question is not None and users:
-            branch = self.branch_label(question)
-            if branch:
-                users[-1].set_branch(branch)
+        self._branches.label_turn(event.answer, users)
 
     # --- editing and branches ------------------------------------------------------------
 
@@ -398,23 +374,6 @@ class ConversationView(MessageWindow["Entry"]):
         return True
 
     def switch_branch(self, step: int) -> None:
-        """Show another branch: of the latest message on screen that has one that way
-        (so ← on an answer at its first branch moves on to its question's branches)."""
-        session = self.session
-        if self.streaming or session.store is None:
-            return
-        from deepseek_tui.messages import Message
-
-        forked = False
-        for message in reversed(session.messages[self.first_shown :]):
-            if not isinstance(message, Message) or session.branches(message)[1] < 2:
-                continue
-            forked = True
-            shown = session.switch_branch(message, step)
-            if shown is not None:
-                self.show_messages(focus_id=shown.id)
-                return
-        if forked:
-            self.notify("No more branches that way.")
-        else:
-            self.notify("Nothing here has other branches (edit or regenerate to make one).")
+        """←/→: another branch of the messages on screen (`Branches.switch`)."""
+        if not self.streaming:
+            self._branches.switch(step, self.first_shown)

@@ -1,6 +1,6 @@
-"""One widget per message: the user's question, and an answer with its reasoning and,
-when the model used tools, each call's row and the answers that followed (one widget
-for the turn: the rounds after a call show as the answer going on)."""
+"""The widget of an answer: its reasoning and, when the model used tools, each call's
+row and the answers that followed (one widget for the turn: the rounds after a call
+show as the answer going on). The question's widget is question.py's `UserMessage`."""
 
 from __future__ import annotations
 
@@ -38,35 +38,6 @@ if TYPE_CHECKING:
 
     from deepseek_tui.session import Reply
     from deepseek_tui.tui.widgets.tool_call import ToolCallView
-
-
-class UserMessage(Static):
-    """The user's message, shown as typed: never interpreted as markup."""
-
-    DEFAULT_CSS = """
-    UserMessage {
-        margin: 1 0 0 8;
-        padding: 0 1;
-        background: $primary 15%;
-        border-left: thick $primary;
-    }
-    """
-
-    def __init__(self, text: str, *, branch: str = "") -> None:
-        super().__init__(classes="user-message", markup=False)
-        self.text = text
-        self.branch = branch
-        self.update(self._shown())
-
-    def _shown(self) -> Text:
-        shown = Text(sanitize(self.text))
-        if self.branch:
-            shown = Text.assemble((f"{self.branch}  ←/→ in an empty composer\n", "dim"), shown)
-        return shown
-
-    def set_branch(self, branch: str) -> None:
-        self.branch = branch
-        self.update(self._shown())
 
 
 class AssistantMessage(Vertical):
@@ -297,14 +268,7 @@ class AssistantMessage(Vertical):
         batcher = DeltaBatcher(self.add_reasoning, self.add_content)
         # The batcher hands text on when the next delta comes; when none comes for a
         # while (a stall, keep-alives only), a timer hands on what is waiting.
-        handing_on = asyncio.Lock()
-
-        async def hand_on_stalled() -> None:
-            if batcher.due and not handing_on.locked():
-                async with handing_on:
-                    await batcher.flush()
-
-        timer = self.set_interval(batcher.interval, hand_on_stalled)
+        timer = self.set_interval(batcher.interval, batcher.hand_on_stalled)
         started = False
         try:
             async with contextlib.aclosing(reply):
@@ -317,7 +281,7 @@ class AssistantMessage(Vertical):
                         continue
                     if isinstance(event, Usage):
                         self._round_usage = event
-                    async with handing_on:
+                    async with batcher.handing_on:
                         if isinstance(event, RoundStarted):
                             await batcher.flush()
                             await self._next_round()
@@ -325,7 +289,7 @@ class AssistantMessage(Vertical):
                             await batcher.add(event)
         except asyncio.CancelledError:
             timer.stop()
-            async with handing_on:
+            async with batcher.handing_on:
                 await batcher.flush()
             self.calls.stop_waiting()
             await self.finish(usage=reply.turn_usage, reason=FinishReason.STOPPED)
@@ -335,7 +299,7 @@ class AssistantMessage(Vertical):
             raise
         finally:
             timer.stop()
-        async with handing_on:
+        async with batcher.handing_on:
             await batcher.flush()
         await self.finish(
             usage=reply.turn_usage,  # the line under the turn: all its answers'

@@ -52,7 +52,8 @@ def entry_widget(
     from deepseek_tui.messages import Message
     from deepseek_tui.tui.widgets.answer_status import status_line
     from deepseek_tui.tui.widgets.attachments import AttachedQuestion
-    from deepseek_tui.tui.widgets.messages import AssistantMessage, UserMessage
+    from deepseek_tui.tui.widgets.messages import AssistantMessage
+    from deepseek_tui.tui.widgets.question import UserMessage
     from deepseek_tui.tui.widgets.tool_rounds import ToolResultEntry, saved_parts, turn_spend
 
     if entry.role == "tool":
