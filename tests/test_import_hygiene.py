@@ -116,3 +116,38 @@ def test_the_first_frame_is_drawn_before_the_engine_the_store_and_the_wire() -> 
         "deepseek_tui.tui.widgets.sidebar",
         "deepseek_tui.tui.widgets.conversation_list",
     }
+
+
+WARMED = """
+import asyncio, sys, tempfile, time
+from deepseek_tui.config import Paths, Settings
+from deepseek_tui.tui.app import DeepSeekApp
+
+WANTED = ("markdown_it", "pygments.lexers.python", "pygments.lexers.c_cpp", "pygments.lexers.sql")
+
+async def main():
+    with tempfile.TemporaryDirectory() as folder:
+        app = DeepSeekApp(
+            paths=Paths.resolve(folder), settings=Settings(),
+            base_url="http://127.0.0.1:9", api_key="sk-test",
+        )
+        async with app.run_test(size=(100, 30)) as pilot:
+            deadline = time.monotonic() + 30
+            while not all(name in sys.modules for name in WANTED):
+                if time.monotonic() > deadline:
+                    break
+                await pilot.pause(0.05)
+    print(" ".join(name for name in WANTED if name not in sys.modules) or "all")
+
+asyncio.run(main())
+"""
+
+
+def test_what_the_first_answer_draws_with_is_loaded_after_the_first_frame() -> None:
+    # The Markdown stack and a language's lexer were loaded on the event loop by the
+    # first block that needed them: a 100–500 ms stall in the middle of an answer.
+    done = subprocess.run(
+        [sys.executable, "-c", WARMED], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "all"

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from deepseek_tui.tui.tool_servers import ToolServers
 
 # name -> "module:class" of the app's own screens (modals are pushed by the screens).
+# Seconds after the first frame before the Markdown stack is loaded (`_warm_markdown`).
+MARKDOWN_WARM_UP_DELAY = 2.0
 SCREENS_BY_NAME = {
     "welcome": "deepseek_tui.tui.screens.welcome:WelcomeScreen",
     "chat": "deepseek_tui.tui.screens.chat:ChatScreen",
@@ -286,6 +288,17 @@ class DeepSeekApp(App[int]):
         self.run_worker(self._import_client, thread=True, group="warm-up", exit_on_error=False)
         if self.tool_servers.configured():  # the MCP SDK is imported only then
             self.run_worker(self.tool_servers.start(), group="tools", exit_on_error=False)
+        self.set_timer(MARKDOWN_WARM_UP_DELAY, self._warm_markdown)
+
+    def _warm_markdown(self) -> None:
+        """Load what answers draw with in a thread (`markdown_render.warm_up`), once the
+        start's own work is done: begun at once, it held keys typed then up to 0.5 s."""
+        from deepseek_tui.tui.themes import code_theme
+        from deepseek_tui.tui.widgets.markdown_render import warm_up
+
+        dark = self.current_theme.dark if self.current_theme is not None else True
+        look = code_theme(self.theme_variables, dark)
+        self.run_worker(lambda: warm_up(look), thread=True, group="warm-up", exit_on_error=False)
 
     @cached_property
     def tool_servers(self) -> ToolServers:
