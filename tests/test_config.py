@@ -822,3 +822,32 @@ def test_saving_edits_config_toml_and_keeps_its_comments(paths: Paths) -> None:
     assert saved["temperature"] == 0.3
     assert saved["mcp_servers"]["files"]["auto_approve"] == ["read"]
     assert config.load_settings(paths).providers["work"]["model"] == "ds-chat"
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [("peak_pricing = 1\n", True), ("json_mode = 0\n", False), ("max_attempts = true\n", 1)],
+)
+def test_a_value_equal_but_of_another_type_is_written(
+    tmp_path: Path, old: str, new: object
+) -> None:
+    # 1 == True in Python: the file's wrong-typed value was kept as it was.
+    from deepseek_tui.config.files import edited_toml
+
+    path = tmp_path / "config.toml"
+    path.write_text(old)
+    key = old.split(" =")[0]
+    text = edited_toml(path, {key: new}, keep=lambda _key: False)
+    value = tomllib.loads(text)[key]
+    assert type(value) is type(new) and value == new
+
+
+def test_saving_settings_mends_a_value_of_the_wrong_type(paths: Paths) -> None:
+    # The file was edited by hand into one that does not load; a save wrote it anew.
+    paths.ensure_dir()
+    paths.config_file.write_text("# mine\npeak_pricing = 1\n")
+    with pytest.raises(ConfigError):
+        config.load_settings(paths)
+    config.save_settings(paths, Settings(peak_pricing=True))
+    assert config.load_settings(paths).peak_pricing is True
+    assert "# mine" in paths.config_file.read_text()

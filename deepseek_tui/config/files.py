@@ -136,12 +136,24 @@ def _edit_table(table: Any, data: Mapping[str, Any]) -> None:
             for gone in [name for name in old if name not in value]:
                 del old[gone]
             _edit_table(old, value)
-        elif old is None or _plain(old) != value:
+        elif old is None or not _same(_plain(old), value):
             table[key] = value
 
 
 def _plain(item: Any) -> Any:
     return item.unwrap() if hasattr(item, "unwrap") else item
+
+
+def _same(old: Any, new: Any) -> bool:
+    """Equal as TOML values: `true` is not `1` (Python's `True == 1` kept a file's
+    `peak_pricing = 1`, which does not load, over the setting's `true`)."""
+    if isinstance(old, bool) or isinstance(new, bool):
+        return type(old) is type(new) and old == new
+    if isinstance(old, dict) and isinstance(new, Mapping):
+        return old.keys() == new.keys() and all(_same(old[k], new[k]) for k in old)
+    if isinstance(old, list) and isinstance(new, list):
+        return len(old) == len(new) and all(map(_same, old, new))
+    return bool(old == new)
 
 
 def read_toml(path: Path) -> dict[str, Any] | None:
