@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from deepseek_tui.tools import launcher
 from deepseek_tui.tools.names import MAX_NAME, wire_names
 from deepseek_tui.tools.results import describe_part, result_text
 from tests.helpers import MCP_SERVERS as SERVERS
@@ -131,3 +133,75 @@ def test_no_server_outlives_an_app_that_exits_without_closing(tmp_path: Path) ->
     wait_gone(pid)
     # It said nothing on stderr: no log file is made for it.
     assert not os.path.exists(tmp_path / "logs" / "mcp-one.log")
+
+
+CLOSED = """
+import asyncio, sys
+from deepseek_tui.config import Paths, Settings
+from deepseek_tui.tools import ToolBox
+
+async def main():
+    one = {"command": sys.executable, "args": [sys.argv[1], "spawner"]}
+    box = ToolBox.from_settings(Settings(mcp_servers={"one": one}), Paths.resolve(sys.argv[2]))
+    await box.start()
+    print((await box.call("one__pid", {})).text, flush=True)
+    await box.aclose()
+
+asyncio.run(main())
+"""
+
+
+def test_a_servers_own_process_goes_when_the_box_is_closed(tmp_path: Path) -> None:
+    # The server exits at its stdin's end, within the SDK's grace: the SDK then
+    # signals no group, and the process it started was left running.
+    done = subprocess.run(
+        [sys.executable, "-c", CLOSED, str(SERVERS / "plain_server.py"), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    pid, grandchild = map(int, done.stdout.split())
+    try:
+        wait_gone(pid)
+        wait_gone(grandchild)
+    finally:
+        if not gone(grandchild):
+            os.kill(grandchild, signal.SIGKILL)
+
+
+def _launched(*command: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-I", "-S", launcher.__file__, str(os.getpid()), *command],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def test_the_command_starts_with_sigpipe_as_a_shell_gives_it() -> None:
+    # Python ignores SIGPIPE and SIGXFSZ, and an ignored signal stays so across exec.
+    out, _ = _launched("grep", "SigIgn", "/proc/self/status").communicate(timeout=30)
+    ignored = int(out.split()[1], 16)
+    assert not ignored & (1 << (signal.SIGPIPE - 1) | 1 << (signal.SIGXFSZ - 1))
+
+
+def test_a_sigterm_right_after_the_fork_still_reaches_the_command() -> None:
+    # Sent to the launcher alone as soon as its child is there: before the handler
+    # that passes it on was set, it killed the launcher and left the command running
+    # (most tries did). Held during the fork now, then passed on.
+    for _ in range(10):
+        process = _launched("sleep", "3600")
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+        deadline = time.monotonic() + DEADLINE
+        while not (kids := children.read_text().split()):
+            assert time.monotonic() < deadline, "the launcher never forked"
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=DEADLINE)
+        process.stdin.close()  # type: ignore[union-attr]
+        process.stdout.close()  # type: ignore[union-attr]
+        try:
+            wait_gone(int(kids[0]), deadline=5.0)
+        finally:
+            if not gone(int(kids[0])):
+                os.kill(int(kids[0]), signal.SIGKILL)

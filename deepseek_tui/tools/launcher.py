@@ -6,8 +6,10 @@ close signals that whole group. When our process dies without a word (kill -9, w
 runs none of our clean-up), Linux signals this launcher (PR_SET_PDEATHSIG), which
 kills the group: the command and what it started — `npx` runs node, `uvx` python,
 and killing the command alone left those running. So the launcher stays, as the
-command's parent, holding none of its pipes, and exits with it. Stdlib only and no
-site: it adds a few milliseconds to a server's start."""
+command's parent, holding none of its pipes, and exits with it; what the command
+left running is sent SIGTERM then (on a clean close the SDK signals the group only
+when the command outlives stdin's end). Stdlib only and no site: it adds a few
+milliseconds to a server's start."""
 
 from __future__ import annotations
 
@@ -35,9 +37,16 @@ def main(argv: list[str]) -> None:
         pass
     if os.getppid() != parent:
         os._exit(1)  # the parent died before the prctl: nobody would ever stop us
+    # Held from the fork until they are passed on: one that came between left the
+    # command running without its parent.
+    signal.pthread_sigmask(signal.SIG_BLOCK, PASSED_ON)
     child = os.fork()
     if child == 0:
-        signal.signal(PARENT_GONE, signal.SIG_DFL)
+        # As a shell would start it: Python ignores SIGPIPE and SIGXFSZ, and an
+        # ignored signal (and the mask) stays so across exec.
+        for number in (PARENT_GONE, signal.SIGPIPE, signal.SIGXFSZ):
+            signal.signal(number, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, PASSED_ON)
         try:
             os.execvp(command[0], command)
         except OSError as error:
@@ -50,12 +59,17 @@ def main(argv: list[str]) -> None:
         os.dup2(quiet, fd)
     for number in PASSED_ON:
         signal.signal(number, lambda number, _frame: _pass_on(child, number))
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, PASSED_ON)
     while True:
         try:
             _, status = os.waitpid(child, 0)
             break
         except ChildProcessError:
             os._exit(1)
+    # What the command started and left running goes with it (we are in the group).
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    with contextlib.suppress(OSError):
+        os.killpg(0, signal.SIGTERM)
     code = os.waitstatus_to_exitcode(status)
     os._exit(code if code >= 0 else 128 - code)
 
