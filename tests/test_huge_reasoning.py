@@ -16,8 +16,8 @@ from deepseek_tui.api.events import ReasoningDelta
 from deepseek_tui.emulator import Emulator, Faults
 from deepseek_tui.markdown import BlockSplitter
 from deepseek_tui.messages import Message, MessageDraft, MessageUpdate
-from deepseek_tui.session import Session, pieces
-from deepseek_tui.store import Store
+from deepseek_tui.session import Session, pieces, saver
+from deepseek_tui.store import Store, StoreError
 from tests.helpers import TEST_KEY
 
 
@@ -176,3 +176,134 @@ def test_a_message_holding_a_cut_reasoning_is_never_saved_over_the_whole_one() -
     update = MessageUpdate.from_message(kept)
     assert update.reasoning is None and update.content == "done"
     assert MessageUpdate.from_message(replace(kept, reasoning_cut=0)).reasoning == "the head"
+
+
+def _small(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pieces, "KEPT_CHARS", 3_000)
+    monkeypatch.setattr(store_module, "REASONING_HEAD", 1_000)
+    monkeypatch.setattr(store_module, "PART_CHARS", 700)
+    # Saved only when this much came since the last save (the interval never ends).
+    monkeypatch.setattr(saver, "UNSAVED_CHARS", 2_000)
+
+
+def _final_saves_refused(monkeypatch: pytest.MonkeyPatch) -> dict[str, bool]:
+    """A full disk for the final save (it names the finish) while `full["on"]`."""
+    full = {"on": True}
+    update = Store.update_message
+
+    def final_refused(store: Store, message_id: int, change: MessageUpdate, **added: str) -> None:
+        if full["on"] and change.finish_reason is not None:
+            raise StoreError("Saving to the history database failed: database or disk is full.")
+        update(store, message_id, change, **added)
+
+    monkeypatch.setattr(Store, "update_message", final_refused)
+    return full
+
+
+async def _ask(session: Session, text: str) -> tuple[str, object]:
+    streamed: list[str] = []
+    async with contextlib.aclosing(session.send(text)) as reply:
+        async for event in reply:
+            if isinstance(event, ReasoningDelta):
+                streamed.append(event.text)
+    return "".join(streamed), reply
+
+
+async def test_a_cut_reasoning_says_how_much_the_row_holds_past_it(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _small(monkeypatch)
+    emulator.faults = Faults(token_delay=0.0005, reasoning_chars=12_000, reasoning_chunk=100)
+    store = Store.open(tmp_path / "conversations.db")
+    async with DeepSeekClient(emulator.base_url, TEST_KEY) as client:
+        session = Session(client, store, model="deepseek-reasoner", save_interval=1e9)
+        whole, _ = await _ask(session, "long 100")
+    # Ended with reasoning held past the head, unsaved: the message said only what
+    # was let go before the final save (3,000 + 5,100 of 12,000).
+    kept = session.messages[-1]
+    stored = store.messages(session.conversation.id)[-1].reasoning
+    assert stored == whole
+    assert kept.reasoning == whole[:3_000]
+    assert len(kept.reasoning) + kept.reasoning_cut == len(stored)
+    store.close()
+
+
+async def test_a_cut_reasoning_whose_final_save_failed_is_saved_whole_later(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # The reasoning past the last save was held only by the reply: the message kept
+    # (its head, cut) never saved it (1,900 characters lost).
+    _small(monkeypatch)
+    full = _final_saves_refused(monkeypatch)
+    emulator.faults = Faults(token_delay=0.0005, reasoning_chars=12_000, reasoning_chunk=100)
+    store = Store.open(tmp_path / "conversations.db")
+    async with DeepSeekClient(emulator.base_url, TEST_KEY) as client:
+        session = Session(client, store, model="deepseek-reasoner", save_interval=1e9)
+        whole, _ = await _ask(session, "long 100")
+        assert session.store_error is not None
+        assert session.messages[-1].reasoning_cut > 0
+        full["on"] = False  # room again: the answer kept in memory is saved at the next send
+        emulator.faults = Faults()
+        await _ask(session, "hello")
+    assert session.store_error is None
+    answer = store.messages(session.conversation.id)[1]
+    assert answer.finish_reason is not None
+    assert len(answer.reasoning) == len(whole)
+    assert answer.reasoning == whole
+    store.close()
+
+
+async def test_an_answer_whose_final_save_failed_continued_keeps_all_its_reasoning(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # No reasoning cut here (KEPT_CHARS as it is): only the failed final save. The
+    # continuation took the row for holding all the message holds and added after
+    # it: the part the failed save did not write was missing from the middle.
+    monkeypatch.setattr(saver, "UNSAVED_CHARS", 2_000)
+    full = _final_saves_refused(monkeypatch)
+    emulator.faults = Faults(
+        token_delay=0.0005, finish_length=True, reasoning_chars=12_000, reasoning_chunk=100
+    )
+    store = Store.open(tmp_path / "conversations.db")
+    async with DeepSeekClient(emulator.base_url, TEST_KEY) as client:
+        session = Session(client, store, model="deepseek-reasoner", save_interval=1e9)
+        whole, _ = await _ask(session, "long 100")
+        assert session.store_error is not None and session.can_continue
+        full["on"] = False
+        more: list[str] = []
+        async with contextlib.aclosing(session.continue_answer()) as again:
+            async for event in again:
+                if isinstance(event, ReasoningDelta):
+                    more.append(event.text)
+    answer = store.messages(session.conversation.id)[-1]
+    assert len(answer.reasoning) == len(whole) + len("".join(more))
+    assert answer.reasoning == whole + "".join(more)
+    store.close()
+
+
+async def test_a_cut_reasoning_whose_final_save_failed_continued_is_saved_whole(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # The same with a reasoning cut: the continuation starts from its head, the part
+    # the row has, and the unsaved part the session kept.
+    _small(monkeypatch)
+    full = _final_saves_refused(monkeypatch)
+    emulator.faults = Faults(
+        token_delay=0.0005, finish_length=True, reasoning_chars=12_000, reasoning_chunk=100
+    )
+    store = Store.open(tmp_path / "conversations.db")
+    async with DeepSeekClient(emulator.base_url, TEST_KEY) as client:
+        session = Session(client, store, model="deepseek-reasoner", save_interval=1e9)
+        whole, _ = await _ask(session, "long 100")
+        assert session.messages[-1].reasoning_cut > 0 and session.can_continue
+        full["on"] = False
+        more: list[str] = []
+        async with contextlib.aclosing(session.continue_answer()) as again:
+            async for event in again:
+                if isinstance(event, ReasoningDelta):
+                    more.append(event.text)
+    kept = session.messages[-1]
+    answer = store.messages(session.conversation.id)[-1]
+    assert answer.reasoning == whole + "".join(more)
+    assert len(kept.reasoning) + kept.reasoning_cut == len(answer.reasoning)
+    store.close()

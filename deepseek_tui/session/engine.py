@@ -125,6 +125,9 @@ class Session:
         self.notice: str | None = None
         # Answers in the history whose final save failed, by row: saved at the next send.
         self._unsaved: dict[int, Message] = {}
+        # Of each: the characters of its reasoning its row holds, and the text past
+        # them that the message does not hold (a reasoning past its head, `pieces`).
+        self._behind: dict[int, tuple[int, str]] = {}
         # The context window: its size, the turns left out, the server's last count.
         self.window = ContextWindow(self)
         # The tools offered to the model (the front end starts and closes the box),
@@ -518,6 +521,11 @@ class Session:
             raise ValueError(errors.NO_CONTINUE)  # said before anything is sent
         last = self.messages[-1]
         model = last.model or self.model
+        reasoning, cut = last.reasoning or "", getattr(last, "reasoning_cut", 0)
+        if self._kept_in_memory(last) and isinstance(last, Message):
+            holds, past = self._behind.get(last.id, (0, ""))
+            if past:  # its row lacks this, and the message holds only the head
+                reasoning, cut = reasoning + past, holds - len(reasoning)
 
         async def events(reply: Reply) -> AsyncIterator[TurnEvent]:
             self.messages.pop()
@@ -531,8 +539,8 @@ class Session:
             events,
             model=model,
             content=last.content,
-            reasoning=last.reasoning or "",
-            reasoning_cut=getattr(last, "reasoning_cut", 0),
+            reasoning=reasoning,
+            reasoning_cut=cut,
         )
 
     @property
@@ -682,6 +690,12 @@ class Session:
             raise RuntimeError("Session.client must be set before sending")
         conversation_id = self.conversation.id if self.conversation is not None else None
         branch = self.messages  # the list the answer joins: replaced when another is opened
+        # A continued answer whose final save failed: its row holds less than it says.
+        behind = (
+            self._behind.get(row.id)
+            if row is not None and self._unsaved.get(row.id) is row
+            else None
+        )
         record = AnswerRecord(
             self.store,
             conversation_id,
@@ -689,6 +703,7 @@ class Session:
             row=row,
             failed=self._store_failed,
             moved=lambda: self._moved(conversation_id),
+            holds=behind[0] if behind is not None else None,
         )
         saved_at = 0.0
         outcome: FinishReason | str = FinishReason.STOPPED
@@ -765,6 +780,7 @@ class Session:
             self.messages[index] = saved
             parent = saved.id
         self._unsaved.clear()  # any left are of another branch or conversation: dropped
+        self._behind.clear()
         self.store_error = None
 
     def _kept_in_memory(self, message: Message | MessageDraft) -> bool:
@@ -775,7 +791,18 @@ class Session:
     def _save_kept(self, message: Message | MessageDraft, parent: int | None) -> Message:
         assert self.store is not None
         if isinstance(message, Message):  # its row is there, behind
-            saved = update(self.store, message.id, MessageUpdate.from_message(message))
+            # A reasoning held cut is not written whole: what the row lacks is added.
+            _, past = self._behind.get(message.id, (0, ""))
+            cut = message.reasoning_cut
+            saved = update(
+                self.store,
+                message.id,
+                MessageUpdate.from_message(message),
+                reasoning_added=past,
+                reasoning=message.reasoning if cut else None,
+                reasoning_cut=cut,
+            )
+            self._behind.pop(message.id, None)
             if saved is not None:
                 return saved
             message = as_draft(message)  # its row is gone meanwhile: added again
@@ -834,9 +861,11 @@ class Session:
         message, cancelled = await record.finish(reply, final)
         if message is not None:
             self._unsaved.pop(message.id, None)
+            self._behind.pop(message.id, None)
         elif record.row is not None:  # kept in memory, the row behind: saved at the next send
-            kept = replace(record.row.updated(final), reasoning_cut=reply.reasoning_cut)
+            kept = replace(record.row.updated(final), reasoning_cut=reply.reasoning_past)
             message = self._unsaved[record.row.id] = kept
+            self._behind[record.row.id] = record.unsaved(reply)
         else:
             message = draft(reply).updated(final)
         reply.message = message
@@ -910,6 +939,7 @@ class Session:
         # In place: the view holds this list (`MessageWindow.show`).
         self.messages[:] = store.messages(self.conversation.id)
         self._unsaved.clear()
+        self._behind.clear()
         self._saved_parameters = None
         self._save_parameters()
         self.notice = DELETED_ELSEWHERE

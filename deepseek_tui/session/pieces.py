@@ -82,6 +82,12 @@ class Reasoning:
     def __bool__(self) -> bool:
         return self.chars > 0
 
+    @property
+    def past(self) -> int:
+        """Characters after what `text()` gives (0 when it gives all): let go, or held
+        past the head until saved."""
+        return self.chars - self._head.chars if self.cut else 0
+
     def append(self, piece: str) -> None:
         self.deltas += 1
         room = KEPT_CHARS - self._head.chars

@@ -116,7 +116,14 @@ class Reply:
 
     @property
     def reasoning_cut(self) -> int:
+        """Characters after the head that were let go (the store holds them)."""
         return self._reasoning.cut
+
+    @property
+    def reasoning_past(self) -> int:
+        """Characters after what `reasoning` gives: a message holding `reasoning` says
+        this many more are in its row (`Message.reasoning_cut`)."""
+        return self._reasoning.past
 
     @property
     def reasoning_deltas(self) -> int:

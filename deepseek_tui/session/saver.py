@@ -82,6 +82,7 @@ class AnswerRecord:
         row: Message | None,
         failed: Callable[[BaseException], None],
         moved: Callable[[], tuple[str, int | None] | None] = lambda: None,
+        holds: int | None = None,
     ) -> None:
         # No store, or no conversation (history off): nothing is saved.
         self._store = store if conversation_id is not None else None
@@ -99,7 +100,9 @@ class AnswerRecord:
         self._saver = AnswerSaver(path) if path is not None else None
         self._written = self._saver.written if self._saver is not None else Written()
         if row is not None:  # an answer continued: its row holds its reasoning
-            self._written.reasoning = len(row.reasoning or "") + row.reasoning_cut
+            # (`holds` characters of it when the message's final save failed).
+            whole = len(row.reasoning or "") + row.reasoning_cut
+            self._written.reasoning = whole if holds is None else holds
 
     @property
     def conversation_id(self) -> str | None:
@@ -130,6 +133,13 @@ class AnswerRecord:
         the interval is up, so that what is held past the head stays small (a server
         sending at wire speed gave 15 MB between two saves, and the save copies it)."""
         return reply.reasoning_chars - self._written.reasoning >= UNSAVED_CHARS
+
+    def unsaved(self, reply: Reply) -> tuple[int, str]:
+        """Once the final save failed: the characters of the reasoning the row holds,
+        and the text it lacks that a message holding `reply.reasoning` would not (the
+        reasoning past its head held until saved): both kept to save it later."""
+        holds = self._written.reasoning
+        return holds, reply.reasoning_since(holds) if reply.reasoning_cut else ""
 
     def save(self, reply: Reply) -> bool:
         """Save the answer so far; False when the last save is still under way (or
@@ -200,7 +210,7 @@ def final_update(
         written.left_out(final),
         reasoning_added=reply.reasoning_since(written.reasoning),
         reasoning=final.reasoning,
-        reasoning_cut=reply.reasoning_cut,
+        reasoning_cut=reply.reasoning_past,
     )
 
 
