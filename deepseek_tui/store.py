@@ -897,19 +897,23 @@ class Store:
 
     def update_message(
         self, message_id: int, update: MessageUpdate, *, reasoning_added: str = ""
-    ) -> None:
+    ) -> bool:
         """Set what `update` sets (its None fields leave a field as it is; a
         reasoning replaces the one saved), then add `reasoning_added` to the end of
-        the reasoning (what came since the last save of an answer streaming)."""
+        the reasoning (what came since the last save of an answer streaming). False
+        when the row is gone (its conversation deleted elsewhere): nothing written."""
         columns: dict[str, Any] = {"updated_at": now_iso(), **_columns(update)}
         rest = ""
         if update.reasoning is not None:
             columns["reasoning"], rest = _head(update.reasoning)
         assignments = ", ".join(f"{name} = ?" for name in columns)
         with self._write() as db:
-            db.execute(
+            updated = db.execute(
                 f"UPDATE messages SET {assignments} WHERE id = ?", (*columns.values(), message_id)
             )
+            if updated.rowcount == 0:
+                # Nothing to add to: a part of no message is refused (its foreign key).
+                return False
             if update.reasoning is not None:
                 db.execute("DELETE FROM reasoning_parts WHERE message_id = ?", (message_id,))
                 _insert_parts(db, message_id, rest)
@@ -920,6 +924,7 @@ class Store:
                 "(SELECT conversation_id FROM messages WHERE id = ?)",
                 (columns["updated_at"], message_id),
             )
+        return True
 
     def get_message(self, message_id: int, *, reasoning: bool = True) -> Message | None:
         """The message; without its reasoning (None) when not `reasoning`: a caller

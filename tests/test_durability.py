@@ -16,12 +16,14 @@ from typing import Any
 
 import pytest
 
+from deepseek_tui import store as store_module
 from deepseek_tui.api import DeepSeekClient
+from deepseek_tui.api.events import ReasoningDelta
 from deepseek_tui.config import Paths
 from deepseek_tui.emulator import Emulator, Faults
 from deepseek_tui.history import History
 from deepseek_tui.messages import MessageDraft, MessageUpdate
-from deepseek_tui.session import Session
+from deepseek_tui.session import Session, pieces, saver
 from deepseek_tui.store import Store
 from tests.helpers import TEST_KEY, run
 
@@ -317,6 +319,35 @@ async def test_an_answer_whose_conversation_is_deleted_mid_stream_is_saved_again
     saved = store.messages(conversation_id)
     assert [m.content for m in saved][2:] == ["echo: and then", "and then"]
     assert session.store_error is None
+    store.close()
+
+
+async def test_a_long_reasoning_whose_conversation_is_deleted_mid_stream_is_saved_again(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # A save adding reasoning parts to the row that was gone failed on their foreign
+    # key ("FOREIGN KEY constraint failed" said to the user, where a save to a gone
+    # row writes nothing), and the reply kept going on letting go of what it took
+    # for saved: the answer saved again would have had the head alone.
+    monkeypatch.setattr(pieces, "KEPT_CHARS", 3_000)
+    monkeypatch.setattr(store_module, "REASONING_HEAD", 1_000)
+    monkeypatch.setattr(saver, "UNSAVED_CHARS", 2_000)
+    emulator.faults = Faults(token_delay=0.001, reasoning_chars=12_000, reasoning_chunk=100)
+    database = tmp_path / "conversations.db"
+    store = Store.open(database)
+    streamed: list[str] = []
+    async with DeepSeekClient(emulator.base_url, TEST_KEY) as client:
+        session = Session(client, store, model="deepseek-reasoner", save_interval=1e9)
+        async with contextlib.aclosing(session.send("long 100")) as reply:
+            async for event in reply:
+                if isinstance(event, ReasoningDelta):
+                    streamed.append(event.text)
+                    if len(streamed) == 5:  # its row is there, its head filling
+                        _deleted_by_another(database, session.conversation.id)
+    assert session.take_notice() is not None
+    assert session.store_error is None
+    saved = store.messages(session.conversation.id)
+    assert saved[-1].reasoning == "".join(streamed)
     store.close()
 
 

@@ -29,9 +29,9 @@ async def test_each_save_writes_only_the_reasoning_that_came_since_the_last(
     saves: list[tuple[MessageUpdate, str]] = []
     update = Store.update_message
 
-    def recorded(store: Store, message_id: int, change: MessageUpdate, **added: str) -> None:
+    def recorded(store: Store, message_id: int, change: MessageUpdate, **added: str) -> bool:
         saves.append((change, added.get("reasoning_added", "")))
-        update(store, message_id, change, **added)
+        return update(store, message_id, change, **added)
 
     monkeypatch.setattr(Store, "update_message", recorded)
     emulator.faults = Faults(token_delay=0.002, pieces_per_chunk=4)
@@ -191,10 +191,10 @@ def _final_saves_refused(monkeypatch: pytest.MonkeyPatch) -> dict[str, bool]:
     full = {"on": True}
     update = Store.update_message
 
-    def final_refused(store: Store, message_id: int, change: MessageUpdate, **added: str) -> None:
+    def final_refused(store: Store, message_id: int, change: MessageUpdate, **added: str) -> bool:
         if full["on"] and change.finish_reason is not None:
             raise StoreError("Saving to the history database failed: database or disk is full.")
-        update(store, message_id, change, **added)
+        return update(store, message_id, change, **added)
 
     monkeypatch.setattr(Store, "update_message", final_refused)
     return full
@@ -306,4 +306,19 @@ async def test_a_cut_reasoning_whose_final_save_failed_continued_is_saved_whole(
     answer = store.messages(session.conversation.id)[-1]
     assert answer.reasoning == whole + "".join(more)
     assert len(kept.reasoning) + kept.reasoning_cut == len(answer.reasoning)
+    store.close()
+
+
+def test_a_save_to_a_row_that_is_gone_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Its conversation deleted elsewhere: the parts past the head were refused by
+    # their foreign key (a StoreError), where the row's own UPDATE wrote nothing.
+    monkeypatch.setattr(store_module, "REASONING_HEAD", 10)
+    store = Store.open(tmp_path / "conversations.db")
+    conversation = store.create_conversation("t")
+    message = store.add_message(conversation.id, MessageDraft("assistant", "", reasoning="r"))
+    store.delete_conversation(conversation.id)
+    assert store.update_message(message.id, MessageUpdate(), reasoning_added="x" * 30) is False
+    assert store.update_message(message.id, MessageUpdate(reasoning="y" * 30)) is False
     store.close()

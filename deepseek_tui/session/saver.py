@@ -35,7 +35,8 @@ def update(
     as saved (None when its row is gone meanwhile). The reasoning it has is the one
     `change` wrote, or `reasoning` (what the reply holds, `reasoning_cut` characters
     past it only in the store), not read back: that would be a second copy (200 MB)."""
-    store.update_message(message_id, change, reasoning_added=reasoning_added)
+    if not store.update_message(message_id, change, reasoning_added=reasoning_added):
+        return None
     known = change.reasoning if change.reasoning is not None else reasoning
     if known is None:
         return store.get_message(message_id)
@@ -51,6 +52,9 @@ class Written:
 
     content: int = -1
     reasoning: int = 0
+    # The row is gone (its conversation deleted elsewhere): no save writes anything
+    # now, and the reply holds its reasoning for the session to save it again.
+    gone: bool = False
 
     def wrote(self, change: MessageUpdate, reasoning: int) -> None:
         if change.content is not None:
@@ -144,7 +148,7 @@ class AnswerRecord:
     def save(self, reply: Reply) -> bool:
         """Save the answer so far; False when the last save is still under way (or
         resting: `AnswerSaver.ready`), to be tried again at the next delta."""
-        if self._store is None or self.row is None:
+        if self._store is None or self.row is None or self._written.gone:
             return True
         saver = self._saver
         if saver is not None:
@@ -167,8 +171,10 @@ class AnswerRecord:
             saver.save(self.row.id, change, added, reply.reasoning_chars)
             return True
         try:
-            self._store.update_message(self.row.id, change, reasoning_added=added)
-            self._written.wrote(change, reply.reasoning_chars)
+            if self._store.update_message(self.row.id, change, reasoning_added=added):
+                self._written.wrote(change, reply.reasoning_chars)
+            else:
+                self._written.gone = True
         except (StoreError, OSError) as error:
             self._failed(error)
         return True
@@ -301,8 +307,10 @@ class AnswerSaver:
     def _write(self, message_id: int, change: MessageUpdate, added: str, reasoning: int) -> None:
         started = time.monotonic()
         try:
-            self._open().update_message(message_id, change, reasoning_added=added)
-            self.written.wrote(change, reasoning)
+            if self._open().update_message(message_id, change, reasoning_added=added):
+                self.written.wrote(change, reasoning)
+            else:
+                self.written.gone = True
         finally:
             ended = time.monotonic()
             self._rest_until = ended + (ended - started)
