@@ -942,13 +942,13 @@ class Store:
         parts: dict[int, list[str]] = {}
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
-            rows = self._db.execute(
+            rows = self._rows(
                 "SELECT message_id, text FROM reasoning_parts "
                 f"WHERE message_id IN ({','.join('?' * len(chunk))}) ORDER BY message_id, id",
                 chunk,
             )
-            for message_id, text in rows:
-                parts.setdefault(message_id, []).append(text)
+            for row in rows:
+                parts.setdefault(row["message_id"], []).append(row["text"])
         return [
             replace(m, reasoning="".join([m.reasoning or "", *parts[m.id]])) if m.id in parts else m
             for m in messages

@@ -104,7 +104,7 @@ async def test_past_its_head_a_reasoning_is_held_only_until_the_store_has_it(
     monkeypatch.setattr(store_module, "REASONING_HEAD", 1_000)
     monkeypatch.setattr(store_module, "PART_CHARS", 700)
     emulator.faults = Faults(
-        token_delay=0.0005, finish_length=True, reasoning_chars=12_000, reasoning_chunk=100
+        token_delay=0.002, finish_length=True, reasoning_chars=12_000, reasoning_chunk=100
     )
     store = Store.open(tmp_path / "conversations.db")  # saves in the saver's thread
     streamed: list[str] = []
@@ -213,7 +213,7 @@ async def test_a_cut_reasoning_says_how_much_the_row_holds_past_it(
     emulator: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     _small(monkeypatch)
-    emulator.faults = Faults(token_delay=0.0005, reasoning_chars=12_000, reasoning_chunk=100)
+    emulator.faults = Faults(token_delay=0.002, reasoning_chars=12_000, reasoning_chunk=100)
     store = Store.open(tmp_path / "conversations.db")
     async with DeepSeekClient(emulator.base_url, TEST_KEY) as client:
         session = Session(client, store, model="deepseek-reasoner", save_interval=1e9)
@@ -235,7 +235,7 @@ async def test_a_cut_reasoning_whose_final_save_failed_is_saved_whole_later(
     # (its head, cut) never saved it (1,900 characters lost).
     _small(monkeypatch)
     full = _final_saves_refused(monkeypatch)
-    emulator.faults = Faults(token_delay=0.0005, reasoning_chars=12_000, reasoning_chunk=100)
+    emulator.faults = Faults(token_delay=0.002, reasoning_chars=12_000, reasoning_chunk=100)
     store = Store.open(tmp_path / "conversations.db")
     async with DeepSeekClient(emulator.base_url, TEST_KEY) as client:
         session = Session(client, store, model="deepseek-reasoner", save_interval=1e9)
@@ -262,7 +262,7 @@ async def test_an_answer_whose_final_save_failed_continued_keeps_all_its_reasoni
     monkeypatch.setattr(saver, "UNSAVED_CHARS", 2_000)
     full = _final_saves_refused(monkeypatch)
     emulator.faults = Faults(
-        token_delay=0.0005, finish_length=True, reasoning_chars=12_000, reasoning_chunk=100
+        token_delay=0.002, finish_length=True, reasoning_chars=12_000, reasoning_chunk=100
     )
     store = Store.open(tmp_path / "conversations.db")
     async with DeepSeekClient(emulator.base_url, TEST_KEY) as client:
@@ -289,7 +289,7 @@ async def test_a_cut_reasoning_whose_final_save_failed_continued_is_saved_whole(
     _small(monkeypatch)
     full = _final_saves_refused(monkeypatch)
     emulator.faults = Faults(
-        token_delay=0.0005, finish_length=True, reasoning_chars=12_000, reasoning_chunk=100
+        token_delay=0.002, finish_length=True, reasoning_chars=12_000, reasoning_chunk=100
     )
     store = Store.open(tmp_path / "conversations.db")
     async with DeepSeekClient(emulator.base_url, TEST_KEY) as client:

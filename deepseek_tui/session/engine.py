@@ -543,6 +543,23 @@ class Session:
             reasoning_cut=cut,
         )
 
+    def saved_messages(self) -> list[Message]:
+        """The branch's saved messages, each reasoning whole: one held cut in memory
+        (`Message.reasoning_cut`: past 8M characters) is read back from its row, with
+        what a failed save left out of it (an export writes it all)."""
+        whole: list[Message] = []
+        for message in self.messages:
+            if not isinstance(message, Message):
+                continue
+            if message.reasoning_cut and self.store is not None:
+                row = self.store.get_message(message.id)
+                if row is not None:
+                    past = self._behind.get(message.id, (0, ""))[1]
+                    message = replace(message, reasoning=(row.reasoning or "") + past)
+                    message = replace(message, reasoning_cut=0)
+            whole.append(message)
+        return whole
+
     @property
     def tool_turn_open(self) -> bool:
         """The history ends among tool calls: a result (the turn stopped, or used its

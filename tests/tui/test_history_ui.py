@@ -263,3 +263,31 @@ async def test_export_from_the_palette_writes_markdown(make_app, tmp_path, monke
         app.screen.copying.export()
         written = tmp_path / f"deepseek-{app.session.conversation.id[:8]}.md"
         assert "exported text" in written.read_text()
+
+
+async def test_a_json_export_carries_a_reasoning_held_cut_whole(
+    make_app, emulator, tmp_path, monkeypatch
+) -> None:
+    # Past its head a reasoning is held only until saved; the export wrote the
+    # session's messages, so it carried only the head (found in review).
+    import json
+
+    from deepseek_tui import store as store_module
+    from deepseek_tui.config import Settings
+    from deepseek_tui.emulator import Faults
+    from deepseek_tui.session import pieces, saver
+
+    monkeypatch.setattr(pieces, "KEPT_CHARS", 3_000)
+    monkeypatch.setattr(saver, "UNSAVED_CHARS", 2_000)
+    monkeypatch.setattr(store_module, "REASONING_HEAD", 1_000)
+    monkeypatch.chdir(tmp_path)
+    emulator.faults = Faults(token_delay=0.002, reasoning_chars=12_000, reasoning_chunk=100)
+    app = make_app(settings=Settings(model="deepseek-reasoner"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "long 100")
+        await answered(pilot)
+        assert app.session.messages[-1].reasoning_cut > 0  # held cut, as meant
+        app.screen.copying.export("json")
+        written = tmp_path / f"deepseek-{app.session.conversation.id[:8]}.json"
+        exported = json.loads(written.read_text())["messages"][-1]["reasoning_content"]
+        assert len(exported) == 12_000

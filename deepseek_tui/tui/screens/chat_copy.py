@@ -57,10 +57,9 @@ class CopyAndExport:
         from pathlib import Path
 
         from deepseek_tui.export import export_filename, write_export
-        from deepseek_tui.messages import Message
 
         conversation = self._session.conversation
-        messages = [m for m in self._session.messages if isinstance(m, Message)]
+        messages = self._session.saved_messages()
         if conversation is None or not messages:
             self._owner.notify("Nothing to export yet: this conversation is empty.")
             return
