@@ -362,3 +362,22 @@ def box(**auto: bool) -> Box:
             for name, approved in {"demo__time": True, **auto}.items()
         }
     )
+
+
+# --- tools in the chat ----------------------------------------------------------------
+
+
+def tool_rows(app) -> list:
+    """The tool-call rows the chat shows, in order."""
+    from deepseek_tui.tui.widgets.tool_call import ToolCallView
+
+    return list(app.screen.query(ToolCallView))
+
+
+def app_with_config(make_app, paths, config_toml: str):
+    """An app started with `config_toml` as its config.toml (servers and all)."""
+    from deepseek_tui.config import load_settings
+
+    paths.ensure_dir()
+    paths.config_file.write_text(config_toml)
+    return make_app(settings=load_settings(paths))

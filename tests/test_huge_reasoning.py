@@ -16,7 +16,7 @@ from deepseek_tui.api.events import ReasoningDelta
 from deepseek_tui.emulator import Emulator, Faults
 from deepseek_tui.markdown import BlockSplitter
 from deepseek_tui.messages import Message, MessageDraft, MessageUpdate
-from deepseek_tui.session import Session, pieces, saver
+from deepseek_tui.session import Reply, Session, pieces, saver
 from deepseek_tui.store import Store, StoreError
 from tests.helpers import TEST_KEY
 
@@ -125,15 +125,11 @@ async def test_past_its_head_a_reasoning_is_held_only_until_the_store_has_it(
         conversation = session.conversation.id
         assert store.messages(conversation)[-1].reasoning == whole
         # A cut answer continued: its row's reasoning goes on from where it was.
-        more: list[str] = []
-        async with contextlib.aclosing(session.continue_answer()) as again:
-            async for event in again:
-                if isinstance(event, ReasoningDelta):
-                    more.append(event.text)
-        assert store.messages(conversation)[-1].reasoning == whole + "".join(more)
+        more = await _reasoning_of(session.continue_answer())
+        assert store.messages(conversation)[-1].reasoning == whole + more
     store.close()
     reopened = Store.open(tmp_path / "conversations.db")
-    assert reopened.messages(conversation)[-1].reasoning == whole + "".join(more)
+    assert reopened.messages(conversation)[-1].reasoning == whole + more
     reopened.close()
 
 
@@ -200,13 +196,19 @@ def _final_saves_refused(monkeypatch: pytest.MonkeyPatch) -> dict[str, bool]:
     return full
 
 
-async def _ask(session: Session, text: str) -> tuple[str, object]:
+async def _reasoning_of(reply: Reply) -> str:
+    """The reasoning `reply` streamed, as its events brought it."""
     streamed: list[str] = []
-    async with contextlib.aclosing(session.send(text)) as reply:
+    async with contextlib.aclosing(reply):
         async for event in reply:
             if isinstance(event, ReasoningDelta):
                 streamed.append(event.text)
-    return "".join(streamed), reply
+    return "".join(streamed)
+
+
+async def _ask(session: Session, text: str) -> tuple[str, Reply]:
+    reply = session.send(text)
+    return await _reasoning_of(reply), reply
 
 
 async def test_a_cut_reasoning_says_how_much_the_row_holds_past_it(
@@ -270,14 +272,10 @@ async def test_an_answer_whose_final_save_failed_continued_keeps_all_its_reasoni
         whole, _ = await _ask(session, "long 100")
         assert session.store_error is not None and session.can_continue
         full["on"] = False
-        more: list[str] = []
-        async with contextlib.aclosing(session.continue_answer()) as again:
-            async for event in again:
-                if isinstance(event, ReasoningDelta):
-                    more.append(event.text)
+        more = await _reasoning_of(session.continue_answer())
     answer = store.messages(session.conversation.id)[-1]
-    assert len(answer.reasoning) == len(whole) + len("".join(more))
-    assert answer.reasoning == whole + "".join(more)
+    assert len(answer.reasoning) == len(whole) + len(more)
+    assert answer.reasoning == whole + more
     store.close()
 
 
@@ -297,14 +295,10 @@ async def test_a_cut_reasoning_whose_final_save_failed_continued_is_saved_whole(
         whole, _ = await _ask(session, "long 100")
         assert session.messages[-1].reasoning_cut > 0 and session.can_continue
         full["on"] = False
-        more: list[str] = []
-        async with contextlib.aclosing(session.continue_answer()) as again:
-            async for event in again:
-                if isinstance(event, ReasoningDelta):
-                    more.append(event.text)
+        more = await _reasoning_of(session.continue_answer())
     kept = session.messages[-1]
     answer = store.messages(session.conversation.id)[-1]
-    assert answer.reasoning == whole + "".join(more)
+    assert answer.reasoning == whole + more
     assert len(kept.reasoning) + kept.reasoning_cut == len(answer.reasoning)
     store.close()
 

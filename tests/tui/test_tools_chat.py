@@ -18,7 +18,15 @@ from deepseek_tui.emulator import Emulator
 from deepseek_tui.tui.screens.tools_panel import ToolsPanel
 from deepseek_tui.tui.widgets.composer import Composer
 from deepseek_tui.tui.widgets.tool_call import ToolCallView
-from tests.helpers import answered, screen_text, send, wait_for, wait_process_gone
+from tests.helpers import (
+    answered,
+    app_with_config,
+    screen_text,
+    send,
+    tool_rows,
+    wait_for,
+    wait_process_gone,
+)
 
 CONFIG = f"""
 [mcp_servers.demo]
@@ -27,15 +35,11 @@ args = ["-m", "deepseek_tui.tools.demo_server"]
 """
 
 
-def rows(app) -> list[ToolCallView]:
-    return list(app.screen.query(ToolCallView))
-
-
 async def waiting(pilot, count: int) -> ToolCallView:
     """The row that waits, once `count` rows are shown."""
     await wait_for(
         pilot,
-        lambda: len(rows(pilot.app)) == count and pilot.app.screen.conversation.waiting_call,
+        lambda: len(tool_rows(pilot.app)) == count and pilot.app.screen.conversation.waiting_call,
         f"call {count} waiting",
     )
     row = pilot.app.screen.conversation.waiting_call
@@ -46,9 +50,7 @@ async def waiting(pilot, count: int) -> ToolCallView:
 async def test_calls_are_approved_denied_stopped_and_shown_again(
     make_app, emulator: Emulator, paths: Paths
 ) -> None:
-    paths.ensure_dir()
-    paths.config_file.write_text(CONFIG)
-    app = make_app(settings=load_settings(paths))
+    app = app_with_config(make_app, paths, CONFIG)
     async with app.run_test(size=(100, 40)) as pilot:
         status = app.screen.status
         await wait_for(pilot, lambda: status.tools == "tools 3", "tools 3 on the status line")
@@ -89,7 +91,7 @@ async def test_calls_are_approved_denied_stopped_and_shown_again(
         await waiting(pilot, 5)  # the next round's call asks again
         await pilot.press("a")
         await answered(pilot)
-        assert [r.state for r in rows(app)[2:]] == ["done", "done", "done"]
+        assert [r.state for r in tool_rows(app)[2:]] == ["done", "done", "done"]
         assert load_settings(paths).mcp_servers["demo"]["auto_approve"] == ["roll_dice"]
 
         # Esc while a call waits: it and the turn stop, nothing runs.
@@ -109,10 +111,10 @@ async def test_calls_are_approved_denied_stopped_and_shown_again(
         await pilot.press("escape")
 
         # Reopened: the same rows, in the same states, results included.
-        before = [(r.tool, r.state, r.result.output if r.result else None) for r in rows(app)]
+        before = [(r.tool, r.state, r.result.output if r.result else None) for r in tool_rows(app)]
         app.screen.show_messages()
-        await wait_for(pilot, lambda: len(rows(app)) == len(before), "the rows shown again")
-        after = [(r.tool, r.state, r.result.output if r.result else None) for r in rows(app)]
+        await wait_for(pilot, lambda: len(tool_rows(app)) == len(before), "the rows shown again")
+        after = [(r.tool, r.state, r.result.output if r.result else None) for r in tool_rows(app)]
         assert after == before
         assert "\x1b" not in screen_text(app)
         servers = demo_servers()

@@ -11,14 +11,22 @@ import sys
 
 from textual.widgets import OptionList
 
-from deepseek_tui.config import Paths, load_settings
+from deepseek_tui.config import Paths
 from deepseek_tui.emulator import Emulator
 from deepseek_tui.tools.names import wire_names
 from deepseek_tui.tui.screens.tools_panel import ToolsPanel
 from deepseek_tui.tui.widgets.composer import Composer
 from deepseek_tui.tui.widgets.messages import AssistantMessage
-from deepseek_tui.tui.widgets.tool_call import LINE_CHARS, PREVIEW_LINES, ToolCallView
-from tests.helpers import MCP_SERVERS, answered, screen_text, send, wait_for
+from deepseek_tui.tui.widgets.tool_call import LINE_CHARS, PREVIEW_LINES
+from tests.helpers import (
+    MCP_SERVERS,
+    answered,
+    app_with_config,
+    screen_text,
+    send,
+    tool_rows,
+    wait_for,
+)
 from tests.mcp_servers.plain_server import HOSTILE_NAME, HUGE_LINE, HUGE_LINES
 
 SERVER = str(MCP_SERVERS / "plain_server.py")
@@ -37,10 +45,6 @@ args = [{SERVER!r}, "fail-start"]
 HOSTILE = wire_names([("plain", HOSTILE_NAME)])[0]
 # What must never reach the terminal: ESC, BEL, the C1 CSI and NEL.
 RAW = ("\x1b", "\x07", "\x9b", "\x85")
-
-
-def rows(app) -> list[ToolCallView]:
-    return list(app.screen.query(ToolCallView))
 
 
 def inert(app) -> None:
@@ -66,9 +70,7 @@ def turns(emulator: Emulator) -> list[dict]:
 async def test_outside_failures_stay_inert_and_the_turn_goes_on(
     make_app, emulator: Emulator, paths: Paths
 ) -> None:
-    paths.ensure_dir()
-    paths.config_file.write_text(CONFIG)
-    app = make_app(settings=load_settings(paths))
+    app = app_with_config(make_app, paths, CONFIG)
     async with app.run_test(size=(100, 40)) as pilot:
         status = app.screen.status
         conversation = app.screen.conversation
@@ -95,7 +97,7 @@ async def test_outside_failures_stay_inert_and_the_turn_goes_on(
         await send(pilot, f'call tool {HOSTILE} {{"text": "x"}} then call tool plain__huge {{}}')
         await wait_for(pilot, lambda: stopped_by_rounds(app), "stopped by the round limit")
         await answered(pilot)
-        (hostile,) = rows(app)
+        (hostile,) = tool_rows(app)
         assert hostile.state == "done" and hostile.result is not None
         assert "[bold red]boom[/]" in hostile.result.output  # kept as it came
         hostile.focus()
@@ -108,11 +110,11 @@ async def test_outside_failures_stay_inert_and_the_turn_goes_on(
         # ^f: another round (the 10 MB call), stopped by the limit again.
         sent = len(turns(emulator))
         await pilot.press("ctrl+f")
-        await wait_for(pilot, lambda: len(rows(app)) == 2, "round 2's call")
-        await wait_for(pilot, lambda: rows(app)[1].state == "done", "the 10 MB call done")
+        await wait_for(pilot, lambda: len(tool_rows(app)) == 2, "round 2's call")
+        await wait_for(pilot, lambda: tool_rows(app)[1].state == "done", "the 10 MB call done")
         await answered(pilot)
         assert stopped_by_rounds(app) and len(turns(emulator)) == sent + 1
-        huge = rows(app)[1]
+        huge = tool_rows(app)[1]
         assert huge.result is not None and huge.result.cut
         assert len(huge.result.output) == len(HUGE_LINE) * HUGE_LINES  # the whole text kept
         # The model was sent the capped text (tool_output_limit_kb, 64 KB by default).
@@ -139,20 +141,22 @@ async def test_outside_failures_stay_inert_and_the_turn_goes_on(
         # Esc while a call runs: the row says stopped, the turn stops, nothing runs on.
         app.screen.query_one(Composer).focus()  # the 10 MB row had it
         await send(pilot, "call tool plain__hang {}")
-        await wait_for(pilot, lambda: rows(app)[-1].state == "running", "the hang call running")
-        running = rows(app)[-1]
+        await wait_for(
+            pilot, lambda: tool_rows(app)[-1].state == "running", "the hang call running"
+        )
+        running = tool_rows(app)[-1]
         await pilot.press("escape")
         await wait_for(pilot, lambda: running.state == "stopped", "the call stopped")
         await answered(pilot)
         assert not conversation.streaming
-        assert not [r for r in rows(app) if r.state in ("waiting", "asked", "running")]
+        assert not [r for r in tool_rows(app) if r.state in ("waiting", "asked", "running")]
         assert app.session.messages[-1].tool.status == "stopped"
         turn = running.parent
         assert turn.status == "stopped among tool calls · ^f asks the model with the results"
 
         # The server is still there for the next call: the hung one was abandoned.
         await send(pilot, 'call tool plain__echo {"text": "still here"}')
-        await wait_for(pilot, lambda: rows(app)[-1].state == "done", "the echo done")
+        await wait_for(pilot, lambda: tool_rows(app)[-1].state == "done", "the echo done")
         await answered(pilot)
-        assert rows(app)[-1].result.output == "still here"
+        assert tool_rows(app)[-1].result.output == "still here"
         inert(app)
