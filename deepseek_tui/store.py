@@ -679,6 +679,13 @@ class Store:
         except sqlite3.Error as error:
             raise self._error(error, "Reading the history database failed") from error
 
+    def _rows_of(self, ids: list[int], sql: str) -> Iterator[sqlite3.Row]:
+        """`sql` over `ids` (its `{}` the placeholders), in chunks of 500: SQLite limits
+        the parameters of one statement."""
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            yield from self._rows(sql.format(",".join("?" * len(chunk))), chunk)
+
     def _row(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
         rows = self._rows(sql, params)
         return rows[0] if rows else None
@@ -940,15 +947,9 @@ class Store:
         if not ids or not self._parts:
             return messages
         parts: dict[int, list[str]] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            rows = self._rows(
-                "SELECT message_id, text FROM reasoning_parts "
-                f"WHERE message_id IN ({','.join('?' * len(chunk))}) ORDER BY message_id, id",
-                chunk,
-            )
-            for row in rows:
-                parts.setdefault(row["message_id"], []).append(row["text"])
+        sql = "SELECT message_id, text FROM reasoning_parts WHERE message_id IN ({}) "
+        for row in self._rows_of(ids, sql + "ORDER BY message_id, id"):
+            parts.setdefault(row["message_id"], []).append(row["text"])
         return [
             replace(m, reasoning="".join([m.reasoning or "", *parts[m.id]])) if m.id in parts else m
             for m in messages
@@ -1031,18 +1032,11 @@ class Store:
         if not ids:
             return messages
         found: dict[int, list[Attachment]] = {}
-        # In chunks: SQLite limits the number of parameters of one statement.
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            rows = self._rows(
-                "SELECT message_id, name, size, sha256, text FROM attachments "
-                f"WHERE message_id IN ({','.join('?' * len(chunk))}) ORDER BY id",
-                chunk,
+        sql = "SELECT message_id, name, size, sha256, text FROM attachments WHERE message_id IN"
+        for row in self._rows_of(ids, sql + " ({}) ORDER BY id"):
+            found.setdefault(row["message_id"], []).append(
+                Attachment(row["name"], row["size"], row["sha256"], row["text"])
             )
-            for row in rows:
-                found.setdefault(row["message_id"], []).append(
-                    Attachment(row["name"], row["size"], row["sha256"], row["text"])
-                )
         if not found:
             return messages
         return [
