@@ -205,3 +205,24 @@ def test_a_sigterm_right_after_the_fork_still_reaches_the_command() -> None:
         finally:
             if not gone(int(kids[0])):
                 os.kill(int(kids[0]), signal.SIGKILL)
+
+
+HOST = """
+import os, subprocess, sys
+launcher = sys.argv[1]
+done = subprocess.run([sys.executable, "-I", "-S", launcher, str(os.getpid()), "/bin/true"])
+print("alive", done.returncode, flush=True)
+"""
+
+
+def test_a_launcher_that_leads_no_group_of_its_own_signals_none(tmp_path: Path) -> None:
+    # Started outside a session of its own, the group is its parent's: signalling it
+    # once the command exited took the parent down with it.
+    host = subprocess.run(
+        [sys.executable, "-c", HOST, launcher.__file__],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        start_new_session=True,  # whatever the launcher signals stays in here
+    )
+    assert host.stdout.strip() == "alive 0", (host.returncode, host.stderr)

@@ -37,6 +37,11 @@ def main(argv: list[str]) -> None:
         pass
     if os.getppid() != parent:
         os._exit(1)  # the parent died before the prctl: nobody would ever stop us
+    if os.getpgrp() != os.getpid():
+        # Not the leader of a group of our own (the SDK starts us as one): the group
+        # is our parent's, never ours to signal: become the command (SIGUSR1 at its
+        # default still ends it with our parent).
+        _become(command)
     # Held from the fork until they are passed on: one that came between left the
     # command running without its parent.
     signal.pthread_sigmask(signal.SIG_BLOCK, PASSED_ON)
@@ -47,12 +52,7 @@ def main(argv: list[str]) -> None:
         for number in (PARENT_GONE, signal.SIGPIPE, signal.SIGXFSZ):
             signal.signal(number, signal.SIG_DFL)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, PASSED_ON)
-        try:
-            os.execvp(command[0], command)
-        except OSError as error:
-            print(f"cannot run {command[0]}: {error.strerror or error}", file=sys.stderr)
-            sys.stderr.flush()
-            os._exit(127)
+        _become(command)
     # The pipes are the command's alone: its stdout ends when it exits.
     quiet = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
@@ -72,6 +72,15 @@ def main(argv: list[str]) -> None:
         os.killpg(0, signal.SIGTERM)
     code = os.waitstatus_to_exitcode(status)
     os._exit(code if code >= 0 else 128 - code)
+
+
+def _become(command: list[str]) -> None:
+    try:
+        os.execvp(command[0], command)
+    except OSError as error:
+        print(f"cannot run {command[0]}: {error.strerror or error}", file=sys.stderr)
+        sys.stderr.flush()
+        os._exit(127)
 
 
 def _kill_the_group(_number: int, _frame: object) -> None:
