@@ -73,7 +73,6 @@ class Reasoning:
         self._head = Pieces(text[:KEPT_CHARS])
         self._tail = Pieces(text[KEPT_CHARS:])
         self.cut = cut  # characters after the head that were let go
-        self.deltas = 0  # how many pieces came: whether it changed, without joining it
 
     @property
     def chars(self) -> int:
@@ -89,7 +88,6 @@ class Reasoning:
         return self.chars - self._head.chars if self.cut else 0
 
     def append(self, piece: str) -> None:
-        self.deltas += 1
         room = KEPT_CHARS - self._head.chars
         if room > 0 and not self._tail:
             self._head.append(piece[:room])

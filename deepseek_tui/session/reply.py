@@ -125,11 +125,6 @@ class Reply:
         this many more are in its row (`Message.reasoning_cut`)."""
         return self._reasoning.past
 
-    @property
-    def reasoning_deltas(self) -> int:
-        """How many reasoning deltas came: whether it changed, without joining it."""
-        return self._reasoning.deltas
-
     def reasoning_since(self, start: int) -> str:
         """The reasoning from character `start` on: what a save adds to the row."""
         return self._reasoning.since(start)
